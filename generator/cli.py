@@ -1,0 +1,125 @@
+"""`apidocs`: thin glue from the command line to the modules that do the work.
+
+Every command takes `-f path/to/mkdocs.yml`; user errors print as one clear line and exit 1,
+never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable
+
+from .errors import ConfigError, DefinitionError
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .site import build_site
+
+    return build_site(args.config_file, strict=args.strict, site_dir=args.site_dir, audience=args.audience)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(args.config_file, host=args.host, port=args.port, proxy=args.proxy, audience=args.audience,
+                 open_browser=args.open)
+
+
+def _new(args: argparse.Namespace) -> int:
+    from .scaffold import new_definition
+
+    return new_definition(args.config_file, args.method, args.path, name=args.name, folder=args.folder)
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from .sandbox.server import run_sandbox
+
+    return run_sandbox(args.config_file, host=args.host, port=args.port, db=args.db, reset=args.reset)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .check.run import run_check
+
+    return run_check(args.config_file, paths=args.paths, languages=args.lang, base_url=args.base_url,
+                     jobs=args.jobs, timeout=args.timeout, junit=args.junit)
+
+
+def _lint(args: argparse.Namespace) -> int:
+    from .lint import run_lint
+
+    return run_lint(args.config_file, args.paths)
+
+
+def _import_jekyll(args: argparse.Namespace) -> int:
+    from .jekyll import run_import
+
+    return run_import(Path(args.src), Path(args.dest), force=args.force)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="apidocs", description="API reference sites whose snippets are executed.")
+    parser.add_argument("-f", "--config-file", default="mkdocs.yml", help="path to mkdocs.yml (default: ./mkdocs.yml)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, run: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(run=run)
+        return sub
+
+    build = command("build", _build, "build the static site")
+    build.add_argument("--strict", action="store_true", help="fail on warnings too")
+    build.add_argument("-d", "--site-dir", default=None, help="output folder (default: site/)")
+    build.add_argument("--audience", default=None, help="build the site of one audience (e.g. internal)")
+
+    serve = command("serve", _serve, "serve the docs with live reload and a fresh sandbox on the same origin")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--proxy", action="store_true", help="let the explorer reach configured servers through this process")
+    serve.add_argument("--audience", default=None)
+    serve.add_argument("--open", action="store_true", help="open the site in a browser")
+
+    new = command("new", _new, "scaffold an endpoint definition")
+    new.add_argument("method", metavar="METHOD")
+    new.add_argument("path", metavar="PATH", help="e.g. /timp/orders/{order_uuid}/")
+    new.add_argument("--name", default=None, help="human title (default: derived from the path)")
+    new.add_argument("--folder", default=None, help="folder under docs/ (default: derived from the path)")
+
+    sandbox = command("sandbox", _sandbox, "run the stateful sandbox server for the documented API")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8001)
+    sandbox.add_argument("--db", default=None, help="SQLite file for state (default: .apidocs/sandbox.sqlite3)")
+    sandbox.add_argument("--reset", action="store_true", help="restore the fixtures before starting")
+
+    check = command("check", _check, "execute every snippet and prove it sent the documented request")
+    check.add_argument("paths", nargs="*", metavar="PATHS", help="definition files to check (default: all)")
+    check.add_argument("--lang", action="append", default=None, help="only these languages (repeatable)")
+    check.add_argument("--base-url", default=None, help="run against this server instead of a fresh sandbox")
+    check.add_argument("-j", "--jobs", type=int, default=None, help="parallel snippets (default: CPU count)")
+    check.add_argument("--timeout", type=float, default=30.0, help="seconds per snippet (default: 30)")
+    check.add_argument("--junit", default=None, metavar="FILE", help="write JUnit XML here")
+
+    lint = command("lint", _lint, "report problems in definitions as path:line: CODE message")
+    lint.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: docs/)")
+
+    importer = command("import-jekyll", _import_jekyll, "turn a Jekyll (Aviator) API docs tree into an apidocs project")
+    importer.add_argument("src", metavar="SRC")
+    importer.add_argument("dest", metavar="DEST")
+    importer.add_argument("--force", action="store_true", help="write into a DEST that is not empty")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except (ConfigError, DefinitionError) as error:
+        print(f"apidocs: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,290 @@
+"""Load definition files (Markdown + front matter) into the model.
+
+`load_document()` reads one file; `load_tree()` reads a docs folder, collecting errors per file
+so that one broken definition never hides the others.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .body import RightCodeExample, parse_body, parse_right_code, responses_from_right_code
+from .errors import DefinitionError, Finding
+from .frontmatter import FrontMatter, split_front_matter
+from .liquid import LiquidRenderer
+from .model import HTTP_METHODS, NO_BODY, PLACEHOLDER, Document, Endpoint, ExampleRequest
+from .pasted import HarvestedRequest, harvest
+from .positions import LAST, PositionKey, position_key
+
+_ANGLE_PARAM = re.compile(r"<\s*([A-Za-z_][A-Za-z0-9_]*)\s*>")
+_COLON_PARAM = re.compile(r"(?<=/):([A-Za-z_][A-Za-z0-9_]*)")
+_EXAMPLE_KEYS = {"params", "query", "headers", "body", "status", "token"}
+SECTION_FILE = ".section.yml"
+
+
+def path_from_title(title: str) -> str:
+    """`/timp/orders/cancel/&lt;order_uuid&gt;/confirm/` → `/timp/orders/cancel/{order_uuid}/confirm/`.
+
+    `html.unescape` also repairs the semicolon-less `&ltuuid&gt` seen in real trees.
+    """
+    path = html.unescape(title.strip())
+    path = _ANGLE_PARAM.sub(r"{\1}", path)
+    return _COLON_PARAM.sub(r"{\1}", path)
+
+
+def _visibility(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(item).strip() for item in value]
+    return [part.strip() for part in re.split(r"[,\s]+", str(value)) if part.strip()]
+
+
+def _scalar_text(value: Any) -> str:
+    """Example values in the URL are text; JSON-ish scalars keep their JSON spelling."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    return str(value)
+
+
+@dataclass
+class Section:
+    """A folder of docs/: a nav section (a Jekyll collection after import)."""
+
+    path: str  # relative to docs/, '' for the root
+    title: str
+    position: PositionKey = LAST
+    visibility: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DocsTree:
+    documents: dict[str, Document] = field(default_factory=dict)  # by src_uri
+    sections: dict[str, Section] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def endpoints(self) -> list[Endpoint]:
+        return [doc for doc in self.documents.values() if isinstance(doc, Endpoint)]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_error]
+
+
+class DefinitionLoader:
+    def __init__(self, docs_dir: Path, includes_dir: Path, site: dict[str, Any] | None = None) -> None:
+        self.docs_dir = docs_dir
+        self.liquid = LiquidRenderer(includes_dir, site or {})
+
+    def load(self, path: Path) -> Document:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise DefinitionError(path, 1, f"not UTF-8 text ({error.reason})", "E001") from None
+        return self.load_text(text, path)
+
+    def load_text(self, text: str, path: Path) -> Document:
+        text = text.replace("\r\n", "\n").lstrip("\ufeff")
+        front = split_front_matter(text, path)
+        data = front.data
+        try:
+            src_uri = path.resolve().relative_to(self.docs_dir.resolve()).as_posix()
+        except ValueError:
+            src_uri = path.name
+        raw_title = data.get("title")
+        title = str(raw_title).strip() if raw_title is not None else ""
+        method = data.get("method")
+        is_endpoint = method not in (None, "") or title.startswith("/")
+        try:
+            position = position_key(data.get("position"))
+        except ValueError as error:
+            raise DefinitionError(path, front.line_of("position"), str(error), "E004") from None
+        lines = self.liquid.render_lines(front.body, front.body_line, path)
+        body = parse_body(lines)
+        known = {"title", "name", "position", "visibility", "method", "description", "right_code", "example"}
+        meta = {key: value for key, value in data.items() if key not in known}
+        if not is_endpoint:
+            return Document(path, src_uri, title or _title_from_body(front.body) or path.stem.replace("_", " ").title(),
+                            position, _visibility(data.get("visibility")), body.blocks, meta)
+
+        if method in (None, ""):
+            raise DefinitionError(path, front.line_of("title"), f"`method` is missing: {title} looks like an endpoint path (add e.g. `method: get`)", "E002")
+        method_name = str(method).strip().upper()
+        if method_name not in HTTP_METHODS:
+            raise DefinitionError(path, front.line_of("method"), f"unknown method {method!r} (one of {', '.join(m.lower() for m in HTTP_METHODS)})", "E003")
+        if not title.startswith("/"):
+            raise DefinitionError(path, front.line_of("title"), f"`title` must be the endpoint path starting with '/', not {title!r}", "E005")
+        endpoint_path = path_from_title(title)
+        if "<" in endpoint_path or ">" in endpoint_path or "&" in endpoint_path:
+            raise DefinitionError(path, front.line_of("title"), f"malformed path parameter in {title!r} (write &lt;name&gt;)", "E006")
+
+        right_code_text = data.get("right_code") or ""
+        if not isinstance(right_code_text, str):
+            raise DefinitionError(path, front.line_of("right_code"), "`right_code` must be a block of text (`right_code: |`)", "E020")
+        right_code = parse_right_code(right_code_text, front.line_of("right_code") + 1, path)
+        harvested = harvest(body.pasted)
+
+        endpoint = Endpoint(
+            source=path, src_uri=src_uri, title=endpoint_path, position=position,
+            visibility=_visibility(data.get("visibility")), blocks=body.blocks, meta=meta,
+            method=method_name, path=endpoint_path, name=str(data.get("name") or endpoint_path),
+            description=str(data.get("description") or ""), pasted=body.pasted, harvested=harvested,
+            raw_title=title,
+        )
+        _check_path_parameters(endpoint, path)
+        endpoint.example, status = _build_example(endpoint, front, right_code, harvested, path)
+        documented_2xx = [r for r in responses_from_right_code(right_code, 200) if 200 <= r.status < 300]
+        endpoint.expected_status = status or (documented_2xx[0].status if documented_2xx else 200)
+        endpoint.responses = responses_from_right_code(right_code, endpoint.expected_status if endpoint.expected_status < 300 else 200)
+        request_block = next((e for e in right_code if e.title.lower().startswith("request")), None)
+        endpoint.request_example_title = request_block.title if request_block else None
+        return endpoint
+
+
+def _title_from_body(body: str) -> str | None:
+    match = re.search(r"^#\s+(.+)$", body, re.M)
+    return match.group(1).strip() if match else None
+
+
+def _check_path_parameters(endpoint: Endpoint, path: Path) -> None:
+    group = endpoint.group_of_kind("path")
+    if group is None:
+        return
+    in_path = set(endpoint.path_parameters)
+    for parameter in group.parameters:
+        if parameter.name not in in_path:
+            where = ", ".join(sorted(in_path)) or "no parameters"
+            raise DefinitionError(path, parameter.line, f"URL parameter `{parameter.name}` is documented but not in the path {endpoint.path} ({where})", "E007")
+
+
+def _as_mapping(value: Any, what: str, path: Path, line: int) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DefinitionError(path, line, f"`example.{what}` must be a mapping of name: value", "E008")
+    return value
+
+
+def _build_example(endpoint: Endpoint, front: FrontMatter, right_code: list[RightCodeExample],
+                   harvested: HarvestedRequest | None, path: Path) -> tuple[ExampleRequest, int | None]:
+    """The example request: `example:` in front matter wins, then right_code, then pasted snippets."""
+    line = front.line_of("example")
+    raw = front.data.get("example") or {}
+    if not isinstance(raw, dict):
+        raise DefinitionError(path, line, "`example` must be a mapping with params, query, headers, body, status", "E008")
+    unknown = set(raw) - _EXAMPLE_KEYS
+    if unknown:
+        raise DefinitionError(path, line, f"unknown key(s) in `example`: {', '.join(sorted(unknown))} (known: {', '.join(sorted(_EXAMPLE_KEYS))})", "E008")
+
+    example = ExampleRequest()
+    if harvested is not None:
+        match = endpoint.path_pattern().match(harvested.path or "")
+        if match:
+            example.path_params = {name: value for name, value in match.groupdict().items()}
+        example.query = harvested.query
+        example.headers = [(n, v) for n, v in harvested.headers if n.lower() not in ("authorization",)]
+        if harvested.body is not NO_BODY:
+            example.body = harvested.body
+    request_block = next((e for e in right_code if e.title.lower().startswith("request")), None)
+    if request_block is not None and request_block.value is not NO_BODY:
+        example.body = request_block.value
+
+    params = _as_mapping(raw.get("params"), "params", path, line)
+    example.path_params.update({str(k): _scalar_text(v) for k, v in params.items()})
+    if "query" in raw:
+        query: list[tuple[str, str]] = []
+        for name, value in _as_mapping(raw["query"], "query", path, line).items():
+            values = value if isinstance(value, list) else [value]
+            query.extend((str(name), _scalar_text(item)) for item in values)
+        example.query = query
+    if "headers" in raw:
+        headers = _as_mapping(raw["headers"], "headers", path, line)
+        example.headers = [(str(k), _scalar_text(v)) for k, v in headers.items()]
+    if "body" in raw:
+        example.body = raw["body"]
+    if "token" in raw:
+        example.token = _scalar_text(raw["token"])
+    for name, value in example.headers:
+        if any(ord(ch) < 32 or ord(ch) > 126 for ch in value):
+            raise DefinitionError(path, line, f"header {name} has a value HTTP cannot carry (control or non-ASCII characters)", "E009")
+    if example.has_body and not any(n.lower() == "content-type" for n, _ in example.headers):
+        example.headers.append(("Content-Type", "application/json"))
+
+    missing = [name for name in endpoint.path_parameters if not example.path_params.get(name)]
+    for name in missing:
+        example.path_params[name] = name.upper()
+    endpoint.is_example_complete = not missing
+
+    status = raw.get("status")
+    if status is not None and not (isinstance(status, int) and 100 <= status <= 599):
+        raise DefinitionError(path, line, f"`example.status` must be an HTTP status code, not {status!r}", "E008")
+    return example, status
+
+
+def _load_section(folder: Path, docs_dir: Path) -> Section:
+    rel = folder.relative_to(docs_dir).as_posix()
+    rel = "" if rel == "." else rel
+    section = Section(rel, folder.name.replace("_", " ").replace("-", " ").title() if rel else "")
+    meta_file = folder / SECTION_FILE
+    if meta_file.is_file():
+        try:
+            data = yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            raise DefinitionError(meta_file, (mark.line + 1) if mark else 1, f"not valid YAML: {getattr(error, 'problem', error)}", "E001") from None
+        if not isinstance(data, dict):
+            raise DefinitionError(meta_file, 1, "must be a mapping with title, position, visibility", "E001")
+        section.title = str(data.get("title") or section.title)
+        try:
+            section.position = position_key(data.get("position"))
+        except ValueError as error:
+            raise DefinitionError(meta_file, 1, str(error), "E004") from None
+        section.visibility = _visibility(data.get("visibility"))
+    return section
+
+
+def load_tree(docs_dir: Path, includes_dir: Path, site: dict[str, Any] | None = None, only: list[Path] | None = None) -> DocsTree:
+    """Every Markdown file under docs_dir (or just `only`), with errors collected per file."""
+    loader = DefinitionLoader(docs_dir, includes_dir, site)
+    tree = DocsTree()
+    files = sorted(only) if only else sorted(p for p in docs_dir.rglob("*.md") if not _is_hidden(p, docs_dir))
+    folders = {docs_dir} | {p.parent for p in files}
+    for folder in sorted(folders):
+        try:
+            section = _load_section(folder, docs_dir)
+        except (DefinitionError, ValueError) as error:
+            if isinstance(error, DefinitionError):
+                tree.findings.append(error.finding)
+            continue
+        tree.sections[section.path] = section
+    for path in files:
+        try:
+            document = loader.load(path)
+        except DefinitionError as error:
+            tree.findings.append(error.finding)
+            continue
+        tree.documents[document.src_uri] = document
+    return tree
+
+
+def _is_hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def load_endpoints(settings: Any, only: list[Path] | None = None) -> tuple[list[Endpoint], list[Finding]]:
+    """The endpoints of a project (for the sandbox, the check, the explorer)."""
+    tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site, only)
+    return tree.endpoints, tree.findings
+
+
+def path_placeholders(path: str) -> list[str]:
+    return PLACEHOLDER.findall(path)

@@ -1,0 +1,77 @@
+"""Liquid in definition bodies: Jekyll-style `{% include path %}` and `{{ site.* }}` values.
+
+The result keeps, for every output line, the source line it came from: text produced by an
+include is attributed to the include's line, so parameter findings still point at `file:line`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from liquid import CachingFileSystemLoader, Environment
+from liquid.exceptions import LiquidError
+
+from .errors import DefinitionError
+
+# Jekyll writes the include path bare (`{% include timp/x.md %}`); Liquid wants a string.
+_BARE_INCLUDE = re.compile(r"({%-?\s*include\s+)([^\s'\"%}][^\s%}]*)")
+_INCLUDE_LINE = re.compile(r"^\s*{%-?\s*include\s")
+_PLACEHOLDER = "\x00apidocs-include-{}\x00"
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # line in the source file
+    text: str
+
+
+def quote_bare_includes(text: str) -> str:
+    return _BARE_INCLUDE.sub(lambda m: f"{m.group(1)}'{m.group(2)}'", text)
+
+
+class LiquidRenderer:
+    """Renders definition bodies with the project's includes and `site` values."""
+
+    def __init__(self, includes_dir: Path, site: dict[str, Any]) -> None:
+        self.includes_dir = includes_dir
+        self.environment = Environment(loader=CachingFileSystemLoader(str(includes_dir)))
+        self.site = {"baseurl": "", **site}
+
+    def _render(self, source: str, path: Path | str, line: int) -> str:
+        try:
+            return self.environment.from_string(quote_bare_includes(source)).render(site=self.site)
+        except LiquidError as error:
+            context = error.context()
+            offset = context[0] - 1 if context and error.template_name is None else 0
+            message = getattr(error, "message", None) or str(error).splitlines()[0]
+            if "TemplateNotFound" in type(error).__name__ or "not found" in str(message).lower():
+                message = f"include not found in {self.includes_dir}: {message}"
+            raise DefinitionError(path, line + offset, f"Liquid: {message}", "E010") from None
+
+    def render_lines(self, body: str, first_line: int, path: Path | str) -> list[Line]:
+        if "{%" not in body and "{{" not in body:
+            return [Line(first_line + i, text) for i, text in enumerate(body.split("\n"))]
+        source_lines = body.split("\n")
+        includes: dict[int, list[str]] = {}
+        skeleton: list[str] = []
+        for index, text in enumerate(source_lines):
+            if _INCLUDE_LINE.match(text) and text.rstrip().endswith("%}"):
+                rendered = self._render(text.strip(), path, first_line + index)
+                includes[index] = rendered.rstrip("\n").split("\n")
+                skeleton.append(_PLACEHOLDER.format(index))
+            else:
+                skeleton.append(text)
+        rendered_body = self._render("\n".join(skeleton), path, first_line).split("\n")
+        exact = len(rendered_body) == len(source_lines)
+        lines: list[Line] = []
+        for index, text in enumerate(rendered_body):
+            number = first_line + (index if exact else min(index, len(source_lines) - 1))
+            if text.startswith("\x00apidocs-include-"):
+                origin = int(text.strip("\x00").rsplit("-", 1)[1])
+                lines.extend(Line(first_line + origin, produced) for produced in includes[origin])
+            else:
+                lines.append(Line(number, text))
+        return lines

@@ -1,0 +1,177 @@
+"""The model every consumer shares: endpoints, their parameters and their examples.
+
+Definitions are loaded into these objects once (see `definitions.py`); the site, the snippets,
+the sandbox, the check and the explorer read them and never go back to the Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import quote
+
+from .positions import PositionKey
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+# `{name}` in a path template; the source format writes `<name>` and we normalise on load.
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class _NoBody:
+    """Marker for "this request has no body" (JSON `null` is a body)."""
+
+    def __repr__(self) -> str:
+        return "NO_BODY"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NO_BODY: Any = _NoBody()
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str | None
+    is_required: bool
+    description: str
+    line: int = 0
+
+
+@dataclass
+class ParameterGroup:
+    """A documented list of parameters, e.g. `### URL Parameters:` or `#### Fees Object:`."""
+
+    title: str
+    kind: str  # "path" | "query" | "header" | "request" | "response" | "object"
+    parameters: list[Parameter]
+    line: int = 0
+
+
+@dataclass
+class ExampleRequest:
+    """The request the docs show. Headers here are the documented ones; auth is added per site."""
+
+    path_params: dict[str, str] = field(default_factory=dict)
+    query: list[tuple[str, str]] = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: Any = NO_BODY
+    token: str | None = None  # overrides the site's placeholder token for this endpoint
+
+    @property
+    def has_body(self) -> bool:
+        return self.body is not NO_BODY
+
+
+@dataclass
+class ExampleResponse:
+    status: int
+    body: Any = NO_BODY
+    title: str = "Response"
+
+    @property
+    def has_body(self) -> bool:
+        return self.body is not NO_BODY
+
+
+@dataclass
+class Block:
+    """A piece of the page body, in order: Markdown text or a parameter group."""
+
+    markdown: str = ""
+    group: ParameterGroup | None = None
+
+
+@dataclass
+class Document:
+    """Any page in the docs tree; endpoints are documents with a method and a path."""
+
+    source: Path
+    src_uri: str  # path relative to docs/, with forward slashes
+    title: str
+    position: PositionKey
+    visibility: list[str]
+    blocks: list[Block]
+    meta: dict[str, Any] = field(default_factory=dict)  # front matter keys we keep as they are
+
+    @property
+    def is_endpoint(self) -> bool:
+        return False
+
+
+@dataclass
+class Endpoint(Document):
+    method: str = "GET"
+    path: str = "/"  # template with `{name}` placeholders
+    name: str = ""
+    description: str = ""
+    example: ExampleRequest = field(default_factory=ExampleRequest)
+    expected_status: int = 200
+    responses: list[ExampleResponse] = field(default_factory=list)
+    request_example_title: str | None = None
+    pasted: list[Any] = field(default_factory=list)  # PastedSnippet, kept for lint
+    harvested: Any = None  # HarvestedRequest read from the pasted snippets, if any
+    raw_title: str = ""  # the `title` as written (entities and all)
+    is_example_complete: bool = True  # every path parameter has an example value
+
+    @property
+    def is_endpoint(self) -> bool:
+        return True
+
+    @property
+    def path_parameters(self) -> list[str]:
+        return PLACEHOLDER.findall(self.path)
+
+    @property
+    def groups(self) -> Iterator[ParameterGroup]:
+        return (block.group for block in self.blocks if block.group is not None)
+
+    def group_of_kind(self, kind: str) -> ParameterGroup | None:
+        return next((group for group in self.groups if group.kind == kind), None)
+
+    @property
+    def required_body_fields(self) -> list[Parameter]:
+        group = self.group_of_kind("request")
+        return [p for p in group.parameters if p.is_required] if group else []
+
+    @property
+    def success_response(self) -> ExampleResponse | None:
+        """The documented response for the expected status, if any."""
+        for response in self.responses:
+            if response.status == self.expected_status:
+                return response
+        return None
+
+    def path_pattern(self) -> re.Pattern[str]:
+        """A regex matching concrete (percent-decoded) paths of this endpoint."""
+        pattern = ""
+        last = 0
+        for match in PLACEHOLDER.finditer(self.path):
+            pattern += re.escape(self.path[last : match.start()]) + f"(?P<{match.group(1)}>[^/]+)"
+            last = match.end()
+        pattern += re.escape(self.path[last:])
+        return re.compile(f"^{pattern}$")
+
+
+def encode_path_segment(value: str) -> str:
+    """Percent-encode one path segment so every client sends it byte for byte.
+
+    Everything but unreserved characters is encoded, which also keeps curl's URL globbing
+    (`[]{}`) and shells away from the value.
+    """
+    return quote(value, safe="")
+
+
+def encode_path_template(path: str) -> str:
+    """Encode the literal parts of a path template, leaving `/` and placeholders."""
+    out = ""
+    last = 0
+    for match in PLACEHOLDER.finditer(path):
+        out += quote(path[last : match.start()], safe="/-._~!$&'()*+,;=:@")
+        out += match.group(0)
+        last = match.end()
+    return out + quote(path[last:], safe="/-._~!$&'()*+,;=:@")

@@ -1,0 +1,145 @@
+"""Escaping for every snippet language, in one place.
+
+Each function turns a value into source text that, pasted into that language, means exactly the
+value: no shell expansion, no lost backslashes, no files uploaded by a leading `@`. Templates in
+`snippets/` use these as Jinja filters (see `FILTERS`); the explorer ships a JavaScript twin of
+this module that the tests hold to the same output.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from .model import NO_BODY
+
+
+class QuotingError(ValueError):
+    """A value that a language cannot express (the message says which and why)."""
+
+
+# --- POSIX shell (bash) -------------------------------------------------------------------------
+
+def shell_quote(text: str) -> str:
+    """Single-quote for bash: nothing inside single quotes is special but the quote itself."""
+    return "'" + str(text).replace("'", "'\\''") + "'"
+
+
+def curl_header(header: tuple[str, str]) -> str:
+    """A `-H` argument. curl drops a header given as `Name:` so an empty value is `Name;`."""
+    name, value = header
+    return shell_quote(f"{name};" if value == "" else f"{name}: {value}")
+
+
+_HTTPIE_SPECIAL = set(":;=@")
+
+
+def httpie_header(header: tuple[str, str]) -> str:
+    """An HTTPie request item `Name:value`, with HTTPie's separator characters escaped."""
+    name, value = header
+    if value == "":
+        return shell_quote(f"{name};")
+    for index, char in enumerate(value[:-1]):
+        if char == "\\" and value[index + 1] in _HTTPIE_SPECIAL:
+            raise QuotingError(f"header {name}: HTTPie cannot send a backslash followed by {value[index + 1]!r}")
+    escaped = "".join("\\" + char if char in _HTTPIE_SPECIAL else char for char in value)
+    return shell_quote(f"{name}:{escaped}")
+
+
+# --- JSON text ----------------------------------------------------------------------------------
+
+def json_text(value: Any, indent: int | None = 2) -> str:
+    """Pretty JSON, non-ASCII kept readable; the bytes a shell snippet sends as the body."""
+    if value is NO_BODY:
+        return ""
+    return json.dumps(value, indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+# --- Python -------------------------------------------------------------------------------------
+
+_PY_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def python_string(text: str) -> str:
+    out = []
+    for char in str(text):
+        if char in _PY_ESCAPES:
+            out.append(_PY_ESCAPES[char])
+        elif char.isprintable() or char == " ":
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
+
+
+def python_literal(value: Any, indent: int = 4, level: int = 0) -> str:
+    """A Python expression equal to a JSON value (True/False/None, exact ints, round-trip floats)."""
+    pad, inner = " " * (indent * level), " " * (indent * (level + 1))
+    if value is None:
+        return "None"
+    if value is True:
+        return "True"
+    if value is False:
+        return "False"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise QuotingError("JSON has no NaN or Infinity")
+        return repr(value)
+    if isinstance(value, str):
+        return python_string(value)
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        items = ",\n".join(inner + python_literal(item, indent, level + 1) for item in value)
+        return "[\n" + items + ",\n" + pad + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = ",\n".join(f"{inner}{python_string(str(k))}: {python_literal(v, indent, level + 1)}" for k, v in value.items())
+        return "{\n" + items + ",\n" + pad + "}"
+    raise QuotingError(f"not a JSON value: {type(value).__name__}")
+
+
+# --- JavaScript ---------------------------------------------------------------------------------
+
+_JS_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def js_string(text: str) -> str:
+    out = []
+    for char in str(text):
+        if char in _JS_ESCAPES:
+            out.append(_JS_ESCAPES[char])
+        elif char.isprintable() or char == " ":
+            out.append(char)
+        else:
+            out.append(f"\\u{{{ord(char):x}}}")
+    return '"' + "".join(out) + '"'
+
+
+def js_template_literal(text: str) -> str:
+    """A backtick string holding text byte for byte (used for JSON bodies: no number rounding)."""
+    escaped = str(text).replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
+    return "`" + escaped + "`"
+
+
+def js_body(value: Any) -> str:
+    """The request body for Node: the JSON text itself, so big numbers are not rounded."""
+    return js_template_literal(json_text(value))
+
+
+# --- The table templates see --------------------------------------------------------------------
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "sh": shell_quote,
+    "curl_header": curl_header,
+    "httpie_header": httpie_header,
+    "json_text": json_text,
+    "py": python_literal,
+    "py_str": python_string,
+    "js_str": js_string,
+    "js_body": js_body,
+}

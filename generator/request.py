@@ -1,0 +1,60 @@
+"""The concrete HTTP request an example stands for: what snippets send and the check expects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from .config import Auth
+from .model import NO_BODY, PLACEHOLDER, Endpoint, encode_path_segment, encode_path_template
+
+
+@dataclass
+class HttpRequest:
+    method: str
+    base_url: str
+    path: str  # percent-encoded
+    query: list[tuple[str, str]] = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=list)  # the auth header included
+    body: Any = NO_BODY
+    name: str = ""
+
+    @property
+    def has_body(self) -> bool:
+        return self.body is not NO_BODY
+
+    @property
+    def query_string(self) -> str:
+        return urlencode(self.query, quote_via=quote, safe="")
+
+    @property
+    def target(self) -> str:
+        """Path plus query, as on the request line."""
+        return self.path + (f"?{self.query_string}" if self.query else "")
+
+    @property
+    def url(self) -> str:
+        return self.base_url.rstrip("/") + self.target
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.base_url.lower().startswith("https:") else "http"
+
+    @property
+    def header_map(self) -> dict[str, str]:
+        return dict(self.headers)
+
+    def header(self, name: str) -> str | None:
+        return next((v for n, v in self.headers if n.lower() == name.lower()), None)
+
+
+def build_request(endpoint: Endpoint, auth: Auth, base_url: str, *, path_params: dict[str, str] | None = None,
+                  token: str | None = None) -> HttpRequest:
+    """The example request of `endpoint` against `base_url`, with the auth header first."""
+    values = endpoint.example.path_params if path_params is None else path_params
+    concrete = PLACEHOLDER.sub(lambda m: encode_path_segment(values.get(m.group(1), "")), encode_path_template(endpoint.path))
+    headers = [(auth.header, auth.header_value(token or endpoint.example.token))] if auth.header else []
+    headers += [(n, v) for n, v in endpoint.example.headers if n.lower() != auth.header.lower()]
+    return HttpRequest(endpoint.method, base_url, concrete, list(endpoint.example.query), headers,
+                       endpoint.example.body, endpoint.name)
