@@ -18,7 +18,7 @@ from .body import RightCodeExample, parse_body, parse_right_code, responses_from
 from .errors import DefinitionError, Finding
 from .frontmatter import FrontMatter, split_front_matter
 from .liquid import LiquidRenderer
-from .model import HTTP_METHODS, NO_BODY, PLACEHOLDER, Document, Endpoint, ExampleRequest
+from .model import HTTP_METHODS, NO_BODY, PLACEHOLDER, Document, Endpoint, ExampleRequest, ExampleResponse
 from .pasted import HarvestedRequest, harvest
 from .positions import LAST, PositionKey, position_key
 
@@ -26,6 +26,9 @@ _ANGLE_PARAM = re.compile(r"<\s*([A-Za-z_][A-Za-z0-9_]*)\s*>")
 _COLON_PARAM = re.compile(r"(?<=/):([A-Za-z_][A-Za-z0-9_]*)")
 _EXAMPLE_KEYS = {"params", "query", "headers", "body", "status", "token"}
 SECTION_FILE = ".section.yml"
+# `page.apidocs.yml` beside `page.md` adds front-matter keys (e.g. `example`, `responses`) to a
+# definition that must stay verbatim, such as a file shared with another site.
+OVERLAY_SUFFIX = ".apidocs.yml"
 
 
 def path_from_title(title: str) -> str:
@@ -92,9 +95,20 @@ class DefinitionLoader:
             raise DefinitionError(path, 1, f"not UTF-8 text ({error.reason})", "E001") from None
         return self.load_text(text, path)
 
+    @staticmethod
+    def _apply_overlay(front: FrontMatter, path: Path) -> None:
+        overlay_path = path.with_name(path.stem + OVERLAY_SUFFIX)
+        if not overlay_path.is_file():
+            return
+        overlay = split_front_matter("---\n" + overlay_path.read_text(encoding="utf-8") + "\n---\n", overlay_path)
+        for key, value in overlay.data.items():
+            front.data[key] = value
+            front.key_lines[key] = 1  # findings about overlay keys point at the page's first line
+
     def load_text(self, text: str, path: Path) -> Document:
         text = text.replace("\r\n", "\n").lstrip("\ufeff")
         front = split_front_matter(text, path)
+        self._apply_overlay(front, path)
         data = front.data
         try:
             src_uri = path.resolve().relative_to(self.docs_dir.resolve()).as_posix()
@@ -110,7 +124,7 @@ class DefinitionLoader:
             raise DefinitionError(path, front.line_of("position"), str(error), "E004") from None
         lines = self.liquid.render_lines(front.body, front.body_line, path)
         body = parse_body(lines)
-        known = {"title", "name", "position", "visibility", "method", "description", "right_code", "example"}
+        known = {"title", "name", "position", "visibility", "method", "description", "right_code", "example", "responses"}
         meta = {key: value for key, value in data.items() if key not in known}
         if not is_endpoint:
             return Document(path, src_uri, title or _title_from_body(front.body) or path.stem.replace("_", " ").title(),
@@ -145,9 +159,30 @@ class DefinitionLoader:
         documented_2xx = [r for r in responses_from_right_code(right_code, 200) if 200 <= r.status < 300]
         endpoint.expected_status = status or (documented_2xx[0].status if documented_2xx else 200)
         endpoint.responses = responses_from_right_code(right_code, endpoint.expected_status if endpoint.expected_status < 300 else 200)
+        endpoint.responses += _structured_responses(front, path)
+        if status is None and not documented_2xx:
+            successes = [r.status for r in endpoint.responses if 200 <= r.status < 300]
+            endpoint.expected_status = successes[0] if successes else 200
         request_block = next((e for e in right_code if e.title.lower().startswith("request")), None)
         endpoint.request_example_title = request_block.title if request_block else None
         return endpoint
+
+
+def _structured_responses(front: FrontMatter, path: Path) -> list[ExampleResponse]:
+    """`responses:` in front matter: a list of {status, body, title} (body is any JSON value)."""
+    raw = front.data.get("responses")
+    if raw is None:
+        return []
+    line = front.line_of("responses")
+    if not isinstance(raw, list):
+        raise DefinitionError(path, line, "`responses` must be a list of {status, body, title}", "E021")
+    responses = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("status"), int):
+            raise DefinitionError(path, line, "each of `responses` needs a numeric `status` (and usually a `body`)", "E021")
+        status = item["status"]
+        responses.append(ExampleResponse(status, item.get("body", NO_BODY), str(item.get("title") or f"Response {status}")))
+    return responses
 
 
 def _title_from_body(body: str) -> str | None:
