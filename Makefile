@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make serve` and `make test`. Everything else is a step of theirs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: install serve test build lint check sandbox bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+serve: install
+	$(BIN)/apidocs serve
+
+build: install
+	$(BIN)/apidocs build --strict
+
+lint: install
+	$(BIN)/apidocs lint
+
+check: install
+	$(BIN)/apidocs check
+
+sandbox: install
+	$(BIN)/apidocs sandbox
+
+test: install
+	@command -v chromium >/dev/null 2>&1 || ./.ci/install-chromium
+	$(BIN)/python -m pytest -n auto --dist loadgroup
+
+bench: install
+	$(BIN)/python bench/build.py
+	$(BIN)/python bench/sandbox.py
+	$(BIN)/python bench/check.py
+	$(BIN)/python bench/explorer.py
+
+clean:
+	rm -rf site .apidocs .pytest_cache

@@ -1,0 +1,145 @@
+"""The MkDocs plugin: thin glue between MkDocs events and the apidocs model.
+
+- on_config: read settings and the definitions, build the nav, add the extensions we rely on;
+- on_files: add our CSS/JS, drop files that are not pages (overlays, hidden audiences);
+- on_page_markdown: replace each definition's Markdown with the rendered endpoint page.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from .config import ApidocsConfig, Settings
+from .definitions import OVERLAY_SUFFIX, DocsTree, load_tree
+from .errors import ConfigError, Finding
+from .languages import Language, load_languages
+from .nav import build_nav
+from .pages import render_markdown
+from .snippets import SnippetError
+
+log = logging.getLogger("mkdocs.plugins.apidocs")
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+ASSET_URI = "assets/apidocs"
+
+# Extensions the rendered pages need, with the options they need; the user's own options win.
+REQUIRED_EXTENSIONS: dict[str, dict[str, Any]] = {
+    "attr_list": {},
+    "md_in_html": {},
+    "tables": {},
+    "def_list": {},
+    "admonition": {},
+    "pymdownx.superfences": {},
+    "pymdownx.tabbed": {"alternate_style": True},
+    "pymdownx.highlight": {"anchor_linenums": False},
+}
+
+
+class ApidocsPlugin(BasePlugin[ApidocsConfig]):
+    def __init__(self) -> None:
+        self.command = "build"
+        self.settings: Settings | None = None
+        self.tree = DocsTree()
+        self.languages: list[Language] = []
+        self.hidden: set[str] = set()
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+
+    @property
+    def is_serving(self) -> bool:
+        return self.command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        config_file = Path(config.config_file_path or "mkdocs.yml").resolve()
+        try:
+            self.settings = Settings.from_plugin_config(self.config, config_file, Path(config.docs_dir), config.site_url or "")
+            self.languages = load_languages(self.settings.snippets_dir)
+        except ConfigError as error:
+            raise PluginError(str(error)) from None
+        audience = os.environ.get("APIDOCS_AUDIENCE") or self.settings.audience
+        self.settings.audience = audience
+        for name, options in REQUIRED_EXTENSIONS.items():
+            if name not in config.markdown_extensions:
+                config.markdown_extensions.append(name)
+            merged = {**options, **config.mdx_configs.get(name, {})}
+            if merged:
+                config.mdx_configs[name] = merged
+        features = config.theme.get("features")
+        if isinstance(features, list):
+            for feature in ("content.tabs.link", "content.code.copy"):
+                if feature not in features:
+                    features.append(feature)
+        for css in sorted(ASSETS.glob("*.css")):
+            uri = f"{ASSET_URI}/{css.name}"
+            if uri not in config.extra_css:
+                config.extra_css.append(uri)
+
+        self.tree = load_tree(self.settings.docs_dir, self.settings.includes_dir, self.settings.site)
+        shown = self._visible_documents()
+        self.hidden = {uri for uri in self.tree.documents if uri not in {d.src_uri for d in shown}}
+        if not config.nav:
+            config.nav = build_nav(self.tree, shown)
+        self._report(self.tree.findings)
+        return config
+
+    def _visible_documents(self) -> list[Any]:
+        try:
+            from .audiences import visible_documents
+        except ImportError:
+            return list(self.tree.documents.values())
+        assert self.settings is not None
+        return visible_documents(self.tree, self.settings)
+
+    def _report(self, findings: list[Finding]) -> None:
+        errors = [f for f in findings if f.is_error]
+        for finding in findings:
+            if not finding.is_error:
+                log.warning(str(finding))
+        if errors and not self.is_serving:
+            raise PluginError("definition errors:\n" + "\n".join(f"  {finding}" for finding in errors))
+        for finding in errors:
+            log.error(str(finding))
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        for file in list(files):
+            if file.src_uri.endswith(OVERLAY_SUFFIX) or file.src_uri in self.hidden:
+                files.remove(file)
+        for asset in sorted(ASSETS.iterdir()):
+            if asset.is_file():
+                files.append(File.generated(config, f"{ASSET_URI}/{asset.name}", abs_src_path=str(asset)))
+        return files
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        assert self.settings is not None
+        document = self.tree.documents.get(page.file.src_uri)
+        if document is None:
+            broken = [f for f in self.tree.errors if Path(f.path).resolve() == Path(page.file.abs_src_path or "").resolve()]
+            if broken:
+                # Only reachable in `serve`: show the writer what is wrong, keep the other pages up.
+                page.meta["title"] = page.file.name
+                lines = "\n".join(f"    {finding}" for finding in broken)
+                return f"# {page.file.name}\n\n!!! failure \"This definition has errors\"\n\n{lines}\n"
+            return markdown
+        try:
+            rendered = render_markdown(document, self.settings, self.languages)
+        except SnippetError as error:
+            raise PluginError(f"{document.source}: {error}") from None
+        if document.is_endpoint:
+            page.meta["title"] = document.name  # type: ignore[attr-defined]
+            page.meta["status"] = f"apidocs-{document.method.lower()}"  # type: ignore[attr-defined]
+            page.meta.setdefault("hide", ["toc"])  # the request column needs the width
+            if document.description:  # type: ignore[attr-defined]
+                page.meta["description"] = document.description  # type: ignore[attr-defined]
+        else:
+            page.meta["title"] = document.title
+        return rendered
