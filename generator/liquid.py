@@ -19,6 +19,8 @@ from .errors import DefinitionError
 # Jekyll writes the include path bare (`{% include timp/x.md %}`); Liquid wants a string.
 _BARE_INCLUDE = re.compile(r"({%-?\s*include\s+)([^\s'\"%}][^\s%}]*)")
 _INCLUDE_LINE = re.compile(r"^\s*{%-?\s*include\s")
+_RAW_START = re.compile(r"{%-?\s*raw\s*-?%}")
+_RAW_END = re.compile(r"{%-?\s*endraw\s*-?%}")
 _PLACEHOLDER = "\x00apidocs-include-{}\x00"
 
 
@@ -28,8 +30,14 @@ class Line:
     text: str
 
 
+_RAW_BLOCK = re.compile(r"({%-?\s*raw\s*-?%}.*?{%-?\s*endraw\s*-?%})", re.S)
+
+
 def quote_bare_includes(text: str) -> str:
-    return _BARE_INCLUDE.sub(lambda m: f"{m.group(1)}'{m.group(2)}'", text)
+    """Quote Jekyll's bare include paths, leaving `{% raw %}` blocks as they are."""
+    parts = _RAW_BLOCK.split(text)
+    return "".join(part if index % 2 else _BARE_INCLUDE.sub(lambda m: f"{m.group(1)}'{m.group(2)}'", part)
+                   for index, part in enumerate(parts))
 
 
 class LiquidRenderer:
@@ -57,8 +65,13 @@ class LiquidRenderer:
         source_lines = body.split("\n")
         includes: dict[int, list[str]] = {}
         skeleton: list[str] = []
+        in_raw = False
         for index, text in enumerate(source_lines):
-            if _INCLUDE_LINE.match(text) and text.rstrip().endswith("%}"):
+            if _RAW_START.search(text):
+                in_raw = not _RAW_END.search(text)
+            elif in_raw and _RAW_END.search(text):
+                in_raw = False
+            if not in_raw and _INCLUDE_LINE.match(text) and text.rstrip().endswith("%}"):
                 rendered = self._render(text.strip(), path, first_line + index)
                 includes[index] = rendered.rstrip("\n").split("\n")
                 skeleton.append(_PLACEHOLDER.format(index))

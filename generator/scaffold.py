@@ -1,0 +1,86 @@
+"""`apidocs new METHOD PATH`: write a definition skeleton a writer only has to fill in."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .config import load_settings
+from .definitions import load_tree, path_from_title
+from .errors import ConfigError
+from .model import HTTP_METHODS, PLACEHOLDER
+
+_VERBS = {"GET": "Get", "POST": "Create", "PUT": "Replace", "PATCH": "Update", "DELETE": "Delete", "HEAD": "Check", "OPTIONS": "Options for"}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "endpoint"
+
+
+def default_name(method: str, path: str) -> str:
+    words = [s for s in path.strip("/").split("/") if s and not PLACEHOLDER.fullmatch(s)]
+    subject = words[-1].replace("_", " ").replace("-", " ") if words else "root"
+    return f"{_VERBS.get(method, method.title())} {subject}".strip().title()
+
+
+def definition_text(method: str, path: str, name: str) -> str:
+    title = PLACEHOLDER.sub(lambda m: f"&lt;{m.group(1)}&gt;", path)
+    params = PLACEHOLDER.findall(path)
+    lines = ["---", f"title: {title}", f"name: {name}", "position:", "visibility: public",
+             f"method: {method.lower()}", f"description: {name}"]
+    if params or method in ("POST", "PUT", "PATCH"):
+        lines.append("example:")
+        if params:
+            lines.append("  params:")
+            lines += [f"    {param}: REPLACE-WITH-AN-EXAMPLE-VALUE" for param in params]
+        if method in ("POST", "PUT", "PATCH"):
+            lines.append("  body: {}")
+    lines += ["responses:", "  - status: 200", "    body: {}", "---", f"Describe what {name} does and who may call it.", ""]
+    if params:
+        lines += ["### URL Parameters:", ""]
+        for param in params:
+            lines += [param, ": (string) What this identifies", ""]
+    if method in ("POST", "PUT", "PATCH"):
+        lines += ["### Request Parameters:", "", "field_name", ": (string) ***Required*** What this field means", ""]
+    lines += ["### Response Parameters:", "", "field_name", ": (string) What this field means", ""]
+    return "\n".join(lines)
+
+
+def new_definition(config_file: str | Path, method: str, path: str, *, name: str | None = None,
+                   folder: str | None = None) -> int:
+    settings = load_settings(config_file)
+    method_name = method.upper()
+    if method_name not in HTTP_METHODS:
+        raise ConfigError(f"unknown method {method!r} (one of {', '.join(HTTP_METHODS)})")
+    template = path_from_title(path)
+    if not template.startswith("/"):
+        raise ConfigError(f"the path must start with '/': {path!r}")
+    tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site)
+    for endpoint in tree.endpoints:
+        if endpoint.method == method_name and endpoint.path == template:
+            raise ConfigError(f"{endpoint.source}: already defines {method_name} {template}")
+    if folder is None:
+        # Put it beside the endpoint whose path shares the longest prefix.
+        best, best_length = "", 0
+        for endpoint in tree.endpoints:
+            length = len(_common_prefix(endpoint.path, template))
+            if length > best_length:
+                best, best_length = endpoint.src_uri.rpartition("/")[0], length
+        folder = best
+    title = name or default_name(method_name, template)
+    target = settings.docs_dir / folder / f"{_slug(title)}.md"
+    if target.exists():
+        raise ConfigError(f"{target} exists already (pass --name to choose another file name)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(definition_text(method_name, template, title), encoding="utf-8")
+    print(f"created {target}")
+    return 0
+
+
+def _common_prefix(a: str, b: str) -> str:
+    parts = []
+    for x, y in zip(a.split("/"), b.split("/")):
+        if x != y:
+            break
+        parts.append(x)
+    return "/".join(parts)
