@@ -33,10 +33,10 @@ class AuthConfig(base.Config):
 
 
 class AudienceConfig(base.Config):
-    # Sections (folders) shown: those whose visibility is one of these.
-    sections = c.ListOfItems(c.Type(str), default=[])
-    # Pages shown inside them: those whose visibility names one of these.
-    pages = c.ListOfItems(c.Type(str), default=[])
+    # Sections (folders) shown: those whose visibility is one of these (default: the audience's name).
+    sections = c.Optional(c.ListOfItems(c.Type(str)))
+    # Pages shown inside them: those whose visibility names one of these (default: `all` and the name).
+    pages = c.Optional(c.ListOfItems(c.Type(str)))
 
 
 class ApidocsConfig(base.Config):
@@ -47,7 +47,7 @@ class ApidocsConfig(base.Config):
     site = c.Type(dict, default={})  # values for `{{ site.* }}` in Liquid
     fixtures = c.Optional(c.Type(str))  # sandbox fixture file (stateful sandbox)
     audience = c.Optional(c.Type(str))
-    audiences = c.Type(dict, default={})
+    audiences = c.DictOfItems(c.SubConfig(AudienceConfig), default={})  # see generator/audiences.py
     explorer = c.Type(bool, default=True)
     proxy = c.Type(bool, default=False)
 
