@@ -1,0 +1,223 @@
+"""What "the snippet sent the documented request" and "the docs tell the truth" mean, exactly.
+
+Requests compare on meaning, not bytes: the path percent-decoded; the query as a multiset of
+decoded pairs (order and `%20`/`+` spelling do not matter, repeats and empty values do); every
+documented header plus the auth header with its exact value (clients add others such as
+User-Agent, which are fine); the body equal as JSON, where `true` is not `1` and a rounded big
+number is not the number. Responses compare on shape and values: same keys and types, equal
+values, except ISO-8601 timestamps, which only need to be timestamps too.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote_to_bytes
+
+from ..model import NO_BODY
+from ..request import HttpRequest
+from .relay import Exchange
+
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
+_MAX_PROBLEMS = 20
+
+
+@dataclass
+class NormalRequest:
+    """A request reduced to what the comparison looks at."""
+
+    method: str
+    path: str  # percent-decoded
+    query: list[tuple[str, str]]  # decoded pairs, sorted
+    headers: list[tuple[str, str]]  # (lower-case name, value), sorted, only the documented names
+    body: Any  # a JSON value, NO_BODY, or `_Raw` for bytes that are not JSON
+
+    def lines(self) -> list[str]:
+        """A readable, diffable rendering (values JSON-quoted so whitespace and quotes show)."""
+        out = [f"{self.method} {_show(self.path)}"]
+        out += [f"query  {_show(name)} = {_show(value)}" for name, value in self.query]
+        out += [f"header {name}: {_show(value)}" for name, value in self.headers]
+        if self.body is NO_BODY:
+            out.append("body   (none)")
+        elif isinstance(self.body, _Raw):
+            out.append(f"body   (not JSON) {self.body.text!r}")
+        else:
+            out.append("body")
+            out += ["  " + line for line in json.dumps(self.body, indent=2, sort_keys=True, ensure_ascii=False).splitlines()]
+        return out
+
+
+@dataclass(frozen=True)
+class _Raw:
+    text: str
+
+
+def _show(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def decode_path(path: str) -> str:
+    return unquote_to_bytes(path).decode("utf-8", errors="replace")
+
+
+def _split_target(target: str) -> tuple[str, str]:
+    path, _, query = target.partition("?")
+    return path, query
+
+
+def _ows(value: str) -> str:
+    # Leading and trailing spaces/tabs are not part of an HTTP field value (RFC 9110 §5.5).
+    return value.strip(" \t")
+
+
+def expected_request(request: HttpRequest) -> NormalRequest:
+    headers = sorted((name.lower(), _ows(value)) for name, value in request.headers)
+    return NormalRequest(request.method, decode_path(request.path), sorted(request.query), headers, request.body)
+
+
+def sent_request(exchange: Exchange, documented_headers: list[str]) -> NormalRequest:
+    path, query = _split_target(exchange.target)
+    names = sorted({name.lower() for name in documented_headers})
+    headers = sorted((name, _ows(value)) for name in names for value in exchange.header_values(name))
+    body: Any = NO_BODY
+    if exchange.body:
+        try:
+            body = json.loads(exchange.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            body = _Raw(exchange.body.decode("utf-8", errors="replace"))
+    pairs = sorted(parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="replace"))
+    return NormalRequest(exchange.method, decode_path(path), pairs, headers, body)
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equal as JSON values: booleans are not numbers, numbers compare exactly, order of keys is free."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) or isinstance(b, (int, float)):
+        return isinstance(a, (int, float)) and isinstance(b, (int, float)) and a == b
+    if isinstance(a, list) or isinstance(b, list):
+        return isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and all(map(json_equal, a, b))
+    if isinstance(a, dict) or isinstance(b, dict):
+        return (isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys()
+                and all(json_equal(a[key], b[key]) for key in a))
+    return type(a) is type(b) and a == b
+
+
+def request_problems(expected: NormalRequest, sent: NormalRequest) -> list[str]:
+    problems = []
+    if sent.method != expected.method:
+        problems.append(f"method: sent {sent.method}, documented {expected.method}")
+    if sent.path != expected.path:
+        problems.append(f"path: sent {_show(sent.path)}, documented {_show(expected.path)}")
+    if sent.query != expected.query:
+        problems.append("query: the sent pairs differ from the documented ones")
+    if sent.headers != expected.headers:
+        problems.append("headers: a documented header is missing or has another value")
+    if expected.body is NO_BODY and sent.body is not NO_BODY:
+        problems.append("body: sent a body, none is documented")
+    elif expected.body is not NO_BODY and sent.body is NO_BODY:
+        problems.append("body: sent none, one is documented")
+    elif isinstance(sent.body, _Raw):
+        problems.append("body: sent text that is not JSON")
+    elif expected.body is not NO_BODY and not json_equal(expected.body, sent.body):
+        problems.append("body: not equal to the documented JSON")
+    return problems
+
+
+def request_diff(expected: NormalRequest, sent: NormalRequest) -> str:
+    return "\n".join(difflib.unified_diff(expected.lines(), sent.lines(), "documented", "sent", lineterm="", n=99))
+
+
+def compare_exchanges(request: HttpRequest, exchanges: list[Exchange], expected_status: int) -> tuple[list[str], str]:
+    """Problems (one line each) and a documented-vs-sent diff for what one snippet run sent."""
+    if not exchanges:
+        return ["sent no request (nothing reached the check's relay)"], ""
+    expected = expected_request(request)
+    first = exchanges[0]
+    sent = sent_request(first, [name for name, _ in request.headers])
+    problems = request_problems(expected, sent)
+    if len(exchanges) > 1:
+        others = ", ".join(f"{e.method} {e.target}" for e in exchanges[1:])
+        problems.insert(0, f"sent {len(exchanges)} requests, expected exactly one (also: {others})")
+    if first.error:
+        problems.append(first.error)
+    elif first.status != expected_status:
+        excerpt = first.response_text.strip().replace("\n", " ")
+        excerpt = excerpt[:300] + ("…" if len(excerpt) > 300 else "")
+        problems.append(f"status: got {first.status}, expected {expected_status}" + (f" — {excerpt}" if excerpt else ""))
+    diff = request_diff(expected, sent) if any(not p.startswith(("status", "relay")) for p in problems) else ""
+    return problems, diff
+
+
+# --- Responses against the documented example -------------------------------------------------
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def is_timestamp(value: Any) -> bool:
+    return isinstance(value, str) and bool(_TIMESTAMP.match(value)) and ("T" in value or " " in value)
+
+
+def _brief(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _walk(documented: Any, actual: Any, where: str, problems: list[str]) -> None:
+    if len(problems) >= _MAX_PROBLEMS:
+        return
+    if is_timestamp(documented):
+        if not is_timestamp(actual):
+            problems.append(f"{where}: documented a timestamp, got {_brief(actual)}")
+        return
+    kind, actual_kind = _json_type(documented), _json_type(actual)
+    if kind != actual_kind:
+        problems.append(f"{where}: documented {kind} {_brief(documented)}, got {actual_kind} {_brief(actual)}")
+    elif kind == "object":
+        for key in documented:
+            if key not in actual:
+                problems.append(f"{where}.{key}: documented, missing from the response")
+            else:
+                _walk(documented[key], actual[key], f"{where}.{key}", problems)
+        for key in actual:
+            if key not in documented:
+                problems.append(f"{where}.{key}: in the response, not documented")
+    elif kind == "array":
+        if len(documented) != len(actual):
+            problems.append(f"{where}: documented {len(documented)} item(s), got {len(actual)}")
+        for index, (doc_item, actual_item) in enumerate(zip(documented, actual)):
+            _walk(doc_item, actual_item, f"{where}[{index}]", problems)
+    elif not json_equal(documented, actual):
+        problems.append(f"{where}: documented {_brief(documented)}, got {_brief(actual)}")
+
+
+def response_problems(documented: Any, response_text: str) -> list[str]:
+    """How a response body disagrees with the documented example (empty when it agrees)."""
+    if documented is NO_BODY:
+        return []
+    try:
+        actual = json.loads(response_text)
+    except ValueError:
+        excerpt = response_text.strip()[:200]
+        return [f"response: not JSON, the docs show a JSON body ({excerpt!r})"]
+    problems: list[str] = []
+    _walk(documented, actual, "response $", problems)
+    if len(problems) >= _MAX_PROBLEMS:
+        problems.append("response: … (more differences not shown)")
+    return problems

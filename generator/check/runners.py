@@ -1,0 +1,226 @@
+"""Running one rendered snippet the way its language's entry in `snippets/languages.yml` says.
+
+`run: [bash, "{file}"]` becomes a process in its own process group (killed as a group after a
+timeout, and after every run so nothing a snippet started outlives it). A language marked
+`warm: python` runs in a warm interpreter instead (see `worker.py`): the same file, executed as
+`__main__` with fresh globals, in a few milliseconds instead of ~150.
+
+Every run gets the environment a user's shell would give it plus what the language declares:
+`env` values may use `{scratch}` (a private folder for that language, e.g. a tool's config
+dir), and `files` lists files to create inside it first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import yaml
+
+from ..languages import Language
+
+WORKER = Path(__file__).with_name("worker.py")
+
+
+@dataclass
+class RunOutcome:
+    exit_code: int | None  # None: killed after the timeout
+    stdout: str
+    stderr: str
+    elapsed: float  # seconds, process start to exit
+
+    @property
+    def timed_out(self) -> bool:
+        return self.exit_code is None
+
+
+class Runner(Protocol):
+    def run(self, file: Path, timeout: float) -> RunOutcome: ...
+
+    def close(self) -> None: ...
+
+
+def _declared_files(snippets_dir: Path, name: str) -> dict[str, str]:
+    """`files:` of a language in languages.yml (the shared loader keeps only what the site needs)."""
+    manifest = snippets_dir / "languages.yml"
+    if not manifest.is_file():
+        return {}
+    declared = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+    files = (declared.get(name) or {}).get("files") or {}
+    return {str(path): str(content) for path, content in files.items()}
+
+
+def _substitute(text: str, values: dict[str, str]) -> str:
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def language_environment(language: Language, snippets_dir: Path, scratch: Path) -> dict[str, str]:
+    """The environment a snippet of `language` runs with; creates the language's scratch files."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    values = {"scratch": str(scratch), "snippets": str(snippets_dir), "python": sys.executable}
+    for relative, content in _declared_files(snippets_dir, language.name).items():
+        target = scratch / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+    env = dict(os.environ)
+    # The project's interpreter and its tools (`http` from HTTPie) come first, as in an
+    # activated virtualenv, even when apidocs was started by its full path.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
+    # Snippets talk to the loopback relay; a proxy from the environment must not intercept that.
+    no_proxy = ",".join(filter(None, [env.get("NO_PROXY") or env.get("no_proxy"), "127.0.0.1", "localhost"]))
+    env["NO_PROXY"] = env["no_proxy"] = no_proxy
+    env.update({key: _substitute(value, values) for key, value in language.env})
+    return env
+
+
+def _argv(language: Language, file: Path) -> list[str]:
+    return [_substitute(arg, {"file": str(file), "python": sys.executable}) for arg in language.run]
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class ProcessRunner:
+    """One fresh process per snippet: `bash file`, `node file`, …"""
+
+    def __init__(self, language: Language, env: dict[str, str], cwd: Path) -> None:
+        self.language, self.env, self.cwd = language, env, cwd
+
+    def run(self, file: Path, timeout: float) -> RunOutcome:
+        started = time.perf_counter()
+        process = subprocess.Popen(_argv(self.language, file), cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            out, err = process.communicate(timeout=timeout)
+            exit_code: int | None = process.returncode
+        except subprocess.TimeoutExpired:
+            # Either the snippet hangs, or it exited and left a child holding its output open.
+            exit_code = process.poll()
+            _kill_group(process)
+            out, err = process.communicate()
+        elapsed = time.perf_counter() - started
+        _kill_group(process)
+        return RunOutcome(exit_code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), elapsed)
+
+    def close(self) -> None:
+        pass
+
+
+class _Worker:
+    def __init__(self, python: str, env: dict[str, str], cwd: Path) -> None:
+        self.process = subprocess.Popen([python, str(WORKER)], cwd=cwd, env=env, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+                                        text=True, encoding="utf-8")
+        self.replies: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True, name="apidocs-warm-python").start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.replies.put(line)
+        self.replies.put(None)  # the worker died
+
+    def wait_ready(self, timeout: float) -> bool:
+        try:
+            return self.replies.get(timeout=timeout) is not None
+        except queue.Empty:
+            return False
+
+    def run(self, file: Path, timeout: float) -> dict[str, object] | None:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(json.dumps({"file": str(file)}) + "\n")
+            self.process.stdin.flush()
+            reply = self.replies.get(timeout=timeout)
+        except (OSError, queue.Empty):
+            return None
+        return json.loads(reply) if reply else None
+
+    def kill(self) -> None:
+        _kill_group(self.process)
+        self.process.wait()
+
+
+class WarmPythonRunner:
+    """A pool of warm interpreters (one per parallel job), each running one snippet at a time."""
+
+    def __init__(self, language: Language, env: dict[str, str], cwd: Path) -> None:
+        self.python = _argv(language, Path("-"))[0]
+        self.env, self.cwd = env, cwd
+        self._idle: list[_Worker] = []
+        self._all: list[_Worker] = []
+        self._lock = threading.Lock()
+
+    def _start(self) -> _Worker:
+        worker = _Worker(self.python, self.env, self.cwd)
+        if not worker.wait_ready(60.0):
+            worker.kill()
+            raise RuntimeError(f"the warm Python worker did not start ({self.python} {WORKER})")
+        with self._lock:
+            self._all.append(worker)
+        return worker
+
+    def warm_up(self, count: int) -> None:
+        """Start `count` workers in parallel, so no snippet's time includes an interpreter start."""
+        threads = [threading.Thread(target=lambda: self._release(self._start())) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def _acquire(self) -> _Worker:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._start()
+
+    def _release(self, worker: _Worker) -> None:
+        with self._lock:
+            self._idle.append(worker)
+
+    def run(self, file: Path, timeout: float) -> RunOutcome:
+        worker = self._acquire()
+        started = time.perf_counter()
+        reply = worker.run(file, timeout)
+        elapsed = time.perf_counter() - started
+        if reply is None:
+            # Timed out, or the snippet ended the interpreter itself (`os._exit`): either way this
+            # worker and anything it started go, and a new one replaces it when needed.
+            exited = worker.process.poll()
+            worker.kill()
+            with self._lock:
+                self._all.remove(worker)
+            if exited is not None:
+                return RunOutcome(exited, "", "(the snippet ended the Python interpreter)", elapsed)
+            return RunOutcome(None, "", "", elapsed)
+        self._release(worker)
+        return RunOutcome(int(reply["exit"]), str(reply["stdout"]), str(reply["stderr"]), elapsed)  # type: ignore[call-overload]
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._all, self._idle = self._all, [], []
+        for worker in workers:
+            worker.kill()
+
+
+def make_runner(language: Language, snippets_dir: Path, scratch: Path, *, warm: bool = True) -> Runner:
+    """The runner for `language`; `warm=False` runs Python snippets as plain processes too."""
+    env = language_environment(language, snippets_dir, scratch / language.name)
+    if warm and language.warm == "python":
+        return WarmPythonRunner(language, env, scratch)
+    return ProcessRunner(language, env, scratch)

@@ -1,0 +1,176 @@
+"""One snippet, end to end: render it for a fresh relay run, execute it, judge what it sent.
+
+A `CheckSession` owns the relay, a scratch folder and one runner per language, so a whole
+grid of endpoints × languages shares them (in `apidocs check`, in pytest, in the benchmark).
+`open_session()` adds the target: a fresh sandbox, or the server given as `--base-url`.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..config import Auth, Settings
+from ..languages import Language
+from ..model import Endpoint
+from ..request import build_request
+from ..snippets import SnippetError, render_snippet
+from .compare import compare_exchanges, response_problems
+from .relay import Exchange, RecordingRelay
+from .runners import RunOutcome, Runner, WarmPythonRunner, make_runner
+from .target import Sandbox
+
+PASS, FAIL, SKIP = "pass", "fail", "skip"
+
+
+def display_path(path: Path) -> str:
+    """A definition file as the user would type it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass
+class SnippetResult:
+    endpoint: Endpoint
+    language: Language
+    outcome: str  # PASS | FAIL | SKIP
+    elapsed: float = 0.0
+    problems: list[str] = field(default_factory=list)
+    diff: str = ""
+    snippet: str = ""
+    run: RunOutcome | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == PASS
+
+    @property
+    def where(self) -> str:
+        return f"{display_path(self.endpoint.source)} [{self.language.label}]"
+
+    @property
+    def message(self) -> str:
+        """Everything a reader needs to fix a failure, starting with file and language."""
+        if self.outcome == SKIP:
+            return f"{self.where}: skipped: {'; '.join(self.problems)}"
+        if self.outcome == PASS:
+            return f"{self.where}: ok"
+        lines = [f"{self.where}: {self.endpoint.method} {self.endpoint.path}"]
+        lines += [f"  - {problem}" for problem in self.problems]
+        if self.diff:
+            lines += ["  documented vs sent:"] + ["    " + line for line in self.diff.splitlines()]
+        if self.run is not None and self.run.exit_code not in (0, None) and self.run.stderr.strip():
+            tail = self.run.stderr.strip().splitlines()[-12:]
+            lines += ["  stderr:"] + ["    " + line for line in tail]
+        return "\n".join(lines)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:60] or "snippet"
+
+
+class CheckSession:
+    """Runs snippets against `target_url` through a recording relay."""
+
+    def __init__(self, snippets_dir: Path, auth: Auth, target_url: str, *, sandbox_secret: str | None = None,
+                 compare_responses: bool = False, timeout: float = 30.0, warm: bool = True) -> None:
+        self.snippets_dir = snippets_dir
+        self.auth = auth
+        self.timeout = timeout
+        self.compare_responses = compare_responses
+        self.warm = warm
+        self.relay = RecordingRelay(target_url, sandbox_secret=sandbox_secret)
+        self._scratch = tempfile.TemporaryDirectory(prefix="apidocs-check-")
+        self.scratch = Path(self._scratch.name)
+        self._runners: dict[str, Runner] = {}
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> CheckSession:
+        self.relay.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for runner in self._runners.values():
+            runner.close()
+        self.relay.close()
+        self._scratch.cleanup()
+
+    def runner(self, language: Language) -> Runner:
+        with self._lock:
+            if language.name not in self._runners:
+                self._runners[language.name] = make_runner(language, self.snippets_dir, self.scratch, warm=self.warm)
+            return self._runners[language.name]
+
+    def warm_up(self, languages: list[Language], jobs: int) -> None:
+        """Start warm interpreters before timing anything."""
+        for language in languages:
+            runner = self.runner(language)
+            if isinstance(runner, WarmPythonRunner):
+                runner.warm_up(jobs)
+
+    def check(self, endpoint: Endpoint, language: Language) -> SnippetResult:
+        if not endpoint.is_example_complete:
+            return SnippetResult(endpoint, language, SKIP, problems=[
+                f"the example lacks a value for a path parameter of {endpoint.path} (add example.params)"])
+        run_id = self.relay.open_run()
+        request = build_request(endpoint, self.auth, self.relay.base_url(run_id))
+        try:
+            text = render_snippet(self.snippets_dir, language, request)
+        except SnippetError as error:
+            self.relay.take(run_id)
+            return SnippetResult(endpoint, language, FAIL, problems=[f"cannot render the snippet: {error}"])
+        file = self.scratch / f"{_slug(endpoint.src_uri)}-{run_id}.{language.extension}"
+        file.write_text(text, encoding="utf-8")
+        outcome = self.runner(language).run(file, self.timeout)
+        exchanges = self.relay.take(run_id)
+        problems: list[str] = []
+        if outcome.timed_out:
+            problems.append(f"did not finish within {self.timeout:g} s (killed)")
+        elif outcome.exit_code != 0:
+            problems.append(f"exited with status {outcome.exit_code}")
+        request_issues, diff = compare_exchanges(request, exchanges, endpoint.expected_status)
+        problems += request_issues
+        if not problems and self.compare_responses and endpoint.success_response is not None:
+            problems += response_problems(endpoint.success_response.body, exchanges[0].response_text)
+        return SnippetResult(endpoint, language, FAIL if problems else PASS, outcome.elapsed, problems, diff, text,
+                             outcome, exchanges)
+
+    def check_all(self, pairs: list[tuple[Endpoint, Language]], jobs: int) -> list[SnippetResult]:
+        """All pairs, `jobs` at a time, results in the order of `pairs`."""
+        # Process-per-snippet languages first, warm ones last: the tail of the run is then made of
+        # millisecond snippets instead of a lone slow process start.
+        order = sorted(range(len(pairs)), key=lambda i: pairs[i][1].warm is not None)
+        results: list[Any] = [None] * len(pairs)
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = {pool.submit(self.check, *pairs[i]): i for i in order}
+            for future, index in futures.items():
+                results[index] = future.result()
+        return results
+
+
+@contextmanager
+def open_session(settings: Settings, *, base_url: str | None = None, timeout: float = 30.0,
+                 warm: bool = True) -> Iterator[CheckSession]:
+    """A session against `base_url`, or against a fresh sandbox started for it (and stopped after)."""
+    if base_url:
+        with CheckSession(settings.snippets_dir, settings.auth, base_url, timeout=timeout, warm=warm) as session:
+            yield session
+        return
+    with tempfile.TemporaryDirectory(prefix="apidocs-sandbox-") as workdir:
+        with Sandbox(settings.config_file, Path(workdir)) as sandbox:
+            with CheckSession(settings.snippets_dir, settings.auth, sandbox.url, sandbox_secret=sandbox.secret,
+                              compare_responses=True, timeout=timeout, warm=warm) as session:
+                yield session
+

@@ -1,0 +1,95 @@
+"""A fresh sandbox for one check run: its own process, its own database, its own secret.
+
+The sandbox is started exactly as a user would start it (`apidocs sandbox --port P --db PATH`)
+with `APIDOCS_SANDBOX_SECRET` set. The relay then tags each snippet run with that secret and a
+run id, and the sandbox serves every run from a private fresh copy of its fixtures: the Confirm
+example answers 200 in every language, in any order, with any `-j`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ..errors import ConfigError
+
+_URL = re.compile(r"https?://[^\s'\"<>]+")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+class Sandbox:
+    """`with Sandbox(config_file, workdir) as sandbox:` → `sandbox.url`, `sandbox.secret`."""
+
+    def __init__(self, config_file: Path, workdir: Path, *, startup_timeout: float = 30.0) -> None:
+        self.config_file = config_file
+        self.workdir = workdir
+        self.secret = secrets.token_hex(16)
+        self.url = ""
+        self.startup_timeout = startup_timeout
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log = workdir / "sandbox.log"
+
+    def start(self) -> Sandbox:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        port = _free_port()
+        argv = [sys.executable, "-m", "generator.cli", "-f", str(self.config_file), "sandbox",
+                "--port", str(port), "--db", str(self.workdir / "sandbox.sqlite3")]
+        env = dict(os.environ, APIDOCS_SANDBOX_SECRET=self.secret, PYTHONUNBUFFERED="1")
+        with self._log.open("wb") as log:
+            self._process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                             env=env, cwd=self.config_file.parent, start_new_session=True)
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                self.close()
+                raise ConfigError(f"the sandbox exited before serving ({self._log_tail()})")
+            match = _URL.search(self._log.read_text(encoding="utf-8", errors="replace"))
+            if match and _accepts(port):
+                self.url = match.group(0).rstrip("/.,")
+                return self
+            time.sleep(0.02)
+        self.close()
+        raise ConfigError(f"the sandbox did not start within {self.startup_timeout:.0f} s ({self._log_tail()})")
+
+    def _log_tail(self) -> str:
+        lines = self._log.read_text(encoding="utf-8", errors="replace").strip().splitlines() if self._log.exists() else []
+        return lines[-1] if lines else "no output"
+
+    def close(self) -> None:
+        if self._process is None:
+            return
+        try:
+            os.killpg(self._process.pid, signal.SIGTERM)
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()
+        except ProcessLookupError:
+            pass
+        self._process = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
