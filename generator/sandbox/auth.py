@@ -1,0 +1,44 @@
+"""Who is calling: the token in the configured header (`Authorization: Token <t>`) → a user."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from starlette.requests import Request
+
+from ..config import Auth
+from .errors import ApiError
+from .fixtures import User
+
+
+class Authenticator:
+    def __init__(self, auth: Auth, users: dict[str, User], other_tokens: Iterable[str] = ()) -> None:
+        """`users` come from the fixtures; `other_tokens` (the site's demo tokens, tokens of
+        examples) are accepted too, as users of no organisation: they see no order."""
+        self.header = auth.header
+        self.scheme = auth.scheme.strip()
+        self.users = dict(users)
+        for token in other_tokens:
+            self.users.setdefault(token, User(token, "demo user", None, False))
+        self._challenge = {"WWW-Authenticate": self.scheme or "Token"}
+
+    def example(self) -> str:
+        return f"{self.header}: {self.scheme} <token>".replace("  ", " ")
+
+    def user(self, request: Request) -> User:
+        value = request.headers.get(self.header)
+        if value is None:
+            raise self._refuse(f"no {self.header} header: send `{self.example()}`")
+        token = value.strip()
+        if self.scheme:
+            scheme, _, token = token.partition(" ")
+            if scheme.lower() != self.scheme.lower():
+                raise self._refuse(f"the {self.header} header must be `{self.scheme} <token>`")
+            token = token.strip()
+        user = self.users.get(token)
+        if user is None:
+            raise self._refuse("unknown token" if token else f"the {self.header} header has no token")
+        return user
+
+    def _refuse(self, detail: str) -> ApiError:
+        return ApiError(401, detail, self._challenge)

@@ -1,0 +1,132 @@
+"""Request bodies: read within limits (size and time), then parse as JSON or refuse clearly.
+
+Nothing here can hang or raise past the handler: an oversized body is 413 (by Content-Length
+before reading, or by counting a streamed body), a body that stops arriving is 400 after
+`idle_timeout` seconds of silence, a body that is not JSON is 415 or 400.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from ..model import NO_BODY
+from .errors import ApiError
+
+MAX_BODY = 1024 * 1024
+JSON_TYPES = {"integer": int, "number": (int, float), "string": str, "boolean": bool, "array": list,
+              "object": dict, "int": int, "float": (int, float), "str": str, "bool": bool, "list": list, "dict": dict}
+
+
+class ClientGone(Exception):
+    """The client disconnected while sending its body: there is nobody to answer."""
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, f"the request body is over {limit // 1024} KiB ({limit} bytes); send less")
+
+
+async def read_body(request: Request, limit: int = MAX_BODY, idle_timeout: float = 5.0) -> bytes:
+    headers = request.headers
+    length = headers.get("content-length")
+    if length is None and "transfer-encoding" not in headers:
+        return b""
+    if length is not None:
+        if not length.isdigit():
+            raise ApiError(400, f"Content-Length {length!r} is not a number of bytes")
+        if int(length) > limit:
+            raise _too_large(limit)
+        if length == "0":
+            return b""
+    receive = request.receive
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        try:
+            async with asyncio.timeout(idle_timeout):
+                message = await receive()
+        except TimeoutError:
+            raise ApiError(400, f"the request body stopped arriving ({size} bytes came, then nothing for {idle_timeout:g} s)") from None
+        if message["type"] == "http.disconnect":
+            raise ClientGone()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def is_json_media_type(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def parse_json(raw: bytes, content_type: str | None) -> Any:
+    """The body as JSON, or NO_BODY when there is none (whatever the Content-Type)."""
+    if not raw.strip():
+        return NO_BODY
+    if content_type is not None and not is_json_media_type(content_type):
+        media = content_type.split(";", 1)[0].strip() or "(empty)"
+        raise ApiError(415, f"the body is {media}, not JSON: send JSON with Content-Type: application/json")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise ApiError(400, "the body is not valid JSON: it is not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise ApiError(400, f"the body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+    except (ValueError, RecursionError) as error:  # e.g. a 5000-digit number, or nesting 100 000 deep
+        raise ApiError(400, f"the body is not usable JSON: {str(error).splitlines()[0][:200] or 'nested too deep'}") from None
+
+
+def json_object(body: Any, required: bool = False) -> dict[str, Any]:
+    """The body as an object; no body is an empty object unless `required`."""
+    if body is NO_BODY:
+        if required:
+            raise ApiError(400, "the body is missing: send a JSON object")
+        return {}
+    if not isinstance(body, dict):
+        raise ApiError(400, f"the body must be a JSON object, not {_json_kind(body)}")
+    return body
+
+
+def field_of(body: dict[str, Any], name: str, kind: str, required: bool = False) -> Any:
+    """`body[name]`, checked against a documented type (`string`, `integer`, …); None when absent."""
+    if name not in body:
+        if required:
+            raise ApiError(400, f"`{name}` is required in the body")
+        return None
+    value = body[name]
+    if not matches_type(value, kind) or (value is None and required):
+        raise ApiError(400, f"`{name}` must be a {kind}, not {_json_kind(value)}")
+    return value
+
+
+def matches_type(value: Any, kind: str | None) -> bool:
+    """Whether a JSON value fits a documented type; unknown types and null always fit."""
+    if value is None or not kind:
+        return True
+    expected = JSON_TYPES.get(kind.strip().lower().split()[0] if kind.strip() else "")
+    if expected is None:
+        return True
+    if isinstance(value, bool) and expected is not bool:
+        return False
+    return isinstance(value, expected)
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"

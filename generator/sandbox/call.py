@@ -1,0 +1,42 @@
+"""One request as the handlers see it: who asks, on which state, with which parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from ..model import NO_BODY
+from .body import parse_json, read_body
+from .fixtures import Fixtures, User
+from .router import Route
+from .store import Store
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass
+class Call:
+    request: Request
+    route: Route
+    params: dict[str, str]
+    user: User
+    store: Store
+    body_timeout: float
+
+    @property
+    def fixtures(self) -> Fixtures:
+        return self.store.fixtures
+
+    @property
+    def param(self) -> str:
+        """The (only) path parameter, whatever the definition names it."""
+        return next(iter(self.params.values()))
+
+    async def json(self) -> Any:
+        """The JSON body, or NO_BODY (always for methods that carry none)."""
+        if self.request.method not in BODY_METHODS:
+            return NO_BODY
+        raw = await read_body(self.request, idle_timeout=self.body_timeout)
+        return parse_json(raw, self.request.headers.get("content-type"))
