@@ -1,0 +1,147 @@
+"""A Jekyll (Aviator) docs tree as found on disk: `_config.yml`, its collections, their folders.
+
+Both the importer and `apidocs lint` on an unconverted tree read the tree through this one
+object, so they agree on what a collection, a document and an include are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ConfigError
+
+CONFIG_FILE = "_config.yml"
+INCLUDES_FOLDER = "_includes"
+# Folders Jekyll itself gives a meaning to; none of them holds documents of a collection.
+JEKYLL_FOLDERS = {"_includes", "_layouts", "_sass", "_site", "_data", "_plugins", "_drafts", "_posts", ".jekyll-cache"}
+DOCUMENT_SUFFIXES = {".md", ".markdown"}
+
+
+def split_visibility(value: Any) -> list[str]:
+    """`public`, `public, internal`, `[all, v1]` → a list of names; blank → []."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(item).strip() for item in value if str(item).strip()]
+    return [part for part in re.split(r"[,\s]+", str(value)) if part]
+
+
+@dataclass
+class Collection:
+    """One entry of `collections:` in `_config.yml`, with the folder holding its documents."""
+
+    name: str
+    values: dict[str, Any]  # every key as written (title, position, visibility, type, ...)
+    line: int  # line of the collection's name in _config.yml
+    folder: Path
+
+    @property
+    def title(self) -> str:
+        return str(self.values.get("title") or self.name.replace("_", " ").title())
+
+    @property
+    def position(self) -> Any:
+        return self.values.get("position")
+
+    @property
+    def visibility(self) -> list[str]:
+        return split_visibility(self.values.get("visibility"))
+
+    @property
+    def documents(self) -> list[Path]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(p for p in self.folder.rglob("*") if p.suffix in DOCUMENT_SUFFIXES and p.is_file())
+
+
+@dataclass
+class JekyllTree:
+    root: Path
+    config: dict[str, Any]
+    collections: dict[str, Collection] = field(default_factory=dict)
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def includes_dir(self) -> Path:
+        return self.root / INCLUDES_FOLDER
+
+    @property
+    def site_values(self) -> dict[str, Any]:
+        """The `{{ site.* }}` values a page can use: the scalar settings of `_config.yml`."""
+        return {key: value for key, value in self.config.items()
+                if isinstance(value, (str, int, float, bool)) or value is None}
+
+    @property
+    def stray_folders(self) -> list[Path]:
+        """`_something/` folders that are no collection: Jekyll never published their files."""
+        known = {collection.folder.name for collection in self.collections.values()}
+        return sorted(p for p in self.root.iterdir()
+                      if p.is_dir() and p.name.startswith("_") and p.name not in known and p.name not in JEKYLL_FOLDERS)
+
+    @property
+    def documents(self) -> list[tuple[Collection, Path]]:
+        return [(collection, path) for collection in self.collections.values() for path in collection.documents]
+
+    def collection_of(self, path: Path) -> Collection | None:
+        for collection in self.collections.values():
+            if collection.folder in path.parents:
+                return collection
+        return None
+
+    @classmethod
+    def read(cls, root: Path) -> JekyllTree:
+        config_file = root / CONFIG_FILE
+        if not config_file.is_file():
+            raise ConfigError(f"{root}: not a Jekyll site (no {CONFIG_FILE})")
+        text = config_file.read_text(encoding="utf-8")
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            config = yaml.safe_load(text) or {}
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = mark.line + 1 if mark else 1
+            raise ConfigError(f"{config_file}:{line}: not valid YAML: {getattr(error, 'problem', None) or error}") from None
+        if not isinstance(config, dict):
+            raise ConfigError(f"{config_file}:1: must be a mapping of settings")
+        tree = cls(root, config)
+        raw = config.get("collections") or {}
+        if isinstance(raw, list):  # the short form: `collections: [a, b]`
+            raw = {str(name): {} for name in raw}
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{config_file}: `collections` must be a mapping of name: settings")
+        lines = _collection_lines(node)
+        for name, values in raw.items():
+            tree.collections[str(name)] = Collection(str(name), dict(values or {}) if isinstance(values, dict) else {},
+                                                     lines.get(str(name), 1), root / f"_{name}")
+        return tree
+
+
+def _collection_lines(node: Any) -> dict[str, int]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    for key, value in node.value:
+        if key.value == "collections" and isinstance(value, yaml.MappingNode):
+            return {str(k.value): k.start_mark.line + 1 for k, _ in value.value}
+    return {}
+
+
+def find_jekyll_root(path: Path) -> Path | None:
+    """The Jekyll site a path belongs to: the nearest folder up with a `_config.yml`, unless an
+    apidocs project (`mkdocs.yml`) is found first."""
+    folder = path.resolve()
+    if folder.is_file():
+        folder = folder.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / "mkdocs.yml").is_file():
+            return None
+        if (candidate / CONFIG_FILE).is_file():
+            return candidate
+    return None

@@ -1,0 +1,250 @@
+"""Checks on one definition file: its path, its example, its snippets, its secrets.
+
+Each check returns findings; the file's own context decides their severity (a pasted snippet
+is published by Jekyll, dropped by apidocs).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterator
+
+from ..definitions import path_from_title
+from ..errors import Finding
+from ..model import HTTP_METHODS, NO_BODY, PLACEHOLDER, Endpoint
+from ..pasted import PastedSnippet
+from ..positions import LAST
+from .codes import finding
+from .secrets import find_secrets
+from .snippets import SnippetRequest, python_problems, request_of
+from .source import SourceFile
+from .target import LintTarget
+
+_BROKEN_ENTITY = re.compile(r"&(lt|gt)(?!;)")
+_FENCE = re.compile(r"^\s*(?P<fence>~{3,}|`{3,})\s*(?P<lang>[\w+.#-]*)")
+
+
+def shape_of(source: SourceFile) -> Endpoint | None:
+    """The endpoint a file describes: the loaded one, or (if the loader refused the file) one
+    built from its title and method, good enough to compare snippets against."""
+    if source.endpoint is not None:
+        return source.endpoint
+    title = source.raw_title
+    if not title.startswith("/"):
+        return None
+    path = path_from_title(title)
+    if "<" in path or ">" in path or "&" in path:
+        return None
+    method = str((source.front.data.get("method") if source.front else None) or "").upper()
+    return Endpoint(source.path, "", path, LAST, [], [], method=method if method in HTTP_METHODS else "", path=path)
+
+
+def check_file(source: SourceFile, target: LintTarget) -> list[Finding]:
+    findings = list(source.findings)
+    if source.front is None:
+        return findings + list(_secrets(source, target))
+    endpoint = shape_of(source)
+    findings += _placeholders(source)
+    if endpoint is not None:
+        findings += _path_parameters(source, endpoint)
+        findings += _snippet_requests(source, endpoint, target)
+        findings += _example(source, target)
+    findings += _python(source, target)
+    findings += _right_code_on_plain_page(source, target)
+    findings += list(_secrets(source, target))
+    return findings
+
+
+def _placeholders(source: SourceFile) -> list[Finding]:
+    title = source.raw_title
+    if not _BROKEN_ENTITY.search(title):
+        return []
+    fixed = _BROKEN_ENTITY.sub(lambda m: f"&{m.group(1)};", title)
+    return [finding(source.path, source.line_of("title"), 101,
+                    f"malformed path placeholder in {title!r}: write {fixed!r} (the semicolons are missing)", is_error=False)]
+
+
+def _path_parameters(source: SourceFile, endpoint: Endpoint) -> list[Finding]:
+    documented = {p.name for group in endpoint.groups if group.kind == "path" for p in group.parameters}
+    if source.endpoint is None:  # the loader refused the file: read its URL Parameters ourselves
+        documented = {p.name for block in source.body.blocks if block.group and block.group.kind == "path"
+                      for p in block.group.parameters}
+    if any(f.code == "E007" for f in source.findings):
+        return []  # the loader's finding names the misspelt parameter already
+    missing = [name for name in endpoint.path_parameters if name not in documented]
+    return [finding(source.path, source.line_of("title"), 102,
+                    f"path parameter `{name}` is not documented (add it under `### URL Parameters`)", is_error=False)
+            for name in missing]
+
+
+def _empty_segment_names(endpoint: Endpoint, path: str) -> list[str] | None:
+    """The parameters whose value is empty in `path`, or None when the path has another shape."""
+    pattern = ""
+    last = 0
+    for match in PLACEHOLDER.finditer(endpoint.path):
+        pattern += re.escape(endpoint.path[last : match.start()]) + f"(?P<{match.group(1)}>[^/]*)"
+        last = match.end()
+    found = re.fullmatch(pattern + re.escape(endpoint.path[last:]), path)
+    if not found:
+        return None
+    return [name for name, value in found.groupdict().items() if not value]
+
+
+def _snippet_requests(source: SourceFile, endpoint: Endpoint, target: LintTarget) -> list[Finding]:
+    """Each pasted snippet must send the definition's method to a path of the definition's shape."""
+    published = target.snippets_are_published
+    grouped: dict[tuple[int, str], list[SnippetRequest]] = {}
+    for snippet in source.pasted:
+        request = request_of(snippet)
+        if request is None:
+            continue
+        if request.method and endpoint.method and request.method != endpoint.method:
+            how = " (curl's method when given -d and no -X)" if request.is_method_implied else ""
+            grouped.setdefault((201, f"snippet sends {request.method}{how}, the definition says {endpoint.method}"), []).append(request)
+        path = request.path
+        if endpoint.path_pattern().match(path):
+            continue
+        empty = _empty_segment_names(endpoint, path)
+        if empty:
+            names = ", ".join(f"`{name}`" for name in empty)
+            grouped.setdefault((110, f"example URL {path} has an empty path segment: no value for {names}"), []).append(request)
+        elif "//" in path.lstrip("/"):
+            grouped.setdefault((110, f"example URL {path} has an empty path segment"), []).append(request)
+        else:
+            grouped.setdefault((111, f"snippet calls {path}, which does not fit the path {endpoint.path}"), []).append(request)
+    return [finding(source.path, requests[0].line, number, _with_others(message, requests), is_error=published)
+            for (number, message), requests in grouped.items()]
+
+
+def _with_others(message: str, requests: list[SnippetRequest]) -> str:
+    labels = [r.label for r in requests]
+    if len(labels) == 1:
+        return f"{message} ({labels[0]} snippet)"
+    return f"{message} ({', '.join(labels)} snippets; lines {', '.join(str(r.line) for r in requests)})"
+
+
+def _example(source: SourceFile, target: LintTarget) -> list[Finding]:
+    endpoint = source.endpoint
+    if endpoint is None:
+        return []
+    findings = []
+    example = endpoint.example
+    raw = source.front.data.get("example") if source.front else None
+    params = raw.get("params") if isinstance(raw, dict) and isinstance(raw.get("params"), dict) else {}
+    line = source.line_of("example")
+    for name, value in params.items():
+        text = "" if value is None else str(value)
+        if not text.strip():
+            findings.append(finding(source.path, line, 110, f"example value of `{name}` is empty: the URL gets an empty path segment", is_error=True))
+        elif "/" in text:
+            findings.append(finding(source.path, line, 111, f"example value of `{name}` contains '/': it does not fit one path segment", is_error=True))
+    explained = any(f.code[1:] in ("110", "111") for f in findings) or any(
+        request_of(s) is not None and not endpoint.path_pattern().match(request_of(s).path) for s in source.pasted)  # type: ignore[union-attr]
+    if not endpoint.is_example_complete and not explained:
+        missing = [name for name in endpoint.path_parameters if example.path_params.get(name) == name.upper()]
+        findings.append(finding(source.path, source.line_of("title"), 112,
+                                f"no example value for {', '.join(f'`{n}`' for n in missing)}: snippets show a placeholder "
+                                "and `apidocs check` skips this endpoint (add `example: params:`)", is_error=False))
+    if endpoint.method in ("GET", "HEAD") and example.has_body:
+        findings.append(finding(source.path, _body_line(source), 113,
+                                f"{endpoint.method} example sends a body ({_short(example.body)}): most servers ignore or refuse it",
+                                is_error=False))
+    required = [p.name for p in endpoint.required_body_fields]
+    if required:
+        body = example.body
+        present = set(body) if isinstance(body, dict) else set()
+        missing = [name for name in required if name not in present]
+        if missing and body is not NO_BODY and not isinstance(body, dict):
+            pass  # a list or scalar body: the parameter list describes something else
+        elif missing:
+            findings.append(finding(source.path, _body_line(source), 403,
+                                    f"required request parameter(s) {', '.join(f'`{n}`' for n in missing)} missing from the example body",
+                                    is_error=True))
+    return findings
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+def _body_line(source: SourceFile) -> int:
+    """Where the example body was written: `example.body`, the right_code Request, or the pasted curl."""
+    raw = source.front.data.get("example") if source.front else None
+    if isinstance(raw, dict) and "body" in raw:
+        return source.line_of("example")
+    request = next((e for e in source.right_code if e.title.lower().startswith("request") and e.value is not NO_BODY), None)
+    if request is not None:
+        return request.line
+    endpoint = source.endpoint
+    if endpoint is not None and endpoint.harvested is not None and endpoint.harvested.body is not NO_BODY:
+        return endpoint.harvested.line
+    return source.line_of("title")
+
+
+def _python_blocks(source: SourceFile) -> Iterator[tuple[int, str, bool]]:
+    """(first code line, code, is_pasted) for every Python request snippet of the file."""
+    for snippet in source.pasted:
+        if snippet.language == "python" or "requests." in snippet.code:
+            yield snippet.line + 1, snippet.code, True
+    for example in source.right_code:
+        if example.language == "python":
+            yield example.line + 1, example.text, True
+    index = 0
+    lines = source.lines
+    while index < len(lines):
+        match = _FENCE.match(lines[index].text)
+        if not match:
+            index += 1
+            continue
+        end = next((j for j in range(index + 1, len(lines)) if lines[j].text.strip().startswith(match.group("fence"))), len(lines))
+        code = "\n".join(line.text for line in lines[index + 1 : end])
+        if match.group("lang").lower() == "python" and "requests." in code and not source.is_pasted_line(lines[index].number):
+            yield lines[index].number + 1, code, False
+        index = end + 1
+
+
+_PROBLEM_NUMBERS = {"syntax": 202, "empty-dumps": 203, "never-called": 204}
+
+
+def _python(source: SourceFile, target: LintTarget) -> list[Finding]:
+    findings = []
+    for first_line, code, is_pasted in _python_blocks(source):
+        is_published = target.snippets_are_published or not is_pasted
+        for problem in python_problems(code, first_line):
+            findings.append(finding(source.path, problem.line, _PROBLEM_NUMBERS[problem.kind], problem.message, is_error=is_published))
+    return findings
+
+
+def _right_code_on_plain_page(source: SourceFile, target: LintTarget) -> list[Finding]:
+    if target.is_jekyll or source.document is None or source.document.is_endpoint or not source.right_code:
+        return []
+    return [finding(source.path, source.line_of("right_code"), 130,
+                    "`right_code` on a page without `method` is not shown: move its examples into the page", is_error=False)]
+
+
+def _secrets(source: SourceFile, target: LintTarget) -> Iterator[Finding]:
+    """Cookies and unknown tokens, once per value and file, at the first line they appear on."""
+    seen: dict[tuple[str, str], list[int]] = {}
+    for secret in find_secrets(source.numbered_lines, target.known_tokens):
+        seen.setdefault((secret.kind, secret.value), []).append(secret.line)
+    overlay_secrets = find_secrets(enumerate(source.overlay.read_text(encoding="utf-8").split("\n"), 1), target.known_tokens) if source.overlay else []
+    for (kind, value), lines in seen.items():
+        first = lines[0]
+        is_published = target.snippets_are_published or not all(source.is_pasted_line(n) for n in lines)
+        where = "pasted snippet" if all(source.is_pasted_line(n) for n in lines) else "page"
+        more = f" (also line{'s' if len(lines) > 2 else ''} {', '.join(map(str, lines[1:]))})" if len(lines) > 1 else ""
+        yield _secret_finding(source.path, first, kind, value, where, more, is_published)
+    for secret in overlay_secrets:
+        yield _secret_finding(source.overlay, secret.line, secret.kind, secret.value, "example", "", True)  # type: ignore[arg-type]
+
+
+def _secret_finding(path: Path, line: int, kind: str, value: str, where: str, more: str, is_published: bool) -> Finding:
+    from .secrets import Secret
+
+    masked = Secret(line, kind, value).masked
+    if kind == "cookie":
+        return finding(path, line, 301, f"session cookie `{masked}` in a {where}{more}: remove it", is_error=is_published)
+    return finding(path, line, 302, f"token `{masked}` in a {where} is not the documented placeholder{more}: "
+                                    "use the placeholder (or list it under auth.demo_tokens)", is_error=is_published)
