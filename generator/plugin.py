@@ -21,6 +21,7 @@ from mkdocs.structure.pages import Page
 from .config import ApidocsConfig, Settings
 from .definitions import OVERLAY_SUFFIX, DocsTree, load_tree
 from .errors import ConfigError, Finding
+from .explorer import SCRIPT_URI as EXPLORER_SCRIPT, explorer_script  # also registers the panel
 from .languages import Language, load_languages
 from .nav import build_nav
 from .pages import render_markdown
@@ -83,6 +84,8 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             uri = f"{ASSET_URI}/{css.name}"
             if uri not in config.extra_css:
                 config.extra_css.append(uri)
+        if self.settings.explorer and EXPLORER_SCRIPT not in config.extra_javascript:
+            config.extra_javascript.append(EXPLORER_SCRIPT)
 
         self.tree = load_tree(self.settings.docs_dir, self.settings.includes_dir, self.settings.site)
         shown = self._visible_documents()
@@ -117,6 +120,8 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         for asset in sorted(ASSETS.iterdir()):
             if asset.is_file():
                 files.append(File.generated(config, f"{ASSET_URI}/{asset.name}", abs_src_path=str(asset)))
+        if self.settings is not None and self.settings.explorer:
+            files.append(File.generated(config, EXPLORER_SCRIPT, content=explorer_script()))
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:

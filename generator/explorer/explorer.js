@@ -1,0 +1,525 @@
+/* The "Try it" panel on endpoint pages: fill the request in, see the snippets follow, send it.
+ *
+ * Markup and data come from generator/explorer/panel.py; escaping comes from the quoting twin
+ * (apidocsQuoting) loaded before this file. No framework: native form controls, fetch, and the
+ * document$ observable Material emits on every (instant) page load.
+ */
+(function () {
+  "use strict";
+
+  const Q = window.apidocsQuoting;
+  const TOKEN_KEY = "apidocs.explorer.token";
+  const SERVER_KEY = "apidocs.explorer.server";
+  const SHOW_LIMIT = 200 * 1024; // characters shown before "Show all"
+  const PRETTY_LIMIT = 2 * 1024 * 1024; // larger bodies are shown as sent, not re-indented
+  const TIMEOUT_MS = 30000;
+  const REASONS = {
+    200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently", 302: "Found",
+    304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request",
+    401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
+    408: "Request Timeout", 409: "Conflict", 410: "Gone", 413: "Content Too Large", 415: "Unsupported Media Type",
+    422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented",
+    502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+  };
+
+  // Storage can be missing or throw (privacy modes, sandboxed frames); the panel works without.
+  function storage(kind) {
+    try {
+      return window[kind] || null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function load(kind, key) {
+    const store = storage(kind);
+    try {
+      return store ? store.getItem(key) : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function save(kind, key, value) {
+    const store = storage(kind);
+    try {
+      if (store && value === null) store.removeItem(key);
+      else if (store) store.setItem(key, value);
+    } catch (error) {
+      /* quota or privacy mode: the value just lives in the form */
+    }
+  }
+
+  // --- Snippets: literal text and expressions (see explorer/slots.py) ---
+
+  function evaluate(expr, values) {
+    if ("slot" in expr) return values[expr.slot];
+    if ("s" in expr) return expr.s;
+    if ("j" in expr) return Q.parseJson(expr.j);
+    if ("l" in expr) return expr.l.map((item) => evaluate(item, values));
+    if ("d" in expr) {
+      const object = new Q.Obj();
+      for (const [key, value] of expr.d) object.set(evaluate(key, values), evaluate(value, values));
+      return object;
+    }
+    return Q.FILTERS[expr.f](...expr.a.map((arg) => evaluate(arg, values)));
+  }
+
+  function pieces(parts, values) {
+    return parts.map((part) => (typeof part === "string" ? part : Q.str(evaluate(part, values))));
+  }
+
+  // render_snippet's finish: no newlines around, exactly one at the end.
+  function finish(text) {
+    return text.replace(/^\n+/, "").replace(/\n+$/, "") + "\n";
+  }
+
+  const trimEnd = (text) => text.replace(/\s+$/, "");
+
+  // One snippet tab. The build highlighted the example; to keep the colours, each slot's new
+  // text goes into the highlighted text node where the example's value started, and literal
+  // text stays where it was. When that cannot reproduce the snippet, the code becomes plain text.
+  class LiveCode {
+    constructor(code, parts, exampleValues) {
+      this.code = code;
+      this.parts = parts;
+      this.map = null;
+      try {
+        const example = pieces(parts, exampleValues);
+        const joined = example.join("");
+        const lead = joined.length - joined.replace(/^\n+/, "").length;
+        const visible = trimEnd(finish(joined)).length;
+        if (trimEnd(code.textContent) !== trimEnd(finish(joined))) return;
+        let at = -lead;
+        const spans = example.map((piece) => [at, (at += piece.length)]);
+        const inside = parts.every((part, i) => typeof part === "string" || (spans[i][0] >= 0 && spans[i][1] <= visible));
+        if (!inside) return;
+        const nodes = [];
+        const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+        let offset = 0;
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          nodes.push([node, offset, (offset += node.data.length)]);
+        }
+        this.map = { spans, nodes };
+      } catch (error) {
+        this.map = null;
+      }
+    }
+
+    show(texts) {
+      const expected = finish(texts.join(""));
+      if (this.map) {
+        const { spans, nodes } = this.map;
+        const last = nodes.length - 1;
+        nodes.forEach(([node, start, end], index) => {
+          let out = "";
+          this.parts.forEach((part, i) => {
+            const [from, to] = spans[i];
+            if (typeof part === "string") {
+              const a = Math.max(start, from);
+              const b = Math.min(end, to);
+              if (a < b) out += part.slice(a - from, b - from);
+            } else if ((from >= start && from < end) || (index === last && from >= end)) {
+              out += texts[i];
+            }
+          });
+          if (node.data !== out) node.data = out;
+        });
+        if (trimEnd(this.code.textContent) === trimEnd(expected)) return;
+        this.map = null;
+      }
+      this.code.textContent = expected;
+    }
+  }
+
+  // --- The panel ---
+
+  function field(root, name) {
+    return root.querySelector(`[data-field="${name}"]`);
+  }
+
+  class Explorer {
+    constructor(root) {
+      this.root = root;
+      this.data = JSON.parse(root.querySelector("script.apidocs-explorer-data").textContent);
+      this.form = root.querySelector("form");
+      this.server = field(root, "server");
+      this.token = field(root, "token");
+      this.remember = field(root, "remember");
+      this.body = field(root, "body");
+      this.status = root.querySelector("[role=status]");
+      this.detail = root.querySelector(".apidocs-explorer-detail");
+      this.via = root.querySelector(".apidocs-explorer-via");
+      this.bodyError = root.querySelector(".apidocs-explorer-body-error");
+      this.busy = false;
+      this.parsedBody = undefined;
+      this.bodyProblem = null;
+      this.codes = [];
+      this.restore();
+      this.bindSnippets();
+      this.listen();
+      this.refresh();
+      root.hidden = false;
+      root.setAttribute("data-ready", "");
+    }
+
+    restore() {
+      const remembered = load("localStorage", TOKEN_KEY);
+      const token = remembered !== null ? remembered : load("sessionStorage", TOKEN_KEY);
+      if (token !== null && this.token) this.token.value = token;
+      if (this.remember) this.remember.checked = remembered !== null;
+      const server = load("sessionStorage", SERVER_KEY);
+      const option = [...this.server.options].find((item) => item.dataset.key === server);
+      if (option) this.server.value = option.value;
+    }
+
+    bindSnippets() {
+      const aside = this.root.closest(".apidocs-aside") || document;
+      const set = aside.querySelector(".tabbed-set");
+      if (!set) return;
+      const labels = set.querySelectorAll(":scope > .tabbed-labels > label");
+      const blocks = set.querySelectorAll(":scope > .tabbed-content > .tabbed-block");
+      const example = this.values(this.exampleInput());
+      this.data.snippets.forEach((snippet, index) => {
+        const code = blocks[index] && blocks[index].querySelector("pre > code");
+        if (!snippet.parts || !code || !labels[index] || labels[index].textContent.trim() !== snippet.label) return;
+        const note = document.createElement("p");
+        note.className = "apidocs-explorer-note";
+        note.hidden = true;
+        blocks[index].prepend(note);
+        this.codes.push({ live: new LiveCode(code, snippet.parts, example), parts: snippet.parts, note, code });
+      });
+    }
+
+    listen() {
+      this.form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        this.send();
+      });
+      this.root.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+          event.preventDefault();
+          this.send();
+        }
+      });
+      let pending = false;
+      this.form.addEventListener("input", () => {
+        if (pending) return;
+        pending = true;
+        requestAnimationFrame(() => {
+          pending = false;
+          this.refresh();
+        });
+      });
+      this.server.addEventListener("change", () => {
+        save("sessionStorage", SERVER_KEY, this.server.selectedOptions[0].dataset.key);
+      });
+      if (this.token) {
+        this.token.addEventListener("input", () => {
+          save("sessionStorage", TOKEN_KEY, this.token.value);
+          if (this.remember && this.remember.checked) save("localStorage", TOKEN_KEY, this.token.value);
+        });
+      }
+      if (this.remember) {
+        this.remember.addEventListener("change", () => {
+          save("localStorage", TOKEN_KEY, this.remember.checked ? this.token.value : null);
+        });
+      }
+      const forget = this.root.querySelector("[data-action=forget]");
+      if (forget) {
+        forget.addEventListener("click", () => {
+          save("localStorage", TOKEN_KEY, null);
+          save("sessionStorage", TOKEN_KEY, null);
+          this.token.value = this.data.auth.token;
+          this.remember.checked = false;
+          this.refresh();
+          this.say("", "Token forgotten on this device; the page's documented token is back.");
+        });
+      }
+      const all = this.root.querySelector("[data-action=show-all]");
+      all.addEventListener("click", () => {
+        this.root.querySelector(".apidocs-explorer-body code").textContent = this.fullBody;
+        all.hidden = true;
+      });
+    }
+
+    // The example's own values, as the build rendered the snippets with them.
+    exampleInput() {
+      const data = this.data;
+      return {
+        base: data.exampleBase,
+        params: Object.fromEntries(data.params.map((param) => [param.name, param.value])),
+        query: data.query.map((item) => [item.name, item.value]),
+        headers: data.headers.map((header) => [header.name, header.value]),
+        body: data.body === null ? null : Q.parseJson(data.body),
+      };
+    }
+
+    selectedServer() {
+      const option = this.server.selectedOptions[0];
+      if (!option) return null;
+      if (option.dataset.key === "sandbox") return { base: location.origin + this.data.sandbox, proxied: false, label: "sandbox" };
+      const server = this.data.servers[Number(option.value)];
+      return { base: server.url, proxied: Boolean(this.data.proxy), label: server.url };
+    }
+
+    input() {
+      const data = this.data;
+      const value = (name) => field(this.root, name).value;
+      const server = this.selectedServer();
+      const headers = data.headers.map((header, index) => {
+        if (header.auth) return [header.name, `${data.auth.scheme} ${this.token.value}`.trim()];
+        return [header.name, value(`header-${index}`)];
+      });
+      return {
+        base: server ? server.base : data.exampleBase,
+        params: Object.fromEntries(data.params.map((param, index) => [param.name, value(`param-${index}`)])),
+        query: data.query.map((item, index) => [item.name, value(`query-${index}`)]),
+        headers,
+        body: this.parsedBody,
+      };
+    }
+
+    // The slot values of explorer/slots.py's slot_values(), computed from the form.
+    values(input) {
+      const path = this.data.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name) => Q.quote(input.params[name] || ""));
+      const query = input.query.filter(([, value]) => value !== "");
+      const queryString = query.map(([name, value]) => `${Q.quote(name)}=${Q.quote(value)}`).join("&");
+      const target = path + (query.length ? `?${queryString}` : "");
+      const headerMap = new Q.Obj();
+      input.headers.forEach(([name, value]) => headerMap.set(name, value));
+      const values = {
+        url: input.base.replace(/\/+$/, "") + target, base_url: input.base, path, query, query_string: queryString,
+        target, scheme: /^https:/i.test(input.base) ? "https" : "http", headers: input.headers, header_map: headerMap,
+        body: input.body,
+      };
+      input.headers.forEach(([, value], index) => {
+        values[`header.${index}`] = value;
+      });
+      return values;
+    }
+
+    parseBody() {
+      if (!this.body) return;
+      this.bodyProblem = null;
+      try {
+        if (!this.body.value.trim()) throw new SyntaxError("it is empty (write JSON, e.g. {})");
+        this.parsedBody = Q.parseJson(this.body.value);
+      } catch (error) {
+        this.bodyProblem = `Body is not valid JSON: ${error.message}.`;
+      }
+      this.body.setAttribute("aria-invalid", this.bodyProblem ? "true" : "false");
+      this.bodyError.textContent = this.bodyProblem || "";
+      this.bodyError.hidden = !this.bodyProblem;
+    }
+
+    refresh() {
+      this.parseBody();
+      const server = this.selectedServer();
+      this.via.hidden = !(server && server.proxied);
+      if (this.bodyProblem) return; // the snippets keep the last request that could be sent
+      const values = this.values(this.input());
+      for (const item of this.codes) {
+        try {
+          item.live.show(pieces(item.parts, values));
+          item.note.hidden = true;
+        } catch (error) {
+          item.code.textContent = "";
+          item.note.textContent = `This snippet cannot express the request: ${error.message}`;
+          item.note.hidden = false;
+        }
+      }
+    }
+
+    missing() {
+      for (const input of this.root.querySelectorAll("[data-required]")) {
+        const empty = !input.value.trim();
+        input.setAttribute("aria-invalid", empty ? "true" : "false");
+        if (empty) return input;
+      }
+      return null;
+    }
+
+    say(state, headline, detail = "") {
+      this.status.textContent = headline;
+      this.status.dataset.state = state;
+      this.detail.textContent = detail;
+      this.detail.hidden = !detail;
+    }
+
+    clearResponse() {
+      this.root.querySelector(".apidocs-explorer-response").hidden = true;
+    }
+
+    async send() {
+      if (this.busy) return;
+      this.refresh();
+      const empty = this.missing();
+      if (empty) {
+        this.clearResponse();
+        this.say("error", `Not sent: ${empty.dataset.label} is required.`, "Fill it in and send again.");
+        empty.focus();
+        return;
+      }
+      if (this.bodyProblem) {
+        this.clearResponse();
+        this.say("error", "Not sent: the body is not valid JSON.", this.bodyProblem);
+        this.body.focus();
+        return;
+      }
+      const server = this.selectedServer();
+      if (!server) {
+        this.say("error", "Not sent: no server is configured.", "Add servers under the apidocs plugin in mkdocs.yml.");
+        return;
+      }
+      const values = this.values(this.input());
+      const headers = new Headers();
+      for (const [name, value] of values.headers) {
+        try {
+          headers.append(name, value);
+        } catch (error) {
+          this.say("error", `Not sent: the browser cannot send the ${name} header.`, "Header values must be one line of Latin-1 text.");
+          return;
+        }
+      }
+      const url = server.proxied ? location.origin + this.data.proxy + values.target : values.url;
+      if (server.proxied) headers.set("X-Apidocs-Server", server.base);
+      const init = { method: this.data.method, headers, credentials: "omit", cache: "no-store", redirect: "follow" };
+      if (this.data.body !== null && !["GET", "HEAD"].includes(this.data.method)) init.body = Q.jsonText(values.body);
+      const controller = new AbortController();
+      init.signal = controller.signal;
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, TIMEOUT_MS);
+      this.busy = true;
+      this.root.setAttribute("aria-busy", "true");
+      this.say("busy", "Sending…");
+      const started = performance.now();
+      try {
+        const response = await fetch(url, init);
+        const buffer = await response.arrayBuffer();
+        this.showResponse(response, buffer, performance.now() - started, server);
+      } catch (error) {
+        this.clearResponse();
+        await this.explainFailure(error, timedOut, server, values);
+      } finally {
+        clearTimeout(timer);
+        this.busy = false;
+        this.root.removeAttribute("aria-busy");
+      }
+    }
+
+    async explainFailure(error, timedOut, server, values) {
+      const origin = new URL(values.url).origin;
+      if (timedOut) {
+        this.say("error", `No answer: ${origin} did not respond within ${TIMEOUT_MS / 1000} s (timed out).`,
+          "The server may be down or slow; try again, or pick another server.");
+        return;
+      }
+      if (server.proxied) {
+        this.say("error", "No answer from the docs server's proxy.", "Is `apidocs serve --proxy` still running?");
+        return;
+      }
+      if (location.protocol === "https:" && origin.startsWith("http:")) {
+        this.say("error", `Blocked: this https page cannot call ${origin} (mixed content).`,
+          "Use an https server, or open the docs with `apidocs serve` locally.");
+        return;
+      }
+      if (await this.reachable(origin)) {
+        this.say("error", `Blocked by CORS: ${origin} answered, but does not allow requests from ${location.origin}.`,
+          "Fix: run `apidocs serve --proxy` so the explorer sends through the docs server, use the sandbox, " +
+          `or allow the origin ${location.origin} in the API's CORS settings.`);
+        return;
+      }
+      this.say("error", `Network error: could not reach ${origin}.`,
+        `Check the URL, your connection, VPN or certificate; the server may be down. (${error.message})`);
+    }
+
+    // A no-cors request succeeds whenever the server answers at all, CORS or not.
+    async reachable(origin) {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), 5000);
+      try {
+        await fetch(`${origin}/`, { mode: "no-cors", credentials: "omit", cache: "no-store", signal: controller.signal });
+        return true;
+      } catch (error) {
+        return false;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+
+    showResponse(response, buffer, elapsed, server) {
+      const refusal = server.proxied ? response.headers.get("X-Apidocs-Proxy") : null;
+      const text = new TextDecoder("utf-8").decode(buffer);
+      if (refusal) {
+        let detail = text;
+        try {
+          detail = JSON.parse(text).detail || text;
+        } catch (error) {
+          /* plain text message */
+        }
+        this.clearResponse();
+        this.say("error", `Not sent by the proxy (${refusal}).`, detail);
+        return;
+      }
+      const reason = response.statusText || REASONS[response.status] || "";
+      const range = `${String(response.status)[0]}xx`;
+      this.say(range, `${response.status} ${reason}`.trim());
+      const panel = this.root.querySelector(".apidocs-explorer-response");
+      panel.hidden = false;
+      const via = server.proxied ? " · via the apidocs proxy" : "";
+      panel.querySelector(".apidocs-explorer-meta").textContent =
+        `${Math.round(elapsed)} ms · ${size(buffer.byteLength)}${via}`;
+      const lines = [];
+      response.headers.forEach((value, name) => lines.push(`${name}: ${value}`));
+      panel.querySelector(".apidocs-explorer-headers code").textContent = lines.join("\n");
+      let shown = text;
+      const type = response.headers.get("content-type") || "";
+      if (buffer.byteLength <= PRETTY_LIMIT && (/json/i.test(type) || /^\s*[[{]/.test(text))) {
+        try {
+          shown = Q.jsonText(Q.parseJson(text), 2, true);
+        } catch (error) {
+          shown = text;
+        }
+      }
+      const code = panel.querySelector(".apidocs-explorer-body code");
+      const all = this.root.querySelector("[data-action=show-all]");
+      this.fullBody = shown;
+      if (!shown) {
+        code.textContent = "(empty body)";
+        all.hidden = true;
+      } else if (shown.length > SHOW_LIMIT) {
+        code.textContent = shown.slice(0, SHOW_LIMIT);
+        all.textContent = `Show all (${size(buffer.byteLength)})`;
+        all.hidden = false;
+      } else {
+        code.textContent = shown;
+        all.hidden = true;
+      }
+    }
+  }
+
+  function size(bytes) {
+    if (bytes < 1024) return `${bytes} B`;
+    if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+    return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  }
+
+  function start() {
+    for (const root of document.querySelectorAll("[data-apidocs-explorer]:not([data-ready])")) {
+      try {
+        new Explorer(root);
+      } catch (error) {
+        console.error("apidocs explorer:", error);
+      }
+    }
+  }
+
+  // Material replaces the page content on instant navigation and announces it on document$.
+  if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(start);
+  else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

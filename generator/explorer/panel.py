@@ -1,0 +1,157 @@
+"""The "Try it" panel appended to each endpoint's request column: form markup plus its data.
+
+Everything the browser needs travels in one JSON block inside the panel (example values, servers,
+the snippet templates as slots), so the script is the same file on every page and instant
+navigation needs no extra request. The form is hidden until the script brings it to life: a
+form that cannot send would only mislead.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from ..config import Server, Settings
+from ..languages import Language
+from ..model import Endpoint, encode_path_template
+from ..quoting import json_text
+from ..request import build_request
+from .context import serve_context
+from .slots import render_parts
+
+ID = "apidocs-x"
+
+
+def _json_for_script(value: Any) -> str:
+    # `<`, `>` and `&` escaped so nothing in the data can close the script element or be
+    # mistaken for markup by Markdown.
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _servers(settings: Settings, has_sandbox: bool) -> list[Server]:
+    if settings.servers or has_sandbox:
+        return list(settings.servers)
+    return [Server(settings.default_server, "Local sandbox")]  # what the static snippets show
+
+
+def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Language]) -> dict[str, Any]:
+    context = serve_context()
+    sandbox = context.sandbox_path if context else None
+    servers = _servers(settings, bool(sandbox))
+    request = build_request(endpoint, settings.auth, settings.default_server)
+    auth_name = settings.auth.header.lower() if settings.auth.header else None
+    headers = [{"name": name, "value": value, "auth": name.lower() == auth_name} for name, value in request.headers]
+    query = [{"name": name, "value": value, "required": False} for name, value in endpoint.example.query]
+    group = endpoint.group_of_kind("query")
+    for parameter in group.parameters if group else []:
+        known = [item for item in query if item["name"] == parameter.name]
+        for item in known:
+            item["required"] = parameter.is_required
+        if not known:
+            query.append({"name": parameter.name, "value": "", "required": parameter.is_required})
+    return {
+        "method": endpoint.method,
+        "path": encode_path_template(endpoint.path),
+        "params": [{"name": name, "value": endpoint.example.path_params.get(name, "")} for name in endpoint.path_parameters],
+        "query": query,
+        "headers": headers,
+        "auth": {"scheme": settings.auth.scheme, "token": endpoint.example.token or settings.auth.token}
+        if settings.auth.header else None,
+        "body": json_text(endpoint.example.body) if endpoint.example.has_body else None,
+        "servers": [{"url": server.url, "description": server.description} for server in servers],
+        "exampleBase": settings.default_server,
+        "sandbox": sandbox,
+        "proxy": context.proxy_path if context else None,
+        "snippets": [{"label": language.label, "parts": render_parts(settings.snippets_dir, language, request)}
+                     for language in languages],
+    }
+
+
+def _input(key: str, label: str, value: str, *, required: bool = False, kind: str = "text") -> str:
+    identifier = f"{ID}-{key}"
+    extra = f' data-required data-label="{html.escape(label)}" aria-required="true"' if required else ""
+    return (f'<div class="apidocs-explorer-field"><label for="{identifier}">{html.escape(label)}</label>'
+            f'<input id="{identifier}" data-field="{key}" type="{kind}" value="{html.escape(value)}"'
+            f' autocomplete="off" autocapitalize="off" spellcheck="false"{extra}></div>')
+
+
+def _group(legend: str, fields: list[str]) -> str:
+    if not fields:
+        return ""
+    return f'<fieldset class="apidocs-explorer-group"><legend>{legend}</legend>{"".join(fields)}</fieldset>'
+
+
+def _server_field(data: dict[str, Any]) -> str:
+    options = []
+    if data["sandbox"]:
+        options.append('<option value="sandbox" data-key="sandbox">Sandbox on this docs server (fresh data)</option>')
+    for index, server in enumerate(data["servers"]):
+        label = f'{server["description"]} — {server["url"]}' if server["description"] else server["url"]
+        options.append(f'<option value="{index}" data-key="{html.escape(server["url"])}">{html.escape(label)}</option>')
+    via = ('<p class="apidocs-explorer-via" hidden>Sent through the proxy of <code>apidocs serve --proxy</code>'
+           ' (same origin, no CORS); it only reaches the servers configured in mkdocs.yml.</p>')
+    return (f'<div class="apidocs-explorer-field"><label for="{ID}-server">Server</label>'
+            f'<select id="{ID}-server" data-field="server">{"".join(options)}</select></div>{via}')
+
+
+def _token_field(data: dict[str, Any]) -> str:
+    if not data["auth"]:
+        return ""
+    return (_input("token", "Token", data["auth"]["token"], kind="text")
+            + '<div class="apidocs-explorer-token-tools">'
+            f'<input type="checkbox" id="{ID}-remember" data-field="remember">'
+            f'<label for="{ID}-remember">Remember on this device</label>'
+            '<button type="button" class="apidocs-explorer-link" data-action="forget">Forget token</button></div>')
+
+
+def _body_field(data: dict[str, Any]) -> str:
+    if data["body"] is None:
+        return ""
+    text = data["body"]
+    rows = min(max(text.count("\n") + 2, 4), 16)
+    # Newlines as character references: the panel is one line, so Markdown cannot split it.
+    content = html.escape(text).replace("\n", "&#10;")
+    return (f'<div class="apidocs-explorer-field apidocs-explorer-field--body"><label for="{ID}-body">Body</label>'
+            f'<textarea id="{ID}-body" data-field="body" rows="{rows}" spellcheck="false" autocomplete="off"'
+            f' aria-describedby="{ID}-body-error">{content}</textarea>'
+            f'<p class="apidocs-explorer-body-error" id="{ID}-body-error" hidden></p></div>')
+
+
+def render_panel(endpoint: Endpoint, settings: Settings, languages: list[Language]) -> str:
+    if not settings.explorer:
+        return ""
+    data = explorer_data(endpoint, settings, languages)
+    params = [_input(f"param-{index}", param["name"], param["value"], required=True)
+              for index, param in enumerate(data["params"])]
+    query = [_input(f"query-{index}", item["name"], item["value"], required=item["required"])
+             for index, item in enumerate(data["query"])]
+    headers = [_input(f"header-{index}", header["name"], header["value"])
+               for index, header in enumerate(data["headers"]) if not header["auth"]]
+    form = (
+        '<form class="apidocs-explorer-form" novalidate>'
+        + _server_field(data) + _token_field(data)
+        + _group("Path parameters", params) + _group("Query parameters", query) + _group("Headers", headers)
+        + _body_field(data)
+        + '<div class="apidocs-explorer-actions"><button type="submit" class="md-button md-button--primary">Send</button>'
+        '<span class="apidocs-explorer-hint" aria-hidden="true"><kbd>Ctrl</kbd>/<kbd>⌘</kbd> + <kbd>Enter</kbd></span></div>'
+        '</form>'
+    )
+    result = (
+        '<div class="apidocs-explorer-result">'
+        '<p role="status" class="apidocs-explorer-status"></p>'
+        '<p class="apidocs-explorer-detail" hidden></p>'
+        '<div class="apidocs-explorer-response" hidden>'
+        '<p class="apidocs-explorer-meta"></p>'
+        '<details class="apidocs-explorer-headers"><summary>Response headers</summary><pre><code></code></pre></details>'
+        '<pre class="apidocs-explorer-body"><code></code></pre>'
+        '<button type="button" class="md-button apidocs-explorer-all" data-action="show-all" hidden>Show all</button>'
+        '</div></div>'
+    )
+    return (
+        f'<section class="apidocs-explorer" data-apidocs-explorer aria-labelledby="{ID}-title" hidden>'
+        f'<p class="apidocs-aside-title" id="{ID}-title">Try it</p>'
+        f'<script type="application/json" class="apidocs-explorer-data">{_json_for_script(data)}</script>'
+        + form + result + '</section>\n'
+    )

@@ -1,0 +1,375 @@
+/* The JavaScript twin of generator/quoting.py: the same filter names, the same output.
+ *
+ * The explorer fills the snippet templates' slots in the browser with these functions, so the
+ * escaping rules still live in one place (quoting.py) and this file only mirrors them;
+ * tests/test_explorer_quoting.py runs it in Node against the Python functions. Change the two
+ * together.
+ *
+ * JSON values are kept the way Python's json.loads sees them, because the Python filters are
+ * defined on those: numbers are `Num` (the text Python would print, so big integers and float
+ * formatting survive) and objects are `Obj` (Python dict order and duplicate-key rules).
+ */
+(function () {
+  "use strict";
+
+  class QuotingError extends Error {}
+
+  // Code points Python's str.isprintable() rejects, as sorted [start, end] pairs. The build
+  // fills this from the Python that renders the site (see explorer/bundle.py), so the browser's
+  // own Unicode version never matters.
+  let starts = [];
+  let ends = [];
+
+  function setNonPrintable(encoded) {
+    starts = [];
+    ends = [];
+    let at = 0;
+    for (const item of encoded.split(",")) {
+      const [gap, length] = item.split("+").map((part) => parseInt(part, 36));
+      starts.push(at + gap);
+      ends.push(at + gap + length);
+      at = at + gap + length + 1;
+    }
+  }
+
+  function isPrintable(cp) {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (cp < starts[mid]) high = mid - 1;
+      else if (cp > ends[mid]) low = mid + 1;
+      else return false;
+    }
+    return true;
+  }
+
+  class Num {
+    // `text` is what Python prints for the number; `raw` is how it was written.
+    constructor(text, raw) {
+      this.text = text;
+      this.raw = raw === undefined ? text : raw;
+    }
+  }
+
+  class Obj {
+    constructor() {
+      this.keys = [];
+      this.values = [];
+    }
+
+    // Python's dict: a repeated key keeps its first position and takes the last value.
+    set(key, value) {
+      const index = this.keys.indexOf(key);
+      if (index < 0) {
+        this.keys.push(key);
+        this.values.push(value);
+      } else {
+        this.values[index] = value;
+      }
+    }
+  }
+
+  // repr() of a Python float: shortest round-trip digits (as JavaScript also finds them), laid
+  // out by Python's rules (exponent below 1e-4 and from 1e16, at least two exponent digits, ".0").
+  function floatRepr(x) {
+    if (!Number.isFinite(x)) throw new QuotingError("JSON has no NaN or Infinity");
+    if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+    const sign = x < 0 ? "-" : "";
+    const [mantissa, exponent] = Math.abs(x).toExponential().split("e");
+    const digits = mantissa.replace(".", "");
+    const point = parseInt(exponent, 10) + 1;
+    if (point <= -4 || point > 16) {
+      const exp = point - 1;
+      const expText = String(Math.abs(exp)).padStart(2, "0");
+      const rest = digits.length > 1 ? "." + digits.slice(1) : "";
+      return `${sign}${digits[0]}${rest}e${exp < 0 ? "-" : "+"}${expText}`;
+    }
+    if (point <= 0) return `${sign}0.${"0".repeat(-point)}${digits}`;
+    if (point >= digits.length) return `${sign}${digits}${"0".repeat(point - digits.length)}.0`;
+    return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+  }
+
+  function numberFromToken(token) {
+    if (!/[.eE]/.test(token)) return new Num(/^-0+$/.test(token) ? "0" : token, token);
+    const value = Number(token);
+    if (!Number.isFinite(value)) throw new SyntaxError(`the number ${token} is out of range`);
+    return new Num(floatRepr(value), token);
+  }
+
+  // json.loads, strict as Python's: no comments, no trailing commas, no control characters in
+  // strings; NaN and Infinity are refused because json_text could not print them back.
+  function parseJson(text) {
+    let at = 0;
+    const fail = (what) => {
+      const before = text.slice(0, at).split("\n");
+      const line = before.length;
+      const column = before[before.length - 1].length + 1;
+      throw new SyntaxError(`${what} at line ${line} column ${column}`);
+    };
+    const space = () => {
+      while (at < text.length && " \t\n\r".includes(text[at])) at += 1;
+    };
+    const string = () => {
+      at += 1;
+      let out = "";
+      for (;;) {
+        if (at >= text.length) fail("Unterminated string");
+        const char = text[at];
+        if (char === '"') {
+          at += 1;
+          return out;
+        }
+        if (char < " ") fail("Invalid control character in string");
+        if (char !== "\\") {
+          out += char;
+          at += 1;
+          continue;
+        }
+        const escape = text[at + 1];
+        const simple = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" }[escape];
+        if (simple !== undefined) {
+          out += simple;
+          at += 2;
+        } else if (escape === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(at + 2, at + 6))) {
+          out += String.fromCharCode(parseInt(text.slice(at + 2, at + 6), 16));
+          at += 6;
+        } else {
+          fail("Invalid \\escape");
+        }
+      }
+    };
+    const value = (depth) => {
+      if (depth > 500) fail("Nested too deeply");
+      space();
+      const char = text[at];
+      if (char === "{") {
+        const object = new Obj();
+        at += 1;
+        space();
+        if (text[at] === "}") {
+          at += 1;
+          return object;
+        }
+        for (;;) {
+          space();
+          if (text[at] !== '"') fail("Expecting property name enclosed in double quotes");
+          const key = string();
+          space();
+          if (text[at] !== ":") fail("Expecting ':' delimiter");
+          at += 1;
+          object.set(key, value(depth + 1));
+          space();
+          if (text[at] === "}") {
+            at += 1;
+            return object;
+          }
+          if (text[at] !== ",") fail("Expecting ',' delimiter");
+          at += 1;
+        }
+      }
+      if (char === "[") {
+        const array = [];
+        at += 1;
+        space();
+        if (text[at] === "]") {
+          at += 1;
+          return array;
+        }
+        for (;;) {
+          array.push(value(depth + 1));
+          space();
+          if (text[at] === "]") {
+            at += 1;
+            return array;
+          }
+          if (text[at] !== ",") fail("Expecting ',' delimiter");
+          at += 1;
+        }
+      }
+      if (char === '"') return string();
+      for (const [word, result] of [["true", true], ["false", false], ["null", null]]) {
+        if (text.startsWith(word, at)) {
+          at += word.length;
+          return result;
+        }
+      }
+      const number = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?/y;
+      number.lastIndex = at;
+      const match = number.exec(text);
+      if (match) {
+        at += match[0].length;
+        try {
+          return numberFromToken(match[0]);
+        } catch (error) {
+          at -= match[0].length;
+          fail(error.message);
+        }
+      }
+      if (/^(-?Infinity|NaN)/.test(text.slice(at))) fail("NaN and Infinity are not JSON");
+      fail("Expecting value");
+    };
+    const result = value(0);
+    space();
+    if (at < text.length) fail("Extra data");
+    return result;
+  }
+
+  // Python's str() of the scalar values templates print.
+  function str(value) {
+    if (typeof value === "string") return value;
+    if (value instanceof Num) return value.text;
+    if (value === true) return "True";
+    if (value === false) return "False";
+    if (value === null) return "None";
+    throw new QuotingError("a structured value cannot be printed as text");
+  }
+
+  function int(value) {
+    return value instanceof Num ? parseInt(value.text, 10) : value;
+  }
+
+  // --- POSIX shell (bash) ---
+
+  function shellQuote(text) {
+    return "'" + str(text).replace(/'/g, "'\\''") + "'";
+  }
+
+  function curlHeader(header) {
+    const [name, value] = header;
+    return shellQuote(value === "" ? `${name};` : `${name}: ${value}`);
+  }
+
+  function httpieHeader(header) {
+    const [name, value] = header;
+    if (value === "") return shellQuote(`${name};`);
+    for (let index = 0; index < value.length - 1; index += 1) {
+      if (value[index] === "\\" && ":;=@".includes(value[index + 1])) {
+        throw new QuotingError(`header ${name}: HTTPie cannot send a backslash followed by '${value[index + 1]}'`);
+      }
+    }
+    return shellQuote(`${name}:${value.replace(/[:;=@]/g, "\\$&")}`);
+  }
+
+  // --- JSON text (json.dumps with ensure_ascii=False) ---
+
+  const JSON_ESCAPES = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };
+
+  function jsonString(text) {
+    return '"' + text.replace(/["\\\x00-\x1f]/g, (char) =>
+      JSON_ESCAPES[char] || "\\u" + char.charCodeAt(0).toString(16).padStart(4, "0")) + '"';
+  }
+
+  // `raw` keeps numbers as the server wrote them (for showing responses, not for snippets).
+  function dump(value, indent, level, raw) {
+    const newline = indent === null ? "" : "\n" + " ".repeat(indent * (level + 1));
+    const close = indent === null ? "" : "\n" + " ".repeat(indent * level);
+    const comma = indent === null ? ", " : ",";
+    if (value === null) return "null";
+    if (value === true) return "true";
+    if (value === false) return "false";
+    if (value instanceof Num) return raw ? value.raw : value.text;
+    if (typeof value === "string") return jsonString(value);
+    if (Array.isArray(value)) {
+      if (!value.length) return "[]";
+      return "[" + newline + value.map((item) => dump(item, indent, level + 1, raw)).join(comma + newline) + close + "]";
+    }
+    if (value instanceof Obj) {
+      if (!value.keys.length) return "{}";
+      const items = value.keys.map((key, index) => jsonString(key) + ": " + dump(value.values[index], indent, level + 1, raw));
+      return "{" + newline + items.join(comma + newline) + close + "}";
+    }
+    throw new QuotingError("not a JSON value");
+  }
+
+  function jsonText(value, indent = 2, raw = false) {
+    return dump(value, indent === null ? null : int(indent), 0, raw);
+  }
+
+  // --- Python ---
+
+  const PY_ESCAPES = { "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+  function pythonString(text) {
+    let out = "";
+    for (const char of str(text)) {
+      const cp = char.codePointAt(0);
+      if (PY_ESCAPES[char]) out += PY_ESCAPES[char];
+      else if (isPrintable(cp)) out += char;
+      else if (cp <= 0xffff) out += "\\u" + cp.toString(16).padStart(4, "0");
+      else out += "\\U" + cp.toString(16).padStart(8, "0");
+    }
+    return '"' + out + '"';
+  }
+
+  function pythonLiteral(value, indent = 4, level = 0) {
+    indent = int(indent);
+    level = int(level);
+    const pad = " ".repeat(indent * level);
+    const inner = " ".repeat(indent * (level + 1));
+    if (value === null) return "None";
+    if (value === true) return "True";
+    if (value === false) return "False";
+    if (value instanceof Num) return value.text;
+    if (typeof value === "string") return pythonString(value);
+    if (Array.isArray(value)) {
+      if (!value.length) return "[]";
+      return "[\n" + value.map((item) => inner + pythonLiteral(item, indent, level + 1)).join(",\n") + ",\n" + pad + "]";
+    }
+    if (value instanceof Obj) {
+      if (!value.keys.length) return "{}";
+      const items = value.keys.map((key, index) =>
+        `${inner}${pythonString(key)}: ${pythonLiteral(value.values[index], indent, level + 1)}`);
+      return "{\n" + items.join(",\n") + ",\n" + pad + "}";
+    }
+    throw new QuotingError("not a JSON value");
+  }
+
+  // --- JavaScript ---
+
+  const JS_ESCAPES = { ...PY_ESCAPES, "\u2028": "\\u2028", "\u2029": "\\u2029" };
+
+  function jsString(text) {
+    let out = "";
+    for (const char of str(text)) {
+      const cp = char.codePointAt(0);
+      if (JS_ESCAPES[char]) out += JS_ESCAPES[char];
+      else if (isPrintable(cp)) out += char;
+      else out += "\\u{" + cp.toString(16) + "}";
+    }
+    return '"' + out + '"';
+  }
+
+  function jsTemplateLiteral(text) {
+    return "`" + str(text).replace(/\\/g, "\\\\").replace(/`/g, "\\`").replace(/\$\{/g, "\\${") + "`";
+  }
+
+  function jsBody(value) {
+    return jsTemplateLiteral(jsonText(value));
+  }
+
+  // --- URLs: urllib.parse.quote(text, safe="") ---
+
+  function quote(text) {
+    try {
+      return encodeURIComponent(text).replace(/[!'()*]/g, (char) => "%" + char.charCodeAt(0).toString(16).toUpperCase());
+    } catch (error) {
+      throw new QuotingError("the text holds a lone surrogate and cannot be sent as UTF-8");
+    }
+  }
+
+  const FILTERS = {
+    sh: shellQuote,
+    curl_header: curlHeader,
+    httpie_header: httpieHeader,
+    json_text: jsonText,
+    py: pythonLiteral,
+    py_str: pythonString,
+    js_str: jsString,
+    js_body: jsBody,
+  };
+
+  const api = { FILTERS, Num, Obj, QuotingError, parseJson, jsonText, quote, str, setNonPrintable };
+  if (typeof window !== "undefined") window.apidocsQuoting = api;
+  if (typeof module === "object" && module.exports) module.exports = api;
+})();

@@ -1,0 +1,243 @@
+"""Snippet templates rendered with *slots*, so the browser can refill them as the reader types.
+
+The snippet templates in `snippets/` are rendered once more at build time, with a request whose
+changeable parts (URL, header values, body, ...) are `Slot`s instead of values. Applying one of
+the quoting filters to a slot does not quote anything: it returns a new slot recording the call
+("`sh` of `url`"). Printing a slot leaves a marker in the output, so the rendered template
+becomes a list of literal text and expressions:
+
+    ["curl -X PATCH ", {"f": "sh", "a": [{"slot": "url"}]}, " \\\n  -H ", ...]
+
+The explorer evaluates the expressions with the JavaScript twin of `quoting.py` (same filter
+names, held to the same output by the tests), so escaping still lives in one place and the
+template keeps its layout. A template doing something a slot cannot stand for (comparing the
+URL, looping over the query, a Jinja filter on a slot) is reported as not live, and the
+explorer leaves that tab as the documented example.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
+
+from ..languages import Language
+from ..model import NO_BODY
+from ..quoting import FILTERS, json_text
+from ..request import HttpRequest
+from ..snippets import _environment, render_snippet
+
+Expr = dict[str, Any]
+
+_MARKER = re.compile("\x00([0-9]+)\x00")
+
+
+class SlotUnsupported(Exception):
+    """The template uses a slot in a way the browser cannot replay."""
+
+
+class _Recorder:
+    """Collects the expressions printed during one render; each leaves `\\0<index>\\0`."""
+
+    def __init__(self) -> None:
+        self.expressions: list[Expr] = []
+
+    def mark(self, expr: Expr) -> str:
+        self.expressions.append(expr)
+        return f"\x00{len(self.expressions) - 1}\x00"
+
+
+class Slot:
+    """A value only the browser knows; everything but printing and our filters is refused."""
+
+    __slots__ = ("_expr", "_recorder")
+
+    def __init__(self, expr: Expr, recorder: _Recorder) -> None:
+        object.__setattr__(self, "_expr", expr)
+        object.__setattr__(self, "_recorder", recorder)
+
+    @property
+    def expr(self) -> Expr:
+        return self._expr  # type: ignore[no-any-return]
+
+    def __str__(self) -> str:
+        return self._recorder.mark(self._expr)  # type: ignore[no-any-return]
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise SlotUnsupported(f"the template inspects {json.dumps(self._expr)}, which the reader can change")
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
+    __bool__ = __len__ = __iter__ = __contains__ = __getitem__ = _refuse
+    __add__ = __radd__ = __mul__ = __mod__ = __hash__ = _refuse  # type: ignore[assignment]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # protocol probes such as `__html__` must see "not there"
+            raise AttributeError(name)
+        self._refuse()
+
+
+def _has_slot(value: Any) -> bool:
+    if isinstance(value, Slot):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_has_slot(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_slot(k) or _has_slot(v) for k, v in value.items())
+    return False
+
+
+def _encode(value: Any) -> Expr:
+    """An argument as an expression: slots by reference, everything else as a literal."""
+    if isinstance(value, Slot):
+        return value.expr
+    if isinstance(value, str):
+        return {"s": value}
+    if _has_slot(value):
+        if isinstance(value, dict):
+            return {"d": [[_encode(k), _encode(v)] for k, v in value.items()]}
+        return {"l": [_encode(item) for item in value]}
+    if value is NO_BODY:
+        raise SlotUnsupported("the template passes a missing body to a filter")
+    try:
+        return {"j": json_text(value, None)}
+    except (TypeError, ValueError):
+        raise SlotUnsupported(f"{type(value).__name__} values cannot reach the browser") from None
+
+
+def _deferred(name: str, function: Callable[..., str], recorder: _Recorder) -> Callable[..., Any]:
+    signature = inspect.signature(function)
+
+    def apply(*args: Any, **kwargs: Any) -> Any:
+        if not _has_slot(args) and not _has_slot(kwargs):
+            return function(*args, **kwargs)
+        bound = signature.bind(*args, **kwargs)  # keyword arguments become positions for JS
+        return Slot({"f": name, "a": [_encode(arg) for arg in bound.args]}, recorder)
+
+    return apply
+
+
+def _guarded(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A Jinja built-in filter that refuses slots (the browser has no twin of it)."""
+
+    def apply(*args: Any, **kwargs: Any) -> Any:
+        if _has_slot(args) or _has_slot(kwargs):
+            raise SlotUnsupported(f"the Jinja filter {getattr(function, '__name__', '?')} cannot run in the browser")
+        return function(*args, **kwargs)
+
+    if hasattr(function, "jinja_pass_arg"):
+        apply.jinja_pass_arg = function.jinja_pass_arg  # type: ignore[attr-defined]
+    return apply
+
+
+class SlotRequest:
+    """What templates see as `request`: fixed parts as values, changeable parts as slots.
+
+    The method, the name and whether there is a body are fixed per endpoint; header names are
+    fixed, their values are slots `header.<index>` (the auth header is index 0 when present).
+    """
+
+    def __init__(self, request: HttpRequest, recorder: _Recorder) -> None:
+        def slot(name: str) -> Slot:
+            return Slot({"slot": name}, recorder)
+
+        self.method = request.method
+        self.name = request.name
+        self.has_body = request.has_body
+        self.body: Any = slot("body") if request.has_body else NO_BODY
+        self.url, self.base_url, self.path = slot("url"), slot("base_url"), slot("path")
+        self.query, self.query_string, self.target = slot("query"), slot("query_string"), slot("target")
+        self.scheme = slot("scheme")
+        self.headers = [(name, slot(f"header.{index}")) for index, (name, _) in enumerate(request.headers)]
+        self.header_map = slot("header_map")
+
+    def header(self, name: str) -> Slot | None:
+        return next((value for n, value in self.headers if n.lower() == name.lower()), None)
+
+
+def slot_values(request: HttpRequest) -> dict[str, Any]:
+    """The slot values of a concrete request: what the explorer computes from its inputs."""
+    values: dict[str, Any] = {
+        "url": request.url, "base_url": request.base_url, "path": request.path, "query": request.query,
+        "query_string": request.query_string, "target": request.target, "scheme": request.scheme,
+        "headers": request.headers, "header_map": request.header_map, "body": request.body,
+    }
+    values.update({f"header.{index}": value for index, (_, value) in enumerate(request.headers)})
+    return values
+
+
+def _text(value: Any) -> str:
+    """str() of what the browser can print too (a dict's repr it cannot)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, (int, float)):
+        return repr(value)
+    raise SlotUnsupported(f"the template prints a {type(value).__name__} as it is")
+
+
+def evaluate(expr: Expr, values: dict[str, Any]) -> Any:
+    """Python's evaluation of an expression: the reference the browser's must equal."""
+    if "slot" in expr:
+        return values[expr["slot"]]
+    if "s" in expr:
+        return expr["s"]
+    if "j" in expr:
+        return json.loads(expr["j"])
+    if "l" in expr:
+        return [evaluate(item, values) for item in expr["l"]]
+    if "d" in expr:
+        return {evaluate(k, values): evaluate(v, values) for k, v in expr["d"]}
+    return FILTERS[expr["f"]](*(evaluate(arg, values) for arg in expr["a"]))
+
+
+def fill(parts: list[Any], values: dict[str, Any]) -> str:
+    """The snippet for `values`, finished the way `render_snippet` finishes its output."""
+    text = "".join(part if isinstance(part, str) else _text(evaluate(part, values)) for part in parts)
+    return text.strip("\n") + "\n"
+
+
+def _environment_with_slots(folder: Path, recorder: _Recorder) -> jinja2.Environment:
+    # An overlay shares the snippet environment's loader and options (so the layout is exactly
+    # the one `render_snippet` produces); it gets its own filters and its own template cache,
+    # because cached templates are bound to the filters of the environment that compiled them.
+    environment = _environment(folder.resolve()).overlay(cache_size=0)
+    filters = {name: _guarded(function) for name, function in environment.filters.items()}
+    filters.update({name: _deferred(name, function, recorder) for name, function in FILTERS.items()})
+    environment.filters = filters
+    return environment
+
+
+def render_parts(folder: Path, language: Language, request: HttpRequest) -> list[Any] | None:
+    """The template as literal text and expressions, or None when it cannot be replayed live.
+
+    The result is checked before it is trusted: filled with the example's own values it must
+    give exactly the snippet `render_snippet` gives.
+    """
+    recorder = _Recorder()
+    try:
+        template = _environment_with_slots(folder, recorder).get_template(language.template)
+        text = template.render(request=SlotRequest(request, recorder))
+    except (SlotUnsupported, jinja2.TemplateError, TypeError, ValueError):
+        return None
+    parts: list[Any] = []
+    last = 0
+    for match in _MARKER.finditer(text):
+        if match.start() > last:
+            parts.append(text[last : match.start()])
+        parts.append(recorder.expressions[int(match.group(1))])
+        last = match.end()
+    if last < len(text):
+        parts.append(text[last:])
+    if "\x00" in "".join(part for part in parts if isinstance(part, str)):
+        return None  # a marker was cut or altered by something in the template
+    try:
+        if fill(parts, slot_values(request)) != render_snippet(folder, language, request):
+            return None
+    except (SlotUnsupported, ValueError, TypeError, KeyError):
+        return None
+    return parts

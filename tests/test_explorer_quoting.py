@@ -1,0 +1,188 @@
+"""The explorer's JavaScript twin of `generator/quoting.py` gives the same output, byte for byte.
+
+One Node process runs the very script the site ships (`quoting_script()`), answering one case
+per line; every case is also computed by the Python function, and the two must agree (same text,
+or both refuse the value).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.explorer.bundle import quoting_script
+from generator.quoting import FILTERS, QuotingError, json_text
+
+NODE = shutil.which("node")
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+DRIVER = r"""
+const Q = require(process.argv[2]);
+const lines = require("readline").createInterface({ input: process.stdin });
+const value = (arg) => ("json" in arg ? Q.parseJson(arg.json) : "pair" in arg ? arg.pair : arg.text);
+function run(c) {
+  if (c.op === "filters") return Object.keys(Q.FILTERS).sort();
+  if (c.op === "quote") return Q.quote(c.args[0].text);
+  if (c.op === "reindent") return Q.jsonText(Q.parseJson(c.args[0].text), c.indent);
+  return Q.FILTERS[c.op](...c.args.map(value));
+}
+lines.on("line", (line) => {
+  let out;
+  try { out = { ok: run(JSON.parse(line)) }; } catch (error) { out = { error: error.message }; }
+  process.stdout.write(JSON.stringify(out) + "\n");
+});
+"""
+
+HAZARDS = [
+    "", " ", "plain", "it's", "'", "''", '"', '\\', '\\\\', "\\'", "a\\nb", "line\nbreak", "cr\rlf\r\n", "tab\there",
+    "$(rm -rf /)", "`id`", "${HOME}", "$HOME", "!history", "a;b|c&d", "*?[a-z]{1,2}", "~user", "#comment",
+    "@/etc/passwd", "name:value", "a=b", "x;y", "\\:", "\\@", "trailing\\", "%20%", "+plus+", "a/b?c#d",
+    "café", "naïve Ünïcödé", "日本語", "עברית", "\u202eevil", "\u200b", "\u00a0nbsp", "e\u0301", "\x00nul",
+    "\x1f", "\x7f", "\x85", "\u2028sep\u2029", "\ufeffbom", "\ue000", "😀", "👩‍👩‍👧", "🇫🇷", "\U0001fae8",
+    "\U000e0001", "\U0010fffd", "</script><img src=x onerror=alert(1)>", "{{ jinja }}", "\\u0041", "\\x41",
+]
+
+JSON_HAZARDS: list[Any] = [
+    None, True, False, 0, -0.0, 0.0, 1, -1, 1.5, 0.1, 1e-7, 1e-4, 0.0001, 1e16, 1e15, 123456789012345678,
+    2**63, -(2**70), 1.7976931348623157e308, 5e-324, 1e22, 1e21, 12345.678e10, [], {}, [[]], {"": {}},
+    {"a": [1, 2.5, None, True, "x"]}, {"nested": {"deep": [{"k": "v"}]}}, HAZARDS, {s: s for s in HAZARDS},
+]
+
+
+class Node:
+    """A Node process evaluating twin calls, one JSON line in, one JSON line out."""
+
+    def __init__(self, folder: Path) -> None:
+        script = folder / "quoting.js"
+        script.write_text(quoting_script(), encoding="utf-8")
+        driver = folder / "driver.js"
+        driver.write_text(DRIVER, encoding="utf-8")
+        self.process = subprocess.Popen([NODE or "node", str(driver), str(script)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
+
+    def __call__(self, op: str, *args: dict[str, Any], indent: int | None = None) -> dict[str, Any]:
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write(json.dumps({"op": op, "args": list(args), "indent": indent}) + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self) -> None:
+        if self.process.stdin:
+            self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    runner = Node(tmp_path_factory.mktemp("twin"))
+    yield runner
+    runner.close()
+
+
+def python(function: Any, *args: Any) -> dict[str, Any]:
+    try:
+        return {"ok": function(*args)}
+    except (QuotingError, ValueError) as error:
+        return {"error": str(error)}
+
+
+def agree(expected: dict[str, Any], actual: dict[str, Any]) -> None:
+    if "error" in expected:
+        assert "error" in actual, f"Python refused ({expected['error']}) but JavaScript gave {actual.get('ok')!r}"
+    else:
+        assert actual == expected
+
+
+def text(value: str) -> dict[str, Any]:
+    return {"text": value}
+
+
+def as_json(value: Any) -> dict[str, Any]:
+    return {"json": json.dumps(value, ensure_ascii=False)}
+
+
+def check_text(node: Node, value: str) -> None:
+    for name in ("sh", "py_str", "js_str"):
+        agree(python(FILTERS[name], value), node(name, text(value)))
+    agree({"ok": quote(value, safe="")}, node("quote", text(value)))
+
+
+def check_header(node: Node, name: str, value: str) -> None:
+    for filter_name in ("curl_header", "httpie_header"):
+        agree(python(FILTERS[filter_name], (name, value)), node(filter_name, {"pair": [name, value]}))
+
+
+def check_json(node: Node, value: Any) -> None:
+    """The value as the browser gets it (JSON text, parsed losslessly), through every filter."""
+    arg = as_json(value)
+    agree(python(json_text, value), node("json_text", arg))
+    agree(python(json_text, value, None), node("json_text", arg, {"json": "null"}))
+    agree(python(FILTERS["py"], value), node("py", arg))
+    agree(python(FILTERS["py"], value, 4, 1), node("py", arg, {"json": "4"}, {"json": "1"}))
+    agree(python(FILTERS["js_body"], value), node("js_body", arg))
+    # Other spellings of the same value (ASCII escapes, surrogate pairs) parse to the same thing.
+    agree(python(json_text, value), node("reindent", text(json.dumps(value)), indent=2))
+
+
+def test_same_filter_names(node: Node) -> None:
+    assert node("filters") == {"ok": sorted(FILTERS)}
+
+
+@pytest.mark.parametrize("value", HAZARDS)
+def test_hazardous_strings(node: Node, value: str) -> None:
+    check_text(node, value)
+    check_header(node, "X-Test", value)
+    check_header(node, value or "X", "v")
+    check_json(node, value)
+
+
+@pytest.mark.parametrize("value", JSON_HAZARDS, ids=lambda v: repr(v)[:30])
+def test_hazardous_json(node: Node, value: Any) -> None:
+    check_json(node, value)
+
+
+@pytest.mark.parametrize("document", [
+    "", " ", "{", "[1,]", "{\"a\":1,}", "{'a': 1}", "01", "1.", ".5", "+1", "NaN", "Infinity", "-Infinity",
+    "[1e999]", "\"\x01\"", "\"\\x41\"", "\"\\u12\"", "tru", "nul", "[1] [2]", "{\"a\" 1}", "// c\n1",
+])
+def test_invalid_json_is_refused_by_both(node: Node, document: str) -> None:
+    try:
+        json_text(json.loads(document))
+        python_refuses = False
+    except ValueError:
+        python_refuses = True
+    assert python_refuses
+    assert "error" in node("json_text", {"json": document})
+
+
+def test_duplicate_keys_follow_python_dicts(node: Node) -> None:
+    document = '{"b": 1, "a": 2, "b": 3, "10": 4, "2": 5}'
+    assert node("reindent", text(document), indent=None) == {"ok": json_text(json.loads(document), None)}
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.text())
+def test_any_text(node: Node, value: str) -> None:
+    check_text(node, value)
+    check_header(node, "X-Any", value)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=json_values)
+def test_any_json(node: Node, value: Any) -> None:
+    check_json(node, value)
