@@ -17,7 +17,6 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route as StarletteRoute
 from starlette.types import Receive, Scope, Send
 
 from ..config import Auth, Settings
@@ -53,7 +52,7 @@ class SandboxInfo:
 
 
 class SandboxEndpoint:
-    """The one ASGI endpoint behind the catch-all route: routing, auth, sessions, dispatch."""
+    """The one ASGI endpoint behind every path: routing, auth, sessions, dispatch."""
 
     def __init__(self, router: Router, authenticator: Authenticator, store: Store, sessions: Sessions,
                  body_timeout: float) -> None:
@@ -77,7 +76,7 @@ class SandboxEndpoint:
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
-        path = "/" + request.path_params.get("path", "")
+        path = route_path(request.scope)
         match = self.router.match(path)
         if match is None:
             hint = self.router.suggest(path)
@@ -93,6 +92,15 @@ class SandboxEndpoint:
         store = self.sessions.store_for(request) or self.store
         call = Call(request, route, match.params(route), user, store, self.body_timeout)
         return await route.handler(call)
+
+
+def route_path(scope: Scope) -> str:
+    """The path below the mount point (`/sandbox/timp/...` mounted at `/sandbox` → `/timp/...`)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
+        path = path[len(root) :]
+    return path or "/"
 
 
 def _build_router(endpoints: Sequence[Endpoint]) -> tuple[Router, int]:
@@ -133,11 +141,11 @@ def create_app(source: Settings | Sequence[Endpoint], db_path: str | Path | None
     sessions = Sessions(isolation_secret, fixtures)
     endpoint = SandboxEndpoint(router, Authenticator(auth, fixtures.users, site_tokens | example_tokens),
                                store, sessions, body_timeout)
-    app = Starlette(
-        routes=[StarletteRoute("/{path:path}", endpoint)],
-        middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=ALL_METHODS,
-                               allow_headers=["*"], expose_headers=EXPOSED_HEADERS, max_age=600)],
-    )
+    app = Starlette(middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=ALL_METHODS,
+                                           allow_headers=["*"], expose_headers=EXPOSED_HEADERS, max_age=600)])
+    # Every path is ours: no Starlette routes (their patterns stop at a newline), one default.
+    app.router.default = endpoint
+    app.router.redirect_slashes = False
     app.state.sandbox = SandboxInfo(fixtures, store, sessions, router, len(endpoints), stateful)
     return app
 

@@ -1,0 +1,240 @@
+"""`apidocs sandbox` as a process: persistence, --reset, isolation, concurrency, mounting, errors."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from generator.config import load_settings
+from generator.sandbox import create_app
+from sandbox_helpers import (CONFIRM_SEED, DETAIL_ORDER, ITEMS_ORDER, REJECT_ITEM, REJECT_SEED, RETAILER, ROOT, SUPPLIER, SandboxClient,
+                             sandbox_command, start_sandbox)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "sandbox.sqlite3"
+
+
+def test_banner_prints_the_base_url_and_the_demo_tokens(db: Path) -> None:
+    server = start_sandbox(db)
+    try:
+        assert server.url.startswith("http://127.0.0.1:")
+        for token in ("1234567890", "0987654321", "1111111111", "2222222222"):
+            assert token in server.banner
+        assert str(db) in server.banner
+    finally:
+        server.stop()
+
+
+def test_state_survives_a_restart_with_the_same_db(db: Path) -> None:
+    server = start_sandbox(db)
+    try:
+        assert server.client().confirm_order(CONFIRM_SEED).status_code == 200
+    finally:
+        server.stop()
+    server = start_sandbox(db)
+    try:
+        client = server.client()
+        assert client.confirm_order(CONFIRM_SEED).status_code == 422
+        assert client.order(CONFIRM_SEED).json()["status"] == "canceled"
+    finally:
+        server.stop()
+
+
+def test_reset_restores_the_fixtures(db: Path) -> None:
+    server = start_sandbox(db)
+    try:
+        assert server.client().confirm_order(CONFIRM_SEED).status_code == 200
+    finally:
+        server.stop()
+    server = start_sandbox(db, "--reset")
+    try:
+        assert server.client().confirm_order(CONFIRM_SEED).status_code == 200
+    finally:
+        server.stop()
+
+
+def test_without_a_secret_the_isolation_header_is_ignored(db: Path) -> None:
+    server = start_sandbox(db)
+    try:
+        first = SandboxClient(server.url, {"X-Apidocs-Sandbox": "any:one"})
+        second = SandboxClient(server.url, {"X-Apidocs-Sandbox": "any:two"})
+        assert first.confirm_order(CONFIRM_SEED).status_code == 200
+        assert second.confirm_order(CONFIRM_SEED).status_code == 422
+    finally:
+        server.stop()
+
+
+def test_requests_without_the_header_use_the_main_state_not_a_session(sandbox_server) -> None:
+    session = sandbox_server.session()
+    assert session.reject_item(REJECT_ITEM).status_code == 200
+    items = sandbox_server.client().order(ITEMS_ORDER).json()["line_items"]
+    assert [i["status"] for i in items if i["line_item_uuid"] == REJECT_ITEM] == ["cancelation_requested"]
+
+
+def _race(calls: list) -> list[int]:
+    barrier = threading.Barrier(len(calls))
+
+    def run(call) -> int:
+        barrier.wait()
+        return call().status_code
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_fifty_concurrent_confirms_give_one_200_and_forty_nine_422(db: Path) -> None:
+    server = start_sandbox(db)
+    try:
+        clients = [server.client() for _ in range(50)]
+        statuses = _race([lambda c=c: c.confirm_order(CONFIRM_SEED) for c in clients])
+        assert sorted(statuses) == [200] + [422] * 49
+        assert "database is locked" not in server.log.read_text()
+    finally:
+        server.stop()
+
+
+def test_rejects_racing_confirms_give_exactly_one_200(sandbox_server) -> None:
+    clients = [sandbox_server.client() for _ in range(40)]
+    session = sandbox_server.session()
+    calls = [lambda c=c: c.confirm_order(REJECT_SEED) for c in clients[:20]]
+    calls += [lambda c=c: c.reject_order(REJECT_SEED) for c in clients[20:]]
+    calls += [lambda: session.confirm_order(CONFIRM_SEED)] * 10 + [lambda: session.reject_order(CONFIRM_SEED)] * 10
+    statuses = _race(calls)
+    assert sorted(statuses[:40]) == [200] + [422] * 39  # the main state
+    assert sorted(statuses[40:]) == [200] + [422] * 19  # one session
+
+
+def test_a_stalled_body_is_refused_after_the_body_timeout(db: Path) -> None:
+    server = start_sandbox(db, env={"APIDOCS_SANDBOX_BODY_TIMEOUT": "0.3"})
+    try:
+        parts = urlsplit(server.url)
+        with socket.create_connection((parts.hostname, parts.port), timeout=5) as connection:
+            connection.sendall((f"PATCH /timp/orders/cancel/ HTTP/1.1\r\nHost: x\r\nAuthorization: Token {RETAILER}\r\n"
+                                "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"ord").encode())
+            started = time.monotonic()
+            answer = connection.recv(65536)  # the connection stays open: only the timeout answers
+            while not answer.endswith(b"}"):
+                answer += connection.recv(65536) or b"}"
+        assert answer.startswith(b"HTTP/1.1 400")
+        assert b"stopped arriving" in answer
+        assert time.monotonic() - started < 3
+    finally:
+        server.stop()
+
+
+def test_a_taken_port_is_one_clear_error(db: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = sandbox_command(ROOT / "mkdocs.yml", db)
+        command[command.index("--port") + 1] = str(port)
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_db_that_is_not_a_sandbox_database_is_one_clear_error(tmp_path: Path) -> None:
+    not_a_db = tmp_path / "notes.txt"
+    not_a_db.write_text("my notes, not a database\n" * 100)
+    result = subprocess.run(sandbox_command(ROOT / "mkdocs.yml", not_a_db), cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert "is not a sandbox database" in result.stderr and "Traceback" not in result.stderr
+    assert not_a_db.read_text().startswith("my notes")
+
+
+def test_a_broken_fixture_file_is_one_clear_error(project: Path, db: Path) -> None:
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  - apidocs:\n", "  - apidocs:\n      fixtures: world.yml\n", 1))
+    (project / "world.yml").write_text("organisations: {}\nusers: {}\norders:\n  - order_uuid: nope\n")
+    result = subprocess.run(sandbox_command(config, db), cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert "world.yml: orders[0]" in result.stderr and "Traceback" not in result.stderr
+
+
+WIDGET = """---
+title: /widgets/&lt;shop&gt;/
+name: Create Widget
+position: 9
+method: post
+example:
+  params:
+    shop: main
+  body:
+    name: sprocket
+  status: 201
+responses:
+  - status: 201
+    body: {id: 7, name: sprocket}
+---
+Make a widget.
+
+### Request Parameters:
+
+name
+: (string) ***Required*** What to call it
+
+size
+: (integer) How big
+"""
+
+
+def test_any_documented_endpoint_is_mocked_from_its_definition(project: Path, db: Path) -> None:
+    (project / "docs" / "widgets").mkdir()
+    (project / "docs" / "widgets" / "create-widget.md").write_text(WIDGET)
+    server = start_sandbox(db, config=project / "mkdocs.yml")
+    try:
+        client = server.client()
+        created = client.request("POST", "/widgets/main/", json={"name": "sprocket"})
+        assert created.status_code == 201 and created.json() == {"id": 7, "name": "sprocket"}
+        assert client.request("POST", "/widgets/other/", json={"name": "x", "size": 3}).status_code == 201
+        missing = client.request("POST", "/widgets/main/", json={"size": 3})
+        assert missing.status_code == 400 and missing.json()["detail"] == "missing required body field: name"
+        mistyped = client.request("POST", "/widgets/main/", json={"name": "x", "size": "big"})
+        assert mistyped.status_code == 400 and "`size`" in mistyped.json()["detail"]
+        wrong_method = client.request("GET", "/widgets/main/")
+        assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "POST, OPTIONS"
+        assert client.request("POST", "/widgets/main/", token=None, json={"name": "x"}).status_code == 401
+        assert client.order(DETAIL_ORDER).status_code == 200  # the workflow routes are still stateful
+    finally:
+        server.stop()
+
+
+def test_mounted_under_a_prefix_routes_relative_to_the_mount(tmp_path: Path) -> None:
+    sandbox_app = create_app(load_settings(ROOT / "mkdocs.yml"), None, "s3cret")
+    site = Starlette(routes=[Mount("/sandbox", app=sandbox_app)])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(site, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        client = SandboxClient(f"http://127.0.0.1:{port}/sandbox")
+        assert client.order(DETAIL_ORDER).status_code == 200
+        assert client.confirm_order(CONFIRM_SEED, token=SUPPLIER).status_code == 200
+        missing = client.request("GET", "/timp/nothing/")
+        assert missing.status_code == 404 and missing.json()["detail"] == "no endpoint at /timp/nothing/"
+        session = SandboxClient(client.base_url, {"X-Apidocs-Sandbox": "s3cret:a"})
+        assert session.confirm_order(CONFIRM_SEED).status_code == 200
+        assert requests.get(f"http://127.0.0.1:{port}/elsewhere", timeout=5).status_code == 404
+    finally:
+        server.should_exit = True
+        thread.join(10)
