@@ -24,6 +24,54 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+# --- An echo server over real loopback HTTP (used by the check's tests) ---------------------------
+
+def _echo_handler() -> type:
+    import json
+    from http.server import BaseHTTPRequestHandler
+
+    class Echo(BaseHTTPRequestHandler):
+        """Answers every request 200 with a JSON description of exactly what it received."""
+
+        protocol_version = "HTTP/1.1"
+
+        def __getattr__(self, name: str):  # every method, including PATCH and OPTIONS
+            if name.startswith("do_"):
+                return self._echo
+            raise AttributeError(name)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _echo(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            reply = json.dumps({"method": self.command, "target": self.path, "headers": self.headers.items(),
+                                "body": body.decode("utf-8", "replace")}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(reply)
+
+    return Echo
+
+
+@pytest.fixture(scope="session")
+def echo_server():
+    """Base URL of an HTTP echo server (JSON: method, target, headers, body), for this test session."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _echo_handler())
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture(scope="session")
 def sandbox_server(tmp_path_factory: pytest.TempPathFactory):
     """One `apidocs sandbox` process per test worker, with per-session private state on."""

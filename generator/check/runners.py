@@ -103,8 +103,12 @@ class ProcessRunner:
 
     def run(self, file: Path, timeout: float) -> RunOutcome:
         started = time.perf_counter()
-        process = subprocess.Popen(_argv(self.language, file), cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        argv = _argv(self.language, file)
+        try:
+            process = subprocess.Popen(argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        except OSError as error:  # e.g. `node` is not installed: a failed run, reported like any other
+            return RunOutcome(127, "", f"cannot start {argv[0]!r}: {error.strerror or error}", time.perf_counter() - started)
         try:
             out, err = process.communicate(timeout=timeout)
             exit_code: int | None = process.returncode
@@ -119,6 +123,10 @@ class ProcessRunner:
 
     def close(self) -> None:
         pass
+
+
+class _WorkerFailed(Exception):
+    """The warm interpreter could not be started (the message says why)."""
 
 
 class _Worker:
@@ -142,6 +150,7 @@ class _Worker:
             return False
 
     def run(self, file: Path, timeout: float) -> dict[str, object] | None:
+        """The worker's reply; None when it timed out or died."""
         assert self.process.stdin is not None
         try:
             self.process.stdin.write(json.dumps({"file": str(file)}) + "\n")
@@ -150,6 +159,13 @@ class _Worker:
         except (OSError, queue.Empty):
             return None
         return json.loads(reply) if reply else None
+
+    def exit_status(self) -> int | None:
+        """After its output closed: how the worker process ended (None if it is somehow still alive)."""
+        try:
+            return self.process.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            return None
 
     def kill(self) -> None:
         _kill_group(self.process)
@@ -167,17 +183,27 @@ class WarmPythonRunner:
         self._lock = threading.Lock()
 
     def _start(self) -> _Worker:
-        worker = _Worker(self.python, self.env, self.cwd)
+        try:
+            worker = _Worker(self.python, self.env, self.cwd)
+        except OSError as error:
+            raise _WorkerFailed(f"cannot start {self.python!r}: {error.strerror or error}") from None
         if not worker.wait_ready(60.0):
             worker.kill()
-            raise RuntimeError(f"the warm Python worker did not start ({self.python} {WORKER})")
+            raise _WorkerFailed(f"the warm Python worker did not start: {self.python} {WORKER} "
+                                "(is `requests` installed for this interpreter?)")
         with self._lock:
             self._all.append(worker)
         return worker
 
     def warm_up(self, count: int) -> None:
         """Start `count` workers in parallel, so no snippet's time includes an interpreter start."""
-        threads = [threading.Thread(target=lambda: self._release(self._start())) for _ in range(count)]
+        def start_one() -> None:
+            try:
+                self._release(self._start())
+            except _WorkerFailed:
+                pass  # reported by each run that needs a worker
+
+        threads = [threading.Thread(target=start_one) for _ in range(count)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -194,14 +220,18 @@ class WarmPythonRunner:
             self._idle.append(worker)
 
     def run(self, file: Path, timeout: float) -> RunOutcome:
-        worker = self._acquire()
+        started = time.perf_counter()
+        try:
+            worker = self._acquire()
+        except _WorkerFailed as error:
+            return RunOutcome(1, "", str(error), time.perf_counter() - started)
         started = time.perf_counter()
         reply = worker.run(file, timeout)
         elapsed = time.perf_counter() - started
         if reply is None:
             # Timed out, or the snippet ended the interpreter itself (`os._exit`): either way this
             # worker and anything it started go, and a new one replaces it when needed.
-            exited = worker.process.poll()
+            exited = worker.exit_status() if elapsed < timeout else None
             worker.kill()
             with self._lock:
                 self._all.remove(worker)

@@ -1,0 +1,116 @@
+"""`apidocs check [PATHS…] [--lang …] [--base-url URL] [-j N] [--timeout S] [--junit FILE]`."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..config import Settings, load_settings
+from ..definitions import load_tree
+from ..errors import ConfigError, Finding
+from ..languages import Language, load_languages
+from ..model import Endpoint
+from .report import render_report, write_junit
+from .session import SnippetResult, display_path, open_session
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+def select_languages(settings: Settings, wanted: list[str] | None) -> list[Language]:
+    """The runnable languages, or those named by `--lang` (by name or tab label, any case)."""
+    available = load_languages(settings.snippets_dir)
+    runnable = [language for language in available if language.is_runnable]
+    if not wanted:
+        if not runnable:
+            raise ConfigError(f"{settings.snippets_dir}/languages.yml declares no `run` for any language, nothing to execute")
+        return runnable
+    chosen: list[Language] = []
+    for name in (part.strip() for item in wanted for part in item.split(",") if part.strip()):
+        match = next((l for l in available if name.lower() in (l.name.lower(), l.label.lower())), None)
+        if match is None:
+            known = ", ".join(language.name for language in available)
+            raise ConfigError(f"--lang {name}: no such snippet language (known: {known})")
+        if not match.is_runnable:
+            raise ConfigError(f"--lang {name}: {settings.snippets_dir}/languages.yml gives it no `run` command")
+        if match not in chosen:
+            chosen.append(match)
+    return chosen
+
+
+def _definition_files(settings: Settings, paths: list[str]) -> tuple[list[Path], set[Path]]:
+    """All Markdown files named or inside named folders, and the set of files named directly."""
+    docs = settings.docs_dir.resolve()
+    files: list[Path] = []
+    named: set[Path] = set()
+    for given in paths:
+        path = Path(given).resolve()
+        if not path.exists():
+            raise ConfigError(f"{given}: no such file or folder")
+        if path != docs and docs not in path.parents:
+            raise ConfigError(f"{given}: not inside the docs folder {display_path(settings.docs_dir)}")
+        if path.is_dir():
+            files += sorted(path.rglob("*.md"))
+        else:
+            files.append(path)
+            named.add(path)
+    return files, named
+
+
+def select_endpoints(settings: Settings, paths: list[str] | None) -> tuple[list[Endpoint], list[Finding]]:
+    """The endpoints to check (all of docs/ without `paths`) and the findings of loading them."""
+    files, named = _definition_files(settings, paths) if paths else (None, set())
+    tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site, files)
+    for document in tree.documents.values():
+        if not document.is_endpoint and document.source.resolve() in named:
+            raise ConfigError(f"{display_path(document.source)}: not an endpoint definition (no `method` in its front matter)")
+    return tree.endpoints, tree.findings
+
+
+def _validate(base_url: str | None, jobs: int, timeout: float) -> None:
+    if base_url is not None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"--base-url {base_url}: expected an http:// or https:// URL")
+    if jobs < 1:
+        raise ConfigError(f"-j {jobs}: must be at least 1")
+    if timeout <= 0:
+        raise ConfigError(f"--timeout {timeout:g}: must be more than 0 seconds")
+
+
+def run_check(config_file: str | Path = "mkdocs.yml", *, paths: list[str] | None = None,
+              languages: list[str] | None = None, base_url: str | None = None, jobs: int | None = None,
+              timeout: float = 30.0, junit: str | Path | None = None) -> int:
+    """Check every snippet of the selected definitions; print the grid; 0 when all passed."""
+    jobs = default_jobs() if jobs is None else jobs
+    _validate(base_url, jobs, timeout)
+    settings = load_settings(config_file)
+    chosen = select_languages(settings, languages)
+    endpoints, findings = select_endpoints(settings, paths)
+    errors = [finding for finding in findings if finding.is_error]
+    for finding in errors:
+        print(f"apidocs: {finding}", file=sys.stderr)
+    if not endpoints:
+        print("apidocs check: no endpoint definitions to check")
+        return 1 if errors else 0
+
+    pairs = [(endpoint, language) for endpoint in endpoints for language in chosen]
+    target = base_url or "a fresh sandbox"
+    print(f"apidocs check: {len(endpoints)} endpoint(s) × {len(chosen)} language(s) against {target}, -j {jobs}",
+          flush=True)
+    started = time.perf_counter()
+    with open_session(settings, base_url=base_url, timeout=timeout) as session:
+        session.warm_up(chosen, jobs)
+        results: list[SnippetResult] = session.check_all(pairs, jobs)
+    elapsed = time.perf_counter() - started
+    print(render_report(results, chosen, elapsed, jobs))
+    if junit:
+        write_junit(Path(junit), results, elapsed)
+    failed = any(result.outcome == "fail" for result in results)
+    if errors:
+        print(f"apidocs check: {len(errors)} definition(s) could not be loaded (see above)", file=sys.stderr)
+    return 1 if failed or errors else 0

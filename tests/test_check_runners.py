@@ -1,0 +1,128 @@
+"""Runners: real bash/node processes and the warm Python worker, including timeouts and leftovers."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from generator.check.runners import ProcessRunner, WarmPythonRunner, language_environment, make_runner
+from generator.languages import Language, load_languages
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = {language.name: language for language in load_languages(ROOT / "snippets")}
+BASH = Language("bash", "bash", "x.sh.j2", "bash", "sh", run=("bash", "{file}"))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purposes.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(")")[-1].split()[0] != "Z"
+
+
+@pytest.fixture
+def warm(tmp_path: Path) -> Iterator[WarmPythonRunner]:
+    runner = make_runner(LANGUAGES["python"], ROOT / "snippets", tmp_path)
+    assert isinstance(runner, WarmPythonRunner)
+    yield runner
+    runner.close()
+
+
+def test_process_runner_reports_exit_status_and_output(tmp_path: Path) -> None:
+    script = tmp_path / "s.sh"
+    script.write_text("echo out; echo err >&2; exit 3\n")
+    outcome = ProcessRunner(BASH, dict(os.environ), tmp_path).run(script, timeout=10)
+    assert (outcome.exit_code, outcome.stdout, outcome.stderr) == (3, "out\n", "err\n")
+    assert not outcome.timed_out
+
+
+def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
+    script = tmp_path / "hang.sh"
+    pid_file = tmp_path / "child.pid"
+    script.write_text(f"sleep 60 &\necho $! > {pid_file}\nsleep 60\n")
+    started = time.monotonic()
+    outcome = ProcessRunner(BASH, dict(os.environ), tmp_path).run(script, timeout=0.5)
+    assert outcome.timed_out and time.monotonic() - started < 5
+    child = int(pid_file.read_text())
+    time.sleep(0.1)
+    assert not _alive(child), "the snippet's background child survived the timeout"
+
+
+def test_children_left_behind_after_a_normal_exit_are_killed_too(tmp_path: Path) -> None:
+    script = tmp_path / "leak.sh"
+    pid_file = tmp_path / "child.pid"
+    script.write_text(f"sleep 60 >/dev/null 2>&1 &\necho $! > {pid_file}\n")
+    outcome = ProcessRunner(BASH, dict(os.environ), tmp_path).run(script, timeout=5)
+    assert outcome.exit_code == 0
+    time.sleep(0.1)
+    assert not _alive(int(pid_file.read_text()))
+
+
+def test_a_missing_runtime_is_a_failed_run_with_a_clear_message(tmp_path: Path) -> None:
+    missing = Language("ghost", "Ghost", "g.txt.j2", "text", "txt", run=("no-such-runtime-xyz", "{file}"))
+    outcome = ProcessRunner(missing, dict(os.environ), tmp_path).run(tmp_path / "f", timeout=5)
+    assert outcome.exit_code == 127 and "cannot start 'no-such-runtime-xyz'" in outcome.stderr
+
+
+def test_httpie_runs_with_a_private_config_that_ignores_stdin(tmp_path: Path) -> None:
+    env = language_environment(LANGUAGES["httpie"], ROOT / "snippets", tmp_path / "httpie")
+    config = Path(env["HTTPIE_CONFIG_DIR"]) / "config.json"
+    assert '"--ignore-stdin"' in config.read_text()
+    assert env["PATH"].split(os.pathsep)[0] == str(Path(os.sys.executable).parent)
+    script = tmp_path / "h.sh"
+    script.write_text("http --offline --print=B --raw='{\"a\": 1}' POST http://example.invalid/\n")
+    outcome = ProcessRunner(LANGUAGES["httpie"], env, tmp_path).run(script, timeout=30)
+    assert outcome.exit_code == 0, outcome.stderr
+    assert outcome.stdout.strip() == '{"a": 1}'
+
+
+def _python(tmp_path: Path, name: str, source: str) -> Path:
+    path = tmp_path / name
+    path.write_text(source)
+    return path
+
+
+def test_warm_python_runs_the_file_as_main_with_fresh_globals(warm: WarmPythonRunner, tmp_path: Path) -> None:
+    first = _python(tmp_path, "a.py", "import sys\nleaked = 1\nprint(__name__, sys.argv[0].endswith('a.py'))\n")
+    second = _python(tmp_path, "b.py", "print('leaked' in globals())\n")
+    assert warm.run(first, 10).stdout == "__main__ True\n"
+    outcome = warm.run(second, 10)
+    assert (outcome.exit_code, outcome.stdout) == (0, "False\n")
+
+
+def test_warm_python_exit_statuses_match_a_python_process(warm: WarmPythonRunner, tmp_path: Path) -> None:
+    cases = {
+        "sys.exit(4)": 4, "sys.exit()": 0, "sys.exit('bye')": 1, "raise ValueError('boom')": 1, "x = (": 1,
+    }
+    for source, expected in cases.items():
+        outcome = warm.run(_python(tmp_path, "c.py", "import sys\n" + source + "\n"), 10)
+        assert outcome.exit_code == expected, source
+    outcome = warm.run(_python(tmp_path, "d.py", "raise ValueError('boom')\n"), 10)
+    assert "ValueError: boom" in outcome.stderr and 'File "' + str(tmp_path / "d.py") in outcome.stderr
+
+
+def test_warm_python_timeout_replaces_the_worker(warm: WarmPythonRunner, tmp_path: Path) -> None:
+    hang = _python(tmp_path, "hang.py", "import time\ntime.sleep(60)\n")
+    outcome = warm.run(hang, 0.5)
+    assert outcome.timed_out
+    assert warm.run(_python(tmp_path, "ok.py", "print('next')\n"), 10).stdout == "next\n"
+
+
+def test_warm_python_survives_a_snippet_that_ends_the_interpreter(warm: WarmPythonRunner, tmp_path: Path) -> None:
+    outcome = warm.run(_python(tmp_path, "exit.py", "import os\nos._exit(7)\n"), 10)
+    assert outcome.exit_code == 7
+    assert warm.run(_python(tmp_path, "ok.py", "print('again')\n"), 10).stdout == "again\n"
+
+
+def test_warm_python_costs_milliseconds(warm: WarmPythonRunner, tmp_path: Path) -> None:
+    warm.warm_up(1)
+    script = _python(tmp_path, "fast.py", "import requests\nprint(requests.__name__)\n")
+    timings = sorted(warm.run(script, 10).elapsed for _ in range(20))
+    assert timings[10] < 0.01, f"median {timings[10] * 1000:.1f} ms"
