@@ -20,6 +20,9 @@ INCLUDES_FOLDER = "_includes"
 # Folders Jekyll itself gives a meaning to; none of them holds documents of a collection.
 JEKYLL_FOLDERS = {"_includes", "_layouts", "_sass", "_site", "_data", "_plugins", "_drafts", "_posts", ".jekyll-cache"}
 DOCUMENT_SUFFIXES = {".md", ".markdown"}
+# A collection with documents but a blank visibility was listed on no audience's page; as a
+# section it gets this name, which no audience's default rule shows.
+HIDDEN = "hidden"
 
 
 def split_visibility(value: Any) -> list[str]:
@@ -51,6 +54,11 @@ class Collection:
     @property
     def visibility(self) -> list[str]:
         return split_visibility(self.values.get("visibility"))
+
+    @property
+    def listed_visibility(self) -> list[str]:
+        """The visibility as a section: blank means no audience lists it, which is `hidden`."""
+        return self.visibility or [HIDDEN]
 
     @property
     def documents(self) -> list[Path]:

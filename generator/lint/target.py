@@ -96,7 +96,7 @@ def _jekyll_target(root: Path) -> LintTarget:
             position = position_key(collection.position)
         except ValueError:
             position = position_key(None)
-        sections[folder] = Section(folder, collection.title, position, collection.visibility)
+        sections[folder] = Section(folder, collection.title, position, collection.listed_visibility)
     files = [path.resolve() for _, path in jekyll.documents]
     files += [p.resolve() for folder in jekyll.stray_folders for p in folder.rglob("*.md")]
     return LintTarget(root.resolve(), jekyll.includes_dir, {"baseurl": "", **jekyll.site_values}, sorted(files), sections, True,

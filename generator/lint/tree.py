@@ -8,6 +8,7 @@ from typing import Iterable
 from ..audiences import audiences_showing, sections_above, visibility_names
 from ..definitions import DocsTree
 from ..errors import Finding
+from ..jekyll.tree import HIDDEN
 from ..model import Document
 from ..positions import LAST
 from .codes import finding
@@ -120,6 +121,8 @@ def _audiences(tree: DocsTree, by_document: dict[int, SourceFile], target: LintT
         sections = [s for s in sections_above(tree, document) if s.path]
         if not document.visibility:
             why = "it has no `visibility`"
+        elif sections and sections[0].visibility == [HIDDEN]:
+            why = f"its section {sections[0].title!r} has no visibility, so no audience lists it"
         elif sections and sections[0].visibility:
             why = (f"its visibility is {', '.join(document.visibility)} but its section {sections[0].title!r} "
                    f"is for {', '.join(sections[0].visibility)}")

@@ -1,0 +1,437 @@
+"""One Jekyll document turned into an apidocs page, with a note for everything that changed.
+
+The text is edited line by line, never re-serialised: comments, key order and spelling of the
+front matter survive, and every note can name the source line it is about.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..body import parse_body, parse_right_code
+from ..definitions import path_from_title
+from ..errors import DefinitionError
+from ..frontmatter import split_front_matter
+from ..liquid import Line
+from ..model import HTTP_METHODS, NO_BODY, PLACEHOLDER
+from ..pasted import HarvestedRequest, PastedSnippet, harvest
+from ..positions import position_key
+from ..lint.secrets import Secret, authorization_tokens, find_secrets, looks_like_placeholder, scrub_line
+from .links import LinkMap
+from .report import FileReport
+from .tree import split_visibility
+
+# Front-matter keys apidocs reads; others are kept as they are, and reported once.
+KNOWN_KEYS = {"title", "name", "position", "visibility", "method", "description", "right_code", "example", "responses"}
+_BROKEN_ENTITY = re.compile(r"&(lt|gt)(?!;)")
+_INCLUDE = re.compile(r"^\s*{%-?\s*include\s+(?P<path>[^\s%}'\"]+|'[^']+'|\"[^\"]+\")[^%]*-?%}\s*$")
+_HIGHLIGHT = re.compile(r"^\s*{%-?\s*highlight\s+(?P<lang>[\w+.#-]+)[^%]*-?%}\s*$")
+_END_HIGHLIGHT = re.compile(r"^\s*{%-?\s*endhighlight\s*-?%}\s*$")
+_FENCE_LANG = re.compile(r"^(?P<lead>\s*(?:~{3,}|`{3,})\s*)json\b")
+_SECRET_HEADER = re.compile(r"(?i)(api[-_]?key|secret|token|session|password|auth)")
+
+
+class ConversionError(Exception):
+    """A document that cannot become a page without a writer's decision."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass
+class ImportContext:
+    """What converting one document needs to know about the whole tree."""
+
+    links: LinkMap
+    includes_dir: Path  # the tree's _includes, to tell a missing include early
+    placeholder: str  # the token the generated snippets show
+    demo_tokens: set[str] = field(default_factory=set)  # other placeholder tokens pages use (a retailer's)
+    audiences: set[str] = field(default_factory=set)  # visibility names the tree's collections use
+
+    @property
+    def known_tokens(self) -> set[str]:
+        return {self.placeholder, *self.demo_tokens}
+
+
+@dataclass
+class Converted:
+    text: str
+    is_endpoint: bool
+
+
+class _Lines:
+    """Lines of a file, editable without losing their source numbers (deleted lines become None)."""
+
+    def __init__(self, texts: list[str], first_number: int) -> None:
+        self.items: list[str | None] = list(texts)
+        self.first = first_number
+        self.after: dict[int, list[str]] = {}  # index → lines inserted after it (-1: before all)
+        self.appended: list[str] = []
+
+    def index(self, number: int) -> int:
+        return number - self.first
+
+    def get(self, number: int) -> str | None:
+        index = self.index(number)
+        return self.items[index] if 0 <= index < len(self.items) else None
+
+    def set(self, number: int, text: str | None) -> None:
+        self.items[self.index(number)] = text
+
+    def insert_after(self, number: int, texts: list[str]) -> None:
+        self.after.setdefault(self.index(number), []).extend(texts)
+
+    def numbered(self) -> list[tuple[int, str]]:
+        return [(self.first + i, t) for i, t in enumerate(self.items) if t is not None]
+
+    def render(self) -> list[str]:
+        out = list(self.after.get(-1, []))
+        for index, text in enumerate(self.items):
+            if text is not None:
+                out.append(text)
+            out.extend(self.after.get(index, []))
+        return out + self.appended
+
+
+def convert_document(text: str, path: Path, context: ImportContext, report: FileReport) -> Converted:
+    """The page for one Jekyll document; raises ConversionError when it needs a writer."""
+    text = text.replace("\r\n", "\n").lstrip("\ufeff")
+    try:
+        front = split_front_matter(text, path)
+    except DefinitionError as error:
+        raise ConversionError(error.line, error.finding.message) from None
+    lines = text.split("\n")
+    has_front = bool(lines) and lines[0].rstrip() == "---"
+    end = front.body_line - 2 if has_front else 0  # index of the closing `---`
+    head = _Lines(lines[1:end] if has_front else [], 2)
+    body = _Lines(lines[end + 1 :] if has_front else lines, front.body_line)
+    data = front.data
+
+    for key in data:
+        if key not in KNOWN_KEYS:
+            report.add(front.line_of(key), "kept", f"front-matter key `{key}` kept as it was (apidocs does not use it)")
+    _position(data, front.line_of("position"), head, report)
+    _visibility(data, front.line_of("visibility"), context, report)
+
+    parsed = parse_body([Line(number, t) for number, t in body.numbered()])
+    raw_title = str(data.get("title") or "").strip()
+    is_endpoint = data.get("method") not in (None, "") or raw_title.startswith("/")
+    if is_endpoint:
+        _endpoint(data, front.key_lines, raw_title, parsed, head, body, context, report)
+    else:
+        _plain_page(data, front.key_lines, parsed, head, body, report)
+    _includes(body, context, report)
+    _highlight_tags(body, report)
+    _links(head, body, context, report)
+    _scrub(head, report, context)
+    _scrub(body, report, context)
+
+    out = (["---", *head.render(), "---"] if has_front or head.appended else []) + body.render()
+    return Converted("\n".join(out).rstrip("\n") + "\n", is_endpoint)
+
+
+def _position(data: dict[str, Any], line: int, head: _Lines, report: FileReport) -> None:
+    if "position" not in data:
+        return
+    try:
+        position_key(data["position"])
+    except ValueError:
+        head.set(line, f"# {head.get(line)}  # apidocs import: not a number, so the page sorts last")
+        report.add(line, "fixed", f"position {data['position']!r} is not a number or dotted number: commented out (the page sorts last)")
+
+
+def _visibility(data: dict[str, Any], line: int, context: ImportContext, report: FileReport) -> None:
+    names = split_visibility(data.get("visibility"))
+    if not names:
+        report.add(line, "kept", "no `visibility`: no audience's site lists this page (as on the Jekyll site)")
+        return
+    odd = [name for name in names if name != "all" and name not in context.audiences]
+    if odd:
+        report.add(line, "kept", f"visibility {', '.join(odd)} is no audience of this tree (no collection has it): kept as written")
+
+
+def _endpoint(data: dict[str, Any], key_lines: dict[str, int], raw_title: str, parsed: Any, head: _Lines, body: _Lines,
+              context: ImportContext, report: FileReport) -> None:
+    title_line = key_lines.get("title", 1)
+    title = raw_title
+    if _BROKEN_ENTITY.search(title):
+        fixed = _BROKEN_ENTITY.sub(lambda m: f"&{m.group(1)};", title)
+        head.set(title_line, (head.get(title_line) or "").replace(title, fixed, 1))
+        report.add(title_line, "fixed", f"title placeholder {title!r} written {fixed!r} (the semicolons were missing)")
+        title = fixed
+    if not title.startswith("/"):
+        raise ConversionError(title_line, f"`method` is set but the title {title!r} is not a path")
+    path = path_from_title(title)
+    harvested = harvest(parsed.pasted)
+    method = str(data.get("method") or "").strip().upper()
+    if method not in HTTP_METHODS:
+        found = harvested.method if harvested and _fits(path, harvested) else None
+        if not found:
+            what = "missing" if not method else f"unknown ({data.get('method')!r})"
+            raise ConversionError(key_lines.get("method", title_line), f"`method` is {what} and no pasted snippet of this path says it")
+        if "method" in key_lines:
+            head.set(key_lines["method"], f"method: {found.lower()}")
+        else:
+            head.insert_after(title_line, [f"method: {found.lower()}"])
+        report.add(key_lines.get("method", title_line), "fixed", f"`method` {('was ' + repr(data.get('method'))) if method else 'was missing'}: "
+                   f"set to {found.lower()}, the method of the pasted snippets")
+        method = found
+    _parameter_names(path, parsed, body, report)
+    right_code = data.get("right_code")
+    has_request = False
+    if isinstance(right_code, str) and right_code.strip():
+        has_request = _right_code_json(right_code, key_lines.get("right_code", 1), head, report)
+    if "example" in data:
+        report.add(key_lines["example"], "kept", "the document's own `example:` is kept; pasted snippets are not read")
+    else:
+        values = example_values(path, method, harvested, has_request, context, report)
+        if values:
+            dumped = yaml.safe_dump({"example": values}, sort_keys=False, allow_unicode=True, width=100).rstrip("\n")
+            head.appended.extend(dumped.split("\n"))
+    _remove_pasted(parsed.pasted, body, report, context)
+
+
+def _fits(path: str, harvested: HarvestedRequest) -> bool:
+    return bool(_pattern(path, "+").match(harvested.path or ""))
+
+
+def _pattern(path: str, repeat: str) -> re.Pattern[str]:
+    pattern, last = "", 0
+    for match in PLACEHOLDER.finditer(path):
+        pattern += re.escape(path[last : match.start()]) + f"(?P<{match.group(1)}>[^/]{repeat})"
+        last = match.end()
+    return re.compile("^" + pattern + re.escape(path[last:]) + "$")
+
+
+def _parameter_names(path: str, parsed: Any, body: _Lines, report: FileReport) -> None:
+    """`order_item_uuid>` under URL Parameters is `order_item_uuid` with a stray character."""
+    names = PLACEHOLDER.findall(path)
+    for block in parsed.blocks:
+        group = block.group
+        if group is None or group.kind != "path":
+            continue
+        for parameter in group.parameters:
+            if parameter.name in names:
+                continue
+            cleaned = re.sub(r"[^A-Za-z0-9_]", "", path_from_title(parameter.name).replace("{", "").replace("}", ""))
+            text = body.get(parameter.line)
+            if cleaned in names and text is not None:
+                body.set(parameter.line, text.replace(parameter.name, cleaned, 1))
+                report.add(parameter.line, "fixed", f"URL parameter `{parameter.name}` written `{cleaned}`, the name in the path")
+
+
+def _right_code_json(right_code: str, key_line: int, head: _Lines, report: FileReport) -> bool:
+    """Mark `json` blocks that are not JSON as text (they stay visible); True if a Request block is JSON."""
+    has_request = False
+    index = 0
+    source_lines = right_code.split("\n")
+    while index < len(source_lines):
+        match = _FENCE_LANG.match(source_lines[index])
+        if not match:
+            index += 1
+            continue
+        end = next((j for j in range(index + 1, len(source_lines)) if source_lines[j].strip().startswith(("~~~", "```"))), len(source_lines))
+        block = "\n".join(source_lines[index + 1 : end])
+        title = next((re.search(r'title="([^"]*)"', t).group(1) for t in source_lines[end + 1 : end + 3]  # type: ignore[union-attr]
+                      if re.search(r'title="([^"]*)"', t)), "Example")
+        number = key_line + 1 + index
+        try:
+            json.loads(block)
+            has_request = has_request or title.lower().startswith("request")
+        except ValueError as error:
+            text = head.get(number)
+            if text is not None:
+                head.set(number, _FENCE_LANG.sub(lambda m: m.group("lead") + "text", text, count=1))
+            report.add(number + getattr(error, "lineno", 1), "fixed",
+                       f"right_code {title} block is not valid JSON ({error.msg}): shown as text"  # type: ignore[attr-defined]
+                       + (", and the example body comes from elsewhere" if title.lower().startswith("request") else ""))
+        index = end + 1
+    return has_request
+
+
+def example_values(path: str, method: str, harvested: HarvestedRequest | None, has_request: bool,
+                   context: ImportContext, report: FileReport) -> dict[str, Any]:
+    """The `example:` front matter the pasted snippets stood for, without their secrets."""
+    if harvested is None:
+        return {}
+    line = harvested.line
+    found = _pattern(path, "+").match(harvested.path or "")
+    if not found:
+        empty = _pattern(path, "*").match(harvested.path or "")
+        if empty:
+            names = [name for name, value in empty.groupdict().items() if not value]
+            report.add(line, "unconverted", f"the pasted URL {harvested.path} has no value for {', '.join(names)}: "
+                       "the example shows a placeholder and `apidocs check` skips this endpoint")
+            found = empty
+        else:
+            report.add(line, "unconverted", f"the pasted snippets call {harvested.method} {harvested.path}, not {method} {path}: "
+                       "none of their values are used")
+            return {}
+    if harvested.method and harvested.method != method:
+        report.add(line, "kept", f"the pasted snippets send {harvested.method}, the definition says {method}: the definition wins")
+    values: dict[str, Any] = {}
+    params = {name: value for name, value in found.groupdict().items() if value}
+    if params:
+        values["params"] = params
+    query: dict[str, Any] = {}
+    for name, value in harvested.query:
+        query.setdefault(name, []).append(value)
+    if query:
+        values["query"] = {name: items[0] if len(items) == 1 else items for name, items in query.items()}
+    body = _example_body(method, harvested, has_request, report)
+    headers: dict[str, str] = {}
+    for name, value in harvested.headers:
+        lowered = name.lower()
+        if lowered == "authorization":
+            _token(value, values, context, report, line)
+        elif lowered == "content-type" and body is NO_BODY and not has_request:
+            continue  # no body is sent, so there is nothing for it to describe
+        elif _SECRET_HEADER.search(name):
+            report.add(line, "dropped", f"header {name} not carried over (it looks like a credential)")
+        else:
+            headers[name] = value
+    if headers:
+        values["headers"] = headers
+    if body is not NO_BODY:
+        values["body"] = body
+    report.add(line, "moved", "values of the pasted snippets (" + ", ".join(values) + ") written to `example:`"
+               if values else "the pasted snippets carry no example values")
+    return values
+
+
+def _example_body(method: str, harvested: HarvestedRequest, has_request: bool, report: FileReport) -> Any:
+    if has_request or harvested.body_text is None:
+        return NO_BODY
+    if harvested.body is NO_BODY:
+        report.add(harvested.line, "unconverted", "the pasted body is not JSON: not carried over")
+        return NO_BODY
+    if method in ("GET", "HEAD") or (method == "DELETE" and harvested.body in ({}, [], "")):
+        report.add(harvested.line, "dropped", f"the pasted {method} request sends a body ({json.dumps(harvested.body)[:40]}): not carried over")
+        return NO_BODY
+    if isinstance(harvested.body, dict) and "" in harvested.body:
+        report.add(harvested.line, "dropped", "the pasted body has an empty key (an unfilled form): not carried over")
+        return NO_BODY
+    return harvested.body
+
+
+def _token(value: str, values: dict[str, Any], context: ImportContext, report: FileReport, line: int) -> None:
+    token = value.split(None, 1)[-1].strip()
+    if token == context.placeholder or looks_like_placeholder(token) and token not in context.demo_tokens:
+        return
+    if token in context.demo_tokens:
+        values["token"] = token
+        return
+    report.add(line, "dropped", f"token `{Secret(line, 'token', token).masked}` is not the documented placeholder: "
+               f"the example uses {context.placeholder}")
+
+
+def _remove_pasted(pasted: list[PastedSnippet], body: _Lines, report: FileReport, context: ImportContext) -> None:
+    if not pasted:
+        return
+    for snippet in pasted:
+        for number in range(snippet.line, snippet.end_line + 1):
+            if body.get(number) is not None:
+                body.set(number, None)
+        for secret in find_secrets(enumerate(snippet.code.split("\n"), snippet.line + 1), context.known_tokens):
+            if secret.kind == "cookie":
+                report.add(secret.line, "dropped", f"session cookie `{secret.masked}` (removed with the pasted snippet)")
+    titles = ", ".join(snippet.title for snippet in pasted)
+    report.add(pasted[0].line, "dropped", f"{len(pasted)} pasted snippet(s) ({titles}) replaced by the generated ones")
+
+
+def _plain_page(data: dict[str, Any], key_lines: dict[str, int], parsed: Any, head: _Lines, body: _Lines, report: FileReport) -> None:
+    """A page without `method`: its right_code column and pasted snippets become code in the page."""
+    right_code = data.get("right_code")
+    blocks: list[tuple[str, str, str]] = []
+    if isinstance(right_code, str) and right_code.strip():
+        start = key_lines["right_code"]
+        later = [line for line in key_lines.values() if line > start]
+        stop = min(later) if later else start + len(right_code.split("\n")) + 1
+        for number in range(start, stop):
+            if head.get(number) is not None:
+                head.set(number, None)
+        try:
+            examples = parse_right_code(right_code, start + 1, "")
+        except DefinitionError:
+            examples = []
+            report.add(start, "unconverted", "right_code could not be read: left out of the page")
+        blocks += [(e.title, e.language, e.text) for e in examples]
+        if examples:
+            report.add(start, "moved", f"right_code ({len(examples)} block(s)) moved into the page under `## Examples`")
+    for snippet in parsed.pasted:
+        for number in range(snippet.line, snippet.end_line + 1):
+            body.set(number, None)
+        blocks.append((snippet.title, snippet.language, snippet.code))
+        report.add(snippet.line, "moved", f"{snippet.title} snippet kept as a code block under `## Examples`")
+    if blocks:
+        body.appended += ["", "## Examples", ""]
+        for title, language, code in blocks:
+            fence = "~~~~" if "~~~" in code else "~~~"
+            attributes = f' title="{title}"' if title and title != "Example" else ""
+            body.appended += [f"{fence} {language or 'text'}{attributes}", *textwrap.dedent(code).strip("\n").split("\n"), fence, ""]
+
+
+def _includes(body: _Lines, context: ImportContext, report: FileReport) -> None:
+    for number, text in body.numbered():
+        match = _INCLUDE.match(text)
+        if not match:
+            continue
+        name = match.group("path").strip("'\"")
+        if "{{" in name or (context.includes_dir / name).is_file():
+            continue
+        body.set(number, f"<!-- apidocs import: `{name}` was included here, but the Jekyll tree has no such include -->")
+        report.add(number, "dropped", f"include {name} does not exist in _includes/: replaced by an HTML comment")
+
+
+def _highlight_tags(body: _Lines, report: FileReport) -> None:
+    for number, text in body.numbered():
+        start = _HIGHLIGHT.match(text)
+        if start:
+            body.set(number, f"~~~ {start.group('lang')}")
+            report.add(number, "fixed", "`{% highlight %}` written as a fenced code block")
+        elif _END_HIGHLIGHT.match(text):
+            body.set(number, "~~~")
+
+
+def _links(head: _Lines, body: _Lines, context: ImportContext, report: FileReport) -> None:
+    for lines in (head, body):
+        for number, text in lines.numbered():
+            rewritten, changes = context.links.rewrite(text)
+            if rewritten != text:
+                lines.set(number, rewritten)
+            for old, new in changes:
+                if new is None:
+                    report.add(number, "unconverted", f"link {old} points at nothing in this tree: left pointing at the old site")
+                else:
+                    report.add(number, "moved", f"link {old} now points at {new}")
+
+
+def _scrub(lines: _Lines, report: FileReport, context: ImportContext) -> None:
+    for number, text in lines.numbered():
+        secrets = find_secrets([(number, text)], context.known_tokens)
+        if not secrets:
+            continue
+        scrubbed = scrub_line(text, context.known_tokens, context.placeholder)
+        lines.set(number, scrubbed)
+        if scrubbed is None and not text.rstrip().endswith("\\"):
+            # The removed header was the command's last line: the one before must not continue it.
+            previous = next((n for n, _ in reversed(lines.numbered()) if n < number), None)
+            if previous is not None:
+                lines.set(previous, (lines.get(previous) or "").rstrip().rstrip("\\").rstrip())
+        for secret in secrets:
+            what = "session cookie" if secret.kind == "cookie" else "token"
+            report.add(number, "dropped", f"{what} `{secret.masked}` removed" + (f" (now {context.placeholder})" if secret.kind == "token" else ""))
+
+
+def tokens_in(text: str) -> list[str]:
+    """Every Authorization token written in a document (for choosing the placeholder)."""
+    return [token for _, token in authorization_tokens(text)]
+
