@@ -24,6 +24,7 @@ from ..model import HTTP_METHODS, NO_BODY, PLACEHOLDER
 from ..pasted import HarvestedRequest, PastedSnippet, harvest
 from ..positions import position_key
 from ..lint.secrets import Secret, authorization_tokens, find_secrets, looks_like_placeholder, scrub_line
+from ..lint.snippets import python_problems
 from .links import LinkMap
 from .report import FileReport
 from .tree import split_visibility
@@ -336,13 +337,17 @@ def _token(value: str, values: dict[str, Any], context: ImportContext, report: F
 def _remove_pasted(pasted: list[PastedSnippet], body: _Lines, report: FileReport, context: ImportContext) -> None:
     if not pasted:
         return
+    cookies: dict[str, list[int]] = {}
     for snippet in pasted:
         for number in range(snippet.line, snippet.end_line + 1):
             if body.get(number) is not None:
                 body.set(number, None)
         for secret in find_secrets(enumerate(snippet.code.split("\n"), snippet.line + 1), context.known_tokens):
             if secret.kind == "cookie":
-                report.add(secret.line, "dropped", f"session cookie `{secret.masked}` (removed with the pasted snippet)")
+                cookies.setdefault(secret.masked, []).append(secret.line)
+    for masked, numbers in cookies.items():
+        others = f" (also on line{'s' * (len(numbers) > 2)} {', '.join(map(str, numbers[1:]))})" if len(numbers) > 1 else ""
+        report.add(numbers[0], "dropped", f"session cookie `{masked}` removed with the pasted snippets{others}")
     titles = ", ".join(snippet.title for snippet in pasted)
     report.add(pasted[0].line, "dropped", f"{len(pasted)} pasted snippet(s) ({titles}) replaced by the generated ones")
 
@@ -364,12 +369,19 @@ def _plain_page(data: dict[str, Any], key_lines: dict[str, int], parsed: Any, he
             examples = []
             report.add(start, "unconverted", "right_code could not be read: left out of the page")
         blocks += [(e.title, e.language, e.text) for e in examples]
+        for example in examples:
+            if example.language == "python":
+                for problem in python_problems(example.text, example.line + 1):
+                    report.add(problem.line, "unconverted", f"{example.title} example kept as written, but {problem.message}")
         if examples:
             report.add(start, "moved", f"right_code ({len(examples)} block(s)) moved into the page under `## Examples`")
     for snippet in parsed.pasted:
         for number in range(snippet.line, snippet.end_line + 1):
             body.set(number, None)
         blocks.append((snippet.title, snippet.language, snippet.code))
+        if snippet.language == "python":
+            for problem in python_problems(snippet.code, snippet.line + 1):
+                report.add(problem.line, "unconverted", f"{snippet.title} snippet kept as written, but {problem.message}")
         report.add(snippet.line, "moved", f"{snippet.title} snippet kept as a code block under `## Examples`")
     if blocks:
         body.appended += ["", "## Examples", ""]

@@ -12,11 +12,13 @@ import re
 import shutil
 from pathlib import Path
 
+from ..audiences import audiences_showing, visibility_names
 from ..body import parse_body
-from ..definitions import DefinitionLoader
+from ..definitions import DefinitionLoader, DocsTree, Section
 from ..errors import ConfigError, DefinitionError
 from ..frontmatter import split_front_matter
 from ..liquid import Line
+from ..model import Document
 from ..lint.secrets import authorization_tokens, find_secrets, scrub_line
 from ..lint.snippets import request_of
 from .convert import ConversionError, ImportContext, convert_document
@@ -60,6 +62,7 @@ class _Import:
         self.report = ImportReport(tree.root, dest)
         self.links = LinkMap(source_root=tree.root, site_url=str(tree.config.get("url") or ""))
         self.pages: list[tuple[Path, str]] = []  # (source file, page path under docs/)
+        self.loaded: list[tuple[Document, FileReport]] = []
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.tree.root).as_posix()
@@ -170,6 +173,19 @@ class _Import:
                 self.report.endpoints += 1
             else:
                 self.report.pages += 1
+            self.loaded.append((document, report))
+        self.note_unseen_pages()
+
+    def note_unseen_pages(self) -> None:
+        """Pages no audience's site lists were invisible on the Jekyll site too; say which."""
+        tree = DocsTree(sections={slug(c.name): Section(slug(c.name), c.title, visibility=c.listed_visibility)
+                                  for c in self.tree.collections.values()})
+        tree.documents = {document.src_uri: document for document, _ in self.loaded}
+        names = visibility_names(tree)
+        for document, report in self.loaded:
+            if names and not audiences_showing(document, tree, names):
+                report.add(0, "kept", f"no audience lists this page (visibility {', '.join(document.visibility) or 'none'} "
+                                      "in a section for another audience), as on the Jekyll site")
 
     def set_aside(self, path: Path, report: FileReport, error: Exception, context: ImportContext) -> None:
         """Keep the document, without its secrets, where the build does not read it."""
