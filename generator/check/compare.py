@@ -179,6 +179,11 @@ def _brief(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _typed(value: Any) -> str:
+    kind = _json_type(value)
+    return kind if value is None else f"{kind} {_brief(value)}"
+
+
 def _walk(documented: Any, actual: Any, where: str, problems: list[str]) -> None:
     if len(problems) >= _MAX_PROBLEMS:
         return
@@ -188,7 +193,7 @@ def _walk(documented: Any, actual: Any, where: str, problems: list[str]) -> None
         return
     kind, actual_kind = _json_type(documented), _json_type(actual)
     if kind != actual_kind:
-        problems.append(f"{where}: documented {kind} {_brief(documented)}, got {actual_kind} {_brief(actual)}")
+        problems.append(f"{where}: documented {_typed(documented)}, got {_typed(actual)}")
     elif kind == "object":
         for key in documented:
             if key not in actual:

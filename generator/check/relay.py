@@ -23,8 +23,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..sandbox.sessions import HEADER as SANDBOX_SESSION_HEADER
+
 PREFIX = "/_apidocs/"
-SANDBOX_SESSION_HEADER = "X-Apidocs-Sandbox"
 
 # Hop-by-hop headers describe one connection, not the request; they are not forwarded.
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",

@@ -12,7 +12,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,20 +20,6 @@ from pathlib import Path
 from ..errors import ConfigError
 
 _URL = re.compile(r"https?://[^\s'\"<>]+")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 class Sandbox:
@@ -51,9 +36,9 @@ class Sandbox:
 
     def start(self) -> Sandbox:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        port = _free_port()
+        # Port 0: the sandbox binds a free port before printing its URL, so there is no race.
         argv = [sys.executable, "-m", "generator.cli", "-f", str(self.config_file), "sandbox",
-                "--port", str(port), "--db", str(self.workdir / "sandbox.sqlite3")]
+                "--port", "0", "--db", str(self.workdir / "sandbox.sqlite3")]
         env = dict(os.environ, APIDOCS_SANDBOX_SECRET=self.secret, PYTHONUNBUFFERED="1")
         with self._log.open("wb") as log:
             self._process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -61,11 +46,12 @@ class Sandbox:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
+                tail = self._log_tail()
                 self.close()
-                raise ConfigError(f"the sandbox exited before serving ({self._log_tail()})")
+                raise ConfigError(f"the sandbox exited before serving: {tail}")
             match = _URL.search(self._log.read_text(encoding="utf-8", errors="replace"))
-            if match and _accepts(port):
-                self.url = match.group(0).rstrip("/.,")
+            if match:
+                self.url = match.group(0).rstrip("/.,)")
                 return self
             time.sleep(0.02)
         self.close()

@@ -1,0 +1,94 @@
+"""`apidocs check` as a user runs it: a real process, a real sandbox, real snippets."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+CONFIRM = "docs/orders-supplier/confirm-order-cancelation.md"
+DETAIL = "docs/orders/get-order-detail.md"
+
+
+def apidocs(project: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator.cli", "check", *args], cwd=project, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_every_language_gets_fresh_fixture_state_also_in_parallel(project: Path) -> None:
+    # Confirming the same cancelation twice is a 422 — unless each snippet has its own sandbox state.
+    junit = project / "out" / "check.xml"
+    result = apidocs(project, CONFIRM, "-j", "2", "--junit", str(junit))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 snippets: 4 passed, 0 failed, 0 skipped" in result.stdout
+    row = next(line for line in result.stdout.splitlines() if "/confirm/" in line)
+    assert row.count("ok") == 4
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and (suite.get("tests"), suite.get("failures")) == ("4", "0")
+    names = sorted(case.get("name", "") for case in suite.iter("testcase"))
+    assert names == sorted(f"PATCH /timp/orders/cancel/{{order_uuid}}/confirm/ [{label}]"
+                           for label in ("curl", "HTTPie", "Python", "Node.js"))
+
+
+def test_a_python_template_that_never_sends_fails_with_a_clear_message(project: Path) -> None:
+    (project / "snippets" / "python.py.j2").write_text('print("200 OK")\n')
+    (project / "snippets" / "node.js.j2").write_text("setInterval(() => {}, 1000);\n")
+    junit = project / "check.xml"
+    result = apidocs(project, DETAIL, "--lang", "python", "--lang", "node", "--timeout", "2", "--junit", str(junit))
+    assert result.returncode == 1
+    assert f"{DETAIL} [Python]: GET /timp/orders/{{uuid}}/\n  - sent no request (nothing reached the check's relay)" in result.stdout
+    assert f"{DETAIL} [Node.js]: GET /timp/orders/{{uuid}}/\n  - did not finish within 2 s (killed)" in result.stdout
+    assert "2 snippets: 0 passed, 2 failed" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    failures = [f.get("message") for f in ET.parse(junit).getroot().iter("failure")]
+    assert failures == ["sent no request (nothing reached the check's relay)", "did not finish within 2 s (killed)"]
+
+
+def test_a_snippet_sending_another_request_shows_the_documented_vs_sent_diff(project: Path) -> None:
+    template = project / "snippets" / "curl.sh.j2"
+    template.write_text(template.read_text().replace("{{ request.url | sh }}", "{{ (request.url + '?debug=1') | sh }}"))
+    result = apidocs(project, DETAIL, "--lang", "curl")
+    assert result.returncode == 1
+    assert "  - query: the sent pairs differ from the documented ones" in result.stdout
+    assert '    +query  "debug" = "1"' in result.stdout
+
+
+def test_docs_that_lie_about_the_response_fail(project: Path) -> None:
+    overlay = project / "docs" / "orders-supplier" / "confirm-order-cancelation.apidocs.yml"
+    overlay.write_text(overlay.read_text().replace("resolved_by: Stevens, Smith and Krause", "resolved_by: Someone Else"))
+    result = apidocs(project, CONFIRM, "--lang", "curl")
+    assert result.returncode == 1
+    assert ('  - response $.cancelation.resolved_by: documented "Someone Else", got "Stevens, Smith and Krause"'
+            in result.stdout)
+
+
+def test_base_url_checks_requests_against_any_server(project: Path, echo_server: str) -> None:
+    result = apidocs(project, "docs/orders-retailer", "--base-url", echo_server, "--lang", "curl", "--lang", "Python")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"against {echo_server}" in result.stdout and "4 snippets: 4 passed" in result.stdout
+
+
+def test_incomplete_examples_are_skipped_with_the_reason(project: Path, echo_server: str) -> None:
+    page = project / "docs" / "orders" / "no-example.md"
+    page.write_text("---\ntitle: /timp/things/&lt;thing_uuid&gt;/\nmethod: get\nname: A thing\n---\nA thing.\n")
+    result = apidocs(project, str(page.relative_to(project)), "--base-url", echo_server, "--lang", "curl")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "skipped: the example lacks a value for a path parameter of /timp/things/{thing_uuid}/" in result.stdout
+    assert "1 snippets: 0 passed, 0 failed, 1 skipped" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--lang", "ruby"], "apidocs: --lang ruby: no such snippet language (known: curl, httpie, python, node)"),
+    (["docs/nope.md"], "apidocs: docs/nope.md: no such file or folder"),
+    (["docs/index.md"], "apidocs: docs/index.md: not an endpoint definition (no `method` in its front matter)"),
+    (["--base-url", "localhost:8001"], "apidocs: --base-url localhost:8001: expected an http:// or https:// URL"),
+    (["-j", "0"], "apidocs: -j 0: must be at least 1"),
+    (["--timeout", "0"], "apidocs: --timeout 0: must be more than 0 seconds"),
+])
+def test_user_mistakes_are_one_clear_line(project: Path, args: list[str], message: str) -> None:
+    result = apidocs(project, *args)
+    assert result.returncode == 1
+    assert result.stderr.strip() == message
