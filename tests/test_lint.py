@@ -1,0 +1,224 @@
+"""`apidocs lint`: one `path:line: CODE message` per problem, on this project and on a Jekyll tree.
+
+Expected lines are found in the files themselves (the line holding the offending text), so the
+tests say which text each finding must point at rather than repeating numbers.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import PYTHON, ROOT, SAMPLE
+
+APIDOCS = [PYTHON, "-m", "generator.cli"]
+
+
+def lint(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*APIDOCS, *args], capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+def line_of(path: Path, text: str, after: int = 0) -> int:
+    """The 1-based number of the first line (past `after`) where `text` starts or that contains it."""
+    content = path.read_text(encoding="utf-8")
+    for number, line in enumerate(content.split("\n"), 1):
+        rest = "\n".join(content.split("\n")[number - 1:])
+        if number > after and (text in line or "\n" in text and rest.startswith(text)):
+            return number
+    raise AssertionError(f"{text!r} not in {path}")
+
+
+def findings(output: str) -> dict[str, list[str]]:
+    """`path:line` → the codes reported there."""
+    found: dict[str, list[str]] = {}
+    for line in output.splitlines():
+        where, _, rest = line.partition(": ")
+        found.setdefault(where, []).append(rest.split(" ", 1)[0])
+    return found
+
+
+@pytest.fixture(scope="module")
+def sample_lint() -> subprocess.CompletedProcess[str]:
+    return lint("lint", str(SAMPLE), cwd=SAMPLE)
+
+
+def at(name: str, text: str, after: int = 0) -> str:
+    return f"{name}:{line_of(SAMPLE / name, text, after)}"
+
+
+# --- this project -------------------------------------------------------------------------
+
+def test_shipped_docs_lint_without_errors() -> None:
+    result = lint("lint", "docs")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert all(code.startswith("W") for codes in findings(result.stdout).values() for code in codes)
+
+
+def test_verbatim_seed_cookie_is_a_warning_since_pasted_snippets_are_not_published() -> None:
+    result = lint("lint", "docs")
+    seed = ROOT / "docs/orders-supplier/confirm-order-cancelation.md"
+    where = f"docs/orders-supplier/confirm-order-cancelation.md:{line_of(seed, 'Cookie: sessionid')}"
+    assert "W301" in findings(result.stdout)[where]
+    assert f"docs/orders-supplier/confirm-order-cancelation.md:{line_of(seed, 'def send_request')}" in findings(result.stdout)
+
+
+def test_lint_without_paths_reads_the_project_of_the_config_file() -> None:
+    result = lint("-f", str(ROOT / "mkdocs.yml"), "lint", cwd=ROOT / "docs")
+    assert result.returncode == 0
+    assert "orders-supplier/confirm-order-cancelation.md" in result.stdout
+    assert "0 errors" in result.stderr
+
+
+def test_missing_path_is_one_clear_line(tmp_path: Path) -> None:
+    result = lint("lint", str(tmp_path / "nope"))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"apidocs: {tmp_path / 'nope'}: no such file or folder"]
+
+
+# --- the unconverted Jekyll sample --------------------------------------------------------
+
+def test_jekyll_tree_lints_with_errors_and_exit_status_1(sample_lint: subprocess.CompletedProcess[str]) -> None:
+    assert sample_lint.returncode == 1
+    assert "Traceback" not in sample_lint.stderr
+
+
+@pytest.mark.parametrize(("where", "code"), [
+    (("_internal_tools/acknowledge_order.md", "Cookie: sessionid"), "E301"),  # the cookie in a pasted curl
+    (("_order/get_order_detail.md", "data=json.dumps()"), "E203"),
+    (("_order/get_order_detail.md", "title: /timp/orders/&ltuuid&gt/"), "W101"),
+    (("_order_retailer/cancel_order_item.md", "/timp/orders/items/cancel//"), "E110"),
+    (("_order_retailer/cancel_order_item.md", "order_item_uuid>"), "E007"),
+    (("_order_retailer/create_order.md", "Token 45e4123d"), "E302"),  # a real-looking token
+    (("_order_retailer/cancel_order.md", "def send_request"), "E204"),
+    (("_internal_tools/acknowledge_order.md", 'data=json.dumps(    uuids:="['), "E202"),
+    (("_order/get_order_detail.md", 'curl "https://'), "E201"),  # curl -d without -X sends POST
+    (("_internal_tools/update_discovery_participation.md", "/catalog/update"), "E111"),
+    (("_internal_tools/update_discovery_participation.md", "title:"), "W102"),
+    (("_order/get_orders.md", "timp/objects/sort.md"), "E010"),
+    (("_internal_tools/acknowledge_order.md", "visibility: public"), "W404"),  # public page in an internal collection
+])
+def test_jekyll_sample_defects_are_reported_at_their_line(sample_lint: subprocess.CompletedProcess[str],
+                                                          where: tuple[str, str], code: str) -> None:
+    location = at(*where)
+    assert code in findings(sample_lint.stdout).get(location, []), f"{location} {code} not in:\n{sample_lint.stdout}"
+
+
+def test_one_finding_per_secret_value_and_file(sample_lint: subprocess.CompletedProcess[str]) -> None:
+    cookie_lines = [line for line in sample_lint.stdout.splitlines()
+                    if line.startswith("_order_supplier/update_order_invoice.md") and " E301 " in line]
+    assert len(cookie_lines) == 1
+    assert "sessionid=h9qj…" in cookie_lines[0] and "h9qjyhleectu7aef5pkwma0jn2gxgitz" not in sample_lint.stdout
+
+
+def test_linting_one_file_of_a_jekyll_tree_uses_the_tree() -> None:
+    result = lint("lint", "_order_retailer/cancel_order_item.md", cwd=SAMPLE)
+    assert result.returncode == 1
+    assert {line.split(":")[0] for line in result.stdout.splitlines()} == {"_order_retailer/cancel_order_item.md"}
+    assert at("_order_retailer/cancel_order_item.md", "/timp/orders/items/cancel//") in result.stdout
+
+
+# --- checks on small projects ------------------------------------------------------------
+
+ENDPOINT = """---
+title: {title}
+name: {name}
+position: {position}
+visibility: public
+method: {method}
+{extra}---
+Does something.
+
+### URL Parameters:
+
+order_uuid
+: (string) The order
+
+### Request Parameters:
+
+reason
+: (string) ***Required*** Why
+"""
+
+
+def write(project: Path, name: str, **values: str) -> Path:
+    values = {"title": "/timp/orders/&lt;order_uuid&gt;/hold/", "name": "Hold", "position": "7.1", "method": "post",
+              "extra": "example:\n  params:\n    order_uuid: abc\n  body: {reason: late}\n", **values}
+    path = project / "docs" / "orders" / name
+    path.write_text(ENDPOINT.format(**values), encoding="utf-8")
+    return path
+
+
+def project_findings(project: Path) -> tuple[int, dict[str, list[str]], str]:
+    result = lint("lint", "docs", cwd=project)
+    return result.returncode, findings(result.stdout), result.stdout
+
+
+def test_duplicate_method_and_path_is_one_error_naming_the_other_file(project: Path) -> None:
+    first = write(project, "hold.md")
+    second = write(project, "hold-again.md", position="7.2")
+    status, found, out = project_findings(project)
+    assert status == 1
+    reported = [line for line in out.splitlines() if " E401 " in line]
+    assert len(reported) == 1, out
+    where, message = reported[0].split(" E401 ")
+    mine, other = (first, second) if where.startswith("docs/orders/hold.md") else (second, first)
+    assert where == f"docs/orders/{mine.name}:{line_of(mine, 'title:')}:"
+    assert f"POST /timp/orders/{{order_uuid}}/hold/ is also defined in {other}" in message
+
+
+def test_duplicate_position_in_a_section_is_a_warning(project: Path) -> None:
+    write(project, "hold.md", position="7.1")
+    other = write(project, "release.md", title="/timp/orders/&lt;order_uuid&gt;/release/", position="7.10")
+    status, found, out = project_findings(project)
+    # 7.1 and 7.10 are YAML numbers, the same position.
+    assert "W402" in found[f"docs/orders/release.md:{line_of(other, 'position:')}"], out
+    assert status == 0
+
+
+def test_required_request_parameter_missing_from_example_body(project: Path) -> None:
+    path = write(project, "hold.md", extra="example:\n  params:\n    order_uuid: abc\n  body: {note: x}\n")
+    status, found, out = project_findings(project)
+    assert status == 1
+    assert "E403" in found[f"docs/orders/hold.md:{line_of(path, 'example:')}"], out
+
+
+def test_secret_in_published_example_is_an_error(project: Path) -> None:
+    path = write(project, "hold.md", extra="example:\n  params:\n    order_uuid: abc\n  body: {reason: late}\n"
+                                            "  headers:\n    Cookie: sessionid=abcdefgh12345\n")
+    status, found, out = project_findings(project)
+    assert status == 1
+    assert "E301" in found[f"docs/orders/hold.md:{line_of(path, 'Cookie:')}"], out
+
+
+def test_empty_example_value_makes_an_empty_segment(project: Path) -> None:
+    path = write(project, "hold.md", extra="example:\n  params:\n    order_uuid: ''\n  body: {reason: late}\n")
+    status, found, out = project_findings(project)
+    assert "E110" in found[f"docs/orders/hold.md:{line_of(path, 'example:')}"], out
+
+
+@pytest.mark.parametrize(("values", "code", "text"), [
+    ({"method": "fetch"}, "E003", "method:"),
+    ({"extra": "description: a: b\n"}, "E001", "description:"),
+    ({"title": "/timp/orders/&lt;order_uuid&gt;/&lt;line_uuid&gt;/hold/"}, "W102", "title:"),
+    ({"title": "/timp/orders/hold/"}, "E007", "order_uuid\n:"),
+])
+def test_definition_problems_point_at_the_offending_line(project: Path, values: dict[str, str], code: str, text: str) -> None:
+    path = write(project, "hold.md", **values)
+    _, found, out = project_findings(project)
+    assert code in found.get(f"docs/orders/hold.md:{line_of(path, text)}", []), out
+
+
+def test_missing_method_on_a_path_title(project: Path) -> None:
+    path = project / "docs" / "orders" / "hold.md"
+    path.write_text("---\ntitle: /timp/orders/hold/\nposition: 7\nvisibility: public\n---\nHold.\n", encoding="utf-8")
+    _, found, out = project_findings(project)
+    assert "E002" in found["docs/orders/hold.md:2"], out
+
+
+def test_pasted_snippet_on_another_host_than_the_servers_is_a_warning(project: Path) -> None:
+    seed = project / "docs/orders-supplier/reject-order-cancelation.md"
+    seed.write_text(seed.read_text(encoding="utf-8").replace("api-dev.cruxconnect.com", "api-old.example.com"), encoding="utf-8")
+    _, found, out = project_findings(project)
+    assert "W310" in found[f"docs/orders-supplier/reject-order-cancelation.md:{line_of(seed, 'curl -X')}"], out
