@@ -155,6 +155,10 @@
       this.parsedBody = undefined;
       this.bodyProblem = null;
       this.codes = [];
+      // Right under the snippet tabs it drives, above the documented example responses.
+      const aside = root.closest(".apidocs-aside");
+      const tabs = aside && aside.querySelector(".tabbed-set");
+      if (tabs && tabs.nextElementSibling !== root) tabs.after(root);
       this.restore();
       this.bindSnippets();
       this.listen();

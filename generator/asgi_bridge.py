@@ -1,0 +1,141 @@
+"""Call an ASGI app (the sandbox) from a threaded WSGI server (MkDocs' live-reload server).
+
+`apidocs serve` reuses MkDocs' own live-reload server, which speaks WSGI, and mounts the
+sandbox, which speaks ASGI, on the same origin. Every request is handed to one private event
+loop on its own thread, so the sandbox still runs on a single loop as it does under uvicorn
+(its read-check-write steps rely on that). Responses are buffered: sandbox answers are small.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from http import HTTPStatus
+from typing import Any, Callable, Iterable
+from urllib.parse import unquote
+from wsgiref.util import is_hop_by_hop
+
+from starlette.types import ASGIApp, Message
+
+StartResponse = Callable[..., Any]
+MAX_BODY = 10 * 1024 * 1024
+TIMEOUT = 60.0
+
+
+def reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _request_headers(environ: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+    headers = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = key[5:].replace("_", "-").lower()
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            name = key.replace("_", "-").lower()
+        else:
+            continue
+        headers.append((name.encode("latin-1"), str(value).encode("latin-1")))
+    return headers
+
+
+def read_body(environ: dict[str, Any], limit: int = MAX_BODY) -> bytes | None:
+    """The request body, or None when it is larger than `limit`."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        return None
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+class AsgiBridge:
+    """A WSGI app running `app` below `mount` (e.g. `/sandbox`) on a private event loop."""
+
+    def __init__(self, app: ASGIApp, mount: str) -> None:
+        self.app = app
+        self.mount = mount.rstrip("/")
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="apidocs-sandbox-loop", daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        body = read_body(environ)
+        if body is None:
+            return self._plain(start_response, 413, "request body too large for the sandbox")
+        # The raw target keeps `%2F` and friends as sent (MkDocs' server only gives a decoded path).
+        raw_target = environ.get("RAW_URI") or environ.get("PATH_INFO", "/")
+        raw_path = raw_target.split("?", 1)[0].encode("latin-1")
+        server_port = int(environ.get("SERVER_PORT") or 0)
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": environ.get("SERVER_PROTOCOL", "HTTP/1.1").split("/")[-1],
+            "method": environ["REQUEST_METHOD"].upper(),
+            "scheme": environ.get("wsgi.url_scheme", "http"),
+            "path": unquote(raw_path.decode("latin-1"), errors="replace"),
+            "raw_path": raw_path,
+            "root_path": self.mount,
+            "query_string": environ.get("QUERY_STRING", "").encode("latin-1"),
+            "headers": _request_headers(environ),
+            "client": (environ.get("REMOTE_ADDR", ""), int(environ.get("REMOTE_PORT") or 0)),
+            "server": (environ.get("SERVER_NAME", ""), server_port),
+        }
+        future = asyncio.run_coroutine_threadsafe(self._call(scope, body), self.loop)
+        try:
+            status, headers, content = future.result(timeout=TIMEOUT)
+        except TimeoutError:
+            future.cancel()
+            return self._plain(start_response, 504, "the sandbox did not answer in time")
+        start_response(f"{status} {reason(status)}", headers)
+        return [content]
+
+    async def _call(self, scope: dict[str, Any], body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        sent_body = False
+        done = asyncio.Event()
+        status = 500
+        headers: list[tuple[str, str]] = []
+        chunks: list[bytes] = []
+
+        async def receive() -> Message:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await done.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    done.set()
+
+        try:
+            await self.app(scope, receive, send)  # type: ignore[arg-type]
+        finally:
+            done.set()
+        content = b"".join(chunks)
+        # WSGI servers manage the connection themselves and refuse hop-by-hop headers.
+        headers = [(k, v) for k, v in headers if not is_hop_by_hop(k) and k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(content))))
+        return status, headers, content
+
+    @staticmethod
+    def _plain(start_response: StartResponse, status: int, message: str) -> Iterable[bytes]:
+        content = f'{{"detail": "{message}"}}'.encode()
+        start_response(f"{status} {reason(status)}", [("Content-Type", "application/json"),
+                                                       ("Content-Length", str(len(content)))])
+        return [content]

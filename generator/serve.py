@@ -1,0 +1,176 @@
+"""`apidocs serve`: the docs with live reload and a fresh sandbox on one origin.
+
+MkDocs' own live-reload server does the docs (build, watch, reload); this module puts two more
+things on its origin, so the explorer needs no CORS at all:
+
+- `/sandbox/...`: a fresh in-memory sandbox (fixture data, gone when the process stops);
+- `/_apidocs/proxy/...`: with `--proxy` (or `proxy: true` in mkdocs.yml), a forwarder to the
+  servers configured in mkdocs.yml and nothing else.
+
+The pages learn about both through the explorer's serve context before the first build.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import wsgiref.simple_server
+from pathlib import Path
+from types import FrameType
+from typing import Any, Callable, Iterable
+
+from .config import Settings, load_settings
+from .errors import ConfigError
+from .explorer.context import ServeContext, set_serve_context
+
+SANDBOX_PATH = "/sandbox"
+
+log = logging.getLogger("mkdocs.apidocs.serve")
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def _request_handler() -> type[wsgiref.simple_server.WSGIRequestHandler]:
+    from mkdocs.livereload import _Handler
+
+    class Handler(_Handler):  # type: ignore[misc,valid-type]
+        """MkDocs' handler, plus the raw request target (the bridge and proxy need `%2F` intact)."""
+
+        def get_environ(self) -> dict[str, Any]:
+            environ: dict[str, Any] = super().get_environ()
+            environ["RAW_URI"] = self.path
+            return environ
+
+    return Handler
+
+
+def _server_class() -> type:
+    from mkdocs.livereload import LiveReloadServer
+
+    class ApidocsServer(LiveReloadServer):  # type: ignore[misc,valid-type]
+        """MkDocs' live-reload server with extra WSGI apps mounted at path prefixes."""
+
+        def __init__(self, *args: Any, mounts: dict[str, WsgiApp], **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.RequestHandlerClass = _request_handler()
+            self.mounts = mounts
+
+        def serve_request(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            path = environ.get("PATH_INFO", "")
+            for prefix, app in self.mounts.items():
+                if path == prefix or path.startswith(prefix + "/"):
+                    return app(environ, start_response)
+            return super().serve_request(environ, start_response)  # type: ignore[no-any-return]
+
+    return ApidocsServer
+
+
+def _stop_on_sigterm() -> None:
+    """Turn SIGTERM into the Ctrl-C path, so the temporary site and the sandbox are cleaned up."""
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+
+
+def _banner(url: str, settings: Settings, proxy: bool) -> str:
+    lines = [f"apidocs: docs on {url} (live reload; Ctrl-C to stop)",
+             f"  sandbox on {url.rstrip('/')}{SANDBOX_PATH}/ (fresh fixture data for this run; "
+             f"token {settings.auth.token})"]
+    servers = ", ".join(server.url for server in settings.servers) or "none configured"
+    if proxy:
+        lines.append(f"  proxy on: the explorer reaches {servers} through this server")
+    else:
+        lines.append(f"  proxy off: the explorer calls {servers} directly (--proxy avoids CORS)")
+    return "\n".join(lines)
+
+
+def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", port: int = 8000, proxy: bool = False,
+          audience: str | None = None, open_browser: bool = False) -> int:
+    """Serve until Ctrl-C (or SIGTERM); 1 with one clear line when it cannot start."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+    from mkdocs.livereload import _serve_url
+
+    from .asgi_bridge import AsgiBridge
+    from .proxy import PREFIX as PROXY_PATH
+    from .proxy import Proxy, proxy_disabled
+    from .sandbox.app import create_app
+    from .site import _configure_logging
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    settings = load_settings(config_file)  # ConfigError → one line from the CLI
+    if audience:
+        os.environ["APIDOCS_AUDIENCE"] = audience
+    proxy = proxy or settings.proxy
+    _configure_logging()
+    _stop_on_sigterm()
+
+    sandbox = create_app(settings, None)  # in memory: every run starts from the fixtures
+    bridge = AsgiBridge(sandbox, SANDBOX_PATH)
+    mounts: dict[str, WsgiApp] = {
+        SANDBOX_PATH: bridge,
+        PROXY_PATH: Proxy([server.url for server in settings.servers]) if proxy else proxy_disabled,
+    }
+    set_serve_context(ServeContext(sandbox_path=SANDBOX_PATH, proxy_path=PROXY_PATH if proxy else None))
+    site_dir = tempfile.mkdtemp(prefix="apidocs_")
+    overrides = {"site_dir": site_dir, "dev_addr": f"{host}:{port}"}
+    server = None
+    try:
+        config = load_config(str(settings.config_file), **overrides)
+        config.plugins.on_startup(command="serve", dirty=False)
+        serve_url = _serve_url(host, port, "/")
+        # Pages keep their real site_url for links; only the server needs its local address.
+
+        def builder(fresh: Any = None) -> None:
+            current = fresh
+            if current is None:
+                current = load_config(str(settings.config_file), **overrides)
+                current.plugins.on_startup(command="serve", dirty=False)
+            current.site_url = serve_url
+            build(current, serve_url=serve_url)
+
+        config.site_url = serve_url
+        server = _server_class()(builder=builder, host=host, port=port, root=site_dir, mounts=mounts)
+        server.error_handler = lambda code: _error_page(site_dir, code)
+        try:
+            server.server_bind()  # now, so a taken port is reported before a whole build
+        except OSError as error:
+            print(f"apidocs: cannot listen on {host}:{port}: {error.strerror or error} (pass another --port)", flush=True)
+            return 1
+        server.server_bind = lambda: None
+        builder(config)
+        for path in (config.docs_dir, str(settings.config_file), str(settings.snippets_dir), str(settings.includes_dir)):
+            if os.path.exists(path):
+                server.watch(path)
+        print(_banner(serve_url, settings, proxy), flush=True)
+        server.serve(open_in_browser=open_browser)
+    except (ConfigurationError, PluginError, ConfigError) as error:
+        print(f"apidocs: {str(error).strip()}", flush=True)
+        return 1
+    except Abort:
+        print("apidocs: build failed (the errors are listed above)", flush=True)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if server is not None:
+            server.shutdown()
+        bridge.close()
+        sandbox.state.sandbox.store.close()
+        set_serve_context(None)
+        if audience:
+            os.environ.pop("APIDOCS_AUDIENCE", None)
+        shutil.rmtree(site_dir, ignore_errors=True)
+    return 0
+
+
+def _error_page(site_dir: str, code: int) -> bytes | None:
+    page = Path(site_dir) / f"{code}.html"
+    return page.read_bytes() if code in (404, 500) and page.is_file() else None
