@@ -125,9 +125,13 @@ def visible_documents(tree: DocsTree, settings: Any) -> list[Document]:
     documents = list(tree.documents.values())
     if not name:
         return documents
-    rule = audience_rule(name, getattr(settings, "audiences", None))
+    configured = getattr(settings, "audiences", None) or {}
+    rule = audience_rule(name, configured)
     shown = [document for document in documents if is_shown(document, tree, rule)]
-    if documents and not shown:
-        known = ", ".join(sorted(visibility_names(tree) | set(getattr(settings, "audiences", None) or {}))) or "none"
-        raise AudienceError(f"audience {name!r} shows no page (audiences named in this project: {known})")
+    named = visibility_names(tree) | set(configured)
+    # A misspelt audience would still show the `all` pages: refuse it rather than build a near-empty site.
+    if documents and (not shown or name not in named):
+        known = ", ".join(sorted(named)) or "none"
+        why = "shows no page" if not shown else "is named by no section or page, nor under `audiences`"
+        raise AudienceError(f"audience {name!r} {why} (audiences named in this project: {known})")
     return shown
