@@ -20,7 +20,8 @@ REJECT = "/timp/orders/cancel/3f756137-f575-4337-b61f-d55b917b146b/reject/"
 SUPPLIER = {"Authorization": "Token 1234567890"}
 
 
-def test_docs_and_a_fresh_sandbox_share_one_origin(served: Served) -> None:
+def test_docs_and_a_fresh_sandbox_share_one_origin(served_proxy: Served) -> None:
+    served = served_proxy  # the browser tests use the other process's sandbox state
     page = requests.get(f"{served.url}/orders-supplier/reject-order-cancelation/", timeout=10)
     assert page.status_code == 200
     assert 'data-key="sandbox"' in page.text  # the explorer offers the same-origin sandbox

@@ -141,7 +141,7 @@
   class Explorer {
     constructor(root) {
       this.root = root;
-      this.data = JSON.parse(root.querySelector("script.apidocs-explorer-data").textContent);
+      this.data = JSON.parse(root.getAttribute("data-apidocs-explorer"));
       this.form = root.querySelector("form");
       this.server = field(root, "server");
       this.token = field(root, "token");

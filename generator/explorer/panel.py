@@ -1,7 +1,7 @@
 """The "Try it" panel appended to each endpoint's request column: form markup plus its data.
 
-Everything the browser needs travels in one JSON block inside the panel (example values, servers,
-the snippet templates as slots), so the script is the same file on every page and instant
+Everything the browser needs travels as JSON in the panel's `data-apidocs-explorer` attribute
+(example values, servers, the snippet templates as slots), so the script is the same file on every page and instant
 navigation needs no extra request. The form is hidden until the script brings it to life: a
 form that cannot send would only mislead.
 """
@@ -23,9 +23,8 @@ from .slots import render_parts
 ID = "apidocs-x"
 
 
-def _json_for_script(value: Any) -> str:
-    # `<`, `>` and `&` escaped so nothing in the data can close the script element or be
-    # mistaken for markup by Markdown.
+def _json_data(value: Any) -> str:
+    # `<`, `>` and `&` escaped as JSON, so nothing in the data reads as markup to Markdown.
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
@@ -149,9 +148,11 @@ def render_panel(endpoint: Endpoint, settings: Settings, languages: list[Languag
         '<button type="button" class="md-button apidocs-explorer-all" data-action="show-all" hidden>Show all</button>'
         '</div></div>'
     )
+    # The data rides in an attribute, not a JSON <script>: Material's instant navigation
+    # re-creates inline scripts without their type, which would run the JSON as code.
     return (
-        f'<section class="apidocs-explorer" data-apidocs-explorer aria-labelledby="{ID}-title" hidden>'
+        f'<section class="apidocs-explorer" data-apidocs-explorer="{html.escape(_json_data(data), quote=True)}"'
+        f' aria-labelledby="{ID}-title" hidden>'
         f'<p class="apidocs-aside-title" id="{ID}-title">Try it</p>'
-        f'<script type="application/json" class="apidocs-explorer-data">{_json_for_script(data)}</script>'
         + form + result + '</section>\n'
     )
