@@ -106,6 +106,18 @@ def test_fifty_concurrent_confirms_give_one_200_and_forty_nine_422(db: Path) -> 
         server.stop()
 
 
+def test_two_sandboxes_sharing_one_db_still_confirm_only_once(db: Path) -> None:
+    first, second = start_sandbox(db), start_sandbox(db)
+    try:
+        clients = [first.client() for _ in range(10)] + [second.client() for _ in range(10)]
+        statuses = _race([lambda c=c: c.confirm_order(CONFIRM_SEED) for c in clients])
+        assert sorted(statuses) == [200] + [422] * 19
+        assert first.client().order(CONFIRM_SEED).json() == second.client().order(CONFIRM_SEED).json()
+    finally:
+        first.stop()
+        second.stop()
+
+
 def test_rejects_racing_confirms_give_exactly_one_200(sandbox_server) -> None:
     clients = [sandbox_server.client() for _ in range(40)]
     session = sandbox_server.session()

@@ -3,6 +3,10 @@
 Routes come from the endpoint definitions (the generic mock answers their examples); the
 TIMP workflow routes among them get stateful handlers. Paths are taken relative to where the
 app is mounted, so `Mount("/sandbox", app=create_app(...))` works as is.
+
+The app is a `Starlette` (so `app.state` and mounting behave as usual) whose whole stack is
+one lean ASGI callable: routing, CORS, auth and errors are done here, without per-request
+middleware layers, because the sandbox is benchmarked against Prism.
 """
 
 from __future__ import annotations
@@ -13,11 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import Auth, Settings
 from ..definitions import load_endpoints
@@ -29,14 +29,15 @@ from .errors import ApiError
 from .fixtures import Fixtures, load_fixtures
 from .mock import mock_handler
 from .orders import ROUTES
-from .responses import error_response, json_response
+from .responses import Answer, error_answer, json_answer, send_answer
 from .router import Router, template_key
 from .sessions import HEADER, Sessions
 from .store import Store
 
 log = logging.getLogger("apidocs.sandbox")
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-EXPOSED_HEADERS = ["Allow", "WWW-Authenticate", "Content-Length"]
+ALL_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+EXPOSED_HEADERS = "Allow, WWW-Authenticate, Content-Length"
+_CORS_ANSWER = [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", EXPOSED_HEADERS.encode())]
 
 
 @dataclass
@@ -51,8 +52,28 @@ class SandboxInfo:
     stateful_count: int
 
 
+def route_path(scope: Scope) -> str:
+    """The path below the mount point (`/sandbox/timp/...` mounted at `/sandbox` → `/timp/...`)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
+        path = path[len(root) :]
+    return path or "/"
+
+
+def _preflight(headers: dict[str, str]) -> Answer:
+    """CORS preflight: any origin may send any method with the headers it asks for
+    (`Access-Control-Allow-Origin` is added to every answer to a request with an Origin)."""
+    requested = headers.get("access-control-request-headers", "authorization, content-type")
+    return Answer(200, b"", [
+        (b"access-control-allow-methods", ALL_METHODS.encode()),
+        (b"access-control-allow-headers", requested.encode("latin-1")),
+        (b"access-control-max-age", b"600"),
+    ], None)
+
+
 class SandboxEndpoint:
-    """The one ASGI endpoint behind every path: routing, auth, sessions, dispatch."""
+    """The one ASGI callable behind every path: routing, CORS, auth, sessions, dispatch."""
 
     def __init__(self, router: Router, authenticator: Authenticator, store: Store, sessions: Sessions,
                  body_timeout: float) -> None:
@@ -63,44 +84,66 @@ class SandboxEndpoint:
         self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
+        if scope["type"] != "http":
+            await self._other(scope, receive, send)
+            return
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        method: str = scope["method"]
         try:
-            response = await self.handle(request)
+            if method == "OPTIONS" and "origin" in headers and "access-control-request-method" in headers:
+                answer = _preflight(headers)
+            else:
+                answer = await self.handle(scope, receive, method, headers)
         except ApiError as error:
-            response = error_response(error)
+            answer = error_answer(error)
         except ClientGone:
             return
         except Exception:  # a bug of ours, never the client's: say so, keep serving
-            log.exception("sandbox error on %s %s", scope.get("method"), scope.get("path"))
-            response = json_response({"detail": "internal sandbox error (a bug in the sandbox, not in your request)"}, 500)
-        await response(scope, receive, send)
+            log.exception("sandbox error on %s %s", method, scope.get("path"))
+            answer = json_answer({"detail": "internal sandbox error (a bug in the sandbox, not in your request)"}, 500)
+        await send_answer(send, answer, _CORS_ANSWER if "origin" in headers else [], method == "HEAD")
 
-    async def handle(self, request: Request) -> Response:
-        path = route_path(request.scope)
+    async def handle(self, scope: Scope, receive: Receive, method: str, headers: dict[str, str]) -> Answer:
+        path = route_path(scope)
         match = self.router.match(path)
         if match is None:
             hint = self.router.suggest(path)
             raise ApiError(404, f"no endpoint at {path}" + (f" (did you mean {hint}?)" if hint else ""))
-        method = request.method
         route = match.route_for(method)
         if route is None:
             if method == "OPTIONS":
-                return Response(status_code=204, headers={"Allow": match.group.allow})
+                return Answer(204, b"", [(b"allow", match.group.allow.encode())], None)
             raise ApiError(405, f"{method} is not allowed on {path} (allowed: {', '.join(match.group.routes)})",
                            {"Allow": match.group.allow})
-        user = self.authenticator.user(request)
-        store = self.sessions.store_for(request) or self.store
-        call = Call(request, route, match.params(route), user, store, self.body_timeout)
+        user = self.authenticator.user(headers)
+        store = self.sessions.store_for(headers) or self.store
+        call = Call(method, headers, receive, route, match.params(route), user, store, self.body_timeout)
         return await route.handler(call)
 
+    @staticmethod
+    async def _other(scope: Scope, receive: Receive, send: Send) -> None:
+        """Lifespan (when run as the top app): nothing to start or stop. No websockets."""
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1000})
 
-def route_path(scope: Scope) -> str:
-    """The path below the mount point (`/sandbox/timp/...` mounted at `/sandbox` → `/timp/...`)."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
-        path = path[len(root) :]
-    return path or "/"
+
+class SandboxApp(Starlette):
+    """A Starlette app whose stack is the sandbox endpoint alone."""
+
+    def __init__(self, endpoint: SandboxEndpoint) -> None:
+        super().__init__()
+        self.endpoint = endpoint
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return self.endpoint
 
 
 def _build_router(endpoints: Sequence[Endpoint]) -> tuple[Router, int]:
@@ -117,7 +160,7 @@ def _build_router(endpoints: Sequence[Endpoint]) -> tuple[Router, int]:
 
 def create_app(source: Settings | Sequence[Endpoint], db_path: str | Path | None = None,
                isolation_secret: str | None = None, *, fixtures_file: Path | None = None, auth: Auth | None = None,
-               reset: bool = False, body_timeout: float = 5.0) -> Starlette:
+               reset: bool = False, body_timeout: float = 5.0) -> SandboxApp:
     """The sandbox for a project (`Settings`) or for a list of endpoints.
 
     `db_path` None keeps the state in memory (a fresh sandbox per app); a file keeps it across
@@ -139,15 +182,10 @@ def create_app(source: Settings | Sequence[Endpoint], db_path: str | Path | None
     router, stateful = _build_router(endpoints)
     store = Store.open(Path(db_path) if db_path is not None else None, fixtures, reset=reset)
     sessions = Sessions(isolation_secret, fixtures)
-    endpoint = SandboxEndpoint(router, Authenticator(auth, fixtures.users, site_tokens | example_tokens),
-                               store, sessions, body_timeout)
-    app = Starlette(middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=ALL_METHODS,
-                                           allow_headers=["*"], expose_headers=EXPOSED_HEADERS, max_age=600)])
-    # Every path is ours: no Starlette routes (their patterns stop at a newline), one default.
-    app.router.default = endpoint
-    app.router.redirect_slashes = False
+    authenticator = Authenticator(auth, fixtures.users, site_tokens | example_tokens)
+    app = SandboxApp(SandboxEndpoint(router, authenticator, store, sessions, body_timeout))
     app.state.sandbox = SandboxInfo(fixtures, store, sessions, router, len(endpoints), stateful)
     return app
 
 
-__all__ = ["create_app", "HEADER", "SandboxInfo"]
+__all__ = ["create_app", "HEADER", "SandboxApp", "SandboxInfo"]

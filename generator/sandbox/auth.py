@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from starlette.requests import Request
-
 from ..config import Auth
 from .errors import ApiError
 from .fixtures import User
@@ -16,24 +14,32 @@ class Authenticator:
         """`users` come from the fixtures; `other_tokens` (the site's demo tokens, tokens of
         examples) are accepted too, as users of no organisation: they see no order."""
         self.header = auth.header
+        self._key = auth.header.lower()
         self.scheme = auth.scheme.strip()
         self.users = dict(users)
         for token in other_tokens:
             self.users.setdefault(token, User(token, "demo user", None, False))
         self._challenge = {"WWW-Authenticate": self.scheme or "Token"}
+        self._by_value = {self._value(token): user for token, user in self.users.items()}  # the usual spelling
+
+    def _value(self, token: str) -> str:
+        return f"{self.scheme} {token}" if self.scheme else token
 
     def example(self) -> str:
-        return f"{self.header}: {self.scheme} <token>".replace("  ", " ")
+        return f"{self.header}: {self._value('<token>')}"
 
-    def user(self, request: Request) -> User:
-        value = request.headers.get(self.header)
+    def user(self, headers: dict[str, str]) -> User:
+        value = headers.get(self._key)
         if value is None:
             raise self._refuse(f"no {self.header} header: send `{self.example()}`")
+        user = self._by_value.get(value)
+        if user is not None:
+            return user
         token = value.strip()
         if self.scheme:
             scheme, _, token = token.partition(" ")
             if scheme.lower() != self.scheme.lower():
-                raise self._refuse(f"the {self.header} header must be `{self.scheme} <token>`")
+                raise self._refuse(f"the {self.header} header must be `{self._value('<token>')}`")
             token = token.strip()
         user = self.users.get(token)
         if user is None:

@@ -11,7 +11,7 @@ import asyncio
 import json
 from typing import Any
 
-from starlette.requests import Request
+from starlette.types import Receive
 
 from ..model import NO_BODY
 from .errors import ApiError
@@ -29,8 +29,8 @@ def _too_large(limit: int) -> ApiError:
     return ApiError(413, f"the request body is over {limit // 1024} KiB ({limit} bytes); send less")
 
 
-async def read_body(request: Request, limit: int = MAX_BODY, idle_timeout: float = 5.0) -> bytes:
-    headers = request.headers
+async def read_body(headers: dict[str, str], receive: Receive, limit: int = MAX_BODY, idle_timeout: float = 5.0) -> bytes:
+    """The whole body; `headers` by lower-case name."""
     length = headers.get("content-length")
     if length is None and "transfer-encoding" not in headers:
         return b""
@@ -41,7 +41,6 @@ async def read_body(request: Request, limit: int = MAX_BODY, idle_timeout: float
             raise _too_large(limit)
         if length == "0":
             return b""
-    receive = request.receive
     chunks: list[bytes] = []
     size = 0
     while True:

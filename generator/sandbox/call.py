@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.requests import Request
+from starlette.types import Receive
 
 from ..model import NO_BODY
 from .body import parse_json, read_body
@@ -16,9 +16,11 @@ from .store import Store
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
-    request: Request
+    method: str
+    headers: dict[str, str]  # by lower-case name
+    receive: Receive
     route: Route
     params: dict[str, str]
     user: User
@@ -36,7 +38,7 @@ class Call:
 
     async def json(self) -> Any:
         """The JSON body, or NO_BODY (always for methods that carry none)."""
-        if self.request.method not in BODY_METHODS:
+        if self.method not in BODY_METHODS:
             return NO_BODY
-        raw = await read_body(self.request, idle_timeout=self.body_timeout)
-        return parse_json(raw, self.request.headers.get("content-type"))
+        raw = await read_body(self.headers, self.receive, idle_timeout=self.body_timeout)
+        return parse_json(raw, self.headers.get("content-type"))

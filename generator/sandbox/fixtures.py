@@ -110,7 +110,7 @@ class _Reader:
             cancelation = None
             if raw is not None:
                 raw = self.mapping(raw, f"{where}.cancelation")
-                unknown = set(raw) - set(Cancelation.__dataclass_fields__)
+                unknown = set(raw) - set(Cancelation._fields)
                 if unknown:
                     raise self.fail(f"{where}.cancelation", f"unknown key(s) {', '.join(sorted(unknown))}")
                 cancelation = Cancelation(**raw)

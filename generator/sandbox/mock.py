@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable
 
-from starlette.responses import Response
-
 from ..model import NO_BODY, Endpoint
 from .body import matches_type
 from .call import Call
 from .errors import ApiError
-from .responses import JSON, dump_json
+from .responses import JSON, Answer, dump_json
 
 NO_CONTENT = frozenset({204, 205, 304})
 
@@ -41,7 +39,7 @@ def check_request_body(endpoint: Endpoint, body: object) -> None:
             raise ApiError(400, f"`{parameter.name}` must be a {parameter.type}")
 
 
-def mock_handler(endpoint: Endpoint) -> Callable[[Call], Awaitable[Response]]:
+def mock_handler(endpoint: Endpoint) -> Callable[[Call], Awaitable[Answer]]:
     """A handler answering `endpoint`'s documented success example."""
     status = endpoint.expected_status
     documented = endpoint.success_response
@@ -50,8 +48,8 @@ def mock_handler(endpoint: Endpoint) -> Callable[[Call], Awaitable[Response]]:
     else:
         content, media_type = dump_json(documented.body), JSON
 
-    async def handle(call: Call) -> Response:
+    async def handle(call: Call) -> Answer:
         check_request_body(endpoint, await call.json())
-        return Response(content, status, media_type=media_type)
+        return Answer(status, content, [], media_type)
 
     return handle

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
 
-from starlette.responses import Response
-
 from . import workflow
 from .body import field_of, json_object
 from .call import Call
 from .errors import ApiError, not_found
 from .fixtures import LineItem, Order, User
-from .responses import dump_json, json_response, raw_json_response
+from .responses import Answer, dump_json, json_answer
 
+_ATTEMPTS = 5
 RETAILER = "retailer"
 SUPPLIER = "supplier"
 Step = Callable[[workflow.State, str, str, str], workflow.State]
@@ -108,14 +107,14 @@ def render_order(call: Call, order: Order) -> bytes:
     return dump_json(detail)
 
 
-async def get_order(call: Call) -> Response:
+async def get_order(call: Call) -> Answer:
     order, _ = _visible_order(call, call.param)
-    return raw_json_response(call.store.view(order.uuid, lambda: render_order(call, order)))
+    return Answer(200, call.store.view(order.uuid, lambda: render_order(call, order)))
 
 
 # Whole orders ---------------------------------------------------------------------------------
 
-async def cancel_order(call: Call) -> Response:
+async def cancel_order(call: Call) -> Answer:
     body = json_object(await call.json(), required=True)
     order_uuid = field_of(body, "order_uuid", "string", required=True)
     order, role = _visible_order(call, order_uuid)
@@ -123,61 +122,65 @@ async def cancel_order(call: Call) -> Response:
     return _act_on_order(call, order, workflow.request, by)
 
 
-async def confirm_order(call: Call) -> Response:
+async def confirm_order(call: Call) -> Answer:
     await call.json()
     order, role = _visible_order(call, call.param)
     by = _require(call, role, SUPPLIER, "confirm an order's cancelation")
     return _act_on_order(call, order, workflow.confirm, by)
 
 
-async def reject_order(call: Call) -> Response:
+async def reject_order(call: Call) -> Answer:
     reason = _reason(await call.json())
     order, role = _visible_order(call, call.param)
     by = _require(call, role, SUPPLIER, "reject an order's cancelation")
     return _act_on_order(call, order, workflow.reject, by, reason=reason)
 
 
-def _act_on_order(call: Call, order: Order, step: Step, by: str, **extra: Any) -> Response:
-    with call.store.transaction() as store:
-        state = _step(step, store.state(order.uuid), f"Order {order.uuid}", by, **extra)
-        store.put(order.uuid, "order", state)
-    return json_response(_order_answer(order, state))
+def _act_on_order(call: Call, order: Order, step: Step, by: str, **extra: Any) -> Answer:
+    store = call.store
+    for _ in range(_ATTEMPTS):  # more than one only when another process changed the order meanwhile
+        old = store.state(order.uuid)
+        new = _step(step, old, f"Order {order.uuid}", by, **extra)
+        if store.replace(order.uuid, "order", old, new):
+            return json_answer(_order_answer(order, new))
+    raise ApiError(503, f"Order {order.uuid} kept changing meanwhile; try again")
 
 
 # Line items -----------------------------------------------------------------------------------
 
-async def cancel_item(call: Call) -> Response:
+async def cancel_item(call: Call) -> Answer:
     await call.json()
     item, order, role = _visible_item(call, call.param)
     by = _require(call, role, RETAILER, "ask to cancel a line item")
     return _act_on_item(call, item, order, workflow.request, "canceled", by)
 
 
-async def confirm_item(call: Call) -> Response:
+async def confirm_item(call: Call) -> Answer:
     await call.json()
     item, order, role = _visible_item(call, call.param)
     by = _require(call, role, SUPPLIER, "confirm a line item's cancelation")
     return _act_on_item(call, item, order, workflow.confirm, "confirmed", by)
 
 
-async def reject_item(call: Call) -> Response:
+async def reject_item(call: Call) -> Answer:
     reason = _reason(await call.json())
     item, order, role = _visible_item(call, call.param)
     by = _require(call, role, SUPPLIER, "reject a line item's cancelation")
     return _act_on_item(call, item, order, workflow.reject, "rejected", by, reason=reason)
 
 
-def _act_on_item(call: Call, item: LineItem, order: Order, step: Step, verb: str, by: str, **extra: Any) -> Response:
+def _act_on_item(call: Call, item: LineItem, order: Order, step: Step, verb: str, by: str, **extra: Any) -> Answer:
     what = f"Line item {item.uuid}"
-    with call.store.transaction() as store:
+    with call.store.transaction() as store:  # the item and its order, as one step
         if store.state(order.uuid).status == workflow.CANCELED:
             raise ApiError(422, f"{what} cannot be {verb}: its order {order.uuid} is canceled")
-        state = _step(step, store.state(item.uuid), what, by, **extra)
-        store.put(item.uuid, "line_item", state)
-    return json_response(_item_answer(item, state))
+        old = store.state(item.uuid)
+        new = _step(step, old, what, by, **extra)
+        store.replace(item.uuid, "line_item", old, new)  # holds: nobody else writes during the transaction
+    return json_answer(_item_answer(item, new))
 
 
-Handler = Callable[[Call], Awaitable[Response]]
+Handler = Callable[[Call], Awaitable[Answer]]
 
 # (method, path template) → handler; templates match definitions whatever their placeholders' names.
 ROUTES: list[tuple[str, str, Handler]] = [

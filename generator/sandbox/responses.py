@@ -1,28 +1,47 @@
-"""JSON answers: compact, UTF-8, errors always `{"detail": ...}`."""
+"""What a handler answers, and how it goes out as ASGI messages (JSON; errors `{"detail": ...}`)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.responses import Response
+from starlette.types import Send
 
 from .errors import ApiError
 
-JSON = "application/json"
+JSON = b"application/json"
+
+
+@dataclass(slots=True)
+class Answer:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    media_type: bytes | None = JSON
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def dump_json(payload: Any) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    return _ENCODER.encode(payload).encode("utf-8")
 
 
-def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(dump_json(payload), status, headers, media_type=JSON)
+def json_answer(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Answer:
+    extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    return Answer(status, dump_json(payload), extra)
 
 
-def raw_json_response(body: bytes, status: int = 200) -> Response:
-    return Response(body, status, media_type=JSON)
+def error_answer(error: ApiError) -> Answer:
+    return json_answer({"detail": error.detail}, error.status, error.headers)
 
 
-def error_response(error: ApiError) -> Response:
-    return json_response({"detail": error.detail}, error.status, error.headers)
+async def send_answer(send: Send, answer: Answer, extra_headers: list[tuple[bytes, bytes]], head_only: bool) -> None:
+    headers = [(b"content-length", str(len(answer.body)).encode())]
+    if answer.media_type is not None and answer.body:
+        headers.append((b"content-type", answer.media_type))
+    headers += answer.headers
+    headers += extra_headers
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head_only else answer.body})

@@ -10,8 +10,6 @@ from __future__ import annotations
 import hmac
 from collections import OrderedDict
 
-from starlette.requests import Request
-
 from .errors import ApiError
 from .fixtures import Fixtures
 from .store import Store
@@ -27,11 +25,11 @@ class Sessions:
         self.capacity = capacity
         self._stores: OrderedDict[str, Store] = OrderedDict()
 
-    def store_for(self, request: Request) -> Store | None:
-        """The session's store, or None for the main one."""
+    def store_for(self, headers: dict[str, str]) -> Store | None:
+        """The session's store, or None for the main one (`headers` by lower-case name)."""
         if self.secret is None:
             return None
-        value = request.headers.get(HEADER)
+        value = headers.get(HEADER.lower())
         if value is None:
             return None
         secret, _, session = value.partition(":")

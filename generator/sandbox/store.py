@@ -1,12 +1,15 @@
 """The live workflow state of orders and line items, in SQLite (stdlib `sqlite3`).
 
-One row per order or line item: its `status` and its latest `cancelation` (JSON). Everything
-else about an order is fixture data and stays in memory. A file store survives restarts; an
-in-memory store (`path=None`) is a fresh sandbox that lives as long as the object.
+One row per order or line item: its `status`, its latest `cancelation` (JSON) and a `version`
+that every change increments. Everything else about an order is fixture data and stays in
+memory. A file store survives restarts; an in-memory store (`path=None`) is a fresh sandbox
+that lives as long as the object.
 
-The sandbox runs every request on one event-loop thread and never awaits inside a
-transaction, so a read-check-write is atomic within the process; `BEGIN IMMEDIATE` keeps it
-atomic against another process sharing the same file.
+Every change is a compare-and-set on `version` (`replace()`), one autocommitted statement: the
+sandbox handles requests on one event-loop thread and never awaits between reading a state
+and replacing it, so within the process the step is atomic, and against another process
+sharing the file the version check makes the loser see the winner's state. Reads come from a
+memory mirror, dropped whenever SQLite reports a commit by another connection.
 """
 
 from __future__ import annotations
@@ -21,14 +24,21 @@ from ..errors import ConfigError
 from .fixtures import Fixtures
 from .workflow import Cancelation, State
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS workflow (
     uuid TEXT PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('order', 'line_item')),
     status TEXT NOT NULL,
-    cancelation TEXT
+    cancelation TEXT,
+    version INTEGER NOT NULL
 ) WITHOUT ROWID
+"""
+_REPLACE = """
+INSERT INTO workflow (uuid, kind, status, cancelation, version) VALUES (?, ?, ?, ?, 1)
+ON CONFLICT (uuid) DO UPDATE SET status = excluded.status, cancelation = excluded.cancelation,
+                                 version = workflow.version + 1
+WHERE workflow.version = ?
 """
 
 
@@ -37,6 +47,7 @@ class Store:
         self.connection = connection
         self.fixtures = fixtures
         self.name = name
+        self._mirror: dict[str, tuple[State, int]] = {}  # uuid → (state, version); 0: no row yet
         self._views: dict[str, bytes] = {}
         self._data_version = self._read_data_version()
 
@@ -51,18 +62,13 @@ class Store:
         except (OSError, sqlite3.Error) as error:
             raise ConfigError(f"cannot open the sandbox database {name}: {error}") from None
         try:
-            if path is not None:
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute("PRAGMA synchronous=NORMAL")
-            version = connection.execute("PRAGMA user_version").fetchone()[0]
-            tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-            if version not in (0, SCHEMA_VERSION) or (version == 0 and tables):
-                raise ConfigError(f"{name} is not a sandbox database of this version (pass another --db, or delete the file)")
-            connection.execute(_SCHEMA)
-            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            _prepare(connection, name, is_file=path is not None)
         except sqlite3.DatabaseError as error:
             connection.close()
             raise ConfigError(f"{name} is not a sandbox database ({error}); pass another --db") from None
+        except ConfigError:
+            connection.close()
+            raise
         store = cls(connection, fixtures, name)
         store.seed(reset=reset)
         return store
@@ -72,12 +78,14 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
-        """Read-check-write as one step; an exception rolls it back."""
+        """Several reads and replaces as one step (e.g. a line item and its order)."""
         self.connection.execute("BEGIN IMMEDIATE")
         try:
+            self._check_others()
             yield self
         except BaseException:
             self.connection.execute("ROLLBACK")
+            self._forget()
             raise
         self.connection.execute("COMMIT")
 
@@ -87,31 +95,54 @@ class Store:
         with self.transaction():
             if reset:
                 self.connection.execute("DELETE FROM workflow")
-            self.connection.executemany("INSERT OR IGNORE INTO workflow VALUES (?, ?, ?, ?)", rows)
-        self._views.clear()
+            self.connection.executemany("INSERT OR IGNORE INTO workflow VALUES (?, ?, ?, ?, 1)", rows)
+        self._forget()
 
     def state(self, uuid: str) -> State:
-        row = self.connection.execute("SELECT status, cancelation FROM workflow WHERE uuid = ?", (uuid,)).fetchone()
-        if row is None:  # a fixture entry the store has not seen: it starts as the fixture says
-            return self._initial(uuid)
-        return State(row[0], _load(row[1]))
+        return self._entry(uuid)[0]
 
-    def put(self, uuid: str, kind: str, state: State) -> None:
-        self.connection.execute(
-            "INSERT INTO workflow VALUES (?, ?, ?, ?) ON CONFLICT (uuid) DO UPDATE SET status = excluded.status, cancelation = excluded.cancelation",
-            (uuid, kind, state.status, _dump(state.cancelation)))
+    def replace(self, uuid: str, kind: str, old: State, new: State) -> bool:
+        """Store `new` if the state is still `old` (as last read); False when it had changed."""
+        current, version = self._mirror.get(uuid) or self._entry(uuid)  # just read: no need to re-check
+        if current != old:
+            return False
+        cursor = self.connection.execute(_REPLACE, (uuid, kind, new.status, _dump(new.cancelation), version))
         self._views.clear()
+        if cursor.rowcount != 1:  # another process changed it since we read it
+            self._mirror.pop(uuid, None)
+            return False
+        self._mirror[uuid] = (new, version + 1)
+        return True
 
     def view(self, key: str, build: Callable[[], bytes]) -> bytes:
         """A rendered answer, rebuilt only after the state changed (here or in another process)."""
-        version = self._read_data_version()
-        if version != self._data_version:
-            self._data_version = version
-            self._views.clear()
+        self._check_others()
         cached = self._views.get(key)
         if cached is None:
             cached = self._views[key] = build()
         return cached
+
+    def _entry(self, uuid: str) -> tuple[State, int]:
+        self._check_others()
+        entry = self._mirror.get(uuid)
+        if entry is None:
+            row = self.connection.execute("SELECT status, cancelation, version FROM workflow WHERE uuid = ?", (uuid,)).fetchone()
+            if row is None:  # a fixture entry the store has no row for yet: as the fixture says
+                entry = (self._initial(uuid), 0)
+            else:
+                entry = (State(row[0], _load(row[1])), row[2])
+            self._mirror[uuid] = entry
+        return entry
+
+    def _check_others(self) -> None:
+        version = self._read_data_version()
+        if version != self._data_version:
+            self._data_version = version
+            self._forget()
+
+    def _forget(self) -> None:
+        self._mirror.clear()
+        self._views.clear()
 
     def _read_data_version(self) -> int:
         return self.connection.execute("PRAGMA data_version").fetchone()[0]
@@ -121,6 +152,21 @@ class Store:
         if order is not None:
             return order.initial
         return self.fixtures.items[uuid].initial
+
+
+def _prepare(connection: sqlite3.Connection, name: str, is_file: bool) -> None:
+    """WAL for files; create the table, or recreate one of an older sandbox version."""
+    if is_file:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables - {"workflow"} or (tables and version == 0) or version > SCHEMA_VERSION:
+        raise ConfigError(f"{name} is not a sandbox database of this version (pass another --db, or delete the file)")
+    if version != SCHEMA_VERSION:  # an older sandbox's state: start again from the fixtures
+        connection.execute("DROP TABLE IF EXISTS workflow")
+    connection.execute(_SCHEMA)
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def _dump(cancelation: Cancelation | None) -> str | None:

@@ -11,8 +11,7 @@ step is possible now is decided here (`Impossible` becomes a 422).
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 OPEN = "open"
 REQUESTED = "cancelation_requested"
@@ -37,8 +36,7 @@ class Impossible(Exception):
     """The step cannot be taken in the current state; the message says why."""
 
 
-@dataclass(frozen=True)
-class Cancelation:
+class Cancelation(NamedTuple):
     status: str
     requested_by: str
     requested_date: str
@@ -47,16 +45,15 @@ class Cancelation:
     reason: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
 
-@dataclass(frozen=True)
-class State:
+class State(NamedTuple):
     status: str
     cancelation: Cancelation | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"status": self.status, "cancelation": self.cancelation.as_json() if self.cancelation else None}
+        return {"status": self.status, "cancelation": self.cancelation._asdict() if self.cancelation else None}
 
 
 def now() -> str:
@@ -109,10 +106,10 @@ def _resolve(state: State, what: str, verb: str) -> Cancelation:
 def confirm(state: State, what: str, by: str, at: str) -> State:
     """The supplier agrees: cancelation_requested → canceled."""
     cancelation = _resolve(state, what, "confirmed")
-    return State(CANCELED, replace(cancelation, status=CONFIRMED, resolved_by=by, resolved_date=at))
+    return State(CANCELED, cancelation._replace(status=CONFIRMED, resolved_by=by, resolved_date=at))
 
 
 def reject(state: State, what: str, by: str, at: str, reason: str | None = None) -> State:
     """The supplier refuses: cancelation_requested → open, the refusal (and why) recorded."""
     cancelation = _resolve(state, what, "rejected")
-    return State(OPEN, replace(cancelation, status=REJECTED, resolved_by=by, resolved_date=at, reason=reason))
+    return State(OPEN, cancelation._replace(status=REJECTED, resolved_by=by, resolved_date=at, reason=reason))
