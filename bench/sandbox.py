@@ -108,7 +108,7 @@ def write_project(folder: Path, orders: list[str]) -> Path:
     (folder / "fixtures.yml").write_text(yaml.safe_dump(fixtures, sort_keys=False), encoding="utf-8")
     for name in ("docs", "includes", "snippets"):
         (folder / name).symlink_to(ROOT / name)
-    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    config = re.sub(r"^ +fixtures:.*\n", "", (ROOT / "mkdocs.yml").read_text(encoding="utf-8"), flags=re.M)
     config = config.replace("  - apidocs:\n", f"  - apidocs:\n      fixtures: {folder / 'fixtures.yml'}\n", 1)
     (folder / "mkdocs.yml").write_text(config, encoding="utf-8")
     return folder / "mkdocs.yml"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import threading
@@ -171,7 +172,8 @@ def test_a_db_that_is_not_a_sandbox_database_is_one_clear_error(tmp_path: Path) 
 
 def test_a_broken_fixture_file_is_one_clear_error(project: Path, db: Path) -> None:
     config = project / "mkdocs.yml"
-    config.write_text(config.read_text().replace("  - apidocs:\n", "  - apidocs:\n      fixtures: world.yml\n", 1))
+    text = re.sub(r"^ +fixtures:.*\n", "", config.read_text(), flags=re.M)
+    config.write_text(text.replace("  - apidocs:\n", "  - apidocs:\n      fixtures: world.yml\n", 1))
     (project / "world.yml").write_text("organisations: {}\nusers: {}\norders:\n  - order_uuid: nope\n")
     result = subprocess.run(sandbox_command(config, db), cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert result.returncode == 1

@@ -62,8 +62,8 @@ def _body_timeout() -> float:
 
 def banner(base_url: str, db_path: Path, info: SandboxInfo, header: str, scheme: str, isolated: bool) -> str:
     lines = [f"Sandbox running at {base_url}  (Ctrl-C to stop)",
-             f"  {info.endpoint_count} endpoints ({info.stateful_count} stateful); state in {db_path}"
-             " (--reset restores the fixtures)"]
+             f"  {info.endpoint_count} endpoints ({info.stateful_count} stateful); fixtures {info.fixtures.source}",
+             f"  state in {db_path} (--reset restores the fixtures)"]
     if isolated:
         lines.append("  per-session state on (X-Apidocs-Sandbox)")
     lines.append(f"  Demo tokens ({header}: {scheme} <token>):".replace("  <", " <"))
