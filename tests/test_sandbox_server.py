@@ -7,6 +7,7 @@ import socket
 import subprocess
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -252,3 +253,14 @@ def test_mounted_under_a_prefix_routes_relative_to_the_mount(tmp_path: Path) -> 
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_the_least_recently_used_session_is_dropped_beyond_256(sandbox_server) -> None:
+    oldest = sandbox_server.session()
+    assert oldest.confirm_order(CONFIRM_SEED).status_code == 200
+    http = requests.Session()
+    for index in range(256):
+        headers = {"X-Apidocs-Sandbox": f"{sandbox_server.secret}:lru-{uuid.uuid4().hex}-{index}"}
+        assert http.get(f"{sandbox_server.url}/timp/orders/{DETAIL_ORDER}/", timeout=10,
+                        headers={**headers, "Authorization": f"Token {SUPPLIER}"}).status_code == 200
+    assert oldest.confirm_order(CONFIRM_SEED).status_code == 200  # a fresh copy again

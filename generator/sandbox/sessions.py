@@ -41,7 +41,9 @@ class Sessions:
         if store is None:
             store = self._stores[session] = Store.open(None, self.fixtures)
             while len(self._stores) > self.capacity:
-                self._stores.popitem(last=False)[1].close()
+                # Not closed here: a request of that session may still be reading its body.
+                # The in-memory database goes when the last reference does.
+                self._stores.popitem(last=False)
         else:
             self._stores.move_to_end(session)
         return store
