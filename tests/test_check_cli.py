@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -92,3 +94,23 @@ def test_user_mistakes_are_one_clear_line(project: Path, args: list[str], messag
     result = apidocs(project, *args)
     assert result.returncode == 1
     assert result.stderr.strip() == message
+
+
+def test_ctrl_c_stops_at_once_and_leaves_no_snippet_running(project: Path) -> None:
+    pids = project / "pids"
+    (project / "snippets" / "node.js.j2").write_text(
+        f'require("fs").appendFileSync({str(pids)!r}, process.pid + "\\n");\nsetInterval(() => {{}}, 1000);\n')
+    process = subprocess.Popen([sys.executable, "-m", "generator.cli", "check", "--lang", "node", "-j", "2"],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(pids.read_text().split() if pids.exists() else []) < 2:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130 and time.monotonic() - started < 5
+    assert "Traceback" not in out + err
+    time.sleep(0.2)
+    running = [pid for pid in map(int, pids.read_text().split()) if Path(f"/proc/{pid}").exists()
+               and Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"]
+    assert running == []

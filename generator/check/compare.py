@@ -139,6 +139,7 @@ def compare_exchanges(request: HttpRequest, exchanges: list[Exchange], expected_
     first = exchanges[0]
     sent = sent_request(first, [name for name, _ in request.headers])
     problems = request_problems(expected, sent)
+    diff = request_diff(expected, sent) if problems else ""
     if len(exchanges) > 1:
         others = ", ".join(f"{e.method} {e.target}" for e in exchanges[1:])
         problems.insert(0, f"sent {len(exchanges)} requests, expected exactly one (also: {others})")
@@ -148,7 +149,6 @@ def compare_exchanges(request: HttpRequest, exchanges: list[Exchange], expected_
         excerpt = first.response_text.strip().replace("\n", " ")
         excerpt = excerpt[:300] + ("…" if len(excerpt) > 300 else "")
         problems.append(f"status: got {first.status}, expected {expected_status}" + (f" — {excerpt}" if excerpt else ""))
-    diff = request_diff(expected, sent) if any(not p.startswith(("status", "relay")) for p in problems) else ""
     return problems, diff
 
 

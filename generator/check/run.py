@@ -98,6 +98,10 @@ def run_check(config_file: str | Path = "mkdocs.yml", *, paths: list[str] | None
         print("apidocs check: no endpoint definitions to check")
         return 1 if errors else 0
 
+    if not languages:
+        idle = [l.name for l in load_languages(settings.snippets_dir) if not l.is_runnable]
+        if idle:
+            print(f"apidocs check: not executed (no `run` in languages.yml): {', '.join(idle)}")
     pairs = [(endpoint, language) for endpoint in endpoints for language in chosen]
     target = base_url or "a fresh sandbox"
     print(f"apidocs check: {len(endpoints)} endpoint(s) × {len(chosen)} language(s) against {target}, -j {jobs}",

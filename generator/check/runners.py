@@ -100,6 +100,8 @@ class ProcessRunner:
 
     def __init__(self, language: Language, env: dict[str, str], cwd: Path) -> None:
         self.language, self.env, self.cwd = language, env, cwd
+        self._live: set[subprocess.Popen[bytes]] = set()  # killed by close(), e.g. on Ctrl-C
+        self._lock = threading.Lock()
 
     def run(self, file: Path, timeout: float) -> RunOutcome:
         started = time.perf_counter()
@@ -109,6 +111,8 @@ class ProcessRunner:
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         except OSError as error:  # e.g. `node` is not installed: a failed run, reported like any other
             return RunOutcome(127, "", f"cannot start {argv[0]!r}: {error.strerror or error}", time.perf_counter() - started)
+        with self._lock:
+            self._live.add(process)
         try:
             out, err = process.communicate(timeout=timeout)
             exit_code: int | None = process.returncode
@@ -119,10 +123,15 @@ class ProcessRunner:
             out, err = process.communicate()
         elapsed = time.perf_counter() - started
         _kill_group(process)
+        with self._lock:
+            self._live.discard(process)
         return RunOutcome(exit_code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), elapsed)
 
     def close(self) -> None:
-        pass
+        with self._lock:
+            live = list(self._live)
+        for process in live:
+            _kill_group(process)
 
 
 class _WorkerFailed(Exception):
@@ -234,7 +243,8 @@ class WarmPythonRunner:
             exited = worker.exit_status() if elapsed < timeout else None
             worker.kill()
             with self._lock:
-                self._all.remove(worker)
+                if worker in self._all:  # close() may have taken it already
+                    self._all.remove(worker)
             if exited is not None:
                 return RunOutcome(exited, "", "(the snippet ended the Python interpreter)", elapsed)
             return RunOutcome(None, "", "", elapsed)

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 from ..config import Auth, Settings
 from ..languages import Language
@@ -152,12 +152,21 @@ class CheckSession:
         # Process-per-snippet languages first, warm ones last: the tail of the run is then made of
         # millisecond snippets instead of a lone slow process start.
         order = sorted(range(len(pairs)), key=lambda i: pairs[i][1].warm is not None)
-        results: list[Any] = [None] * len(pairs)
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results: list[SnippetResult | None] = [None] * len(pairs)
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        try:
             futures = {pool.submit(self.check, *pairs[i]): i for i in order}
             for future, index in futures.items():
                 results[index] = future.result()
-        return results
+        except BaseException:
+            # Ctrl-C (or a bug): drop what has not started and kill what runs, instead of
+            # waiting up to a timeout per running snippet.
+            pool.shutdown(wait=False, cancel_futures=True)
+            for runner in list(self._runners.values()):
+                runner.close()
+            raise
+        pool.shutdown()
+        return [result for result in results if result is not None]
 
 
 @contextmanager
