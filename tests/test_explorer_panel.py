@@ -1,0 +1,205 @@
+"""The explorer's build-time side: templates as slots, the panel markup and the data it carries."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator.config import load_settings
+from generator.definitions import load_tree
+from generator.explorer.bundle import non_printable_table
+from generator.explorer.context import ServeContext, set_serve_context
+from generator.explorer.panel import explorer_data, render_panel
+from generator.explorer.slots import fill, render_parts, slot_values
+from generator.languages import Language, load_languages
+from generator.model import Endpoint, Parameter, ParameterGroup, Block
+from generator.request import build_request
+from generator.snippets import render_snippet
+from serve_helpers import APIDOCS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def shipped() -> tuple[Any, dict[str, Endpoint], list[Language]]:
+    settings = load_settings(ROOT / "mkdocs.yml")
+    tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site)
+    endpoints = {uri: doc for uri, doc in tree.documents.items() if isinstance(doc, Endpoint)}
+    return settings, endpoints, load_languages(settings.snippets_dir)
+
+
+def test_every_shipped_template_is_live_and_fills_back_to_the_snippet(shipped: Any) -> None:
+    settings, endpoints, languages = shipped
+    assert endpoints
+    for endpoint in endpoints.values():
+        request = build_request(endpoint, settings.auth, settings.default_server)
+        for language in languages:
+            parts = render_parts(settings.snippets_dir, language, request)
+            assert parts is not None, f"{endpoint.src_uri} {language.name} is not live"
+            assert fill(parts, slot_values(request)) == render_snippet(settings.snippets_dir, language, request)
+            assert any(not isinstance(part, str) for part in parts)
+
+
+def _language(folder: Path, source: str) -> Language:
+    (folder / "custom.sh.j2").write_text(source, encoding="utf-8")
+    return Language(name="custom", label="Custom", template="custom.sh.j2", highlight="bash", extension="sh")
+
+
+@pytest.mark.parametrize("source", [
+    "{{ request.url | upper }}",  # a Jinja filter the browser has no twin of
+    "{% for name, value in request.query %}{{ name }}{% endfor %}",  # a loop over a changeable list
+    "{% if request.url == 'x' %}x{% endif %}",  # a decision on a changeable value
+    "{{ request.body }}",  # a dict printed as Python's repr
+    "{{ request.url.startswith('https') }}",
+    "{{ request.url ~ '/' | length }}{{ request.url | length }}",
+])
+def test_templates_the_browser_cannot_replay_stay_static(tmp_path: Path, shipped: Any, source: str) -> None:
+    settings, endpoints, _ = shipped
+    request = build_request(endpoints["orders-retailer/cancel-order.md"], settings.auth, settings.default_server)
+    assert render_parts(tmp_path, _language(tmp_path, source), request) is None
+
+
+@pytest.mark.parametrize("source", [
+    "{{ request.url | sh }} {{ request.header('Authorization') | sh }}",
+    "{{ request.body | py(indent=2) }}",  # keyword arguments reach the browser as positions
+    "{{ request.method | lower }} {{ request.scheme }}://{{ request.target }}",
+    "{{ (request.headers[0]) | curl_header }} {{ request.body | json_text(None) | sh }}",
+])
+def test_supported_templates_are_live(tmp_path: Path, shipped: Any, source: str) -> None:
+    settings, endpoints, _ = shipped
+    request = build_request(endpoints["orders-retailer/cancel-order.md"], settings.auth, settings.default_server)
+    parts = render_parts(tmp_path, _language(tmp_path, source), request)
+    assert parts is not None
+    if "indent=2" in source:
+        assert parts[0] == {"f": "py", "a": [{"slot": "body"}, {"j": "2"}]}
+
+
+class _Accessible(HTMLParser):
+    """Labels (by their `for`), buttons and roles of a fragment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.labels: dict[str, str] = {}
+        self.ids: set[str] = set()
+        self.buttons: list[str] = []
+        self.roles: list[str] = []
+        self._label: str | None = None
+        self._button = False
+        self._text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if attributes.get("id"):
+            self.ids.add(attributes["id"] or "")
+        if attributes.get("role"):
+            self.roles.append(attributes["role"] or "")
+        if tag == "label":
+            self._label, self._text = attributes.get("for"), ""
+        if tag == "button":
+            self._button, self._text = True, ""
+
+    def handle_data(self, data: str) -> None:
+        self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label" and self._label:
+            self.labels[self._label] = self._text
+            self._label = None
+        if tag == "button" and self._button:
+            self.buttons.append(self._text)
+            self._button = False
+
+
+def test_panel_meets_the_accessibility_contract(shipped: Any) -> None:
+    settings, endpoints, languages = shipped
+    markup = render_panel(endpoints["orders-retailer/cancel-order.md"], settings, languages)
+    parser = _Accessible()
+    parser.feed(markup)
+    assert {"Server", "Token", "Body", "Content-Type"} <= set(parser.labels.values())
+    assert all(target in parser.ids for target in parser.labels)  # every label points at a control
+    assert "Send" in parser.buttons
+    assert "status" in parser.roles
+    confirm = _Accessible()
+    confirm.feed(render_panel(endpoints["orders-supplier/confirm-order-cancelation.md"], settings, languages))
+    assert "order_uuid" in confirm.labels.values()
+    assert "Body" not in confirm.labels.values()  # no body editor without a body
+
+
+def _data(markup: str) -> dict[str, Any]:
+    match = re.search(r'data-apidocs-explorer="([^"]*)"', markup)
+    assert match
+    return json.loads(html.unescape(match.group(1)))
+
+
+def test_hostile_example_values_stay_data(shipped: Any) -> None:
+    settings, endpoints, languages = shipped
+    endpoint = endpoints["orders-supplier/confirm-order-cancelation.md"]
+    hostile = '"></section><script>alert(1)</script>&amp;'
+    endpoint = dataclasses.replace(endpoint, example=dataclasses.replace(endpoint.example, path_params={"order_uuid": hostile}))
+    markup = render_panel(endpoint, settings, languages)
+    assert "<script" not in markup and "</section><" not in markup.replace("</section>\n", "")
+    assert _data(markup)["params"] == [{"name": "order_uuid", "value": hostile}]
+
+
+def test_servers_in_a_build_and_under_serve(shipped: Any) -> None:
+    settings, endpoints, languages = shipped
+    endpoint = endpoints["orders/get-order-detail.md"]
+    static = explorer_data(endpoint, settings, languages)
+    assert (static["sandbox"], static["proxy"]) == (None, None)
+    assert [s["url"] for s in static["servers"]] == [s.url for s in settings.servers]
+    set_serve_context(ServeContext(sandbox_path="/sandbox", proxy_path="/_apidocs/proxy"))
+    try:
+        served = explorer_data(endpoint, settings, languages)
+    finally:
+        set_serve_context(None)
+    assert (served["sandbox"], served["proxy"]) == ("/sandbox", "/_apidocs/proxy")
+    assert 'data-key="sandbox"' not in render_panel(endpoint, settings, languages)
+
+
+def test_documented_query_parameters_become_inputs(shipped: Any) -> None:
+    settings, endpoints, languages = shipped
+    endpoint = endpoints["orders/get-order-detail.md"]
+    group = ParameterGroup("Query Parameters", "query", [Parameter("page", "integer", False, "Page"),
+                                                         Parameter("status", "string", True, "State")])
+    endpoint = dataclasses.replace(endpoint, blocks=[*endpoint.blocks, Block(group=group)],
+                                   example=dataclasses.replace(endpoint.example, query=[("status", "open")]))
+    data = explorer_data(endpoint, settings, languages)
+    assert data["query"] == [{"name": "status", "value": "open", "required": True},
+                             {"name": "page", "value": "", "required": False}]
+    assert 'data-label="status"' in render_panel(endpoint, settings, languages)
+
+
+def test_printable_table_matches_this_python() -> None:
+    ranges = []
+    at = 0
+    for item in non_printable_table().split(","):
+        gap, length = (int(part, 36) for part in item.split("+"))
+        ranges.append((at + gap, at + gap + length))
+        at = at + gap + length + 1
+    flagged = bytearray(0x110000)
+    for start, end in ranges:
+        flagged[start : end + 1] = b"\x01" * (end + 1 - start)
+    expected = bytes(0 if chr(code).isprintable() else 1 for code in range(0x110000))
+    assert bytes(flagged) == expected
+
+
+def test_explorer_can_be_turned_off(project: Path, tmp_path: Path) -> None:
+    config_file = project / "mkdocs.yml"
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "apidocs" in plugin:
+            plugin["apidocs"]["explorer"] = False
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    site = tmp_path / "site"
+    subprocess.run([APIDOCS, "-f", str(config_file), "build", "-d", str(site)], check=True, capture_output=True, timeout=120)
+    page = (site / "orders-supplier" / "confirm-order-cancelation" / "index.html").read_text(encoding="utf-8")
+    assert "data-apidocs-explorer" not in page and "explorer.js" not in page
