@@ -5,9 +5,10 @@ Both servers run as their own processes on loopback; the load comes from a third
 file) over 32 keep-alive connections. Scenarios:
 
 - `GET order`: `GET /timp/orders/<uuid>/` with the supplier's token;
-- `cancel/reject cycle`: each connection has its own open order and alternates the retailer's
-  `PATCH /timp/orders/cancel/` and the supplier's `PATCH .../reject/` (two state changes, both
-  200 when the sandbox is right: any other answer is counted and shown).
+- `cancel/reject cycle`: each connection has its own open orders and, in a loop, the retailer
+  asks to cancel them (`PATCH /timp/orders/cancel/`) and the supplier rejects that
+  (`PATCH .../reject/`): state changes that are all 200 when the sandbox is right (any other
+  answer is counted and shown).
 
 Prism gets an OpenAPI document generated from the same definitions. It is installed once with
 npm under .apidocs/bench/ (or pass --prism PATH, or --no-prism).
@@ -50,6 +51,8 @@ SUPPLIER, RETAILER = "1234567890", "0987654321"
 DETAIL_ORDER = "f7bc1028-844c-44ca-82df-fe76282d2a8b"
 PRISM_HOME = ROOT / ".apidocs" / "bench" / "prism"
 TARGET_RATIO, TARGET_P99_MS = 3.0, 10.0
+ORDERS_PER_CONNECTION = 4
+WRK_THREADS = 2  # more threads than cores only adds scheduling noise to the latencies
 
 
 @dataclass
@@ -194,18 +197,40 @@ def start_prism(prism: Path, document: Path) -> tuple[subprocess.Popen[bytes], i
 
 # The load --------------------------------------------------------------------------------------
 
-def scenarios(orders: list[str]) -> dict[str, list[list[Call]]]:
-    """Per connection, the requests it sends in a loop (one open order per connection)."""
+def scenarios(orders: list[str], connections: int) -> dict[str, list[list[Call]]]:
+    """Per connection, the requests it sends in a loop.
+
+    In the cycle each connection owns `ORDERS_PER_CONNECTION` open orders: it asks to cancel
+    each, then rejects each, so that requests can also be dealt out per wrk thread (see
+    `per_thread`) without a reject overtaking its own cancel.
+    """
     supplier = {"Authorization": f"Token {SUPPLIER}"}
     retailer = {"Authorization": f"Token {RETAILER}", "Content-Type": "application/json"}
     get = [Call("GET", f"/timp/orders/{DETAIL_ORDER}/", supplier)]
-    cycles = [[Call("PATCH", "/timp/orders/cancel/", retailer, json.dumps({"order_uuid": order})),
-               Call("PATCH", f"/timp/orders/cancel/{order}/reject/", supplier)] for order in orders]
-    return {"GET order": [get] * len(orders), "cancel/reject cycle": cycles}
+    cycles = []
+    for index in range(connections):
+        own = orders[index * ORDERS_PER_CONNECTION : (index + 1) * ORDERS_PER_CONNECTION]
+        cycles.append([Call("PATCH", "/timp/orders/cancel/", retailer, json.dumps({"order_uuid": order})) for order in own]
+                      + [Call("PATCH", f"/timp/orders/cancel/{order}/reject/", supplier) for order in own])
+    return {"GET order": [get] * connections, "cancel/reject cycle": cycles}
+
+
+def per_thread(sequences: list[list[Call]], threads: int) -> list[list[Call]]:
+    """wrk asks a thread, not a connection, for the next request: deal each thread its
+    connections' sequences step by step. A thread's request for an order comes at least as
+    many requests after the previous one for it as the thread has connections, so the
+    previous one has been answered (connections send one request at a time)."""
+    dealt = []
+    for thread in range(threads):
+        own = sequences[thread::threads]
+        dealt.append([seq[step] for step in range(len(own[0])) for seq in own])
+    return dealt
 
 
 WRK_SCRIPT = """
 local sequences = %s
+local opening_call = %s
+local connections_per_thread = %d
 local next_index = 0
 function setup(thread)
   thread:set("index", next_index)
@@ -217,8 +242,17 @@ function init(args)
     requests[i] = wrk.format(call.method, call.path, call.headers, call.body)
   end
   position = 0
+  -- The first request of each connection may wait while the server accepts the others, so
+  -- it is a harmless GET, not a step of a sequence. wrk also calls request() once on the
+  -- first thread to check it before sending anything.
+  opening = connections_per_thread + (index == 0 and 1 or 0)
+  opening_request = wrk.format(opening_call.method, opening_call.path, opening_call.headers)
 end
 function request()
+  if opening > 0 then
+    opening = opening - 1
+    return opening_request
+  end
   position = position %% #requests + 1
   return requests[position]
 end
@@ -242,10 +276,11 @@ def _milliseconds(text: str) -> float:
 
 def run_wrk(port: int, sequences: list[list[Call]], duration: float, folder: Path) -> tuple[float, float, float, int]:
     script = folder / "sequences.lua"
-    calls = [[{"method": c.method, "path": c.path, "headers": c.headers, "body": c.body} for c in seq] for seq in sequences]
-    script.write_text(WRK_SCRIPT % _lua(calls), encoding="utf-8")
-    # One connection per thread keeps each connection's sequence in order.
-    threads = len(sequences) if any(len(seq) > 1 for seq in sequences) else 2
+    calls = [[{"method": c.method, "path": c.path, "headers": c.headers, "body": c.body} for c in seq]
+             for seq in per_thread(sequences, WRK_THREADS)]
+    opening = {"method": "GET", "path": f"/timp/orders/{DETAIL_ORDER}/", "headers": {"Authorization": f"Token {SUPPLIER}"}}
+    script.write_text(WRK_SCRIPT % (_lua(calls), _lua(opening), len(sequences) // WRK_THREADS), encoding="utf-8")
+    threads = WRK_THREADS
     output = subprocess.run(["wrk", "-t", str(threads), "-c", str(len(sequences)), "-d", f"{duration:g}s", "--latency",
                              "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
@@ -331,9 +366,10 @@ def main() -> int:
     use_wrk = shutil.which("wrk") is not None
     generator = "wrk" if use_wrk else "asyncio load generator (install wrk for lower client overhead)"
     print(f"{os.cpu_count()} CPUs; load: {generator}; {args.connections} connections; {args.duration:g} s per run")
-    # Warm-up and measurement each get their own orders: a run may stop between the two steps.
-    orders = bench_orders(2 * args.connections)
-    warm_up, measured = orders[: args.connections], orders[args.connections :]
+    # Warm-up and measurement each get their own orders: a run may stop mid-cycle.
+    count = args.connections * ORDERS_PER_CONNECTION
+    orders = bench_orders(2 * count)
+    warm_up, measured = orders[:count], orders[count:]
     processes: list[subprocess.Popen[bytes]] = []
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="apidocs-bench-") as tmp:
@@ -352,8 +388,8 @@ def main() -> int:
                 prism_process, prism_port = start_prism(prism, document)
                 processes.append(prism_process)
                 servers["prism"] = prism_port
-            warm_ups = scenarios(warm_up)
-            for scenario, sequences in scenarios(measured).items():
+            warm_ups = scenarios(warm_up, args.connections)
+            for scenario, sequences in scenarios(measured, args.connections).items():
                 for server, port in servers.items():
                     run = run_wrk if use_wrk else (lambda p, s, d, _f: run_python_load(p, s, d))
                     run(port, warm_ups[scenario], min(1.0, args.duration), folder)  # JIT, caches, connections
