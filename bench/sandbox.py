@@ -71,6 +71,16 @@ class Result:
     p50_ms: float
     p99_ms: float
     unexpected: int  # answers other than 2xx, plus socket errors
+    cpu_us: float  # the server process's CPU time per request: what a busy machine cannot skew
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), 0 where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -379,6 +389,7 @@ def main() -> int:
             sandbox, sandbox_port = start_sandbox(config, folder / "bench.sqlite3")
             processes.append(sandbox)
             servers = {"sandbox": sandbox_port}
+            pids = {"sandbox": sandbox.pid}
             prism = None if args.no_prism else find_prism(args.prism)
             if prism is not None:
                 settings = load_settings(ROOT / "mkdocs.yml")
@@ -388,13 +399,16 @@ def main() -> int:
                 prism_process, prism_port = start_prism(prism, document)
                 processes.append(prism_process)
                 servers["prism"] = prism_port
+                pids["prism"] = prism_process.pid
             warm_ups = scenarios(warm_up, args.connections)
             for scenario, sequences in scenarios(measured, args.connections).items():
                 for server, port in servers.items():
                     run = run_wrk if use_wrk else (lambda p, s, d, _f: run_python_load(p, s, d))
                     run(port, warm_ups[scenario], min(1.0, args.duration), folder)  # JIT, caches, connections
+                    before = cpu_seconds(pids[server])
                     rate, p50, p99, bad = run(port, sequences, args.duration, folder)
-                    results.append(Result(scenario, server, rate, p50, p99, bad))
+                    cpu_us = (cpu_seconds(pids[server]) - before) / max(rate * args.duration, 1) * 1e6
+                    results.append(Result(scenario, server, rate, p50, p99, bad, cpu_us))
         finally:
             for process in processes:
                 process.terminate()
@@ -404,9 +418,9 @@ def main() -> int:
 
 
 def report(results: list[Result]) -> None:
-    print(f"\n{'scenario':<22}{'server':<10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
+    print(f"\n{'scenario':<22}{'server':<10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'CPU µs/req':>12}")
     for r in results:
-        print(f"{r.scenario:<22}{r.server:<10}{r.requests_per_s:>10.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.unexpected:>9}")
+        print(f"{r.scenario:<22}{r.server:<10}{r.requests_per_s:>10.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.unexpected:>9}{r.cpu_us:>12.0f}")
     print()
     for scenario in dict.fromkeys(r.scenario for r in results):
         ours = next(r for r in results if r.scenario == scenario and r.server == "sandbox")
@@ -415,6 +429,8 @@ def report(results: list[Result]) -> None:
         if prism is not None and prism.requests_per_s > 0:
             ratio = ours.requests_per_s / prism.requests_per_s
             verdicts.insert(0, f"{ratio:.1f}× Prism ({'meets' if ratio >= TARGET_RATIO else 'misses'} the {TARGET_RATIO:g}× target)")
+            if ours.cpu_us > 0:
+                verdicts.append(f"{prism.cpu_us / ours.cpu_us:.1f}× less server CPU per request")
         print(f"{scenario}: " + "; ".join(verdicts))
 
 

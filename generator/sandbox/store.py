@@ -1,7 +1,7 @@
 """The live workflow state of orders and line items, in SQLite (stdlib `sqlite3`).
 
-One row per order or line item: its `status`, its latest `cancelation` (JSON) and a `version`
-that every change increments. Everything else about an order is fixture data and stays in
+One row per order or line item: its `status`, its latest cancelation (the `c_*` columns, all
+NULL when none was ever requested) and a `version` that every change increments. Everything else about an order is fixture data and stays in
 memory. A file store survives restarts; an in-memory store (`path=None`) is a fresh sandbox
 that lives as long as the object.
 
@@ -14,7 +14,6 @@ memory mirror, dropped whenever SQLite reports a commit by another connection.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,22 +23,34 @@ from ..errors import ConfigError
 from .fixtures import Fixtures
 from .workflow import Cancelation, State
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS workflow (
     uuid TEXT PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('order', 'line_item')),
     status TEXT NOT NULL,
-    cancelation TEXT,
+    c_status TEXT,
+    c_requested_by TEXT,
+    c_requested_date TEXT,
+    c_resolved_by TEXT,
+    c_resolved_date TEXT,
+    c_reason TEXT,
     version INTEGER NOT NULL
 ) WITHOUT ROWID
 """
-_REPLACE = """
-INSERT INTO workflow (uuid, kind, status, cancelation, version) VALUES (?, ?, ?, ?, 1)
-ON CONFLICT (uuid) DO UPDATE SET status = excluded.status, cancelation = excluded.cancelation,
-                                 version = workflow.version + 1
+_COLUMNS = "uuid, kind, status, c_status, c_requested_by, c_requested_date, c_resolved_by, c_resolved_date, c_reason, version"
+_INSERT = f"INSERT OR IGNORE INTO workflow ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+_SELECT = ("SELECT status, c_status, c_requested_by, c_requested_date, c_resolved_by, c_resolved_date, c_reason,"
+           " version FROM workflow WHERE uuid = ?")
+_REPLACE = f"""
+INSERT INTO workflow ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+ON CONFLICT (uuid) DO UPDATE SET
+    status = excluded.status, c_status = excluded.c_status, c_requested_by = excluded.c_requested_by,
+    c_requested_date = excluded.c_requested_date, c_resolved_by = excluded.c_resolved_by,
+    c_resolved_date = excluded.c_resolved_date, c_reason = excluded.c_reason, version = workflow.version + 1
 WHERE workflow.version = ?
 """
+_NO_CANCELATION = (None,) * 6
 
 
 class Store:
@@ -91,11 +102,12 @@ class Store:
 
     def seed(self, reset: bool = False) -> None:
         """Add the fixtures' starting state for whatever the store lacks (everything on reset)."""
-        rows = [(uuid, kind, state.status, _dump(state.cancelation)) for uuid, kind, state in self.fixtures.initial_states()]
+        rows = [(uuid, kind, state.status, *(state.cancelation or _NO_CANCELATION))
+                for uuid, kind, state in self.fixtures.initial_states()]
         with self.transaction():
             if reset:
                 self.connection.execute("DELETE FROM workflow")
-            self.connection.executemany("INSERT OR IGNORE INTO workflow VALUES (?, ?, ?, ?, 1)", rows)
+            self.connection.executemany(_INSERT, rows)
         self._forget()
 
     def state(self, uuid: str) -> State:
@@ -106,7 +118,7 @@ class Store:
         current, version = self._mirror.get(uuid) or self._entry(uuid)  # just read: no need to re-check
         if current != old:
             return False
-        cursor = self.connection.execute(_REPLACE, (uuid, kind, new.status, _dump(new.cancelation), version))
+        cursor = self.connection.execute(_REPLACE, (uuid, kind, new.status, *(new.cancelation or _NO_CANCELATION), version))
         self._views.clear()
         if cursor.rowcount != 1:  # another process changed it since we read it
             self._mirror.pop(uuid, None)
@@ -126,11 +138,11 @@ class Store:
         self._check_others()
         entry = self._mirror.get(uuid)
         if entry is None:
-            row = self.connection.execute("SELECT status, cancelation, version FROM workflow WHERE uuid = ?", (uuid,)).fetchone()
+            row = self.connection.execute(_SELECT, (uuid,)).fetchone()
             if row is None:  # a fixture entry the store has no row for yet: as the fixture says
                 entry = (self._initial(uuid), 0)
             else:
-                entry = (State(row[0], _load(row[1])), row[2])
+                entry = (State(row[0], Cancelation(*row[1:7]) if row[1] is not None else None), row[7])
             self._mirror[uuid] = entry
         return entry
 
@@ -168,10 +180,3 @@ def _prepare(connection: sqlite3.Connection, name: str, is_file: bool) -> None:
     connection.execute(_SCHEMA)
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-
-def _dump(cancelation: Cancelation | None) -> str | None:
-    return json.dumps(cancelation.as_json()) if cancelation else None
-
-
-def _load(text: str | None) -> Cancelation | None:
-    return Cancelation(**json.loads(text)) if text else None
