@@ -114,3 +114,14 @@ def test_ctrl_c_stops_at_once_and_leaves_no_snippet_running(project: Path) -> No
     running = [pid for pid in map(int, pids.read_text().split()) if Path(f"/proc/{pid}").exists()
                and Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"]
     assert running == []
+
+
+def test_a_definition_that_cannot_load_fails_the_run_and_shows_in_junit(project: Path, echo_server: str) -> None:
+    (project / "docs" / "orders" / "broken.md").write_text("---\ntitle: /timp/x/\nmethod: fly\n---\n")
+    junit = project / "check.xml"
+    result = apidocs(project, "docs/orders", "--base-url", echo_server, "--lang", "curl", "--junit", str(junit))
+    assert result.returncode == 1
+    assert "broken.md:3: E003 unknown method 'fly'" in result.stderr
+    assert "1 snippets: 1 passed, 0 failed" in result.stdout  # the other definitions were still checked
+    [error] = list(ET.parse(junit).getroot().iter("error"))
+    assert "unknown method 'fly'" in (error.get("message") or "")

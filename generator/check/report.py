@@ -6,6 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from ..errors import Finding
 from ..languages import Language
 from .session import FAIL, PASS, SKIP, SnippetResult, display_path
 
@@ -76,14 +77,16 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-def junit_xml(results: list[SnippetResult], elapsed: float) -> str:
-    """One testcase per endpoint × language (classname = definition file, name = language)."""
+def junit_xml(results: list[SnippetResult], elapsed: float, load_errors: list[Finding] | None = None) -> str:
+    """One testcase per endpoint × language (classname = definition file, name = language), plus
+    one erroring testcase per definition that could not be loaded, so CI shows those too."""
+    load_errors = load_errors or []
     suites = ET.Element("testsuites")
     suite = ET.SubElement(suites, "testsuite", {
         "name": "apidocs check",
-        "tests": str(len(results)),
+        "tests": str(len(results) + len(load_errors)),
         "failures": str(sum(1 for r in results if r.outcome == FAIL)),
-        "errors": "0",
+        "errors": str(len(load_errors)),
         "skipped": str(sum(1 for r in results if r.outcome == SKIP)),
         "time": f"{elapsed:.3f}",
     })
@@ -101,10 +104,14 @@ def junit_xml(results: list[SnippetResult], elapsed: float) -> str:
                 ET.SubElement(case, "system-out").text = _xml_text(result.snippet)
         elif result.outcome == SKIP:
             ET.SubElement(case, "skipped", {"message": _xml_text("; ".join(result.problems))})
+    for finding in load_errors:
+        case = ET.SubElement(suite, "testcase", {"classname": str(finding.path), "name": "load definition",
+                                                 "file": str(finding.path), "time": "0"})
+        ET.SubElement(case, "error", {"message": _xml_text(f"{finding.code} {finding.message}")}).text = _xml_text(str(finding))
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def write_junit(path: Path, results: list[SnippetResult], elapsed: float) -> None:
+def write_junit(path: Path, results: list[SnippetResult], elapsed: float, load_errors: list[Finding] | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(junit_xml(results, elapsed), encoding="utf-8")
+    path.write_text(junit_xml(results, elapsed, load_errors), encoding="utf-8")

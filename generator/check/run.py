@@ -14,7 +14,7 @@ from ..errors import ConfigError, Finding
 from ..languages import Language, load_languages
 from ..model import Endpoint
 from .report import render_report, write_junit
-from .session import SnippetResult, display_path, open_session
+from .session import FAIL, SnippetResult, display_path, open_session
 
 
 def default_jobs() -> int:
@@ -113,8 +113,11 @@ def run_check(config_file: str | Path = "mkdocs.yml", *, paths: list[str] | None
     elapsed = time.perf_counter() - started
     print(render_report(results, chosen, elapsed, jobs))
     if junit:
-        write_junit(Path(junit), results, elapsed)
-    failed = any(result.outcome == "fail" for result in results)
+        try:
+            write_junit(Path(junit), results, elapsed, errors)
+        except OSError as error:
+            raise ConfigError(f"--junit {junit}: cannot write it: {error.strerror or error}") from None
+    failed = any(result.outcome == FAIL for result in results)
     if errors:
         print(f"apidocs check: {len(errors)} definition(s) could not be loaded (see above)", file=sys.stderr)
     return 1 if failed or errors else 0

@@ -68,7 +68,7 @@ class SnippetResult:
         lines += [f"  - {problem}" for problem in self.problems]
         if self.diff:
             lines += ["  documented vs sent:"] + ["    " + line for line in self.diff.splitlines()]
-        if self.run is not None and self.run.exit_code not in (0, None) and self.run.stderr.strip():
+        if self.run is not None and self.run.stderr.strip():
             tail = self.run.stderr.strip().splitlines()[-12:]
             lines += ["  stderr:"] + ["    " + line for line in tail]
         return "\n".join(lines)
