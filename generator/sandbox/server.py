@@ -32,6 +32,7 @@ def uvicorn_options() -> dict[str, object]:
         "access_log": False,
         "lifespan": "off",
         "server_header": False,
+        "proxy_headers": False,  # a local sandbox: no X-Forwarded-* to trust, and one layer less
     }
 
 
