@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid as uuid_module
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +60,10 @@ class Order:
     fields: dict[str, Any]  # as shown, in order; `retailer` and `line_items` are rendered
     items: list[LineItem] = field(default_factory=list)
 
-    @property
-    def suppliers(self) -> set[str]:
-        return {item.supplier.key for item in self.items}
+    @cached_property
+    def suppliers(self) -> frozenset[str]:
+        """Keys of the organisations supplying its line items (read after loading)."""
+        return frozenset(item.supplier.key for item in self.items)
 
 
 @dataclass

@@ -61,10 +61,12 @@ def _body_timeout() -> float:
     return value
 
 
-def banner(base_url: str, db_path: Path, info: SandboxInfo, header: str, scheme: str, isolated: bool) -> str:
+def banner(base_url: str, db_path: Path, info: SandboxInfo, header: str, scheme: str, isolated: bool,
+           reset: bool) -> str:
+    state = "fixtures just restored" if reset else "--reset restores the fixtures"
     lines = [f"Sandbox running at {base_url}  (Ctrl-C to stop)",
              f"  {info.endpoint_count} endpoints ({info.stateful_count} stateful); fixtures {info.fixtures.source}",
-             f"  state in {db_path} (--reset restores the fixtures)"]
+             f"  state in {db_path} ({state})"]
     if isolated:
         lines.append("  per-session state on (X-Apidocs-Sandbox)")
     lines.append(f"  Demo tokens ({header}: {scheme} <token>):".replace("  <", " <"))
@@ -87,7 +89,7 @@ def run_sandbox(config_file: str | Path = "mkdocs.yml", host: str = "127.0.0.1",
     shown_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{shown_host}:{bound_port}"
     info: SandboxInfo = app.state.sandbox
-    print(banner(base_url, db_path, info, settings.auth.header, settings.auth.scheme, secret is not None), flush=True)
+    print(banner(base_url, db_path, info, settings.auth.header, settings.auth.scheme, secret is not None, reset), flush=True)
     server = uvicorn.Server(uvicorn.Config(app, **uvicorn_options()))  # type: ignore[arg-type]
     try:
         server.run(sockets=[sock])
