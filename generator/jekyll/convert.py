@@ -56,6 +56,7 @@ class ImportContext:
     placeholder: str  # the token the generated snippets show
     demo_tokens: set[str] = field(default_factory=set)  # other placeholder tokens pages use (a retailer's)
     audiences: set[str] = field(default_factory=set)  # visibility names the tree's collections use
+    hosts: list[str] = field(default_factory=list)  # every host a pasted snippet called, for mkdocs.yml's servers
 
     @property
     def known_tokens(self) -> set[str]:
@@ -172,6 +173,8 @@ def _endpoint(data: dict[str, Any], key_lines: dict[str, int], raw_title: str, p
         raise ConversionError(title_line, f"`method` is set but the title {title!r} is not a path")
     path = path_from_title(title)
     harvested = harvest(parsed.pasted)
+    if harvested is not None and harvested.host:
+        context.hosts.append(harvested.host)
     method = str(data.get("method") or "").strip().upper()
     if method not in HTTP_METHODS:
         found = harvested.method if harvested and _fits(path, harvested) else None

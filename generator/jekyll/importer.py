@@ -13,14 +13,10 @@ import shutil
 from pathlib import Path
 
 from ..audiences import audiences_showing, visibility_names
-from ..body import parse_body
 from ..definitions import DefinitionLoader, DocsTree, Section
 from ..errors import ConfigError, DefinitionError
-from ..frontmatter import split_front_matter
-from ..liquid import Line
 from ..model import Document
 from ..lint.secrets import authorization_tokens, find_secrets, scrub_line
-from ..lint.snippets import request_of
 from .convert import ConversionError, ImportContext, convert_document
 from .links import LinkMap
 from .project import choose_tokens, detect_servers, index_page, mkdocs_yml, scheme_of, section_yaml
@@ -102,20 +98,6 @@ class _Import:
         self.scheme = scheme_of(schemes)
         audiences = {name for c in self.tree.collections.values() for name in c.visibility}
         return ImportContext(self.links, self.tree.includes_dir, self.placeholder, set(self.demo_tokens), audiences)
-
-    def hosts(self) -> list[str]:
-        hosts = []
-        for path, _ in self.pages:
-            try:
-                front = split_front_matter(_text(path), path)
-            except DefinitionError:
-                continue
-            lines = [Line(front.body_line + i, t) for i, t in enumerate(front.body.split("\n"))]
-            for snippet in parse_body(lines).pasted:
-                request = request_of(snippet)
-                if request is not None and request.host:
-                    hosts.append(request.host)
-        return hosts
 
     def copy_includes(self, context: ImportContext) -> None:
         source = self.tree.includes_dir
@@ -216,7 +198,7 @@ class _Import:
             (self.docs / "index.md").write_text(index_page(self.tree), encoding="utf-8")
         self.convert_pages(context)
         self.copy_assets()
-        servers = detect_servers(self.hosts())
+        servers = detect_servers(context.hosts)
         (self.dest / "mkdocs.yml").write_text(mkdocs_yml(self.tree, servers, self.placeholder, self.demo_tokens, self.scheme),
                                               encoding="utf-8")
         self.check_no_secrets(context)

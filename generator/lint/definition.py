@@ -16,7 +16,7 @@ from ..model import HTTP_METHODS, NO_BODY, PLACEHOLDER, Endpoint
 from ..pasted import PastedSnippet
 from ..positions import LAST
 from .codes import finding
-from .secrets import find_secrets
+from .secrets import Secret, find_secrets
 from .snippets import SnippetRequest, python_problems, request_of
 from .source import SourceFile
 from .target import LintTarget
@@ -128,40 +128,52 @@ def _example(source: SourceFile, target: LintTarget) -> list[Finding]:
     endpoint = source.endpoint
     if endpoint is None:
         return []
-    findings = []
-    example = endpoint.example
-    raw = source.front.data.get("example") if source.front else None
-    params = raw.get("params") if isinstance(raw, dict) and isinstance(raw.get("params"), dict) else {}
-    line = source.line_of("example")
-    for name, value in params.items():
-        text = "" if value is None else str(value)
-        if not text.strip():
-            findings.append(finding(source.path, line, 110, f"example value of `{name}` is empty: the URL gets an empty path segment", is_error=True))
-        elif "/" in text:
-            findings.append(finding(source.path, line, 111, f"example value of `{name}` contains '/': it does not fit one path segment", is_error=True))
-    explained = any(f.code[1:] in ("110", "111") for f in findings) or any(
-        request_of(s) is not None and not endpoint.path_pattern().match(request_of(s).path) for s in source.pasted)  # type: ignore[union-attr]
-    if not endpoint.is_example_complete and not explained:
-        missing = [name for name in endpoint.path_parameters if example.path_params.get(name) == name.upper()]
+    findings = _example_params(source)
+    snippets_explain = any(not endpoint.path_pattern().match(request.path)
+                           for request in map(request_of, source.pasted) if request is not None)
+    if not endpoint.is_example_complete and not findings and not snippets_explain:
+        # The loader stands `NAME` in for a missing value; say which ones, unless 110/111 said it.
+        missing = [name for name in endpoint.path_parameters if endpoint.example.path_params.get(name) == name.upper()]
         findings.append(finding(source.path, source.line_of("title"), 112,
                                 f"no example value for {', '.join(f'`{n}`' for n in missing)}: snippets show a placeholder "
                                 "and `apidocs check` skips this endpoint (add `example: params:`)", is_error=False))
-    if endpoint.method in ("GET", "HEAD") and example.has_body:
+    if endpoint.method in ("GET", "HEAD") and endpoint.example.has_body:
         findings.append(finding(source.path, _body_line(source), 113,
-                                f"{endpoint.method} example sends a body ({_short(example.body)}): most servers ignore or refuse it",
-                                is_error=False))
-    required = [p.name for p in endpoint.required_body_fields]
-    if required:
-        body = example.body
-        present = set(body) if isinstance(body, dict) else set()
-        missing = [name for name in required if name not in present]
-        if missing and body is not NO_BODY and not isinstance(body, dict):
-            pass  # a list or scalar body: the parameter list describes something else
-        elif missing:
-            findings.append(finding(source.path, _body_line(source), 403,
-                                    f"required request parameter(s) {', '.join(f'`{n}`' for n in missing)} missing from the example body",
-                                    is_error=True))
+                                f"{endpoint.method} example sends a body ({_short(endpoint.example.body)}): "
+                                "most servers ignore or refuse it", is_error=False))
+    return findings + _required_fields(source, endpoint)
+
+
+def _example_params(source: SourceFile) -> list[Finding]:
+    """`example.params` values that cannot be one path segment."""
+    raw = source.front.data.get("example") if source.front else None
+    params = raw.get("params") if isinstance(raw, dict) else None
+    if not isinstance(params, dict):
+        return []
+    findings = []
+    for name, value in params.items():
+        text = "" if value is None else str(value)
+        if not text.strip():
+            findings.append(finding(source.path, source.line_of("example"), 110,
+                                    f"example value of `{name}` is empty: the URL gets an empty path segment", is_error=True))
+        elif "/" in text:
+            findings.append(finding(source.path, source.line_of("example"), 111,
+                                    f"example value of `{name}` contains '/': it does not fit one path segment", is_error=True))
     return findings
+
+
+def _required_fields(source: SourceFile, endpoint: Endpoint) -> list[Finding]:
+    """Fields the Request Parameters mark required must be in the example body the snippets send."""
+    required = [p.name for p in endpoint.required_body_fields]
+    body = endpoint.example.body
+    if not required or (body is not NO_BODY and not isinstance(body, dict)):
+        return []  # nothing required, or a list/scalar body the parameter list does not describe
+    missing = [name for name in required if not isinstance(body, dict) or name not in body]
+    if not missing:
+        return []
+    return [finding(source.path, _body_line(source), 403,
+                    f"required request parameter(s) {', '.join(f'`{n}`' for n in missing)} missing from the example body",
+                    is_error=True)]
 
 
 def _short(value: object) -> str:
@@ -225,24 +237,25 @@ def _right_code_on_plain_page(source: SourceFile, target: LintTarget) -> list[Fi
 
 
 def _secrets(source: SourceFile, target: LintTarget) -> Iterator[Finding]:
-    """Cookies and unknown tokens, once per value and file, at the first line they appear on."""
+    """Cookies and unknown tokens, once per value and file, at the first line that matters: the
+    first published one if there is one (an error), else the first pasted one."""
     seen: dict[tuple[str, str], list[int]] = {}
     for secret in find_secrets(source.numbered_lines, target.known_tokens):
         seen.setdefault((secret.kind, secret.value), []).append(secret.line)
-    overlay_secrets = find_secrets(enumerate(source.overlay.read_text(encoding="utf-8").split("\n"), 1), target.known_tokens) if source.overlay else []
     for (kind, value), lines in seen.items():
-        first = lines[0]
-        is_published = target.snippets_are_published or not all(source.is_pasted_line(n) for n in lines)
-        where = "pasted snippet" if all(source.is_pasted_line(n) for n in lines) else "page"
-        more = f" (also line{'s' if len(lines) > 2 else ''} {', '.join(map(str, lines[1:]))})" if len(lines) > 1 else ""
-        yield _secret_finding(source.path, first, kind, value, where, more, is_published)
-    for secret in overlay_secrets:
-        yield _secret_finding(source.overlay, secret.line, secret.kind, secret.value, "example", "", True)  # type: ignore[arg-type]
+        published = lines if target.snippets_are_published else [n for n in lines if not source.is_pasted_line(n)]
+        first = (published or lines)[0]
+        others = [n for n in lines if n != first]
+        more = f" (also line{'s' * (len(others) > 1)} {', '.join(map(str, others))})" if others else ""
+        where = "page" if published and not target.snippets_are_published else "pasted snippet"
+        yield _secret_finding(source.path, first, kind, value, where, more, bool(published))
+    if source.overlay is not None:
+        overlay_lines = enumerate(source.overlay.read_text(encoding="utf-8").split("\n"), 1)
+        for secret in find_secrets(overlay_lines, target.known_tokens):
+            yield _secret_finding(source.overlay, secret.line, secret.kind, secret.value, "page", "", True)
 
 
 def _secret_finding(path: Path, line: int, kind: str, value: str, where: str, more: str, is_published: bool) -> Finding:
-    from .secrets import Secret
-
     masked = Secret(line, kind, value).masked
     if kind == "cookie":
         return finding(path, line, 301, f"session cookie `{masked}` in a {where}{more}: remove it", is_error=is_published)

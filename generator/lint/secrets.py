@@ -19,6 +19,9 @@ _AUTHORIZATION = re.compile(
     r"""(?i)\bauthorization["']?\s*:\s*["']?(?P<scheme>token|bearer|basic|jwt|api-key)\s+(?P<value>[^\s"'\\,}]+)""")
 _QUERY_TOKEN = re.compile(r"""(?i)[?&](?P<name>access_token|api_key|apikey|auth_token|token)=(?P<value>[^&\s'"#]+)""")
 
+# One cheap test per line before the precise patterns: almost no line mentions any of these.
+_MENTIONS = re.compile(r"(?i)cookie|authorization|session|csrftoken|jsessionid|connect\.sid|token=|api_?key=")
+
 PLACEHOLDER_WORDS = ("your", "token", "example", "placeholder", "xxx", "redacted", "changeme")
 
 
@@ -57,6 +60,8 @@ def find_secrets(lines: Iterable[tuple[int, str]], known_tokens: set[str]) -> li
     """Every cookie, and every token that is neither known nor a placeholder, with its line."""
     found: list[Secret] = []
     for number, text in lines:
+        if not _MENTIONS.search(text):
+            continue
         cookies = [m.group("value").strip() for m in _COOKIE.finditer(text)]
         cookies += [m.group("value") for m in _SESSION.finditer(text) if not any(m.group("value") in c for c in cookies)]
         found.extend(Secret(number, "cookie", value) for value in cookies if value)

@@ -134,7 +134,7 @@ def resolve_targets(config_file: str | Path, paths: list[str]) -> list[LintTarge
         if not path.exists():
             raise ConfigError(f"{name}: no such file or folder")
         target = target_for(path)
-        if path.is_dir() and (path / PROJECT_FILE).is_file() or path.resolve() == target.root:
+        if (path.is_dir() and (path / PROJECT_FILE).is_file()) or path.resolve() == target.root:
             target.selected |= set(target.all_files)
         else:
             target.select(path)

@@ -1,0 +1,70 @@
+"""Running lint over targets: read every file, check it, check the tree, print the findings."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ..definitions import OVERLAY_SUFFIX, SECTION_FILE
+from ..errors import Finding
+from .codes import display_code
+from .definition import check_file
+from .source import TolerantLiquid, read_source
+from .target import LintTarget, resolve_targets
+from .tree import check_tree
+
+def lint_target(target: LintTarget) -> list[Finding]:
+    liquid = TolerantLiquid(target.includes_dir, {"baseurl": "", **target.site})
+    sources = [read_source(path, target.root, liquid, target.site) for path in target.all_files]
+    findings = list(target.findings)
+    for source in sources:
+        findings += check_file(source, target)
+    findings += check_tree(sources, target)
+    chosen = _described_by(target)
+    unique: dict[tuple[str, int, str, str], Finding] = {}
+    for item in findings:
+        path = Path(item.path).resolve()
+        if path in chosen:
+            unique.setdefault((str(path), item.line, item.code, item.message), item)
+    return sorted(unique.values(), key=lambda f: (str(Path(f.path).resolve()), f.line, f.code))
+
+
+def _described_by(target: LintTarget) -> set[Path]:
+    """The files the user asked about, with the overlays and `.section.yml` files that shape them."""
+    chosen = set(target.selected)
+    for path in target.selected:
+        chosen.add(path.with_name(path.stem + OVERLAY_SUFFIX))
+        for folder in path.parents:
+            chosen.add(folder / SECTION_FILE)
+            if folder == target.root:
+                break
+    return chosen
+
+
+def lint_paths(config_file: str | Path, paths: list[str]) -> list[Finding]:
+    findings: list[Finding] = []
+    for target in resolve_targets(config_file, paths):
+        findings += lint_target(target)
+    return findings
+
+
+def _shown_path(path: Path | str) -> str:
+    """Paths as the user typed them: relative to the working folder when that is shorter."""
+    absolute = Path(path).resolve()
+    relative = os.path.relpath(absolute)
+    return relative if len(relative) < len(str(absolute)) else str(absolute)
+
+
+def format_finding(item: Finding) -> str:
+    return f"{_shown_path(item.path)}:{item.line}: {display_code(item)} {item.message}"
+
+
+def run_lint(config_file: str | Path, paths: list[str]) -> int:
+    findings = lint_paths(config_file, paths)
+    for item in findings:
+        print(format_finding(item))
+    errors = sum(1 for item in findings if item.is_error)
+    warnings = len(findings) - errors
+    print(f"apidocs lint: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}", file=sys.stderr)
+    return 1 if errors else 0
