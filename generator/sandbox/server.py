@@ -8,6 +8,7 @@ Environment:
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import os
 import socket
@@ -25,8 +26,14 @@ DEFAULT_DB = Path(".apidocs") / "sandbox.sqlite3"
 
 def uvicorn_options() -> dict[str, object]:
     """The fastest server stack installed, quiet."""
+    if importlib.util.find_spec("httptools"):
+        from .protocol import CoalescingHttpToolsProtocol
+
+        http: object = CoalescingHttpToolsProtocol
+    else:
+        http = "auto"
     return {
-        "http": "httptools" if importlib.util.find_spec("httptools") else "auto",
+        "http": http,
         "loop": "uvloop" if importlib.util.find_spec("uvloop") else "auto",
         "log_level": "warning",
         "access_log": False,
@@ -91,6 +98,10 @@ def run_sandbox(config_file: str | Path = "mkdocs.yml", host: str = "127.0.0.1",
     info: SandboxInfo = app.state.sandbox
     print(banner(base_url, db_path, info, settings.auth.header, settings.auth.scheme, secret is not None, reset), flush=True)
     server = uvicorn.Server(uvicorn.Config(app, **uvicorn_options()))  # type: ignore[arg-type]
+    # Everything loaded so far lives as long as the process: keep the garbage collector from
+    # walking it again (a full pass over the definitions would stall every request for ms).
+    gc.collect()
+    gc.freeze()
     try:
         server.run(sockets=[sock])
     finally:

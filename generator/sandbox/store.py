@@ -54,10 +54,11 @@ _NO_CANCELATION = (None,) * 6
 
 
 class Store:
-    def __init__(self, connection: sqlite3.Connection, fixtures: Fixtures, name: str) -> None:
+    def __init__(self, connection: sqlite3.Connection, fixtures: Fixtures, name: str, shared: bool = True) -> None:
         self.connection = connection
         self.fixtures = fixtures
         self.name = name
+        self.shared = shared  # a file other processes may write too; in memory, only we do
         self._mirror: dict[str, tuple[State, int]] = {}  # uuid → (state, version); 0: no row yet
         self._views: dict[str, bytes] = {}
         self._data_version = self._read_data_version()
@@ -76,11 +77,11 @@ class Store:
             _prepare(connection, name, is_file=path is not None)
         except sqlite3.DatabaseError as error:
             connection.close()
-            raise ConfigError(f"{name} is not a sandbox database ({error}); pass another --db") from None
+            raise ConfigError(f"{name} is not a sandbox database ({error}); pass another --db (or delete that file)") from None
         except ConfigError:
             connection.close()
             raise
-        store = cls(connection, fixtures, name)
+        store = cls(connection, fixtures, name, shared=path is not None)
         store.seed(reset=reset)
         return store
 
@@ -147,6 +148,8 @@ class Store:
         return entry
 
     def _check_others(self) -> None:
+        if not self.shared:
+            return
         version = self._read_data_version()
         if version != self._data_version:
             self._data_version = version
@@ -170,7 +173,9 @@ def _prepare(connection: sqlite3.Connection, name: str, is_file: bool) -> None:
     """WAL for files; create the table, or recreate one of an older sandbox version."""
     if is_file:
         connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
+        # Demo data: it survives restarts and crashes of the sandbox (WAL), not a crash of the
+        # machine itself. In exchange no write ever waits for the disk (no fsync at checkpoints).
+        connection.execute("PRAGMA synchronous=OFF")
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if tables - {"workflow"} or (tables and version == 0) or version > SCHEMA_VERSION:
