@@ -367,13 +367,18 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--prism", default=None, help="path to the prism executable")
     parser.add_argument("--no-prism", action="store_true")
+    parser.add_argument("--load", choices=("auto", "wrk", "python"), default="auto",
+                        help="load generator (default: wrk when installed, else the asyncio one)")
     parser.add_argument("--load-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load_worker:
         load_worker()
         return 0
 
-    use_wrk = shutil.which("wrk") is not None
+    use_wrk = args.load == "wrk" or (args.load == "auto" and shutil.which("wrk") is not None)
+    if use_wrk and shutil.which("wrk") is None:
+        print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        return 1
     generator = "wrk" if use_wrk else "asyncio load generator (install wrk for lower client overhead)"
     print(f"{os.cpu_count()} CPUs; load: {generator}; {args.connections} connections; {args.duration:g} s per run")
     # Warm-up and measurement each get their own orders: a run may stop mid-cycle.
