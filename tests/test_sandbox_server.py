@@ -40,7 +40,7 @@ def test_banner_prints_the_base_url_and_the_demo_tokens(db: Path) -> None:
         server.stop()
 
 
-def test_state_survives_a_restart_with_the_same_db(db: Path) -> None:
+def test_state_survives_a_restart_with_the_same_db_until_reset(db: Path) -> None:
     server = start_sandbox(db)
     try:
         assert server.client().confirm_order(CONFIRM_SEED).status_code == 200
@@ -53,16 +53,9 @@ def test_state_survives_a_restart_with_the_same_db(db: Path) -> None:
         assert client.order(CONFIRM_SEED).json()["status"] == "canceled"
     finally:
         server.stop()
-
-
-def test_reset_restores_the_fixtures(db: Path) -> None:
-    server = start_sandbox(db)
-    try:
-        assert server.client().confirm_order(CONFIRM_SEED).status_code == 200
-    finally:
-        server.stop()
     server = start_sandbox(db, "--reset")
     try:
+        assert "fixtures just restored" in server.banner
         assert server.client().confirm_order(CONFIRM_SEED).status_code == 200
     finally:
         server.stop()
