@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -85,13 +86,18 @@ def make_project(folder: Path, count: int) -> Path:
     return folder / "mkdocs.yml"
 
 
-def run_check(config: Path, junit: Path, jobs: int | None) -> tuple[float, int, str]:
+def run_check(config: Path, junit: Path, jobs: int | None) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (the check, its sandbox and every snippet), exit code, output."""
     argv = [sys.executable, "-m", "generator.cli", "-f", str(config), "check", "--junit", str(junit)]
     if jobs:
         argv += ["-j", str(jobs)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     completed = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
-    return time.perf_counter() - started, completed.returncode, completed.stdout + completed.stderr
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, completed.returncode, completed.stdout + completed.stderr
 
 
 def per_language(junit: Path) -> dict[str, list[float]]:
@@ -118,7 +124,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="apidocs-bench-check-") as folder:
         config = make_project(Path(folder), args.endpoints)
         junit = Path(folder) / "check.xml"
-        whole, code, output = run_check(config, junit, args.jobs)
+        load_before = os.getloadavg()[0]
+        whole, cpu, code, output = run_check(config, junit, args.jobs)
+        load_after = os.getloadavg()[0]
         if code != 0 or not junit.exists():
             print(output[-4000:])
             print(f"apidocs check failed (exit {code}); numbers below would be meaningless")
@@ -140,6 +148,9 @@ def main() -> int:
     print(f"whole run: {total} snippets ({args.endpoints} endpoints × {len(times)} languages), -j {jobs}: "
           f"{whole:.1f} s wall (sandbox start included)   target ≤ {TARGET_WHOLE_S:.0f} s: "
           f"{'met' if whole <= TARGET_WHOLE_S else 'MISSED'}")
+    cores = os.cpu_count() or 1
+    print(f"CPU used by the run: {cpu:.1f} s (check + sandbox + snippets) → {cpu / cores:.1f} s on {cores} idle "
+          f"core(s); 1-min load average {load_before:.1f} before, {load_after:.1f} after (other work slows all of this)")
     print(f"Python per snippet: {python_median:.1f} ms median   target ≤ {TARGET_PYTHON_MS:.0f} ms: "
           f"{'met' if python_median <= TARGET_PYTHON_MS else 'MISSED'}")
     return 0
