@@ -22,7 +22,7 @@ from .asgi_bridge import read_body, reason
 StartResponse = Callable[..., Any]
 PREFIX = "/_apidocs/proxy"
 SERVER_HEADER = "X-Apidocs-Server"
-TIMEOUT = 30.0
+TIMEOUT = 25.0  # below the explorer's 30 s, so the reader learns which side gave up
 
 log = logging.getLogger("apidocs.proxy")
 

@@ -62,6 +62,8 @@ def _echo_handler(echo: Echo) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
             record = {"method": self.command, "path": self.path, "headers": dict(self.headers.items()), "body": body}
             echo.seen.append(record)
+            if "/slow/" in self.path:
+                time.sleep(3)  # longer than the explorer waits once the test fast-forwards its clock
             if "/html/" in self.path:
                 payload, kind = HOSTILE.encode(), "text/html"
             elif "/big/" in self.path:

@@ -238,11 +238,23 @@ def test_blocked_by_cors_says_so_and_how_to_fix_it(page: Page, served: Served) -
     expect(page.locator(".apidocs-explorer-detail")).to_contain_text("apidocs serve --proxy")
 
 
-def test_unreachable_server_is_a_network_error(page: Page, served: Served) -> None:
-    open_page(page, served.url, DETAIL)
-    page.get_by_label("Server", exact=True).select_option(index=3)  # Dead
+def test_unreachable_server_is_a_network_error(page: Page, served: Served, served_proxy: Served) -> None:
+    for base in (served.url, served_proxy.url):
+        open_page(page, base, DETAIL)
+        page.get_by_label("Server", exact=True).select_option(index=3)  # Dead
+        send(page)
+        expect(status(page)).to_have_text(re.compile(r"^Network error: could not reach http://127\.0\.0\.1:\d+"))
+
+
+def test_a_server_that_does_not_answer_times_out(page: Page, served_proxy: Served) -> None:
+    open_page(page, served_proxy.url, CONFIRM)
+    page.get_by_label("Server", exact=True).select_option(index=2)  # Echo, through the proxy
+    page.get_by_label("order_uuid", exact=True).fill("slow")
+    page.clock.install()
     send(page)
-    expect(status(page)).to_have_text(re.compile(r"^Network error: could not reach http://127\.0\.0\.1:\d+"))
+    expect(status(page)).to_have_text("Sending…")
+    page.clock.run_for(31_000)  # the explorer gives up after 30 s
+    expect(status(page)).to_have_text(re.compile(r"^No answer: http://127\.0\.0\.1:\d+ did not respond within 30 s"))
 
 
 def test_large_responses_are_truncated_with_show_all(page: Page, served_proxy: Served) -> None:

@@ -465,8 +465,14 @@
         } catch (error) {
           /* plain text message */
         }
+        const headline = {
+          refused: "Refused by the proxy.",
+          "timed out": `No answer: ${server.base} did not respond in time (timed out, through the proxy).`,
+          unreachable: `Network error: could not reach ${server.base} (through the proxy).`,
+          off: "The proxy is off.",
+        }[refusal] || `The proxy failed (${refusal}).`;
         this.clearResponse();
-        this.say("error", `Not sent by the proxy (${refusal}).`, detail);
+        this.say("error", headline, detail);
         return;
       }
       const reason = response.statusText || REASONS[response.status] || "";

@@ -149,10 +149,11 @@ def render_panel(endpoint: Endpoint, settings: Settings, languages: list[Languag
         '</div></div>'
     )
     # The data rides in an attribute, not a JSON <script>: Material's instant navigation
-    # re-creates inline scripts without their type, which would run the JSON as code.
+    # re-creates inline scripts without their type, which would run the JSON as code. Form
+    # labels are not content: the panel stays out of the search index.
     return (
         f'<section class="apidocs-explorer" data-apidocs-explorer="{html.escape(_json_data(data), quote=True)}"'
-        f' aria-labelledby="{ID}-title" hidden>'
+        f' aria-labelledby="{ID}-title" data-search-exclude hidden>'
         f'<p class="apidocs-aside-title" id="{ID}-title">Try it</p>'
         + form + result + '</section>\n'
     )

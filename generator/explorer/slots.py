@@ -20,6 +20,8 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from contextvars import ContextVar
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -108,14 +110,18 @@ def _encode(value: Any) -> Expr:
         raise SlotUnsupported(f"{type(value).__name__} values cannot reach the browser") from None
 
 
-def _deferred(name: str, function: Callable[..., str], recorder: _Recorder) -> Callable[..., Any]:
+# The render in progress; compiled templates are cached and shared, so the filters look it up.
+_RECORDER: ContextVar[_Recorder] = ContextVar("apidocs_slot_recorder")
+
+
+def _deferred(name: str, function: Callable[..., str]) -> Callable[..., Any]:
     signature = inspect.signature(function)
 
     def apply(*args: Any, **kwargs: Any) -> Any:
         if not _has_slot(args) and not _has_slot(kwargs):
             return function(*args, **kwargs)
         bound = signature.bind(*args, **kwargs)  # keyword arguments become positions for JS
-        return Slot({"f": name, "a": [_encode(arg) for arg in bound.args]}, recorder)
+        return Slot({"f": name, "a": [_encode(arg) for arg in bound.args]}, _RECORDER.get())
 
     return apply
 
@@ -201,13 +207,14 @@ def fill(parts: list[Any], values: dict[str, Any]) -> str:
     return text.strip("\n") + "\n"
 
 
-def _environment_with_slots(folder: Path, recorder: _Recorder) -> jinja2.Environment:
+@lru_cache(maxsize=8)
+def _environment_with_slots(folder: Path) -> jinja2.Environment:
     # An overlay shares the snippet environment's loader and options (so the layout is exactly
     # the one `render_snippet` produces); it gets its own filters and its own template cache,
     # because cached templates are bound to the filters of the environment that compiled them.
-    environment = _environment(folder.resolve()).overlay(cache_size=0)
+    environment = _environment(folder).overlay(cache_size=400)
     filters = {name: _guarded(function) for name, function in environment.filters.items()}
-    filters.update({name: _deferred(name, function, recorder) for name, function in FILTERS.items()})
+    filters.update({name: _deferred(name, function) for name, function in FILTERS.items()})
     environment.filters = filters
     return environment
 
@@ -219,11 +226,14 @@ def render_parts(folder: Path, language: Language, request: HttpRequest) -> list
     give exactly the snippet `render_snippet` gives.
     """
     recorder = _Recorder()
+    token = _RECORDER.set(recorder)
     try:
-        template = _environment_with_slots(folder, recorder).get_template(language.template)
+        template = _environment_with_slots(folder.resolve()).get_template(language.template)
         text = template.render(request=SlotRequest(request, recorder))
     except (SlotUnsupported, jinja2.TemplateError, TypeError, ValueError):
         return None
+    finally:
+        _RECORDER.reset(token)
     parts: list[Any] = []
     last = 0
     for match in _MARKER.finditer(text):
