@@ -112,7 +112,8 @@ def test_invalid_json_body_sends_nothing(page: Page, served: Served) -> None:
     expect(body).to_have_attribute("aria-invalid", "true")
     send(page)
     expect(status(page)).to_have_text("Not sent: the body is not valid JSON.")
-    expect(page.locator(".apidocs-explorer-detail")).to_contain_text("Expecting property name enclosed in double quotes at line 1 column 55")
+    expect(page.locator(".apidocs-explorer-body-error")).to_have_text(
+        "Body is not valid JSON: Expecting property name enclosed in double quotes at line 1 column 55.")
     body.press("Control+Enter")
     expect(status(page)).to_have_text(re.compile("^Not sent"))
     expect(body).to_be_focused()

@@ -349,6 +349,8 @@
       this.status.dataset.state = state;
       this.detail.textContent = detail;
       this.detail.hidden = !detail;
+      // The request column scrolls on its own; bring the outcome into view without jumping.
+      if (state !== "busy" && this.status.scrollIntoView) this.status.scrollIntoView({ block: "nearest" });
     }
 
     clearResponse() {
@@ -367,7 +369,7 @@
       }
       if (this.bodyProblem) {
         this.clearResponse();
-        this.say("error", "Not sent: the body is not valid JSON.", this.bodyProblem);
+        this.say("error", "Not sent: the body is not valid JSON.", "Fix it (the problem is shown under Body) and send again.");
         this.body.focus();
         return;
       }
