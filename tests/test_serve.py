@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import subprocess
 import sys
@@ -103,7 +105,10 @@ def test_proxy_reports_an_unreachable_configured_server(served_proxy: Served, de
 
 def test_pages_announce_the_proxy(served_proxy: Served) -> None:
     page = requests.get(f"{served_proxy.url}/orders-supplier/confirm-order-cancelation/", timeout=10).text
-    assert '"proxy":"/_apidocs/proxy"' in page
+    match = re.search(r'data-apidocs-explorer="([^"]*)"', page)
+    assert match
+    data = json.loads(html.unescape(match.group(1)))
+    assert (data["sandbox"], data["proxy"]) == ("/sandbox", "/_apidocs/proxy")
 
 
 def test_a_taken_port_is_one_clear_line(served: Served, serve_project: Path) -> None:
