@@ -37,7 +37,8 @@ from generator.definitions import load_tree  # noqa: E402
 from generator.languages import load_languages  # noqa: E402
 from generator.nav import build_nav  # noqa: E402
 from generator.pages import render_markdown  # noqa: E402
-from generator.plugin import ASSET_URI, ASSETS, REQUIRED_EXTENSIONS  # noqa: E402
+from generator.model import Endpoint  # noqa: E402
+from generator.plugin import ASSET_URI, ASSETS, EXPLORER_SCRIPT, REQUIRED_EXTENSIONS, explorer_script  # noqa: E402
 
 PYTHON = sys.executable
 TARGET_DEFINITIONS, TARGET_JEKYLL = 1.15, 1.20
@@ -112,7 +113,14 @@ def write_prerendered(config_file: Path, folder: Path) -> Path:
     for document in tree.documents.values():
         out = docs / document.src_uri
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(render_markdown(document, settings, languages), encoding="utf-8")
+        # The page metadata the plugin sets, so Material does the same work (method badges in the nav).
+        if isinstance(document, Endpoint):
+            meta = {"title": document.name, "status": f"apidocs-{document.method.lower()}", "hide": ["toc"],
+                    **({"description": document.description} if document.description else {})}
+        else:
+            meta = {"title": document.title}
+        front = "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n"
+        out.write_text(front + render_markdown(document, settings, languages), encoding="utf-8")
     (docs / ASSET_URI).mkdir(parents=True, exist_ok=True)
     for asset in ASSETS.iterdir():
         if asset.is_file():
@@ -122,6 +130,10 @@ def write_prerendered(config_file: Path, folder: Path) -> Path:
     config["docs_dir"] = "docs"
     config["nav"] = build_nav(tree)
     config["extra_css"] = [f"{ASSET_URI}/{css.name}" for css in sorted(ASSETS.glob("*.css"))]
+    if settings.explorer:
+        (docs / EXPLORER_SCRIPT).parent.mkdir(parents=True, exist_ok=True)
+        (docs / EXPLORER_SCRIPT).write_text(explorer_script(), encoding="utf-8")
+        config["extra_javascript"] = [EXPLORER_SCRIPT]
     extensions = config.get("markdown_extensions", [])
     named = {next(iter(e)) if isinstance(e, dict) else e for e in extensions}
     extensions += [{name: options} if options else name for name, options in REQUIRED_EXTENSIONS.items() if name not in named]

@@ -215,6 +215,8 @@ def odd_tree(tmp_path: Path) -> Path:
     reject.write_text(text, encoding="utf-8")
     broken = src / "_order_supplier/broken.md"
     broken.write_text("---\ntitle: /timp/orders/broken/\nmethod: fetch\nvisibility: public\n---\nBroken.\n", encoding="utf-8")
+    codes = src / "_documentation/response_codes.md"
+    codes.write_text(codes.read_text(encoding="utf-8") + "\nAsk {{ site.title }} at {{ site.url }} for others.\n", encoding="utf-8")
     (src / "_drafts_api").mkdir()
     (src / "_drafts_api/idea.md").write_text("---\ntitle: Idea\n---\nLater.\n", encoding="utf-8")
     return src
@@ -237,6 +239,9 @@ def test_odd_values_are_reported_unknown_keys_kept_and_the_build_still_passes(tm
     assert any(line.startswith("_drafts_api/idea.md:0: unconverted:") for line in lines)
     result = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(dest / "site"))
     assert result.returncode == 0, result.stdout + result.stderr
+    config = sample_tree().config
+    html = (dest / "site/documentation/response-codes/index.html").read_text(encoding="utf-8")
+    assert f"Ask {config['title']} at {config['url']} for others." in html  # `{{ site.* }}` from _config.yml
 
 
 def test_destination_that_is_not_empty_is_refused_in_one_line(tmp_path: Path) -> None:
