@@ -36,6 +36,7 @@ _INCLUDE = re.compile(r"^\s*{%-?\s*include\s+(?P<path>[^\s%}'\"]+|'[^']+'|\"[^\"
 _HIGHLIGHT = re.compile(r"^\s*{%-?\s*highlight\s+(?P<lang>[\w+.#-]+)[^%]*-?%}\s*$")
 _END_HIGHLIGHT = re.compile(r"^\s*{%-?\s*endhighlight\s*-?%}\s*$")
 _FENCE_LANG = re.compile(r"^(?P<lead>\s*(?:~{3,}|`{3,})\s*)json\b")
+_TITLE = re.compile(r'title="([^"]*)"')
 _SECRET_HEADER = re.compile(r"(?i)(api[-_]?key|secret|token|session|password|auth)")
 
 
@@ -232,31 +233,38 @@ def _parameter_names(path: str, parsed: Any, body: _Lines, report: FileReport) -
                 report.add(parameter.line, "fixed", f"URL parameter `{parameter.name}` written `{cleaned}`, the name in the path")
 
 
+def _block_title(lines: list[str]) -> str:
+    """The `{: title="…" }` of a right_code block, read from the lines after its closing fence."""
+    for text in lines:
+        match = _TITLE.search(text)
+        if match:
+            return match.group(1)
+    return "Example"
+
+
 def _right_code_json(right_code: str, key_line: int, head: _Lines, report: FileReport) -> bool:
     """Mark `json` blocks that are not JSON as text (they stay visible); True if a Request block is JSON."""
     has_request = False
     index = 0
     source_lines = right_code.split("\n")
     while index < len(source_lines):
-        match = _FENCE_LANG.match(source_lines[index])
-        if not match:
+        if not _FENCE_LANG.match(source_lines[index]):
             index += 1
             continue
-        end = next((j for j in range(index + 1, len(source_lines)) if source_lines[j].strip().startswith(("~~~", "```"))), len(source_lines))
-        block = "\n".join(source_lines[index + 1 : end])
-        title = next((re.search(r'title="([^"]*)"', t).group(1) for t in source_lines[end + 1 : end + 3]  # type: ignore[union-attr]
-                      if re.search(r'title="([^"]*)"', t)), "Example")
-        number = key_line + 1 + index
+        end = next((j for j in range(index + 1, len(source_lines)) if source_lines[j].strip().startswith(("~~~", "```"))),
+                   len(source_lines))
+        title = _block_title(source_lines[end + 1 : end + 3])
+        is_request = title.lower().startswith("request")
+        fence_line = key_line + 1 + index
         try:
-            json.loads(block)
-            has_request = has_request or title.lower().startswith("request")
-        except ValueError as error:
-            text = head.get(number)
+            json.loads("\n".join(source_lines[index + 1 : end]))
+            has_request = has_request or is_request
+        except json.JSONDecodeError as error:
+            text = head.get(fence_line)
             if text is not None:
-                head.set(number, _FENCE_LANG.sub(lambda m: m.group("lead") + "text", text, count=1))
-            report.add(number + getattr(error, "lineno", 1), "fixed",
-                       f"right_code {title} block is not valid JSON ({error.msg}): shown as text"  # type: ignore[attr-defined]
-                       + (", and the example body comes from elsewhere" if title.lower().startswith("request") else ""))
+                head.set(fence_line, _FENCE_LANG.sub(lambda m: m.group("lead") + "text", text, count=1))
+            report.add(fence_line + error.lineno, "fixed", f"right_code {title} block is not valid JSON ({error.msg}): shown as text"
+                       + (", and the example body comes from elsewhere" if is_request else ""))
         index = end + 1
     return has_request
 
