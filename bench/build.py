@@ -12,7 +12,7 @@
 Every build is a real process, timed from outside; each side runs --repeat times, alternating,
 and the fastest run counts (the least disturbed by the rest of the machine).
 
-    python bench/build.py [--endpoints 160 1000] [--jekyll 160] [--repeat 3] [--keep DIR]
+    python bench/build.py [--endpoints 160 1000] [--jekyll 160] [--repeat 5] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -261,7 +261,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--endpoints", type=int, nargs="*", default=[160, 1000], help="definition counts (issue 2)")
     parser.add_argument("--jekyll", type=int, default=160, help="endpoint files in the Jekyll tree (issue 6; 0 skips)")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated projects in this folder")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="apidocs-bench-")) if args.keep is None else args.keep
