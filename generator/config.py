@@ -49,6 +49,8 @@ class ApidocsConfig(base.Config):
     audience = c.Optional(c.Type(str))
     audiences = c.DictOfItems(c.SubConfig(AudienceConfig), default={})  # see generator/audiences.py
     explorer = c.Type(bool, default=True)
+    # The sandbox's stateful TIMP order-cancelation handlers; off, every endpoint is the generic mock.
+    sandbox_workflow = c.Type(bool, default=True)
     proxy = c.Type(bool, default=False)
 
 
@@ -83,6 +85,7 @@ class Settings:
     audiences: dict[str, Any] = field(default_factory=dict)
     explorer: bool = True
     proxy: bool = False
+    sandbox_workflow: bool = True
     site_url: str = ""
 
     @property
@@ -118,6 +121,7 @@ class Settings:
             audiences=dict(options.audiences),
             explorer=options.explorer,
             proxy=options.proxy,
+            sandbox_workflow=options.sandbox_workflow,
             site_url=site_url,
         )
 

@@ -15,7 +15,7 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from .config import ApidocsConfig, Settings
@@ -115,8 +115,12 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         for file in list(files):
-            if file.src_uri.endswith(OVERLAY_SUFFIX) or file.src_uri in self.hidden:
+            if file.src_uri.endswith(OVERLAY_SUFFIX):
                 files.remove(file)
+            elif file.src_uri in self.hidden:
+                # Excluded, not removed: MkDocs then treats links to the page as another
+                # audience's business (info, not a strict-mode warning) and still never writes it.
+                file.inclusion = InclusionLevel.EXCLUDED
         for asset in sorted(ASSETS.iterdir()):
             if asset.is_file():
                 files.append(File.generated(config, f"{ASSET_URI}/{asset.name}", abs_src_path=str(asset)))

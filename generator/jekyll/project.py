@@ -86,6 +86,8 @@ def mkdocs_yml(tree: JekyllTree, servers: list[dict[str, str]], placeholder: str
         "auth": {"header": "Authorization", "scheme": scheme, "token": placeholder, "demo_tokens": demo_tokens},
         "includes_dir": "includes",
         "site": tree.site_values,
+        # An imported API is not the TIMP workflow the sandbox knows: mock it from its docs.
+        "sandbox_workflow": False,
     }
     if default:
         options["audience"] = default

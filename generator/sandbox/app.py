@@ -146,9 +146,9 @@ class SandboxApp(Starlette):
         return self.endpoint
 
 
-def _build_router(endpoints: Sequence[Endpoint]) -> tuple[Router, int]:
+def _build_router(endpoints: Sequence[Endpoint], workflow: bool = True) -> tuple[Router, int]:
     """Every endpoint mocked, except the workflow routes, which get their stateful handlers."""
-    stateful_handlers = {(method, template_key(template)): handler for method, template, handler in ROUTES}
+    stateful_handlers = {(method, template_key(template)): handler for method, template, handler in ROUTES} if workflow else {}
     router = Router()
     stateful = 0
     for endpoint in endpoints:
@@ -173,13 +173,15 @@ def create_app(source: Settings | Sequence[Endpoint], db_path: str | Path | None
         fixtures = load_fixtures(fixtures_file or source.fixtures)
         auth = auth or source.auth
         site_tokens = source.known_tokens
+        workflow = source.sandbox_workflow
     else:
         endpoints = list(source)
         fixtures = load_fixtures(fixtures_file)
         auth = auth or Auth()
         site_tokens = {auth.token, *auth.demo_tokens}
+        workflow = True
     example_tokens = {e.example.token for e in endpoints if e.example.token}
-    router, stateful = _build_router(endpoints)
+    router, stateful = _build_router(endpoints, workflow)
     store = Store.open(Path(db_path) if db_path is not None else None, fixtures, reset=reset)
     sessions = Sessions(isolation_secret, fixtures)
     authenticator = Authenticator(auth, fixtures.users, site_tokens | example_tokens)
