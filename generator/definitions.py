@@ -18,7 +18,7 @@ from .body import RightCodeExample, parse_body, parse_right_code, responses_from
 from .errors import DefinitionError, Finding
 from .frontmatter import FrontMatter, split_front_matter
 from .liquid import LiquidRenderer
-from .model import HTTP_METHODS, NO_BODY, PLACEHOLDER, Document, Endpoint, ExampleRequest, ExampleResponse
+from .model import HTTP_METHODS, NO_BODY, Document, Endpoint, ExampleRequest, ExampleResponse
 from .pasted import HarvestedRequest, harvest
 from .positions import LAST, PositionKey, position_key
 
@@ -320,6 +320,3 @@ def load_endpoints(settings: Any, only: list[Path] | None = None) -> tuple[list[
     tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site, only)
     return tree.endpoints, tree.findings
 
-
-def path_placeholders(path: str) -> list[str]:
-    return PLACEHOLDER.findall(path)

@@ -8,7 +8,6 @@ the layout, this module only emits the structure.
 from __future__ import annotations
 
 import html
-import json
 import textwrap
 from typing import Callable
 
@@ -117,7 +116,3 @@ def render_markdown(document: Document, settings: Settings, languages: list[Lang
         return render_endpoint(document, settings, languages)
     return render_document(document)
 
-
-def endpoint_summary(endpoint: Endpoint) -> str:
-    """One line for logs and error pages."""
-    return json.dumps({"method": endpoint.method, "path": endpoint.path, "source": endpoint.src_uri})

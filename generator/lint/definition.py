@@ -13,7 +13,6 @@ from typing import Iterator
 from ..definitions import path_from_title
 from ..errors import Finding
 from ..model import HTTP_METHODS, NO_BODY, PLACEHOLDER, Endpoint
-from ..pasted import PastedSnippet
 from ..positions import LAST
 from .codes import finding
 from .secrets import Secret, find_secrets

@@ -13,7 +13,6 @@ import textwrap
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from ..model import HTTP_METHODS
 from ..pasted import PastedSnippet, harvest_curl, harvest_python
 
 _HTTPIE = re.compile(r"""^https?\s+(?:-[-\w=]+\s+)*(?:(?P<method>[A-Za-z]+)\s+)?(?P<q>['"]?)(?P<url>[^'"\s]+)(?P=q)""")
