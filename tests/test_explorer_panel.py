@@ -203,3 +203,9 @@ def test_explorer_can_be_turned_off(project: Path, tmp_path: Path) -> None:
     subprocess.run([APIDOCS, "-f", str(config_file), "build", "-d", str(site)], check=True, capture_output=True, timeout=120)
     page = (site / "orders-supplier" / "confirm-order-cancelation" / "index.html").read_text(encoding="utf-8")
     assert "data-apidocs-explorer" not in page and "explorer.js" not in page
+
+
+def test_kept_non_printable_table_equals_a_fresh_scan_of_unicode() -> None:
+    from generator.explorer.bundle import _scan_non_printable, non_printable_table
+
+    assert non_printable_table() == _scan_non_printable()

@@ -7,6 +7,7 @@ table of non-printable code points is taken from this Python and written into th
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,7 +30,21 @@ def non_printable_table() -> str:
     """Ranges of code points `str.isprintable()` rejects: `gap+length` in base 36, comma separated.
 
     `gap` counts from the code point after the previous range; `length` is end minus start.
+    Scanning all of Unicode costs a build ~0.2 s, so the table for this Python's Unicode version
+    is kept beside this module once computed (it depends on nothing else).
     """
+    cached = HERE / f"nonprintable-{unicodedata.unidata_version}.txt"
+    if cached.is_file():
+        return cached.read_text(encoding="ascii").strip()
+    table = _scan_non_printable()
+    try:
+        cached.write_text(table + "\n", encoding="ascii")
+    except OSError:
+        pass  # a read-only install computes it per build
+    return table
+
+
+def _scan_non_printable() -> str:
     items = []
     at = 0
     start: int | None = None
