@@ -209,7 +209,8 @@ def test_token_is_kept_across_pages_and_remembered_on_request(page: Page, served
     expect(other.get_by_label("Token", exact=True)).to_have_value("1234567890")
     key = "apidocs.explorer.token"
     assert other.evaluate(f"[localStorage.getItem('{key}'), sessionStorage.getItem('{key}')]") == [None, None]
-    assert page.evaluate(f"localStorage.getItem('{key}')") is None
+    # Chromium hands one tab's storage writes to the other tabs asynchronously: wait for it.
+    page.wait_for_function(f"localStorage.getItem('{key}') === null", timeout=5000)
     assert not [url for url in urls if "5555555555" in url]
     assert "5555555555" not in served.output()
 
