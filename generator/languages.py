@@ -29,6 +29,7 @@ class Language:
     run: tuple[str, ...] = ()  # argv; `{file}` is the snippet file, `{python}` this interpreter
     warm: str | None = None  # "python": the check may exec it in a warm interpreter
     env: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    files: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # scratch files a run needs
 
     @property
     def is_runnable(self) -> bool:
@@ -62,6 +63,7 @@ def _load_languages(folder: Path, stamp: float) -> tuple[Language, ...]:
             highlight=str(spec.get("highlight") or _HIGHLIGHT_BY_EXTENSION.get(extension, extension)),
             extension=extension, run=tuple(str(a) for a in run), warm=spec.get("warm"),
             env=tuple(sorted((str(k), str(v)) for k, v in (spec.get("env") or {}).items())),
+            files=tuple(sorted((str(k), str(v)) for k, v in (spec.get("files") or {}).items())),
         ))
     return tuple(languages)
 

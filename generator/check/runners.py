@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import yaml
 
 from ..languages import Language
 
@@ -49,16 +48,6 @@ class Runner(Protocol):
     def close(self) -> None: ...
 
 
-def _declared_files(snippets_dir: Path, name: str) -> dict[str, str]:
-    """`files:` of a language in languages.yml (the shared loader keeps only what the site needs)."""
-    manifest = snippets_dir / "languages.yml"
-    if not manifest.is_file():
-        return {}
-    declared = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
-    files = (declared.get(name) or {}).get("files") or {}
-    return {str(path): str(content) for path, content in files.items()}
-
-
 def _substitute(text: str, values: dict[str, str]) -> str:
     for key, value in values.items():
         text = text.replace("{" + key + "}", value)
@@ -69,7 +58,7 @@ def language_environment(language: Language, snippets_dir: Path, scratch: Path) 
     """The environment a snippet of `language` runs with; creates the language's scratch files."""
     scratch.mkdir(parents=True, exist_ok=True)
     values = {"scratch": str(scratch), "snippets": str(snippets_dir), "python": sys.executable}
-    for relative, content in _declared_files(snippets_dir, language.name).items():
+    for relative, content in language.files:
         target = scratch / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")
