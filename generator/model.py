@@ -157,6 +157,23 @@ class Endpoint(Document):
         return re.compile(f"^{pattern}$")
 
 
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type (`true` is a boolean, not a number)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
 def encode_path_segment(value: str) -> str:
     """Percent-encode one path segment so every client sends it byte for byte.
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
-from ..model import NO_BODY
+from ..model import NO_BODY, json_type
 from ..request import HttpRequest
 from .relay import Exchange
 
@@ -154,22 +154,6 @@ def compare_exchanges(request: HttpRequest, exchanges: list[Exchange], expected_
 
 # --- Responses against the documented example -------------------------------------------------
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 def is_timestamp(value: Any) -> bool:
     return isinstance(value, str) and bool(_TIMESTAMP.match(value)) and ("T" in value or " " in value)
 
@@ -180,7 +164,7 @@ def _brief(value: Any) -> str:
 
 
 def _typed(value: Any) -> str:
-    kind = _json_type(value)
+    kind = json_type(value)
     return kind if value is None else f"{kind} {_brief(value)}"
 
 
@@ -191,7 +175,7 @@ def _walk(documented: Any, actual: Any, where: str, problems: list[str]) -> None
         if not is_timestamp(actual):
             problems.append(f"{where}: documented a timestamp, got {_brief(actual)}")
         return
-    kind, actual_kind = _json_type(documented), _json_type(actual)
+    kind, actual_kind = json_type(documented), json_type(actual)
     if kind != actual_kind:
         problems.append(f"{where}: documented {_typed(documented)}, got {_typed(actual)}")
     elif kind == "object":

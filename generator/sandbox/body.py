@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.types import Receive
 
-from ..model import NO_BODY
+from ..model import NO_BODY, json_type
 from .errors import ApiError
 
 MAX_BODY = 1024 * 1024
@@ -118,14 +118,7 @@ def matches_type(value: Any, kind: str | None) -> bool:
 
 
 def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
+    kind = json_type(value)
+    if kind == "null":
+        return kind
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
