@@ -30,15 +30,15 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from generator.config import load_settings  # noqa: E402
-from generator.definitions import load_tree  # noqa: E402
-from generator.languages import load_languages  # noqa: E402
-from generator.nav import build_nav  # noqa: E402
-from generator.pages import render_markdown  # noqa: E402
-from generator.model import Endpoint  # noqa: E402
-from generator.plugin import ASSET_URI, ASSETS, EXPLORER_SCRIPT, REQUIRED_EXTENSIONS, explorer_script  # noqa: E402
+from apidocs.config.loading import load_settings  # noqa: E402
+from apidocs.definitions.loader import load_tree  # noqa: E402
+from apidocs.rendering.languages import load_languages  # noqa: E402
+from apidocs.rendering.nav import build_nav  # noqa: E402
+from apidocs.rendering.pages import render_markdown  # noqa: E402
+from apidocs.model.endpoint import Endpoint  # noqa: E402
+from apidocs.explorer import render_panel  # noqa: E402
+from apidocs.site.plugin import ASSET_URI, ASSETS, EXPLORER_SCRIPT, REQUIRED_EXTENSIONS, explorer_script  # noqa: E402
 
 PYTHON = sys.executable
 TARGET_DEFINITIONS, TARGET_JEKYLL = 1.15, 1.20
@@ -120,7 +120,7 @@ def write_prerendered(config_file: Path, folder: Path) -> Path:
         else:
             meta = {"title": document.title}
         front = "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n"
-        out.write_text(front + render_markdown(document, settings, languages), encoding="utf-8")
+        out.write_text(front + render_markdown(document, settings, languages, [render_panel]), encoding="utf-8")
     (docs / ASSET_URI).mkdir(parents=True, exist_ok=True)
     for asset in ASSETS.iterdir():
         if asset.is_file():
@@ -229,7 +229,7 @@ def timed(argv: list[str], cwd: Path | None = None) -> tuple[float, float]:
 
 
 def apidocs(*args: str) -> list[str]:
-    return [PYTHON, "-m", "generator.cli", *args]
+    return [PYTHON, "-m", "apidocs", *args]
 
 
 def mkdocs_build(config: Path, site: Path) -> list[str]:

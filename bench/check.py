@@ -88,7 +88,7 @@ def make_project(folder: Path, count: int) -> Path:
 
 def run_check(config: Path, junit: Path, jobs: int | None) -> tuple[float, float, int, str]:
     """Wall seconds, CPU seconds (the check, its sandbox and every snippet), exit code, output."""
-    argv = [sys.executable, "-m", "generator.cli", "-f", str(config), "check", "--junit", str(junit)]
+    argv = [sys.executable, "-m", "apidocs", "-f", str(config), "check", "--junit", str(junit)]
     if jobs:
         argv += ["-j", str(jobs)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

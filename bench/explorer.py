@@ -31,9 +31,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from generator.explorer.bundle import explorer_script  # noqa: E402
+from apidocs.explorer.bundle import explorer_script  # noqa: E402
 
 CSS = ROOT / "generator" / "assets" / "explorer.css"
 BUDGET_GZIP = 25 * 1024

@@ -40,12 +40,12 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from generator.config import Settings, load_settings  # noqa: E402
-from generator.definitions import load_endpoints  # noqa: E402
-from generator.model import Endpoint  # noqa: E402
-from generator.sandbox.fixtures import DEFAULT_FIXTURES  # noqa: E402
+from apidocs.config.settings import Settings  # noqa: E402
+from apidocs.config.loading import load_settings  # noqa: E402
+from apidocs.definitions.loader import load_endpoints  # noqa: E402
+from apidocs.model.endpoint import Endpoint  # noqa: E402
+from apidocs.sandbox.timp.fixtures import DEFAULT_FIXTURES  # noqa: E402
 
 SUPPLIER, RETAILER = "1234567890", "0987654321"
 DETAIL_ORDER = "f7bc1028-844c-44ca-82df-fe76282d2a8b"
@@ -128,7 +128,7 @@ def write_project(folder: Path, orders: list[str]) -> Path:
 
 
 def start_sandbox(config: Path, db: Path) -> tuple[subprocess.Popen[bytes], int]:
-    command = [sys.executable, "-m", "generator.cli", "-f", str(config), "sandbox", "--port", "0", "--db", str(db), "--reset"]
+    command = [sys.executable, "-m", "apidocs", "-f", str(config), "sandbox", "--port", "0", "--db", str(db), "--reset"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
                                env={k: v for k, v in os.environ.items() if k != "APIDOCS_SANDBOX_SECRET"})
     assert process.stdout is not None

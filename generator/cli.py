@@ -11,49 +11,49 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from .errors import ConfigError, DefinitionError
+from apidocs.model.errors import ConfigError, DefinitionError
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .site import build_site
+    from apidocs.site.build import build_site
 
     return build_site(args.config_file, strict=args.strict, site_dir=args.site_dir, audience=args.audience)
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .serve import serve
+    from apidocs.site.serve import serve
 
     return serve(args.config_file, host=args.host, port=args.port, proxy=args.proxy, audience=args.audience,
                  open_browser=args.open)
 
 
 def _new(args: argparse.Namespace) -> int:
-    from .scaffold import new_definition
+    from apidocs.definitions.scaffold import new_definition
 
     return new_definition(args.config_file, args.method, args.path, name=args.name, folder=args.folder)
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    from .sandbox.server import run_sandbox
+    from apidocs.sandbox.server import run_sandbox
 
     return run_sandbox(args.config_file, host=args.host, port=args.port, db=args.db, reset=args.reset)
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .check.run import run_check
+    from apidocs.check.run import run_check
 
     return run_check(args.config_file, paths=args.paths, languages=args.lang, base_url=args.base_url,
                      jobs=args.jobs, timeout=args.timeout, junit=args.junit)
 
 
 def _lint(args: argparse.Namespace) -> int:
-    from .lint import run_lint
+    from apidocs.lint import run_lint
 
     return run_lint(args.config_file, args.paths)
 
 
 def _import_jekyll(args: argparse.Namespace) -> int:
-    from .jekyll import run_import
+    from apidocs.jekyll import run_import
 
     return run_import(Path(args.src), Path(args.dest), force=args.force)
 

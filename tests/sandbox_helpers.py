@@ -98,7 +98,7 @@ class RunningSandbox:
 
 
 def sandbox_command(config: Path, db: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "generator.cli", "-f", str(config), "sandbox", "--port", "0", "--db", str(db), *extra]
+    return [sys.executable, "-m", "apidocs", "-f", str(config), "sandbox", "--port", "0", "--db", str(db), *extra]
 
 
 def start_sandbox(db: Path, *extra: str, secret: str | None = None, config: Path = ROOT / "mkdocs.yml",

@@ -11,12 +11,12 @@ import pytest
 
 from conftest import PYTHON, ROOT
 
-from generator.audiences import AudienceError, AudienceRule, audience_rule, is_shown, visible_documents
-from generator.definitions import DocsTree, Section
-from generator.model import Document
-from generator.positions import LAST
+from apidocs.definitions.audiences import AudienceError, AudienceRule, audience_rule, is_shown, visible_documents
+from apidocs.definitions.loader import DocsTree, Section
+from apidocs.model.endpoint import Document
+from apidocs.model.positions import LAST
 
-APIDOCS = [PYTHON, "-m", "generator.cli"]
+APIDOCS = [PYTHON, "-m", "apidocs"]
 
 
 def document(uri: str, *visibility: str) -> Document:

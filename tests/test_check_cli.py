@@ -16,7 +16,7 @@ DETAIL = "docs/orders/get-order-detail.md"
 
 
 def apidocs(project: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator.cli", "check", *args], cwd=project, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "apidocs", "check", *args], cwd=project, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -100,7 +100,7 @@ def test_ctrl_c_stops_at_once_and_leaves_no_snippet_running(project: Path) -> No
     pids = project / "pids"
     (project / "snippets" / "node.js.j2").write_text(
         f'require("fs").appendFileSync({str(pids)!r}, process.pid + "\\n");\nsetInterval(() => {{}}, 1000);\n')
-    process = subprocess.Popen([sys.executable, "-m", "generator.cli", "check", "--lang", "node", "-j", "2"],
+    process = subprocess.Popen([sys.executable, "-m", "apidocs", "check", "--lang", "node", "-j", "2"],
                                cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(pids.read_text().split() if pids.exists() else []) < 2:

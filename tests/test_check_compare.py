@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from generator.check.compare import compare_exchanges, is_timestamp, json_equal, response_problems
-from generator.check.relay import Exchange
-from generator.model import NO_BODY
-from generator.request import HttpRequest
+from apidocs.check.compare import compare_exchanges, is_timestamp, json_equal, response_problems
+from apidocs.check.relay import Exchange
+from apidocs.model.endpoint import NO_BODY
+from apidocs.rendering.request import HttpRequest
 
 
 def documented(**changes: object) -> HttpRequest:

@@ -12,11 +12,11 @@ from typing import Iterator
 
 import pytest
 
-from generator.check.session import SKIP, CheckSession, open_session
-from generator.config import load_settings
-from generator.definitions import load_endpoints
-from generator.languages import load_languages
-from generator.model import Endpoint
+from apidocs.check.session import SKIP, CheckSession, open_session
+from apidocs.config.loading import load_settings
+from apidocs.definitions.loader import load_endpoints
+from apidocs.rendering.languages import load_languages
+from apidocs.model.endpoint import Endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = load_settings(ROOT / "mkdocs.yml")

@@ -8,7 +8,7 @@ from typing import Iterator
 
 import pytest
 
-from generator.check.relay import SANDBOX_SESSION_HEADER, RecordingRelay
+from apidocs.check.relay import SANDBOX_SESSION_HEADER, RecordingRelay
 
 
 @pytest.fixture

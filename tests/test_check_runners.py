@@ -9,8 +9,8 @@ from typing import Iterator
 
 import pytest
 
-from generator.check.runners import ProcessRunner, WarmPythonRunner, language_environment, make_runner
-from generator.languages import Language, load_languages
+from apidocs.check.runners import ProcessRunner, WarmPythonRunner, language_environment, make_runner
+from apidocs.rendering.languages import Language, load_languages
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = {language.name: language for language in load_languages(ROOT / "snippets")}

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.definitions import DefinitionLoader, load_tree, path_from_title
-from generator.errors import DefinitionError
-from generator.model import NO_BODY, Endpoint
-from generator.positions import position_key
+from apidocs.definitions.loader import DefinitionLoader, load_tree, path_from_title
+from apidocs.model.errors import DefinitionError
+from apidocs.model.endpoint import NO_BODY, Endpoint
+from apidocs.model.positions import position_key
 
 from conftest import ROOT, SAMPLE, SEEDS
 

@@ -19,12 +19,12 @@ from typing import Any, Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from generator.config import load_settings
-from generator.definitions import load_tree
-from generator.languages import load_languages
-from generator.model import Endpoint
-from generator.request import build_request
-from generator.snippets import render_snippet
+from apidocs.config.loading import load_settings
+from apidocs.definitions.loader import load_tree
+from apidocs.rendering.languages import load_languages
+from apidocs.model.endpoint import Endpoint
+from apidocs.rendering.request import build_request
+from apidocs.rendering.snippets import render_snippet
 from serve_helpers import (APIDOCS, GROUP, HOSTILE, Echo, Served, browser, dead_server, echo, free_port, page,  # noqa: F401
                            serve_project, served, served_proxy)
 

@@ -14,16 +14,16 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.config import load_settings
-from generator.definitions import load_tree
-from generator.explorer.bundle import non_printable_table
-from generator.explorer.context import ServeContext, set_serve_context
-from generator.explorer.panel import explorer_data, render_panel
-from generator.explorer.slots import fill, render_parts, slot_values
-from generator.languages import Language, load_languages
-from generator.model import Endpoint, Parameter, ParameterGroup, Block
-from generator.request import build_request
-from generator.snippets import render_snippet
+from apidocs.config.loading import load_settings
+from apidocs.definitions.loader import load_tree
+from apidocs.explorer.bundle import non_printable_table
+from apidocs.explorer.context import ServeContext
+from apidocs.explorer.panel import explorer_data, render_panel
+from apidocs.explorer.slots import fill, render_parts, slot_values
+from apidocs.rendering.languages import Language, load_languages
+from apidocs.model.endpoint import Endpoint, Parameter, ParameterGroup, Block
+from apidocs.rendering.request import build_request
+from apidocs.rendering.snippets import render_snippet
 from serve_helpers import APIDOCS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,11 +156,7 @@ def test_servers_in_a_build_and_under_serve(shipped: Any) -> None:
     static = explorer_data(endpoint, settings, languages)
     assert (static["sandbox"], static["proxy"]) == (None, None)
     assert [s["url"] for s in static["servers"]] == [s.url for s in settings.servers]
-    set_serve_context(ServeContext(sandbox_path="/sandbox", proxy_path="/_apidocs/proxy"))
-    try:
-        served = explorer_data(endpoint, settings, languages)
-    finally:
-        set_serve_context(None)
+    served = explorer_data(endpoint, settings, languages, ServeContext(sandbox_path="/sandbox", proxy_path="/_apidocs/proxy"))
     assert (served["sandbox"], served["proxy"]) == ("/sandbox", "/_apidocs/proxy")
     assert 'data-key="sandbox"' not in render_panel(endpoint, settings, languages)
 
@@ -206,6 +202,6 @@ def test_explorer_can_be_turned_off(project: Path, tmp_path: Path) -> None:
 
 
 def test_kept_non_printable_table_equals_a_fresh_scan_of_unicode() -> None:
-    from generator.explorer.bundle import _scan_non_printable, non_printable_table
+    from apidocs.explorer.bundle import scan_non_printable, non_printable_table
 
-    assert non_printable_table() == _scan_non_printable()
+    assert non_printable_table() == scan_non_printable()

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.explorer.bundle import quoting_script
-from generator.quoting import FILTERS, QuotingError, json_text
+from apidocs.explorer.bundle import quoting_script
+from apidocs.rendering.quoting import FILTERS, QuotingError, json_text
 
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")

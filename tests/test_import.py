@@ -17,13 +17,13 @@ import yaml
 
 from conftest import PYTHON, SAMPLE
 
-from generator.definitions import load_tree
-from generator.jekyll.tree import JekyllTree
-from generator.lint.secrets import find_secrets
-from generator.nav import build_nav
-from generator.positions import position_key
+from apidocs.definitions.loader import load_tree
+from apidocs.definitions.jekyll_tree import JekyllTree
+from apidocs.definitions.secrets import find_secrets
+from apidocs.rendering.nav import build_nav
+from apidocs.model.positions import position_key
 
-APIDOCS = [PYTHON, "-m", "generator.cli"]
+APIDOCS = [PYTHON, "-m", "apidocs"]
 pytestmark = pytest.mark.xdist_group("import-jekyll")
 
 

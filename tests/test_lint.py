@@ -13,7 +13,7 @@ import pytest
 
 from conftest import PYTHON, ROOT, SAMPLE
 
-APIDOCS = [PYTHON, "-m", "generator.cli"]
+APIDOCS = [PYTHON, "-m", "apidocs"]
 
 
 def lint(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.model import NO_BODY
-from generator.quoting import (FILTERS, QuotingError, curl_header, httpie_header, js_body, js_string,
-                               js_template_literal, json_text, python_literal, python_string, shell_quote)
+from apidocs.model.endpoint import NO_BODY
+from apidocs.rendering.quoting import FILTERS, QuotingError, curl_header, httpie_header, js_body, js_string, js_template_literal, json_text, python_literal, python_string, shell_quote
 
 HTTP = str(Path(sys.executable).with_name("http"))
 

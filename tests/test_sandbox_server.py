@@ -18,8 +18,8 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from generator.config import load_settings
-from generator.sandbox import create_app
+from apidocs.config.loading import load_settings
+from apidocs.sandbox import create_app
 from sandbox_helpers import (CONFIRM_SEED, DETAIL_ORDER, ITEMS_ORDER, REJECT_ITEM, REJECT_SEED, RETAILER, ROOT, SUPPLIER, SandboxClient,
                              sandbox_command, start_sandbox)
 

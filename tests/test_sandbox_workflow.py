@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from generator.config import load_settings
-from generator.definitions import load_endpoints
-from generator.model import Endpoint
+from apidocs.config.loading import load_settings
+from apidocs.definitions.loader import load_endpoints
+from apidocs.model.endpoint import Endpoint
 from sandbox_helpers import (CONFIRM_ITEM, CONFIRM_SEED, DETAIL_ITEM, DETAIL_ORDER, ITEMS_ORDER, OPEN_ORDER,
                              REJECT_ITEM, REJECT_SEED, RETAILER, ROOT, SUPPLIER, SandboxClient)
 

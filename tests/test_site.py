@@ -12,7 +12,7 @@ import pytest
 
 from conftest import PYTHON, ROOT
 
-APIDOCS = [PYTHON, "-m", "generator.cli"]
+APIDOCS = [PYTHON, "-m", "apidocs"]
 
 
 def build(project: Path, *args: str) -> subprocess.CompletedProcess[str]:

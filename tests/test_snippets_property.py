@@ -23,12 +23,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.check.compare import NormalRequest, sent_request
-from generator.check.session import CheckSession, SnippetResult
-from generator.config import Auth
-from generator.languages import load_languages
-from generator.model import NO_BODY, Endpoint, ExampleRequest
-from generator.positions import position_key
+from apidocs.check.compare import NormalRequest, sent_request
+from apidocs.check.session import CheckSession, SnippetResult
+from apidocs.config.settings import Auth
+from apidocs.rendering.languages import load_languages
+from apidocs.model.endpoint import NO_BODY, Endpoint, ExampleRequest
+from apidocs.model.positions import position_key
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
-from ..model import NO_BODY, json_type
-from ..request import HttpRequest
-from .relay import Exchange
+from apidocs.model.endpoint import NO_BODY, json_type
+from apidocs.rendering.request import HttpRequest
+from apidocs.check.relay import Exchange
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
 _MAX_PROBLEMS = 20

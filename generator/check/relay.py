@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..sandbox.sessions import HEADER as SANDBOX_SESSION_HEADER
+from apidocs.sandbox.sessions import HEADER as SANDBOX_SESSION_HEADER
 
 PREFIX = "/_apidocs/"
 

@@ -6,9 +6,9 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ..errors import Finding
-from ..languages import Language
-from .session import FAIL, PASS, SKIP, SnippetResult, display_path
+from apidocs.model.errors import Finding
+from apidocs.rendering.languages import Language
+from apidocs.check.session import FAIL, PASS, SKIP, SnippetResult, display_path
 
 _CELL = {PASS: "ok", FAIL: "FAIL", SKIP: "skip"}
 _ROW_WIDTH = 58

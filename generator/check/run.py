@@ -8,13 +8,14 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..config import Settings, load_settings
-from ..definitions import load_tree
-from ..errors import ConfigError, Finding
-from ..languages import Language, load_languages
-from ..model import Endpoint
-from .report import render_report, write_junit
-from .session import FAIL, SnippetResult, display_path, open_session
+from apidocs.config.settings import Settings
+from apidocs.config.loading import load_settings
+from apidocs.definitions.loader import load_tree
+from apidocs.model.errors import ConfigError, Finding
+from apidocs.rendering.languages import Language, load_languages
+from apidocs.model.endpoint import Endpoint
+from apidocs.check.report import render_report, write_junit
+from apidocs.check.session import FAIL, SnippetResult, display_path, open_session
 
 
 def default_jobs() -> int:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 
-from ..languages import Language
+from apidocs.rendering.languages import Language
 
 WORKER = Path(__file__).with_name("worker.py")
 

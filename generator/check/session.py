@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from ..config import Auth, Settings
-from ..languages import Language
-from ..model import Endpoint
-from ..request import build_request
-from ..snippets import SnippetError, render_snippet
-from .compare import compare_exchanges, response_problems
-from .relay import Exchange, RecordingRelay
-from .runners import RunOutcome, Runner, WarmPythonRunner, make_runner
-from .target import Sandbox
+from apidocs.config.settings import Auth, Settings
+from apidocs.rendering.languages import Language
+from apidocs.model.endpoint import Endpoint
+from apidocs.rendering.request import build_request
+from apidocs.rendering.snippets import SnippetError, render_snippet
+from apidocs.check.compare import compare_exchanges, response_problems
+from apidocs.check.relay import Exchange, RecordingRelay
+from apidocs.check.runners import RunOutcome, Runner, WarmPythonRunner, make_runner
+from apidocs.check.target import Sandbox
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
 

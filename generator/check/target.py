@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import ConfigError
+from apidocs.model.errors import ConfigError
 
 _URL = re.compile(r"https?://[^\s'\"<>]+")
 
@@ -37,7 +37,7 @@ class Sandbox:
     def start(self) -> Sandbox:
         self.workdir.mkdir(parents=True, exist_ok=True)
         # Port 0: the sandbox binds a free port before printing its URL, so there is no race.
-        argv = [sys.executable, "-m", "generator.cli", "-f", str(self.config_file), "sandbox",
+        argv = [sys.executable, "-m", "apidocs", "-f", str(self.config_file), "sandbox",
                 "--port", "0", "--db", str(self.workdir / "sandbox.sqlite3")]
         env = dict(os.environ, APIDOCS_SANDBOX_SECRET=self.secret, PYTHONUNBUFFERED="1")
         with self._log.open("wb") as log:

@@ -36,7 +36,7 @@ def non_printable_table() -> str:
     cached = HERE / f"nonprintable-{unicodedata.unidata_version}.txt"
     if cached.is_file():
         return cached.read_text(encoding="ascii").strip()
-    table = _scan_non_printable()
+    table = scan_non_printable()
     try:
         cached.write_text(table + "\n", encoding="ascii")
     except OSError:
@@ -44,7 +44,7 @@ def non_printable_table() -> str:
     return table
 
 
-def _scan_non_printable() -> str:
+def scan_non_printable() -> str:
     items = []
     at = 0
     start: int | None = None

@@ -12,13 +12,13 @@ import html
 import json
 from typing import Any
 
-from ..config import Server, Settings
-from ..languages import Language
-from ..model import Endpoint, encode_path_template
-from ..quoting import json_text
-from ..request import build_request
-from .context import serve_context
-from .slots import render_parts
+from apidocs.config.settings import Server, Settings
+from apidocs.rendering.languages import Language
+from apidocs.model.endpoint import Endpoint, encode_path_template
+from apidocs.rendering.quoting import json_text
+from apidocs.rendering.request import build_request
+from apidocs.explorer.context import ServeContext
+from apidocs.explorer.slots import render_parts
 
 ID = "apidocs-x"
 
@@ -35,8 +35,8 @@ def _servers(settings: Settings, has_sandbox: bool) -> list[Server]:
     return [Server(settings.default_server, "Local sandbox")]  # what the static snippets show
 
 
-def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Language]) -> dict[str, Any]:
-    context = serve_context()
+def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Language],
+                  context: ServeContext | None = None) -> dict[str, Any]:
     sandbox = context.sandbox_path if context else None
     servers = _servers(settings, bool(sandbox))
     request = build_request(endpoint, settings.auth, settings.default_server)
@@ -118,10 +118,12 @@ def _body_field(data: dict[str, Any]) -> str:
             f'<p class="apidocs-explorer-body-error" id="{ID}-body-error" hidden></p></div>')
 
 
-def render_panel(endpoint: Endpoint, settings: Settings, languages: list[Language]) -> str:
+def render_panel(endpoint: Endpoint, settings: Settings, languages: list[Language],
+                 context: ServeContext | None = None) -> str:
+    """The panel for one endpoint; `context` is the serving process's, None in a static build."""
     if not settings.explorer:
         return ""
-    data = explorer_data(endpoint, settings, languages)
+    data = explorer_data(endpoint, settings, languages, context)
     params = [_input(f"param-{index}", param["name"], param["value"], required=True)
               for index, param in enumerate(data["params"])]
     query = [_input(f"query-{index}", item["name"], item["value"], required=item["required"])

@@ -27,11 +27,11 @@ from typing import Any, Callable
 
 import jinja2
 
-from ..languages import Language
-from ..model import NO_BODY
-from ..quoting import FILTERS, json_text
-from ..request import HttpRequest
-from ..snippets import _environment, render_snippet
+from apidocs.rendering.languages import Language
+from apidocs.model.endpoint import NO_BODY
+from apidocs.rendering.quoting import FILTERS, json_text
+from apidocs.rendering.request import HttpRequest
+from apidocs.rendering.snippets import render_snippet, snippet_environment
 
 Expr = dict[str, Any]
 
@@ -212,7 +212,7 @@ def _environment_with_slots(folder: Path) -> jinja2.Environment:
     # An overlay shares the snippet environment's loader and options (so the layout is exactly
     # the one `render_snippet` produces); it gets its own filters and its own template cache,
     # because cached templates are bound to the filters of the environment that compiled them.
-    environment = _environment(folder).overlay(cache_size=400)
+    environment = snippet_environment(folder).overlay(cache_size=400)
     filters = {name: _guarded(function) for name, function in environment.filters.items()}
     filters.update({name: _deferred(name, function) for name, function in FILTERS.items()})
     environment.filters = filters

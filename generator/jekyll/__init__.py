@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .importer import import_tree, run_import
+from apidocs.jekyll.importer import import_tree, run_import
 
 __all__ = ["import_tree", "run_import"]

@@ -15,19 +15,19 @@ from typing import Any
 
 import yaml
 
-from ..body import parse_body, parse_right_code
-from ..definitions import path_from_title
-from ..errors import DefinitionError
-from ..frontmatter import split_front_matter
-from ..liquid import Line
-from ..model import HTTP_METHODS, NO_BODY, PLACEHOLDER
-from ..pasted import HarvestedRequest, PastedSnippet, harvest
-from ..positions import position_key
-from ..lint.secrets import Secret, authorization_tokens, find_secrets, looks_like_placeholder, scrub_line
-from ..lint.snippets import python_problems
-from .links import LinkMap
-from .report import FileReport
-from .tree import split_visibility
+from apidocs.definitions.body import parse_body, parse_right_code
+from apidocs.definitions.loader import path_from_title
+from apidocs.model.errors import DefinitionError
+from apidocs.definitions.frontmatter import split_front_matter
+from apidocs.definitions.liquid import Line
+from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, PLACEHOLDER
+from apidocs.definitions.pasted import HarvestedRequest, PastedSnippet, harvest
+from apidocs.model.positions import position_key
+from apidocs.definitions.secrets import Secret, authorization_tokens, find_secrets, looks_like_placeholder, scrub_line
+from apidocs.definitions.snippet_checks import python_problems
+from apidocs.jekyll.links import LinkMap
+from apidocs.jekyll.report import FileReport
+from apidocs.definitions.jekyll_tree import split_visibility
 
 # Front-matter keys apidocs reads; others are kept as they are, and reported once.
 KNOWN_KEYS = {"title", "name", "position", "visibility", "method", "description", "right_code", "example", "responses"}

@@ -12,16 +12,16 @@ import re
 import shutil
 from pathlib import Path
 
-from ..audiences import audiences_showing, visibility_names
-from ..definitions import DefinitionLoader, DocsTree, Section
-from ..errors import ConfigError, DefinitionError
-from ..model import Document
-from ..lint.secrets import authorization_tokens, find_secrets, scrub_line
-from .convert import ConversionError, ImportContext, convert_document
-from .links import LinkMap
-from .project import choose_tokens, detect_servers, index_page, mkdocs_yml, scheme_of, section_yaml
-from .report import FileReport, ImportReport
-from .tree import DOCUMENT_SUFFIXES, JekyllTree
+from apidocs.definitions.audiences import audiences_showing, visibility_names
+from apidocs.definitions.loader import DefinitionLoader, DocsTree, Section
+from apidocs.model.errors import ConfigError, DefinitionError
+from apidocs.model.endpoint import Document
+from apidocs.definitions.secrets import authorization_tokens, find_secrets, scrub_line
+from apidocs.jekyll.convert import ConversionError, ImportContext, convert_document
+from apidocs.jekyll.links import LinkMap
+from apidocs.jekyll.project import choose_tokens, detect_servers, index_page, mkdocs_yml, scheme_of, section_yaml
+from apidocs.jekyll.report import FileReport, ImportReport
+from apidocs.definitions.jekyll_tree import DOCUMENT_SUFFIXES, JekyllTree
 
 REPORT_FILE = "import-report.txt"
 SET_ASIDE = "unconverted"

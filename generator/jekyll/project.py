@@ -12,10 +12,10 @@ from typing import Any, Iterable
 
 import yaml
 
-from ..audiences import EVERYONE
-from ..config import Auth
-from ..lint.secrets import looks_like_placeholder
-from .tree import Collection, JekyllTree
+from apidocs.definitions.audiences import EVERYONE
+from apidocs.config.settings import Auth
+from apidocs.definitions.secrets import looks_like_placeholder
+from apidocs.definitions.jekyll_tree import Collection, JekyllTree
 
 DEFAULT_AUDIENCE = "public"
 _HOST_WORDS = {"sandbox": "Sandbox", "dev": "Development", "develop": "Development", "staging": "Staging",

@@ -12,7 +12,7 @@ from pathlib import Path
 def run_lint(config_file: str | Path, paths: list[str]) -> int:
     # Loaded here, not above: the importer borrows `secrets.py` and `snippets.py` and should not
     # pay for the whole linter.
-    from .run import run_lint as run
+    from apidocs.lint.run import run_lint as run
 
     return run(config_file, paths)
 

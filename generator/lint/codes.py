@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import Finding
+from apidocs.model.errors import Finding
 
 CHECKS: dict[int, str] = {
     101: "malformed path placeholder (`&ltuuid&gt` without semicolons)",

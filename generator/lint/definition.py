@@ -10,15 +10,15 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from ..definitions import path_from_title
-from ..errors import Finding
-from ..model import HTTP_METHODS, NO_BODY, PLACEHOLDER, Endpoint
-from ..positions import LAST
-from .codes import finding
-from .secrets import Secret, find_secrets
-from .snippets import SnippetRequest, python_problems, request_of
-from .source import SourceFile
-from .target import LintTarget
+from apidocs.definitions.loader import path_from_title
+from apidocs.model.errors import Finding
+from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, PLACEHOLDER, Endpoint
+from apidocs.model.positions import LAST
+from apidocs.lint.codes import finding
+from apidocs.definitions.secrets import Secret, find_secrets
+from apidocs.definitions.snippet_checks import SnippetRequest, python_problems, request_of
+from apidocs.lint.source import SourceFile
+from apidocs.lint.target import LintTarget
 
 _BROKEN_ENTITY = re.compile(r"&(lt|gt)(?!;)")
 _FENCE = re.compile(r"^\s*(?P<fence>~{3,}|`{3,})\s*(?P<lang>[\w+.#-]*)")

@@ -6,13 +6,13 @@ import os
 import sys
 from pathlib import Path
 
-from ..definitions import OVERLAY_SUFFIX, SECTION_FILE
-from ..errors import Finding
-from .codes import display_code
-from .definition import check_file
-from .source import TolerantLiquid, read_source
-from .target import LintTarget, resolve_targets
-from .tree import check_tree
+from apidocs.definitions.loader import OVERLAY_SUFFIX, SECTION_FILE
+from apidocs.model.errors import Finding
+from apidocs.lint.codes import display_code
+from apidocs.lint.definition import check_file
+from apidocs.lint.source import TolerantLiquid, read_source
+from apidocs.lint.target import LintTarget, resolve_targets
+from apidocs.lint.tree import check_tree
 
 def lint_target(target: LintTarget) -> list[Finding]:
     liquid = TolerantLiquid(target.includes_dir, {"baseurl": "", **target.site})

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..body import ParsedBody, RightCodeExample, parse_body, parse_right_code
-from ..definitions import OVERLAY_SUFFIX, DefinitionLoader
-from ..errors import DefinitionError, Finding
-from ..frontmatter import FrontMatter, split_front_matter
-from ..liquid import Line, LiquidRenderer
-from ..model import Document, Endpoint
-from ..pasted import PastedSnippet
+from apidocs.definitions.body import ParsedBody, RightCodeExample, parse_body, parse_right_code
+from apidocs.definitions.loader import OVERLAY_SUFFIX, DefinitionLoader
+from apidocs.model.errors import DefinitionError, Finding
+from apidocs.definitions.frontmatter import FrontMatter, split_front_matter
+from apidocs.definitions.liquid import Line, LiquidRenderer
+from apidocs.model.endpoint import Document, Endpoint
+from apidocs.definitions.pasted import PastedSnippet
 
 _INCLUDE_ONLY = re.compile(r"^\s*{%-?\s*include\s[^\n]*%}\s*$")
 

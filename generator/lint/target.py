@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Auth, load_settings
+from apidocs.config.settings import Auth
+from apidocs.config.loading import load_settings
 # The loader's own reading of `.section.yml`, so lint and build agree on every section.
-from ..definitions import SECTION_FILE, Section, _load_section
-from ..errors import ConfigError, DefinitionError, Finding
-from ..jekyll.tree import INCLUDES_FOLDER, JekyllTree, find_jekyll_root
-from ..positions import position_key
+from apidocs.definitions.loader import SECTION_FILE, Section, load_section
+from apidocs.model.errors import ConfigError, DefinitionError, Finding
+from apidocs.definitions.jekyll_tree import INCLUDES_FOLDER, JekyllTree, find_jekyll_root
+from apidocs.model.positions import position_key
 
 PROJECT_FILE = "mkdocs.yml"
 
@@ -69,7 +70,7 @@ def _read_sections(target: LintTarget) -> None:
     for meta in sorted({target.root / SECTION_FILE, *target.root.rglob(SECTION_FILE)}):
         if meta.is_file():
             try:
-                section = _load_section(meta.parent, target.root)
+                section = load_section(meta.parent, target.root)
             except DefinitionError as error:
                 target.findings.append(error.finding)
                 continue

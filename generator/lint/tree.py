@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable
 
-from ..audiences import audiences_showing, sections_above, visibility_names
-from ..definitions import DocsTree
-from ..errors import Finding
-from ..jekyll.tree import HIDDEN
-from ..model import Document
-from ..positions import LAST
-from .codes import finding
-from .snippets import request_of
-from .source import SourceFile
-from .target import LintTarget
+from apidocs.definitions.audiences import audiences_showing, sections_above, visibility_names
+from apidocs.definitions.loader import DocsTree
+from apidocs.model.errors import Finding
+from apidocs.definitions.jekyll_tree import HIDDEN
+from apidocs.model.endpoint import Document
+from apidocs.model.positions import LAST
+from apidocs.lint.codes import finding
+from apidocs.definitions.snippet_checks import request_of
+from apidocs.lint.source import SourceFile
+from apidocs.lint.target import LintTarget
 
 
 def docs_tree(sources: Iterable[SourceFile], target: LintTarget) -> DocsTree:

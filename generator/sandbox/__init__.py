@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .app import create_app
-from .sessions import HEADER as SESSION_HEADER
+from apidocs.sandbox.app import create_app
+from apidocs.sandbox.sessions import HEADER as SESSION_HEADER
 
 __all__ = ["create_app", "SESSION_HEADER"]

@@ -19,20 +19,20 @@ from typing import Sequence
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..config import Auth, Settings
-from ..definitions import load_endpoints
-from ..model import Endpoint
-from .auth import Authenticator
-from .body import ClientGone
-from .call import Call
-from .errors import ApiError
-from .fixtures import Fixtures, load_fixtures
-from .mock import mock_handler
-from .orders import ROUTES
-from .responses import Answer, error_answer, json_answer, send_answer
-from .router import Router, template_key
-from .sessions import HEADER, Sessions
-from .store import Store
+from apidocs.config.settings import Auth, Settings
+from apidocs.definitions.loader import load_endpoints
+from apidocs.model.endpoint import Endpoint
+from apidocs.sandbox.auth import Authenticator
+from apidocs.sandbox.body import ClientGone
+from apidocs.sandbox.call import Call
+from apidocs.sandbox.errors import ApiError
+from apidocs.sandbox.timp.fixtures import Fixtures, load_fixtures
+from apidocs.sandbox.mock import mock_handler
+from apidocs.sandbox.timp.orders import ROUTES
+from apidocs.sandbox.responses import Answer, error_answer, json_answer, send_answer
+from apidocs.sandbox.router import Router, template_key
+from apidocs.sandbox.sessions import HEADER, Sessions
+from apidocs.sandbox.store import Store
 
 log = logging.getLogger("apidocs.sandbox")
 ALL_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"

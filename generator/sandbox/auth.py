@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..config import Auth
-from .errors import ApiError
-from .fixtures import User
+from apidocs.config.settings import Auth
+from apidocs.sandbox.errors import ApiError
+from apidocs.sandbox.timp.fixtures import User
 
 
 class Authenticator:

@@ -13,8 +13,8 @@ from typing import Any
 
 from starlette.types import Receive
 
-from ..model import NO_BODY, json_type
-from .errors import ApiError
+from apidocs.model.endpoint import NO_BODY, json_type
+from apidocs.sandbox.errors import ApiError
 
 MAX_BODY = 1024 * 1024
 JSON_TYPES = {"integer": int, "number": (int, float), "string": str, "boolean": bool, "array": list,

@@ -7,11 +7,11 @@ from typing import Any
 
 from starlette.types import Receive
 
-from ..model import NO_BODY
-from .body import parse_json, read_body
-from .fixtures import Fixtures, User
-from .router import Route
-from .store import Store
+from apidocs.model.endpoint import NO_BODY
+from apidocs.sandbox.body import parse_json, read_body
+from apidocs.sandbox.timp.fixtures import Fixtures, User
+from apidocs.sandbox.router import Route
+from apidocs.sandbox.store import Store
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

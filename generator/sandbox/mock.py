@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable
 
-from ..model import NO_BODY, Endpoint
-from .body import matches_type
-from .call import Call
-from .errors import ApiError
-from .responses import JSON, Answer, dump_json
+from apidocs.model.endpoint import NO_BODY, Endpoint
+from apidocs.sandbox.body import matches_type
+from apidocs.sandbox.call import Call
+from apidocs.sandbox.errors import ApiError
+from apidocs.sandbox.responses import JSON, Answer, dump_json
 
 NO_CONTENT = frozenset({204, 205, 304})
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.types import Send
 
-from .errors import ApiError
+from apidocs.sandbox.errors import ApiError
 
 JSON = b"application/json"
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-from ..model import PLACEHOLDER, Endpoint
+from apidocs.model.endpoint import PLACEHOLDER, Endpoint
 
 Handler = Callable[[Any], Awaitable[Any]]
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import uvicorn
 
-from ..config import load_settings
-from ..errors import ConfigError
-from .app import SandboxInfo, create_app
+from apidocs.config.loading import load_settings
+from apidocs.model.errors import ConfigError
+from apidocs.sandbox.app import SandboxInfo, create_app
 
 DEFAULT_DB = Path(".apidocs") / "sandbox.sqlite3"
 
@@ -27,7 +27,7 @@ DEFAULT_DB = Path(".apidocs") / "sandbox.sqlite3"
 def uvicorn_options() -> dict[str, object]:
     """The fastest server stack installed, quiet."""
     if importlib.util.find_spec("httptools"):
-        from .protocol import CoalescingHttpToolsProtocol
+        from apidocs.sandbox.protocol import CoalescingHttpToolsProtocol
 
         http: object = CoalescingHttpToolsProtocol
     else:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hmac
 from collections import OrderedDict
 
-from .errors import ApiError
-from .fixtures import Fixtures
-from .store import Store
+from apidocs.sandbox.errors import ApiError
+from apidocs.sandbox.timp.fixtures import Fixtures
+from apidocs.sandbox.store import Store
 
 HEADER = "X-Apidocs-Sandbox"
 MAX_ID_LENGTH = 200

@@ -19,9 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..errors import ConfigError
-from .fixtures import Fixtures
-from .workflow import Cancelation, State
+from apidocs.model.errors import ConfigError
+from apidocs.sandbox.timp.fixtures import Fixtures
+from apidocs.sandbox.timp.workflow import Cancelation, State
 
 SCHEMA_VERSION = 3
 _SCHEMA = """

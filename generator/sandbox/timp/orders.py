@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
 
-from . import workflow
-from .body import field_of, json_object
-from .call import Call
-from .errors import ApiError, not_found
-from .fixtures import LineItem, Order, User
-from .responses import Answer, dump_json, json_answer
+from apidocs.sandbox.timp import workflow
+from apidocs.sandbox.body import field_of, json_object
+from apidocs.sandbox.call import Call
+from apidocs.sandbox.errors import ApiError, not_found
+from apidocs.sandbox.timp.fixtures import LineItem, Order, User
+from apidocs.sandbox.responses import Answer, dump_json, json_answer
 
 _ATTEMPTS = 5
 RETAILER = "retailer"

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import quote
 
-from .positions import PositionKey
+from apidocs.model.positions import PositionKey
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 

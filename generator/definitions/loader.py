@@ -14,13 +14,13 @@ from typing import Any
 
 import yaml
 
-from .body import RightCodeExample, parse_body, parse_right_code, responses_from_right_code
-from .errors import DefinitionError, Finding
-from .frontmatter import FrontMatter, split_front_matter
-from .liquid import LiquidRenderer
-from .model import HTTP_METHODS, NO_BODY, Document, Endpoint, ExampleRequest, ExampleResponse
-from .pasted import HarvestedRequest, harvest
-from .positions import LAST, PositionKey, position_key
+from apidocs.definitions.body import RightCodeExample, parse_body, parse_right_code, responses_from_right_code
+from apidocs.model.errors import DefinitionError, Finding
+from apidocs.definitions.frontmatter import FrontMatter, split_front_matter
+from apidocs.definitions.liquid import LiquidRenderer
+from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Document, Endpoint, ExampleRequest, ExampleResponse
+from apidocs.definitions.pasted import HarvestedRequest, harvest
+from apidocs.model.positions import LAST, PositionKey, position_key
 
 _ANGLE_PARAM = re.compile(r"<\s*([A-Za-z_][A-Za-z0-9_]*)\s*>")
 _COLON_PARAM = re.compile(r"(?<=/):([A-Za-z_][A-Za-z0-9_]*)")
@@ -265,7 +265,7 @@ def _build_example(endpoint: Endpoint, front: FrontMatter, right_code: list[Righ
     return example, status
 
 
-def _load_section(folder: Path, docs_dir: Path) -> Section:
+def load_section(folder: Path, docs_dir: Path) -> Section:
     rel = folder.relative_to(docs_dir).as_posix()
     rel = "" if rel == "." else rel
     section = Section(rel, folder.name.replace("_", " ").replace("-", " ").title() if rel else "")
@@ -295,7 +295,7 @@ def load_tree(docs_dir: Path, includes_dir: Path, site: dict[str, Any] | None = 
     folders = {docs_dir} | {p.parent for p in files}
     for folder in sorted(folders):
         try:
-            section = _load_section(folder, docs_dir)
+            section = load_section(folder, docs_dir)
         except (DefinitionError, ValueError) as error:
             if isinstance(error, DefinitionError):
                 tree.findings.append(error.finding)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from .model import NO_BODY
+from apidocs.model.endpoint import NO_BODY
 
 
 class QuotingError(ValueError):

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import ConfigError
+from apidocs.model.errors import ConfigError
 
 CONFIG_FILE = "_config.yml"
 INCLUDES_FOLDER = "_includes"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import jinja2
 
-from .languages import Language, load_languages
-from .quoting import FILTERS
-from .request import HttpRequest
+from apidocs.rendering.languages import Language, load_languages
+from apidocs.rendering.quoting import FILTERS
+from apidocs.rendering.request import HttpRequest
 
 
 class SnippetError(Exception):
@@ -17,7 +17,7 @@ class SnippetError(Exception):
 
 
 @lru_cache(maxsize=8)
-def _environment(folder: Path) -> jinja2.Environment:
+def snippet_environment(folder: Path) -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(folder)),
         undefined=jinja2.StrictUndefined,
@@ -32,7 +32,7 @@ def _environment(folder: Path) -> jinja2.Environment:
 
 def render_snippet(folder: Path, language: Language, request: HttpRequest) -> str:
     try:
-        template = _environment(folder.resolve()).get_template(language.template)
+        template = snippet_environment(folder.resolve()).get_template(language.template)
         text = template.render(request=request)
     except jinja2.TemplateError as error:
         where = f"{folder / language.template}:{getattr(error, 'lineno', None) or 1}"

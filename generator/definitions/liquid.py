@@ -14,7 +14,7 @@ from typing import Any
 from liquid import CachingFileSystemLoader, Environment
 from liquid.exceptions import LiquidError
 
-from .errors import DefinitionError
+from apidocs.model.errors import DefinitionError
 
 # Jekyll writes the include path bare (`{% include timp/x.md %}`); Liquid wants a string.
 _BARE_INCLUDE = re.compile(r"({%-?\s*include\s+)([^\s'\"%}][^\s%}]*)")

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import ConfigError
-from .workflow import Cancelation, State, WorkflowError, check_state
+from apidocs.model.errors import ConfigError
+from apidocs.sandbox.timp.workflow import Cancelation, State, WorkflowError, check_state
 
 DEFAULT_FIXTURES = Path(__file__).resolve().parent / "fixtures.yml"
 KINDS = ("retailer", "supplier")

@@ -25,9 +25,9 @@ from typing import Any, Iterable, Mapping
 
 from mkdocs.exceptions import PluginError
 
-from .definitions import DocsTree, Section
-from .errors import ConfigError
-from .model import Document
+from apidocs.definitions.loader import DocsTree, Section
+from apidocs.model.errors import ConfigError
+from apidocs.model.endpoint import Document
 
 # A page visibility that every audience's default rule accepts.
 EVERYONE = "all"

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
+from apidocs.model.errors import ConfigError
 
 _HIGHLIGHT_BY_EXTENSION = {"sh": "bash", "py": "python", "js": "javascript", "rb": "ruby", "php": "php", "go": "go"}
 

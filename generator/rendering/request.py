@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from .config import Auth
-from .model import NO_BODY, PLACEHOLDER, Endpoint, encode_path_segment, encode_path_template
+from apidocs.config.settings import Auth
+from apidocs.model.endpoint import NO_BODY, PLACEHOLDER, Endpoint, encode_path_segment, encode_path_template
 
 
 @dataclass

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import logging
-import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +18,22 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from .config import ApidocsConfig, Settings
-from .definitions import OVERLAY_SUFFIX, DocsTree, load_tree
-from .errors import ConfigError, Finding
-from .explorer import SCRIPT_URI as EXPLORER_SCRIPT, explorer_script  # also registers the panel
-from .languages import Language, load_languages
-from .nav import build_nav
-from .pages import render_markdown
-from .snippets import SnippetError
+from apidocs.config.options import ApidocsConfig
+from apidocs.config.loading import settings_from_options
+from apidocs.config.settings import Settings
+from apidocs.definitions.audiences import visible_documents
+from apidocs.definitions.loader import OVERLAY_SUFFIX, DocsTree, load_tree
+from apidocs.model.errors import ConfigError, Finding
+from apidocs.explorer import SCRIPT_URI as EXPLORER_SCRIPT
+from apidocs.explorer import ServeContext, explorer_script, render_panel
+from apidocs.rendering.languages import Language, load_languages
+from apidocs.rendering.nav import build_nav
+from apidocs.rendering.pages import render_markdown
+from apidocs.rendering.snippets import SnippetError
 
 log = logging.getLogger("mkdocs.plugins.apidocs")
 
-ASSETS = Path(__file__).resolve().parent / "assets"
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
 ASSET_URI = "assets/apidocs"
 
 # Extensions the rendered pages need, with the options they need; the user's own options win.
@@ -52,6 +56,8 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         self.tree = DocsTree()
         self.languages: list[Language] = []
         self.hidden: set[str] = set()
+        # Set by `apidocs serve` before it builds: the sandbox (and proxy) on the serving origin.
+        self.serve_context: ServeContext | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -63,12 +69,10 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         config_file = Path(config.config_file_path or "mkdocs.yml").resolve()
         try:
-            self.settings = Settings.from_plugin_config(self.config, config_file, Path(config.docs_dir), config.site_url or "")
+            self.settings = settings_from_options(self.config, config_file, Path(config.docs_dir), config.site_url or "")
             self.languages = load_languages(self.settings.snippets_dir)
         except ConfigError as error:
             raise PluginError(str(error)) from None
-        audience = os.environ.get("APIDOCS_AUDIENCE") or self.settings.audience
-        self.settings.audience = audience
         for name, options in REQUIRED_EXTENSIONS.items():
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)
@@ -88,20 +92,12 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             config.extra_javascript.append(EXPLORER_SCRIPT)
 
         self.tree = load_tree(self.settings.docs_dir, self.settings.includes_dir, self.settings.site)
-        shown = self._visible_documents()
+        shown = visible_documents(self.tree, self.settings)
         self.hidden = {uri for uri in self.tree.documents if uri not in {d.src_uri for d in shown}}
         if not config.nav:
             config.nav = build_nav(self.tree, shown)
         self._report(self.tree.findings)
         return config
-
-    def _visible_documents(self) -> list[Any]:
-        try:
-            from .audiences import visible_documents
-        except ImportError:
-            return list(self.tree.documents.values())
-        assert self.settings is not None
-        return visible_documents(self.tree, self.settings)
 
     def _report(self, findings: list[Finding]) -> None:
         errors = [f for f in findings if f.is_error]
@@ -140,7 +136,8 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
                 return f"# {page.file.name}\n\n!!! failure \"This definition has errors\"\n\n{lines}\n"
             return markdown
         try:
-            rendered = render_markdown(document, self.settings, self.languages)
+            panel = partial(render_panel, context=self.serve_context)
+            rendered = render_markdown(document, self.settings, self.languages, [panel])
         except SnippetError as error:
             raise PluginError(f"{document.source}: {error}") from None
         if document.is_endpoint:

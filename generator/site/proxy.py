@@ -17,7 +17,7 @@ from wsgiref.util import is_hop_by_hop
 
 import requests
 
-from .asgi_bridge import read_body, reason
+from apidocs.site.asgi_bridge import read_body, reason
 
 StartResponse = Callable[..., Any]
 PREFIX = "/_apidocs/proxy"

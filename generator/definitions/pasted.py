@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from .model import NO_BODY
+from apidocs.model.endpoint import NO_BODY
 
 # Titles the source site gave its pasted snippets, lower-cased.
 SNIPPET_TITLES = {"curl", "httpie", "python", "python (requests)", "node", "node.js", "javascript", "js", "ruby", "php", "go", "java"}

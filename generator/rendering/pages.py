@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import html
 import textwrap
-from typing import Callable
+from typing import Callable, Sequence
 
-from .config import Settings
-from .languages import Language
-from .model import PLACEHOLDER, Document, Endpoint, ExampleResponse, ParameterGroup
-from .quoting import json_text
-from .request import build_request
-from .snippets import render_snippet
+from apidocs.config.settings import Settings
+from apidocs.rendering.languages import Language
+from apidocs.model.endpoint import PLACEHOLDER, Document, Endpoint, ExampleResponse, ParameterGroup
+from apidocs.rendering.quoting import json_text
+from apidocs.rendering.request import build_request
+from apidocs.rendering.snippets import render_snippet
 
-# Other modules (the explorer) add markup to the request column without this module knowing them.
+# Markup a caller adds to the request column (the plugin passes the explorer's panel), so this
+# module renders pages without knowing the explorer.
 AsideExtension = Callable[[Endpoint, Settings, list[Language]], str]
-ASIDE_EXTENSIONS: list[AsideExtension] = []
 
 _KIND_COLUMNS = {"response": ("Field", "Type", None), "object": ("Field", "Type", None)}
 
@@ -78,7 +78,8 @@ def _signature(endpoint: Endpoint) -> str:
             f'<code class="apidocs-path">{path}</code></p>\n')
 
 
-def render_endpoint(endpoint: Endpoint, settings: Settings, languages: list[Language]) -> str:
+def render_endpoint(endpoint: Endpoint, settings: Settings, languages: list[Language],
+                    extensions: Sequence[AsideExtension] = ()) -> str:
     main: list[str] = [_signature(endpoint)]
     for block in endpoint.blocks:
         if block.group is not None:
@@ -90,7 +91,7 @@ def render_endpoint(endpoint: Endpoint, settings: Settings, languages: list[Lang
         aside.append(_fence(json_text(endpoint.example.body), "json", endpoint.request_example_title))
     for response in endpoint.responses:
         aside.append(_response_block(response))
-    for extension in ASIDE_EXTENSIONS:
+    for extension in extensions:
         aside.append(extension(endpoint, settings, languages))
     return (
         f"# {endpoint.name}\n\n"
@@ -111,8 +112,9 @@ def render_document(document: Document) -> str:
     return text
 
 
-def render_markdown(document: Document, settings: Settings, languages: list[Language]) -> str:
+def render_markdown(document: Document, settings: Settings, languages: list[Language],
+                    extensions: Sequence[AsideExtension] = ()) -> str:
     if isinstance(document, Endpoint):
-        return render_endpoint(document, settings, languages)
+        return render_endpoint(document, settings, languages, extensions)
     return render_document(document)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .definitions import DocsTree, Section
-from .model import Document, Endpoint
+from apidocs.definitions.loader import DocsTree, Section
+from apidocs.model.endpoint import Document, Endpoint
 
 NavItem = dict[str, Any]
 

@@ -7,7 +7,7 @@ things on its origin, so the explorer needs no CORS at all:
 - `/_apidocs/proxy/...`: with `--proxy` (or `proxy: true` in mkdocs.yml), a forwarder to the
   servers configured in mkdocs.yml and nothing else.
 
-The pages learn about both through the explorer's serve context before the first build.
+The plugin learns about both from the `ServeContext` this module hands it before each build.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Callable, Iterable
 
-from .config import Settings, load_settings
-from .errors import ConfigError
-from .explorer.context import ServeContext, set_serve_context
+from apidocs.config.settings import Settings
+from apidocs.config.loading import load_settings
+from apidocs.model.errors import ConfigError
+from apidocs.explorer.context import ServeContext
+from apidocs.site.build import configure_logging, prepare_config
 
 SANDBOX_PATH = "/sandbox"
 
@@ -34,18 +36,21 @@ log = logging.getLogger("mkdocs.apidocs.serve")
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def _request_handler() -> type[wsgiref.simple_server.WSGIRequestHandler]:
-    from mkdocs.livereload import _Handler
+class RequestHandler(wsgiref.simple_server.WSGIRequestHandler):
+    """Logs like MkDocs' own server (successes quietly) and passes the raw request target on:
+    the bridge and the proxy need `%2F` intact."""
 
-    class Handler(_Handler):  # type: ignore[misc,valid-type]
-        """MkDocs' handler, plus the raw request target (the bridge and proxy need `%2F` intact)."""
+    def get_environ(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().get_environ()
+        environ["RAW_URI"] = self.path
+        return environ
 
-        def get_environ(self) -> dict[str, Any]:
-            environ: dict[str, Any] = super().get_environ()
-            environ["RAW_URI"] = self.path
-            return environ
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        level = logging.DEBUG if str(code) == "200" else logging.WARNING
+        log.log(level, f'"{self.requestline}" code {code}')
 
-    return Handler
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug(format, *args)
 
 
 def _server_class() -> type:
@@ -56,7 +61,7 @@ def _server_class() -> type:
 
         def __init__(self, *args: Any, mounts: dict[str, WsgiApp], **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.RequestHandlerClass = _request_handler()
+            self.RequestHandlerClass = RequestHandler
             self.mounts = mounts
 
         def serve_request(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -96,20 +101,15 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
-    from mkdocs.livereload import _serve_url
-
-    from .asgi_bridge import AsgiBridge
-    from .proxy import PREFIX as PROXY_PATH
-    from .proxy import Proxy, proxy_disabled
-    from .sandbox.app import create_app
-    from .site import _configure_logging
+    from apidocs.site.asgi_bridge import AsgiBridge
+    from apidocs.site.proxy import PREFIX as PROXY_PATH
+    from apidocs.site.proxy import Proxy, proxy_disabled
+    from apidocs.sandbox.app import create_app
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     settings = load_settings(config_file)  # ConfigError → one line from the CLI
-    if audience:
-        os.environ["APIDOCS_AUDIENCE"] = audience
     proxy = proxy or settings.proxy
-    _configure_logging()
+    configure_logging()
     _stop_on_sigterm()
 
     sandbox = create_app(settings, None)  # in memory: every run starts from the fixtures
@@ -118,21 +118,19 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
         SANDBOX_PATH: bridge,
         PROXY_PATH: Proxy([server.url for server in settings.servers]) if proxy else proxy_disabled,
     }
-    set_serve_context(ServeContext(sandbox_path=SANDBOX_PATH, proxy_path=PROXY_PATH if proxy else None))
+    context = ServeContext(sandbox_path=SANDBOX_PATH, proxy_path=PROXY_PATH if proxy else None)
     site_dir = tempfile.mkdtemp(prefix="apidocs_")
     overrides = {"site_dir": site_dir, "dev_addr": f"{host}:{port}"}
     server = None
     try:
-        config = load_config(str(settings.config_file), **overrides)
-        config.plugins.on_startup(command="serve", dirty=False)
-        serve_url = _serve_url(host, port, "/")
+        config = prepare_config(load_config(str(settings.config_file), **overrides), "serve", audience, context)
+        serve_url = f"http://{host}:{port}/"
         # Pages keep their real site_url for links; only the server needs its local address.
 
         def builder(fresh: Any = None) -> None:
             current = fresh
             if current is None:
-                current = load_config(str(settings.config_file), **overrides)
-                current.plugins.on_startup(command="serve", dirty=False)
+                current = prepare_config(load_config(str(settings.config_file), **overrides), "serve", audience, context)
             current.site_url = serve_url
             build(current, serve_url=serve_url)
 
@@ -164,9 +162,6 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
             server.shutdown()
         bridge.close()
         sandbox.state.sandbox.store.close()
-        set_serve_context(None)
-        if audience:
-            os.environ.pop("APIDOCS_AUDIENCE", None)
         shutil.rmtree(site_dir, ignore_errors=True)
     return 0
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from .errors import DefinitionError
+from apidocs.model.errors import DefinitionError
 
 
 @dataclass

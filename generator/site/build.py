@@ -5,8 +5,14 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .errors import ConfigError
+from apidocs.explorer.context import ServeContext
+from apidocs.model.errors import ConfigError
+from apidocs.site.plugin import ApidocsPlugin
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
 
 
 class _CountWarnings(logging.Handler):
@@ -29,15 +35,12 @@ def build_site(config_file: str | Path, *, strict: bool = False, site_dir: str |
     path = Path(config_file)
     if not path.is_file():
         raise ConfigError(f"{config_file}: no such file (pass -f path/to/mkdocs.yml)")
-    if audience:
-        os.environ["APIDOCS_AUDIENCE"] = audience
     overrides: dict[str, object] = {"strict": True} if strict else {}
     if site_dir:
         overrides["site_dir"] = str(Path(site_dir).resolve())
-    _configure_logging()
+    configure_logging()
     try:
-        config = load_config(str(path), **overrides)
-        config.plugins.on_startup(command="build", dirty=False)
+        config = prepare_config(load_config(str(path), **overrides), "build", audience)
         build(config)
     except (ConfigurationError, PluginError) as error:
         message = str(error).strip()
@@ -46,13 +49,22 @@ def build_site(config_file: str | Path, *, strict: bool = False, site_dir: str |
     except Abort:
         print("apidocs: build failed (the errors are listed above)", flush=True)
         return 1
-    finally:
-        if audience:
-            os.environ.pop("APIDOCS_AUDIENCE", None)
     return 0
 
 
-def _configure_logging() -> None:
+def prepare_config(config: MkDocsConfig, command: str, audience: str | None = None,
+                   serve_context: ServeContext | None = None) -> MkDocsConfig:
+    """Tell the plugin, through its own objects, what the command line chose; then start it."""
+    for plugin in config.plugins.values():
+        if isinstance(plugin, ApidocsPlugin):
+            if audience:
+                plugin.config["audience"] = audience
+            plugin.serve_context = serve_context
+    config.plugins.on_startup(command=command, dirty=False)
+    return config
+
+
+def configure_logging() -> None:
     """MkDocs' CLI sets up its log output; when we call its build directly we do it ourselves."""
     logger = logging.getLogger("mkdocs")
     if not any(getattr(h, "_apidocs", False) for h in logger.handlers):

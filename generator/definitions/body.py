@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DefinitionError
-from .liquid import Line
-from .model import NO_BODY, Block, ExampleResponse, Parameter, ParameterGroup
-from .pasted import PastedSnippet, is_snippet_title
+from apidocs.model.errors import DefinitionError
+from apidocs.definitions.liquid import Line
+from apidocs.model.endpoint import NO_BODY, Block, ExampleResponse, Parameter, ParameterGroup
+from apidocs.definitions.pasted import PastedSnippet, is_snippet_title
 
 _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>~{3,}|`{3,})\s*(?P<lang>[\w+.#-]*)\s*(?P<rest>.*)$")
 _ATTRIBUTES = re.compile(r"^\s*{:\s*(?P<body>.*?)\s*}\s*$")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .config import load_settings
-from .definitions import load_tree, path_from_title
-from .errors import ConfigError
-from .model import HTTP_METHODS, PLACEHOLDER
+from apidocs.config.loading import load_settings
+from apidocs.definitions.loader import load_tree, path_from_title
+from apidocs.model.errors import ConfigError
+from apidocs.model.endpoint import HTTP_METHODS, PLACEHOLDER
 
 _VERBS = {"GET": "Get", "POST": "Create", "PUT": "Replace", "PATCH": "Update", "DELETE": "Delete", "HEAD": "Check", "OPTIONS": "Options for"}
 

@@ -13,7 +13,7 @@ import textwrap
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from ..pasted import PastedSnippet, harvest_curl, harvest_python
+from apidocs.definitions.pasted import PastedSnippet, harvest_curl, harvest_python
 
 _HTTPIE = re.compile(r"""^https?\s+(?:-[-\w=]+\s+)*(?:(?P<method>[A-Za-z]+)\s+)?(?P<q>['"]?)(?P<url>[^'"\s]+)(?P=q)""")
 _NODE_HOST = re.compile(r"""hostname\s*:\s*['"](?P<host>[^'"]+)['"]""")

@@ -1,0 +1,67 @@
+"""Turn the validated `apidocs` options of a mkdocs.yml into `Settings`.
+
+The plugin calls `settings_from_options()` with the options MkDocs validated; everything outside
+MkDocs (sandbox, check, lint, CLI) calls `load_settings()`, so there is one source of truth for
+servers, auth and folders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import apidocs
+
+from apidocs.config.options import ApidocsConfig
+from apidocs.config.settings import Auth, Server, Settings
+from apidocs.model.errors import ConfigError
+
+
+def builtin_snippets() -> Path:
+    """The default templates: `apidocs/snippets/` in an installed wheel, `snippets/` beside
+    `generator/` in the repository (an editable install maps the package to the folders)."""
+    package = Path(apidocs.__file__).resolve().parent
+    installed = package / "snippets"
+    return installed if installed.is_dir() else package.parent / "snippets"
+
+
+def settings_from_options(options: ApidocsConfig, config_file: Path, docs_dir: Path, site_url: str = "") -> Settings:
+    project = config_file.parent
+    snippets = project / options.snippets_dir if options.snippets_dir else project / "snippets"
+    if not snippets.is_dir():
+        if options.snippets_dir:
+            raise ConfigError(f"{config_file}: apidocs.snippets_dir {options.snippets_dir!r} is not a folder")
+        snippets = builtin_snippets()
+    return Settings(
+        config_file=config_file,
+        docs_dir=docs_dir,
+        servers=[Server(s.url.rstrip("/"), s.description) for s in options.servers],
+        auth=Auth(options.auth.header, options.auth.scheme, options.auth.token, list(options.auth.demo_tokens)),
+        includes_dir=project / options.includes_dir,
+        snippets_dir=snippets,
+        site=dict(options.site),
+        fixtures=project / options.fixtures if options.fixtures else None,
+        audience=options.audience,
+        audiences=dict(options.audiences),
+        explorer=options.explorer,
+        proxy=options.proxy,
+        sandbox_workflow=options.sandbox_workflow,
+        site_url=site_url,
+    )
+
+
+def load_settings(config_file: str | Path = "mkdocs.yml") -> Settings:
+    """Read mkdocs.yml the way MkDocs does and return the apidocs settings in it."""
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import ConfigurationError
+
+    path = Path(config_file).resolve()
+    if not path.is_file():
+        raise ConfigError(f"{config_file}: no such file (pass -f path/to/mkdocs.yml)")
+    try:
+        config = load_config(str(path))
+    except ConfigurationError as error:
+        raise ConfigError(f"{config_file}: {error}") from None
+    plugin = config.plugins.get("apidocs")
+    if plugin is None:
+        raise ConfigError(f"{config_file}: the apidocs plugin is not enabled (add `- apidocs` under `plugins:`)")
+    return settings_from_options(plugin.config, path, Path(config.docs_dir), config.site_url or "")

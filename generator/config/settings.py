@@ -1,0 +1,58 @@
+"""The project's settings as plain data: servers, auth, folders and switches.
+
+Read from the `apidocs` options in mkdocs.yml by `loading.py`; every stage (rendering, sandbox,
+check, lint, explorer) takes a `Settings` and never reads mkdocs.yml itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Server:
+    url: str
+    description: str = ""
+
+
+@dataclass
+class Auth:
+    header: str = "Authorization"
+    scheme: str = "Token"
+    token: str = "1234567890"
+    demo_tokens: list[str] = field(default_factory=list)
+
+    def header_value(self, token: str | None = None) -> str:
+        return f"{self.scheme} {token or self.token}".strip()
+
+
+@dataclass
+class Settings:
+    config_file: Path
+    docs_dir: Path
+    servers: list[Server]
+    auth: Auth
+    includes_dir: Path
+    snippets_dir: Path
+    site: dict[str, Any]
+    fixtures: Path | None = None
+    audience: str | None = None
+    audiences: dict[str, Any] = field(default_factory=dict)
+    explorer: bool = True
+    proxy: bool = False
+    sandbox_workflow: bool = True
+    site_url: str = ""
+
+    @property
+    def project_dir(self) -> Path:
+        return self.config_file.parent
+
+    @property
+    def default_server(self) -> str:
+        return self.servers[0].url if self.servers else "http://127.0.0.1:8000/sandbox"
+
+    @property
+    def known_tokens(self) -> set[str]:
+        return {self.auth.token, *self.auth.demo_tokens}
