@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install serve test build lint check sandbox bench clean
+.PHONY: install serve test typecheck build lint check sandbox bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,14 @@ check: install
 sandbox: install
 	$(BIN)/apidocs sandbox
 
-test: install
+# mypy reads the import name `apidocs` through a link to generator/ (see pyproject.toml).
+typecheck: install
+	@mkdir -p .apidocs/typecheck && ln -sfn ../../generator .apidocs/typecheck/apidocs
+	$(BIN)/mypy -p apidocs
+	$(BIN)/mypy tests bench
+	$(BIN)/ruff check generator tests bench
+
+test: install typecheck
 	@command -v chromium >/dev/null 2>&1 || ./.ci/install-chromium
 	$(BIN)/python -m pytest -n auto --dist loadgroup
 
