@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-SEEDS = SHARED / "seeds"
-SAMPLE = SHARED / "crux-docs-sample"
+# Everything the tests read lives in the repository (see tests/fixtures/README.md for licences).
+FIXTURES = ROOT / "tests" / "fixtures"
+SEEDS = FIXTURES / "seeds"
+SAMPLE = FIXTURES / "crux-docs-sample"
 PYTHON = sys.executable
 
 
