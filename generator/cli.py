@@ -58,6 +58,12 @@ def _import_jekyll(args: argparse.Namespace) -> int:
     return run_import(Path(args.src), Path(args.dest), force=args.force)
 
 
+def _export_openapi(args: argparse.Namespace) -> int:
+    from apidocs.openapi.command import run_export
+
+    return run_export(args.config_file, args.output)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="apidocs", description="API reference sites whose snippets are executed.")
     parser.add_argument("-f", "--config-file", default="mkdocs.yml", help="path to mkdocs.yml (default: ./mkdocs.yml)")
@@ -107,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("src", metavar="SRC")
     importer.add_argument("dest", metavar="DEST")
     importer.add_argument("--force", action="store_true", help="write into a DEST that is not empty")
+    export = command("export-openapi", _export_openapi, "write the OpenAPI 3.1 document of the definitions")
+    export.add_argument("-o", "--output", default=None, metavar="FILE",
+                        help="JSON, or YAML for .yaml/.yml (default: JSON on standard output)")
     return parser
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mkdocs.config.defaults import MkDocsConfig
+
 import apidocs
 
 from apidocs.config.options import ApidocsConfig
@@ -24,7 +26,9 @@ def builtin_snippets() -> Path:
     return installed if installed.is_dir() else package.parent / "snippets"
 
 
-def settings_from_options(options: ApidocsConfig, config_file: Path, docs_dir: Path, site_url: str = "") -> Settings:
+def settings_from_options(options: ApidocsConfig, config: MkDocsConfig) -> Settings:
+    """The settings of the project whose validated mkdocs.yml is `config`."""
+    config_file = Path(config.config_file_path or "mkdocs.yml").resolve()
     project = config_file.parent
     snippets = project / options.snippets_dir if options.snippets_dir else project / "snippets"
     if not snippets.is_dir():
@@ -33,7 +37,7 @@ def settings_from_options(options: ApidocsConfig, config_file: Path, docs_dir: P
         snippets = builtin_snippets()
     return Settings(
         config_file=config_file,
-        docs_dir=docs_dir,
+        docs_dir=Path(config.docs_dir),
         servers=[Server(s.url.rstrip("/"), s.description) for s in options.servers],
         auth=Auth(options.auth.header, options.auth.scheme, options.auth.token, list(options.auth.demo_tokens)),
         includes_dir=project / options.includes_dir,
@@ -45,7 +49,9 @@ def settings_from_options(options: ApidocsConfig, config_file: Path, docs_dir: P
         explorer=options.explorer,
         proxy=options.proxy,
         sandbox_workflow=options.sandbox_workflow,
-        site_url=site_url,
+        site_url=config.site_url or "",
+        site_name=config.site_name or "",
+        site_description=config.site_description or "",
     )
 
 
@@ -64,4 +70,4 @@ def load_settings(config_file: str | Path = "mkdocs.yml") -> Settings:
     plugin = config.plugins.get("apidocs")
     if plugin is None:
         raise ConfigError(f"{config_file}: the apidocs plugin is not enabled (add `- apidocs` under `plugins:`)")
-    return settings_from_options(plugin.config, path, Path(config.docs_dir), config.site_url or "")
+    return settings_from_options(plugin.config, config)

@@ -44,6 +44,8 @@ class Settings:
     proxy: bool = False
     sandbox_workflow: bool = True
     site_url: str = ""
+    site_name: str = ""
+    site_description: str = ""
 
     @property
     def project_dir(self) -> Path:

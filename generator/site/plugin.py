@@ -67,9 +67,8 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         return self.command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        config_file = Path(config.config_file_path or "mkdocs.yml").resolve()
         try:
-            self.settings = settings_from_options(self.config, config_file, Path(config.docs_dir), config.site_url or "")
+            self.settings = settings_from_options(self.config, config)
             self.languages = load_languages(self.settings.snippets_dir)
         except ConfigError as error:
             raise PluginError(str(error)) from None

@@ -1,0 +1,210 @@
+"""An OpenAPI 3.1 document from the definitions, for every tool that speaks OpenAPI.
+
+Each endpoint becomes one operation: its parameters, request body and responses with their
+examples and schemas (documented fields first, the examples' shape for the rest), the auth
+header as a security scheme, and the snippets of the pages as `x-codeSamples`. The snippets are
+rendered by the same functions as the pages, so the document shows exactly the code the check
+executes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from apidocs.config.settings import Settings
+from apidocs.model.endpoint import Document, Endpoint, ExampleResponse, Parameter
+from apidocs.openapi.schemas import Schema, object_schema, schema_of_type_word, schema_of_value
+from apidocs.rendering.languages import Language
+from apidocs.rendering.request import build_request
+from apidocs.rendering.snippets import render_snippet
+
+OPENAPI_VERSION = "3.1.0"
+SECURITY_SCHEME = "apiToken"
+# The `lang` names Redoc and Scalar know for each of our snippet languages.
+_SAMPLE_LANGS = {"curl": "Shell", "httpie": "Shell", "python": "Python", "node": "JavaScript"}
+_REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
+            403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 415: "Unsupported Media Type",
+            422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error"}
+
+
+def operation_id(endpoint: Endpoint, taken: set[str]) -> str:
+    """camelCase of the endpoint's name (or method and path), unique in the document."""
+    words = re.findall(r"[A-Za-z0-9]+", endpoint.name) or re.findall(r"[A-Za-z0-9]+", f"{endpoint.method} {endpoint.path}")
+    base = words[0].lower() + "".join(word[:1].upper() + word[1:].lower() for word in words[1:])
+    if not base[:1].isalpha():
+        base = endpoint.method.lower() + base[:1].upper() + base[1:]
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}{number}", number + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _parameter_schema(parameter: Parameter | None) -> Schema:
+    # Path, query and header values are strings on the wire unless the writer says otherwise.
+    return schema_of_type_word(parameter.type if parameter else None) or {"type": "string"}
+
+
+def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = []
+    documented = {(group.kind, p.name): p for group in endpoint.groups for p in group.parameters}
+    for name in endpoint.path_parameters:
+        parameter = documented.get(("path", name))
+        value = endpoint.example.path_params.get(name)
+        entry: dict[str, Any] = {"name": name, "in": "path", "required": True,
+                                 "schema": _parameter_schema(parameter)}
+        if parameter and parameter.description:
+            entry["description"] = parameter.description
+        if value and endpoint.is_example_complete:
+            entry["example"] = value
+        result.append(entry)
+    query_values: dict[str, list[str]] = {}
+    for name, value in endpoint.example.query:
+        query_values.setdefault(name, []).append(value)
+    query_names = list(query_values) + [p.name for (kind, _), p in documented.items() if kind == "query" and p.name not in query_values]
+    for name in query_names:
+        parameter = documented.get(("query", name))
+        values = query_values.get(name, [])
+        schema = _parameter_schema(parameter)
+        entry = {"name": name, "in": "query", "required": bool(parameter and parameter.is_required), "schema": schema}
+        if len(values) > 1:
+            entry["schema"] = {"type": "array", "items": schema}
+            entry["explode"] = True
+            entry["example"] = values
+        elif values:
+            entry["example"] = values[0]
+        if parameter and parameter.description:
+            entry["description"] = parameter.description
+        result.append(entry)
+    skipped = {auth_header.lower(), "content-type", "accept"}
+    header_values = {name.lower(): (name, value) for name, value in endpoint.example.headers}
+    header_names = [name for name, _ in endpoint.example.headers]
+    header_names += [p.name for (kind, _), p in documented.items() if kind == "header" and p.name.lower() not in header_values]
+    for name in header_names:
+        if name.lower() in skipped:
+            continue
+        parameter = documented.get(("header", name))
+        entry = {"name": name, "in": "header", "required": bool(parameter and parameter.is_required),
+                 "schema": _parameter_schema(parameter)}
+        if name.lower() in header_values:
+            entry["example"] = header_values[name.lower()][1]
+        if parameter and parameter.description:
+            entry["description"] = parameter.description
+        result.append(entry)
+    return result
+
+
+def _content_type(endpoint: Endpoint) -> str:
+    given = next((value for name, value in endpoint.example.headers if name.lower() == "content-type"), "application/json")
+    return given.split(";")[0].strip() or "application/json"
+
+
+def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
+    group = endpoint.group_of_kind("request")
+    if not endpoint.example.has_body and group is None:
+        return None
+    body = endpoint.example.body if endpoint.example.has_body else None
+    if group is not None:
+        schema = object_schema(group.parameters, body)
+    else:
+        schema = schema_of_value(body)
+    media: dict[str, Any] = {"schema": schema}
+    if endpoint.example.has_body:
+        media["example"] = body
+    return {"required": endpoint.example.has_body, "content": {_content_type(endpoint): media}}
+
+
+def _response(endpoint: Endpoint, status: int, examples: list[ExampleResponse]) -> dict[str, Any]:
+    description = next((r.title for r in examples if r.title and r.title != "Response"), None) or _REASONS.get(status, "Response")
+    answer: dict[str, Any] = {"description": description}
+    with_body = [r for r in examples if r.has_body]
+    if not with_body:
+        return answer
+    bodies = [r.body for r in with_body]
+    group = endpoint.group_of_kind("response") if status == endpoint.expected_status else None
+    is_text = all(isinstance(body, str) for body in bodies)
+    if group is not None and not is_text:
+        schema = object_schema(group.parameters, bodies[0])
+    else:
+        schema = schema_of_value(bodies[0]) if len(bodies) == 1 else {}
+    media: dict[str, Any] = {"schema": schema}
+    if len(bodies) == 1:
+        media["example"] = bodies[0]
+    else:
+        media["examples"] = {f"example{index + 1}": {"summary": r.title, "value": r.body} for index, r in enumerate(with_body)}
+    answer["content"] = {"text/plain" if is_text else "application/json": media}
+    return answer
+
+
+def _responses(endpoint: Endpoint) -> dict[str, Any]:
+    by_status: dict[int, list[ExampleResponse]] = {}
+    for response in endpoint.responses:
+        by_status.setdefault(response.status, []).append(response)
+    by_status.setdefault(endpoint.expected_status, [])
+    return {str(status): _response(endpoint, status, by_status[status]) for status in sorted(by_status)}
+
+
+def _code_samples(endpoint: Endpoint, settings: Settings, languages: list[Language]) -> list[dict[str, str]]:
+    request = build_request(endpoint, settings.auth, settings.default_server)
+    return [{"lang": _SAMPLE_LANGS.get(language.name, language.label), "label": language.label,
+             "source": render_snippet(settings.snippets_dir, language, request)} for language in languages]
+
+
+def _security_scheme(settings: Settings) -> dict[str, Any] | None:
+    auth = settings.auth
+    if not auth.header:
+        return None
+    scheme = auth.scheme.strip()
+    if auth.header.lower() == "authorization" and scheme.lower() in ("bearer", "basic"):
+        return {"type": "http", "scheme": scheme.lower(),
+                "description": f"`Authorization: {scheme} <token>`; the examples use `{auth.token}`."}
+    shown = f"{scheme} <token>" if scheme else "<token>"
+    return {"type": "apiKey", "in": "header", "name": auth.header,
+            "description": f"`{auth.header}: {shown}`; the examples use `{auth.header_value()}`."}
+
+
+def build_openapi(documents: Iterable[Document], settings: Settings, languages: list[Language], *,
+                  title: str, description: str = "", version: str = "1.0.0",
+                  tags: dict[str, str] | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of `documents` (non-endpoints are skipped).
+
+    `tags` maps a document's `src_uri` to its section title; the tags are listed in the order of
+    first use, which is the nav order when `documents` come in nav order.
+    """
+    scheme = _security_scheme(settings)
+    servers = [{"url": server.url, **({"description": server.description} if server.description else {})}
+               for server in settings.servers] or [{"url": settings.default_server, "description": "Local sandbox"}]
+    document: dict[str, Any] = {"openapi": OPENAPI_VERSION,
+                                "info": {"title": title, "version": version, **({"description": description} if description else {})},
+                                "servers": servers, "paths": {}}
+    tag_names: list[str] = []
+    taken: set[str] = set()
+    for item in documents:
+        if not isinstance(item, Endpoint):
+            continue
+        operation: dict[str, Any] = {"operationId": operation_id(item, taken), "summary": item.name}
+        if item.description:
+            operation["description"] = item.description
+        tag = (tags or {}).get(item.src_uri)
+        if tag:
+            operation["tags"] = [tag]
+            if tag not in tag_names:
+                tag_names.append(tag)
+        parameters = _parameters(item, settings.auth.header)
+        if parameters:
+            operation["parameters"] = parameters
+        body = _request_body(item)
+        if body is not None:
+            operation["requestBody"] = body
+        operation["responses"] = _responses(item)
+        if scheme is not None:
+            operation["security"] = [{SECURITY_SCHEME: []}]
+        operation["x-codeSamples"] = _code_samples(item, settings, languages)
+        document["paths"].setdefault(item.path, {})[item.method.lower()] = operation
+    if tag_names:
+        document["tags"] = [{"name": name} for name in tag_names]
+    if scheme is not None:
+        document["components"] = {"securitySchemes": {SECURITY_SCHEME: scheme}}
+    return document

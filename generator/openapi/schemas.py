@@ -1,0 +1,138 @@
+"""JSON Schemas (OpenAPI 3.1 dialect, i.e. JSON Schema 2020-12) for documented data.
+
+Two sources, in order of trust: what the writer typed (a parameter's `(type)`, its required
+mark) and what the examples show. A schema inferred from an example accepts that example, and
+an example is what every sandbox answer and every snippet in the check is compared with.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apidocs.model.endpoint import Parameter
+
+Schema = dict[str, Any]
+
+# The words writers use in `(type)` for each JSON Schema type (and format, where one is meant).
+_TYPE_WORDS: dict[str, Schema] = {
+    "string": {"type": "string"}, "str": {"type": "string"}, "text": {"type": "string"},
+    "uuid": {"type": "string", "format": "uuid"},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"}, "date-time": {"type": "string", "format": "date-time"},
+    "timestamp": {"type": "string", "format": "date-time"},
+    "email": {"type": "string", "format": "email"}, "url": {"type": "string", "format": "uri"},
+    "integer": {"type": "integer"}, "int": {"type": "integer"}, "long": {"type": "integer"},
+    "number": {"type": "number"}, "float": {"type": "number"}, "double": {"type": "number"},
+    "decimal": {"type": "number"},
+    "boolean": {"type": "boolean"}, "bool": {"type": "boolean"},
+    "object": {"type": "object"}, "dict": {"type": "object"}, "map": {"type": "object"},
+    "array": {"type": "array"}, "list": {"type": "array"},
+}
+
+
+def schema_of_type_word(word: str | None) -> Schema:
+    """The schema a writer's `(type)` names; `{}` (anything) for words we do not know."""
+    if not word:
+        return {}
+    text = word.strip().lower()
+    nullable = text.endswith("?") or "null" in text.replace("nullable", "null").split()
+    text = text.rstrip("?").replace("nullable", "").strip()
+    if text.startswith(("array of ", "list of ")):
+        return {"type": "array", "items": schema_of_type_word(text.split(" of ", 1)[1])}
+    base = dict(_TYPE_WORDS.get(text.split()[0] if text else "", {}))
+    if nullable and "type" in base:
+        base["type"] = [base["type"], "null"]
+    return base
+
+
+def schema_of_value(value: Any) -> Schema:
+    """The narrowest useful schema that accepts `value` (object properties are all required)."""
+    if value is None:
+        return {"type": "null"}
+    if isinstance(value, bool):
+        return {"type": "boolean"}
+    if isinstance(value, int):
+        return {"type": "integer"}
+    if isinstance(value, float):
+        return {"type": "number"}
+    if isinstance(value, str):
+        return {"type": "string"}
+    if isinstance(value, list):
+        if not value:
+            return {"type": "array"}
+        return {"type": "array", "items": merge_schemas([schema_of_value(item) for item in value])}
+    if isinstance(value, dict):
+        return {"type": "object", "properties": {str(k): schema_of_value(v) for k, v in value.items()},
+                "required": [str(k) for k in value]}
+    return {}
+
+
+def _types(schema: Schema) -> list[str]:
+    kind = schema.get("type")
+    return [kind] if isinstance(kind, str) else list(kind or [])
+
+
+def merge_schemas(schemas: list[Schema]) -> Schema:
+    """One schema accepting every value any of `schemas` accepts (as inferred from examples)."""
+    if not schemas:
+        return {}
+    if any(not schema.get("type") for schema in schemas):
+        return {}
+    types: list[str] = []
+    for schema in schemas:
+        types += [kind for kind in _types(schema) if kind not in types]
+    if "integer" in types and "number" in types:
+        types.remove("integer")
+    merged: Schema = {"type": types[0] if len(types) == 1 else types}
+    objects = [schema for schema in schemas if "object" in _types(schema)]
+    if objects:
+        names: list[str] = []
+        for schema in objects:
+            names += [name for name in schema.get("properties", {}) if name not in names]
+        merged["properties"] = {name: merge_schemas([s["properties"][name] for s in objects if name in s.get("properties", {})])
+                                for name in names}
+        required = [name for name in names if all(name in s.get("required", []) for s in objects)]
+        if required:
+            merged["required"] = required
+    arrays = [schema["items"] for schema in schemas if "array" in _types(schema) and "items" in schema]
+    if arrays:
+        merged["items"] = merge_schemas(arrays)
+    return merged
+
+
+def _admitting(documented: Schema, example: Schema) -> Schema:
+    """The documented schema, widened to the type an example shows (`(object)` shown as null)."""
+    documented_types = _types(documented)
+    shown = [kind for kind in _types(example) if kind not in documented_types
+             and not (kind == "integer" and "number" in documented_types)]
+    if not documented_types or not shown:
+        return documented
+    return {**documented, "type": documented_types + shown}
+
+
+def object_schema(parameters: list[Parameter], example: Any = None) -> Schema:
+    """An object schema from documented fields, completed by the example's shape.
+
+    A documented field keeps the writer's type and required mark (fields are optional unless
+    marked); a field only the example shows gets the example's type and stays optional.
+    """
+    shown: dict[str, Schema] = schema_of_value(example)["properties"] if isinstance(example, dict) else {}
+    properties: dict[str, Schema] = {}
+    required: list[str] = []
+    for parameter in parameters:
+        schema = schema_of_type_word(parameter.type)
+        if not schema:
+            schema = shown.get(parameter.name, {})
+        elif parameter.name in shown:
+            schema = _admitting(schema, shown[parameter.name])
+        if parameter.description:
+            schema = {**schema, "description": parameter.description}
+        properties[parameter.name] = schema
+        if parameter.is_required:
+            required.append(parameter.name)
+    for name, schema in shown.items():
+        properties.setdefault(name, schema)
+    result: Schema = {"type": "object", "properties": properties}
+    if required:
+        result["required"] = required
+    return result

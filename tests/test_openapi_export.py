@@ -1,0 +1,121 @@
+"""`apidocs export-openapi`: a valid OpenAPI 3.1 document that says what the pages say."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from openapi_spec_validator import validate
+
+from apidocs.config.loading import load_settings
+from apidocs.definitions.loader import load_tree
+from apidocs.model.endpoint import Endpoint
+from apidocs.rendering.languages import load_languages
+from apidocs.rendering.request import build_request
+from apidocs.rendering.snippets import render_snippet
+from conftest import PYTHON, ROOT
+
+APIDOCS = [PYTHON, "-m", "apidocs"]
+
+
+def export(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*APIDOCS, "-f", str(config), "export-openapi", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    result = export(ROOT / "mkdocs.yml")
+    assert result.returncode == 0, result.stderr
+    loaded: dict[str, Any] = json.loads(result.stdout)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def endpoints() -> list[Endpoint]:
+    settings = load_settings(ROOT / "mkdocs.yml")
+    return load_tree(settings.docs_dir, settings.includes_dir, settings.site).endpoints
+
+
+def operation(document: dict[str, Any], endpoint: Endpoint) -> dict[str, Any]:
+    found: dict[str, Any] = document["paths"][endpoint.path][endpoint.method.lower()]
+    return found
+
+
+def test_the_shipped_docs_export_a_valid_openapi_3_1_document(document: dict[str, Any]) -> None:
+    validate(document)  # raises on any violation of the 3.1 schema
+    assert document["openapi"] == "3.1.0"
+    assert document["info"]["title"] == "TIMP Order Cancelation API"
+    assert document["servers"][0]["url"] == "https://api-dev.cruxconnect.com"
+
+
+def test_every_endpoint_is_one_operation_with_its_parameters(document: dict[str, Any], endpoints: list[Endpoint]) -> None:
+    operations = {(path, method.upper()) for path, item in document["paths"].items() for method in item}
+    assert operations == {(e.path, e.method) for e in endpoints}
+    ids = [op["operationId"] for item in document["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+    for endpoint in endpoints:
+        op = operation(document, endpoint)
+        path_params = [p["name"] for p in op.get("parameters", []) if p["in"] == "path"]
+        assert path_params == endpoint.path_parameters
+        assert op["summary"] == endpoint.name
+        assert op["security"] == [{"apiToken": []}]
+
+
+def test_responses_carry_every_documented_status_and_example(document: dict[str, Any], endpoints: list[Endpoint]) -> None:
+    for endpoint in endpoints:
+        responses = operation(document, endpoint)["responses"]
+        assert set(responses) == {str(r.status) for r in endpoint.responses} | {str(endpoint.expected_status)}
+        for response in endpoint.responses:
+            if not response.has_body or isinstance(response.body, str):
+                continue
+            media = responses[str(response.status)]["content"]["application/json"]
+            examples = [media["example"]] if "example" in media else [e["value"] for e in media["examples"].values()]
+            assert response.body in examples
+            for example in examples:  # the schema accepts what the docs show
+                jsonschema.Draft202012Validator(media["schema"]).validate(example)
+
+
+def test_request_bodies_validate_against_their_schema(document: dict[str, Any], endpoints: list[Endpoint]) -> None:
+    with_body = [e for e in endpoints if e.example.has_body]
+    assert with_body, "the shipped docs document at least one request body"
+    for endpoint in with_body:
+        media = operation(document, endpoint)["requestBody"]["content"]["application/json"]
+        assert media["example"] == endpoint.example.body
+        jsonschema.Draft202012Validator(media["schema"]).validate(media["example"])
+
+
+def test_code_samples_are_the_page_snippets(document: dict[str, Any], endpoints: list[Endpoint]) -> None:
+    settings = load_settings(ROOT / "mkdocs.yml")
+    languages = load_languages(settings.snippets_dir)
+    for endpoint in endpoints:
+        samples = operation(document, endpoint)["x-codeSamples"]
+        request = build_request(endpoint, settings.auth, settings.default_server)
+        assert [s["label"] for s in samples] == [language.label for language in languages]
+        for sample, language in zip(samples, languages, strict=True):
+            assert sample["source"] == render_snippet(settings.snippets_dir, language, request)
+
+
+def test_tags_come_from_sections_in_nav_order(document: dict[str, Any]) -> None:
+    tags = [tag["name"] for tag in document["tags"]]
+    assert len(tags) == len(set(tags)) and tags
+    used = {tag for item in document["paths"].values() for op in item.values() for tag in op.get("tags", [])}
+    assert used == set(tags)
+
+
+def test_yaml_by_extension_and_definition_errors_refuse_to_export(tmp_path: Path, project: Path) -> None:
+    out = tmp_path / "api" / "openapi.yaml"
+    result = export(project / "mkdocs.yml", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    validate(yaml.safe_load(out.read_text(encoding="utf-8")))
+    broken = project / "docs" / "orders" / "broken.md"
+    broken.write_text("---\ntitle: /x/\nmethod: fetch\n---\n", encoding="utf-8")
+    result = export(project / "mkdocs.yml", "-o", str(tmp_path / "again.json"))
+    assert result.returncode == 1
+    assert "broken.md:3:" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "again.json").exists()
