@@ -49,6 +49,7 @@ def settings_from_options(options: ApidocsConfig, config: MkDocsConfig) -> Setti
         explorer=options.explorer,
         proxy=options.proxy,
         sandbox_workflow=options.sandbox_workflow,
+        definitions=list(options.definitions),
         site_url=config.site_url or "",
         site_name=config.site_name or "",
         site_description=config.site_description or "",

@@ -39,3 +39,6 @@ class ApidocsConfig(base.Config):
     # The sandbox's stateful TIMP order-cancelation handlers; off, every endpoint is the generic mock.
     sandbox_workflow = c.Type(bool, default=True)
     proxy = c.Type(bool, default=False)
+    # Globs under docs_dir (`api/**/*.md`) whose files are definitions even without `method`;
+    # any other page is left to MkDocs unless it has `method` or `apidocs: true`.
+    definitions = c.ListOfItems(c.Type(str), default=[])

@@ -44,6 +44,7 @@ class Settings:
     proxy: bool = False
     sandbox_workflow: bool = True
     site_url: str = ""
+    definitions: list[str] = field(default_factory=list)  # globs of files that are apidocs' own pages
     site_name: str = ""
     site_description: str = ""
 

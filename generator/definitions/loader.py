@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,18 @@ SECTION_FILE = ".section.yml"
 # `page.apidocs.yml` beside `page.md` adds front-matter keys (e.g. `example`, `responses`) to a
 # definition that must stay verbatim, such as a file shared with another site.
 OVERLAY_SUFFIX = ".apidocs.yml"
+# `apidocs: true` in a page's front matter: apidocs renders it like a definition (Liquid,
+# parameter tables) although it is not an endpoint. Pages without it pass through untouched.
+OPT_IN_KEY = "apidocs"
+# A front matter that does not parse still shows whether it was meant for apidocs.
+_CLAIMS_DEFINITION = re.compile(r"^(?:method|apidocs)[ \t]*:|^title[ \t]*:[ \t]*['\"]?(?:/|&lt;)", re.M)
+
+
+def glob_pattern(glob: str) -> re.Pattern[str]:
+    """A docs-relative glob (`api/**/*.md`): `**/` spans folders, `*` and `?` stay inside one."""
+    parts = re.split(r"(\*\*/|\*\*|\*|\?)", glob.strip().lstrip("/"))
+    wildcards = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return re.compile("".join(wildcards.get(part, re.escape(part)) for part in parts) + r"\Z")
 
 
 def path_from_title(title: str) -> str:
@@ -73,10 +86,16 @@ class DocsTree:
     documents: dict[str, Document] = field(default_factory=dict)  # by src_uri
     sections: dict[str, Section] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    section_files: int = 0  # folders with a `.section.yml`
 
     @property
     def endpoints(self) -> list[Endpoint]:
         return [doc for doc in self.documents.values() if isinstance(doc, Endpoint)]
+
+    @property
+    def has_definitions(self) -> bool:
+        """Whether apidocs owns any page here (endpoints or opted-in pages), or any section file."""
+        return self.section_files > 0 or any(not doc.passthrough for doc in self.documents.values())
 
     @property
     def errors(self) -> list[Finding]:
@@ -84,9 +103,15 @@ class DocsTree:
 
 
 class DefinitionLoader:
-    def __init__(self, docs_dir: Path, includes_dir: Path, site: dict[str, Any] | None = None) -> None:
+    def __init__(self, docs_dir: Path, includes_dir: Path, site: dict[str, Any] | None = None,
+                 definitions: Sequence[str] = ()) -> None:
         self.docs_dir = docs_dir
         self.liquid = LiquidRenderer(includes_dir, site or {})
+        # Globs (the plugin's `definitions` option): matching files are apidocs' own pages.
+        self.definition_globs = [glob_pattern(glob) for glob in definitions]
+
+    def matches_definitions(self, src_uri: str) -> bool:
+        return any(pattern.match(src_uri) for pattern in self.definition_globs)
 
     def load(self, path: Path) -> Document:
         try:
@@ -107,24 +132,42 @@ class DefinitionLoader:
 
     def load_text(self, text: str, path: Path) -> Document:
         text = text.replace("\r\n", "\n").lstrip("\ufeff")
-        front = split_front_matter(text, path)
-        self._apply_overlay(front, path)
-        data = front.data
         try:
             src_uri = path.resolve().relative_to(self.docs_dir.resolve()).as_posix()
         except ValueError:
             src_uri = path.name
+        claimed = self.matches_definitions(src_uri)
+        try:
+            front = split_front_matter(text, path)
+        except DefinitionError:
+            if claimed or _CLAIMS_DEFINITION.search(text.split("\n---", 1)[0]):
+                raise
+            # Not ours to judge: MkDocs reads this page's front matter its own way.
+            return Document(path, src_uri, path.stem.replace("_", " ").title(), LAST, [], [], passthrough=True)
+        self._apply_overlay(front, path)
+        data = front.data
         raw_title = data.get("title")
         title = str(raw_title).strip() if raw_title is not None else ""
         method = data.get("method")
         is_endpoint = method not in (None, "") or title.startswith("/")
+        opted_in = data.get(OPT_IN_KEY, False)
+        if not isinstance(opted_in, bool):
+            raise DefinitionError(path, front.line_of(OPT_IN_KEY), f"`{OPT_IN_KEY}` must be true or false, not {opted_in!r}", "E001")
+        if not (is_endpoint or opted_in or claimed):
+            # An ordinary page: title, position and visibility place it in the nav; nothing else is read.
+            try:
+                position = position_key(data.get("position"))
+            except ValueError:
+                position = LAST
+            return Document(path, src_uri, title or _title_from_body(front.body) or path.stem.replace("_", " ").title(),
+                            position, _visibility(data.get("visibility")), [], passthrough=True)
         try:
             position = position_key(data.get("position"))
         except ValueError as error:
             raise DefinitionError(path, front.line_of("position"), str(error), "E004") from None
         lines = self.liquid.render_lines(front.body, front.body_line, path)
         body = parse_body(lines)
-        known = {"title", "name", "position", "visibility", "method", "description", "right_code", "example", "responses"}
+        known = {"title", "name", "position", "visibility", "method", "description", "right_code", "example", "responses", OPT_IN_KEY}
         meta = {key: value for key, value in data.items() if key not in known}
         if not is_endpoint:
             return Document(path, src_uri, title or _title_from_body(front.body) or path.stem.replace("_", " ").title(),
@@ -287,9 +330,10 @@ def load_section(folder: Path, docs_dir: Path) -> Section:
     return section
 
 
-def load_tree(docs_dir: Path, includes_dir: Path, site: dict[str, Any] | None = None, only: list[Path] | None = None) -> DocsTree:
+def load_tree(docs_dir: Path, includes_dir: Path, site: dict[str, Any] | None = None, only: list[Path] | None = None,
+              definitions: Sequence[str] = ()) -> DocsTree:
     """Every Markdown file under docs_dir (or just `only`), with errors collected per file."""
-    loader = DefinitionLoader(docs_dir, includes_dir, site)
+    loader = DefinitionLoader(docs_dir, includes_dir, site, definitions)
     tree = DocsTree()
     files = sorted(only) if only else sorted(p for p in docs_dir.rglob("*.md") if not _is_hidden(p, docs_dir))
     folders = {docs_dir} | {p.parent for p in files}
@@ -301,6 +345,7 @@ def load_tree(docs_dir: Path, includes_dir: Path, site: dict[str, Any] | None = 
                 tree.findings.append(error.finding)
             continue
         tree.sections[section.path] = section
+        tree.section_files += (folder / SECTION_FILE).is_file()
     for path in files:
         try:
             document = loader.load(path)
@@ -317,6 +362,6 @@ def _is_hidden(path: Path, root: Path) -> bool:
 
 def load_endpoints(settings: Any, only: list[Path] | None = None) -> tuple[list[Endpoint], list[Finding]]:
     """The endpoints of a project (for the sandbox, the check, the explorer)."""
-    tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site, only)
+    tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site, only, settings.definitions)
     return tree.endpoints, tree.findings
 

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from apidocs.definitions.body import parse_body, parse_right_code
-from apidocs.definitions.loader import path_from_title
+from apidocs.definitions.loader import OPT_IN_KEY, path_from_title
 from apidocs.model.errors import DefinitionError
 from apidocs.definitions.frontmatter import split_front_matter
 from apidocs.definitions.liquid import Line
@@ -131,6 +131,8 @@ def convert_document(text: str, path: Path, context: ImportContext, report: File
         _endpoint(data, front.key_lines, raw_title, parsed, head, body, context, report)
     else:
         _plain_page(data, front.key_lines, parsed, head, body, report)
+        if OPT_IN_KEY not in data:
+            head.appended.append(f"{OPT_IN_KEY}: true")  # Jekyll ran Liquid on every page: keep that for this one
     _includes(body, context, report)
     _highlight_tags(body, report)
     _links(head, body, context, report)

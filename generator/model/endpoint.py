@@ -97,6 +97,9 @@ class Document:
     visibility: list[str]
     blocks: list[Block]
     meta: dict[str, Any] = field(default_factory=dict)  # front matter keys we keep as they are
+    # An ordinary page of the site (no definition, no opt-in): only its front matter was read, for
+    # the nav and audiences; MkDocs renders its Markdown untouched.
+    passthrough: bool = False
 
     @property
     def is_endpoint(self) -> bool:

@@ -1,8 +1,14 @@
 """The MkDocs plugin: thin glue between MkDocs events and the apidocs model.
 
-- on_config: read settings and the definitions, build the nav, add the extensions we rely on;
-- on_files: add our CSS/JS, drop files that are not pages (overlays, hidden audiences);
-- on_page_markdown: replace each definition's Markdown with the rendered endpoint page.
+- on_config: read settings and the definitions, build the nav (only for a site that has
+  definitions or `.section.yml` files and no `nav:` of its own);
+- on_files: add our CSS/JS (only when there are endpoint pages), drop files that are not pages
+  (overlays, hidden audiences);
+- on_page_markdown: replace each definition's Markdown with the rendered endpoint page, rendered
+  with the extensions it needs (restored in on_page_content for the next page).
+
+Apidocs owns endpoint definitions, files matching the `definitions` globs and pages with
+`apidocs: true`; every other page goes through MkDocs untouched.
 """
 
 from __future__ import annotations
@@ -56,6 +62,9 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         self.tree = DocsTree()
         self.languages: list[Language] = []
         self.hidden: set[str] = set()
+        # (extensions, their options): the site's own, and with the ones apidocs' pages need.
+        self.site_markdown: tuple[list[Any], dict[str, Any]] = ([], {})
+        self.owned_markdown: tuple[list[Any], dict[str, Any]] = ([], {})
         # Set by `apidocs serve` before it builds: the sandbox (and proxy) on the serving origin.
         self.serve_context: ServeContext | None = None
 
@@ -72,12 +81,23 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             self.languages = load_languages(self.settings.snippets_dir)
         except ConfigError as error:
             raise PluginError(str(error)) from None
-        for name, options in REQUIRED_EXTENSIONS.items():
-            if name not in config.markdown_extensions:
-                config.markdown_extensions.append(name)
-            merged = {**options, **config.mdx_configs.get(name, {})}
-            if merged:
-                config.mdx_configs[name] = merged
+        self.tree = load_tree(self.settings.docs_dir, self.settings.includes_dir, self.settings.site,
+                              definitions=self.settings.definitions)
+        # The site's own Markdown setup renders every page we do not own; ours add what they need.
+        self.site_markdown = (list(config.markdown_extensions), dict(config.mdx_configs))
+        self.owned_markdown = _with_required_extensions(*self.site_markdown)
+        if self.tree.endpoints:
+            self._add_endpoint_assets(config)
+        shown = visible_documents(self.tree, self.settings)
+        self.hidden = {uri for uri in self.tree.documents if uri not in {d.src_uri for d in shown}}
+        # A site without definitions keeps MkDocs' own nav (files, titles, order).
+        if not config.nav and self.tree.has_definitions:
+            config.nav = build_nav(self.tree, shown)
+        self._report(self.tree.findings)
+        return config
+
+    def _add_endpoint_assets(self, config: MkDocsConfig) -> None:
+        assert self.settings is not None
         features = config.theme.get("features")
         if isinstance(features, list):
             for feature in ("content.tabs.link", "content.code.copy"):
@@ -89,14 +109,6 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
                 config.extra_css.append(uri)
         if self.settings.explorer and EXPLORER_SCRIPT not in config.extra_javascript:
             config.extra_javascript.append(EXPLORER_SCRIPT)
-
-        self.tree = load_tree(self.settings.docs_dir, self.settings.includes_dir, self.settings.site)
-        shown = visible_documents(self.tree, self.settings)
-        self.hidden = {uri for uri in self.tree.documents if uri not in {d.src_uri for d in shown}}
-        if not config.nav:
-            config.nav = build_nav(self.tree, shown)
-        self._report(self.tree.findings)
-        return config
 
     def _report(self, findings: list[Finding]) -> None:
         errors = [f for f in findings if f.is_error]
@@ -116,6 +128,8 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
                 # Excluded, not removed: MkDocs then treats links to the page as another
                 # audience's business (info, not a strict-mode warning) and still never writes it.
                 file.inclusion = InclusionLevel.EXCLUDED
+        if not self.tree.endpoints:
+            return files
         for asset in sorted(ASSETS.iterdir()):
             if asset.is_file():
                 files.append(File.generated(config, f"{ASSET_URI}/{asset.name}", abs_src_path=str(asset)))
@@ -134,11 +148,16 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
                 lines = "\n".join(f"    {finding}" for finding in broken)
                 return f"# {page.file.name}\n\n!!! failure \"This definition has errors\"\n\n{lines}\n"
             return markdown
+        if document.passthrough:
+            return markdown
         try:
             panel = partial(render_panel, context=self.serve_context)
             rendered = render_markdown(document, self.settings, self.languages, [panel])
         except SnippetError as error:
             raise PluginError(f"{document.source}: {error}") from None
+        # MkDocs renders this page next, with the config's extensions: ours for this page only,
+        # put back in on_page_content.
+        config["markdown_extensions"], config["mdx_configs"] = self.owned_markdown
         if document.is_endpoint:
             page.meta["title"] = document.name  # type: ignore[attr-defined]
             page.meta["status"] = f"apidocs-{document.method.lower()}"  # type: ignore[attr-defined]
@@ -148,3 +167,19 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         else:
             page.meta["title"] = document.title
         return rendered
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        config["markdown_extensions"], config["mdx_configs"] = self.site_markdown
+        return html
+
+
+def _with_required_extensions(extensions: list[Any], configs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """The site's extensions plus those rendered endpoint pages need; the site's own options win."""
+    extensions, configs = list(extensions), dict(configs)
+    for name, options in REQUIRED_EXTENSIONS.items():
+        if name not in extensions:
+            extensions.append(name)
+        merged = {**options, **configs.get(name, {})}
+        if merged:
+            configs[name] = merged
+    return extensions, configs
