@@ -12,6 +12,8 @@ import pytest
 
 from conftest import PYTHON
 
+pytestmark = pytest.mark.xdist_group("plugin-outside")  # the module's sites are built once, on one worker
+
 ORDINARY_PAGES = {
     "index.md": """\
 # Deploying
