@@ -87,3 +87,7 @@ def sandbox_server(tmp_path_factory: pytest.TempPathFactory):
 def sandbox(sandbox_server):
     """A client of a fresh sandbox (its own session on the shared server): fixtures as shipped."""
     return sandbox_server.session()
+
+
+# Fixtures of `apidocs serve` and Chromium, registered here so test modules request them by name.
+pytest_plugins = ["fixtures_serve"]

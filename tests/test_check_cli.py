@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from process_helpers import survivors
+
 CONFIRM = "docs/orders-supplier/confirm-order-cancelation.md"
 DETAIL = "docs/orders/get-order-detail.md"
 
@@ -110,10 +112,7 @@ def test_ctrl_c_stops_at_once_and_leaves_no_snippet_running(project: Path) -> No
     out, err = process.communicate(timeout=30)
     assert process.returncode == 130 and time.monotonic() - started < 5
     assert "Traceback" not in out + err
-    time.sleep(0.2)
-    running = [pid for pid in map(int, pids.read_text().split()) if Path(f"/proc/{pid}").exists()
-               and Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"]
-    assert running == []
+    assert survivors(map(int, pids.read_text().split())) == []
 
 
 def test_a_definition_that_cannot_load_fails_the_run_and_shows_in_junit(project: Path, echo_server: str) -> None:

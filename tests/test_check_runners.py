@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from apidocs.check.runners import ProcessRunner, WarmPythonRunner, language_environment, make_runner
 from apidocs.rendering.languages import Language, load_languages
+from process_helpers import survivors
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = {language.name: language for language in load_languages(ROOT / "snippets")}
 BASH = Language("bash", "bash", "x.sh.j2", "bash", "sh", run=("bash", "{file}"))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is dead for our purposes.
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().split(")")[-1].split()[0] != "Z"
 
 
 @pytest.fixture
@@ -51,8 +43,7 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     outcome = ProcessRunner(BASH, dict(os.environ), tmp_path).run(script, timeout=0.5)
     assert outcome.timed_out and time.monotonic() - started < 5
     child = int(pid_file.read_text())
-    time.sleep(0.1)
-    assert not _alive(child), "the snippet's background child survived the timeout"
+    assert survivors([child]) == [], "the snippet's background child survived the timeout"
 
 
 def test_children_left_behind_after_a_normal_exit_are_killed_too(tmp_path: Path) -> None:
@@ -61,8 +52,7 @@ def test_children_left_behind_after_a_normal_exit_are_killed_too(tmp_path: Path)
     script.write_text(f"sleep 60 >/dev/null 2>&1 &\necho $! > {pid_file}\n")
     outcome = ProcessRunner(BASH, dict(os.environ), tmp_path).run(script, timeout=5)
     assert outcome.exit_code == 0
-    time.sleep(0.1)
-    assert not _alive(int(pid_file.read_text()))
+    assert survivors([int(pid_file.read_text())]) == []
 
 
 def test_a_missing_runtime_is_a_failed_run_with_a_clear_message(tmp_path: Path) -> None:
@@ -75,7 +65,7 @@ def test_httpie_runs_with_a_private_config_that_ignores_stdin(tmp_path: Path) ->
     env = language_environment(LANGUAGES["httpie"], ROOT / "snippets", tmp_path / "httpie")
     config = Path(env["HTTPIE_CONFIG_DIR"]) / "config.json"
     assert '"--ignore-stdin"' in config.read_text()
-    assert env["PATH"].split(os.pathsep)[0] == str(Path(os.sys.executable).parent)
+    assert env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
     script = tmp_path / "h.sh"
     script.write_text("http --offline --print=B --raw='{\"a\": 1}' POST http://example.invalid/\n")
     outcome = ProcessRunner(LANGUAGES["httpie"], env, tmp_path).run(script, timeout=30)

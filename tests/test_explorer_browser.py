@@ -11,22 +11,23 @@ import json
 import re
 import subprocess
 import threading
+import time
+from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from apidocs.config.loading import load_settings
 from apidocs.definitions.loader import load_tree
-from apidocs.rendering.languages import load_languages
 from apidocs.model.endpoint import Endpoint
+from apidocs.rendering.languages import load_languages
 from apidocs.rendering.request import build_request
 from apidocs.rendering.snippets import render_snippet
-from serve_helpers import (APIDOCS, GROUP, HOSTILE, Echo, Served, browser, dead_server, echo, free_port, page,  # noqa: F401
-                           serve_project, served, served_proxy)
+from serve_helpers import APIDOCS, GROUP, HOSTILE, Echo, Served
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group(GROUP)]
 
@@ -72,10 +73,27 @@ def tab_texts(page: Page) -> list[str]:
     return [text.rstrip() for text in codes.all_text_contents()]
 
 
+def expect_tabs(page: Page, expected: list[str], timeout: float = 10.0) -> None:
+    """The snippet tabs come to read `expected`: the explorer re-renders after an input event, so poll."""
+    deadline = time.monotonic() + timeout
+    while (texts := tab_texts(page)) != expected and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert texts == expected
+
+
 def sandbox_requests(page: Page) -> list[str]:
     seen: list[str] = []
     page.on("request", lambda request: seen.append(request.url) if "/sandbox/" in request.url else None)
     return seen
+
+
+def after_a_fence(page: Page, seen: list[str]) -> list[str]:
+    """The sandbox requests seen before a request of our own that the page sends now and that has arrived:
+    whatever the explorer had sent earlier is in the list by then, with no fixed wait."""
+    with page.expect_request("**/sandbox/__fence__/"):
+        page.evaluate("() => fetch('/sandbox/__fence__/').then(() => null, () => null)")
+    fence = next(index for index, url in enumerate(seen) if url.endswith("/sandbox/__fence__/"))
+    return seen[:fence]
 
 
 def test_confirm_then_confirm_again(page: Page, served: Served) -> None:
@@ -117,8 +135,7 @@ def test_invalid_json_body_sends_nothing(page: Page, served: Served) -> None:
     body.press("Control+Enter")
     expect(status(page)).to_have_text(re.compile("^Not sent"))
     expect(body).to_be_focused()
-    page.wait_for_timeout(300)
-    assert sent == []
+    assert after_a_fence(page, sent) == []
 
 
 def test_required_parameter_empty_sends_nothing(page: Page, served: Served) -> None:
@@ -130,14 +147,14 @@ def test_required_parameter_empty_sends_nothing(page: Page, served: Served) -> N
     expect(status(page)).to_have_text("Not sent: order_uuid is required.")
     expect(field).to_be_focused()
     expect(field).to_have_attribute("aria-invalid", "true")
-    assert sent == []
+    assert after_a_fence(page, sent) == []
 
 
 def test_snippets_follow_the_inputs_byte_for_byte(page: Page, served: Served, serve_project: Path) -> None:
     endpoint = endpoint_of(serve_project, CONFIRM)
     open_page(page, served.url, CONFIRM)
     sandbox = f"{served.url}/sandbox"
-    assert tab_texts(page) == expected_snippets(serve_project, endpoint, sandbox)  # the sandbox is the default
+    expect_tabs(page, expected_snippets(serve_project, endpoint, sandbox))  # the sandbox is the default
     hazard = "it's $(id) `x` \"q\" \\ é 😀 <b>"
     page.get_by_label("order_uuid", exact=True).fill(hazard)
     page.get_by_label("Token", exact=True).fill("to'ken $HOME")
@@ -145,7 +162,7 @@ def test_snippets_follow_the_inputs_byte_for_byte(page: Page, served: Served, se
                                                                         token="to'ken $HOME"))
     expect(page.locator(".apidocs-aside .tabbed-block pre > code").first).to_contain_text(
         "/cancel/it%27s%20%24%28id%29%20%60x%60%20%22q%22%20%5C%20%C3%A9%20%F0%9F%98%80%20%3Cb%3E/confirm/")
-    assert tab_texts(page) == expected_snippets(serve_project, changed, sandbox)
+    expect_tabs(page, expected_snippets(serve_project, changed, sandbox))
     # The build's highlighting survives the edit.
     assert page.locator(".apidocs-aside .tabbed-block pre > code").first.locator("span.s1").count() > 0
 
@@ -156,12 +173,12 @@ def test_example_snippets_equal_the_server_render_for_each_server(page: Page, se
     open_page(page, served.url, CANCEL)
     for index, base in ((1, "https://api-dev.cruxconnect.com"), (2, echo.url)):  # after the sandbox
         page.get_by_label("Server", exact=True).select_option(index=index)
-        assert tab_texts(page) == expected_snippets(serve_project, endpoint, base)
+        expect_tabs(page, expected_snippets(serve_project, endpoint, base))
     body = {"order_uuid": "x'y\"z\\", "n": 12345678901234567890, "f": 1e-7, "g": 1e16, "e": "😀\u2028\n", "nested": [{}, []]}
     text = json.dumps(body, indent=4)
     page.get_by_label("Body", exact=True).fill(text)
     changed = dataclasses.replace(endpoint, example=dataclasses.replace(endpoint.example, body=json.loads(text)))
-    assert tab_texts(page) == expected_snippets(serve_project, changed, echo.url)
+    expect_tabs(page, expected_snippets(serve_project, changed, echo.url))
 
 
 def test_response_markup_is_shown_as_text_and_never_runs(page: Page, served: Served, served_proxy: Served) -> None:
@@ -179,8 +196,9 @@ def test_response_markup_is_shown_as_text_and_never_runs(page: Page, served: Ser
     expect(status(page)).to_have_text(re.compile(r"^200 OK"))
     expect(page.locator(".apidocs-explorer-body code")).to_have_text(HOSTILE)
     expect(page.locator(".apidocs-explorer-meta")).to_contain_text("via the apidocs proxy")
-    page.wait_for_timeout(300)
     assert page.locator(".apidocs-explorer img, .apidocs-explorer-result script").count() == 0
+    # An image of ours that fails to load the same way: once its onerror ran, a hostile one would have too.
+    page.evaluate("() => new Promise(done => { const probe = new Image(); probe.onerror = done; probe.src = 'x'; })")
     assert page.evaluate("window.__pwned") is None
 
 
@@ -296,10 +314,9 @@ def static_site(serve_project: Path, tmp_path_factory: pytest.TempPathFactory) -
     site = tmp_path_factory.mktemp("static-site")
     subprocess.run([APIDOCS, "-f", str(serve_project / "mkdocs.yml"), "build", "-d", str(site)], check=True,
                    capture_output=True, timeout=120)
-    port = free_port()
-    server = ThreadingHTTPServer(("127.0.0.1", port), partial(_QuietFiles, directory=str(site)))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietFiles, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
 
@@ -315,7 +332,7 @@ def test_static_build_keeps_the_explorer_for_configured_servers(page: Page, stat
     options = page.get_by_label("Server", exact=True).locator("option").all_text_contents()
     assert [option.split(" — ")[0] for option in options] == ["Development", "Echo", "Dead"]
     endpoint = endpoint_of(serve_project, CONFIRM)
-    assert tab_texts(page) == expected_snippets(serve_project, endpoint, "https://api-dev.cruxconnect.com")
+    expect_tabs(page, expected_snippets(serve_project, endpoint, "https://api-dev.cruxconnect.com"))
     page.get_by_label("Server", exact=True).select_option(index=1)
     page.get_by_label("order_uuid", exact=True).fill("from-static")
     before = len(echo.seen)

@@ -8,7 +8,9 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,8 +22,20 @@ from starlette.routing import Mount
 
 from apidocs.config.loading import load_settings
 from apidocs.sandbox import create_app
-from sandbox_helpers import (CONFIRM_SEED, DETAIL_ORDER, ITEMS_ORDER, REJECT_ITEM, REJECT_SEED, RETAILER, ROOT, SUPPLIER, SandboxClient,
-                             sandbox_command, start_sandbox)
+from sandbox_helpers import (
+    CONFIRM_SEED,
+    DETAIL_ORDER,
+    ITEMS_ORDER,
+    REJECT_ITEM,
+    REJECT_SEED,
+    RETAILER,
+    ROOT,
+    SUPPLIER,
+    RunningSandbox,
+    SandboxClient,
+    sandbox_command,
+    start_sandbox,
+)
 
 
 @pytest.fixture
@@ -72,17 +86,17 @@ def test_without_a_secret_the_isolation_header_is_ignored(db: Path) -> None:
         server.stop()
 
 
-def test_requests_without_the_header_use_the_main_state_not_a_session(sandbox_server) -> None:
+def test_requests_without_the_header_use_the_main_state_not_a_session(sandbox_server: RunningSandbox) -> None:
     session = sandbox_server.session()
     assert session.reject_item(REJECT_ITEM).status_code == 200
     items = sandbox_server.client().order(ITEMS_ORDER).json()["line_items"]
     assert [i["status"] for i in items if i["line_item_uuid"] == REJECT_ITEM] == ["cancelation_requested"]
 
 
-def _race(calls: list) -> list[int]:
+def _race(calls: Sequence[Callable[[], requests.Response]]) -> list[int]:
     barrier = threading.Barrier(len(calls))
 
-    def run(call) -> int:
+    def run(call: Callable[[], requests.Response]) -> int:
         barrier.wait()
         return call().status_code
 
@@ -94,7 +108,7 @@ def test_fifty_concurrent_confirms_give_one_200_and_forty_nine_422(db: Path) -> 
     server = start_sandbox(db)
     try:
         clients = [server.client() for _ in range(50)]
-        statuses = _race([lambda c=c: c.confirm_order(CONFIRM_SEED) for c in clients])
+        statuses = _race([partial(c.confirm_order, CONFIRM_SEED) for c in clients])
         assert sorted(statuses) == [200] + [422] * 49
         assert "database is locked" not in server.log.read_text()
     finally:
@@ -105,7 +119,7 @@ def test_two_sandboxes_sharing_one_db_still_confirm_only_once(db: Path) -> None:
     first, second = start_sandbox(db), start_sandbox(db)
     try:
         clients = [first.client() for _ in range(10)] + [second.client() for _ in range(10)]
-        statuses = _race([lambda c=c: c.confirm_order(CONFIRM_SEED) for c in clients])
+        statuses = _race([partial(c.confirm_order, CONFIRM_SEED) for c in clients])
         assert sorted(statuses) == [200] + [422] * 19
         assert first.client().order(CONFIRM_SEED).json() == second.client().order(CONFIRM_SEED).json()
     finally:
@@ -113,12 +127,12 @@ def test_two_sandboxes_sharing_one_db_still_confirm_only_once(db: Path) -> None:
         second.stop()
 
 
-def test_rejects_racing_confirms_give_exactly_one_200(sandbox_server) -> None:
+def test_rejects_racing_confirms_give_exactly_one_200(sandbox_server: RunningSandbox) -> None:
     clients = [sandbox_server.client() for _ in range(40)]
     session = sandbox_server.session()
-    calls = [lambda c=c: c.confirm_order(REJECT_SEED) for c in clients[:20]]
-    calls += [lambda c=c: c.reject_order(REJECT_SEED) for c in clients[20:]]
-    calls += [lambda: session.confirm_order(CONFIRM_SEED)] * 10 + [lambda: session.reject_order(CONFIRM_SEED)] * 10
+    calls: list[Callable[[], requests.Response]] = [partial(c.confirm_order, REJECT_SEED) for c in clients[:20]]
+    calls += [partial(c.reject_order, REJECT_SEED) for c in clients[20:]]
+    calls += [partial(session.confirm_order, CONFIRM_SEED)] * 10 + [partial(session.reject_order, CONFIRM_SEED)] * 10
     statuses = _race(calls)
     assert sorted(statuses[:40]) == [200] + [422] * 39  # the main state
     assert sorted(statuses[40:]) == [200] + [422] * 19  # one session
@@ -135,7 +149,7 @@ def test_a_stalled_body_is_refused_after_the_body_timeout(db: Path) -> None:
             answer = connection.recv(65536)  # the connection stays open: only the timeout answers
             while not answer.endswith(b"}"):
                 answer += connection.recv(65536) or b"}"
-        assert answer.startswith(b"HTTP/1.1 400")
+        assert answer.startswith(b"HTTP/1.1 408")
         assert b"stopped arriving" in answer
         assert time.monotonic() - started < 3
     finally:
@@ -225,16 +239,17 @@ def test_any_documented_endpoint_is_mocked_from_its_definition(project: Path, db
 def test_mounted_under_a_prefix_routes_relative_to_the_mount(tmp_path: Path) -> None:
     sandbox_app = create_app(load_settings(ROOT / "mkdocs.yml"), None, "s3cret")
     site = Starlette(routes=[Mount("/sandbox", app=sandbox_app)])
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(site, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    listener = socket.socket()  # bound here and handed over: no window for another process to take the port
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(site, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     try:
         deadline = time.monotonic() + 10
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.02)
+        assert server.started, "uvicorn did not start in 10 s"
         client = SandboxClient(f"http://127.0.0.1:{port}/sandbox")
         assert client.order(DETAIL_ORDER).status_code == 200
         assert client.confirm_order(CONFIRM_SEED, token=SUPPLIER).status_code == 200
@@ -246,9 +261,10 @@ def test_mounted_under_a_prefix_routes_relative_to_the_mount(tmp_path: Path) -> 
     finally:
         server.should_exit = True
         thread.join(10)
+        listener.close()
 
 
-def test_the_least_recently_used_session_is_dropped_beyond_256(sandbox_server) -> None:
+def test_the_least_recently_used_session_is_dropped_beyond_256(sandbox_server: RunningSandbox) -> None:
     oldest = sandbox_server.session()
     assert oldest.confirm_order(CONFIRM_SEED).status_code == 200
     http = requests.Session()

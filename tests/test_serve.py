@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from serve_helpers import (APIDOCS, GROUP, Echo, Served, dead_server, echo, free_port, serve_project, served,  # noqa: F401
-                           served_proxy, start_serve, stop_serve)
+from serve_helpers import APIDOCS, GROUP, Echo, Served, start_serve, stop_serve
 
 pytestmark = pytest.mark.xdist_group(GROUP)
 
@@ -120,7 +119,7 @@ def test_a_taken_port_is_one_clear_line(served: Served, serve_project: Path) -> 
 
 
 def test_a_missing_config_is_one_clear_line(tmp_path: Path) -> None:
-    result = subprocess.run([APIDOCS, "-f", str(tmp_path / "nope.yml"), "serve", "--port", str(free_port())],
+    result = subprocess.run([APIDOCS, "-f", str(tmp_path / "nope.yml"), "serve", "--port", "0"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "no such file" in result.stderr

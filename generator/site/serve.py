@@ -12,6 +12,8 @@ The plugin learns about both from the `ServeContext` this module hands it before
 
 from __future__ import annotations
 
+import http.client
+import json
 import logging
 import os
 import shutil
@@ -19,17 +21,23 @@ import signal
 import tempfile
 import threading
 import wsgiref.simple_server
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import FrameType
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from apidocs.config.settings import Settings
 from apidocs.config.loading import load_settings
-from apidocs.model.errors import ConfigError
+from apidocs.config.settings import Settings
 from apidocs.explorer.context import ServeContext
+from apidocs.model.errors import ConfigError
+from apidocs.sandbox.limits import HEAD_TIMEOUT, MAX_HEADER_LINE
+from apidocs.site.asgi_bridge import reason
 from apidocs.site.build import configure_logging, prepare_config
+from apidocs.site.hosts import HostGuard, allowed_hosts
+from apidocs.site.request_limits import CONNECTION_KEY, HEADER_LIST_KEY, HeadReader
 
 SANDBOX_PATH = "/sandbox"
+WRITE_TIMEOUT = 60.0  # seconds a single socket operation may take once the head is in
 
 log = logging.getLogger("mkdocs.apidocs.serve")
 
@@ -37,12 +45,51 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class RequestHandler(wsgiref.simple_server.WSGIRequestHandler):
-    """Logs like MkDocs' own server (successes quietly) and passes the raw request target on:
-    the bridge and the proxy need `%2F` intact."""
+    """Logs like MkDocs' own server (successes quietly), reads the request head within the
+    sandbox's limits (`apidocs.sandbox.limits`: 431/414/408 as JSON) and passes on what the
+    bridge and the proxy need: the raw request target (`%2F` intact), the headers as sent
+    (a repeated one stays two) and the connection (for the body's timeouts)."""
+
+    def handle(self) -> None:
+        head = HeadReader(self.rfile, self.connection)
+        stream, self.rfile = self.rfile, head  # type: ignore[assignment]  # parse_request reads through it
+        self.requestline, self.request_version, self.command = "", "HTTP/1.0", ""
+        try:
+            try:
+                self.raw_requestline = head.readline()
+            except http.client.LineTooLong:
+                self.send_error(414, f"the request line is over {MAX_HEADER_LINE // 1024} KiB")
+                return
+            if not self.raw_requestline or not self.parse_request():
+                return
+        except TimeoutError:
+            if head.received:
+                self.send_error(408, f"the request headers did not arrive within {HEAD_TIMEOUT:g} s")
+            return
+        finally:
+            self.rfile = stream
+        self.connection.settimeout(WRITE_TIMEOUT)  # a reader that stops reading does not hold a thread forever
+        handler = wsgiref.simple_server.ServerHandler(self.rfile, self.wfile, self.get_stderr(),  # type: ignore[arg-type]
+                                                      self.get_environ(), multithread=False)
+        handler.request_handler = self  # type: ignore[attr-defined]
+        handler.run(self.server.get_app())  # type: ignore[attr-defined]
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Refusals of the server itself (bad request line, head limits) as JSON, closing."""
+        self.close_connection = True
+        content = json.dumps({"detail": message or reason(code)}).encode()
+        try:
+            self.log_request(code)
+            self.wfile.write(f"HTTP/1.1 {code} {reason(code)}\r\nContent-Type: application/json\r\n"
+                             f"Content-Length: {len(content)}\r\nConnection: close\r\n\r\n".encode() + content)
+        except OSError:
+            pass  # the client is gone
 
     def get_environ(self) -> dict[str, Any]:
         environ: dict[str, Any] = super().get_environ()
         environ["RAW_URI"] = self.path
+        environ[HEADER_LIST_KEY] = list(self.headers.items())
+        environ[CONNECTION_KEY] = self.connection
         return environ
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -56,7 +103,7 @@ class RequestHandler(wsgiref.simple_server.WSGIRequestHandler):
 def _server_class() -> type:
     from mkdocs.livereload import LiveReloadServer
 
-    class ApidocsServer(LiveReloadServer):  # type: ignore[misc,valid-type]
+    class ApidocsServer(LiveReloadServer):
         """MkDocs' live-reload server with extra WSGI apps mounted at path prefixes."""
 
         def __init__(self, *args: Any, mounts: dict[str, WsgiApp], **kwargs: Any) -> None:
@@ -69,7 +116,7 @@ def _server_class() -> type:
             for prefix, app in self.mounts.items():
                 if path == prefix or path.startswith(prefix + "/"):
                     return app(environ, start_response)
-            return super().serve_request(environ, start_response)  # type: ignore[no-any-return]
+            return super().serve_request(environ, start_response)
 
     return ApidocsServer
 
@@ -101,10 +148,11 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
+    from apidocs.sandbox.app import create_app
     from apidocs.site.asgi_bridge import AsgiBridge
     from apidocs.site.proxy import PREFIX as PROXY_PATH
     from apidocs.site.proxy import Proxy, proxy_disabled
-    from apidocs.sandbox.app import create_app
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     settings = load_settings(config_file)  # ConfigError → one line from the CLI
@@ -114,9 +162,11 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
 
     sandbox = create_app(settings, None)  # in memory: every run starts from the fixtures
     bridge = AsgiBridge(sandbox, SANDBOX_PATH)
+    hosts = allowed_hosts(host)  # against DNS rebinding: only this server's own names reach the mounts
     mounts: dict[str, WsgiApp] = {
-        SANDBOX_PATH: bridge,
-        PROXY_PATH: Proxy([server.url for server in settings.servers]) if proxy else proxy_disabled,
+        SANDBOX_PATH: HostGuard(bridge, hosts),
+        PROXY_PATH: HostGuard(Proxy([server.url for server in settings.servers]) if proxy else proxy_disabled, hosts,
+                              ("X-Apidocs-Proxy", "refused")),
     }
     context = ServeContext(sandbox_path=SANDBOX_PATH, proxy_path=PROXY_PATH if proxy else None)
     site_dir = tempfile.mkdtemp(prefix="apidocs_")
@@ -143,6 +193,10 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
             print(f"apidocs: cannot listen on {host}:{port}: {error.strerror or error} (pass another --port)", flush=True)
             return 1
         server.server_bind = lambda: None
+        if port == 0:  # `--port 0`: the system picked a free port; pages and the banner show the real one
+            port = server.server_address[1]
+            serve_url = server.url = f"http://{host}:{port}/"
+            config.site_url = serve_url
         builder(config)
         for path in (config.docs_dir, str(settings.config_file), str(settings.snippets_dir), str(settings.includes_dir)):
             if os.path.exists(path):

@@ -1,0 +1,105 @@
+"""Fixtures for tests of a real `apidocs serve` process and the explorer in real Chromium.
+
+A pytest plugin listed in conftest.py's `pytest_plugins`, so test modules request these by name
+and import nothing for them:
+
+- `echo`: a local HTTP server in this process that records requests and answers by path;
+  it sends no CORS headers, like most real APIs;
+- `dead_server`: the URL of a port that is bound but not listening, so connections are refused
+  (held for the session, so no other test can take the port meanwhile);
+- `serve_project`: a copy of the shipped project whose mkdocs.yml also lists those two servers;
+- `served` / `served_proxy`: `apidocs serve --port 0`, without and with `--proxy`;
+- `browser` and `page`: Debian's Chromium through Playwright, a fresh context per test.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+import yaml
+
+from serve_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, Echo, Served, echo_handler, start_serve, stop_serve
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+
+@pytest.fixture(scope="session")
+def echo() -> Iterator[Echo]:
+    record = Echo("")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), echo_handler(record))
+    record.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield record
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def dead_server() -> Iterator[str]:
+    with socket.socket() as bound:  # bound, never listening: Linux refuses every connection to it
+        bound.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{bound.getsockname()[1]}"
+
+
+@pytest.fixture(scope="session")
+def serve_project(tmp_path_factory: pytest.TempPathFactory, echo: Echo, dead_server: str) -> Path:
+    project = tmp_path_factory.mktemp("serve-project")
+    for name in ("docs", "includes", "snippets"):
+        shutil.copytree(ROOT / name, project / name)
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "apidocs" in plugin:
+            servers = plugin["apidocs"].setdefault("servers", [])
+            servers += [{"url": echo.url, "description": "Echo"}, {"url": dead_server, "description": "Dead"}]
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return project
+
+
+@pytest.fixture(scope="session")
+def served(serve_project: Path) -> Iterator[Served]:
+    server = start_serve(serve_project)
+    yield server
+    stop_serve(server)
+
+
+@pytest.fixture(scope="session")
+def served_proxy(serve_project: Path) -> Iterator[Served]:
+    server = start_serve(serve_project, "--proxy")
+    yield server
+    stop_serve(server)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    # Material asks Google for its fonts; there is no network here, so answer at once.
+    context.route("https://fonts.googleapis.com/**", lambda route: route.abort())
+    context.route("https://fonts.gstatic.com/**", lambda route: route.abort())
+    tab = context.new_page()
+    tab.set_default_timeout(15000)
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
