@@ -40,6 +40,7 @@ from sandbox_helpers import (
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
+    (tmp_path / "state").mkdir()  # the sandbox creates no folder but its default one
     return tmp_path / "state" / "sandbox.sqlite3"
 
 

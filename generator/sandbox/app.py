@@ -12,9 +12,9 @@ middleware layers, because the sandbox is benchmarked against Prism.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,13 +26,14 @@ from apidocs.sandbox.auth import Authenticator
 from apidocs.sandbox.body import ClientGone
 from apidocs.sandbox.call import Call
 from apidocs.sandbox.errors import ApiError
-from apidocs.sandbox.timp.fixtures import Fixtures, load_fixtures
+from apidocs.sandbox.limits import SINGLE_HEADERS
 from apidocs.sandbox.mock import mock_handler
-from apidocs.sandbox.timp.orders import ROUTES
 from apidocs.sandbox.responses import Answer, error_answer, json_answer, send_answer
 from apidocs.sandbox.router import Router, template_key
 from apidocs.sandbox.sessions import HEADER, Sessions
 from apidocs.sandbox.store import Store
+from apidocs.sandbox.timp.fixtures import Fixtures, load_fixtures
+from apidocs.sandbox.timp.orders import ROUTES
 
 log = logging.getLogger("apidocs.sandbox")
 ALL_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
@@ -82,14 +83,18 @@ class SandboxEndpoint:
         self.store = store
         self.sessions = sessions
         self.body_timeout = body_timeout
+        self.single_headers = SINGLE_HEADERS | {authenticator.header.lower()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._other(scope, receive, send)
             return
-        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        raw_headers = scope["headers"]
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw_headers}
         method: str = scope["method"]
         try:
+            if len(headers) != len(raw_headers):  # some header came twice: fine, unless it must be single
+                self._refuse_repeated(raw_headers)
             if method == "OPTIONS" and "origin" in headers and "access-control-request-method" in headers:
                 answer = _preflight(headers)
             else:
@@ -119,6 +124,14 @@ class SandboxEndpoint:
         store = self.sessions.store_for(headers) or self.store
         call = Call(method, headers, receive, route, match.params(route), user, store, self.body_timeout)
         return await route.handler(call)
+
+    def _refuse_repeated(self, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        seen: set[str] = set()
+        for raw_name, _value in raw_headers:
+            name = raw_name.decode("latin-1").lower()
+            if name in seen and name in self.single_headers:
+                raise ApiError(400, f"the {name} header is sent more than once: send it once")
+            seen.add(name)
 
     @staticmethod
     async def _other(scope: Scope, receive: Receive, send: Send) -> None:
@@ -190,4 +203,4 @@ def create_app(source: Settings | Sequence[Endpoint], db_path: str | Path | None
     return app
 
 
-__all__ = ["create_app", "HEADER", "SandboxApp", "SandboxInfo"]
+__all__ = ["HEADER", "SandboxApp", "SandboxInfo", "create_app"]

@@ -1,23 +1,29 @@
 """Request bodies: read within limits (size and time), then parse as JSON or refuse clearly.
 
 Nothing here can hang or raise past the handler: an oversized body is 413 (by Content-Length
-before reading, or by counting a streamed body), a body that stops arriving is 400 after
-`idle_timeout` seconds of silence, a body that is not JSON is 415 or 400.
+before reading, or by counting a streamed or chunked body), a body that stops arriving is 408
+after `idle_timeout` seconds of silence or when it is not all in after `BODY_DEADLINE` seconds,
+a body that is not JSON (or JSON holding a lone surrogate, which is no text) is 415 or 400.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
+import time
 from typing import Any
 
 from starlette.types import Receive
 
 from apidocs.model.endpoint import NO_BODY, json_type
 from apidocs.sandbox.errors import ApiError
+from apidocs.sandbox.limits import BODY_DEADLINE, BODY_IDLE_TIMEOUT, MAX_BODY
 
-MAX_BODY = 1024 * 1024
-JSON_TYPES = {"integer": int, "number": (int, float), "string": str, "boolean": bool, "array": list,
+# A `\ud800`-`\udfff` escape or its raw UTF-8 form (json.loads passes both through), or a
+# UTF-16/32 body: only such a body needs the full check for lone surrogates.
+_MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+JSON_TYPES: dict[str, type | tuple[type, ...]] = {"integer": int, "number": (int, float), "string": str, "boolean": bool, "array": list,
               "object": dict, "int": int, "float": (int, float), "str": str, "bool": bool, "list": list, "dict": dict}
 
 
@@ -29,7 +35,8 @@ def _too_large(limit: int) -> ApiError:
     return ApiError(413, f"the request body is over {limit // 1024} KiB ({limit} bytes); send less")
 
 
-async def read_body(headers: dict[str, str], receive: Receive, limit: int = MAX_BODY, idle_timeout: float = 5.0) -> bytes:
+async def read_body(headers: dict[str, str], receive: Receive, limit: int = MAX_BODY,
+                    idle_timeout: float = BODY_IDLE_TIMEOUT, deadline: float = BODY_DEADLINE) -> bytes:
     """The whole body; `headers` by lower-case name."""
     length = headers.get("content-length")
     if length is None and "transfer-encoding" not in headers:
@@ -43,12 +50,15 @@ async def read_body(headers: dict[str, str], receive: Receive, limit: int = MAX_
             return b""
     chunks: list[bytes] = []
     size = 0
+    give_up = time.monotonic() + deadline
     while True:
+        left = give_up - time.monotonic()
         try:
-            async with asyncio.timeout(idle_timeout):
-                message = await receive()
+            message = await asyncio.wait_for(receive(), min(idle_timeout, max(left, 0.001)))
         except TimeoutError:
-            raise ApiError(400, f"the request body stopped arriving ({size} bytes came, then nothing for {idle_timeout:g} s)") from None
+            if left <= idle_timeout:
+                raise ApiError(408, f"the request body did not all arrive within {deadline:g} s ({size} bytes came)") from None
+            raise ApiError(408, f"the request body stopped arriving ({size} bytes came, then nothing for {idle_timeout:g} s)") from None
         if message["type"] == "http.disconnect":
             raise ClientGone()
         chunk = message.get("body", b"")
@@ -73,13 +83,34 @@ def parse_json(raw: bytes, content_type: str | None) -> Any:
         media = content_type.split(";", 1)[0].strip() or "(empty)"
         raise ApiError(415, f"the body is {media}, not JSON: send JSON with Content-Type: application/json")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except UnicodeDecodeError:
         raise ApiError(400, "the body is not valid JSON: it is not UTF-8 text") from None
     except json.JSONDecodeError as error:
         raise ApiError(400, f"the body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
     except (ValueError, RecursionError) as error:  # e.g. a 5000-digit number, or nesting 100 000 deep
         raise ApiError(400, f"the body is not usable JSON: {str(error).splitlines()[0][:200] or 'nested too deep'}") from None
+    if (_MAYBE_SURROGATE.search(raw) or b"\x00" in raw[:4]) and _holds_lone_surrogate(body):
+        raise ApiError(400, "the body is not usable JSON: it holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text")
+    return body
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    """Whether a string anywhere in `value` (keys included) cannot be encoded as UTF-8."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def json_object(body: Any, required: bool = False) -> dict[str, Any]:

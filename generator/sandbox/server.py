@@ -3,44 +3,96 @@
 Environment:
 - `APIDOCS_SANDBOX_SECRET`: enables per-session private state (`X-Apidocs-Sandbox`);
 - `APIDOCS_SANDBOX_BODY_TIMEOUT`: seconds of silence after which a half-sent body is refused
-  (default 5).
+  (default 5);
+- `APIDOCS_SANDBOX_HEAD_TIMEOUT`: seconds within which the request headers must all arrive
+  (default 10).
+
+The other bounds are fixed: see `apidocs.sandbox.limits`.
 """
 
 from __future__ import annotations
 
 import gc
 import importlib.util
+import json
+import logging
 import os
 import socket
 import sys
 from pathlib import Path
 
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from apidocs.config.loading import load_settings
 from apidocs.model.errors import ConfigError
 from apidocs.sandbox.app import SandboxInfo, create_app
+from apidocs.sandbox.limits import BODY_IDLE_TIMEOUT, HEAD_TIMEOUT, KEEP_ALIVE_TIMEOUT, MAX_HEAD, MAX_HEADER_LINE, MAX_HEADERS
+from apidocs.sandbox.protocol import fast_protocol
 
 DEFAULT_DB = Path(".apidocs") / "sandbox.sqlite3"
 
+log = logging.getLogger("apidocs.sandbox")
 
-def uvicorn_options() -> dict[str, object]:
-    """The fastest server stack installed, quiet."""
-    if importlib.util.find_spec("httptools"):
-        from apidocs.sandbox.protocol import CoalescingHttpToolsProtocol
 
-        http: object = CoalescingHttpToolsProtocol
-    else:
-        http = "auto"
-    return {
+def uvicorn_options(app: ASGIApp, head_timeout: float = HEAD_TIMEOUT) -> tuple[ASGIApp, dict[str, object]]:
+    """The app to serve and uvicorn's options: the fastest stack installed, with the limits of
+    `apidocs.sandbox.limits`, quiet.
+
+    The fast path is uvicorn's private httptools protocol with the head limits of `protocol.py`;
+    when that class is not what the sandbox was written against (a uvicorn upgrade), uvicorn's
+    public h11 path serves instead: a head still arriving is capped at `MAX_HEAD` by h11 (uvicorn
+    answers a plain 400 past it), the header count, line length and total are checked before the
+    app (431) and the body limits are the app's own, as always. Only the head timeout is lost there
+    (uvicorn has no option for it).
+    """
+    protocol, reason = fast_protocol(head_timeout)
+    http: object = protocol
+    if protocol is None:
+        log.warning("apidocs sandbox: uvicorn's httptools protocol is not usable (%s); serving with "
+                    "uvicorn's h11 instead (slower; no timeout on slow request headers)", reason)
+        http = "h11"
+        app = HeadLimits(app)
+    options: dict[str, object] = {
         "http": http,
         "loop": "uvloop" if importlib.util.find_spec("uvloop") else "auto",
         "log_level": "warning",
         "access_log": False,
         "lifespan": "off",
+        "ws": "none",
         "server_header": False,
         "proxy_headers": False,  # a local sandbox: no X-Forwarded-* to trust, and one layer less
+        "timeout_keep_alive": KEEP_ALIVE_TIMEOUT,
+        "h11_max_incomplete_event_size": MAX_HEAD,
     }
+    return app, options
+
+
+class HeadLimits:
+    """The header limits as ASGI, for servers that do not enforce them (h11 bounds only a head
+    still arriving, not one that came in a single read)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = scope["headers"]
+            detail = None
+            if len(headers) > MAX_HEADERS:
+                detail = f"more than {MAX_HEADERS} headers"
+            elif any(len(name) + len(value) + 4 > MAX_HEADER_LINE for name, value in headers):
+                detail = f"a header line is over {MAX_HEADER_LINE // 1024} KiB"
+            elif sum(len(name) + len(value) + 4 for name, value in headers) > MAX_HEAD:
+                detail = f"the request headers are over {MAX_HEAD // 1024} KiB; send less"
+            if detail:
+                body = json.dumps({"detail": detail}).encode()
+                await send({"type": "http.response.start", "status": 431, "headers": [
+                    (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                    (b"access-control-allow-origin", b"*"), (b"connection", b"close")]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -57,14 +109,14 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _body_timeout() -> float:
-    raw = os.environ.get("APIDOCS_SANDBOX_BODY_TIMEOUT", "5")
+def _seconds(variable: str, default: float) -> float:
+    raw = os.environ.get(variable, f"{default:g}")
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"APIDOCS_SANDBOX_BODY_TIMEOUT must be a number of seconds, not {raw!r}") from None
-    if value <= 0:
-        raise ConfigError("APIDOCS_SANDBOX_BODY_TIMEOUT must be more than 0 seconds")
+        raise ConfigError(f"{variable} must be a number of seconds, not {raw!r}") from None
+    if not value > 0:
+        raise ConfigError(f"{variable} must be more than 0 seconds")
     return value
 
 
@@ -89,15 +141,19 @@ def run_sandbox(config_file: str | Path = "mkdocs.yml", host: str = "127.0.0.1",
                 db: str | Path | None = None, reset: bool = False) -> int:
     settings = load_settings(config_file)
     db_path = Path(db) if db else settings.project_dir / DEFAULT_DB
+    if db and not db_path.parent.is_dir():  # the default folder is ours to create; another is not
+        raise ConfigError(f"--db {db}: the folder {db_path.parent} does not exist (create it, or pass another --db)")
     secret = os.environ.get("APIDOCS_SANDBOX_SECRET") or None
-    app = create_app(settings, db_path, secret, reset=reset, body_timeout=_body_timeout())
+    head_timeout = _seconds("APIDOCS_SANDBOX_HEAD_TIMEOUT", HEAD_TIMEOUT)
+    app = create_app(settings, db_path, secret, reset=reset, body_timeout=_seconds("APIDOCS_SANDBOX_BODY_TIMEOUT", BODY_IDLE_TIMEOUT))
     sock = bind(host, port)
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{shown_host}:{bound_port}"
     info: SandboxInfo = app.state.sandbox
     print(banner(base_url, db_path, info, settings.auth.header, settings.auth.scheme, secret is not None, reset), flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, **uvicorn_options()))  # type: ignore[arg-type]
+    served_app, options = uvicorn_options(app, head_timeout)
+    server = uvicorn.Server(uvicorn.Config(served_app, **options))  # type: ignore[arg-type]
     # Everything loaded so far lives as long as the process: keep the garbage collector from
     # walking it again (a full pass over the definitions would stall every request for ms).
     gc.collect()
