@@ -20,14 +20,15 @@ with a single audience wants.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from mkdocs.exceptions import PluginError
 
 from apidocs.definitions.loader import DocsTree, Section
-from apidocs.model.errors import ConfigError
 from apidocs.model.endpoint import Document
+from apidocs.model.errors import ConfigError
 
 # A page visibility that every audience's default rule accepts.
 EVERYONE = "all"

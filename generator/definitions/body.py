@@ -7,15 +7,17 @@ tables); fenced blocks followed by `{: title="Curl" }` are pasted snippets (remo
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from apidocs.model.errors import DefinitionError
+from apidocs.definitions.format import MAX_NUMBER_DIGITS, MAX_YAML_DEPTH
 from apidocs.definitions.liquid import Line
-from apidocs.model.endpoint import NO_BODY, Block, ExampleResponse, Parameter, ParameterGroup
 from apidocs.definitions.pasted import PastedSnippet, is_snippet_title
+from apidocs.model.endpoint import NO_BODY, Block, ExampleResponse, Parameter, ParameterGroup
+from apidocs.model.errors import DefinitionError
 
 _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>~{3,}|`{3,})\s*(?P<lang>[\w+.#-]*)\s*(?P<rest>.*)$")
 _ATTRIBUTES = re.compile(r"^\s*{:\s*(?P<body>.*?)\s*}\s*$")
@@ -176,6 +178,65 @@ class RightCodeExample:
 _STATUS_IN_TITLE = re.compile(r"\b([1-5]\d\d)\b")
 
 
+class JsonValueError(ValueError):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line  # 1-based, in the parsed text
+        self.message = message
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number with {len(text.lstrip('-')):,} digits (at most {MAX_NUMBER_DIGITS})")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is too large a number")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_depth(text: str) -> int:
+    """How deeply brackets nest outside strings (json.loads would recurse that deep)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def parse_json(text: str) -> Any:
+    """Strict JSON: no NaN or Infinity, integers of at most MAX_NUMBER_DIGITS digits, no lone
+    surrogates, bounded nesting. Raises JsonValueError with the line of the problem."""
+    if _json_depth(text) > MAX_YAML_DEPTH:
+        raise JsonValueError(1, f"nested more than {MAX_YAML_DEPTH} levels deep")
+    try:
+        value = json.loads(text, parse_int=_bounded_int, parse_float=_finite_float, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        raise JsonValueError(error.lineno, error.msg) from None
+    except (ValueError, RecursionError) as error:
+        raise JsonValueError(1, str(error) or type(error).__name__) from None
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise JsonValueError(1, "a string holds a lone surrogate (an unpaired \\ud800-\\udfff escape)") from None
+    return value
+
+
 def parse_right_code(text: str, first_line: int, path: Path | str) -> list[RightCodeExample]:
     """Examples in `right_code`: fenced blocks, each followed by `{: title="Request" }` or similar."""
     lines = [Line(first_line + i, item) for i, item in enumerate(text.split("\n"))]
@@ -195,11 +256,11 @@ def parse_right_code(text: str, first_line: int, path: Path | str) -> list[Right
         example = RightCodeExample(title or "Example", fence.group("lang").lower(), block, lines[index].number)
         if example.language in ("json", "javascript", "js", "") and block.strip():
             try:
-                example.value = json.loads(block)
-            except ValueError as error:
+                example.value = parse_json(block)
+            except JsonValueError as error:
                 if example.language == "json":
-                    raise DefinitionError(path, lines[index].number + 1 + getattr(error, "lineno", 1) - 1,
-                                          f"right_code {example.title} example is not valid JSON: {error.msg}", "E020") from None
+                    raise DefinitionError(path, lines[index].number + error.line,
+                                          f"right_code {example.title} example is not valid JSON: {error.message}", "E020") from None
         examples.append(example)
         index = (after + 1) if title is not None else end + 1
     return examples

@@ -1,13 +1,22 @@
-"""Split a Markdown file into YAML front matter and body, keeping line numbers for messages."""
+"""Split a Markdown file into YAML front matter and body, keeping line numbers for messages.
+
+Front matter is untrusted: before PyYAML builds any Python value, the event stream is checked
+for nesting depth and for what aliases would add (a 600-byte "billion laughs" expands to 10^9
+values), and the node tree for values a definition cannot hold (`!!binary`, `!!set`, NaN,
+numbers of thousands of digits, lone surrogates). Each refusal is one `path:line: E013` line.
+"""
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from apidocs.definitions.format import MAX_ALIAS_EXPANSION, MAX_NUMBER_DIGITS, MAX_YAML_DEPTH
 from apidocs.model.errors import DefinitionError
 
 
@@ -17,6 +26,8 @@ class FrontMatter:
     body: str
     body_line: int  # 1-based line number of the body's first line
     key_lines: dict[str, int] = field(default_factory=dict)  # 1-based line of each top-level key
+    # 1-based line of every key and list item, by its path (`("example", "headers", "Accept")`).
+    path_lines: dict[tuple[str, ...], int] = field(default_factory=dict)
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
@@ -26,15 +37,134 @@ class FrontMatter:
 # which is most of the time spent loading a tree.
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+_CORE = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null", "merge")}
+_COLLECTION_TAGS = {_CORE + "seq", _CORE + "map"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
-def _parse(source: str, loader_class: Any) -> tuple[Any, Any]:
-    """The node tree (for key lines) and the data, from a single parse."""
+
+class YamlLimitError(Exception):
+    """Front matter that parses but is not something a definition may hold."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line  # 0-based, in the YAML source
+        self.message = message
+
+
+def _check_events(loader: Any) -> None:
+    """Depth and alias expansion, from the flat event stream (no recursion, nothing built yet)."""
+    open_nodes: list[tuple[str | None, int]] = []  # (anchor, values counted when it opened)
+    sizes: dict[str, int] = {}
+    total = literal = 0
+    while True:
+        event = loader.get_event()
+        if event is None:
+            return
+        line = event.start_mark.line if event.start_mark else 0
+        if isinstance(event, yaml.AliasEvent):
+            total += sizes.get(event.anchor or "", 1)
+            if total - literal > MAX_ALIAS_EXPANSION:
+                raise YamlLimitError(line, f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION:,} values "
+                                           "(an alias bomb?): write the values out")
+        elif isinstance(event, yaml.ScalarEvent):
+            total += 1
+            literal += 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            total += 1
+            literal += 1
+            open_nodes.append((event.anchor, total))
+            if len(open_nodes) > MAX_YAML_DEPTH:
+                raise YamlLimitError(line, f"front matter nests lists and mappings more than {MAX_YAML_DEPTH} levels deep")
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            anchor, start = open_nodes.pop()
+            if anchor:
+                sizes[anchor] = total - start + 1
+
+
+def _check_scalar(loader: Any, node: yaml.ScalarNode) -> None:
+    line = node.start_mark.line
+    if _SURROGATE.search(node.value):
+        raise YamlLimitError(line, "text holds a lone surrogate (an unpaired \\ud800-\\udfff escape), which UTF-8 cannot write")
+    if node.tag == _CORE + "timestamp":
+        node.tag = _CORE + "str"  # `date: 2024-01-31` stays the text it is; a date object would reach JSON and HTML
+    elif node.tag == _CORE + "int" and len(re.sub(r"[^0-9a-fA-F]", "", node.value)) > MAX_NUMBER_DIGITS:
+        raise YamlLimitError(line, f"number with more than {MAX_NUMBER_DIGITS} digits: quote it if it is text")
+    elif node.tag == _CORE + "float":
+        if len(node.value) > MAX_NUMBER_DIGITS or not math.isfinite(loader.construct_yaml_float(node)):
+            raise YamlLimitError(line, f"{node.value!r} is not a finite number JSON can carry: quote it if it is text")
+    elif node.tag not in _SCALAR_TAGS:
+        raise YamlLimitError(line, f"YAML tag {_short_tag(node.tag)} is not supported (text, numbers, booleans, lists and mappings only)")
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+
+
+def _check_nodes(loader: Any, root: yaml.Node, first_line: int) -> dict[tuple[str, ...], int]:
+    """Refuse what a definition cannot hold; return the line of every key path (iteratively)."""
+    lines: dict[tuple[str, ...], int] = {}
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple[str, ...]]] = [(root, ())]
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen:
+            continue  # an alias: checked where its anchor was written
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            _check_scalar(loader, node)
+        elif node.tag not in _COLLECTION_TAGS:
+            raise YamlLimitError(node.start_mark.line, f"YAML tag {_short_tag(node.tag)} is not supported "
+                                                       "(text, numbers, booleans, lists and mappings only)")
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
+                lines.setdefault((*where, name), first_line + key.start_mark.line)
+                stack.append((key, (*where, name)))
+                stack.append((value, (*where, name)))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                lines.setdefault((*where, str(index)), first_line + item.start_mark.line)
+                stack.append((item, (*where, str(index))))
+    return lines
+
+
+def _parse(source: str, loader_class: Any, first_line: int) -> tuple[Any, Any, dict[tuple[str, ...], int]]:
+    """The node tree, the data and the line of every key, from checked YAML."""
+    checker = loader_class(source)
+    try:
+        _check_events(checker)
+    finally:
+        checker.dispose()
     loader = loader_class(source)
     try:
         node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else None)
+        if node is None:
+            return None, None, {}
+        lines = _check_nodes(loader, node, first_line)
+        return node, loader.construct_document(node), lines
     finally:
         loader.dispose()
+
+
+def parse_yaml(source: str, path: Path | str, first_line: int, what: str = "front matter") -> tuple[Any, Any, dict[tuple[str, ...], int]]:
+    """Checked YAML from a file whose `source` starts at `first_line`: (node, data, key lines)."""
+    try:
+        try:
+            return _parse(source, _FAST_LOADER, first_line)
+        except yaml.YAMLError:
+            return _parse(source, yaml.SafeLoader, first_line)  # the pure-Python parser words errors the same everywhere
+    except YamlLimitError as error:
+        raise DefinitionError(path, first_line + error.line, f"{what}: {error.message}", "E013") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = first_line + mark.line if mark else 1
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise DefinitionError(path, line, f"{what} is not valid YAML: {problem}", "E001") from None
+    except (RecursionError, ValueError, OverflowError) as error:  # bounds above should make these unreachable
+        raise DefinitionError(path, first_line, f"{what} cannot be read: {type(error).__name__}: {str(error)[:100]}", "E013") from None
 
 
 def split_front_matter(text: str, path: Path | str) -> FrontMatter:
@@ -47,23 +177,10 @@ def split_front_matter(text: str, path: Path | str) -> FrontMatter:
             break
     else:
         raise DefinitionError(path, 1, "front matter starts with '---' but never ends (add a closing '---' line)", "E001")
-    source = "".join(lines[1:end])
-    try:
-        try:
-            node, data = _parse(source, _FAST_LOADER)
-        except yaml.YAMLError:
-            node, data = _parse(source, yaml.SafeLoader)  # the pure-Python parser words errors the same everywhere
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        line = 2 + mark.line if mark else 1
-        problem = getattr(error, "problem", None) or str(error)
-        raise DefinitionError(path, line, f"front matter is not valid YAML: {problem}", "E001") from None
+    _, data, path_lines = parse_yaml("".join(lines[1:end]), path, 2)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise DefinitionError(path, 2, "front matter must be a mapping of `key: value` lines", "E001")
-    key_lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            key_lines[str(key_node.value)] = 2 + key_node.start_mark.line
-    return FrontMatter(data, "".join(lines[end + 1 :]), end + 2, key_lines)
+    key_lines = {where[0]: line for where, line in path_lines.items() if len(where) == 1}
+    return FrontMatter(data, "".join(lines[end + 1 :]), end + 2, key_lines, path_lines)

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from liquid import CachingFileSystemLoader, Environment
-from liquid.exceptions import LiquidError
+from liquid.exceptions import LiquidError, ResourceLimitError
 
-from apidocs.model.errors import DefinitionError
+from apidocs.definitions.format import LIQUID_CONTEXT_DEPTH, LIQUID_LOOP_ITERATIONS, LIQUID_NAMESPACE_BYTES, LIQUID_OUTPUT_BYTES
+from apidocs.model.errors import DefinitionError, Finding
 
 # Jekyll writes the include path bare (`{% include timp/x.md %}`); Liquid wants a string.
 _BARE_INCLUDE = re.compile(r"({%-?\s*include\s+)([^\s'\"%}][^\s%}]*)")
@@ -40,12 +41,21 @@ def quote_bare_includes(text: str) -> str:
                    for index, part in enumerate(parts))
 
 
+class BoundedEnvironment(Environment):
+    """Liquid with a ceiling on time and memory: a definition is untrusted input."""
+
+    loop_iteration_limit = LIQUID_LOOP_ITERATIONS
+    output_stream_limit = LIQUID_OUTPUT_BYTES
+    context_depth_limit = LIQUID_CONTEXT_DEPTH
+    local_namespace_limit = LIQUID_NAMESPACE_BYTES
+
+
 class LiquidRenderer:
     """Renders definition bodies with the project's includes and `site` values."""
 
     def __init__(self, includes_dir: Path, site: dict[str, Any]) -> None:
         self.includes_dir = includes_dir
-        self.environment = Environment(loader=CachingFileSystemLoader(str(includes_dir)))
+        self.environment = BoundedEnvironment(loader=CachingFileSystemLoader(str(includes_dir)))
         self.site = {"baseurl": "", **site}
 
     def _render(self, source: str, path: Path | str, line: int) -> str:
@@ -55,11 +65,30 @@ class LiquidRenderer:
             context = error.context()
             offset = context[0] - 1 if context and error.template_name is None else 0
             message = getattr(error, "message", None) or str(error).splitlines()[0]
+            if isinstance(error, ResourceLimitError):
+                raise DefinitionError(path, line + offset, f"Liquid: {message} (limits: {LIQUID_LOOP_ITERATIONS:,} loop "
+                                      f"iterations, {LIQUID_OUTPUT_BYTES:,} bytes of output, includes "
+                                      f"{LIQUID_CONTEXT_DEPTH} deep)", "E011") from None
             if "TemplateNotFound" in type(error).__name__ or "not found" in str(message).lower():
                 message = f"include not found in {self.includes_dir}: {message}"
             raise DefinitionError(path, line + offset, f"Liquid: {message}", "E010") from None
+        except RecursionError:
+            raise DefinitionError(path, line, "Liquid: templates nested too deeply", "E011") from None
 
-    def render_lines(self, body: str, first_line: int, path: Path | str) -> list[Line]:
+    def _render_include(self, source: str, path: Path | str, line: int, findings: list[Finding] | None) -> str:
+        """An include line; with `findings`, a failing include is recorded and renders as nothing."""
+        try:
+            return self._render(source, path, line)
+        except DefinitionError as error:
+            if findings is None or error.finding.code != "E010":
+                raise
+            if error.finding not in findings:
+                findings.append(error.finding)
+            return ""
+
+    def render_lines(self, body: str, first_line: int, path: Path | str, findings: list[Finding] | None = None) -> list[Line]:
+        """The rendered body, line by line. Given `findings`, an include that fails is recorded there
+        and the rendering goes on (lint and the loader's collecting read); otherwise it raises."""
         if "{%" not in body and "{{" not in body:
             return [Line(first_line + i, text) for i, text in enumerate(body.split("\n"))]
         source_lines = body.split("\n")
@@ -72,7 +101,7 @@ class LiquidRenderer:
             elif in_raw and _RAW_END.search(text):
                 in_raw = False
             if not in_raw and _INCLUDE_LINE.match(text) and text.rstrip().endswith("%}"):
-                rendered = self._render(text.strip(), path, first_line + index)
+                rendered = self._render_include(text.strip(), path, first_line + index, findings)
                 includes[index] = rendered.rstrip("\n").split("\n")
                 skeleton.append(_PLACEHOLDER.format(index))
             else:

@@ -1,7 +1,9 @@
 """Load definition files (Markdown + front matter) into the model.
 
-`load_document()` reads one file; `load_tree()` reads a docs folder, collecting errors per file
-so that one broken definition never hides the others.
+`DefinitionLoader.read()` reads one file as far as it can, collecting every finding (what
+`apidocs lint` prints); `load()` is the build's view of the same reading: the document, or the
+first error. `load_tree()` reads a docs folder, collecting errors per file so that one broken
+definition never hides the others. Codes, known keys and bounds are in `format.py`.
 """
 
 from __future__ import annotations
@@ -13,19 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from apidocs.definitions.body import RightCodeExample, parse_body, parse_right_code, responses_from_right_code
-from apidocs.model.errors import DefinitionError, Finding
-from apidocs.definitions.frontmatter import FrontMatter, split_front_matter
-from apidocs.definitions.liquid import LiquidRenderer
+from apidocs.definitions.body import ParsedBody, RightCodeExample, parse_body, parse_right_code, responses_from_right_code
+from apidocs.definitions.format import EXAMPLE_KEYS, KNOWN_KEYS, MAX_DEFINITION_BYTES, schema_findings, split_visibility
+from apidocs.definitions.frontmatter import FrontMatter, parse_yaml, split_front_matter
+from apidocs.definitions.liquid import Line, LiquidRenderer
+from apidocs.definitions.pasted import HarvestedRequest, PastedSnippet, harvest
 from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Document, Endpoint, ExampleRequest, ExampleResponse
-from apidocs.definitions.pasted import HarvestedRequest, harvest
+from apidocs.model.errors import DefinitionError, Finding
+from apidocs.model.paths import PathTemplate
 from apidocs.model.positions import LAST, PositionKey, position_key
 
 _ANGLE_PARAM = re.compile(r"<\s*([A-Za-z_][A-Za-z0-9_]*)\s*>")
 _COLON_PARAM = re.compile(r"(?<=/):([A-Za-z_][A-Za-z0-9_]*)")
-_EXAMPLE_KEYS = {"params", "query", "headers", "body", "status", "token"}
 SECTION_FILE = ".section.yml"
 # `page.apidocs.yml` beside `page.md` adds front-matter keys (e.g. `example`, `responses`) to a
 # definition that must stay verbatim, such as a file shared with another site.
@@ -54,12 +55,20 @@ def path_from_title(title: str) -> str:
     return _COLON_PARAM.sub(r"{\1}", path)
 
 
-def _visibility(value: Any) -> list[str]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(item).strip() for item in value]
-    return [part.strip() for part in re.split(r"[,\s]+", str(value)) if part.strip()]
+def read_definition_text(path: Path) -> str:
+    """A definition, overlay or section file's text, refusing files over the size bound."""
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise DefinitionError(path, 1, f"cannot be read ({error.strerror})", "E001") from None
+    if size > MAX_DEFINITION_BYTES:
+        raise DefinitionError(path, 1, f"file is {size:,} bytes, more than the {MAX_DEFINITION_BYTES:,} a definition may have", "E012")
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DefinitionError(path, 1, f"not UTF-8 text ({error.reason})", "E001") from None
+    except OSError as error:
+        raise DefinitionError(path, 1, f"cannot be read ({error.strerror})", "E001") from None
 
 
 def _scalar_text(value: Any) -> str:
@@ -69,6 +78,52 @@ def _scalar_text(value: Any) -> str:
     if value is None:
         return ""
     return str(value)
+
+
+@dataclass
+class LoadedFile:
+    """One file read as far as it can be, whatever is wrong with it.
+
+    The build wants `document` (None when an error stopped it); lint wants every finding, and the
+    front matter, lines and pasted snippets for the checks that need no model.
+    """
+
+    path: Path
+    text: str = ""
+    front: FrontMatter | None = None
+    lines: list[Line] = field(default_factory=list)  # the body after Liquid, numbered as in the file
+    body: ParsedBody = field(default_factory=ParsedBody)
+    right_code: list[RightCodeExample] = field(default_factory=list)
+    document: Document | None = None
+    findings: list[Finding] = field(default_factory=list)
+    overlay: Path | None = None
+
+    @property
+    def endpoint(self) -> Endpoint | None:
+        return self.document if isinstance(self.document, Endpoint) else None
+
+    @property
+    def pasted(self) -> list[PastedSnippet]:
+        return self.body.pasted
+
+    @property
+    def raw_title(self) -> str:
+        title = self.front.data.get("title") if self.front else None
+        return str(title).strip() if title is not None else ""
+
+    def line_of(self, key: str) -> int:
+        return self.front.line_of(key) if self.front else 1
+
+    def is_pasted_line(self, number: int) -> bool:
+        return any(snippet.line <= number <= snippet.end_line for snippet in self.pasted)
+
+    @property
+    def numbered_lines(self) -> list[tuple[int, str]]:
+        return list(enumerate(self.text.split("\n"), start=1))
+
+    @property
+    def first_error(self) -> Finding | None:
+        return next((finding for finding in self.findings if finding.is_error), None)
 
 
 @dataclass
@@ -114,37 +169,69 @@ class DefinitionLoader:
         return any(pattern.match(src_uri) for pattern in self.definition_globs)
 
     def load(self, path: Path) -> Document:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            raise DefinitionError(path, 1, f"not UTF-8 text ({error.reason})", "E001") from None
-        return self.load_text(text, path)
-
-    @staticmethod
-    def _apply_overlay(front: FrontMatter, path: Path) -> None:
-        overlay_path = path.with_name(path.stem + OVERLAY_SUFFIX)
-        if not overlay_path.is_file():
-            return
-        overlay = split_front_matter("---\n" + overlay_path.read_text(encoding="utf-8") + "\n---\n", overlay_path)
-        for key, value in overlay.data.items():
-            front.data[key] = value
-            front.key_lines[key] = 1  # findings about overlay keys point at the page's first line
+        """The document of a file, or its first error raised."""
+        return self._document_of(self.read(path))
 
     def load_text(self, text: str, path: Path) -> Document:
+        return self._document_of(self.read_text(text, path))
+
+    @staticmethod
+    def _document_of(loaded: LoadedFile) -> Document:
+        error = loaded.first_error
+        if error is not None:
+            raise DefinitionError.of(error)
+        assert loaded.document is not None  # a read without errors always makes a document
+        return loaded.document
+
+    def read(self, path: Path) -> LoadedFile:
+        """Every finding of one file, and as much of it as could be read."""
+        try:
+            text = read_definition_text(path)
+        except DefinitionError as error:
+            return LoadedFile(path, findings=[error.finding])
+        return self.read_text(text, path)
+
+    @staticmethod
+    def _apply_overlay(front: FrontMatter, overlay_path: Path) -> None:
+        _, overlay, _ = parse_yaml(read_definition_text(overlay_path), overlay_path, 1, "overlay")
+        if overlay is None:
+            return
+        if not isinstance(overlay, dict):
+            raise DefinitionError(overlay_path, 1, "an overlay must be a mapping of front-matter keys", "E001")
+        for key, value in overlay.items():
+            front.data[key] = value
+            front.key_lines[key] = 1  # findings about overlay keys point at the page's first line
+            front.path_lines = {where: line for where, line in front.path_lines.items() if where[:1] != (key,)}
+
+    def read_text(self, text: str, path: Path) -> LoadedFile:
         text = text.replace("\r\n", "\n").lstrip("\ufeff")
+        loaded = LoadedFile(path, text)
         try:
             src_uri = path.resolve().relative_to(self.docs_dir.resolve()).as_posix()
         except ValueError:
             src_uri = path.name
         claimed = self.matches_definitions(src_uri)
+        if len(text.encode("utf-8", "surrogatepass")) > MAX_DEFINITION_BYTES:
+            loaded.findings.append(Finding(path, 1, "E012", f"more than the {MAX_DEFINITION_BYTES:,} bytes a definition may have"))
+            return loaded
         try:
             front = split_front_matter(text, path)
-        except DefinitionError:
+        except DefinitionError as error:
             if claimed or _CLAIMS_DEFINITION.search(text.split("\n---", 1)[0]):
-                raise
-            # Not ours to judge: MkDocs reads this page's front matter its own way.
-            return Document(path, src_uri, path.stem.replace("_", " ").title(), LAST, [], [], passthrough=True)
-        self._apply_overlay(front, path)
+                loaded.findings.append(error.finding)
+            else:
+                # Not ours to judge: MkDocs reads this page's front matter its own way.
+                loaded.document = Document(path, src_uri, path.stem.replace("_", " ").title(), LAST, [], [], passthrough=True)
+            return loaded
+        loaded.front = front
+        overlay_path = path.with_name(path.stem + OVERLAY_SUFFIX)
+        if overlay_path.is_file():
+            loaded.overlay = overlay_path
+            try:
+                self._apply_overlay(front, overlay_path)
+            except DefinitionError as error:
+                loaded.findings.append(error.finding)
+                return loaded
         data = front.data
         raw_title = data.get("title")
         title = str(raw_title).strip() if raw_title is not None else ""
@@ -152,27 +239,55 @@ class DefinitionLoader:
         is_endpoint = method not in (None, "") or title.startswith("/")
         opted_in = data.get(OPT_IN_KEY, False)
         if not isinstance(opted_in, bool):
-            raise DefinitionError(path, front.line_of(OPT_IN_KEY), f"`{OPT_IN_KEY}` must be true or false, not {opted_in!r}", "E001")
+            loaded.findings.append(Finding(path, front.line_of(OPT_IN_KEY), "E001", f"`{OPT_IN_KEY}` must be true or false, not {opted_in!r}"))
+            return loaded
         if not (is_endpoint or opted_in or claimed):
             # An ordinary page: title, position and visibility place it in the nav; nothing else is read.
+            # Its raw lines are kept for lint's checks that need no Liquid (secrets, Python blocks).
+            loaded.lines = [Line(front.body_line + i, t) for i, t in enumerate(front.body.split("\n"))]
+            loaded.body = parse_body(loaded.lines)
             try:
                 position = position_key(data.get("position"))
             except ValueError:
                 position = LAST
-            return Document(path, src_uri, title or _title_from_body(front.body) or path.stem.replace("_", " ").title(),
-                            position, _visibility(data.get("visibility")), [], passthrough=True)
+            loaded.document = Document(path, src_uri, title or _title_from_body(front.body) or path.stem.replace("_", " ").title(),
+                                       position, split_visibility(data.get("visibility")), [], passthrough=True)
+            return loaded
+
+        # A definition: every check runs and records; the document is made when nothing fatal was found.
+        fatal = schema_findings(data, path, front.path_lines)
+        try:
+            loaded.lines = self.liquid.render_lines(front.body, front.body_line, path, loaded.findings)
+        except DefinitionError as error:
+            fatal.append(error.finding)
+            loaded.lines = [Line(front.body_line + i, t) for i, t in enumerate(front.body.split("\n"))]
+        loaded.body = parse_body(loaded.lines)
+        right_code_text = data.get("right_code")
+        if isinstance(right_code_text, str):
+            try:
+                loaded.right_code = parse_right_code(right_code_text, front.line_of("right_code") + 1, path)
+            except DefinitionError as error:
+                fatal.append(error.finding)
+        loaded.findings.extend(fatal)
+        if not fatal:
+            try:
+                loaded.document = self._definition(loaded, front, src_uri, title, is_endpoint)
+            except DefinitionError as error:
+                loaded.findings.append(error.finding)
+        return loaded
+
+    def _definition(self, loaded: LoadedFile, front: FrontMatter, src_uri: str, title: str, is_endpoint: bool) -> Document:
+        path, data, body, right_code = loaded.path, front.data, loaded.body, loaded.right_code
         try:
             position = position_key(data.get("position"))
         except ValueError as error:
             raise DefinitionError(path, front.line_of("position"), str(error), "E004") from None
-        lines = self.liquid.render_lines(front.body, front.body_line, path)
-        body = parse_body(lines)
-        known = {"title", "name", "position", "visibility", "method", "description", "right_code", "example", "responses", OPT_IN_KEY}
-        meta = {key: value for key, value in data.items() if key not in known}
+        meta = {key: value for key, value in data.items() if key not in KNOWN_KEYS | {OPT_IN_KEY}}
         if not is_endpoint:
             return Document(path, src_uri, title or _title_from_body(front.body) or path.stem.replace("_", " ").title(),
-                            position, _visibility(data.get("visibility")), body.blocks, meta)
+                            position, split_visibility(data.get("visibility")), body.blocks, meta)
 
+        method = data.get("method")
         if method in (None, ""):
             raise DefinitionError(path, front.line_of("title"), f"`method` is missing: {title} looks like an endpoint path (add e.g. `method: get`)", "E002")
         method_name = str(method).strip().upper()
@@ -183,16 +298,17 @@ class DefinitionLoader:
         endpoint_path = path_from_title(title)
         if "<" in endpoint_path or ">" in endpoint_path or "&" in endpoint_path:
             raise DefinitionError(path, front.line_of("title"), f"malformed path parameter in {title!r} (write &lt;name&gt;)", "E006")
-
-        right_code_text = data.get("right_code") or ""
-        if not isinstance(right_code_text, str):
+        repeated = PathTemplate(endpoint_path).repeated_names
+        if repeated:
+            raise DefinitionError(path, front.line_of("title"), f"the path {endpoint_path} uses {', '.join(f'`{name}`' for name in repeated)} "
+                                  "more than once: give each path parameter its own name", "E014")
+        if data.get("right_code") is not None and not isinstance(data.get("right_code"), str):
             raise DefinitionError(path, front.line_of("right_code"), "`right_code` must be a block of text (`right_code: |`)", "E020")
-        right_code = parse_right_code(right_code_text, front.line_of("right_code") + 1, path)
         harvested = harvest(body.pasted)
 
         endpoint = Endpoint(
             source=path, src_uri=src_uri, title=endpoint_path, position=position,
-            visibility=_visibility(data.get("visibility")), blocks=body.blocks, meta=meta,
+            visibility=split_visibility(data.get("visibility")), blocks=body.blocks, meta=meta,
             method=method_name, path=endpoint_path, name=str(data.get("name") or endpoint_path),
             description=str(data.get("description") or ""), pasted=body.pasted, harvested=harvested,
             raw_title=title,
@@ -259,15 +375,15 @@ def _build_example(endpoint: Endpoint, front: FrontMatter, right_code: list[Righ
     raw = front.data.get("example") or {}
     if not isinstance(raw, dict):
         raise DefinitionError(path, line, "`example` must be a mapping with params, query, headers, body, status", "E008")
-    unknown = set(raw) - _EXAMPLE_KEYS
+    unknown = set(raw) - EXAMPLE_KEYS
     if unknown:
-        raise DefinitionError(path, line, f"unknown key(s) in `example`: {', '.join(sorted(unknown))} (known: {', '.join(sorted(_EXAMPLE_KEYS))})", "E008")
+        raise DefinitionError(path, line, f"unknown key(s) in `example`: {', '.join(sorted(map(str, unknown)))} (known: {', '.join(sorted(EXAMPLE_KEYS))})", "E008")
 
     example = ExampleRequest()
     if harvested is not None:
-        match = endpoint.path_pattern().match(harvested.path or "")
-        if match:
-            example.path_params = {name: value for name, value in match.groupdict().items()}
+        match = endpoint.template.match(harvested.path or "")
+        if match is not None:
+            example.path_params = dict(match)
         example.query = harvested.query
         example.headers = [(n, v) for n, v in harvested.headers if n.lower() not in ("authorization",)]
         if harvested.body is not NO_BODY:
@@ -314,11 +430,8 @@ def load_section(folder: Path, docs_dir: Path) -> Section:
     section = Section(rel, folder.name.replace("_", " ").replace("-", " ").title() if rel else "")
     meta_file = folder / SECTION_FILE
     if meta_file.is_file():
-        try:
-            data = yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            raise DefinitionError(meta_file, (mark.line + 1) if mark else 1, f"not valid YAML: {getattr(error, 'problem', error)}", "E001") from None
+        _, data, _ = parse_yaml(read_definition_text(meta_file), meta_file, 1, "section file")
+        data = data or {}
         if not isinstance(data, dict):
             raise DefinitionError(meta_file, 1, "must be a mapping with title, position, visibility", "E001")
         section.title = str(data.get("title") or section.title)
@@ -326,7 +439,7 @@ def load_section(folder: Path, docs_dir: Path) -> Section:
             section.position = position_key(data.get("position"))
         except ValueError as error:
             raise DefinitionError(meta_file, 1, str(error), "E004") from None
-        section.visibility = _visibility(data.get("visibility"))
+        section.visibility = split_visibility(data.get("visibility"))
     return section
 
 
@@ -347,12 +460,13 @@ def load_tree(docs_dir: Path, includes_dir: Path, site: dict[str, Any] | None = 
         tree.sections[section.path] = section
         tree.section_files += (folder / SECTION_FILE).is_file()
     for path in files:
-        try:
-            document = loader.load(path)
-        except DefinitionError as error:
-            tree.findings.append(error.finding)
-            continue
-        tree.documents[document.src_uri] = document
+        loaded = loader.read(path)
+        first_error = loaded.first_error
+        if first_error is not None:
+            tree.findings.append(first_error)  # the build reports a file's first error; lint prints them all
+        elif loaded.document is not None:
+            tree.findings.extend(loaded.findings)
+            tree.documents[loaded.document.src_uri] = loaded.document
     return tree
 
 

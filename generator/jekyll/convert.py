@@ -20,10 +20,11 @@ from apidocs.definitions.loader import OPT_IN_KEY, path_from_title
 from apidocs.model.errors import DefinitionError
 from apidocs.definitions.frontmatter import split_front_matter
 from apidocs.definitions.liquid import Line
-from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, PLACEHOLDER
+from apidocs.model.endpoint import HTTP_METHODS, NO_BODY
+from apidocs.model.paths import PathTemplate
 from apidocs.definitions.pasted import HarvestedRequest, PastedSnippet, harvest
 from apidocs.model.positions import position_key
-from apidocs.definitions.secrets import Secret, authorization_tokens, find_secrets, looks_like_placeholder, scrub_line
+from apidocs.definitions.secrets import Secret, authorization_tokens, find_secrets, looks_like_placeholder, scrub_lines, scrub_value
 from apidocs.definitions.snippet_checks import python_problems
 from apidocs.jekyll.links import LinkMap
 from apidocs.jekyll.report import FileReport
@@ -58,6 +59,7 @@ class ImportContext:
     demo_tokens: set[str] = field(default_factory=set)  # other placeholder tokens pages use (a retailer's)
     audiences: set[str] = field(default_factory=set)  # visibility names the tree's collections use
     hosts: list[str] = field(default_factory=list)  # every host a pasted snippet called, for mkdocs.yml's servers
+    include_names: set[str] | None = None  # includes copied into the project (posix paths); None: look in includes_dir
 
     @property
     def known_tokens(self) -> set[str]:
@@ -207,20 +209,12 @@ def _endpoint(data: dict[str, Any], key_lines: dict[str, int], raw_title: str, p
 
 
 def _fits(path: str, harvested: HarvestedRequest) -> bool:
-    return bool(_pattern(path, "+").match(harvested.path or ""))
-
-
-def _pattern(path: str, repeat: str) -> re.Pattern[str]:
-    pattern, last = "", 0
-    for match in PLACEHOLDER.finditer(path):
-        pattern += re.escape(path[last : match.start()]) + f"(?P<{match.group(1)}>[^/]{repeat})"
-        last = match.end()
-    return re.compile("^" + pattern + re.escape(path[last:]) + "$")
+    return PathTemplate(path).matches(harvested.path or "")
 
 
 def _parameter_names(path: str, parsed: Any, body: _Lines, report: FileReport) -> None:
     """`order_item_uuid>` under URL Parameters is `order_item_uuid` with a stray character."""
-    names = PLACEHOLDER.findall(path)
+    names = PathTemplate(path).names
     for block in parsed.blocks:
         group = block.group
         if group is None or group.kind != "path":
@@ -277,11 +271,11 @@ def example_values(path: str, method: str, harvested: HarvestedRequest | None, h
     if harvested is None:
         return {}
     line = harvested.line
-    found = _pattern(path, "+").match(harvested.path or "")
-    if not found:
-        empty = _pattern(path, "*").match(harvested.path or "")
-        if empty:
-            names = [name for name, value in empty.groupdict().items() if not value]
+    found = PathTemplate(path).match(harvested.path or "")
+    if found is None:
+        empty = PathTemplate(path).match(harvested.path or "", allow_empty=True)
+        if empty is not None:
+            names = [name for name, value in empty.items() if not value]
             report.add(line, "unconverted", f"the pasted URL {harvested.path} has no value for {', '.join(names)}: "
                        "the example shows a placeholder and `apidocs check` skips this endpoint")
             found = empty
@@ -292,15 +286,26 @@ def example_values(path: str, method: str, harvested: HarvestedRequest | None, h
     if harvested.method and harvested.method != method:
         report.add(line, "kept", f"the pasted snippets send {harvested.method}, the definition says {method}: the definition wins")
     values: dict[str, Any] = {}
-    params = {name: value for name, value in found.groupdict().items() if value}
+    params = {name: value for name, value in found.items() if value}
     if params:
         values["params"] = params
+    for name in harvested.secret_query:
+        report.add(line, "dropped", f"query parameter `{name}` not carried over (it carries a credential)")
+    for option in harvested.credentials:
+        report.add(line, "dropped", f"curl --{option} carries a credential: not carried over")
+    for name in harvested.dropped_headers:
+        if name.lower() not in ("cookie", "set-cookie"):
+            report.add(line, "dropped", f"header {name} not carried over (it looks like a credential)")
     query: dict[str, Any] = {}
     for name, value in harvested.query:
         query.setdefault(name, []).append(value)
     if query:
         values["query"] = {name: items[0] if len(items) == 1 else items for name, items in query.items()}
     body = _example_body(method, harvested, has_request, report)
+    if body is not NO_BODY:
+        body, replaced = scrub_value(body, context.known_tokens)
+        for name in replaced:
+            report.add(line, "dropped", f"a credential in the pasted body ({name}) replaced by a placeholder")
     headers: dict[str, str] = {}
     for name, value in harvested.headers:
         lowered = name.lower()
@@ -337,7 +342,11 @@ def _example_body(method: str, harvested: HarvestedRequest, has_request: bool, r
 
 
 def _token(value: str, values: dict[str, Any], context: ImportContext, report: FileReport, line: int) -> None:
-    token = value.split(None, 1)[-1].strip()
+    words = value.split(None, 1)
+    if not words:
+        report.add(line, "dropped", "an Authorization header without a value: not carried over")
+        return
+    token = words[-1].strip()
     if token == context.placeholder or looks_like_placeholder(token) and token not in context.demo_tokens:
         return
     if token in context.demo_tokens:
@@ -410,7 +419,8 @@ def _includes(body: _Lines, context: ImportContext, report: FileReport) -> None:
         if not match:
             continue
         name = match.group("path").strip("'\"")
-        if "{{" in name or (context.includes_dir / name).is_file():
+        known = (name in context.include_names) if context.include_names is not None else (context.includes_dir / name).is_file()
+        if "{{" in name or known:
             continue
         body.set(number, f"<!-- apidocs import: `{name}` was included here, but the Jekyll tree has no such include -->")
         report.add(number, "dropped", f"include {name} does not exist in _includes/: replaced by an HTML comment")
@@ -432,28 +442,38 @@ def _links(head: _Lines, body: _Lines, context: ImportContext, report: FileRepor
             rewritten, changes = context.links.rewrite(text)
             if rewritten != text:
                 lines.set(number, rewritten)
-            for old, new in changes:
-                if new is None:
-                    report.add(number, "unconverted", f"link {old} points at nothing in this tree: left pointing at the old site")
+            for change in changes:
+                if change.refused:
+                    report.add(number, "dropped", f"link target refused ({change.refused}): nothing read or copied")
+                elif change.new is None:
+                    report.add(number, "unconverted", f"link {change.old} points at nothing in this tree: left pointing at the old site")
                 else:
-                    report.add(number, "moved", f"link {old} now points at {new}")
+                    report.add(number, "moved", f"link {change.old} now points at {change.new}")
 
 
 def _scrub(lines: _Lines, report: FileReport, context: ImportContext) -> None:
-    for number, text in lines.numbered():
-        secrets = find_secrets([(number, text)], context.known_tokens)
-        if not secrets:
-            continue
-        scrubbed = scrub_line(text, context.known_tokens, context.placeholder)
+    """Secrets out of the kept lines, in one pass (the cost grows with the lines, not their square)."""
+    numbered = lines.numbered()
+    previous_of = {number: (numbered[index - 1][0] if index else None) for index, (number, _) in enumerate(numbered)}
+    for number, scrubbed, secrets in scrub_lines(numbered, context.known_tokens, context.placeholder):
+        text = lines.get(number) or ""
         lines.set(number, scrubbed)
         if scrubbed is None and not text.rstrip().endswith("\\"):
             # The removed header was the command's last line: the one before must not continue it.
-            previous = next((n for n, _ in reversed(lines.numbered()) if n < number), None)
+            previous = previous_of.get(number)
+            while previous is not None and lines.get(previous) is None:
+                previous = previous_of.get(previous)
             if previous is not None:
                 lines.set(previous, (lines.get(previous) or "").rstrip().rstrip("\\").rstrip())
         for secret in secrets:
-            what = "session cookie" if secret.kind == "cookie" else "token"
-            report.add(number, "dropped", f"{what} `{secret.masked}` removed" + (f" (now {context.placeholder})" if secret.kind == "token" else ""))
+            report.add(number, "dropped", f"{describe(secret)} removed" + (f" (now {context.placeholder})" if secret.kind == "token" else
+                                                                          " (now a placeholder)" if secret.kind != "cookie" else ""))
+
+
+def describe(secret: Secret) -> str:
+    """What a report says about a secret: its kind and a mask, never the value."""
+    what = {"cookie": "session cookie"}.get(secret.kind, secret.kind)
+    return f"{what} `{secret.masked}`"
 
 
 def tokens_in(text: str) -> list[str]:

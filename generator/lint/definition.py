@@ -7,18 +7,18 @@ is published by Jekyll, dropped by apidocs).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from apidocs.definitions.loader import path_from_title
-from apidocs.model.errors import Finding
-from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, PLACEHOLDER, Endpoint
-from apidocs.model.positions import LAST
-from apidocs.lint.codes import finding
 from apidocs.definitions.secrets import Secret, find_secrets
 from apidocs.definitions.snippet_checks import SnippetRequest, python_problems, request_of
+from apidocs.lint.codes import finding
 from apidocs.lint.source import SourceFile
 from apidocs.lint.target import LintTarget
+from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Endpoint
+from apidocs.model.errors import Finding
+from apidocs.model.positions import LAST
 
 _BROKEN_ENTITY = re.compile(r"&(lt|gt)(?!;)")
 _FENCE = re.compile(r"^\s*(?P<fence>~{3,}|`{3,})\s*(?P<lang>[\w+.#-]*)")
@@ -79,15 +79,10 @@ def _path_parameters(source: SourceFile, endpoint: Endpoint) -> list[Finding]:
 
 def _empty_segment_names(endpoint: Endpoint, path: str) -> list[str] | None:
     """The parameters whose value is empty in `path`, or None when the path has another shape."""
-    pattern = ""
-    last = 0
-    for match in PLACEHOLDER.finditer(endpoint.path):
-        pattern += re.escape(endpoint.path[last : match.start()]) + f"(?P<{match.group(1)}>[^/]*)"
-        last = match.end()
-    found = re.fullmatch(pattern + re.escape(endpoint.path[last:]), path)
-    if not found:
+    found = endpoint.template.match(path, allow_empty=True)
+    if found is None:
         return None
-    return [name for name, value in found.groupdict().items() if not value]
+    return [name for name, value in found.items() if not value]
 
 
 def _snippet_requests(source: SourceFile, endpoint: Endpoint, target: LintTarget) -> list[Finding]:
@@ -102,7 +97,7 @@ def _snippet_requests(source: SourceFile, endpoint: Endpoint, target: LintTarget
             how = " (curl's method when given -d and no -X)" if request.is_method_implied else ""
             grouped.setdefault((201, f"snippet sends {request.method}{how}, the definition says {endpoint.method}"), []).append(request)
         path = request.path
-        if endpoint.path_pattern().match(path):
+        if endpoint.template.matches(path):
             continue
         empty = _empty_segment_names(endpoint, path)
         if empty:
@@ -128,7 +123,7 @@ def _example(source: SourceFile, target: LintTarget) -> list[Finding]:
     if endpoint is None:
         return []
     findings = _example_params(source)
-    snippets_explain = any(not endpoint.path_pattern().match(request.path)
+    snippets_explain = any(not endpoint.template.matches(request.path)
                            for request in map(request_of, source.pasted) if request is not None)
     if not endpoint.is_example_complete and not findings and not snippets_explain:
         # The loader stands `NAME` in for a missing value; say which ones, unless 110/111 said it.

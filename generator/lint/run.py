@@ -7,16 +7,16 @@ import sys
 from pathlib import Path
 
 from apidocs.definitions.loader import OVERLAY_SUFFIX, SECTION_FILE
-from apidocs.model.errors import Finding
 from apidocs.lint.codes import display_code
 from apidocs.lint.definition import check_file
-from apidocs.lint.source import TolerantLiquid, read_source
+from apidocs.lint.source import read_sources
 from apidocs.lint.target import LintTarget, resolve_targets
 from apidocs.lint.tree import check_tree
+from apidocs.model.errors import Finding
+
 
 def lint_target(target: LintTarget) -> list[Finding]:
-    liquid = TolerantLiquid(target.includes_dir, {"baseurl": "", **target.site})
-    sources = [read_source(path, target.root, liquid, target.site) for path in target.all_files]
+    sources = read_sources(target)
     findings = list(target.findings)
     for source in sources:
         findings += check_file(source, target)

@@ -11,15 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from apidocs.config.settings import Auth
 from apidocs.config.loading import load_settings
+from apidocs.config.settings import Auth
+from apidocs.definitions.jekyll_tree import INCLUDES_FOLDER, JekyllTree, find_jekyll_root
+
 # The loader's own reading of `.section.yml`, so lint and build agree on every section.
 from apidocs.definitions.loader import SECTION_FILE, Section, load_section
 from apidocs.model.errors import ConfigError, DefinitionError, Finding
-from apidocs.definitions.jekyll_tree import INCLUDES_FOLDER, JekyllTree, find_jekyll_root
 from apidocs.model.positions import position_key
 
 PROJECT_FILE = "mkdocs.yml"
+EVERY_FILE = "**"
 
 
 @dataclass
@@ -34,6 +36,7 @@ class LintTarget:
     server_hosts: list[str] = field(default_factory=list)
     audience: str | None = None
     audiences: dict[str, Any] = field(default_factory=dict)
+    definitions: list[str] = field(default_factory=list)  # globs of files read as definitions without `method`
     selected: set[Path] = field(default_factory=set)  # the files findings are printed for
     findings: list[Finding] = field(default_factory=list)  # about the tree itself (a broken .section.yml)
 
@@ -61,7 +64,8 @@ def _project_target(config_file: Path) -> LintTarget:
     docs = settings.docs_dir.resolve()
     files = sorted(p.resolve() for p in docs.rglob("*.md") if not any(part.startswith(".") for part in p.relative_to(docs).parts))
     target = LintTarget(docs, settings.includes_dir, settings.site, files, {}, False, set(settings.known_tokens),
-                        [s.url for s in settings.servers], settings.audience, dict(settings.audiences))
+                        [s.url for s in settings.servers], settings.audience, dict(settings.audiences),
+                        list(settings.definitions))
     _read_sections(target)
     return target
 
@@ -100,8 +104,9 @@ def _jekyll_target(root: Path) -> LintTarget:
         sections[folder] = Section(folder, collection.title, position, collection.listed_visibility)
     files = [path.resolve() for _, path in jekyll.documents]
     files += [p.resolve() for folder in jekyll.stray_folders for p in folder.rglob("*.md")]
+    # Jekyll renders Liquid on every page, and the importer makes every page an apidocs page.
     return LintTarget(root.resolve(), jekyll.includes_dir, {"baseurl": "", **jekyll.site_values}, sorted(files), sections, True,
-                      {Auth().token})
+                      {Auth().token}, definitions=[EVERY_FILE])
 
 
 def resolve_targets(config_file: str | Path, paths: list[str]) -> list[LintTarget]:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 from apidocs.definitions.audiences import audiences_showing, sections_above, visibility_names
-from apidocs.definitions.loader import DocsTree
-from apidocs.model.errors import Finding
 from apidocs.definitions.jekyll_tree import HIDDEN
-from apidocs.model.endpoint import Document
-from apidocs.model.positions import LAST
-from apidocs.lint.codes import finding
+from apidocs.definitions.loader import DocsTree
 from apidocs.definitions.snippet_checks import request_of
+from apidocs.lint.codes import finding
 from apidocs.lint.source import SourceFile
 from apidocs.lint.target import LintTarget
+from apidocs.model.endpoint import Document
+from apidocs.model.errors import Finding
+from apidocs.model.positions import LAST
 
 
 def docs_tree(sources: Iterable[SourceFile], target: LintTarget) -> DocsTree:

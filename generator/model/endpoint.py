@@ -6,18 +6,18 @@ the sandbox, the check and the explorer read them and never go back to the Markd
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
-from urllib.parse import quote
+from typing import Any
 
+# Re-exported for the renderers and clients that import them from here; the template type is `PathTemplate`.
+from apidocs.model.paths import PLACEHOLDER as PLACEHOLDER
+from apidocs.model.paths import PathTemplate
+from apidocs.model.paths import encode_path_segment as encode_path_segment
 from apidocs.model.positions import PositionKey
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-
-# `{name}` in a path template; the source format writes `<name>` and we normalise on load.
-PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class _NoBody:
@@ -126,8 +126,12 @@ class Endpoint(Document):
         return True
 
     @property
+    def template(self) -> PathTemplate:
+        return PathTemplate(self.path)
+
+    @property
     def path_parameters(self) -> list[str]:
-        return PLACEHOLDER.findall(self.path)
+        return list(self.template.names)
 
     @property
     def groups(self) -> Iterator[ParameterGroup]:
@@ -149,16 +153,6 @@ class Endpoint(Document):
                 return response
         return None
 
-    def path_pattern(self) -> re.Pattern[str]:
-        """A regex matching concrete (percent-decoded) paths of this endpoint."""
-        pattern = ""
-        last = 0
-        for match in PLACEHOLDER.finditer(self.path):
-            pattern += re.escape(self.path[last : match.start()]) + f"(?P<{match.group(1)}>[^/]+)"
-            last = match.end()
-        pattern += re.escape(self.path[last:])
-        return re.compile(f"^{pattern}$")
-
 
 def json_type(value: Any) -> str:
     """The JSON name of a value's type (`true` is a boolean, not a number)."""
@@ -177,21 +171,6 @@ def json_type(value: Any) -> str:
     return type(value).__name__
 
 
-def encode_path_segment(value: str) -> str:
-    """Percent-encode one path segment so every client sends it byte for byte.
-
-    Everything but unreserved characters is encoded, which also keeps curl's URL globbing
-    (`[]{}`) and shells away from the value.
-    """
-    return quote(value, safe="")
-
-
 def encode_path_template(path: str) -> str:
     """Encode the literal parts of a path template, leaving `/` and placeholders."""
-    out = ""
-    last = 0
-    for match in PLACEHOLDER.finditer(path):
-        out += quote(path[last : match.start()], safe="/-._~!$&'()*+,;=:@")
-        out += match.group(0)
-        last = match.end()
-    return out + quote(path[last:], safe="/-._~!$&'()*+,;=:@")
+    return PathTemplate(path).encoded()

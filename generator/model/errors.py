@@ -31,6 +31,10 @@ class DefinitionError(Exception):
         super().__init__(f"{path}:{line}: {message}")
         self.finding = Finding(path, line, code, message)
 
+    @classmethod
+    def of(cls, finding: Finding) -> DefinitionError:
+        return cls(finding.path, finding.line, finding.message, finding.code)
+
     @property
     def path(self) -> Path | str:
         return self.finding.path

@@ -8,34 +8,26 @@ template's `Allow`, not a fall-through to another template.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
-from apidocs.model.endpoint import PLACEHOLDER, Endpoint
+from apidocs.model.endpoint import Endpoint
+from apidocs.model.paths import PathTemplate
 
 Handler = Callable[[Any], Awaitable[Any]]
 
 
 def template_key(template: str) -> str:
     """Templates that differ only in placeholder names are the same route."""
-    return PLACEHOLDER.sub("{}", template)
-
-
-def template_pattern(template: str) -> re.Pattern[str]:
-    """A regex with one named group per placeholder (matching one path segment)."""
-    pattern, last = "", 0
-    for match in PLACEHOLDER.finditer(template):
-        pattern += re.escape(template[last : match.start()]) + f"(?P<{match.group(1)}>[^/]+)"
-        last = match.end()
-    return re.compile("^" + pattern + re.escape(template[last:]) + "$")
+    return PathTemplate(template).key
 
 
 @dataclass
 class Route:
     method: str
     template: str
-    pattern: re.Pattern[str]
+    pattern: PathTemplate
     handler: Handler
     endpoint: Endpoint | None = None
 
@@ -45,6 +37,7 @@ class PathGroup:
     """All the methods of one path template."""
 
     key: str
+    template: PathTemplate  # the first registered; its placeholder names do not matter for matching
     routes: dict[str, Route] = field(default_factory=dict)
 
     @property
@@ -58,8 +51,7 @@ class PathGroup:
 
     @property
     def specificity(self) -> tuple[int, int]:
-        placeholders = self.key.count("{}")
-        return placeholders, -len(self.key.replace("{}", ""))
+        return len(self.template.names), -self.template.literal_length
 
 
 @dataclass
@@ -74,33 +66,28 @@ class Match:
         return route
 
     def params(self, route: Route) -> dict[str, str]:
-        match = route.pattern.match(self.path)
-        return match.groupdict() if match else {}
+        return route.pattern.match(self.path) or {}
 
 
 class Router:
     def __init__(self) -> None:
         self._groups: dict[str, PathGroup] = {}
-        self._ordered: list[tuple[re.Pattern[str], PathGroup]] = []
+        self._ordered: list[PathGroup] = []
 
     def add(self, method: str, template: str, handler: Handler, endpoint: Endpoint | None = None) -> None:
         """Register a route; a later route for the same method and template replaces the earlier."""
-        key = template_key(template)
-        group = self._groups.setdefault(key, PathGroup(key))
-        group.routes[method] = Route(method, template, template_pattern(template), handler, endpoint)
-        self._ordered = sorted(((self._pattern(g.key), g) for g in self._groups.values()), key=lambda pair: pair[1].specificity)
+        parsed = PathTemplate(template)
+        group = self._groups.setdefault(parsed.key, PathGroup(parsed.key, parsed))
+        group.routes[method] = Route(method, template, parsed, handler, endpoint)
+        self._ordered = sorted(self._groups.values(), key=lambda group: group.specificity)
 
     def has(self, method: str, template: str) -> bool:
         group = self._groups.get(template_key(template))
         return group is not None and method in group.routes
 
-    @staticmethod
-    def _pattern(key: str) -> re.Pattern[str]:
-        return re.compile("^" + "[^/]+".join(re.escape(part) for part in key.split("{}")) + "$")
-
     def match(self, path: str) -> Match | None:
-        for pattern, group in self._ordered:
-            if pattern.match(path):
+        for group in self._ordered:
+            if group.template.matches(path):
                 return Match(group, path)
         return None
 

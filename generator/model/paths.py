@@ -1,0 +1,104 @@
+"""Path templates such as `/timp/orders/{uuid}/confirm/`: parse, match, expand, compare.
+
+Every stage that reads a placeholder goes through `PathTemplate`, so they agree on what a
+placeholder is. Matching uses unnamed groups: a template that repeats a name (which the loader
+refuses) can never make a regex fail to compile in the sandbox or the linter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+# `{name}` in a path template; the source format writes `<name>` and the loader normalises it.
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# What `encode` leaves alone in the literal parts: `/` and the characters RFC 3986 allows in a path.
+_PATH_SAFE = "/-._~!$&'()*+,;=:@"
+
+
+@dataclass(frozen=True)
+class PathTemplate:
+    text: str
+    literals: tuple[str, ...] = field(init=False, repr=False, compare=False)  # one more than names
+    names: tuple[str, ...] = field(init=False, repr=False, compare=False)  # in path order
+
+    def __post_init__(self) -> None:
+        literals: list[str] = []
+        names: list[str] = []
+        last = 0
+        for match in PLACEHOLDER.finditer(self.text):
+            literals.append(self.text[last : match.start()])
+            names.append(match.group(1))
+            last = match.end()
+        literals.append(self.text[last:])
+        object.__setattr__(self, "literals", tuple(literals))
+        object.__setattr__(self, "names", tuple(names))
+
+    @property
+    def repeated_names(self) -> list[str]:
+        """Names used more than once (`/x/{id}/{id}/`): such a template cannot be matched by name."""
+        return sorted({name for index, name in enumerate(self.names) if name in self.names[:index]})
+
+    @property
+    def key(self) -> str:
+        """The route the template is: `/orders/{id}/` and `/orders/{uuid}/` are the same key `/orders/{}/`."""
+        return "{}".join(self.literals)
+
+    @property
+    def literal_length(self) -> int:
+        return sum(len(part) for part in self.literals)
+
+    def _regex(self, allow_empty: bool) -> re.Pattern[str]:
+        segment = "([^/]*)" if allow_empty else "([^/]+)"
+        return re.compile(segment.join(re.escape(part) for part in self.literals))
+
+    def match(self, path: str, *, allow_empty: bool = False) -> dict[str, str] | None:
+        """The placeholder values of a concrete path (one segment each), or None when it has another shape.
+
+        With `allow_empty`, `/orders//` matches `/orders/{id}/` with an empty `id` (for messages).
+        A repeated name keeps its first value.
+        """
+        found = self._regex(allow_empty).fullmatch(path)
+        if found is None:
+            return None
+        values: dict[str, str] = {}
+        for name, value in zip(self.names, found.groups(), strict=True):
+            values.setdefault(name, value)
+        return values
+
+    def matches(self, path: str) -> bool:
+        return self.match(path) is not None
+
+    def expand(self, values: Mapping[str, str], encode_value: Callable[[str], str] = str,
+               encode_literal: Callable[[str], str] = str) -> str:
+        """The path with each placeholder replaced by `encode_value(values[name])` ('' when missing)."""
+        out = encode_literal(self.literals[0])
+        for name, literal in zip(self.names, self.literals[1:], strict=True):
+            out += encode_value(values.get(name, "")) + encode_literal(literal)
+        return out
+
+    def replace_placeholders(self, render: Callable[[str], str], encode_literal: Callable[[str], str] = str) -> str:
+        """The template with each placeholder written by `render(name)` (for display or other syntaxes)."""
+        out = encode_literal(self.literals[0])
+        for name, literal in zip(self.names, self.literals[1:], strict=True):
+            out += render(name) + encode_literal(literal)
+        return out
+
+    def encoded(self) -> str:
+        """The template with its literal parts percent-encoded, placeholders kept as `{name}`."""
+        return self.replace_placeholders(lambda name: "{" + name + "}", encode_literal=encode_literal_path)
+
+
+def encode_literal_path(text: str) -> str:
+    return quote(text, safe=_PATH_SAFE)
+
+
+def encode_path_segment(value: str) -> str:
+    """Percent-encode one path segment so every client sends it byte for byte.
+
+    Everything but unreserved characters is encoded, which also keeps curl's URL globbing
+    (`[]{}`) and shells away from the value.
+    """
+    return quote(value, safe="")
