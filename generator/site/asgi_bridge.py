@@ -4,21 +4,27 @@
 sandbox, which speaks ASGI, on the same origin. Every request is handed to one private event
 loop on its own thread, so the sandbox still runs on a single loop as it does under uvicorn
 (its read-check-write steps rely on that). Responses are buffered: sandbox answers are small.
+Request bodies are read here within the sandbox's limits (Content-Length or chunked, 413/408/400),
+and the headers reach the app as sent (a repeated header stays two, as under uvicorn).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import unquote
 from wsgiref.util import is_hop_by_hop
 
 from starlette.types import ASGIApp, Message
 
+from apidocs.sandbox.limits import MAX_BODY
+from apidocs.site.request_limits import HEADER_LIST_KEY, BodyRefused, is_chunked, read_body
+
 StartResponse = Callable[..., Any]
-MAX_BODY = 10 * 1024 * 1024
 TIMEOUT = 60.0
 
 
@@ -29,28 +35,26 @@ def reason(status: int) -> str:
         return "Unknown"
 
 
-def _request_headers(environ: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+def _request_headers(environ: dict[str, Any], body: bytes) -> list[tuple[bytes, bytes]]:
+    """The headers as ASGI wants them; a chunked body, read whole, now has a Content-Length."""
+    chunked = is_chunked(environ)
+    sent: list[tuple[str, str]] | None = environ.get(HEADER_LIST_KEY)
+    if sent is None:  # another WSGI server: from the environ (repeated headers come joined)
+        sent = []
+        for key, value in environ.items():
+            if key.startswith("HTTP_"):
+                sent.append((key[5:].replace("_", "-"), str(value)))
+            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+                sent.append((key.replace("_", "-"), str(value)))
     headers = []
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            name = key[5:].replace("_", "-").lower()
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            name = key.replace("_", "-").lower()
-        else:
+    for name, value in sent:
+        lower = name.lower()
+        if chunked and lower in ("transfer-encoding", "content-length"):
             continue
-        headers.append((name.encode("latin-1"), str(value).encode("latin-1")))
+        headers.append((lower.encode("latin-1"), value.encode("latin-1")))
+    if chunked:
+        headers.append((b"content-length", str(len(body)).encode()))
     return headers
-
-
-def read_body(environ: dict[str, Any], limit: int = MAX_BODY) -> bytes | None:
-    """The request body, or None when it is larger than `limit`."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > limit:
-        return None
-    return environ["wsgi.input"].read(length) if length > 0 else b""
 
 
 class AsgiBridge:
@@ -68,9 +72,10 @@ class AsgiBridge:
         self.thread.join(timeout=5)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        body = read_body(environ)
-        if body is None:
-            return self._plain(start_response, 413, "request body too large for the sandbox")
+        try:
+            body = read_body(environ, MAX_BODY)
+        except BodyRefused as refused:
+            return self._plain(start_response, refused.status, refused.detail)
         # The raw target keeps `%2F` and friends as sent (MkDocs' server only gives a decoded path).
         raw_target = environ.get("RAW_URI") or environ.get("PATH_INFO", "/")
         raw_path = raw_target.split("?", 1)[0].encode("latin-1")
@@ -85,7 +90,7 @@ class AsgiBridge:
             "raw_path": raw_path,
             "root_path": self.mount,
             "query_string": environ.get("QUERY_STRING", "").encode("latin-1"),
-            "headers": _request_headers(environ),
+            "headers": _request_headers(environ, body),
             "client": (environ.get("REMOTE_ADDR", ""), int(environ.get("REMOTE_PORT") or 0)),
             "server": (environ.get("SERVER_NAME", ""), server_port),
         }
@@ -124,7 +129,7 @@ class AsgiBridge:
                     done.set()
 
         try:
-            await self.app(scope, receive, send)  # type: ignore[arg-type]
+            await self.app(scope, receive, send)
         finally:
             done.set()
         content = b"".join(chunks)
@@ -135,7 +140,7 @@ class AsgiBridge:
 
     @staticmethod
     def _plain(start_response: StartResponse, status: int, message: str) -> Iterable[bytes]:
-        content = f'{{"detail": "{message}"}}'.encode()
-        start_response(f"{status} {reason(status)}", [("Content-Type", "application/json"),
+        content = json.dumps({"detail": message}).encode()
+        start_response(f"{status} {reason(status)}", [("Content-Type", "application/json"), ("Access-Control-Allow-Origin", "*"),
                                                        ("Content-Length", str(len(content)))])
         return [content]
