@@ -20,15 +20,16 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from collections.abc import Callable
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jinja2
 
-from apidocs.rendering.languages import Language
 from apidocs.model.endpoint import NO_BODY
+from apidocs.rendering.languages import Language
 from apidocs.rendering.quoting import FILTERS, json_text
 from apidocs.rendering.request import HttpRequest
 from apidocs.rendering.snippets import render_snippet, snippet_environment
@@ -64,17 +65,17 @@ class Slot:
 
     @property
     def expr(self) -> Expr:
-        return self._expr  # type: ignore[no-any-return]
+        return self._expr
 
     def __str__(self) -> str:
-        return self._recorder.mark(self._expr)  # type: ignore[no-any-return]
+        return self._recorder.mark(self._expr)
 
     def _refuse(self, *args: Any, **kwargs: Any) -> Any:
         raise SlotUnsupported(f"the template inspects {json.dumps(self._expr)}, which the reader can change")
 
-    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
     __bool__ = __len__ = __iter__ = __contains__ = __getitem__ = _refuse
-    __add__ = __radd__ = __mul__ = __mod__ = __hash__ = _refuse  # type: ignore[assignment]
+    __add__ = __radd__ = __mul__ = __mod__ = __hash__ = _refuse
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):  # protocol probes such as `__html__` must see "not there"

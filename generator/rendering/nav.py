@@ -1,5 +1,8 @@
 """The site navigation, built from folders and `position`: writers never keep a nav by hand.
 
+Titles are text (a definition is data); MkDocs and the theme treat nav titles as HTML, so each
+is handed over escaped.
+
 Each folder is a section (title, position and visibility from its `.section.yml`); within it,
 pages and sub-sections are ordered by position, then title.
 """
@@ -10,6 +13,7 @@ from typing import Any
 
 from apidocs.definitions.loader import DocsTree, Section
 from apidocs.model.endpoint import Document, Endpoint
+from apidocs.rendering.pages import theme_text
 
 NavItem = dict[str, Any]
 
@@ -41,11 +45,11 @@ def build_nav(tree: DocsTree, documents: list[Document] | None = None) -> list[N
         entries: list[tuple[Any, str, NavItem]] = []
         for document in by_folder.get(folder, []):
             title = nav_title(document)
-            entries.append((document.position, title.lower(), {title: document.src_uri}))
+            entries.append((document.position, title.lower(), {theme_text(title): document.src_uri}))
         for path in sorted(live):
             if path and _parent(path) == folder:
                 section = tree.sections.get(path) or Section(path, path.rsplit("/", 1)[-1].replace("_", " ").title())
-                entries.append((section.position, section.title.lower(), {section.title: items(path)}))
+                entries.append((section.position, section.title.lower(), {theme_text(section.title): items(path)}))
         entries.sort(key=lambda entry: (entry[0], entry[1]))
         return [entry[2] for entry in entries]
 

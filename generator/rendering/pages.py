@@ -7,14 +7,17 @@ the layout, this module only emits the structure.
 
 from __future__ import annotations
 
-import html
+import re
 import textwrap
-from typing import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from markupsafe import Markup
 
 from apidocs.config.settings import Settings
-from apidocs.rendering.languages import Language
 from apidocs.model.endpoint import PLACEHOLDER, Document, Endpoint, ExampleResponse, ParameterGroup
-from apidocs.rendering.quoting import json_text
+from apidocs.rendering.languages import Language
+from apidocs.rendering.quoting import html_text, json_text, markdown_text
 from apidocs.rendering.request import build_request
 from apidocs.rendering.snippets import render_snippet
 
@@ -25,8 +28,20 @@ AsideExtension = Callable[[Endpoint, Settings, list[Language]], str]
 _KIND_COLUMNS = {"response": ("Field", "Type", None), "object": ("Field", "Type", None)}
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").strip()
+# A code span in a description: the one piece of Markdown a definition field keeps.
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
+def described(text: str) -> str:
+    """A parameter description for a table cell: literal text, `code spans` shown as code."""
+    parts = []
+    last = 0
+    for match in _CODE_SPAN.finditer(text):
+        parts.append(markdown_text(text[last:match.start()]))
+        parts.append(f"<code>{markdown_text(match.group(2).strip())}</code>")
+        last = match.end()
+    parts.append(markdown_text(text[last:]))
+    return "".join(parts).strip()
 
 
 def parameter_table(group: ParameterGroup) -> str:
@@ -39,7 +54,8 @@ def parameter_table(group: ParameterGroup) -> str:
         required = ""
         if has_required:
             required = " **required** |" if parameter.is_required or group.kind == "path" else " optional |"
-        rows.append(f"| `{_cell(parameter.name)}` | {_cell(parameter.type or '')} |{required} {_cell(parameter.description)} |")
+        name = f"<code>{markdown_text(parameter.name).strip()}</code>"
+        rows.append(f"| {name} | {markdown_text(parameter.type or '').strip()} |{required} {described(parameter.description)} |")
     return "\n".join([header, rule, *rows]) + "\n"
 
 
@@ -50,7 +66,9 @@ def _indent(text: str, spaces: int = 4) -> str:
 def _fence(code: str, highlight: str, title: str | None = None) -> str:
     longest = max((len(run) for run in code.split("\n") if set(run.strip()) == {"`"}), default=0)
     fence = "`" * max(3, longest + 1)
-    attributes = f' title="{html.escape(title, quote=True)}"' if title else ""
+    # Superfences reads the title up to the next quote and has Pygments escape it; in "html"
+    # mode it takes it as given, so the escaped text (no quote left in it) shows as typed.
+    attributes = f' title="{html_text(" ".join(title.split()))}" title_mode="html"' if title else ""
     return f"{fence}{highlight}{attributes}\n{code.rstrip()}\n{fence}\n"
 
 
@@ -71,7 +89,7 @@ def _response_block(response: ExampleResponse) -> str:
 
 
 def _signature(endpoint: Endpoint) -> str:
-    path = html.escape(endpoint.path)
+    path = html_text(endpoint.path)
     path = PLACEHOLDER.sub(lambda m: f'<span class="apidocs-param">{{{m.group(1)}}}</span>', path)
     method = endpoint.method.lower()
     return (f'<p class="apidocs-signature"><span class="apidocs-method apidocs-method--{method}">{endpoint.method}</span> '
@@ -94,7 +112,7 @@ def render_endpoint(endpoint: Endpoint, settings: Settings, languages: list[Lang
     for extension in extensions:
         aside.append(extension(endpoint, settings, languages))
     return (
-        f"# {endpoint.name}\n\n"
+        f"# {markdown_text(endpoint.name).strip()}\n\n"
         '<div class="apidocs-endpoint" markdown>\n'
         '<div class="apidocs-main" markdown>\n\n' + "\n".join(main) + "\n</div>\n"
         '<div class="apidocs-aside" markdown>\n\n' + "\n".join(aside) + "\n</div>\n</div>\n"
@@ -108,8 +126,44 @@ def render_document(document: Document) -> str:
         parts.append(parameter_table(block.group) if block.group is not None else block.markdown)
     text = "\n".join(parts)
     if not text.lstrip().startswith("# "):
-        text = f"# {document.title}\n\n{text}"
+        text = f"# {markdown_text(document.title).strip()}\n\n{text}"
     return text
+
+
+# Front-matter keys the theme prints as HTML: title (`<title>`, header, search), description
+# (a `<meta>` attribute), subtitle and status (the nav).
+THEME_TEXT_KEYS = ("title", "description", "subtitle", "status")
+
+
+def theme_text(text: str) -> Markup:
+    """Text for the theme, which prints titles as HTML with autoescape off.
+
+    MkDocs itself treats titles as HTML (it takes them from rendered headings, entities kept), so
+    the text is escaped; `Markup` tells the templates that do escape (`| e`) that it already is,
+    so a reader sees `<` and not `&lt;`.
+    """
+    return text if isinstance(text, Markup) else Markup(html_text(text))
+
+
+def page_meta(document: Document, front_matter: Mapping[str, Any]) -> dict[str, Any]:
+    """The page's metadata for MkDocs and the theme: apidocs' own keys, every shown text escaped."""
+    meta = dict(front_matter)
+    if document.passthrough:
+        pass  # an ordinary page: MkDocs picks its title as usual, only escaped
+    elif isinstance(document, Endpoint):
+        meta["title"] = document.name
+        meta["status"] = f"apidocs-{document.method.lower()}"
+        meta.setdefault("hide", ["toc"])  # the request column needs the width
+        if document.description:
+            meta["description"] = document.description
+    else:
+        meta["title"] = document.title
+    for key in THEME_TEXT_KEYS:
+        if isinstance(meta.get(key), str):
+            meta[key] = theme_text(meta[key])
+        else:
+            meta.pop(key, None)  # a list or a mapping would print as its Python repr
+    return meta
 
 
 def render_markdown(document: Document, settings: Settings, languages: list[Language],

@@ -8,7 +8,9 @@ this module that the tests hold to the same output.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from typing import Any, Callable
 
 from apidocs.model.endpoint import NO_BODY
@@ -143,3 +145,30 @@ FILTERS: dict[str, Callable[..., str]] = {
     "js_str": js_string,
     "js_body": js_body,
 }
+
+
+# --- The pages: definition fields shown as text in HTML and Markdown ---------------------------
+# Not snippet filters: definitions are data, so a name or a description must read as the
+# characters typed, never as markup, wherever the theme or Markdown puts it.
+
+def html_text(text: str) -> str:
+    """Text for HTML content or a quoted attribute value: `& < > " '` as references."""
+    return html.escape(str(text), quote=True)
+
+
+# What Markdown and the extensions apidocs enables read as syntax inside a line: raw HTML and
+# entities, backslash escapes, code, emphasis (an underscore only at a word's edge, as Markdown
+# reads it), links and images, attr_list's `{: ...}`, table pipes, heading hashes, pymdownx's
+# ~ ^ = + marks and $ maths. Quotes and colons mean nothing outside those constructs.
+_MARKDOWN_ACTIVE = re.compile(r"[\\`*{}\[\]()!<>&|#~^=+$]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+
+
+def markdown_text(text: str) -> str:
+    """Literal text for one line of Markdown (a heading, a table cell).
+
+    Each active character becomes a numeric character reference: Python-Markdown passes those
+    through untouched and the browser shows the character, so nothing can open a tag, a link,
+    an attribute list or a new line.
+    """
+    line = re.sub(r"\s+", " ", str(text))
+    return _MARKDOWN_ACTIVE.sub(lambda match: f"&#{ord(match.group())};", line)

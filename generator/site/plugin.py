@@ -34,7 +34,8 @@ from apidocs.explorer import SCRIPT_URI as EXPLORER_SCRIPT
 from apidocs.explorer import ServeContext, explorer_script, render_panel
 from apidocs.rendering.languages import Language, load_languages
 from apidocs.rendering.nav import build_nav
-from apidocs.rendering.pages import render_markdown
+from apidocs.rendering.pages import page_meta, render_markdown, theme_text
+from apidocs.rendering.quoting import markdown_text
 from apidocs.rendering.snippets import SnippetError
 
 log = logging.getLogger("mkdocs.plugins.apidocs")
@@ -144,11 +145,12 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             broken = [f for f in self.tree.errors if Path(f.path).resolve() == Path(page.file.abs_src_path or "").resolve()]
             if broken:
                 # Only reachable in `serve`: show the writer what is wrong, keep the other pages up.
-                page.meta["title"] = page.file.name
+                page.meta["title"] = theme_text(page.file.name)
                 lines = "\n".join(f"    {finding}" for finding in broken)
-                return f"# {page.file.name}\n\n!!! failure \"This definition has errors\"\n\n{lines}\n"
+                return f"# {markdown_text(page.file.name).strip()}\n\n!!! failure \"This definition has errors\"\n\n{lines}\n"
             return markdown
         if document.passthrough:
+            page.meta = page_meta(document, page.meta)
             return markdown
         try:
             panel = partial(render_panel, context=self.serve_context)
@@ -158,14 +160,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         # MkDocs renders this page next, with the config's extensions: ours for this page only,
         # put back in on_page_content.
         config["markdown_extensions"], config["mdx_configs"] = self.owned_markdown
-        if document.is_endpoint:
-            page.meta["title"] = document.name  # type: ignore[attr-defined]
-            page.meta["status"] = f"apidocs-{document.method.lower()}"  # type: ignore[attr-defined]
-            page.meta.setdefault("hide", ["toc"])  # the request column needs the width
-            if document.description:  # type: ignore[attr-defined]
-                page.meta["description"] = document.description  # type: ignore[attr-defined]
-        else:
-            page.meta["title"] = document.title
+        page.meta = page_meta(document, page.meta)  # definitions are data: every shown text escaped
         return rendered
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
