@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from apidocs.model.errors import ConfigError, DefinitionError
 
@@ -64,6 +64,12 @@ def _export_openapi(args: argparse.Namespace) -> int:
     return run_export(args.config_file, args.output)
 
 
+def _import_openapi(args: argparse.Namespace) -> int:
+    from apidocs.openapi.importer import run_import
+
+    return run_import(Path(args.spec), Path(args.dest), force=args.force)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="apidocs", description="API reference sites whose snippets are executed.")
     parser.add_argument("-f", "--config-file", default="mkdocs.yml", help="path to mkdocs.yml (default: ./mkdocs.yml)")
@@ -116,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = command("export-openapi", _export_openapi, "write the OpenAPI 3.1 document of the definitions")
     export.add_argument("-o", "--output", default=None, metavar="FILE",
                         help="JSON, or YAML for .yaml/.yml (default: JSON on standard output)")
+    openapi_import = command("import-openapi", _import_openapi, "turn an OpenAPI 3.0/3.1 document into an apidocs project")
+    openapi_import.add_argument("spec", metavar="SPEC", help="the OpenAPI document (YAML or JSON; relative $refs are followed)")
+    openapi_import.add_argument("dest", metavar="DEST")
+    openapi_import.add_argument("--force", action="store_true", help="write into a DEST that is not empty")
     return parser
 
 

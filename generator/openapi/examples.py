@@ -1,0 +1,206 @@
+"""Example values for imported operations: the spec's own, or made from the schema.
+
+The spec's `example`/`examples` win (media type first, then the schema's). A made-up value
+follows the schema: `const`, `enum`, `default`, formats, bounds, required properties, `allOf`
+merged, the first `oneOf`/`anyOf` branch, and the direction (`readOnly` properties are left
+out of requests, `writeOnly` ones out of responses). The importer validates every example it
+publishes against its schema and reports the ones that do not fit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+
+Schema = dict[str, Any]
+NO_EXAMPLE = object()
+_MAX_DEPTH = 8
+
+# Values for common string formats, each valid for its format.
+_FORMATS = {
+    "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "date-time": "2026-01-31T12:00:00Z", "date": "2026-01-31",
+    "time": "12:00:00Z", "email": "user@example.com", "uri": "https://example.com/resource",
+    "url": "https://example.com/resource", "hostname": "example.com", "ipv4": "192.0.2.1", "ipv6": "2001:db8::1",
+    "byte": "U3dhZ2dlciByb2Nrcw==", "binary": "binary data", "password": "example-password",
+    "uri-reference": "/resource", "int32": "1", "int64": "1",
+}
+
+
+def types_of(schema: Schema) -> list[str]:
+    """The JSON types a schema allows: 3.1 type arrays and 3.0 `nullable` alike."""
+    kind = schema.get("type")
+    kinds = [kind] if isinstance(kind, str) else [k for k in kind or [] if isinstance(k, str)]
+    if schema.get("nullable") is True and "null" not in kinds:
+        kinds.append("null")
+    if not kinds:
+        if "properties" in schema or "additionalProperties" in schema:
+            kinds = ["object"]
+        elif "items" in schema:
+            kinds = ["array"]
+    return kinds
+
+
+def merged(schema: Schema) -> Schema:
+    """`allOf` folded into one schema (properties and required lists united)."""
+    parts = schema.get("allOf")
+    if not isinstance(parts, list):
+        return schema
+    result: Schema = {key: value for key, value in schema.items() if key != "allOf"}
+    for part in parts:
+        if not isinstance(part, dict):
+            continue
+        part = merged(part)
+        for key, value in part.items():
+            if key == "properties" and isinstance(value, dict):
+                result["properties"] = {**result.get("properties", {}), **value}
+            elif key == "required" and isinstance(value, list):
+                result["required"] = list(dict.fromkeys([*result.get("required", []), *value]))
+            else:
+                result.setdefault(key, value)
+    return result
+
+
+def chosen_branch(schema: Schema) -> Schema:
+    """The schema with `allOf` merged and the first `oneOf`/`anyOf` branch folded in."""
+    schema = merged(schema)
+    for key in ("oneOf", "anyOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list) and branches and isinstance(branches[0], dict):
+            rest = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
+            return chosen_branch({**rest, **merged(branches[0]),
+                                  "properties": {**rest.get("properties", {}), **merged(branches[0]).get("properties", {})}})
+    return schema
+
+
+def given_example(schema: Schema) -> Any:
+    """The schema's own example (3.0 `example`, 3.1 `examples` list), or NO_EXAMPLE."""
+    if "example" in schema:
+        return schema["example"]
+    examples = schema.get("examples")
+    if isinstance(examples, list) and examples:
+        return examples[0]
+    return NO_EXAMPLE
+
+
+def _string(schema: Schema) -> str:
+    value = _FORMATS.get(str(schema.get("format") or ""), "string")
+    minimum = schema.get("minLength")
+    maximum = schema.get("maxLength")
+    if isinstance(minimum, int) and len(value) < minimum:
+        value = value + "x" * (minimum - len(value))
+    if isinstance(maximum, int) and len(value) > maximum:
+        value = value[:maximum]
+    return value
+
+
+def _number(schema: Schema, integer: bool) -> int | float:
+    low = schema.get("minimum")
+    high = schema.get("maximum")
+    if isinstance(schema.get("exclusiveMinimum"), (int, float)) and not isinstance(schema.get("exclusiveMinimum"), bool):
+        low = schema["exclusiveMinimum"] + 1
+    if isinstance(schema.get("exclusiveMaximum"), (int, float)) and not isinstance(schema.get("exclusiveMaximum"), bool):
+        high = schema["exclusiveMaximum"] - 1
+    value: int | float = 1
+    if isinstance(low, (int, float)) and value < low:
+        value = low
+    if isinstance(high, (int, float)) and value > high:
+        value = high
+    if integer:
+        value = int(value)
+    multiple = schema.get("multipleOf")
+    if isinstance(multiple, (int, float)) and multiple > 0 and value % multiple:
+        value = multiple if not integer else int(multiple)
+    return value
+
+
+def example_of(schema: Any, *, direction: str = "response", depth: int = 0) -> Any:
+    """A value valid against `schema` (as far as it can be made without search)."""
+    if not isinstance(schema, dict) or depth > _MAX_DEPTH:
+        return None if isinstance(schema, dict) and "null" in types_of(schema) else ({} if depth > _MAX_DEPTH else None)
+    schema = chosen_branch(schema)
+    for key in ("const",):
+        if key in schema:
+            return schema[key]
+    given = given_example(schema)
+    if given is not NO_EXAMPLE:
+        return given
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return schema["enum"][0]
+    if "default" in schema:
+        return schema["default"]
+    kinds = types_of(schema)
+    kind = next((k for k in kinds if k != "null"), kinds[0] if kinds else "object")
+    if kind == "object":
+        result: dict[str, Any] = {}
+        skip = "readOnly" if direction == "request" else "writeOnly"
+        properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        for name, sub in properties.items():
+            if isinstance(sub, dict) and sub.get(skip) is True:
+                continue
+            result[name] = example_of(sub, direction=direction, depth=depth + 1)
+        return result
+    if kind == "array":
+        items = schema.get("items")
+        if items == {} and depth:  # a recursive schema cut by the reader: no deeper level to show
+            return []
+        count = schema.get("minItems") if isinstance(schema.get("minItems"), int) and schema["minItems"] > 1 else 1
+        return [example_of(items if isinstance(items, dict) else {}, direction=direction, depth=depth + 1)] * min(count, 3)
+    if kind == "string":
+        return _string(schema)
+    if kind == "integer":
+        return _number(schema, integer=True)
+    if kind == "number":
+        return _number(schema, integer=False)
+    if kind == "boolean":
+        return True
+    return None
+
+
+def fits(value: Any, schema: Any) -> str | None:
+    """None when `value` is valid against `schema`, else the first reason it is not."""
+    if not isinstance(schema, dict) or not schema:
+        return None
+    try:
+        validator = jsonschema.Draft202012Validator(json_schema(schema))
+        error = next(iter(validator.iter_errors(value)), None)
+    except (jsonschema.SchemaError, RecursionError, ValueError, TypeError) as problem:
+        return f"the schema cannot be checked ({str(problem).splitlines()[0]})"
+    return None if error is None else error.message
+
+
+def json_schema(schema: Any) -> Any:
+    """An OpenAPI 3.0 schema object as JSON Schema 2020-12 (`nullable`, `example` translated)."""
+    if isinstance(schema, list):
+        return [json_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("nullable", "discriminator", "xml", "externalDocs", "deprecated", "readOnly", "writeOnly"):
+            continue
+        if key == "example":
+            continue
+        if key in ("properties", "patternProperties", "$defs", "definitions") and isinstance(value, dict):
+            result[key] = {name: json_schema(sub) for name, sub in value.items()}
+        elif key in ("exclusiveMinimum", "exclusiveMaximum") and isinstance(value, bool):
+            bound = "minimum" if key == "exclusiveMinimum" else "maximum"
+            if value and bound in schema:
+                result[key] = schema[bound]
+        elif key in ("enum", "const", "default", "examples", "required"):
+            result[key] = value
+        else:
+            result[key] = json_schema(value)
+    if result.get("exclusiveMinimum") is not None and "minimum" in result and schema.get("exclusiveMinimum") is True:
+        del result["minimum"]
+    if result.get("exclusiveMaximum") is not None and "maximum" in result and schema.get("exclusiveMaximum") is True:
+        del result["maximum"]
+    if schema.get("nullable") is True:
+        kinds = types_of(schema)
+        if "type" in result and "null" not in (result["type"] if isinstance(result["type"], list) else [result["type"]]):
+            result["type"] = [*([result["type"]] if isinstance(result["type"], str) else result["type"]), "null"]
+        elif "type" not in result and kinds:
+            result["type"] = kinds
+        if "enum" in result and None not in result["enum"]:
+            result["enum"] = [*result["enum"], None]
+    return result

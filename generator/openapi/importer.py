@@ -1,0 +1,597 @@
+"""`apidocs import-openapi SPEC DEST`: an OpenAPI 3.0/3.1 spec becomes a ready apidocs project.
+
+Every operation becomes one endpoint definition (Markdown with front matter, the format writers
+use), in one folder per tag; examples come from the spec or are made from its schemas; the
+parameter and field tables come from the schemas. Whatever the definition format cannot carry
+is written to `import-report.txt`, per operation, instead of being dropped silently.
+
+The spec is untrusted: `source.py` bounds what is read, every text from it is written as data
+(HTML and Liquid in descriptions are shown, never run), and every file lands under DEST.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from apidocs.model.errors import ConfigError
+from apidocs.openapi.examples import NO_EXAMPLE, Schema, chosen_branch, example_of, fits, given_example, types_of
+from apidocs.openapi.source import Budget, SpecError, open_spec, plain
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch")  # `trace` has no place in the model
+REPORT = "import-report.txt"
+DEMO_TOKEN = "your-api-token"
+_MAX_NAME = 80
+_FIELD_DEPTH = 4  # nesting shown in field tables (`a.b.c.d`)
+_MAX_FIELDS = 200
+
+
+@dataclass
+class Auth:
+    """The site-wide auth header the definitions' snippets send."""
+
+    header: str = ""
+    scheme: str = ""
+    token: str = DEMO_TOKEN
+    note: str = ""
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str
+    data: dict[str, Any]
+    path_item: dict[str, Any]
+    tag: str
+    order: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+@dataclass
+class ImportResult:
+    endpoints: int = 0
+    sections: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+# --- text from the spec, written as data ------------------------------------------------------
+
+_CODE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.S)
+
+
+def safe_markdown(text: Any) -> str:
+    """Spec Markdown as prose: raw HTML shown as text (outside code), Liquid never run."""
+    if not isinstance(text, str):
+        return ""
+    parts = _CODE.split(text.replace("\r\n", "\n"))
+    out = "".join(part if index % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                  for index, part in enumerate(parts))
+    if "{{" in out or "{%" in out:
+        out = "{% raw %}\n" + out.replace("{%", "{ %").replace("{ % raw", "{% raw") + "\n{% endraw %}"
+    return out.strip()
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """`value` when the spec has a mapping there, else an empty one (odd input is not fatal)."""
+    return value if isinstance(value, dict) else {}
+
+
+def one_line(text: Any, limit: int = 300) -> str:
+    if not isinstance(text, str):
+        return ""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def slug(text: str, fallback: str) -> str:
+    """A safe file or folder name: `buyMuseumTickets` → `buy-museum-tickets`."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", text)
+    value = re.sub(r"[^a-z0-9]+", "-", words.lower()).strip("-")[:_MAX_NAME].strip("-")
+    return value or fallback
+
+
+# --- schemas to the definition format -------------------------------------------------------
+
+def type_word(schema: Any) -> str:
+    """The `(type)` written in a parameter list: `string`, `array of integer`, `string or null`."""
+    if not isinstance(schema, dict):
+        return ""
+    schema = chosen_branch(schema)
+    kinds = types_of(schema)
+    main = next((kind for kind in kinds if kind != "null"), "")
+    if main == "array":
+        inner = type_word(schema.get("items"))
+        main = f"array of {inner}" if inner else "array"
+    elif main == "string" and isinstance(schema.get("format"), str) and schema["format"] in ("uuid", "date", "date-time", "email"):
+        main = {"date-time": "datetime"}.get(schema["format"], schema["format"])
+    if "null" in kinds and main:
+        main += " or null"
+    return main
+
+
+def _describe(schema: dict[str, Any]) -> str:
+    parts = [one_line(schema.get("description") or schema.get("title"), 600)]
+    if isinstance(schema.get("enum"), list):
+        parts.append("One of: " + ", ".join(f"`{json.dumps(v, ensure_ascii=False)}`" for v in schema["enum"][:30]))
+    if "default" in schema:
+        parts.append(f"Default: `{json.dumps(schema['default'], ensure_ascii=False)}`.")
+    if schema.get("deprecated") is True:
+        parts.append("Deprecated.")
+    return " ".join(part for part in parts if part)
+
+
+def fields(schema: Any, direction: str, prefix: str = "", depth: int = 0) -> list[tuple[str, str, bool, str]]:
+    """(name, type, required, description) for each property, nested ones as `parent.child`."""
+    if not isinstance(schema, dict) or depth > _FIELD_DEPTH:
+        return []
+    schema = chosen_branch(schema)
+    if "array" in types_of(schema) and isinstance(schema.get("items"), dict) and not prefix:
+        schema = chosen_branch(schema["items"])
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return []
+    required = set(schema.get("required") or []) if isinstance(schema.get("required"), list) else set()
+    skip = "readOnly" if direction == "request" else "writeOnly"
+    rows: list[tuple[str, str, bool, str]] = []
+    for name, sub in properties.items():
+        if not isinstance(sub, dict) or sub.get(skip) is True:
+            continue
+        full = f"{prefix}{name}"
+        sub = chosen_branch(sub)
+        rows.append((full, type_word(sub), name in required, _describe(sub)))
+        inner = sub.get("items") if "array" in types_of(sub) else sub
+        rows += fields(inner, direction, f"{full}{'[]' if inner is not sub else ''}.", depth + 1)
+        if len(rows) > _MAX_FIELDS:
+            break
+    return rows[:_MAX_FIELDS]
+
+
+def definition_list(title: str, rows: Iterable[tuple[str, str, bool, str]]) -> str:
+    lines = []
+    for name, kind, required, description in rows:
+        term = name.replace("\n", " ").strip() or "(unnamed)"
+        if term[0] in ":#|~`{<->*+ \t":
+            term = "\\" + term
+        kind_text = f"({kind}) " if kind else ""
+        mark = "***Required*** " if required else ""
+        text = safe_markdown(description).replace("\n", " ") if description else ""
+        lines.append(f"{term}\n: {kind_text}{mark}{text}".rstrip() + "\n")
+    return f"### {title}\n\n" + "\n".join(lines) if lines else ""
+
+
+# --- one operation ---------------------------------------------------------------------------
+
+def _parameters(operation: Operation) -> list[dict[str, Any]]:
+    """Path-level parameters overridden by operation-level ones of the same name and place."""
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for source in (operation.path_item.get("parameters"), operation.data.get("parameters")):
+        for parameter in source or []:
+            if isinstance(parameter, dict) and isinstance(parameter.get("name"), str) and isinstance(parameter.get("in"), str):
+                merged[(parameter["in"], parameter["name"])] = parameter
+    return list(merged.values())
+
+
+def _parameter_schema(parameter: dict[str, Any]) -> Schema:
+    schema = parameter.get("schema")
+    if isinstance(schema, dict):
+        return schema
+    content = parameter.get("content")
+    if isinstance(content, dict) and content:
+        media = next(iter(content.values()))
+        if isinstance(media, dict) and isinstance(media.get("schema"), dict):
+            return dict(media["schema"])
+    return {"type": "string"}
+
+
+def _parameter_example(parameter: dict[str, Any]) -> Any:
+    if "example" in parameter:
+        return parameter["example"]
+    named = parameter.get("examples")
+    if isinstance(named, dict):
+        for item in named.values():
+            if isinstance(item, dict) and "value" in item:
+                return item["value"]
+    return example_of(_parameter_schema(parameter), direction="request")
+
+
+def _as_text(value: Any) -> str:
+    """A parameter value as it travels in a URL or header."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def _media(content: Any) -> tuple[str, dict[str, Any]] | None:
+    """The media type to document: JSON first (the snippets send JSON), else the first one."""
+    if not isinstance(content, dict) or not content:
+        return None
+    for name, media in content.items():
+        if isinstance(name, str) and re.match(r"application/([\w.+-]+\+)?json", name) and isinstance(media, dict):
+            return name, media
+    name, media = next(iter(content.items()))
+    return (str(name), media) if isinstance(media, dict) else None
+
+
+def _media_example(media: dict[str, Any], direction: str) -> Any:
+    if "example" in media:
+        return media["example"]
+    named = media.get("examples")
+    if isinstance(named, dict):
+        for item in named.values():
+            if isinstance(item, dict) and "value" in item:
+                return item["value"]
+    schema = media.get("schema")
+    if isinstance(schema, dict):
+        given = given_example(schema)
+        return given if given is not NO_EXAMPLE else example_of(schema, direction=direction)
+    return NO_EXAMPLE
+
+
+def _status(code: str, operation: Operation) -> int | None:
+    if re.fullmatch(r"[1-5]\d\d", code):
+        return int(code)
+    if re.fullmatch(r"[1-5]XX", code, re.I):
+        operation.notes.append(f"response range {code} is documented as {code[0]}00")
+        return int(code[0]) * 100
+    operation.notes.append(f"response `{code}` has no status code of its own and is not carried over")
+    return None
+
+
+def definition_text(operation: Operation, auth: Auth, position: int) -> str:
+    data = operation.data
+    notes = operation.notes
+    front: dict[str, Any] = {}
+    path = operation.path
+    for name in re.findall(r"{([^{}/]+)}", path):
+        path = path.replace("{" + name + "}", f"&lt;{name}&gt;")
+    front["title"] = path
+    front["name"] = one_line(data.get("summary"), 120) or one_line(data.get("operationId"), 120) or operation.label
+    front["position"] = position
+    front["method"] = operation.method
+    summary = one_line(data.get("description"), 300) if data.get("summary") else ""
+    if summary:
+        front["description"] = summary
+
+    example: dict[str, Any] = {}
+    body_parts: list[str] = []
+    if data.get("deprecated") is True:
+        body_parts.append('!!! warning "Deprecated"\n    This operation is deprecated.\n')
+    described = safe_markdown(data.get("description") or "")
+    if described:
+        body_parts.append(described + "\n")
+
+    groups: dict[str, list[tuple[str, str, bool, str]]] = {"path": [], "query": [], "header": []}
+    params: dict[str, str] = {}
+    query: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    for parameter in _parameters(operation):
+        place, name = parameter["in"], parameter["name"]
+        schema = _parameter_schema(parameter)
+        row = (name, type_word(schema), bool(parameter.get("required")) or place == "path",
+               _describe({**schema, "description": parameter.get("description") or schema.get("description")}))
+        value = _parameter_example(parameter)
+        if place == "path":
+            groups["path"].append(row)
+            params[name] = _as_text(value) or name
+        elif place == "query":
+            groups["query"].append(row)
+            if parameter.get("required") or "example" in parameter or parameter.get("examples"):
+                query[name] = [_as_text(v) for v in value] if isinstance(value, list) and parameter.get("explode", True) else _as_text(value)
+        elif place == "header":
+            if name.lower() in ("accept", "content-type", "authorization"):
+                notes.append(f"header parameter {name} is set by the snippets themselves and not documented separately")
+                continue
+            groups["header"].append(row)
+            if parameter.get("required") or "example" in parameter:
+                headers[name] = _as_text(value)
+        else:
+            notes.append(f"{place} parameter `{name}` cannot be sent by the snippets and is not carried over")
+    for name in re.findall(r"{([^{}/]+)}", operation.path):
+        if name not in params:
+            notes.append(f"path parameter `{name}` is not declared; documented with an example value")
+            params[name] = name
+            groups["path"].append((name, "string", True, ""))
+    if params:
+        example["params"] = params
+    if query:
+        example["query"] = query
+
+    request_rows: list[tuple[str, str, bool, str]] = []
+    request_body = data.get("requestBody")
+    if isinstance(request_body, dict):
+        chosen = _media(request_body.get("content"))
+        if chosen is not None:
+            media_type, media = chosen
+            value = _media_example(media, "request")
+            schema = mapping(media.get("schema"))
+            if value is NO_EXAMPLE:
+                value = {}
+                notes.append(f"request body ({media_type}) has no schema or example; documented as an empty JSON object")
+            problem = fits(value, schema)
+            if problem:
+                notes.append(f"request example does not fit its schema: {problem}")
+            example["body"] = value
+            if re.fullmatch(r"application/([\w.+-]+\+)?json", media_type):
+                if media_type != "application/json":
+                    headers["Content-Type"] = media_type
+            else:
+                # The snippets and the sandbox speak JSON: say so rather than send a form as JSON text.
+                notes.append(f"request body is {media_type}; documented and sent as JSON")
+            request_rows = fields(schema, "request")
+            if len(request_body["content"]) > 1:
+                notes.append(f"request body media types other than {media_type} are not carried over")
+    if headers:
+        example["headers"] = headers
+
+    responses: list[dict[str, Any]] = []
+    response_rows: list[tuple[str, str, bool, str]] = []
+    expected: int | None = None
+    for code, response in (data.get("responses") or {}).items():
+        if not isinstance(response, dict):
+            continue
+        status = _status(str(code), operation)
+        if status is None:
+            continue
+        entry: dict[str, Any] = {"status": status, "title": one_line(response.get("description"), 200) or f"Response {status}"}
+        chosen = _media(response.get("content"))
+        if chosen is not None:
+            media_type, media = chosen
+            value = _media_example(media, "response")
+            schema = mapping(media.get("schema"))
+            if value is not NO_EXAMPLE:
+                problem = fits(value, schema)
+                if problem:
+                    notes.append(f"{status} example does not fit its schema: {problem}")
+                entry["body"] = value
+            if 200 <= status < 300 and expected is None:
+                response_rows = fields(schema, "response")
+        if 200 <= status < 300 and expected is None:
+            expected = status
+        responses.append(entry)
+    if expected is not None:
+        example["status"] = expected
+    if example:
+        front["example"] = example
+    if responses:
+        front["responses"] = responses
+    if isinstance(data.get("callbacks"), dict) and data["callbacks"]:
+        notes.append("callbacks are not carried over")
+    if data.get("security") == [] and auth.header:
+        notes.append(f"the spec needs no auth here; the snippets still send {auth.header}")
+
+    for title, key in (("URL Parameters", "path"), ("Query Parameters", "query"), ("Headers", "header")):
+        listed = definition_list(title, groups[key])
+        if listed:
+            body_parts.append(listed)
+    if request_rows:
+        body_parts.append(definition_list("Request Parameters", request_rows))
+    if response_rows:
+        body_parts.append(definition_list("Response Parameters", response_rows))
+    head = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
+    return f"---\n{head}---\n\n" + "\n".join(body_parts)
+
+
+# --- the project around the pages --------------------------------------------------------------
+
+def choose_auth(spec: dict[str, Any]) -> Auth:
+    schemes = ((spec.get("components") or {}).get("securitySchemes") or {}) if isinstance(spec.get("components"), dict) else {}
+    requirements = spec.get("security") or []
+    names = [name for requirement in requirements if isinstance(requirement, dict) for name in requirement]
+    names += [name for name in schemes if name not in names]
+    for name in names:
+        scheme = schemes.get(name)
+        if not isinstance(scheme, dict):
+            continue
+        kind = str(scheme.get("type") or "").lower()
+        if kind == "http" and str(scheme.get("scheme") or "").lower() == "basic":
+            token = base64.b64encode(b"username:password").decode()
+            return Auth("Authorization", "Basic", token)
+        if kind in ("http", "oauth2", "openidconnect"):
+            note = "" if kind == "http" else f"security scheme `{name}` ({kind}) is shown as a bearer token"
+            return Auth("Authorization", "Bearer", DEMO_TOKEN, note)
+        if kind == "apikey":
+            place, key = str(scheme.get("in") or ""), str(scheme.get("name") or "")
+            if place == "header" and re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", key):
+                return Auth(key, "", DEMO_TOKEN)
+            if place == "cookie" and re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", key):
+                return Auth("Cookie", "", f"{key}={DEMO_TOKEN}", f"API key cookie `{key}` is sent as a Cookie header")
+            return Auth(note=f"API key `{key}` in the {place} is not sent by the snippets (only header auth is)")
+    return Auth()
+
+
+def servers_of(spec: dict[str, Any], notes: list[str]) -> list[dict[str, str]]:
+    servers = []
+    for server in spec.get("servers") or []:
+        if not isinstance(server, dict) or not isinstance(server.get("url"), str):
+            continue
+        url = server["url"]
+        for name, variable in (server.get("variables") or {}).items():
+            default = variable.get("default") if isinstance(variable, dict) else None
+            url = url.replace("{" + str(name) + "}", str(default if default is not None else name))
+        if not re.match(r"https?://[^/\s]+", url):
+            notes.append(f"server `{url}` is not an absolute http(s) URL and is left out")
+            continue
+        entry = {"url": url.rstrip("/")}
+        if isinstance(server.get("description"), str):
+            entry["description"] = one_line(server["description"], 80)
+        servers.append(entry)
+    return servers
+
+
+def mkdocs_yml(spec: dict[str, Any], servers: list[dict[str, str]], auth: Auth, source: Path) -> str:
+    info = mapping(spec.get("info"))
+    options: dict[str, Any] = {"servers": servers,
+                               "auth": {"header": auth.header, "scheme": auth.scheme, "token": auth.token},
+                               # An imported API has no stateful handlers: its sandbox answers the examples.
+                               "sandbox_workflow": False}
+    document: dict[str, Any] = {"site_name": one_line(info.get("title"), 120) or source.stem}
+    if info.get("summary") or info.get("description"):
+        document["site_description"] = one_line(info.get("summary") or info.get("description"), 300)
+    document.update({
+        "docs_dir": "docs",
+        "theme": {"name": "material", "features": ["navigation.sections", "navigation.top", "search.highlight",
+                                                   "content.tabs.link", "content.code.copy"]},
+        "plugins": ["search", {"apidocs": options}],
+        "markdown_extensions": ["admonition", "attr_list", "def_list", "md_in_html", "tables", {"toc": {"permalink": True}},
+                                {"pymdownx.highlight": {"anchor_linenums": False}}, "pymdownx.superfences",
+                                {"pymdownx.tabbed": {"alternate_style": True}}, "pymdownx.details"],
+    })
+    header = f"# Imported from the OpenAPI document {source.name} by `apidocs import-openapi`.\n# What the import could not carry over is listed in {REPORT}.\n"
+    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110)
+
+
+def index_page(spec: dict[str, Any], source: Path) -> str:
+    info = mapping(spec.get("info"))
+    title = one_line(info.get("title"), 120) or source.stem
+    front = yaml.safe_dump({"title": title, "position": 0}, sort_keys=False, allow_unicode=True)
+    parts = [f"---\n{front}---\n"]
+    if info.get("version"):
+        parts.append(f"Version `{one_line(info['version'], 40)}`.\n")
+    if info.get("description"):
+        parts.append(safe_markdown(info["description"]) + "\n")
+    return "\n".join(parts)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def write_under(root: Path, relative: str, text: str) -> None:
+    """Write `root/relative`, refusing any path that would leave `root` or go through a symlink."""
+    target = root / relative
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    if not parent.resolve().is_relative_to(root.resolve()):
+        raise ConfigError(f"{target}: outside {root}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(target, flags, 0o644)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write(text)
+
+
+def collect_operations(paths: Any, tag_order: list[str], notes: list[str]) -> list[Operation]:
+    operations: list[Operation] = []
+    if not isinstance(paths, dict):
+        return operations
+    for path, item in paths.items():
+        if not isinstance(item, dict):
+            continue
+        if not str(path).startswith("/"):
+            notes.append(f"path `{path}` does not start with '/' and is left out")
+            continue
+        for method in item:
+            if method == "trace":
+                notes.append(f"TRACE {path}: TRACE is not documented by apidocs")
+        for method in METHODS:
+            data = item.get(method)
+            if not isinstance(data, dict):
+                continue
+            tags = [tag for tag in data.get("tags") or [] if isinstance(tag, str) and tag.strip()]
+            tag = tags[0] if tags else "Endpoints"
+            if tag not in tag_order:
+                tag_order.append(tag)
+            operations.append(Operation(method, str(path), data, item, tag, len(operations)))
+    return operations
+
+
+def import_spec(spec_path: Path, dest: Path, *, force: bool = False) -> ImportResult:
+    if not spec_path.is_file():
+        raise ConfigError(f"{spec_path}: no such file")
+    if dest.exists() and any(dest.iterdir()) and not force:
+        raise ConfigError(f"{dest}: not empty (pass --force to write into it)")
+    try:
+        spec = open_spec(spec_path)
+        budget = Budget()
+        top = {key: plain(spec / key, budget) for key in ("openapi", "info", "servers", "security", "tags")
+               if key in spec}
+        components = spec / "components"
+        schemes = plain(components / "securitySchemes", budget) if "components" in spec and "securitySchemes" in components else {}
+    except SpecError as error:
+        raise ConfigError(str(error)) from None
+    top["components"] = {"securitySchemes": schemes}
+    result = ImportResult()
+    notes = result.notes
+    tag_order = [str(tag["name"]) for tag in top.get("tags") or [] if isinstance(tag, dict) and isinstance(tag.get("name"), str)]
+    tag_text = {str(tag["name"]): tag.get("description") for tag in top.get("tags") or [] if isinstance(tag, dict) and isinstance(tag.get("name"), str)}
+    try:
+        path_keys = list((spec / "paths").keys()) if "paths" in spec else []
+    except SpecError as error:
+        raise ConfigError(str(error)) from None
+    # Each path item is resolved on its own, so one odd operation costs only itself.
+    raw_paths: dict[str, Any] = {}
+    for key in path_keys:
+        try:
+            raw_paths[str(key)] = plain(spec / "paths" / key, Budget())
+        except (SpecError, RecursionError, ValueError, KeyError) as error:
+            notes.append(f"{key}: left out ({str(error).splitlines()[0] if str(error) else type(error).__name__})")
+    operations = collect_operations(raw_paths, tag_order, notes)
+    auth = choose_auth(top)
+    if auth.note:
+        notes.append(auth.note)
+    servers = servers_of(top, notes)
+    dest.mkdir(parents=True, exist_ok=True)
+    docs = dest / "docs"
+    folders: dict[str, str] = {}
+    used_folders: set[str] = set()
+    for tag in tag_order:
+        name = slug(tag, "section")
+        while name in used_folders:
+            name += "-x"
+        used_folders.add(name)
+        folders[tag] = name
+    files_used: set[str] = set()
+    written_tags: set[str] = set()
+    for operation in operations:
+        folder = folders[operation.tag]
+        base = slug(str(operation.data.get("operationId") or f"{operation.method}-{operation.path}"), operation.method)
+        name = base
+        number = 2
+        while f"{folder}/{name}" in files_used:
+            name, number = f"{base}-{number}", number + 1
+        files_used.add(f"{folder}/{name}")
+        try:
+            text = definition_text(operation, auth, operation.order + 1)
+        except (ValueError, TypeError, RecursionError, yaml.YAMLError) as error:
+            notes.append(f"{operation.label}: left out ({error})")
+            continue
+        write_under(docs, f"{folder}/{name}.md", text)
+        result.endpoints += 1
+        written_tags.add(operation.tag)
+        notes.extend(f"{operation.label}: {note}" for note in operation.notes)
+    for position, tag in enumerate(tag_order, start=1):
+        if tag not in written_tags:
+            continue
+        section = {"title": one_line(tag, 120), "position": position}
+        write_under(docs, f"{folders[tag]}/.section.yml", yaml.safe_dump(section, sort_keys=False, allow_unicode=True))
+        if tag_text.get(tag):
+            notes.append(f"tag `{one_line(tag, 60)}`: its description is not shown (sections have no text)")
+        result.sections += 1
+    write_under(docs, "index.md", index_page(top, spec_path))
+    write_under(dest, "mkdocs.yml", mkdocs_yml(top, servers, auth, spec_path))
+    report = [f"apidocs import-openapi {spec_path.name}: {result.endpoints} endpoints in {result.sections} sections", ""]
+    report += notes or ["Everything was carried over."]
+    write_under(dest, REPORT, "\n".join(report) + "\n")
+    return result
+
+
+def run_import(spec: Path, dest: Path, *, force: bool = False) -> int:
+    result = import_spec(spec, dest, force=force)
+    print(f"apidocs: {result.endpoints} endpoints in {result.sections} sections written to {dest}"
+          f" ({len(result.notes)} notes in {dest / REPORT})", file=sys.stderr)
+    return 0
+

@@ -1,0 +1,203 @@
+"""Reading an OpenAPI document: one file or many joined by relative `$ref`s, as untrusted input.
+
+`$ref`s are resolved by `jsonschema-path` (on the `referencing` library); this module only
+decides what it may read: files under the spec's own folder (after resolving symlinks), each
+at most `MAX_FILE_BYTES`, parsed as JSON or YAML with a bounded number of YAML aliases. Remote
+`$ref`s (http, https) are never fetched: importing a spec must not make network requests.
+
+`plain()` turns a part of the spec into ordinary dicts and lists with every `$ref` replaced by
+its target, bounded in depth (recursive schemas stop at `MAX_DEPTH`) and in size.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import yaml
+from jsonschema_path import SchemaPath
+from referencing.exceptions import Unresolvable
+
+MAX_FILE_BYTES = 32 * 1024 * 1024  # real single-file specs reach a few MB
+MAX_ALIASES = 10_000  # YAML aliases per file: real specs use few, alias bombs need many expansions
+MAX_DEPTH = 24  # nesting of a resolved part (a recursive schema is cut here)
+MAX_NODES = 200_000  # values in one resolved operation
+
+
+class SpecError(Exception):
+    """A spec that cannot be read; the message names the file and the reason."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """The safe loader, refusing documents that expand more aliases than any real spec uses."""
+
+    aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise SpecError(f"more than {MAX_ALIASES} YAML aliases")
+        return super().compose_node(parent, index)
+
+
+def parse_text(text: str, name: str) -> Any:
+    """JSON, or else YAML (a superset of JSON for specs), with a one-line reason on failure."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_data()
+    except SpecError as error:
+        raise SpecError(f"{name}: {error}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise SpecError(f"{name}{where}: not valid YAML or JSON ({getattr(error, 'problem', None) or error})") from None
+    except RecursionError:
+        raise SpecError(f"{name}: nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def read_file(path: Path, root: Path) -> Any:
+    """A spec file that lies under `root` once symlinks are resolved, parsed."""
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise SpecError(f"{path}: no such file") from None
+    if not resolved.is_relative_to(root):
+        raise SpecError(f"{path}: outside the spec's folder {root} (only files beside the spec are read)")
+    if not resolved.is_file():
+        raise SpecError(f"{path}: not a file")
+    if resolved.stat().st_size > MAX_FILE_BYTES:
+        raise SpecError(f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    try:
+        text = resolved.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not UTF-8 text") from None
+    return parse_text(text, str(path))
+
+
+@dataclass
+class ConfinedFiles:
+    """The `file:` handler for `$ref` resolution: only files under `root`, parsed by `read_file`."""
+
+    root: Path
+    read: list[Path] = field(default_factory=list)
+
+    def __call__(self, uri: str) -> Any:
+        parsed = urlparse(uri)
+        if parsed.scheme != "file":
+            raise SpecError(f"{uri}: only relative file references are followed")
+        path = Path(unquote(parsed.path))
+        self.read.append(path)
+        return read_file(path, self.root)
+
+
+def _refuse_remote(uri: str) -> Any:
+    raise SpecError(f"{uri}: remote references are not fetched (save the file beside the spec)")
+
+
+def open_spec(path: Path) -> SchemaPath:
+    """The spec at `path` with lazy, confined `$ref` resolution; SpecError when it cannot be read."""
+    root = path.resolve().parent
+    data = read_file(path, root)
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: not an OpenAPI document (the top level is not a mapping)")
+    version = str(data.get("openapi") or "")
+    if not version.startswith(("3.0", "3.1")):
+        found = f"swagger {data['swagger']}" if "swagger" in data else (f"openapi {version}" if version else "no `openapi` version")
+        raise SpecError(f"{path}: OpenAPI 3.0 or 3.1 expected, found {found}")
+    handlers = {"file": ConfinedFiles(root), "http": _refuse_remote, "https": _refuse_remote, "<all_urls>": _refuse_remote}
+    return SchemaPath.from_dict(data, base_uri=path.resolve().as_uri(), handlers=handlers)
+
+
+@dataclass
+class Budget:
+    """How many more values `plain()` may produce, and what it had to cut."""
+
+    nodes: int = MAX_NODES
+    cut: list[str] = field(default_factory=list)
+
+
+def _has_ref(value: Any) -> bool:
+    """Whether a `$ref` occurs in `value`; SpecError when `value` alone exceeds the budget.
+
+    Iterative and bounded: YAML aliases can make a small file a huge (shared) tree.
+    """
+    stack = [value]
+    seen = 0
+    while stack:
+        item = stack.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            raise SpecError(f"a part of the spec expands to more than {MAX_NODES} values")
+        if isinstance(item, dict):
+            if "$ref" in item:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _copy(value: Any, budget: Budget) -> Any:
+    budget.nodes -= 1
+    if budget.nodes < 0:
+        raise SpecError(f"a part of the spec expands to more than {MAX_NODES} values")
+    if isinstance(value, dict):
+        return {str(key): _copy(item, budget) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item, budget) for item in value]
+    return value
+
+
+def _children(node: Any) -> Iterator[tuple[Any, Any]]:
+    if isinstance(node, dict):
+        yield from node.items()
+    elif isinstance(node, list):
+        yield from enumerate(node)
+
+
+def plain(path: SchemaPath, budget: Budget, chain: tuple[str, ...] = ()) -> Any:
+    """The value at `path` with `$ref`s replaced by their targets.
+
+    A `$ref` already being expanded above (a recursive schema), or one past `MAX_DEPTH`, becomes
+    `{}` (any value) and is noted in `budget.cut`.
+    """
+    try:
+        with path.open() as node:
+            resolved = node
+    except Unresolvable as error:
+        # The reason our file handler gave (outside the folder, remote, too large), else the ref.
+        cause = error.__cause__
+        while cause is not None and not isinstance(cause, SpecError):
+            cause = cause.__cause__ or cause.__context__
+        raise SpecError(str(cause) if cause is not None else f"$ref {error.ref} cannot be resolved") from None
+    if not isinstance(resolved, (dict, list)):
+        return resolved
+    if not _has_ref(resolved):
+        return _copy(resolved, budget)
+    out: dict[str, Any] | list[Any] = {} if isinstance(resolved, dict) else []
+    for key, raw in _children(resolved):
+        ref = raw.get("$ref") if isinstance(raw, dict) else None
+        if isinstance(ref, str) and (ref in chain or len(chain) >= MAX_DEPTH):
+            budget.cut.append(ref)
+            value: Any = {}
+        else:
+            if isinstance(key, str) and "#" in key:
+                raise SpecError(f"the key {key!r} cannot be followed (it contains '#')")
+            value = plain(path / key, budget, (*chain, ref) if isinstance(ref, str) else chain)
+        if isinstance(out, dict):
+            out[str(key)] = value
+        else:
+            out.append(value)
+    budget.nodes -= 1
+    return out

@@ -1,0 +1,252 @@
+"""`apidocs import-openapi`: real specs become projects that build strictly, check green, and export back."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from openapi_spec_validator import validate
+
+from conftest import PYTHON
+
+APIDOCS = [PYTHON, "-m", "apidocs"]
+SPECS = Path(__file__).resolve().parent / "fixtures" / "openapi"
+SAMPLES = [*sorted(SPECS.glob("*.yaml")), SPECS / "library" / "openapi.yaml"]
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
+IGNORED_HEADERS = {"accept", "content-type", "authorization"}  # ignored by the OpenAPI specification itself
+
+
+def run(*args: str, cwd: Path | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*APIDOCS, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+def load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+def resolved(spec: Path) -> dict[str, Any]:
+    """The spec with its $refs resolved, through the importer's own confined reader."""
+    from apidocs.openapi.source import Budget, open_spec, plain
+
+    document: dict[str, Any] = plain(open_spec(spec), Budget())
+    return document
+
+
+def operations(spec: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(METHOD, path) → what a round trip must keep: parameters, request body, status codes."""
+    found = {}
+    for path, item in spec["paths"].items():
+        for method in METHODS:
+            if method not in item:
+                continue
+            operation = item[method]
+            parameters = {(p["in"], p["name"]) for p in [*item.get("parameters", []), *operation.get("parameters", [])]
+                          if not (p["in"] == "header" and p["name"].lower() in IGNORED_HEADERS)}
+            statuses = {code for code in operation.get("responses", {}) if code.isdigit()}
+            found[(method.upper(), path)] = {"parameters": parameters, "body": "requestBody" in operation, "statuses": statuses}
+    return found
+
+
+@pytest.fixture(scope="module", params=SAMPLES, ids=lambda p: p.parent.name if p.name == "openapi.yaml" else p.stem)
+def imported(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    spec: Path = request.param
+    dest = tmp_path_factory.mktemp("imported") / "project"
+    result = run("import-openapi", str(spec), str(dest))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return spec, dest
+
+
+def test_import_builds_strictly_with_every_operation_on_a_page(imported: tuple[Path, Path]) -> None:
+    spec, dest = imported
+    site = dest / "site"
+    result = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(site))
+    assert result.returncode == 0, result.stdout + result.stderr
+    count = len(operations(resolved(spec)))
+    pages = [page for page in site.rglob("index.html") if 'class="apidocs-signature"' in page.read_text(encoding="utf-8")]
+    assert len(pages) == count
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert all(f'data-apidocs-lang="{lang}"' in text or lang in text for lang in ("curl", "HTTPie", "Python", "Node.js"))
+
+
+def test_export_of_the_import_keeps_operations_parameters_bodies_and_statuses(imported: tuple[Path, Path]) -> None:
+    spec, dest = imported
+    result = run("-f", str(dest / "mkdocs.yml"), "export-openapi")
+    assert result.returncode == 0, result.stderr
+    exported = json.loads(result.stdout)
+    validate(exported)
+    assert operations(exported) == operations(resolved(spec))
+
+
+def test_the_report_names_what_was_not_carried_over(tmp_path: Path) -> None:
+    result = run("import-openapi", str(SPECS / "oai-petstore-expanded.yaml"), str(tmp_path / "p"))
+    assert result.returncode == 0, result.stderr
+    report = (tmp_path / "p" / "import-report.txt").read_text(encoding="utf-8")
+    assert "GET /pets: response `default`" in report
+
+
+def test_multi_file_spec_carries_schemas_examples_and_auth(tmp_path: Path) -> None:
+    dest = tmp_path / "library"
+    assert run("import-openapi", str(SPECS / "library" / "openapi.yaml"), str(dest)).returncode == 0
+    config = load(dest / "mkdocs.yml")
+    options = next(p["apidocs"] for p in config["plugins"] if isinstance(p, dict))
+    assert options["servers"] == [{"url": "https://eu.library.example.com/v2", "description": "Production"}]
+    assert options["auth"]["header"] == "X-Library-Key"
+    create = (dest / "docs" / "books" / "create-book.md").read_text(encoding="utf-8")
+    front = yaml.safe_load(create.split("---\n")[1])
+    # the spec's named example is the request; readOnly `id` is no request field, writeOnly `secret_note` no response field
+    assert front["example"]["body"]["title"] == "The Dispossessed"
+    request_fields, response_fields = create.split("### Request Parameters")[1].split("### Response Parameters")
+    assert "\nid\n" not in request_fields and "\nid\n" in response_fields
+    assert "secret_note" in request_fields and "secret_note" not in response_fields
+    assert "format.pages\n: (integer) ***Required***" in create
+    assert "\nisbn\n: (string or null)" in create
+    get_book = (dest / "docs" / "books" / "get-book.md").read_text(encoding="utf-8")
+    front = yaml.safe_load(get_book.split("---\n")[1])
+    assert [r["status"] for r in front["responses"]] == [200, 404]  # path-level parameter carried to each operation
+    assert "book_id" in front["example"]["params"]
+
+
+def test_imported_text_is_data_not_markup_nor_liquid(tmp_path: Path) -> None:
+    dest = tmp_path / "library"
+    assert run("import-openapi", str(SPECS / "library" / "openapi.yaml"), str(dest)).returncode == 0
+    site = tmp_path / "site"
+    result = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(site))
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (site / "books" / "create-book" / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert" in page
+    assert "{{ site.secret }}" in page
+
+
+def test_imported_project_passes_the_check(tmp_path: Path) -> None:
+    dest = tmp_path / "petstore"
+    assert run("import-openapi", str(SPECS / "oai-petstore-expanded.yaml"), str(dest)).returncode == 0
+    result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "16 passed, 0 failed" in result.stdout
+
+
+# --- hostile specs: one clear line, nothing read outside the spec's folder, nothing fetched ------
+
+def refuse(spec: Path, dest: Path, reason: str) -> None:
+    result = run("import-openapi", str(spec), str(dest), timeout=60)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert reason in result.stderr, result.stderr
+
+
+def spec_with_ref(folder: Path, ref: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = folder / "spec.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {
+            "schema": {"$ref": ref}}}}}}}},
+    }), encoding="utf-8")
+    return spec
+
+
+def test_refs_outside_the_spec_folder_are_not_read(tmp_path: Path) -> None:
+    (tmp_path / "secret.yaml").write_text("type: object\nexample: {stolen: true}\n", encoding="utf-8")
+    spec = spec_with_ref(tmp_path / "api", "../secret.yaml")
+    dest = tmp_path / "out"
+    result = run("import-openapi", str(spec), str(dest))
+    assert result.returncode == 0, result.stderr
+    assert "stolen" not in "".join(p.read_text(encoding="utf-8") for p in dest.rglob("*.md"))
+    assert "outside the spec's folder" in (dest / "import-report.txt").read_text(encoding="utf-8")
+
+
+def test_symlinks_out_of_the_spec_folder_are_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "secret.yaml").write_text("type: object\nexample: {stolen: true}\n", encoding="utf-8")
+    spec = spec_with_ref(tmp_path / "api", "link.yaml")
+    os.symlink(tmp_path / "secret.yaml", tmp_path / "api" / "link.yaml")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    assert "stolen" not in "".join(p.read_text(encoding="utf-8") for p in dest.rglob("*.md"))
+
+
+def test_remote_refs_are_not_fetched(tmp_path: Path, echo_server: str) -> None:
+    spec = spec_with_ref(tmp_path / "api", f"{echo_server}/schema.yaml")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    assert "remote references are not fetched" in (dest / "import-report.txt").read_text(encoding="utf-8")
+
+
+def test_alias_bomb_in_an_operation_is_bounded_and_reported(tmp_path: Path) -> None:
+    lines = ["openapi: 3.0.3", "info: {title: t, version: '1'}", "x-a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"x-a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]" for n in range(1, 12)]
+    lines += ["paths:", "  /ok: {get: {responses: {'200': {description: ok}}}}",
+              "  /bomb: {get: {responses: {'200': {description: ok, content: {application/json: {example: *a11}}}}}}"]
+    spec = tmp_path / "bomb.yaml"
+    spec.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    dest = tmp_path / "out"
+    result = run("import-openapi", str(spec), str(dest), timeout=60)
+    assert result.returncode == 0, result.stderr
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "/bomb: left out (a part of the spec expands to more than" in report
+    assert "1 endpoints" in report
+
+
+def test_a_flood_of_yaml_aliases_is_refused(tmp_path: Path) -> None:
+    lines = ["openapi: 3.0.3", "info: {title: t, version: '1'}", "x-a: &a 1", "x-list: [" + ", ".join(["*a"] * 20_000) + "]", "paths: {}"]
+    spec = tmp_path / "aliases.yaml"
+    spec.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    refuse(spec, tmp_path / "out", "more than 10000 YAML aliases")
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n", "OpenAPI 3.0 or 3.1 expected, found swagger 2.0"),
+    ("openapi: 3.0.3\npaths: [\n", "not valid YAML or JSON"),
+    ("- just\n- a list\n", "not an OpenAPI document"),
+    ("\udcff".encode("utf-8", "surrogateescape").decode("latin-1"), "not"),
+])
+def test_unreadable_specs_get_one_clear_line(tmp_path: Path, text: str, reason: str) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text, encoding="utf-8")
+    refuse(spec, tmp_path / "out", reason)
+
+
+def test_a_non_empty_destination_needs_force(tmp_path: Path) -> None:
+    dest = tmp_path / "out"
+    dest.mkdir()
+    (dest / "keep.txt").write_text("mine", encoding="utf-8")
+    refuse(SPECS / "oai-petstore.yaml", dest, "not empty")
+    assert (dest / "keep.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_odd_operations_are_reported_not_fatal(tmp_path: Path) -> None:
+    spec = tmp_path / "odd.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/ok": {"get": {"responses": {"200": {"description": "ok"}}}},
+            "/cookie": {"get": {"parameters": [{"name": "session", "in": "cookie", "schema": {"type": "string"}}],
+                                "responses": {"2XX": {"description": "fine"}}}},
+            "/broken": {"get": {"responses": {"200": {"$ref": "#/nowhere"}}}},
+            "relative": {"get": {"responses": {"200": {"description": "ok"}}}},
+        },
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    result = run("import-openapi", str(spec), str(dest))
+    assert result.returncode == 0, result.stderr
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "cookie parameter `session`" in report
+    assert "2XX" in report
+    assert "/broken: left out" in report
+    assert "path `relative`" in report
+    assert run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site")).returncode == 0
+
+
+def test_copies_of_the_samples_keep_their_licences() -> None:
+    assert (SPECS / "LICENSE-OpenAPI-Specification").is_file()
+    assert (SPECS / "LICENSE-museum-openapi-example").is_file()
+    assert shutil.which("node") or True  # the check test above needs node; the suite installs nothing else
