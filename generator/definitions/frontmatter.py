@@ -77,7 +77,7 @@ def _check_events(loader: Any) -> None:
             literal += 1
             open_nodes.append((event.anchor, total))
             if len(open_nodes) > MAX_YAML_DEPTH:
-                raise YamlLimitError(line, f"front matter nests lists and mappings more than {MAX_YAML_DEPTH} levels deep")
+                raise YamlLimitError(line, f"lists and mappings nested more than {MAX_YAML_DEPTH} levels deep")
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             anchor, start = open_nodes.pop()
             if anchor:

@@ -1,0 +1,157 @@
+"""Hostile definitions: each attack is written into a project, then built and linted for real.
+
+Every one must end in the same single `path:line: CODE message` line from `apidocs build` and
+`apidocs lint` (and `apidocs check` for the Liquid loop), with no traceback, within a time and
+memory ceiling. The bounds themselves are in `apidocs.definitions.format`.
+"""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import PYTHON
+
+from apidocs.definitions.format import MAX_DEFINITION_BYTES
+from apidocs.definitions.loader import DefinitionLoader
+
+MEMORY_CEILING = 2 * 1024**3  # address space per process: a YAML or Liquid bomb would need far more
+
+BOMB = """\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+"""
+NESTED_MAPPINGS = "".join(" " * level + f"k{level}:\n" for level in range(1000)) + " " * 1000 + "x: 1\n"
+NESTED_FLOW = "{a: " * 3000 + "1" + "}" * 3000
+LOOP = "{% for i in (1..100000) %}{% for j in (1..100000) %}x{% endfor %}{% endfor %}"
+HUGE = "1" * 5000
+
+# (id, front matter after `title`/`method`, body, code, text on the line the finding must name)
+ATTACKS = [
+    ("alias-bomb-name", BOMB + "name: *h\n", "", "E013", "e: &e"),
+    ("alias-bomb-visibility", BOMB + "visibility: *h\n", "", "E013", "e: &e"),
+    ("alias-bomb-query", BOMB + "example:\n  query:\n    q: *h\n", "", "E013", "e: &e"),
+    ("binary", "name: !!binary aGVsbG8=\n", "", "E013", "name:"),
+    ("set", "name: !!set {a, b}\n", "", "E013", "name:"),
+    ("nan", "position: .nan\n", "", "E013", "position:"),
+    ("huge-integer", f"position: {HUGE}\n", "", "E013", "position:"),
+    ("huge-integer-in-example", f"example:\n  body:\n    n: {HUGE}\n", "", "E013", "    n:"),
+    ("deep-flow-list", "name: " + "[" * 50000 + "\n", "", "E013", "name:"),
+    ("deep-mappings", "deep:\n" + NESTED_MAPPINGS, "", "E013", "k50:"),
+    ("deep-flow-mappings", "deep: " + NESTED_FLOW + "\n", "", "E013", "deep:"),
+    ("lone-surrogate", 'name: "\\ud800"\n', "", "E013", "name:"),
+    ("right-code-huge-number", f"right_code: |\n  ```json\n  {{\"n\": {HUGE}}}\n  ```\n  {{: title=\"Request\" }}\n", "",
+     "E020", '{"n"'),
+    ("right-code-nan", "right_code: |\n  ```json\n  [NaN]\n  ```\n  {: title=\"Request\" }\n", "", "E020", "[NaN]"),
+    ("liquid-loop", "", "Intro\n\n" + LOOP + "\n", "E011", "{% for"),
+    ("repeated-placeholder", "", "", "E014", "title:"),
+    ("header-name-injection", "example:\n  headers:\n    x=@/etc/hostname: a\n", "", "E016", "x=@"),
+    ("header-name-space", "example:\n  headers:\n    X Evil: a\n", "", "E016", "X Evil"),
+    ("header-name-colon", "example:\n  headers:\n    'X-A:': a\n", "", "E016", "X-A:"),
+    ("header-value-list", "example:\n  headers:\n    X-A: [1, 2]\n", "", "E008", "X-A:"),
+    ("param-value-mapping", "example:\n  params:\n    id: {a: 1}\n", "", "E008", "id:"),
+    ("example-status-huge", "example:\n  status: 99999\n", "", "E008", "status:"),
+    ("example-status-bool", "example:\n  status: true\n", "", "E008", "status:"),
+    ("response-status-huge", "responses:\n  - status: 99999\n    body: {}\n", "", "E021", "status:"),
+    ("response-status-bool", "responses:\n  - status: true\n", "", "E021", "status:"),
+    ("name-list", "name: [a, b]\n", "", "E015", "name:"),
+]
+
+
+def definition(front: str, body: str, title: str = "/x/&lt;id&gt;/") -> str:
+    parameters = "\n### URL Parameters:\n\nid\n: (string) The id\n" if "&lt;id&gt;" in title else ""
+    return f"---\ntitle: {title}\nmethod: get\n{front}---\n{body}{parameters}"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: Attack\ntheme:\n  name: material\nplugins:\n  - apidocs\n", encoding="utf-8")
+    (tmp_path / "docs" / "ok.md").write_text(definition("name: OK\n", "Fine.\n", "/ok/"), encoding="utf-8")
+    return tmp_path
+
+
+def _bounded() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CEILING, MEMORY_CEILING))
+
+
+def apidocs(site: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    started = time.monotonic()
+    result = subprocess.run([PYTHON, "-m", "apidocs", *args], cwd=site, capture_output=True, text=True,
+                            timeout=120, preexec_fn=_bounded)
+    return result, time.monotonic() - started
+
+
+def line_with(text: str, fragment: str) -> int:
+    return next(number for number, line in enumerate(text.split("\n"), 1) if fragment in line)
+
+
+def assert_one_line(result: subprocess.CompletedProcess[str], where: str, code: str) -> None:
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output, output[-3000:]
+    assert result.returncode != 0, output[-3000:]
+    errors = [line for line in output.splitlines() if "attack.md:" in line and ": E" in line]
+    assert len(errors) == 1, output[-3000:]  # one line per problem; lint may add warnings
+    assert f"{where}: {code} " in errors[0], errors
+
+
+@pytest.mark.parametrize(("front", "body", "code", "fragment"), [attack[1:] for attack in ATTACKS],
+                         ids=[attack[0] for attack in ATTACKS])
+def test_attack_is_one_line_in_build_and_lint(site: Path, front: str, body: str, code: str, fragment: str) -> None:
+    title = "/x/&lt;id&gt;/&lt;id&gt;/" if code == "E014" else "/x/&lt;id&gt;/"
+    text = definition(front, body, title)
+    (site / "docs" / "attack.md").write_text(text, encoding="utf-8")
+    where = f"attack.md:{line_with(text, fragment)}"
+    built, build_seconds = apidocs(site, "build")
+    assert_one_line(built, where, code)
+    linted, lint_seconds = apidocs(site, "lint", "docs/attack.md")
+    assert_one_line(linted, where, code)
+    assert build_seconds < 30 and lint_seconds < 30
+
+
+def test_liquid_loop_fails_fast_in_check(site: Path) -> None:
+    (site / "docs" / "attack.md").write_text(definition("", LOOP + "\n"), encoding="utf-8")
+    result, seconds = apidocs(site, "check", "docs/attack.md", "--base-url", "http://127.0.0.1:9", "--lang", "curl")
+    assert seconds < 30
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "attack.md:5: E011 Liquid: loop iteration limit reached" in result.stderr
+
+
+def test_oversized_definition_is_refused_before_it_is_read(site: Path) -> None:
+    text = definition("name: Big\n", "x" * (MAX_DEFINITION_BYTES + 1))
+    (site / "docs" / "attack.md").write_text(text, encoding="utf-8")
+    built, _ = apidocs(site, "build")
+    assert_one_line(built, "attack.md:1", "E012")
+    linted, _ = apidocs(site, "lint", "docs/attack.md")
+    assert_one_line(linted, "attack.md:1", "E012")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2024-01-31", "2024-01-31"),  # a bare timestamp stays the text it is
+    ("2024-01-31 10:00:00", "2024-01-31 10:00:00"),
+])
+def test_timestamps_are_read_as_text(tmp_path: Path, value: str, expected: str) -> None:
+    path = tmp_path / "a.md"
+    path.write_text(definition(f"name: {value}\nexample:\n  params:\n    id: {value}\n", ""), encoding="utf-8")
+    endpoint = DefinitionLoader(tmp_path, tmp_path).load(path)
+    assert endpoint.name == expected  # type: ignore[attr-defined]
+    assert endpoint.example.path_params == {"id": expected}  # type: ignore[attr-defined]
+
+
+def test_anchors_within_bounds_still_work(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text(definition("shared: &h {Accept: application/json}\nexample:\n  params: {id: '1'}\n  headers: *h\n", ""),
+                    encoding="utf-8")
+    endpoint = DefinitionLoader(tmp_path, tmp_path).load(path)
+    assert endpoint.example.headers == [("Accept", "application/json")]  # type: ignore[attr-defined]
