@@ -29,16 +29,16 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from apidocs.config.loading import load_settings
+from apidocs.definitions.loader import load_tree
+from apidocs.explorer import render_panel
+from apidocs.model.endpoint import Endpoint
+from apidocs.rendering.languages import load_languages
+from apidocs.rendering.nav import build_nav
+from apidocs.rendering.pages import render_markdown
+from apidocs.site.plugin import ASSET_URI, ASSETS, EXPLORER_SCRIPT, REQUIRED_EXTENSIONS, explorer_script
 
-from apidocs.config.loading import load_settings  # noqa: E402
-from apidocs.definitions.loader import load_tree  # noqa: E402
-from apidocs.rendering.languages import load_languages  # noqa: E402
-from apidocs.rendering.nav import build_nav  # noqa: E402
-from apidocs.rendering.pages import render_markdown  # noqa: E402
-from apidocs.model.endpoint import Endpoint  # noqa: E402
-from apidocs.explorer import render_panel  # noqa: E402
-from apidocs.site.plugin import ASSET_URI, ASSETS, EXPLORER_SCRIPT, REQUIRED_EXTENSIONS, explorer_script  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 PYTHON = sys.executable
 TARGET_DEFINITIONS, TARGET_JEKYLL = 1.15, 1.20

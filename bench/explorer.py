@@ -19,8 +19,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
+import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,9 +30,9 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from apidocs.explorer.bundle import explorer_script
 
-from apidocs.explorer.bundle import explorer_script  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CSS = ROOT / "generator" / "assets" / "explorer.css"
 BUDGET_GZIP = 25 * 1024
@@ -66,24 +66,23 @@ def weight() -> int:
     return total
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_serve(port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_serve(log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`apidocs serve --port 0` and the base URL its banner reports, once it answers."""
     apidocs = str(Path(sys.executable).parent / "apidocs")
     with log.open("wb") as out:
-        process = subprocess.Popen([apidocs, "-f", str(ROOT / "mkdocs.yml"), "serve", "--port", str(port)], cwd=ROOT,
-                                   stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+        process = subprocess.Popen([apidocs, "-f", str(ROOT / "mkdocs.yml"), "serve", "--port", "0"], cwd=ROOT,
+                                   stdout=out, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + 90
+    base = ""
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"apidocs serve exited:\n{log.read_text(errors='replace')}")
+        banner = re.search(r"^apidocs: docs on (http://\S+?)/? ", log.read_text(errors="replace"), re.MULTILINE)
+        base = banner.group(1) if banner else ""
         try:
-            if requests.get(f"http://127.0.0.1:{port}/", timeout=2).ok:
-                return process
+            if base and requests.get(f"{base}/", timeout=2).ok:
+                return process, base
         except requests.RequestException:
             pass
         time.sleep(0.2)
@@ -140,10 +139,9 @@ def main() -> int:
         print(f"\n{CHROMIUM} is missing: timings skipped (make test installs it)")
         return 0
     workdir = Path(tempfile.mkdtemp(prefix="apidocs-bench-"))
-    port = free_port()
-    process = start_serve(port, workdir / "serve.log")
+    process, base = start_serve(workdir / "serve.log")
     try:
-        timings(f"http://127.0.0.1:{port}", args.repeat)
+        timings(base, args.repeat)
     finally:
         process.terminate()
         process.wait(timeout=15)

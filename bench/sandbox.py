@@ -39,13 +39,13 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from apidocs.config.loading import load_settings
+from apidocs.config.settings import Settings
+from apidocs.definitions.loader import load_endpoints
+from apidocs.model.endpoint import Endpoint
+from apidocs.sandbox.timp.fixtures import DEFAULT_FIXTURES
 
-from apidocs.config.settings import Settings  # noqa: E402
-from apidocs.config.loading import load_settings  # noqa: E402
-from apidocs.definitions.loader import load_endpoints  # noqa: E402
-from apidocs.model.endpoint import Endpoint  # noqa: E402
-from apidocs.sandbox.timp.fixtures import DEFAULT_FIXTURES  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SUPPLIER, RETAILER = "1234567890", "0987654321"
 DETAIL_ORDER = "f7bc1028-844c-44ca-82df-fe76282d2a8b"
@@ -84,6 +84,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def free_port() -> int:
+    """A port for Prism, which must be told one (apidocs itself binds port 0 and prints its URL);
+    the benchmark runs alone, so the moment between closing this socket and Prism's bind is safe."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

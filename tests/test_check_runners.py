@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from apidocs.check.runners import ProcessRunner, WarmPythonRunner, language_environment, make_runner
+from apidocs.model.errors import ConfigError
 from apidocs.rendering.languages import Language, load_languages
 from process_helpers import survivors
 
@@ -116,3 +117,18 @@ def test_warm_python_costs_milliseconds(warm: WarmPythonRunner, tmp_path: Path) 
     script = _python(tmp_path, "fast.py", "import requests\nprint(requests.__name__)\n")
     timings = sorted(warm.run(script, 10).elapsed for _ in range(20))
     assert timings[10] < 0.01, f"median {timings[10] * 1000:.1f} ms"
+
+
+@pytest.mark.parametrize(("manifest", "message"), [
+    ("curl: 5\n", "curl must be a mapping"),
+    ("curl: {env: [A]}\n", "curl.env must be a mapping"),
+    ("curl: {files: x}\n", "curl.files must be a mapping"),
+    ("- curl\n", "the file must be a mapping"),
+    ("curl: {run: bash}\n", "curl.run must be a list"),
+])
+def test_a_malformed_languages_yml_is_one_clear_error(tmp_path: Path, manifest: str, message: str) -> None:
+    (tmp_path / "curl.sh.j2").write_text("curl {{ request.url }}\n")
+    (tmp_path / "languages.yml").write_text(manifest)
+    with pytest.raises(ConfigError) as raised:
+        load_languages(tmp_path)
+    assert str(raised.value).startswith(f"{tmp_path / 'languages.yml'}: {message}")

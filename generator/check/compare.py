@@ -14,12 +14,11 @@ import difflib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
+from apidocs.check.relay import Exchange
 from apidocs.model.endpoint import NO_BODY, json_type
 from apidocs.rendering.request import HttpRequest
-from apidocs.check.relay import Exchange
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
 _MAX_PROBLEMS = 20
@@ -33,7 +32,7 @@ class NormalRequest:
     path: str  # percent-decoded
     query: list[tuple[str, str]]  # decoded pairs, sorted
     headers: list[tuple[str, str]]  # (lower-case name, value), sorted, only the documented names
-    body: Any  # a JSON value, NO_BODY, or `_Raw` for bytes that are not JSON
+    body: object  # a JSON value, NO_BODY, or `_Raw` for bytes that are not JSON
 
     def lines(self) -> list[str]:
         """A readable, diffable rendering (values JSON-quoted so whitespace and quotes show)."""
@@ -82,7 +81,7 @@ def sent_request(exchange: Exchange, documented_headers: list[str]) -> NormalReq
     path, query = _split_target(exchange.target)
     names = sorted({name.lower() for name in documented_headers})
     headers = sorted((name, _ows(value)) for name in names for value in exchange.header_values(name))
-    body: Any = NO_BODY
+    body: object = NO_BODY
     if exchange.body:
         try:
             body = json.loads(exchange.body.decode("utf-8"))
@@ -92,7 +91,7 @@ def sent_request(exchange: Exchange, documented_headers: list[str]) -> NormalReq
     return NormalRequest(exchange.method, decode_path(path), pairs, headers, body)
 
 
-def json_equal(a: Any, b: Any) -> bool:
+def json_equal(a: object, b: object) -> bool:
     """Equal as JSON values: booleans are not numbers, numbers compare exactly, order of keys is free."""
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
@@ -154,21 +153,21 @@ def compare_exchanges(request: HttpRequest, exchanges: list[Exchange], expected_
 
 # --- Responses against the documented example -------------------------------------------------
 
-def is_timestamp(value: Any) -> bool:
+def is_timestamp(value: object) -> bool:
     return isinstance(value, str) and bool(_TIMESTAMP.match(value)) and ("T" in value or " " in value)
 
 
-def _brief(value: Any) -> str:
+def _brief(value: object) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _typed(value: Any) -> str:
+def _typed(value: object) -> str:
     kind = json_type(value)
     return kind if value is None else f"{kind} {_brief(value)}"
 
 
-def _walk(documented: Any, actual: Any, where: str, problems: list[str]) -> None:
+def _walk(documented: object, actual: object, where: str, problems: list[str]) -> None:
     if len(problems) >= _MAX_PROBLEMS:
         return
     if is_timestamp(documented):
@@ -178,7 +177,7 @@ def _walk(documented: Any, actual: Any, where: str, problems: list[str]) -> None
     kind, actual_kind = json_type(documented), json_type(actual)
     if kind != actual_kind:
         problems.append(f"{where}: documented {_typed(documented)}, got {_typed(actual)}")
-    elif kind == "object":
+    elif isinstance(documented, dict) and isinstance(actual, dict):  # both objects (equal kinds)
         for key in documented:
             if key not in actual:
                 problems.append(f"{where}.{key}: documented, missing from the response")
@@ -187,16 +186,16 @@ def _walk(documented: Any, actual: Any, where: str, problems: list[str]) -> None
         for key in actual:
             if key not in documented:
                 problems.append(f"{where}.{key}: in the response, not documented")
-    elif kind == "array":
+    elif isinstance(documented, list) and isinstance(actual, list):  # both arrays
         if len(documented) != len(actual):
             problems.append(f"{where}: documented {len(documented)} item(s), got {len(actual)}")
-        for index, (doc_item, actual_item) in enumerate(zip(documented, actual)):
+        for index, (doc_item, actual_item) in enumerate(zip(documented, actual, strict=False)):  # the shorter's items
             _walk(doc_item, actual_item, f"{where}[{index}]", problems)
     elif not json_equal(documented, actual):
         problems.append(f"{where}: documented {_brief(documented)}, got {_brief(actual)}")
 
 
-def response_problems(documented: Any, response_text: str) -> list[str]:
+def response_problems(documented: object, response_text: str) -> list[str]:
     """How a response body disagrees with the documented example (empty when it agrees)."""
     if documented is NO_BODY:
         return []

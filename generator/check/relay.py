@@ -18,9 +18,9 @@ import secrets
 import ssl
 import threading
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import urlsplit
 
 from apidocs.sandbox.sessions import HEADER as SANDBOX_SESSION_HEADER
@@ -78,6 +78,8 @@ class RecordingRelay:
             raise ValueError(f"not an http(s) URL: {target_url!r}")
         self.target_url = target_url.rstrip("/")
         self._target = parts
+        self._target_host: str = parts.hostname
+        self._host = host
         self._sandbox_secret = sandbox_secret
         self._timeout = timeout
         self._lock = threading.Lock()
@@ -107,8 +109,7 @@ class RecordingRelay:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self._host}:{self._server.server_address[1]}"
 
     # --- runs ----------------------------------------------------------------------------------
 
@@ -126,27 +127,28 @@ class RecordingRelay:
         with self._lock:
             return self._runs.pop(run, [])
 
-    def _record(self, run: str | None, exchange: Exchange) -> None:
+    def record(self, run: str | None, exchange: Exchange) -> None:
         with self._lock:
             if run is not None and run in self._runs:
                 self._runs[run].append(exchange)
             else:
                 self.strays.append(exchange)
 
-    def _is_open(self, run: str) -> bool:
+    def is_open(self, run: str) -> bool:
         with self._lock:
             return run in self._runs
 
     # --- forwarding ----------------------------------------------------------------------------
 
-    def _forward(self, run: str, exchange: Exchange) -> None:
+    def forward(self, run: str, exchange: Exchange) -> None:
+        """Send `exchange` on to the target and fill in its response (or its error)."""
         target = self._target
         port = target.port or (443 if target.scheme == "https" else 80)
         if target.scheme == "https":
             connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-                target.hostname, port, timeout=self._timeout, context=ssl.create_default_context())
+                self._target_host, port, timeout=self._timeout, context=ssl.create_default_context())
         else:
-            connection = http.client.HTTPConnection(target.hostname, port, timeout=self._timeout)
+            connection = http.client.HTTPConnection(self._target_host, port, timeout=self._timeout)
         try:
             connection.putrequest(exchange.method, target.path.rstrip("/") + exchange.target,
                                   skip_host=True, skip_accept_encoding=True)
@@ -179,18 +181,18 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> Callable[[], None]:
         # Every method (GET, PATCH, PROPFIND, …) is relayed the same way.
         if name.startswith("do_"):
             return self._relay
         raise AttributeError(name)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         pass  # the check reports what matters; per-request logging would drown it
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -206,15 +208,15 @@ class _Handler(BaseHTTPRequestHandler):
         relay = self.server.relay
         exchange = Exchange(self.command, self.path, list(self.headers.items()), self._read_body())
         run, rest = _split_run(self.path)
-        if run is None or not relay._is_open(run):
+        if run is None or not relay.is_open(run):
             exchange.status, exchange.error = 404, "no open check run in the path"
-            relay._record(None, exchange)
+            relay.record(None, exchange)
             self._answer(404, "Not Found", [("Content-Type", "text/plain")],
                          b"apidocs check relay: this request does not belong to a running snippet\n")
             return
         exchange.target = rest
-        relay._forward(run, exchange)
-        relay._record(run, exchange)  # recorded before answering, so the run's exit sees it
+        relay.forward(run, exchange)
+        relay.record(run, exchange)  # recorded before answering, so the run's exit sees it
         if exchange.error:
             self._answer(502, "Bad Gateway", [("Content-Type", "text/plain")], (exchange.error + "\n").encode())
         else:

@@ -6,9 +6,9 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from apidocs.check.session import FAIL, PASS, SKIP, SnippetResult, display_path
 from apidocs.model.errors import Finding
 from apidocs.rendering.languages import Language
-from apidocs.check.session import FAIL, PASS, SKIP, SnippetResult, display_path
 
 _CELL = {PASS: "ok", FAIL: "FAIL", SKIP: "skip"}
 _ROW_WIDTH = 58
@@ -43,13 +43,13 @@ def grid(results: list[SnippetResult], languages: list[Language]) -> str:
     for key, cells in rows.items():
         parts = []
         for language in languages:
-            result = cells.get(language.name)
-            if result is None:
+            ran = cells.get(language.name)
+            if ran is None:
                 parts.append("-".ljust(cell))
-            elif result.outcome == SKIP:
+            elif ran.outcome == SKIP:
                 parts.append("skip".ljust(cell))
             else:
-                parts.append(f"{_CELL[result.outcome]:<5}{format_duration(result.elapsed):>7}".ljust(cell))
+                parts.append(f"{_CELL[ran.outcome]:<5}{format_duration(ran.elapsed):>7}".ljust(cell))
         lines.append(labels[key].ljust(width) + "  " + "  ".join(parts))
     return "\n".join(line.rstrip() for line in lines)
 

@@ -8,14 +8,14 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from apidocs.config.settings import Settings
-from apidocs.config.loading import load_settings
-from apidocs.definitions.loader import load_tree
-from apidocs.model.errors import ConfigError, Finding
-from apidocs.rendering.languages import Language, load_languages
-from apidocs.model.endpoint import Endpoint
 from apidocs.check.report import render_report, write_junit
 from apidocs.check.session import FAIL, SnippetResult, display_path, open_session
+from apidocs.config.loading import load_settings
+from apidocs.config.settings import Settings
+from apidocs.definitions.loader import load_tree
+from apidocs.model.endpoint import Endpoint
+from apidocs.model.errors import ConfigError, Finding
+from apidocs.rendering.languages import Language, load_languages
 
 
 def default_jobs() -> int:
@@ -32,7 +32,7 @@ def select_languages(settings: Settings, wanted: list[str] | None) -> list[Langu
         return runnable
     chosen: list[Language] = []
     for name in (part.strip() for item in wanted for part in item.split(",") if part.strip()):
-        match = next((l for l in available if name.lower() in (l.name.lower(), l.label.lower())), None)
+        match = next((language for language in available if name.lower() in (language.name.lower(), language.label.lower())), None)
         if match is None:
             known = ", ".join(language.name for language in available)
             raise ConfigError(f"--lang {name}: no such snippet language (known: {known})")
@@ -100,7 +100,7 @@ def run_check(config_file: str | Path = "mkdocs.yml", *, paths: list[str] | None
         return 1 if errors else 0
 
     if not languages:
-        idle = [l.name for l in load_languages(settings.snippets_dir) if not l.is_runnable]
+        idle = [language.name for language in load_languages(settings.snippets_dir) if not language.is_runnable]
         if idle:
             print(f"apidocs check: not executed (no `run` in languages.yml): {', '.join(idle)}")
     pairs = [(endpoint, language) for endpoint in endpoints for language in chosen]

@@ -12,6 +12,7 @@ dir), and `files` lists files to create inside it first.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -22,8 +23,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
-
+from typing import Any, Protocol, TypedDict
 
 from apidocs.rendering.languages import Language
 
@@ -77,11 +77,9 @@ def _argv(language: Language, file: Path) -> list[str]:
     return [_substitute(arg, {"file": str(file), "python": sys.executable}) for arg in language.run]
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
+def _kill_group(process: subprocess.Popen[Any]) -> None:  # any stream type: only the pid matters
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 class ProcessRunner:
@@ -123,6 +121,14 @@ class ProcessRunner:
             _kill_group(process)
 
 
+class WorkerReply(TypedDict):
+    """What `worker.py` answers for one snippet: the exit status and output of a `python file` run."""
+
+    exit: int
+    stdout: str
+    stderr: str
+
+
 class _WorkerFailed(Exception):
     """The warm interpreter could not be started (the message says why)."""
 
@@ -147,7 +153,7 @@ class _Worker:
         except queue.Empty:
             return False
 
-    def run(self, file: Path, timeout: float) -> dict[str, object] | None:
+    def run(self, file: Path, timeout: float) -> WorkerReply | None:
         """The worker's reply; None when it timed out or died."""
         assert self.process.stdin is not None
         try:
@@ -156,7 +162,10 @@ class _Worker:
             reply = self.replies.get(timeout=timeout)
         except (OSError, queue.Empty):
             return None
-        return json.loads(reply) if reply else None
+        if not reply:
+            return None
+        data = json.loads(reply)
+        return WorkerReply(exit=int(data["exit"]), stdout=str(data["stdout"]), stderr=str(data["stderr"]))
 
     def exit_status(self) -> int | None:
         """After its output closed: how the worker process ended (None if it is somehow still alive)."""
@@ -196,10 +205,8 @@ class WarmPythonRunner:
     def warm_up(self, count: int) -> None:
         """Start `count` workers in parallel, so no snippet's time includes an interpreter start."""
         def start_one() -> None:
-            try:
+            with contextlib.suppress(_WorkerFailed):  # reported by each run that needs a worker
                 self._release(self._start())
-            except _WorkerFailed:
-                pass  # reported by each run that needs a worker
 
         threads = [threading.Thread(target=start_one) for _ in range(count)]
         for thread in threads:
@@ -238,7 +245,7 @@ class WarmPythonRunner:
                 return RunOutcome(exited, "", "(the snippet ended the Python interpreter)", elapsed)
             return RunOutcome(None, "", "", elapsed)
         self._release(worker)
-        return RunOutcome(int(reply["exit"]), str(reply["stdout"]), str(reply["stderr"]), elapsed)  # type: ignore[call-overload]
+        return RunOutcome(reply["exit"], reply["stdout"], reply["stderr"], elapsed)
 
     def close(self) -> None:
         with self._lock:

@@ -10,21 +10,21 @@ from __future__ import annotations
 import re
 import tempfile
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
-from apidocs.config.settings import Auth, Settings
-from apidocs.rendering.languages import Language
-from apidocs.model.endpoint import Endpoint
-from apidocs.rendering.request import build_request
-from apidocs.rendering.snippets import SnippetError, render_snippet
 from apidocs.check.compare import compare_exchanges, response_problems
 from apidocs.check.relay import Exchange, RecordingRelay
-from apidocs.check.runners import RunOutcome, Runner, WarmPythonRunner, make_runner
+from apidocs.check.runners import Runner, RunOutcome, WarmPythonRunner, make_runner
 from apidocs.check.target import Sandbox
+from apidocs.config.settings import Auth, Settings
+from apidocs.model.endpoint import Endpoint
+from apidocs.rendering.languages import Language
+from apidocs.rendering.request import build_request
+from apidocs.rendering.snippets import SnippetError, render_snippet
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
 
@@ -177,9 +177,9 @@ def open_session(settings: Settings, *, base_url: str | None = None, timeout: fl
         with CheckSession(settings.snippets_dir, settings.auth, base_url, timeout=timeout, warm=warm) as session:
             yield session
         return
-    with tempfile.TemporaryDirectory(prefix="apidocs-sandbox-") as workdir:
-        with Sandbox(settings.config_file, Path(workdir)) as sandbox:
-            with CheckSession(settings.snippets_dir, settings.auth, sandbox.url, sandbox_secret=sandbox.secret,
-                              compare_responses=True, timeout=timeout, warm=warm) as session:
-                yield session
+    with (tempfile.TemporaryDirectory(prefix="apidocs-sandbox-") as workdir,
+          Sandbox(settings.config_file, Path(workdir)) as sandbox,
+          CheckSession(settings.snippets_dir, settings.auth, sandbox.url, sandbox_secret=sandbox.secret,
+                       compare_responses=True, timeout=timeout, warm=warm) as session):
+        yield session
 

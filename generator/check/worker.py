@@ -4,7 +4,7 @@ Starting Python and importing `requests` costs ~150 ms; the snippet itself a few
 pays the start once, then for each snippet file it is sent it executes that exact file as
 `__main__` with fresh globals, `sys.argv` and captured stdout/stderr, and answers with the exit
 status a `python file` run would have had. It is started by `runners.WarmPythonRunner` as a
-plain script (not `-m generator…`) so that nothing of apidocs is imported into the snippets'
+plain script (not `-m apidocs…`) so that nothing of apidocs is imported into the snippets'
 interpreter.
 
 Protocol: one JSON object per line on stdin (`{"file": path}`), one JSON object per line on the
@@ -20,7 +20,7 @@ import json
 import os
 import sys
 import traceback
-from typing import Any, TextIO
+from typing import TextIO
 
 # Pre-import what published Python snippets use, so their `import` is a dictionary lookup.
 import requests  # noqa: F401
@@ -37,7 +37,7 @@ def _exit_code(error: SystemExit, stderr: TextIO) -> int:
     return 1
 
 
-def run_file(path: str) -> dict[str, Any]:
+def run_file(path: str) -> dict[str, int | str]:  # runners.WorkerReply (this script imports no apidocs)
     stdout, stderr = io.StringIO(), io.StringIO()
     saved = sys.stdout, sys.stderr, sys.argv
     sys.stdout, sys.stderr, sys.argv = stdout, stderr, [path]
@@ -49,7 +49,7 @@ def run_file(path: str) -> dict[str, Any]:
         exec(code, {"__name__": "__main__", "__file__": path, "__builtins__": builtins})
     except SystemExit as error:
         exit_code = _exit_code(error, stderr)
-    except BaseException:  # noqa: BLE001 - an uncaught error is exit 1 with a traceback, as in `python file`
+    except BaseException:
         traceback.print_exc(file=stderr)
         exit_code = 1
     finally:

@@ -12,7 +12,6 @@ from pathlib import Path
 from mkdocs.config.defaults import MkDocsConfig
 
 import apidocs
-
 from apidocs.config.options import ApidocsConfig
 from apidocs.config.settings import Auth, Server, Settings
 from apidocs.model.errors import ConfigError

@@ -36,10 +36,10 @@ class Settings:
     auth: Auth
     includes_dir: Path
     snippets_dir: Path
-    site: dict[str, Any]
+    site: dict[str, Any]  # `site.*` for Liquid: whatever YAML mkdocs.yml holds there
     fixtures: Path | None = None
     audience: str | None = None
-    audiences: dict[str, Any] = field(default_factory=dict)
+    audiences: dict[str, Any] = field(default_factory=dict)  # as written; definitions/audiences.py validates it
     explorer: bool = True
     proxy: bool = False
     sandbox_workflow: bool = True

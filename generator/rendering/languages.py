@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -36,34 +35,46 @@ class Language:
         return bool(self.run)
 
 
+def _mapping(value: object, manifest: Path, where: str, shape: str) -> dict[object, object]:
+    """`value` from languages.yml when it is a mapping (empty when absent); otherwise one clear error."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{manifest}: {where} must be a mapping {shape}")
+    return value
+
+
 @lru_cache(maxsize=16)
 def _load_languages(folder: Path, stamp: float) -> tuple[Language, ...]:
-    declared: dict[str, Any] = {}
+    declared: dict[object, object] = {}
     manifest = folder / "languages.yml"
     if manifest.is_file():
         try:
-            declared = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+            loaded = yaml.safe_load(manifest.read_text(encoding="utf-8"))
         except yaml.YAMLError as error:
             raise ConfigError(f"{manifest}: not valid YAML: {error}") from None
-        if not isinstance(declared, dict):
-            raise ConfigError(f"{manifest}: must map language names to their settings")
+        declared = _mapping(loaded, manifest, "the file", "of language names to their settings")
     templates = {path.name.split(".")[0]: path for path in sorted(folder.glob("*.j2"))}
-    order = [name for name in declared if name in templates] + [name for name in templates if name not in declared]
+    order = [name for name in declared if isinstance(name, str) and name in templates]
+    order += [name for name in templates if name not in declared]
     languages = []
     for name in order:
         path = templates[name]
-        spec = declared.get(name) or {}
+        spec = _mapping(declared.get(name), manifest, name, "like {label: curl, run: [bash, '{file}']}")
         parts = path.name.split(".")
         extension = parts[1] if len(parts) > 2 else "txt"
         run = spec.get("run") or []
         if not isinstance(run, list):
             raise ConfigError(f"{manifest}: {name}.run must be a list like [bash, '{{file}}']")
+        env = _mapping(spec.get("env"), manifest, f"{name}.env", "of variable names to values")
+        files = _mapping(spec.get("files"), manifest, f"{name}.files", "of file names to their content")
+        warm = spec.get("warm")
         languages.append(Language(
             name=name, label=str(spec.get("label") or name.title()), template=path.name,
             highlight=str(spec.get("highlight") or _HIGHLIGHT_BY_EXTENSION.get(extension, extension)),
-            extension=extension, run=tuple(str(a) for a in run), warm=spec.get("warm"),
-            env=tuple(sorted((str(k), str(v)) for k, v in (spec.get("env") or {}).items())),
-            files=tuple(sorted((str(k), str(v)) for k, v in (spec.get("files") or {}).items())),
+            extension=extension, run=tuple(str(a) for a in run), warm=None if warm is None else str(warm),
+            env=tuple(sorted((str(k), str(v)) for k, v in env.items())),
+            files=tuple(sorted((str(k), str(v)) for k, v in files.items())),
         ))
     return tuple(languages)
 

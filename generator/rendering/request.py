@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from apidocs.config.settings import Auth
@@ -17,7 +16,7 @@ class HttpRequest:
     path: str  # percent-encoded
     query: list[tuple[str, str]] = field(default_factory=list)
     headers: list[tuple[str, str]] = field(default_factory=list)  # the auth header included
-    body: Any = NO_BODY
+    body: object = NO_BODY  # a JSON value, or NO_BODY
     name: str = ""
 
     @property

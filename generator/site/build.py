@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from apidocs.explorer.context import ServeContext
 from apidocs.model.errors import ConfigError
@@ -14,14 +14,12 @@ from apidocs.site.plugin import ApidocsPlugin
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
 
+# The commands MkDocs tells its plugins about in `on_startup`.
+Command = Literal["build", "gh-deploy", "serve"]
 
-class _CountWarnings(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.count = 0
 
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
+class _LogOutput(logging.StreamHandler):
+    """The handler `configure_logging` adds, recognisable so it is added once."""
 
 
 def build_site(config_file: str | Path, *, strict: bool = False, site_dir: str | Path | None = None,
@@ -35,12 +33,12 @@ def build_site(config_file: str | Path, *, strict: bool = False, site_dir: str |
     path = Path(config_file)
     if not path.is_file():
         raise ConfigError(f"{config_file}: no such file (pass -f path/to/mkdocs.yml)")
-    overrides: dict[str, object] = {"strict": True} if strict else {}
-    if site_dir:
-        overrides["site_dir"] = str(Path(site_dir).resolve())
     configure_logging()
     try:
-        config = prepare_config(load_config(str(path), **overrides), "build", audience)
+        # MkDocs ignores overrides that are None: the config file's values stay.
+        loaded = load_config(str(path), strict=True if strict else None,
+                             site_dir=str(Path(site_dir).resolve()) if site_dir else None)
+        config = prepare_config(loaded, "build", audience)
         build(config)
     except (ConfigurationError, PluginError) as error:
         message = str(error).strip()
@@ -52,7 +50,7 @@ def build_site(config_file: str | Path, *, strict: bool = False, site_dir: str |
     return 0
 
 
-def prepare_config(config: MkDocsConfig, command: str, audience: str | None = None,
+def prepare_config(config: MkDocsConfig, command: Command, audience: str | None = None,
                    serve_context: ServeContext | None = None) -> MkDocsConfig:
     """Tell the plugin, through its own objects, what the command line chose; then start it."""
     for plugin in config.plugins.values():
@@ -67,9 +65,8 @@ def prepare_config(config: MkDocsConfig, command: str, audience: str | None = No
 def configure_logging() -> None:
     """MkDocs' CLI sets up its log output; when we call its build directly we do it ourselves."""
     logger = logging.getLogger("mkdocs")
-    if not any(getattr(h, "_apidocs", False) for h in logger.handlers):
-        handler = logging.StreamHandler()
+    if not any(isinstance(handler, _LogOutput) for handler in logger.handlers):
+        handler = _LogOutput()
         handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-        handler._apidocs = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
