@@ -97,12 +97,15 @@ class RunningSandbox:
         return self.process.returncode
 
 
-def sandbox_command(config: Path, db: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "apidocs", "-f", str(config), "sandbox", "--port", "0", "--db", str(db), *extra]
+def sandbox_command(config: Path, db: Path, *extra: str, launcher: list[str] | None = None) -> list[str]:
+    """`launcher` replaces `python -m apidocs` (e.g. `python -c CODE` that alters uvicorn first)."""
+    start = launcher or [sys.executable, "-m", "apidocs"]
+    return [*start, "-f", str(config), "sandbox", "--port", "0", "--db", str(db), *extra]
 
 
 def start_sandbox(db: Path, *extra: str, secret: str | None = None, config: Path = ROOT / "mkdocs.yml",
-                  env: dict[str, str] | None = None, timeout: float = 20.0) -> RunningSandbox:
+                  env: dict[str, str] | None = None, timeout: float = 20.0,
+                  launcher: list[str] | None = None) -> RunningSandbox:
     """`apidocs sandbox --port 0 --db DB`, waiting until it prints its URL and answers."""
     environment = {**os.environ, **(env or {})}
     environment.pop("APIDOCS_SANDBOX_SECRET", None)
@@ -110,7 +113,7 @@ def start_sandbox(db: Path, *extra: str, secret: str | None = None, config: Path
         environment["APIDOCS_SANDBOX_SECRET"] = secret
     with tempfile.NamedTemporaryFile("w", prefix="sandbox-", suffix=".log", delete=False) as stderr:
         log = Path(stderr.name)
-        process = subprocess.Popen(sandbox_command(config, db, *extra), cwd=ROOT, env=environment, bufsize=0,
+        process = subprocess.Popen(sandbox_command(config, db, *extra, launcher=launcher), cwd=ROOT, env=environment, bufsize=0,
                                    stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL)
     assert process.stdout is not None
     fd = process.stdout.fileno()

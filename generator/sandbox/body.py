@@ -31,8 +31,12 @@ class ClientGone(Exception):
     """The client disconnected while sending its body: there is nobody to answer."""
 
 
+# The rest of a refused body may still be on its way: the connection cannot carry another request.
+_CLOSE = {"Connection": "close"}
+
+
 def _too_large(limit: int) -> ApiError:
-    return ApiError(413, f"the request body is over {limit // 1024} KiB ({limit} bytes); send less")
+    return ApiError(413, f"the request body is over {limit // 1024} KiB ({limit} bytes); send less", _CLOSE)
 
 
 async def read_body(headers: dict[str, str], receive: Receive, limit: int = MAX_BODY,
@@ -57,8 +61,8 @@ async def read_body(headers: dict[str, str], receive: Receive, limit: int = MAX_
             message = await asyncio.wait_for(receive(), min(idle_timeout, max(left, 0.001)))
         except TimeoutError:
             if left <= idle_timeout:
-                raise ApiError(408, f"the request body did not all arrive within {deadline:g} s ({size} bytes came)") from None
-            raise ApiError(408, f"the request body stopped arriving ({size} bytes came, then nothing for {idle_timeout:g} s)") from None
+                raise ApiError(408, f"the request body did not all arrive within {deadline:g} s ({size} bytes came)", _CLOSE) from None
+            raise ApiError(408, f"the request body stopped arriving ({size} bytes came, then nothing for {idle_timeout:g} s)", _CLOSE) from None
         if message["type"] == "http.disconnect":
             raise ClientGone()
         chunk = message.get("body", b"")

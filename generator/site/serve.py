@@ -77,7 +77,7 @@ class RequestHandler(wsgiref.simple_server.WSGIRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Refusals of the server itself (bad request line, head limits) as JSON, closing."""
         self.close_connection = True
-        content = json.dumps({"detail": message or reason(code)}).encode()
+        content = json.dumps({"detail": explain or message or reason(code)}).encode()
         try:
             self.log_request(code)
             self.wfile.write(f"HTTP/1.1 {code} {reason(code)}\r\nContent-Type: application/json\r\n"
