@@ -6,6 +6,7 @@ object, so they agree on what a collection, a document and an include are.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from apidocs.definitions.format import split_visibility
+from apidocs.definitions.secrets import find_secrets, is_secret_name, looks_like_placeholder, placeholder_for, scrub_line
 from apidocs.model.errors import ConfigError
 
 CONFIG_FILE = "_config.yml"
@@ -25,13 +28,28 @@ DOCUMENT_SUFFIXES = {".md", ".markdown"}
 HIDDEN = "hidden"
 
 
-def split_visibility(value: Any) -> list[str]:
-    """`public`, `public, internal`, `[all, v1]` → a list of names; blank → []."""
-    if value is None or value == "":
+def regular_files(folder: Path) -> list[Path]:
+    """Every regular file below a folder, sorted, without following a symbolic link (to a file or
+    a folder: `list_symlinks` names those)."""
+    if folder.is_symlink() or not folder.is_dir():
         return []
-    if isinstance(value, (list, tuple)):
-        return [str(item).strip() for item in value if str(item).strip()]
-    return [part for part in re.split(r"[,\s]+", str(value)) if part]
+    found = []
+    for current, folders, files in os.walk(folder, followlinks=False):
+        folders[:] = [name for name in folders if not os.path.islink(os.path.join(current, name))]
+        found += [Path(current, name) for name in files if not os.path.islink(os.path.join(current, name))]
+    return sorted(path for path in found if path.is_file())
+
+
+def list_symlinks(root: Path) -> list[tuple[Path, str]]:
+    """(link, where it points) for every symbolic link in the tree; none is followed."""
+    found = []
+    for current, folders, files in os.walk(root, followlinks=False):
+        for name in (*folders, *files):
+            path = Path(current, name)
+            if path.is_symlink():
+                found.append((path, os.readlink(path)))
+        folders[:] = [name for name in folders if not os.path.islink(os.path.join(current, name))]
+    return sorted(found)
 
 
 @dataclass
@@ -62,9 +80,7 @@ class Collection:
 
     @property
     def documents(self) -> list[Path]:
-        if not self.folder.is_dir():
-            return []
-        return sorted(p for p in self.folder.rglob("*") if p.suffix in DOCUMENT_SUFFIXES and p.is_file())
+        return [p for p in regular_files(self.folder) if p.suffix in DOCUMENT_SUFFIXES]
 
 
 @dataclass
@@ -72,6 +88,8 @@ class JekyllTree:
     root: Path
     config: dict[str, Any]
     collections: dict[str, Collection] = field(default_factory=dict)
+    refused: list[tuple[int, str]] = field(default_factory=list)  # (line of _config.yml, why a collection was left out)
+    setting_lines: dict[str, int] = field(default_factory=dict)  # top-level setting → its line in _config.yml
 
     @property
     def config_file(self) -> Path:
@@ -83,16 +101,35 @@ class JekyllTree:
 
     @property
     def site_values(self) -> dict[str, Any]:
-        """The `{{ site.* }}` values a page can use: the scalar settings of `_config.yml`."""
-        return {key: value for key, value in self.config.items()
+        """The `{{ site.* }}` values a page can use: the scalar settings of `_config.yml`, with a
+        placeholder in place of each credential (`api_token: …` becomes `YOUR_API_TOKEN`)."""
+        secret = dict(self.secret_settings)
+        return {key: secret.get(key, value) for key, value in self.config.items()
                 if isinstance(value, (str, int, float, bool)) or value is None}
+
+    @property
+    def secret_settings(self) -> list[tuple[str, str]]:
+        """(setting, its placeholder) for each scalar setting of `_config.yml` that holds a credential."""
+        found = []
+        for key, value in self.config.items():
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                continue
+            text = str(value)
+            if is_secret_name(str(key)) and not looks_like_placeholder(text):
+                found.append((str(key), placeholder_for(str(key))))
+            elif isinstance(value, str) and find_secrets([(1, text)], set()):
+                found.append((str(key), scrub_line(text, set(), placeholder_for(str(key))) or ""))
+        return found
+
+    def line_of_setting(self, key: str) -> int:
+        return self.setting_lines.get(key, 1)
 
     @property
     def stray_folders(self) -> list[Path]:
         """`_something/` folders that are no collection: Jekyll never published their files."""
         known = {collection.folder.name for collection in self.collections.values()}
         return sorted(p for p in self.root.iterdir()
-                      if p.is_dir() and p.name.startswith("_") and p.name not in known and p.name not in JEKYLL_FOLDERS)
+                      if p.is_dir() and not p.is_symlink() and p.name.startswith("_") and p.name not in known and p.name not in JEKYLL_FOLDERS)
 
     @property
     def documents(self) -> list[tuple[Collection, Path]]:
@@ -107,6 +144,8 @@ class JekyllTree:
     @classmethod
     def read(cls, root: Path) -> JekyllTree:
         config_file = root / CONFIG_FILE
+        if config_file.is_symlink():
+            raise ConfigError(f"{config_file}: a symbolic link (to {os.readlink(config_file)}): not followed")
         if not config_file.is_file():
             raise ConfigError(f"{root}: not a Jekyll site (no {CONFIG_FILE})")
         text = config_file.read_text(encoding="utf-8")
@@ -120,6 +159,8 @@ class JekyllTree:
         if not isinstance(config, dict):
             raise ConfigError(f"{config_file}:1: must be a mapping of settings")
         tree = cls(root, config)
+        if isinstance(node, yaml.MappingNode):
+            tree.setting_lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
         raw = config.get("collections") or {}
         if isinstance(raw, list):  # the short form: `collections: [a, b]`
             raw = {str(name): {} for name in raw}
@@ -127,6 +168,10 @@ class JekyllTree:
             raise ConfigError(f"{config_file}: `collections` must be a mapping of name: settings")
         lines = _collection_lines(node)
         for name, values in raw.items():
+            if not re.fullmatch(r"[\w.-]+", str(name)) or str(name) in (".", ".."):
+                tree.refused.append((lines.get(str(name), 1), f"collection name {str(name)!r} is no plain folder name: "
+                                                              "its documents are not read"))
+                continue
             tree.collections[str(name)] = Collection(str(name), dict(values or {}) if isinstance(values, dict) else {},
                                                      lines.get(str(name), 1), root / f"_{name}")
         return tree

@@ -73,8 +73,7 @@ def request_of(snippet: PastedSnippet) -> SnippetRequest | None:
     if code.startswith("curl"):
         found = harvest_curl(snippet)
         if found and found.url:
-            implied = not re.search(r"(^|\s)(-X|--request)\b", code)
-            return SnippetRequest(snippet.title, found.method, found.url, line_of(snippet, found.url), implied)
+            return SnippetRequest(snippet.title, found.method, found.url, line_of(snippet, found.url), not found.method_given)
         return None
     if code.startswith(("http ", "https ")):
         found_httpie = _httpie(snippet)
@@ -93,8 +92,8 @@ def request_of(snippet: PastedSnippet) -> SnippetRequest | None:
         return None
     host, path = _NODE_HOST.search(snippet.code), _NODE_PATH.search(snippet.code)
     if host and path:
-        method = _NODE_METHOD.search(snippet.code)
-        return SnippetRequest(snippet.title, method.group("method").upper() if method else None,
+        node_method = _NODE_METHOD.search(snippet.code)
+        return SnippetRequest(snippet.title, node_method.group("method").upper() if node_method else None,
                               f"https://{host.group('host')}{path.group('path')}", line_of(snippet, path.group(0)))
     return None
 

@@ -16,19 +16,19 @@ from typing import Any
 import yaml
 
 from apidocs.definitions.body import parse_body, parse_right_code
-from apidocs.definitions.loader import OPT_IN_KEY, path_from_title
-from apidocs.model.errors import DefinitionError
 from apidocs.definitions.frontmatter import split_front_matter
+from apidocs.definitions.jekyll_tree import split_visibility
 from apidocs.definitions.liquid import Line
-from apidocs.model.endpoint import HTTP_METHODS, NO_BODY
-from apidocs.model.paths import PathTemplate
+from apidocs.definitions.loader import OPT_IN_KEY, path_from_title
 from apidocs.definitions.pasted import HarvestedRequest, PastedSnippet, harvest
-from apidocs.model.positions import position_key
 from apidocs.definitions.secrets import Secret, authorization_tokens, find_secrets, looks_like_placeholder, scrub_lines, scrub_value
 from apidocs.definitions.snippet_checks import python_problems
 from apidocs.jekyll.links import LinkMap
 from apidocs.jekyll.report import FileReport
-from apidocs.definitions.jekyll_tree import split_visibility
+from apidocs.model.endpoint import HTTP_METHODS, NO_BODY
+from apidocs.model.errors import DefinitionError
+from apidocs.model.paths import PathTemplate
+from apidocs.model.positions import position_key
 
 # Front-matter keys apidocs reads; others are kept as they are, and reported once.
 KNOWN_KEYS = {"title", "name", "position", "visibility", "method", "description", "right_code", "example", "responses"}
@@ -132,7 +132,7 @@ def convert_document(text: str, path: Path, context: ImportContext, report: File
     if is_endpoint:
         _endpoint(data, front.key_lines, raw_title, parsed, head, body, context, report)
     else:
-        _plain_page(data, front.key_lines, parsed, head, body, report)
+        _plain_page(data, front.key_lines, parsed, head, body, report, context)
         if OPT_IN_KEY not in data:
             head.appended.append(f"{OPT_IN_KEY}: true")  # Jekyll ran Liquid on every page: keep that for this one
     _includes(body, context, report)
@@ -140,6 +140,8 @@ def convert_document(text: str, path: Path, context: ImportContext, report: File
     _links(head, body, context, report)
     _scrub(head, report, context)
     _scrub(body, report, context)
+    for added in (head.appended, body.appended):  # written by this import from scrubbed values: checked all the same
+        added[:] = [line for _, line, _ in _scrub_all(added, context) if line is not None]
 
     out = (["---", *head.render(), "---"] if has_front or head.appended else []) + body.render()
     return Converted("\n".join(out).rstrip("\n") + "\n", is_endpoint)
@@ -347,7 +349,7 @@ def _token(value: str, values: dict[str, Any], context: ImportContext, report: F
         report.add(line, "dropped", "an Authorization header without a value: not carried over")
         return
     token = words[-1].strip()
-    if token == context.placeholder or looks_like_placeholder(token) and token not in context.demo_tokens:
+    if token == context.placeholder or (looks_like_placeholder(token) and token not in context.demo_tokens):
         return
     if token in context.demo_tokens:
         values["token"] = token
@@ -374,7 +376,8 @@ def _remove_pasted(pasted: list[PastedSnippet], body: _Lines, report: FileReport
     report.add(pasted[0].line, "dropped", f"{len(pasted)} pasted snippet(s) ({titles}) replaced by the generated ones")
 
 
-def _plain_page(data: dict[str, Any], key_lines: dict[str, int], parsed: Any, head: _Lines, body: _Lines, report: FileReport) -> None:
+def _plain_page(data: dict[str, Any], key_lines: dict[str, int], parsed: Any, head: _Lines, body: _Lines, report: FileReport,
+                context: ImportContext) -> None:
     """A page without `method`: its right_code column and pasted snippets become code in the page."""
     right_code = data.get("right_code")
     blocks: list[tuple[str, str, str]] = []
@@ -390,7 +393,7 @@ def _plain_page(data: dict[str, Any], key_lines: dict[str, int], parsed: Any, he
         except DefinitionError:
             examples = []
             report.add(start, "unconverted", "right_code could not be read: left out of the page")
-        blocks += [(e.title, e.language, e.text) for e in examples]
+        blocks += [(e.title, e.language, _scrubbed_code(e.text, e.line + 1, context, report)) for e in examples]
         for example in examples:
             if example.language == "python":
                 for problem in python_problems(example.text, example.line + 1):
@@ -400,7 +403,7 @@ def _plain_page(data: dict[str, Any], key_lines: dict[str, int], parsed: Any, he
     for snippet in parsed.pasted:
         for number in range(snippet.line, snippet.end_line + 1):
             body.set(number, None)
-        blocks.append((snippet.title, snippet.language, snippet.code))
+        blocks.append((snippet.title, snippet.language, _scrubbed_code(snippet.code, snippet.line + 1, context, report)))
         if snippet.language == "python":
             for problem in python_problems(snippet.code, snippet.line + 1):
                 report.add(problem.line, "unconverted", f"{snippet.title} snippet kept as written, but {problem.message}")
@@ -411,6 +414,17 @@ def _plain_page(data: dict[str, Any], key_lines: dict[str, int], parsed: Any, he
             fence = "~~~~" if "~~~" in code else "~~~"
             attributes = f' title="{title}"' if title and title != "Example" else ""
             body.appended += [f"{fence} {language or 'text'}{attributes}", *textwrap.dedent(code).strip("\n").split("\n"), fence, ""]
+
+
+def _scrubbed_code(code: str, first_line: int, context: ImportContext, report: FileReport) -> str:
+    """A code block moved into the page, without its secrets (each reported at its source line)."""
+    lines: list[str | None] = list(code.split("\n"))
+    numbered = [(first_line + index, text) for index, text in enumerate(code.split("\n"))]
+    for number, scrubbed, secrets in scrub_lines(numbered, context.known_tokens, context.placeholder):
+        lines[number - first_line] = scrubbed
+        for secret in secrets:
+            report.add(number, "dropped", f"{describe(secret)} removed" + (" (now a placeholder)" if secret.kind != "cookie" else ""))
+    return "\n".join(text for text in lines if text is not None)
 
 
 def _includes(body: _Lines, context: ImportContext, report: FileReport) -> None:
@@ -468,6 +482,13 @@ def _scrub(lines: _Lines, report: FileReport, context: ImportContext) -> None:
         for secret in secrets:
             report.add(number, "dropped", f"{describe(secret)} removed" + (f" (now {context.placeholder})" if secret.kind == "token" else
                                                                           " (now a placeholder)" if secret.kind != "cookie" else ""))
+
+
+def _scrub_all(lines: list[str], context: ImportContext) -> list[tuple[int, str | None, list[Secret]]]:
+    changed = {number: (scrubbed, secrets) for number, scrubbed, secrets
+               in scrub_lines(enumerate(lines), context.known_tokens, context.placeholder)}
+    return [(index, changed[index][0] if index in changed else text, changed.get(index, (None, []))[1])
+            for index, text in enumerate(lines)]
 
 
 def describe(secret: Secret) -> str:

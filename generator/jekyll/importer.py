@@ -9,19 +9,19 @@ one that would break the build is set aside in `unconverted/` and reported, neve
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 from apidocs.definitions.audiences import audiences_showing, visibility_names
+from apidocs.definitions.jekyll_tree import DOCUMENT_SUFFIXES, JekyllTree, list_symlinks, regular_files
 from apidocs.definitions.loader import DefinitionLoader, DocsTree, Section
-from apidocs.model.errors import ConfigError, DefinitionError
-from apidocs.model.endpoint import Document
-from apidocs.definitions.secrets import authorization_tokens, find_secrets, scrub_line
-from apidocs.jekyll.convert import ConversionError, ImportContext, convert_document
+from apidocs.definitions.secrets import authorization_tokens, find_secrets, scrub_lines
+from apidocs.jekyll.convert import ConversionError, ImportContext, convert_document, describe
 from apidocs.jekyll.links import LinkMap
 from apidocs.jekyll.project import choose_tokens, detect_servers, index_page, mkdocs_yml, scheme_of, section_yaml
 from apidocs.jekyll.report import FileReport, ImportReport
-from apidocs.definitions.jekyll_tree import DOCUMENT_SUFFIXES, JekyllTree
+from apidocs.jekyll.safe_paths import Destination, UnsafePath, read_source_bytes, read_source_text
+from apidocs.model.endpoint import Document
+from apidocs.model.errors import ConfigError, DefinitionError
 
 REPORT_FILE = "import-report.txt"
 SET_ASIDE = "unconverted"
@@ -33,21 +33,18 @@ def slug(name: str) -> str:
 
 
 def _text(path: Path) -> str:
+    """A file this import wrote (under DEST)."""
     return path.read_text(encoding="utf-8").replace("\r\n", "\n").lstrip("\ufeff")
 
 
-def _scrubbed(text: str, context: ImportContext) -> tuple[str, int]:
-    """Text without secrets, and how many lines lost one (for files copied rather than converted)."""
-    out, changed = [], 0
-    for number, line in enumerate(text.split("\n"), 1):
-        if find_secrets([(number, line)], context.known_tokens):
-            changed += 1
-            cleaned = scrub_line(line, context.known_tokens, context.placeholder)
-            if cleaned is not None:
-                out.append(cleaned)
-        else:
-            out.append(line)
-    return "\n".join(out), changed
+def _scrubbed(text: str, context: ImportContext) -> tuple[str, list[tuple[int, str]]]:
+    """Text without secrets, and (line, what was removed) for each (for files copied rather than converted)."""
+    lines: list[str | None] = list(text.split("\n"))
+    removed: list[tuple[int, str]] = []
+    for number, cleaned, secrets in scrub_lines(enumerate(text.split("\n"), 1), context.known_tokens, context.placeholder):
+        lines[number - 1] = cleaned
+        removed += [(number, describe(secret)) for secret in secrets]
+    return "\n".join(line for line in lines if line is not None), removed
 
 
 class _Import:
@@ -55,6 +52,7 @@ class _Import:
         self.tree = tree
         self.dest = dest
         self.docs = dest / "docs"
+        self.out = Destination(dest)
         self.report = ImportReport(tree.root, dest)
         self.links = LinkMap(source_root=tree.root, site_url=str(tree.config.get("url") or ""))
         self.pages: list[tuple[Path, str]] = []  # (source file, page path under docs/)
@@ -62,6 +60,27 @@ class _Import:
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.tree.root).as_posix()
+
+    def source(self, path: Path) -> str:
+        """A file of the tree, never through a symbolic link nor from outside it."""
+        return read_source_text(self.tree.root, path)
+
+    def write(self, relative: str, text: str, report_as: str) -> bool:
+        """Write a file under DEST; a path that would leave it (or pass a symbolic link) is reported, not written."""
+        try:
+            self.out.write_text(relative, text)
+        except UnsafePath as error:
+            self.report.file(report_as, None).add(0, "unconverted", f"not written: {error}")
+            return False
+        return True
+
+    def note_symlinks(self) -> None:
+        """Symbolic links are never followed (not even those pointing inside the tree): each is reported."""
+        for link, target in list_symlinks(self.tree.root):
+            self.report.file(self.rel(link), None).add(
+                0, "unconverted", f"a symbolic link (to {target}): not followed, nothing of it imported")
+        for line, reason in self.tree.refused:
+            self.report.file(self.tree.config_file.name, None).add(line, "unconverted", reason)
 
     def plan(self) -> None:
         """Where every document goes, before any is converted, so links can point at all of them."""
@@ -75,15 +94,15 @@ class _Import:
                 target = "/".join([folder, *(slug(part) for part in relative.parent.parts), slug(path.stem) + ".md"])
                 self.pages.append((path, target))
                 self.links.add(collection.name, path.stem, "/" + target)
-            for other in sorted(p for p in collection.folder.rglob("*") if p.is_file() and p.suffix not in DOCUMENT_SUFFIXES):
+            for other in (p for p in regular_files(collection.folder) if p.suffix not in DOCUMENT_SUFFIXES):
                 self.report.file(self.rel(other), None).add(0, "unconverted", "not a Markdown document: not imported")
-        for folder in self.tree.stray_folders:
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        for stray in self.tree.stray_folders:
+            for path in regular_files(stray):
                 self.report.file(self.rel(path), None).add(
-                    0, "unconverted", f"{folder.name}/ is no collection of _config.yml (Jekyll did not publish it): not imported")
+                    0, "unconverted", f"{stray.name}/ is no collection of _config.yml (Jekyll did not publish it): not imported")
         excluded = {str(name).lower() for name in self.tree.config.get("exclude") or []}
         for path in sorted(self.tree.root.glob("*.md")):
-            if path.name.lower() not in excluded:
+            if path.name.lower() not in excluded and not path.is_symlink():
                 self.report.file(self.rel(path), None).add(0, "unconverted", "a page outside the collections: not imported")
 
     def context(self) -> ImportContext:
@@ -91,47 +110,54 @@ class _Import:
         tokens: list[str] = []
         schemes: list[str] = []
         for path, _ in self.pages:
-            for scheme, token in authorization_tokens(_text(path)):
+            try:
+                text = self.source(path)
+            except (UnsafePath, OSError, UnicodeDecodeError):
+                continue  # reported when the page is converted
+            for scheme, token in authorization_tokens(text):
                 tokens.append(token)
                 schemes.append(scheme)
         self.placeholder, self.demo_tokens = choose_tokens(tokens)
         self.scheme = scheme_of(schemes)
         audiences = {name for c in self.tree.collections.values() for name in c.visibility}
-        return ImportContext(self.links, self.tree.includes_dir, self.placeholder, set(self.demo_tokens), audiences)
+        includes = {p.relative_to(self.tree.includes_dir).as_posix() for p in regular_files(self.tree.includes_dir)}
+        return ImportContext(self.links, self.tree.includes_dir, self.placeholder, set(self.demo_tokens), audiences,
+                             include_names=includes)
 
     def copy_includes(self, context: ImportContext) -> None:
         source = self.tree.includes_dir
-        target = self.dest / "includes"
-        target.mkdir(parents=True, exist_ok=True)
-        if not source.is_dir():
-            return
-        for path in sorted(p for p in source.rglob("*") if p.is_file()):
-            out = target / path.relative_to(source)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            if path.suffix.lower() not in _TEXT_SUFFIXES:
-                shutil.copy2(path, out)
+        for path in regular_files(source) if not source.is_symlink() else []:
+            relative = "includes/" + path.relative_to(source).as_posix()
+            try:
+                if path.suffix.lower() not in _TEXT_SUFFIXES:
+                    self.out.write_bytes(relative, read_source_bytes(self.tree.root, path))
+                    continue
+                text = self.source(path)
+            except (UnsafePath, OSError, UnicodeDecodeError) as error:
+                self.report.file(self.rel(path), None).add(0, "unconverted", f"not imported: {error}")
                 continue
-            text = _text(path)
-            report = self.report.file(self.rel(path), out.relative_to(self.dest).as_posix())
+            report = self.report.file(self.rel(path), relative)
             lines = []
             for number, line in enumerate(text.split("\n"), 1):
                 rewritten, changes = self.links.rewrite(line)
-                for old, new in changes:
-                    report.add(number, "moved" if new else "unconverted",
-                               f"link {old} now points at {new}" if new else f"link {old} points at nothing in this tree")
+                for change in changes:
+                    if change.refused:
+                        report.add(number, "dropped", f"link target refused ({change.refused}): nothing read or copied")
+                    else:
+                        report.add(number, "moved" if change.new else "unconverted", f"link {change.old} now points at {change.new}"
+                                   if change.new else f"link {change.old} points at nothing in this tree")
                 lines.append(rewritten)
-            text, changed = _scrubbed("\n".join(lines), context)
-            if changed:
-                report.add(0, "dropped", f"secrets removed from {changed} line(s)")
-            out.write_text(text, encoding="utf-8")
+            text, removed = _scrubbed("\n".join(lines), context)
+            for number, what in removed:
+                report.add(number, "dropped", f"{what} removed")
+            self.write(relative, text, self.rel(path))
 
     def write_sections(self) -> None:
         for collection in self.tree.collections.values():
             if not collection.documents:
                 continue
             folder = self.docs / slug(collection.name)
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / ".section.yml").write_text(section_yaml(collection), encoding="utf-8")
+            self.write(f"docs/{folder.name}/.section.yml", section_yaml(collection), self.tree.config_file.name)
             if not collection.visibility:
                 report = self.report.file(f"{self.tree.config_file.name}", f"docs/{folder.name}/.section.yml")
                 report.add(collection.line, "fixed", f"collection {collection.name} has documents but no visibility: "
@@ -142,10 +168,15 @@ class _Import:
         for path, target in self.pages:
             report = self.report.file(self.rel(path), f"docs/{target}")
             out = self.docs / target
-            out.parent.mkdir(parents=True, exist_ok=True)
             try:
-                converted = convert_document(_text(path), path, context, report)
-                out.write_text(converted.text, encoding="utf-8")
+                text = self.source(path)
+            except (UnsafePath, OSError, UnicodeDecodeError) as error:
+                report.add(0, "unconverted", f"not imported: {error}")
+                continue
+            try:
+                converted = convert_document(text, path, context, report)
+                if not self.write(f"docs/{target}", converted.text, self.rel(path)):
+                    continue
                 document = loader.load(out)
             except (ConversionError, DefinitionError) as error:
                 out.unlink(missing_ok=True)
@@ -175,40 +206,54 @@ class _Import:
         message = error.finding.message if isinstance(error, DefinitionError) else str(error)
         if isinstance(error, DefinitionError) and error.path != path:
             message += " (in the converted page)"
-        target = self.dest / SET_ASIDE / self.rel(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        text, _ = _scrubbed(_text(path), context)
-        target.write_text(text, encoding="utf-8")
-        report.target = target.relative_to(self.dest).as_posix()
+        relative = f"{SET_ASIDE}/{self.rel(path)}"
+        text, removed = _scrubbed(self.source(path), context)
+        for number, what in removed:
+            report.add(number, "dropped", f"{what} removed")
+        if not self.write(relative, text, self.rel(path)):
+            return
+        report.target = relative
         report.add(0, "unconverted", f"set aside in {report.target}, the build would fail on line {line}: {message}")
 
     def copy_assets(self) -> None:
         for relative in sorted(self.links.assets):
-            out = self.docs / relative
-            out.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(self.tree.root / relative, out)
+            try:
+                self.out.write_bytes(f"docs/{relative}", read_source_bytes(self.tree.root, self.tree.root / relative))
+            except (UnsafePath, OSError) as error:
+                self.report.file(relative, None).add(0, "unconverted", f"not copied: {error}")
 
     def run(self) -> ImportReport:
+        self.note_symlinks()
         self.plan()
         context = self.context()
-        self.docs.mkdir(parents=True, exist_ok=True)
+        try:
+            self.out.make_folder("docs")
+            self.out.make_folder("includes")
+        except UnsafePath as error:
+            raise ConfigError(f"{self.dest}: {error}") from None
         self.copy_includes(context)
         self.write_sections()
         if not (self.docs / "index.md").exists():
-            (self.docs / "index.md").write_text(index_page(self.tree), encoding="utf-8")
+            self.write("docs/index.md", index_page(self.tree), self.tree.config_file.name)
         self.convert_pages(context)
         self.copy_assets()
         servers = detect_servers(context.hosts)
-        (self.dest / "mkdocs.yml").write_text(mkdocs_yml(self.tree, servers, self.placeholder, self.demo_tokens, self.scheme),
-                                              encoding="utf-8")
+        for key, placeholder in self.tree.secret_settings:
+            self.report.file(self.tree.config_file.name, "mkdocs.yml").add(
+                self.tree.line_of_setting(key), "dropped", f"setting `{key}` holds a credential: mkdocs.yml has {placeholder} instead")
+        self.write("mkdocs.yml", mkdocs_yml(self.tree, servers, self.placeholder, self.demo_tokens, self.scheme),
+                   self.tree.config_file.name)
         self.check_no_secrets(context)
-        (self.dest / REPORT_FILE).write_text(self.report.text(), encoding="utf-8")
+        try:
+            self.out.write_text(REPORT_FILE, self.report.text())
+        except UnsafePath as error:
+            raise ConfigError(f"{self.dest}: {error}") from None
         return self.report
 
     def check_no_secrets(self, context: ImportContext) -> None:
         """The promise of the import, verified on what was written rather than assumed."""
         for folder in (self.docs, self.dest / "includes", self.dest / SET_ASIDE):
-            for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in _TEXT_SUFFIXES):
+            for path in (p for p in regular_files(folder) if p.suffix.lower() in _TEXT_SUFFIXES):
                 secrets = find_secrets(enumerate(_text(path).split("\n"), 1), context.known_tokens)
                 for secret in secrets:
                     self.report.file(path.relative_to(self.dest).as_posix(), None).add(
@@ -218,6 +263,8 @@ class _Import:
 def import_tree(src: Path, dest: Path, *, force: bool = False) -> ImportReport:
     if not src.is_dir():
         raise ConfigError(f"{src}: no such folder")
+    src = src.resolve()  # SRC and DEST as the user named them; below them, no link is followed
+    dest = dest.resolve()
     tree = JekyllTree.read(src)
     if dest.resolve() == src.resolve() or src.resolve() in dest.resolve().parents:
         raise ConfigError(f"{dest}: choose a destination outside the Jekyll tree {src}")

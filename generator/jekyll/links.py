@@ -9,9 +9,12 @@ MkDocs checks and rewrites (`validation.links.absolute_links: relative_to_docs`)
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from apidocs.jekyll.safe_paths import UnsafePath, source_file
 
 _BASEURL = r"{{-?\s*site\.(?:url\s*}}{{-?\s*site\.)?baseurl\s*-?}}"
 # `{{ site.baseurl }}/#anchor`, `{{ site.baseurl }}/` and bare `#anchor` link targets.
@@ -25,6 +28,13 @@ _HTML_LINK = re.compile(r"""<a\s+href=(?P<q>["'])(?P<href>/[^"']*\.md(?:#[\w-]*)
 
 def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+@dataclass(frozen=True)
+class LinkChange:
+    old: str
+    new: str | None  # None: the target is not in the tree (or refused)
+    refused: str | None = None  # why the target may not be read (outside the tree, a symbolic link)
 
 
 @dataclass
@@ -50,14 +60,13 @@ class LinkMap:
         key = _key(anchor)
         return any(key.startswith(name) and key != name for name in self.collections)
 
-    def rewrite(self, text: str) -> tuple[str, list[tuple[str, str | None]]]:
-        """The text with its links pointed at the new pages, and (old, new) for each link seen
-        (new is None when the target is not in the tree)."""
-        changes: list[tuple[str, str | None]] = []
+    def rewrite(self, text: str) -> tuple[str, list[LinkChange]]:
+        """The text with its links pointed at the new pages, and a change for each link seen."""
+        changes: list[LinkChange] = []
 
         def site_anchor(match: re.Match[str]) -> str:
             target = self.target_of(match.group("anchor"))
-            changes.append((match.group(0), target))
+            changes.append(LinkChange(match.group(0), target))
             return target if target else f"#{match.group('anchor')}"
 
         def bare_anchor(match: re.Match[str], template: str) -> str:
@@ -65,22 +74,36 @@ class LinkMap:
             if not self.names_a_document(anchor):
                 return match.group(0)  # an anchor on the same page
             target = self.target_of(anchor)
-            changes.append((f"#{anchor}", target))
+            changes.append(LinkChange(f"#{anchor}", target))
             return template.format(target=target) if target else match.group(0)
 
         def site_other(match: re.Match[str]) -> str:
             rest = match.group("rest")
-            relative = re.split(r"[?#]", rest, maxsplit=1)[0].lstrip("/")
-            if relative and self.source_root is not None and (self.source_root / relative).is_file():
-                self.assets.add(relative)  # an image or download: copied to the same place in docs/
-                changes.append((match.group(0), rest))
-                return rest
+            relative, suffix = re.match(r"([^?#]*)(.*)", rest, re.S).groups()  # type: ignore[union-attr]
+            relative = relative.lstrip("/")
+            if relative and self.source_root is not None:
+                try:
+                    source_file(self.source_root, relative)
+                except UnsafePath as error:
+                    if "no such file" not in str(error):
+                        # Outside the tree or through a symbolic link: neither read nor linked.
+                        changes.append(LinkChange(match.group(0), None, str(error)))
+                        return self.site_url.rstrip("/") + "/" if self.site_url else "#"
+                else:
+                    normalised = posixpath.normpath(relative)
+                    self.assets.add(normalised)  # an image or download: copied to the same place in docs/
+                    changes.append(LinkChange(match.group(0), "/" + normalised + suffix))
+                    return "/" + normalised + suffix
             # Nothing here to point at: keep pointing at the old site rather than at nothing.
-            changes.append((match.group(0), None))
+            changes.append(LinkChange(match.group(0), None))
             return self.site_url.rstrip("/") + rest if self.site_url else match.group(0)
 
         text = _SITE_ANCHOR.sub(site_anchor, text)
-        text = _SITE_HOME.sub(lambda m: (changes.append((m.group(0), self.home)), self.home)[1], text)
+        def site_home(match: re.Match[str]) -> str:
+            changes.append(LinkChange(match.group(0), self.home))
+            return self.home
+
+        text = _SITE_HOME.sub(site_home, text)
         text = _SITE_OTHER.sub(site_other, text)
         text = _MARKDOWN_ANCHOR.sub(lambda m: bare_anchor(m, "]({target})"), text)
         text = _HTML_ANCHOR.sub(lambda m: bare_anchor(m, 'href="{target}"'), text)

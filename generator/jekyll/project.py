@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import yaml
 
-from apidocs.definitions.audiences import EVERYONE
 from apidocs.config.settings import Auth
-from apidocs.definitions.secrets import looks_like_placeholder
+from apidocs.definitions.audiences import EVERYONE
 from apidocs.definitions.jekyll_tree import Collection, JekyllTree
+from apidocs.definitions.secrets import looks_like_placeholder
 
 DEFAULT_AUDIENCE = "public"
 _HOST_WORDS = {"sandbox": "Sandbox", "dev": "Development", "develop": "Development", "staging": "Staging",
@@ -76,7 +77,7 @@ def audiences_of(tree: JekyllTree) -> dict[str, dict[str, list[str]]]:
 
 
 def mkdocs_yml(tree: JekyllTree, servers: list[dict[str, str]], placeholder: str, demo_tokens: list[str], scheme: str) -> str:
-    config = tree.config
+    config = tree.site_values  # credentials replaced by placeholders
     audiences = audiences_of(tree)
     default = DEFAULT_AUDIENCE if DEFAULT_AUDIENCE in audiences else next(iter(audiences), None)
     site_url = str(config.get("url") or "").rstrip("/")
@@ -118,7 +119,7 @@ def mkdocs_yml(tree: JekyllTree, servers: list[dict[str, str]], placeholder: str
 
 def index_page(tree: JekyllTree) -> str:
     """The home page the one-page Jekyll site had: its title and description, for every audience."""
-    title = str(tree.config.get("title") or tree.root.name)
-    description = str(tree.config.get("description") or "").strip()
+    title = str(tree.site_values.get("title") or tree.root.name)
+    description = str(tree.site_values.get("description") or "").strip()
     front = yaml.safe_dump({"title": title, "position": 0, "visibility": EVERYONE}, sort_keys=False)
     return f"---\n{front}---\n\n# {title}\n\n" + (f"{description}\n" if description else "")

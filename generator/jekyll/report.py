@@ -32,10 +32,12 @@ class FileReport:
     source: str  # path relative to the Jekyll tree
     target: str | None  # path relative to DEST, None when nothing was written
     notes: list[Note] = field(default_factory=list)
+    seen: set[Note] = field(default_factory=set, repr=False)  # the same note once, in constant time
 
     def add(self, line: int, kind: str, message: str) -> None:
         note = Note(line, kind, message)
-        if note not in self.notes:
+        if note not in self.seen:
+            self.seen.add(note)
             self.notes.append(note)
 
     @property
@@ -71,7 +73,7 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         """One line per note, `source:line: kind: message`, files in order, notes by line."""
-        out = []
+        out: list[str] = []
         for report in sorted(self.files, key=lambda r: r.source):
             order = sorted(report.notes, key=lambda n: (n.line, KINDS.index(n.kind)))
             out.extend(f"{report.source}:{note.line}: {note.kind}: {note.message}" for note in order)
