@@ -119,3 +119,12 @@ def test_yaml_by_extension_and_definition_errors_refuse_to_export(tmp_path: Path
     assert result.returncode == 1
     assert "broken.md:3:" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "again.json").exists()
+
+
+def test_the_build_publishes_the_document_at_the_site_root(tmp_path: Path, document: dict[str, Any]) -> None:
+    site = tmp_path / "site"
+    result = subprocess.run([*APIDOCS, "-f", str(ROOT / "mkdocs.yml"), "build", "--strict", "-d", str(site)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads((site / "openapi.json").read_text(encoding="utf-8")) == document
+    assert 'href="openapi.json"' in (site / "index.html").read_text(encoding="utf-8")

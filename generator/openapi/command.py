@@ -19,6 +19,9 @@ from apidocs.openapi.export import build_openapi
 from apidocs.rendering.languages import load_languages
 from apidocs.rendering.nav import NavItem, build_nav
 
+# Where `apidocs build` publishes the document: the site root, beside index.html.
+OPENAPI_URI = "openapi.json"
+
 
 def _nav_order(items: list[NavItem]) -> list[str]:
     """The `src_uri`s of a nav, depth first: the order readers meet the pages."""

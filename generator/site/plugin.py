@@ -2,8 +2,8 @@
 
 - on_config: read settings and the definitions, build the nav (only for a site that has
   definitions or `.section.yml` files and no `nav:` of its own);
-- on_files: add our CSS/JS (only when there are endpoint pages), drop files that are not pages
-  (overlays, hidden audiences);
+- on_files: add our CSS/JS and the OpenAPI document `openapi.json` (only when there are
+  endpoint pages), drop files that are not pages (overlays, hidden audiences);
 - on_page_markdown: replace each definition's Markdown with the rendered endpoint page, rendered
   with the extensions it needs (restored in on_page_content for the next page).
 
@@ -28,8 +28,9 @@ from apidocs.config.options import ApidocsConfig
 from apidocs.config.loading import settings_from_options
 from apidocs.config.settings import Settings
 from apidocs.definitions.audiences import visible_documents
-from apidocs.definitions.loader import OVERLAY_SUFFIX, DocsTree, load_tree
+from apidocs.definitions.loader import OVERLAY_SUFFIX, DocsTree, duplicate_endpoints, load_tree
 from apidocs.model.errors import ConfigError, Finding
+from apidocs.openapi.command import OPENAPI_URI, dump, openapi_document
 from apidocs.explorer import SCRIPT_URI as EXPLORER_SCRIPT
 from apidocs.explorer import ServeContext, explorer_script, render_panel
 from apidocs.rendering.languages import Language, load_languages
@@ -94,7 +95,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         # A site without definitions keeps MkDocs' own nav (files, titles, order).
         if not config.nav and self.tree.has_definitions:
             config.nav = build_nav(self.tree, shown)
-        self._report(self.tree.findings)
+        self._report(self.tree.findings + duplicate_endpoints(shown))
         return config
 
     def _add_endpoint_assets(self, config: MkDocsConfig) -> None:
@@ -136,6 +137,12 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
                 files.append(File.generated(config, f"{ASSET_URI}/{asset.name}", abs_src_path=str(asset)))
         if self.settings is not None and self.settings.explorer:
             files.append(File.generated(config, EXPLORER_SCRIPT, content=explorer_script()))
+        if self.settings is not None and not self.tree.errors and files.get_file_from_path(OPENAPI_URI) is None:
+            try:
+                document = openapi_document(self.settings, self.tree)
+            except SnippetError as error:
+                raise PluginError(f"openapi.json: {error}") from None
+            files.append(File.generated(config, OPENAPI_URI, content=dump(document, None)))
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
