@@ -16,13 +16,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 
 from apidocs.sandbox.limits import MAX_BODY, MAX_HEAD, MAX_HEADER_LINE, MAX_HEADERS
 from sandbox_helpers import DETAIL_ORDER, OPEN_ORDER, RETAILER, ROOT, SUPPLIER, sandbox_command, start_sandbox
