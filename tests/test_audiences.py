@@ -9,12 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import PYTHON, ROOT
-
 from apidocs.definitions.audiences import AudienceError, AudienceRule, audience_rule, is_shown, visible_documents
 from apidocs.definitions.loader import DocsTree, Section
 from apidocs.model.endpoint import Document
 from apidocs.model.positions import LAST
+from conftest import PYTHON
 
 APIDOCS = [PYTHON, "-m", "apidocs"]
 
@@ -85,7 +84,7 @@ def test_an_audience_that_shows_nothing_is_one_clear_error() -> None:
 
 
 def test_bad_audience_mapping_is_reported_with_its_option_name() -> None:
-    with pytest.raises(AudienceError, match="apidocs.audiences.internal.sections must be a list"):
+    with pytest.raises(AudienceError, match=r"apidocs\.audiences\.internal\.sections must be a list"):
         audience_rule("internal", {"internal": {"sections": [1, 2]}})
 
 

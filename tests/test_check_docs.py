@@ -7,16 +7,16 @@ message (file, language, documented-vs-sent diff) when the docs and reality disa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from apidocs.check.session import SKIP, CheckSession, open_session
 from apidocs.config.loading import load_settings
 from apidocs.definitions.loader import load_endpoints
-from apidocs.rendering.languages import load_languages
 from apidocs.model.endpoint import Endpoint
+from apidocs.rendering.languages import load_languages
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = load_settings(ROOT / "mkdocs.yml")

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from apidocs.definitions.loader import DefinitionLoader, load_tree, path_from_title
-from apidocs.model.errors import DefinitionError
 from apidocs.model.endpoint import NO_BODY, Endpoint
+from apidocs.model.errors import DefinitionError
 from apidocs.model.positions import position_key
-
 from conftest import ROOT, SAMPLE, SEEDS
 
 CONFIRM_SEED = SEEDS / "000_8c6020ccc077dd06.txt"
@@ -29,7 +28,11 @@ def write(tmp_path: Path, text: str, name: str = "page.md") -> Path:
 
 
 def load(tmp_path: Path, text: str) -> Endpoint:
-    document = loader(tmp_path).load(write(tmp_path, text))
+    return load_file(tmp_path, write(tmp_path, text))
+
+
+def load_file(tmp_path: Path, path: Path) -> Endpoint:
+    document = loader(tmp_path).load(path)
     assert isinstance(document, Endpoint)
     return document
 
@@ -41,7 +44,7 @@ def test_shipped_seeds_are_byte_for_byte_the_originals() -> None:
 
 def test_confirm_seed_loads_as_an_endpoint(tmp_path: Path) -> None:
     shutil.copy(CONFIRM_SEED, tmp_path / "confirm.md")
-    endpoint = loader(tmp_path).load(tmp_path / "confirm.md")
+    endpoint = load_file(tmp_path, tmp_path / "confirm.md")
     assert isinstance(endpoint, Endpoint)
     assert endpoint.method == "PATCH"
     assert endpoint.path == "/timp/orders/cancel/{order_uuid}/confirm/"
@@ -52,7 +55,7 @@ def test_confirm_seed_loads_as_an_endpoint(tmp_path: Path) -> None:
 
 def test_seed_url_parameters_become_a_parameter_group_with_source_lines(tmp_path: Path) -> None:
     shutil.copy(CONFIRM_SEED, tmp_path / "confirm.md")
-    endpoint = loader(tmp_path).load(tmp_path / "confirm.md")
+    endpoint = load_file(tmp_path, tmp_path / "confirm.md")
     group = endpoint.group_of_kind("path")
     assert group is not None and group.title == "URL Parameters"
     (parameter,) = group.parameters
@@ -64,11 +67,11 @@ def test_seed_url_parameters_become_a_parameter_group_with_source_lines(tmp_path
 
 def test_seed_pasted_snippets_are_harvested_and_not_shown(tmp_path: Path) -> None:
     shutil.copy(REJECT_SEED, tmp_path / "reject.md")
-    endpoint = loader(tmp_path).load(tmp_path / "reject.md")
+    endpoint = load_file(tmp_path, tmp_path / "reject.md")
     assert endpoint.example.path_params == {"order_uuid": "3f756137-f575-4337-b61f-d55b917b146b"}
     assert [s.title for s in endpoint.pasted] == ["Curl", "HTTPie", "Python (requests)", "Node.js"]
     assert endpoint.example.headers == []  # the session cookie is dropped, the auth header is site-wide
-    assert endpoint.harvested.dropped_headers == ["Cookie"]
+    assert endpoint.harvested is not None and endpoint.harvested.dropped_headers == ["Cookie"]
     shown = "".join(block.markdown for block in endpoint.blocks)
     assert "sessionid" not in shown and "send_request" not in shown and "{: title" not in shown
 
@@ -121,11 +124,12 @@ order_fee
 : (number) **Required** The fee
 """)
     request = endpoint.group_of_kind("request")
+    assert request is not None
     assert [(p.name, p.type, p.is_required) for p in request.parameters] == [("po_number", "string", True), ("notes", "string", False)]
     assert request.parameters[0].description == "The PO number"
     assert request.parameters[1].description == "Free text that continues here"
     fees = endpoint.group_of_kind("object")
-    assert fees.title == "Fees Object" and fees.parameters[0].is_required
+    assert fees is not None and fees.title == "Fees Object" and fees.parameters[0].is_required
 
 
 def test_right_code_request_block_is_the_body_and_responses_are_kept(tmp_path: Path) -> None:
@@ -184,7 +188,7 @@ curl -X "PATCH" "https://api.example.com/timp/orders/cancel/?a=1&b=x%20y" \\
 def test_overlay_file_adds_keys_to_a_verbatim_definition(tmp_path: Path) -> None:
     shutil.copy(CONFIRM_SEED, tmp_path / "confirm.md")
     (tmp_path / "confirm.apidocs.yml").write_text("responses:\n  - status: 200\n    body: {ok: true}\n")
-    endpoint = loader(tmp_path).load(tmp_path / "confirm.md")
+    endpoint = load_file(tmp_path, tmp_path / "confirm.md")
     assert [(r.status, r.body) for r in endpoint.responses] == [(200, {"ok": True})]
 
 

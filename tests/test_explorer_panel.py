@@ -20,8 +20,8 @@ from apidocs.explorer.bundle import non_printable_table
 from apidocs.explorer.context import ServeContext
 from apidocs.explorer.panel import explorer_data, render_panel
 from apidocs.explorer.slots import fill, render_parts, slot_values
+from apidocs.model.endpoint import Block, Endpoint, Parameter, ParameterGroup
 from apidocs.rendering.languages import Language, load_languages
-from apidocs.model.endpoint import Endpoint, Parameter, ParameterGroup, Block
 from apidocs.rendering.request import build_request
 from apidocs.rendering.snippets import render_snippet
 from serve_helpers import APIDOCS
@@ -202,6 +202,6 @@ def test_explorer_can_be_turned_off(project: Path, tmp_path: Path) -> None:
 
 
 def test_kept_non_printable_table_equals_a_fresh_scan_of_unicode() -> None:
-    from apidocs.explorer.bundle import scan_non_printable, non_printable_table
+    from apidocs.explorer.bundle import non_printable_table, scan_non_printable
 
     assert non_printable_table() == scan_non_printable()

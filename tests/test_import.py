@@ -15,13 +15,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import PYTHON, SAMPLE
-
-from apidocs.definitions.loader import load_tree
 from apidocs.definitions.jekyll_tree import JekyllTree
+from apidocs.definitions.loader import load_tree
 from apidocs.definitions.secrets import find_secrets
-from apidocs.rendering.nav import build_nav
 from apidocs.model.positions import position_key
+from apidocs.rendering.nav import build_nav
+from conftest import PYTHON, SAMPLE
 
 APIDOCS = [PYTHON, "-m", "apidocs"]
 pytestmark = pytest.mark.xdist_group("import-jekyll")

@@ -25,7 +25,7 @@ def line_of(path: Path, text: str, after: int = 0) -> int:
     content = path.read_text(encoding="utf-8")
     for number, line in enumerate(content.split("\n"), 1):
         rest = "\n".join(content.split("\n")[number - 1:])
-        if number > after and (text in line or "\n" in text and rest.startswith(text)):
+        if number > after and (text in line or ("\n" in text and rest.startswith(text))):
             return number
     raise AssertionError(f"{text!r} not in {path}")
 
@@ -155,17 +155,33 @@ def project_findings(project: Path) -> tuple[int, dict[str, list[str]], str]:
     return result.returncode, findings(result.stdout), result.stdout
 
 
-def test_duplicate_method_and_path_is_one_error_naming_the_other_file(project: Path) -> None:
+def test_duplicate_method_and_path_is_an_error_on_each_copy_naming_the_other(project: Path) -> None:
     first = write(project, "hold.md")
     second = write(project, "hold-again.md", position="7.2")
     status, found, out = project_findings(project)
     assert status == 1
-    reported = [line for line in out.splitlines() if " E401 " in line]
-    assert len(reported) == 1, out
-    where, message = reported[0].split(" E401 ")
-    mine, other = (first, second) if where.startswith("docs/orders/hold.md") else (second, first)
-    assert where == f"docs/orders/{mine.name}:{line_of(mine, 'title:')}:"
-    assert f"POST /timp/orders/{{order_uuid}}/hold/ is also defined in {other}" in message
+    reported = sorted(line for line in out.splitlines() if " E017 " in line)
+    assert len(reported) == 2, out
+    for line, (mine, other) in zip(reported, [(second, first), (first, second)], strict=True):
+        where, message = line.split(" E017 ")
+        assert where == f"docs/orders/{mine.name}:{line_of(mine, 'title:')}:"
+        assert f"POST /timp/orders/{{order_uuid}}/hold/ is also defined in {other}" in message
+
+
+def test_duplicate_differing_only_in_placeholder_names_is_found_from_a_folder_without_the_other(project: Path) -> None:
+    (project / "docs" / "elsewhere").mkdir()
+    write(project, "hold.md")
+    other = project / "docs" / "elsewhere" / "hold.md"
+    other.write_text(write(project, "hold-copy.md").read_text(encoding="utf-8").replace("order_uuid", "uuid"), encoding="utf-8")
+    (project / "docs" / "orders" / "hold-copy.md").unlink()
+    result = lint("lint", "docs/elsewhere", cwd=project)
+    assert result.returncode == 1
+    [line] = [line for line in result.stdout.splitlines() if " E017 " in line]
+    assert line.startswith(f"docs/elsewhere/hold.md:{line_of(other, 'title:')}: E017 POST /timp/orders/{{uuid}}/hold/ is also "
+                           f"defined in {project / 'docs/orders/hold.md'} as /timp/orders/{{order_uuid}}/hold/"), line
+    built = subprocess.run([PYTHON, "-m", "apidocs", "build", "--strict"], cwd=project, capture_output=True, text=True, timeout=300)
+    assert built.returncode != 0
+    assert f"docs/elsewhere/hold.md:{line_of(other, 'title:')}: E017 " in built.stdout + built.stderr
 
 
 def test_duplicate_position_in_a_section_is_a_warning(project: Path) -> None:
@@ -194,7 +210,7 @@ def test_secret_in_published_example_is_an_error(project: Path) -> None:
 
 def test_empty_example_value_makes_an_empty_segment(project: Path) -> None:
     path = write(project, "hold.md", extra="example:\n  params:\n    order_uuid: ''\n  body: {reason: late}\n")
-    status, found, out = project_findings(project)
+    _, found, out = project_findings(project)
     assert "E110" in found[f"docs/orders/hold.md:{line_of(path, 'example:')}"], out
 
 

@@ -17,7 +17,19 @@ from pathlib import Path
 import pytest
 
 from apidocs.model.endpoint import NO_BODY
-from apidocs.rendering.quoting import FILTERS, QuotingError, curl_header, httpie_header, js_body, js_string, js_template_literal, json_text, python_literal, python_string, shell_quote
+from apidocs.rendering.quoting import (
+    FILTERS,
+    QuotingError,
+    curl_header,
+    httpie_header,
+    js_body,
+    js_string,
+    js_template_literal,
+    json_text,
+    python_literal,
+    python_string,
+    shell_quote,
+)
 
 HTTP = str(Path(sys.executable).with_name("http"))
 
@@ -32,7 +44,7 @@ def _run(argv: list[str], program: str | None = None, tmp: Path | None = None) -
         assert tmp is not None
         file = tmp / "program"
         file.write_bytes(program.encode("utf-8"))  # a file, because a program may hold a NUL byte
-        argv = argv + [str(file)]
+        argv = [*argv, str(file)]
     completed = subprocess.run(argv, capture_output=True, timeout=60)
     assert completed.returncode == 0, completed.stderr.decode("utf-8", "replace")
     return completed.stdout.decode("utf-8")
@@ -103,7 +115,7 @@ def test_json_text_refuses_nan() -> None:
 # --- Python --------------------------------------------------------------------------------------
 
 def test_python_string_parses_back_to_the_text() -> None:
-    for text in TEXTS + ["\x00", "\U0001f600", "\u200b", "\ud7ff"]:
+    for text in [*TEXTS, "\x00", "\U0001f600", "\u200b", "\ud7ff"]:
         literal = python_string(text)
         assert ast.literal_eval(literal) == text, literal
         assert "\n" not in literal
@@ -112,10 +124,10 @@ def test_python_string_parses_back_to_the_text() -> None:
 def _same_json(a: object, b: object) -> bool:
     if type(a) is not type(b):
         return False
-    if isinstance(a, list):
-        return len(a) == len(b) and all(map(_same_json, a, b))  # type: ignore[arg-type]
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same_json(a[k], b[k]) for k in a)  # type: ignore[union-attr]
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(_same_json, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_json(a[k], b[k]) for k in a)
     return a == b
 
 
@@ -152,7 +164,7 @@ def test_python_literal_layout_is_indented_with_trailing_commas() -> None:
 # --- JavaScript ----------------------------------------------------------------------------------
 
 def test_js_string_and_template_literal_read_back_in_node(tmp_path: Path) -> None:
-    texts = TEXTS + ["\x00", "\U0001f600", "\u200b"]
+    texts = [*TEXTS, "\x00", "\U0001f600", "\u200b"]
     program = "const values = [\n" + ",\n".join(js_string(t) for t in texts) + "\n];\n"
     program += "const templates = [\n" + ",\n".join(js_template_literal(t) for t in texts) + "\n];\n"
     program += "process.stdout.write(JSON.stringify({values, templates}));\n"
@@ -170,6 +182,6 @@ def test_js_body_is_the_json_text_itself_so_big_numbers_survive(tmp_path: Path) 
 
 
 def test_filters_table_names_every_function_templates_use() -> None:
-    assert FILTERS == {"sh": shell_quote, "curl_header": curl_header, "httpie_header": httpie_header,
+    assert {"sh": shell_quote, "curl_header": curl_header, "httpie_header": httpie_header,
                        "json_text": json_text, "py": python_literal, "py_str": python_string, "js_str": js_string,
-                       "js_body": js_body}
+                       "js_body": js_body} == FILTERS

@@ -11,8 +11,20 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sandbox_helpers import (CONFIRM_ITEM, CONFIRM_SEED, DETAIL_ITEM, DETAIL_ORDER, NO_PERMISSION, OPEN_ORDER,
-                             REJECT_ITEM, RETAILER, STRANGER, SUPPLIER, UNKNOWN, SandboxClient)
+from sandbox_helpers import (
+    CONFIRM_ITEM,
+    CONFIRM_SEED,
+    DETAIL_ITEM,
+    DETAIL_ORDER,
+    NO_PERMISSION,
+    OPEN_ORDER,
+    REJECT_ITEM,
+    RETAILER,
+    STRANGER,
+    SUPPLIER,
+    UNKNOWN,
+    SandboxClient,
+)
 
 
 def _detail(response: requests.Response, status: int) -> str:
@@ -225,7 +237,7 @@ def test_a_body_shorter_than_its_content_length_gets_an_answer(sandbox_server) -
 
 paths = st.sampled_from(["/timp/orders/cancel/", f"/timp/orders/{DETAIL_ORDER}/", f"/timp/orders/cancel/{CONFIRM_SEED}/confirm/",
                          f"/timp/orders/items/cancel/{CONFIRM_ITEM}/reject/", f"/timp/orders/items/cancel/{DETAIL_ITEM}/"])
-segments = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#%"), min_size=1, max_size=12)
+segments = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="/?#%"), min_size=1, max_size=12)
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["order_uuid", "reason", "x"]), inner, max_size=3),
                            max_leaves=8)

@@ -10,8 +10,20 @@ import pytest
 from apidocs.config.loading import load_settings
 from apidocs.definitions.loader import load_endpoints
 from apidocs.model.endpoint import Endpoint
-from sandbox_helpers import (CONFIRM_ITEM, CONFIRM_SEED, DETAIL_ITEM, DETAIL_ORDER, ITEMS_ORDER, OPEN_ORDER,
-                             REJECT_ITEM, REJECT_SEED, RETAILER, ROOT, SUPPLIER, SandboxClient)
+from sandbox_helpers import (
+    CONFIRM_ITEM,
+    CONFIRM_SEED,
+    DETAIL_ITEM,
+    DETAIL_ORDER,
+    ITEMS_ORDER,
+    OPEN_ORDER,
+    REJECT_ITEM,
+    REJECT_SEED,
+    RETAILER,
+    ROOT,
+    SUPPLIER,
+    SandboxClient,
+)
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 DOCUMENTED_TIMESTAMPS = {"requested_date", "resolved_date"}  # compared by format only
@@ -33,7 +45,7 @@ def _same_shape(actual: Any, documented: Any, where: str = "body") -> None:
                 _same_shape(actual[key], value, f"{where}.{key}")
     elif isinstance(documented, list):
         assert isinstance(actual, list) and len(actual) == len(documented), where
-        for index, (a, d) in enumerate(zip(actual, documented)):
+        for index, (a, d) in enumerate(zip(actual, documented, strict=True)):
             _same_shape(a, d, f"{where}[{index}]")
     else:
         assert actual == documented and type(actual) is type(documented), f"{where}: {actual!r} != {documented!r}"
@@ -80,6 +92,7 @@ def test_the_seed_confirm_is_200_then_422_with_the_documented_detail(sandbox: Sa
 
 def test_order_detail_is_the_documented_example_in_a_fresh_sandbox(sandbox: SandboxClient) -> None:
     documented = next(e for e in _endpoints() if e.method == "GET").success_response
+    assert documented is not None
     response = sandbox.order(DETAIL_ORDER)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"

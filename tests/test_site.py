@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 import subprocess
+from html import unescape
 from pathlib import Path
 
 import pytest

@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 import re
 import string
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,9 +27,9 @@ from hypothesis import strategies as st
 from apidocs.check.compare import NormalRequest, sent_request
 from apidocs.check.session import CheckSession, SnippetResult
 from apidocs.config.settings import Auth
-from apidocs.rendering.languages import load_languages
 from apidocs.model.endpoint import NO_BODY, Endpoint, ExampleRequest
 from apidocs.model.positions import position_key
+from apidocs.rendering.languages import load_languages
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"
@@ -85,7 +86,7 @@ def endpoints(draw: st.DrawFn) -> Endpoint:
     method = draw(st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]))
     body = NO_BODY if method == "HEAD" or draw(st.booleans()) else draw(json_value)
     query = draw(st.lists(st.tuples(hazard_text, hazard_text), max_size=4))
-    if query and draw(st.booleans()):
+    if bool(query) and draw(st.booleans()):
         query.append((query[0][0], draw(hazard_text)))  # a repeated key
     names_seen: set[str] = set()
     headers = []
