@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
 
 from apidocs.model.endpoint import NO_BODY
 
@@ -50,7 +50,7 @@ def httpie_header(header: tuple[str, str]) -> str:
 
 # --- JSON text ----------------------------------------------------------------------------------
 
-def json_text(value: Any, indent: int | None = 2) -> str:
+def json_text(value: object, indent: int | None = 2) -> str:
     """Pretty JSON, non-ASCII kept readable; the bytes a shell snippet sends as the body."""
     if value is NO_BODY:
         return ""
@@ -75,7 +75,7 @@ def python_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def python_literal(value: Any, indent: int = 4, level: int = 0) -> str:
+def python_literal(value: object, indent: int = 4, level: int = 0) -> str:
     """A Python expression equal to a JSON value (True/False/None, exact ints, round-trip floats)."""
     pad, inner = " " * (indent * level), " " * (indent * (level + 1))
     if value is None:
@@ -128,7 +128,7 @@ def js_template_literal(text: str) -> str:
     return "`" + escaped + "`"
 
 
-def js_body(value: Any) -> str:
+def js_body(value: object) -> str:
     """The request body for Node: the JSON text itself, so big numbers are not rounded."""
     return js_template_literal(json_text(value))
 
