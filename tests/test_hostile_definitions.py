@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PYTHON
-
 from apidocs.definitions.format import MAX_DEFINITION_BYTES
 from apidocs.definitions.loader import DefinitionLoader
+from conftest import PYTHON
 
 MEMORY_CEILING = 2 * 1024**3  # address space per process: a YAML or Liquid bomb would need far more
 
@@ -155,3 +154,62 @@ def test_anchors_within_bounds_still_work(tmp_path: Path) -> None:
                     encoding="utf-8")
     endpoint = DefinitionLoader(tmp_path, tmp_path).load(path)
     assert endpoint.example.headers == [("Accept", "application/json")]  # type: ignore[attr-defined]
+
+
+def test_a_path_repeating_a_placeholder_does_not_stop_the_sandbox(project: Path) -> None:
+    from sandbox_helpers import start_sandbox
+
+    orders = project / "docs" / "orders"
+    (orders / "twice.md").write_text(definition("name: Twice\n", "", "/x/&lt;id&gt;/&lt;id&gt;/"), encoding="utf-8")
+    (orders / "once.md").write_text(definition("name: Once\nexample:\n  params: {id: a}\n", ""), encoding="utf-8")
+    server = start_sandbox(project / "state.sqlite3", config=project / "mkdocs.yml")
+    try:
+        client = server.client()
+        assert client.request("GET", "/x/abc/").status_code == 200  # the sound definition is served
+        refused = client.request("GET", "/x/a/b/")
+        assert refused.status_code == 404 and refused.headers["content-type"].startswith("application/json")
+        assert client.order("f7bc1028-844c-44ca-82df-fe76282d2a8b").status_code == 200  # and the rest of the API
+        assert server.process.poll() is None
+    finally:
+        server.stop()
+
+
+def test_the_router_never_compiles_a_repeated_name_into_a_regex() -> None:
+    from apidocs.sandbox.router import Router
+
+    async def handler(call: object) -> None:
+        return None
+
+    router = Router()
+    router.add("GET", "/x/{id}/{id}/", handler)
+    found = router.match("/x/a/b/")
+    assert found is not None
+    route = found.route_for("GET")
+    assert route is not None and found.params(route) == {"id": "a"}
+
+
+def test_the_schema_is_shipped_beside_the_loader_and_is_a_valid_json_schema() -> None:
+    import json
+
+    import apidocs.definitions
+    from jsonschema import Draft202012Validator
+
+    path = Path(apidocs.definitions.__file__).parent / "definition.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    assert schema["properties"]["example"]["properties"]["status"]["$ref"] == "#/$defs/status"
+
+
+def test_lint_reports_every_schema_error_of_a_file_at_its_line(site: Path) -> None:
+    front = "name: [a]\nexample:\n  status: 0\n  headers:\n    'a b': x\n"
+    text = definition(front, "")
+    (site / "docs" / "attack.md").write_text(text, encoding="utf-8")
+    linted, _ = apidocs(site, "lint", "docs/attack.md")
+    errors = [line for line in linted.stdout.splitlines() if ": E" in line]
+    assert [line.split(" ", 2)[:2] for line in errors] == [
+        [f"docs/attack.md:{line_with(text, 'name:')}:", "E015"],
+        [f"docs/attack.md:{line_with(text, 'status:')}:", "E008"],
+        [f"docs/attack.md:{line_with(text, 'a b')}:", "E016"],
+    ], linted.stdout
+    built, _ = apidocs(site, "build")
+    assert f"attack.md:{line_with(text, 'name:')}: E015 `name` must be text" in built.stdout + built.stderr

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -311,7 +311,7 @@ class DefinitionLoader:
             visibility=split_visibility(data.get("visibility")), blocks=body.blocks, meta=meta,
             method=method_name, path=endpoint_path, name=str(data.get("name") or endpoint_path),
             description=str(data.get("description") or ""), pasted=body.pasted, harvested=harvested,
-            raw_title=title,
+            raw_title=title, title_line=front.line_of("title"),
         )
         _check_path_parameters(endpoint, path)
         endpoint.example, status = _build_example(endpoint, front, right_code, harvested, path)
@@ -468,6 +468,28 @@ def load_tree(docs_dir: Path, includes_dir: Path, site: dict[str, Any] | None = 
             tree.findings.extend(loaded.findings)
             tree.documents[loaded.document.src_uri] = loaded.document
     return tree
+
+
+def duplicate_pairs(documents: Iterable[Document]) -> list[tuple[Endpoint, Endpoint]]:
+    """(page, other page) for every two pages with one method and path, placeholder names aside
+    (`/orders/{id}/` and `/orders/{uuid}/` are one route): each page of a pair appears first once."""
+    by_route: dict[tuple[str, str], list[Endpoint]] = {}
+    for document in documents:
+        if isinstance(document, Endpoint):
+            by_route.setdefault((document.method, document.template.key), []).append(document)
+    return [(endpoint, other) for copies in by_route.values() for endpoint in copies for other in copies if other is not endpoint]
+
+
+def duplicate_finding(endpoint: Endpoint, other: Endpoint, severity: str = "warning") -> Finding:
+    names = "" if other.path == endpoint.path else f" as {other.path}: only the placeholder names differ"
+    return Finding(endpoint.source, endpoint.title_line, "E017",
+                   f"{endpoint.method} {endpoint.path} is also defined in {other.source}{names}", severity)
+
+
+def duplicate_endpoints(documents: Iterable[Document]) -> list[Finding]:
+    """A warning on each page that shares its route with another: the sandbox, the check and the
+    explorer can serve only one of them. `build --strict` fails on these; lint reports them too."""
+    return [duplicate_finding(endpoint, other) for endpoint, other in duplicate_pairs(documents)]
 
 
 def _is_hidden(path: Path, root: Path) -> bool:

@@ -3,7 +3,8 @@
 `E` findings are errors (the build fails, or readers get something broken or secret) and make
 `apidocs lint` exit 1; `W` findings are warnings. A check on pasted snippets is an error in a
 Jekyll tree, where those snippets are what readers copy, and a warning in an apidocs project,
-which drops them and generates its own. Loader findings keep the loader's codes (E001–E099).
+which drops them and generates its own. Loader findings keep the loader's codes (E001–E099, listed
+in `apidocs.definitions.format.CODES`), duplicate endpoints among them (E017).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ CHECKS: dict[int, str] = {
     301: "session cookie in an example or snippet",
     302: "token that is not the documented placeholder or a configured demo token",
     310: "server host differs from the other pages' (or from the configured servers)",
-    401: "duplicate method + path",
     402: "duplicate `position` in one section",
     403: "required request parameter missing from the example body",
     404: "page that no audience sees",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from apidocs.definitions.audiences import audiences_showing, sections_above, visibility_names
 from apidocs.definitions.jekyll_tree import HIDDEN
-from apidocs.definitions.loader import DocsTree
+from apidocs.definitions.loader import DocsTree, duplicate_finding, duplicate_pairs
 from apidocs.definitions.snippet_checks import request_of
 from apidocs.lint.codes import finding
 from apidocs.lint.source import SourceFile
@@ -28,7 +28,7 @@ def docs_tree(sources: Iterable[SourceFile], target: LintTarget) -> DocsTree:
 def check_tree(sources: list[SourceFile], target: LintTarget) -> list[Finding]:
     tree = docs_tree(sources, target)
     by_document = {id(s.document): s for s in sources if s.document is not None}
-    return [*_duplicates(tree, by_document, target), *_positions(tree, by_document), *_hosts(sources, target),
+    return [*_duplicates(tree, target), *_positions(tree, by_document), *_hosts(sources, target),
             *_audiences(tree, by_document, target)]
 
 
@@ -37,25 +37,16 @@ def _audience_sets(tree: DocsTree, target: LintTarget) -> dict[str, set[str]]:
     return {uri: set(audiences_showing(document, tree, names, target.audiences)) for uri, document in tree.documents.items()}
 
 
-def _duplicates(tree: DocsTree, by_document: dict[int, SourceFile], target: LintTarget) -> list[Finding]:
-    """Two pages for one method + path: an error when some site shows both."""
+def _duplicates(tree: DocsTree, target: LintTarget) -> list[Finding]:
+    """Two pages for one route (the build's E017): an error when some site shows both, a warning
+    when they are for different audiences."""
     audiences = _audience_sets(tree, target) if target.builds_per_audience else {}
-    first: dict[tuple[str, str], list[str]] = {}
     findings = []
-    for endpoint in sorted(tree.endpoints, key=lambda e: e.src_uri):
-        key = (endpoint.method, endpoint.path)
-        for other_uri in first.get(key, []):
-            other = tree.documents[other_uri]
-            shared = audiences.get(endpoint.src_uri, set()) & audiences.get(other_uri, set()) if audiences else {"the site"}
-            source = by_document[id(endpoint)]
-            where = f"also defined in {other.source}"
-            if shared:
-                findings.append(finding(source.path, source.line_of("title"), 401,
-                                        f"{endpoint.method} {endpoint.path} is {where} (both shown to {', '.join(sorted(shared))})", is_error=True))
-            else:
-                findings.append(finding(source.path, source.line_of("title"), 401,
-                                        f"{endpoint.method} {endpoint.path} is {where} (for another audience)", is_error=False))
-        first.setdefault(key, []).append(endpoint.src_uri)
+    for endpoint, other in duplicate_pairs(tree.documents.values()):
+        shared = audiences.get(endpoint.src_uri, set()) & audiences.get(other.src_uri, set()) if audiences else {"the site"}
+        item = duplicate_finding(endpoint, other, "error" if shared else "warning")
+        item.message += f" (both shown to {', '.join(sorted(shared))})" if shared else " (for another audience)"
+        findings.append(item)
     return findings
 
 

@@ -120,6 +120,7 @@ class Endpoint(Document):
     harvested: Any = None  # HarvestedRequest read from the pasted snippets, if any
     raw_title: str = ""  # the `title` as written (entities and all)
     is_example_complete: bool = True  # every path parameter has an example value
+    title_line: int = 1  # where the path is written, for findings about the endpoint as a whole
 
     @property
     def is_endpoint(self) -> bool:

@@ -165,9 +165,18 @@ def _build_router(endpoints: Sequence[Endpoint], workflow: bool = True) -> tuple
     router = Router()
     stateful = 0
     for endpoint in endpoints:
-        handler = stateful_handlers.get((endpoint.method, template_key(endpoint.path)))
+        repeated = endpoint.template.repeated_names
+        if repeated:
+            # The loader refuses such a path; a list of endpoints built elsewhere might not have.
+            log.warning("%s: %s %s repeats %s: not served", endpoint.source, endpoint.method, endpoint.path, ", ".join(repeated))
+            continue
+        try:
+            handler = stateful_handlers.get((endpoint.method, template_key(endpoint.path)))
+            router.add(endpoint.method, endpoint.path, handler or mock_handler(endpoint), endpoint)
+        except Exception as error:  # one definition must never take the whole sandbox down
+            log.warning("%s: %s %s not served: %s", endpoint.source, endpoint.method, endpoint.path, error)
+            continue
         stateful += handler is not None
-        router.add(endpoint.method, endpoint.path, handler or mock_handler(endpoint), endpoint)
     return router, stateful
 
 
