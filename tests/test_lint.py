@@ -158,7 +158,7 @@ def project_findings(project: Path) -> tuple[int, dict[str, list[str]], str]:
 def test_duplicate_method_and_path_is_an_error_on_each_copy_naming_the_other(project: Path) -> None:
     first = write(project, "hold.md")
     second = write(project, "hold-again.md", position="7.2")
-    status, found, out = project_findings(project)
+    status, _, out = project_findings(project)
     assert status == 1
     reported = sorted(line for line in out.splitlines() if " E017 " in line)
     assert len(reported) == 2, out
