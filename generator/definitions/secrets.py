@@ -51,13 +51,14 @@ _SECRET_NAME = (r"(?:[\w-]*?[_-])?(?:pass(?:word|wd|phrase)?|pwd|secret(?:[_-]?(
 _NOT_SECRET_NAME = re.compile(r"(?i)(page|next|cursor|sync|continuation|type|expires?|count|length|url|uri|name)")
 _SECRET_NAME_ONLY = re.compile(rf"(?i){_SECRET_NAME}")
 
+# Any `name = value` in the forms below; the name is then judged by `is_secret_name` (one simple
+# pattern per form, cheaper than one pattern per secret name).
 # `"password": "x"`, `'api_key' = 'x'`, `client_secret: "x"`, `password="x"` (value quoted).
-_QUOTED_SETTING = re.compile(
-    rf"""(?i)(?<![\w-])(?P<kq>["']?)(?P<name>{_SECRET_NAME})(?P=kq)\s*(?::=|=>|[:=])\s*(?P<vq>\\?["'])(?P<value>[^"'\n\\]*)(?P=vq)""")
+_QUOTED_SETTING = re.compile(r"""(?<![\w-])(?P<kq>["']?)(?P<name>[\w-]+)(?P=kq)\s*(?::=|=>|[:=])\s*(?P<vq>\\?["'])(?P<value>[^"'\n\\]*)(?P=vq)""")
 # `password: hunter2` as a YAML line (one word to the end of the line).
-_YAML_SETTING = re.compile(rf"""(?i)^\s*(?:-\s+)?(?P<name>{_SECRET_NAME})\s*:\s+(?P<value>[^\s"'#][^\s#]*)\s*$""")
+_YAML_SETTING = re.compile(r"""^\s*(?:-\s+)?(?P<name>[\w-]+)\s*:\s+(?P<value>[^\s"'#][^\s#]*)\s*$""")
 # `?api_key=x`, `&token=x`, `-d 'password=x'`, `export API_TOKEN=x` (value unquoted).
-_BARE_SETTING = re.compile(rf"""(?i)(?:^|(?<=[?&\s'";]))(?P<name>{_SECRET_NAME})=(?P<value>[^&\s'"#;]+)""")
+_BARE_SETTING = re.compile(r"""(?:^|(?<=[?&\s'";]))(?P<name>[\w-]+)=(?P<value>[^&\s'"#;]+)""")
 # Authorization as a header name in any client's spelling; the value is read by `_header_value`.
 _AUTHORIZATION = re.compile(r"""(?i)(?P<q>["']?)\b(?:proxy-)?authori[sz]ation(?P=q)\s*[:=]\s*(?P<vq>\\?["']?)""")
 _SCHEME = re.compile(r"(?P<scheme>[A-Za-z][\w-]*)\s+(?P<rest>\S.*)$", re.S)
@@ -93,6 +94,9 @@ _FORMATS = [
     _Format("Twilio key", re.compile(r"\bSK[0-9a-f]{32}\b"), "YOUR_TWILIO_KEY"),
     _Format("JWT", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), "YOUR_JWT"),
 ]
+# What every format above starts with: one search tells whether any of them can be on a line.
+_FORMAT_HINT = re.compile(r"A(?:KIA|SIA|BIA|CCA|3T|Iza)|gh[pousr]_|github_pat_|gl(?:pat|dt|ft|rt|cbt|ptt|oas)-|xox[abprs]-"
+                          r"|hooks\.slack|[sr]k_(?:live|test)_|SG\.|npm_|pypi-|sk-|SK[0-9a-f]|eyJ")
 # A 40-character AWS secret access key, on a line that speaks of AWS.
 _AWS_LINE = re.compile(r"(?i)aws|amazon|amz")
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
@@ -134,8 +138,13 @@ class _Span:
     replacement: str
 
 
+_NAME_LIKE = re.compile(r"[A-Z][A-Z_-]*")
+_WORD_SEPARATORS = re.compile(r"[-_.\s:/]+")
+_FILLER = re.compile(r"x+|\*+|\.+|_+|-+|0+|#+")
+
+
 def _is_placeholder_word(part: str) -> bool:
-    return part in PLACEHOLDER_WORDS or bool(re.fullmatch(r"x+|\*+|\.+|_+|-+|0+|#+", part))
+    return part in PLACEHOLDER_WORDS or bool(_FILLER.fullmatch(part))
 
 
 def looks_like_placeholder(token: str) -> bool:
@@ -143,9 +152,9 @@ def looks_like_placeholder(token: str) -> bool:
     text = token.strip().strip("\\").strip("\"'").strip()
     if not text or any(ch in text for ch in "<>{}[]$"):
         return True
-    if re.fullmatch(r"[A-Z][A-Z_-]*", text):  # YOUR_TOKEN, API_KEY: a name, no value
+    if _NAME_LIKE.fullmatch(text):  # YOUR_TOKEN, API_KEY: a name, no value
         return True
-    parts = [part for part in re.split(r"[-_.\s:/]+", text.lower()) if part]
+    parts = [part for part in _WORD_SEPARATORS.split(text.lower()) if part]
     if parts and all(_is_placeholder_word(part) for part in parts):
         return True
     if text.isdigit():
@@ -211,7 +220,7 @@ def _named_spans(text: str, known_tokens: set[str]) -> Iterator[_Span]:
     for pattern in (_QUOTED_SETTING, _YAML_SETTING, _BARE_SETTING):
         for match in pattern.finditer(text):
             name, value = match.group("name"), match.group("value")
-            if _NOT_SECRET_NAME.search(name) or value in known_tokens or looks_like_placeholder(value):
+            if not is_secret_name(name) or value in known_tokens or looks_like_placeholder(value):
                 continue
             if value.lower() in ("true", "false", "null", "none", "required", "optional"):
                 continue
@@ -231,12 +240,17 @@ def _credential_spans(text: str, known_tokens: set[str]) -> Iterator[_Span]:
 
 
 def _format_spans(text: str) -> Iterator[_Span]:
-    for known_format in _FORMATS:
-        for match in known_format.pattern.finditer(text):
-            yield _Span(match.start(), match.end(), known_format.kind, known_format.placeholder)
+    if _FORMAT_HINT.search(text):
+        yield from _known_format_spans(text)
     if _AWS_LINE.search(text):
         for match in _AWS_SECRET.finditer(text):
             yield _Span(match.start(), match.end(), "AWS secret access key", "YOUR_AWS_SECRET_ACCESS_KEY")
+
+
+def _known_format_spans(text: str) -> Iterator[_Span]:
+    for known_format in _FORMATS:
+        for match in known_format.pattern.finditer(text):
+            yield _Span(match.start(), match.end(), known_format.kind, known_format.placeholder)
 
 
 def _spans(text: str, known_tokens: set[str], placeholder: str) -> list[_Span]:
@@ -332,9 +346,13 @@ def scrub_line(text: str, known_tokens: set[str], placeholder: str) -> str | Non
     material = block.key_material(without)
     if material is not None:  # a whole key on one line (JSON with `\n`), or the start of a block
         without = without.replace(material, "" if block.inside else "REDACTED", 1)
-    for span in reversed(_spans(without, known_tokens, placeholder)):
-        without = without[: span.start] + span.replacement + without[span.end :]
-    return without
+    return _replaced(without, _spans(without, known_tokens, placeholder))
+
+
+def _replaced(text: str, spans: list[_Span]) -> str:
+    for span in reversed(spans):
+        text = text[: span.start] + span.replacement + text[span.end :]
+    return text
 
 
 def scrub_lines(lines: Iterable[tuple[int, str]], known_tokens: set[str],
@@ -352,9 +370,15 @@ def scrub_lines(lines: Iterable[tuple[int, str]], known_tokens: set[str],
             else:
                 yield number, text.replace(material, "REDACTED" if not block.inside else "", 1), [secret]
             continue
-        secrets = find_secrets([(number, text)], known_tokens)
-        if secrets:
-            yield number, scrub_line(text, known_tokens, placeholder), secrets
+        if not _MENTIONS.search(text):
+            continue
+        cookies = _cookies(text)
+        rest = _without_cookies(text)
+        spans = _spans(rest, known_tokens, placeholder) if rest is not None else []
+        if cookies or spans:
+            secrets = [Secret(number, "cookie", value) for value in cookies]
+            secrets += [Secret(number, span.kind, (rest or "")[span.start : span.end]) for span in spans]
+            yield number, None if rest is None else _replaced(rest, spans), secrets
 
 
 def scrub_value(value: Any, known_tokens: set[str]) -> tuple[Any, list[str]]:
