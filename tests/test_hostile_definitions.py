@@ -191,8 +191,9 @@ def test_the_router_never_compiles_a_repeated_name_into_a_regex() -> None:
 def test_the_schema_is_shipped_beside_the_loader_and_is_a_valid_json_schema() -> None:
     import json
 
-    import apidocs.definitions
     from jsonschema import Draft202012Validator
+
+    import apidocs.definitions
 
     path = Path(apidocs.definitions.__file__).parent / "definition.schema.json"
     schema = json.loads(path.read_text(encoding="utf-8"))
