@@ -202,35 +202,110 @@ def test_response_markup_is_shown_as_text_and_never_runs(page: Page, served: Ser
     assert page.evaluate("window.__pwned") is None
 
 
-def test_token_is_kept_across_pages_and_remembered_on_request(page: Page, served: Served) -> None:
+TOKEN_KEY = "apidocs.explorer.token"
+
+
+def stored(page: Page) -> list[str]:
+    """Every value in this origin's sessionStorage and localStorage."""
+    return page.evaluate("[sessionStorage, localStorage].flatMap(store => Object.values(store))")
+
+
+def documented_token(page: Page) -> str:
+    return str(page.evaluate("JSON.parse(document.querySelector('[data-apidocs-explorer]').dataset.apidocsExplorer).auth.token"))
+
+
+def token_field(page: Page) -> Any:
+    return page.get_by_label("Token", exact=True)
+
+
+def test_typed_token_stays_in_memory_across_pages_and_never_in_storage(page: Page, served: Served) -> None:
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))
     open_page(page, served.url, CONFIRM)
-    page.get_by_label("Token", exact=True).fill("5555555555")
+    token_field(page).clear()
+    token_field(page).press_sequentially("5555555555")  # one input event per keystroke
+    expect(token_field(page)).to_have_value("5555555555")
+    assert not [value for value in stored(page) if "5555" in value]
     page.evaluate("window.__sameDocument = true")
     page.locator(".md-nav").get_by_role("link", name="Reject Order Cancelation").first.click()
     page.wait_for_url(f"**/{REJECT}/")
     page.locator("[data-apidocs-explorer][data-ready]").wait_for()
     assert page.evaluate("window.__sameDocument") is True  # Material's instant navigation, no reload
-    expect(page.get_by_label("Token", exact=True)).to_have_value("5555555555")
+    expect(token_field(page)).to_have_value("5555555555")
+    assert not [value for value in stored(page) if "5555" in value]
     page.reload()
     page.locator("[data-apidocs-explorer][data-ready]").wait_for()
-    expect(page.get_by_label("Token", exact=True)).to_have_value("5555555555")
-    # Another tab shares nothing until the reader asks to remember the token.
+    expect(token_field(page)).to_have_value(documented_token(page))  # memory only: a reload forgets it
+    assert not [url for url in urls if "5555555555" in url]
+    assert "5555555555" not in served.output()
+
+
+def test_remember_keeps_the_token_on_the_device_until_unticked(page: Page, served: Served) -> None:
+    open_page(page, served.url, CONFIRM)
+    token_field(page).fill("6666666666")
+    remember = page.get_by_label("Remember on this device")
+    remember.check()
+    assert page.evaluate(f"[localStorage.getItem('{TOKEN_KEY}'), sessionStorage.getItem('{TOKEN_KEY}')]") == ["6666666666", None]
+    page.reload()
+    page.locator("[data-apidocs-explorer][data-ready]").wait_for()
+    expect(token_field(page)).to_have_value("6666666666")
+    expect(remember).to_be_checked()
+    token_field(page).fill("7777777777")  # while remembered, the stored value follows the field
+    assert page.evaluate(f"localStorage.getItem('{TOKEN_KEY}')") == "7777777777"
+    # Another tab of the same origin sees a remembered token; Forget there clears it everywhere.
     other = page.context.new_page()
     open_page(other, served.url, CONFIRM)
-    expect(other.get_by_label("Token", exact=True)).to_have_value("1234567890")
+    expect(other.get_by_label("Token", exact=True)).to_have_value("7777777777")
+    other.close()
+    remember.uncheck()
+    assert page.evaluate(f"localStorage.getItem('{TOKEN_KEY}')") is None
+    expect(token_field(page)).to_have_value("7777777777")  # still used in this tab
+    page.reload()
+    page.locator("[data-apidocs-explorer][data-ready]").wait_for()
+    expect(token_field(page)).to_have_value(documented_token(page))
+    expect(remember).not_to_be_checked()
+    assert not [value for value in stored(page) if "7777" in value or "6666" in value]
+
+
+def test_forget_clears_the_remembered_token_in_every_tab(page: Page, served: Served) -> None:
+    open_page(page, served.url, CONFIRM)
+    token_field(page).fill("5555555555")
     page.get_by_label("Remember on this device").check()
+    other = page.context.new_page()
     open_page(other, served.url, CONFIRM)
     expect(other.get_by_label("Token", exact=True)).to_have_value("5555555555")
     other.get_by_role("button", name="Forget token").click()
-    expect(other.get_by_label("Token", exact=True)).to_have_value("1234567890")
-    key = "apidocs.explorer.token"
-    assert other.evaluate(f"[localStorage.getItem('{key}'), sessionStorage.getItem('{key}')]") == [None, None]
+    expect(other.get_by_label("Token", exact=True)).to_have_value(documented_token(other))
+    expect(other.get_by_label("Remember on this device")).not_to_be_checked()
+    assert other.evaluate(f"[localStorage.getItem('{TOKEN_KEY}'), sessionStorage.getItem('{TOKEN_KEY}')]") == [None, None]
     # Chromium hands one tab's storage writes to the other tabs asynchronously: wait for it.
-    page.wait_for_function(f"localStorage.getItem('{key}') === null", timeout=5000)
-    assert not [url for url in urls if "5555555555" in url]
-    assert "5555555555" not in served.output()
+    page.wait_for_function(f"localStorage.getItem('{TOKEN_KEY}') === null", timeout=5000)
+
+
+def test_a_token_left_in_session_storage_by_an_earlier_version_is_removed(page: Page, served: Served) -> None:
+    open_page(page, served.url, CONFIRM)
+    page.evaluate(f"sessionStorage.setItem('{TOKEN_KEY}', '8888888888')")
+    page.reload()
+    page.locator("[data-apidocs-explorer][data-ready]").wait_for()
+    assert page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')") is None
+    expect(token_field(page)).to_have_value(documented_token(page))
+
+
+def test_token_field_is_masked_with_a_show_toggle(page: Page, served: Served) -> None:
+    open_page(page, served.url, CONFIRM)
+    field = token_field(page)
+    expect(field).to_have_attribute("type", "password")
+    expect(field).to_have_attribute("autocomplete", "off")
+    toggle = page.get_by_role("button", name="Show token")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.click()
+    expect(field).to_have_attribute("type", "text")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    toggle.press("Enter")  # by keyboard too
+    expect(field).to_have_attribute("type", "password")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    field.fill("to'ken")  # the masked field still drives the snippets
+    expect(page.locator(".apidocs-aside .tabbed-block pre > code").first).to_contain_text("to'\\''ken")
 
 
 def test_keyboard_only(page: Page, served: Served) -> None:
@@ -244,10 +319,10 @@ def test_keyboard_only(page: Page, served: Served) -> None:
     # Every control of the panel is reachable with Tab.
     page.get_by_label("Server", exact=True).focus()
     reached = set()
-    for _ in range(12):
+    for _ in range(14):
         page.keyboard.press("Tab")
         reached.add(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
-    assert {"apidocs-x-token", "apidocs-x-remember", "Forget token", "apidocs-x-param-0", "Send"} <= reached
+    assert {"apidocs-x-token", "Show", "apidocs-x-remember", "Forget token", "apidocs-x-param-0", "Send"} <= reached
 
 
 def test_blocked_by_cors_says_so_and_how_to_fix_it(page: Page, served: Served) -> None:

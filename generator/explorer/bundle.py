@@ -7,6 +7,7 @@ table of non-printable code points is taken from this Python and written into th
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -37,10 +38,8 @@ def non_printable_table() -> str:
     if cached.is_file():
         return cached.read_text(encoding="ascii").strip()
     table = scan_non_printable()
-    try:
+    with contextlib.suppress(OSError):  # a read-only install computes it per build
         cached.write_text(table + "\n", encoding="ascii")
-    except OSError:
-        pass  # a read-only install computes it per build
     return table
 
 

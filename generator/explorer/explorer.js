@@ -8,7 +8,13 @@
   "use strict";
 
   const Q = window.apidocsQuoting;
+  // The token lives in this variable: Material's instant navigation keeps this script's context,
+  // so it follows the reader from page to page in the tab and is gone on reload or close. It is
+  // written to localStorage only while the reader ticks "Remember on this device" (consent to
+  // keep it past the tab; sessionStorage would forget it with the tab, which is not what
+  // "remember" promises, and is no less readable by scripts on the origin).
   const TOKEN_KEY = "apidocs.explorer.token";
+  let typedToken = null;
   const SERVER_KEY = "apidocs.explorer.server";
   const SHOW_LIMIT = 200 * 1024; // characters shown before "Show all"
   const PRETTY_LIMIT = 2 * 1024 * 1024; // larger bodies are shown as sent, not re-indented
@@ -168,8 +174,9 @@
     }
 
     restore() {
+      save("sessionStorage", TOKEN_KEY, null); // left there, without consent, by earlier versions
       const remembered = load("localStorage", TOKEN_KEY);
-      const token = remembered !== null ? remembered : load("sessionStorage", TOKEN_KEY);
+      const token = typedToken !== null ? typedToken : remembered;
       if (token !== null && this.token) this.token.value = token;
       if (this.remember) this.remember.checked = remembered !== null;
       const server = load("sessionStorage", SERVER_KEY);
@@ -220,20 +227,30 @@
       });
       if (this.token) {
         this.token.addEventListener("input", () => {
-          save("sessionStorage", TOKEN_KEY, this.token.value);
+          typedToken = this.token.value;
           if (this.remember && this.remember.checked) save("localStorage", TOKEN_KEY, this.token.value);
+        });
+      }
+      const reveal = this.root.querySelector("[data-action=reveal]");
+      if (reveal) {
+        reveal.addEventListener("click", () => {
+          const shown = this.token.type === "password";
+          this.token.type = shown ? "text" : "password";
+          reveal.setAttribute("aria-pressed", String(shown));
         });
       }
       if (this.remember) {
         this.remember.addEventListener("change", () => {
           save("localStorage", TOKEN_KEY, this.remember.checked ? this.token.value : null);
+          // Not kept on the device any more, still used in this tab (Forget drops it everywhere).
+          if (!this.remember.checked && this.token.value !== this.data.auth.token) typedToken = this.token.value;
         });
       }
       const forget = this.root.querySelector("[data-action=forget]");
       if (forget) {
         forget.addEventListener("click", () => {
           save("localStorage", TOKEN_KEY, null);
-          save("sessionStorage", TOKEN_KEY, null);
+          typedToken = null;
           this.token.value = this.data.auth.token;
           this.remember.checked = false;
           this.refresh();

@@ -13,12 +13,12 @@ import json
 from typing import Any
 
 from apidocs.config.settings import Server, Settings
-from apidocs.rendering.languages import Language
-from apidocs.model.endpoint import Endpoint, encode_path_template
-from apidocs.rendering.quoting import json_text
-from apidocs.rendering.request import build_request
 from apidocs.explorer.context import ServeContext
 from apidocs.explorer.slots import render_parts
+from apidocs.model.endpoint import Endpoint, encode_path_template
+from apidocs.rendering.languages import Language
+from apidocs.rendering.quoting import json_text
+from apidocs.rendering.request import build_request
 
 ID = "apidocs-x"
 
@@ -96,10 +96,17 @@ def _server_field(data: dict[str, Any]) -> str:
 
 
 def _token_field(data: dict[str, Any]) -> str:
+    """The token: masked like a password, kept in this tab's memory unless the reader ticks Remember."""
     if not data["auth"]:
         return ""
-    return (_input("token", "Token", data["auth"]["token"], kind="text")
-            + '<div class="apidocs-explorer-token-tools">'
+    identifier = f"{ID}-token"
+    return (f'<div class="apidocs-explorer-field"><label for="{identifier}">Token</label>'
+            '<span class="apidocs-explorer-secret">'
+            f'<input id="{identifier}" data-field="token" type="password" value="{html.escape(data["auth"]["token"])}"'
+            ' autocomplete="off" autocapitalize="off" spellcheck="false">'
+            f'<button type="button" class="apidocs-explorer-reveal" data-action="reveal" aria-controls="{identifier}"'
+            ' aria-label="Show token" aria-pressed="false">Show</button></span></div>'
+            '<div class="apidocs-explorer-token-tools">'
             f'<input type="checkbox" id="{ID}-remember" data-field="remember">'
             f'<label for="{ID}-remember">Remember on this device</label>'
             '<button type="button" class="apidocs-explorer-link" data-action="forget">Forget token</button></div>')
