@@ -46,6 +46,8 @@ FIELD = "x<img src=x onerror=alert(12)>"
 FIELD_TYPE = "string|<b>bold</b>"
 FIELD_DESCRIPTION = ("`code <i>` then <script>alert(13)</script> *a*{: onmouseover=alert(14)} "
                      "[c](javascript:alert(15)) ![i](x) | pipe &amp; {{7*7}}")
+QUERY_NAME = "*a*{: onclick=alert(17)} [c](javascript:alert(18)) <b>q</b>"
+QUERY_VALUE = "v <img src=x onerror=alert(19)>"
 SITE = "XSS probe"  # the body is Liquid: it carries {{7*7}} inside {% raw %}
 
 ENDPOINT = f"""---
@@ -61,6 +63,8 @@ responses:
 example:
   params:
     id: abc
+  query:
+    {json.dumps(QUERY_NAME)}: {json.dumps(QUERY_VALUE)}
   body: {{"a": 1}}
 ---
 Prose written by the writer stays Markdown: **bold**.
@@ -277,6 +281,7 @@ def test_pages_show_the_payloads_as_text_in_chromium(page: Page, site_url: str, 
         expect(cells.nth(0)).to_have_text(FIELD)
         expect(cells.nth(1)).to_have_text(FIELD_TYPE)
         expect(cells.nth(2)).to_have_text(FIELD_DESCRIPTION.replace("`", ""))
+        expect(page.get_by_label(QUERY_NAME, exact=True)).to_have_value(QUERY_VALUE)  # the Try it panel
     traps.assert_nothing_ran()
     assert page.evaluate("""() => [...document.querySelectorAll('*')].filter(el =>
         [...el.attributes].some(a => a.name.startsWith('on')) || (el.tagName === 'IMG' && el.getAttribute('src') === 'x')
