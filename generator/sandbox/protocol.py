@@ -111,6 +111,11 @@ def fast_protocol(head_timeout: float = HEAD_TIMEOUT) -> tuple[type | None, str]
 
 
 def _limited_protocol(base: Any, head_timeout: float) -> type:
+    # The base methods called on every request, bound once (cheaper than super() each time).
+    base_data_received = base.data_received
+    base_on_header = base.on_header
+    base_on_url = base.on_url
+
     class LimitedHttpToolsProtocol(base):
         """uvicorn's protocol, counting each request head against the limits as it arrives."""
 
@@ -124,8 +129,10 @@ def _limited_protocol(base: Any, head_timeout: float) -> type:
             self._head_size = 0  # request line and complete headers, exactly
             self._head_raw = 0  # bytes of later reads that were all head (the open line included)
             self._header_count = 0
-            self._head_timer: asyncio.TimerHandle | None = None
-            self._arm_head_timer()
+            self._head_since = self._sandbox_loop.time()
+            # One timer per connection, not per request (arming one per request cost ~9 µs):
+            # it checks the head in progress and re-arms itself.
+            self._head_timer: asyncio.TimerHandle | None = self._sandbox_loop.call_later(head_timeout, self._check_head)
             super().connection_made(self._sandbox_transport)
 
         def connection_lost(self, exc: Exception | None) -> None:
@@ -134,7 +141,7 @@ def _limited_protocol(base: Any, head_timeout: float) -> type:
 
         def data_received(self, data: bytes) -> None:
             begun = self._messages_begun
-            super().data_received(data)
+            base_data_received(self, data)
             # A read in which no request began and whose head is still open is head only: it
             # counts whole, which bounds what httptools holds of a header line not yet ended.
             if self._in_head and begun == self._messages_begun and not self._sandbox_transport.is_closing():
@@ -147,15 +154,14 @@ def _limited_protocol(base: Any, head_timeout: float) -> type:
             self._in_head = True
             self._head_started = True
             self._head_size = self._head_raw = self._header_count = 0
-            if self._head_timer is None:
-                self._arm_head_timer()
+            self._head_since = self._sandbox_loop.time()
             super().on_message_begin()
 
         def on_url(self, url: bytes) -> None:
             self._head_size += len(url)
             if self._head_size > MAX_HEADER_LINE:
                 raise self._refuse(414, f"the request target is over {MAX_HEADER_LINE // 1024} KiB")
-            super().on_url(url)
+            base_on_url(self, url)
 
         def on_header(self, name: bytes, value: bytes) -> None:
             line = len(name) + len(value) + 4
@@ -168,12 +174,11 @@ def _limited_protocol(base: Any, head_timeout: float) -> type:
                 raise self._refuse(431, f"more than {MAX_HEADERS} headers")
             if self._head_size > MAX_HEAD:
                 raise self._refuse(431, f"the request headers are over {MAX_HEAD // 1024} KiB; send less")
-            super().on_header(name, value)
+            base_on_header(self, name, value)
 
         def on_headers_complete(self) -> None:
             self._in_head = False
             self._head_started = False
-            self._cancel_head_timer()
             super().on_headers_complete()
 
         def send_400_response(self, msg: str) -> None:
@@ -194,16 +199,20 @@ def _limited_protocol(base: Any, head_timeout: float) -> type:
                 transport.write(refusal(status, detail))
                 transport.close()
 
-        def _arm_head_timer(self) -> None:
-            self._head_timer = self._sandbox_loop.call_later(head_timeout, self._head_timed_out)
-
         def _cancel_head_timer(self) -> None:
             if self._head_timer is not None:
                 self._head_timer.cancel()
                 self._head_timer = None
 
-        def _head_timed_out(self) -> None:
+        def _check_head(self) -> None:
             self._head_timer = None
+            if self._sandbox_transport.is_closing():
+                return
+            waited = self._sandbox_loop.time() - self._head_since
+            if not self._in_head or waited < head_timeout:
+                remaining = head_timeout - waited if self._in_head else head_timeout
+                self._head_timer = self._sandbox_loop.call_later(max(remaining, 0.01), self._check_head)
+                return
             if self._head_started:
                 self._answer_and_close(408, f"the request headers did not arrive within {head_timeout:g} s")
             elif not self._sandbox_transport.is_closing():
