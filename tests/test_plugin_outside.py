@@ -40,7 +40,8 @@ curl -X GET "https://example.com/things/1" -H "Authorization: Token abc"
 """,
     "guide/parameters.md": """\
 ---
-title: Parameters
+title: Parameters & options
+description: The writer's guide to parameters & options
 position: 2
 ---
 

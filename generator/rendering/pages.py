@@ -149,8 +149,15 @@ def page_meta(document: Document, front_matter: Mapping[str, Any]) -> dict[str, 
     """The page's metadata for MkDocs and the theme: apidocs' own keys, every shown text escaped."""
     meta = dict(front_matter)
     if document.passthrough:
-        pass  # an ordinary page: MkDocs picks its title as usual, only escaped
-    elif isinstance(document, Endpoint):
+        # An ordinary page is the site's own: MkDocs renders it byte for byte as without apidocs.
+        # Only a text that could open markup or close an attribute is escaped; `A & B` or
+        # `Writer's guide` stay as written.
+        for key in THEME_TEXT_KEYS:
+            value = meta.get(key)
+            if isinstance(value, str) and any(mark in value for mark in '<>"'):
+                meta[key] = theme_text(value)
+        return meta
+    if isinstance(document, Endpoint):
         meta["title"] = document.name
         meta["status"] = f"apidocs-{document.method.lower()}"
         meta.setdefault("hide", ["toc"])  # the request column needs the width
