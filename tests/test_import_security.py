@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from apidocs.definitions.pasted import PastedSnippet, harvest_curl
-from apidocs.definitions.secrets import find_secrets, scrub_line
+from apidocs.definitions.secrets import authorization_tokens, find_secrets, scrub_line
 from apidocs.definitions.snippet_checks import request_of
 from apidocs.jekyll.convert import ImportContext, convert_document
 from apidocs.jekyll.links import LinkMap
@@ -305,9 +305,22 @@ def _convert_with_secret_lines(count: int) -> float:
     return best
 
 
+def _read_tokens_of_secret_lines(count: int) -> float:
+    text = "\n".join(f"Authorization: Token tok{index:06d}a9b8c7d6e5f4" for index in range(count))
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        assert len(authorization_tokens(text)) == count
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def test_import_time_is_linear_in_the_number_of_secret_lines() -> None:
     small, large = _convert_with_secret_lines(1500), _convert_with_secret_lines(6000)
     # Four times the lines: linear work takes ~4x, quadratic ~16x. 8x leaves room for noise.
+    assert large / small < 8, (small, large)
+    # The whole-tree pass that chooses the placeholder reads whole files at once.
+    small, large = _read_tokens_of_secret_lines(2000), _read_tokens_of_secret_lines(8000)
     assert large / small < 8, (small, large)
 
 
