@@ -43,7 +43,7 @@ CODES: dict[str, str] = {
 
 # Front-matter keys the loader reads; any other key is kept as it is in `Document.meta`.
 KNOWN_KEYS = frozenset({"title", "name", "position", "visibility", "method", "description", "right_code",
-                        "example", "responses"})
+                        "example", "request", "responses"})
 EXAMPLE_KEYS = frozenset({"params", "query", "headers", "body", "status", "token"})
 
 # Bounds on what one definition may cost; the Security page of the docs states them.

@@ -324,11 +324,30 @@ class DefinitionLoader:
             endpoint.expected_status = successes[0] if successes else 200
         request_block = next((e for e in right_code if e.title.lower().startswith("request")), None)
         endpoint.request_example_title = request_block.title if request_block else None
+        request = data.get("request")
+        if isinstance(request, dict) and request.get("schema") is not None:
+            line = front.path_lines.get(("request", "schema"), front.line_of("request"))
+            endpoint.request_schema = _json_schema(request["schema"], "request.schema", path, line, "E015")
         return endpoint
 
 
+def _json_schema(value: Any, where: str, path: Path, line: int, code: str) -> dict[str, Any]:
+    """A JSON Schema (2020-12, OpenAPI 3.1's dialect) given in front matter, checked as one."""
+    from jsonschema import Draft202012Validator, SchemaError  # first use only: a tenth of a second to import
+
+    if value is True or value is False:
+        return {} if value else {"not": {}}
+    if not isinstance(value, dict):
+        raise DefinitionError(path, line, f"`{where}` must be a JSON Schema mapping", code)
+    try:
+        Draft202012Validator.check_schema(value)
+    except SchemaError as error:
+        raise DefinitionError(path, line, f"`{where}` is not a valid JSON Schema: {error.message}", code) from None
+    return value
+
+
 def _structured_responses(front: FrontMatter, path: Path) -> list[ExampleResponse]:
-    """`responses:` in front matter: a list of {status, body, title} (body is any JSON value)."""
+    """`responses:` in front matter: a list of {status, title, description, body, schema, headers}."""
     raw = front.data.get("responses")
     if raw is None:
         return []
@@ -336,11 +355,19 @@ def _structured_responses(front: FrontMatter, path: Path) -> list[ExampleRespons
     if not isinstance(raw, list):
         raise DefinitionError(path, line, "`responses` must be a list of {status, body, title}", "E021")
     responses = []
-    for item in raw:
+    for index, item in enumerate(raw):
         if not isinstance(item, dict) or not isinstance(item.get("status"), int):
             raise DefinitionError(path, line, "each of `responses` needs a numeric `status` (and usually a `body`)", "E021")
         status = item["status"]
-        responses.append(ExampleResponse(status, item.get("body", NO_BODY), str(item.get("title") or f"Response {status}")))
+        response = ExampleResponse(status, item.get("body", NO_BODY), str(item.get("title") or f"Response {status}"),
+                                   str(item.get("description") or ""))
+        if item.get("schema") is not None:
+            where = front.path_lines.get(("responses", str(index), "schema"), line)
+            response.schema = _json_schema(item["schema"], f"responses[{index}].schema", path, where, "E021")
+        headers = item.get("headers") or {}
+        if isinstance(headers, dict):
+            response.headers = [(str(name), _scalar_text(value)) for name, value in headers.items()]
+        responses.append(response)
     return responses
 
 

@@ -69,9 +69,15 @@ class ExampleRequest:
 
 @dataclass
 class ExampleResponse:
+    """One documented answer: its status, example body and, when given, what it means, the JSON
+    Schema of its body and example headers (as data, so export and check can read them)."""
+
     status: int
     body: Any = NO_BODY
     title: str = "Response"
+    description: str = ""
+    schema: dict[str, Any] | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def has_body(self) -> bool:
@@ -116,6 +122,7 @@ class Endpoint(Document):
     expected_status: int = 200
     responses: list[ExampleResponse] = field(default_factory=list)
     request_example_title: str | None = None
+    request_schema: dict[str, Any] | None = None  # JSON Schema of the request body, when given
     pasted: list[Any] = field(default_factory=list)  # PastedSnippet, kept for lint
     harvested: Any = None  # HarvestedRequest read from the pasted snippets, if any
     raw_title: str = ""  # the `title` as written (entities and all)

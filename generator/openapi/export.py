@@ -15,7 +15,7 @@ from typing import Any
 
 from apidocs.config.settings import Settings
 from apidocs.model.endpoint import Document, Endpoint, ExampleResponse, Parameter
-from apidocs.openapi.schemas import Schema, object_schema, schema_of_type_word, schema_of_value
+from apidocs.openapi.schemas import Schema, merge_schemas, object_schema, schema_of_type_word, schema_of_value
 from apidocs.rendering.languages import Language
 from apidocs.rendering.request import build_request
 from apidocs.rendering.snippets import render_snippet
@@ -106,7 +106,9 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
     if not endpoint.example.has_body and group is None:
         return None
     body = endpoint.example.body if endpoint.example.has_body else None
-    if group is not None:
+    if endpoint.request_schema is not None:
+        schema = endpoint.request_schema
+    elif group is not None:
         schema = object_schema(group.parameters, body)
     else:
         schema = schema_of_value(body)
@@ -116,19 +118,33 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
     return {"required": endpoint.example.has_body, "content": {_content_type(endpoint): media}}
 
 
+def _description(status: int, examples: list[ExampleResponse]) -> str:
+    """What the writer said the answer means, else its block title, else the reason phrase."""
+    given = next((r.description for r in examples if r.description), None)
+    titled = next((r.title for r in examples if r.title and r.title not in ("Response", f"Response {status}")), None)
+    return given or titled or _REASONS.get(status, "Response")
+
+
 def _response(endpoint: Endpoint, status: int, examples: list[ExampleResponse]) -> dict[str, Any]:
-    description = next((r.title for r in examples if r.title and r.title != "Response"), None) or _REASONS.get(status, "Response")
-    answer: dict[str, Any] = {"description": description}
+    answer: dict[str, Any] = {"description": _description(status, examples)}
+    headers = {name: {"schema": {"type": "string"}, "example": value} for r in examples for name, value in r.headers}
+    if headers:
+        answer["headers"] = headers
     with_body = [r for r in examples if r.has_body]
+    given = next((r.schema for r in examples if r.schema is not None), None)
     if not with_body:
+        if given is not None:
+            answer["content"] = {"application/json": {"schema": given}}
         return answer
     bodies = [r.body for r in with_body]
     group = endpoint.group_of_kind("response") if status == endpoint.expected_status else None
     is_text = all(isinstance(body, str) for body in bodies)
-    if group is not None and not is_text:
+    if given is not None:
+        schema = given
+    elif group is not None and not is_text:
         schema = object_schema(group.parameters, bodies[0])
     else:
-        schema = schema_of_value(bodies[0]) if len(bodies) == 1 else {}
+        schema = merge_schemas([schema_of_value(body) for body in bodies])
     media: dict[str, Any] = {"schema": schema}
     if len(bodies) == 1:
         media["example"] = bodies[0]

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from apidocs.model.errors import ConfigError
-from apidocs.openapi.examples import NO_EXAMPLE, Schema, chosen_branch, example_of, fits, given_example, types_of
+from apidocs.openapi.examples import NO_EXAMPLE, Schema, chosen_branch, example_of, fits, given_example, json_schema, types_of
 from apidocs.openapi.source import Budget, SpecError, open_spec, plain
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")  # `trace` has no place in the model
@@ -33,6 +33,7 @@ DEMO_TOKEN = "your-api-token"
 _MAX_NAME = 80
 _FIELD_DEPTH = 4  # nesting shown in field tables (`a.b.c.d`)
 _MAX_FIELDS = 200
+_MAX_SCHEMA_BYTES = 64 * 1024  # a larger schema is left out of the definition (and reported)
 
 
 @dataclass
@@ -254,6 +255,17 @@ def _status(code: str, operation: Operation) -> int | None:
     return None
 
 
+def _carried_schema(schema: Schema, what: str, notes: list[str]) -> Schema | None:
+    """The schema as JSON Schema 2020-12 for the definition, unless it is empty or too large."""
+    if not schema:
+        return None
+    converted: Schema = json_schema(schema)
+    if len(json.dumps(converted, ensure_ascii=False)) > _MAX_SCHEMA_BYTES:
+        notes.append(f"{what} schema is larger than {_MAX_SCHEMA_BYTES // 1024} KiB and is not carried over (its fields are listed)")
+        return None
+    return converted
+
+
 def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     data = operation.data
     notes = operation.notes
@@ -314,6 +326,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         example["query"] = query
 
     request_rows: list[tuple[str, str, bool, str]] = []
+    request_front: dict[str, Any] = {}
     request_body = data.get("requestBody")
     if isinstance(request_body, dict):
         chosen = _media(request_body.get("content"))
@@ -335,6 +348,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 # The snippets and the sandbox speak JSON: say so rather than send a form as JSON text.
                 notes.append(f"request body is {media_type}; documented and sent as JSON")
             request_rows = fields(schema, "request")
+            carried = _carried_schema(schema, "request body", notes)
+            if carried is not None:
+                request_front = {"schema": carried}
             if len(request_body["content"]) > 1:
                 notes.append(f"request body media types other than {media_type} are not carried over")
     if headers:
@@ -349,7 +365,14 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         status = _status(str(code), operation)
         if status is None:
             continue
-        entry: dict[str, Any] = {"status": status, "title": one_line(response.get("description"), 200) or f"Response {status}"}
+        described = one_line(response.get("description"), 600)
+        entry: dict[str, Any] = {"status": status, "title": one_line(described, 80) or f"Response {status}"}
+        if described:
+            entry["description"] = described
+        examples_of_headers = {str(name): _as_text(header["example"]) for name, header in mapping(response.get("headers")).items()
+                               if isinstance(header, dict) and "example" in header and re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", str(name))}
+        if examples_of_headers:
+            entry["headers"] = examples_of_headers
         chosen = _media(response.get("content"))
         if chosen is not None:
             media_type, media = chosen
@@ -360,6 +383,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 if problem:
                     notes.append(f"{status} example does not fit its schema: {problem}")
                 entry["body"] = value
+            carried = _carried_schema(schema, f"{status} response", notes)
+            if carried is not None:
+                entry["schema"] = carried
             if 200 <= status < 300 and expected is None:
                 response_rows = fields(schema, "response")
         if 200 <= status < 300 and expected is None:
@@ -369,6 +395,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         example["status"] = expected
     if example:
         front["example"] = example
+    if request_front:
+        front["request"] = request_front
     if responses:
         front["responses"] = responses
     if isinstance(data.get("callbacks"), dict) and data["callbacks"]:
