@@ -7,8 +7,8 @@ from pathlib import Path
 
 from apidocs.config.loading import load_settings
 from apidocs.definitions.loader import load_tree, path_from_title
-from apidocs.model.errors import ConfigError
 from apidocs.model.endpoint import HTTP_METHODS, PLACEHOLDER
+from apidocs.model.errors import ConfigError
 
 _VERBS = {"GET": "Get", "POST": "Create", "PUT": "Replace", "PATCH": "Update", "DELETE": "Delete", "HEAD": "Check", "OPTIONS": "Options for"}
 
@@ -79,7 +79,7 @@ def new_definition(config_file: str | Path, method: str, path: str, *, name: str
 
 def _common_prefix(a: str, b: str) -> str:
     parts = []
-    for x, y in zip(a.split("/"), b.split("/")):
+    for x, y in zip(a.split("/"), b.split("/"), strict=False):
         if x != y:
             break
         parts.append(x)

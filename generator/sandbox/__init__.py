@@ -5,4 +5,4 @@ from __future__ import annotations
 from apidocs.sandbox.app import create_app
 from apidocs.sandbox.sessions import HEADER as SESSION_HEADER
 
-__all__ = ["create_app", "SESSION_HEADER"]
+__all__ = ["SESSION_HEADER", "create_app"]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from apidocs.config.settings import Auth
 from apidocs.sandbox.errors import ApiError
 from apidocs.sandbox.timp.fixtures import User
-
 
 ANONYMOUS = User("", "anonymous", None, False)
 

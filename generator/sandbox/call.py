@@ -9,9 +9,9 @@ from starlette.types import Receive
 
 from apidocs.model.endpoint import NO_BODY
 from apidocs.sandbox.body import parse_json, read_body
-from apidocs.sandbox.timp.fixtures import Fixtures, User
 from apidocs.sandbox.router import Route
 from apidocs.sandbox.store import Store
+from apidocs.sandbox.timp.fixtures import Fixtures, User
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

@@ -8,7 +8,7 @@ comes back with the documented status.
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from apidocs.model.endpoint import NO_BODY, Endpoint
 from apidocs.sandbox.body import matches_type

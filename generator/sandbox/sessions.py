@@ -11,8 +11,8 @@ import hmac
 from collections import OrderedDict
 
 from apidocs.sandbox.errors import ApiError
-from apidocs.sandbox.timp.fixtures import Fixtures
 from apidocs.sandbox.store import Store
+from apidocs.sandbox.timp.fixtures import Fixtures
 
 HEADER = "X-Apidocs-Sandbox"
 MAX_ID_LENGTH = 200

@@ -15,9 +15,9 @@ memory mirror, dropped whenever SQLite reports a commit by another connection.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from apidocs.model.errors import ConfigError
 from apidocs.sandbox.timp.fixtures import Fixtures

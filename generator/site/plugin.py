@@ -24,15 +24,15 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from apidocs.config.options import ApidocsConfig
 from apidocs.config.loading import settings_from_options
+from apidocs.config.options import ApidocsConfig
 from apidocs.config.settings import Settings
 from apidocs.definitions.audiences import visible_documents
 from apidocs.definitions.loader import OVERLAY_SUFFIX, DocsTree, duplicate_endpoints, load_tree
-from apidocs.model.errors import ConfigError, Finding
-from apidocs.openapi.command import OPENAPI_URI, dump, openapi_document
 from apidocs.explorer import SCRIPT_URI as EXPLORER_SCRIPT
 from apidocs.explorer import ServeContext, explorer_script, render_panel
+from apidocs.model.errors import ConfigError, Finding
+from apidocs.openapi.command import OPENAPI_URI, dump, openapi_document
 from apidocs.rendering.languages import Language, load_languages
 from apidocs.rendering.nav import build_nav
 from apidocs.rendering.pages import page_meta, render_markdown, theme_text

@@ -8,14 +8,15 @@ now) → 200 with the new state.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from apidocs.sandbox.timp import workflow
 from apidocs.sandbox.body import field_of, json_object
 from apidocs.sandbox.call import Call
 from apidocs.sandbox.errors import ApiError, not_found
-from apidocs.sandbox.timp.fixtures import LineItem, Order, User
 from apidocs.sandbox.responses import Answer, dump_json, json_answer
+from apidocs.sandbox.timp import workflow
+from apidocs.sandbox.timp.fixtures import LineItem, Order, User
 
 _ATTEMPTS = 5
 RETAILER = "retailer"
@@ -72,7 +73,7 @@ def _require(call: Call, role: str, wanted: str, action: str) -> str:
 
 def _step(step: Step, state: workflow.State, what: str, by: str, **extra: Any) -> workflow.State:
     try:
-        return step(state, what, by, workflow.now(), **extra)  # type: ignore[call-arg]
+        return step(state, what, by, workflow.now(), **extra)
     except workflow.Impossible as error:
         raise ApiError(422, str(error)) from None
 
