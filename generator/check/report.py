@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from apidocs.check.session import FAIL, PASS, SKIP, SnippetResult, display_path
+from apidocs.check.statuses import FAIL as STATUS_FAIL
+from apidocs.check.statuses import NOT_REACHED, StatusResult
 from apidocs.model.errors import Finding
 from apidocs.rendering.languages import Language
 
@@ -77,17 +79,20 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-def junit_xml(results: list[SnippetResult], elapsed: float, load_errors: list[Finding] | None = None) -> str:
-    """One testcase per endpoint × language (classname = definition file, name = language), plus
-    one erroring testcase per definition that could not be loaded, so CI shows those too."""
+def junit_xml(results: list[SnippetResult], elapsed: float, load_errors: list[Finding] | None = None,
+              statuses: list[StatusResult] | None = None) -> str:
+    """One testcase per endpoint × language (classname = definition file, name = language), one
+    per documented error answer, plus one erroring testcase per definition that could not be
+    loaded, so CI shows those too."""
     load_errors = load_errors or []
+    statuses = statuses or []
     suites = ET.Element("testsuites")
     suite = ET.SubElement(suites, "testsuite", {
         "name": "apidocs check",
-        "tests": str(len(results) + len(load_errors)),
-        "failures": str(sum(1 for r in results if r.outcome == FAIL)),
+        "tests": str(len(results) + len(statuses) + len(load_errors)),
+        "failures": str(sum(1 for r in results if r.outcome == FAIL) + sum(1 for s in statuses if s.outcome == STATUS_FAIL)),
         "errors": str(len(load_errors)),
-        "skipped": str(sum(1 for r in results if r.outcome == SKIP)),
+        "skipped": str(sum(1 for r in results if r.outcome == SKIP) + sum(1 for s in statuses if s.outcome == NOT_REACHED)),
         "time": f"{elapsed:.3f}",
     })
     for result in results:
@@ -104,6 +109,17 @@ def junit_xml(results: list[SnippetResult], elapsed: float, load_errors: list[Fi
                 ET.SubElement(case, "system-out").text = _xml_text(result.snippet)
         elif result.outcome == SKIP:
             ET.SubElement(case, "skipped", {"message": _xml_text("; ".join(result.problems))})
+    for status in statuses:
+        case = ET.SubElement(suite, "testcase", {
+            "classname": status.endpoint.src_uri,
+            "name": f"{status.endpoint.method} {status.endpoint.path} [documented {status.status}]",
+            "file": display_path(status.endpoint.source), "time": "0",
+        })
+        if status.outcome == STATUS_FAIL:
+            ET.SubElement(case, "failure", {"message": _xml_text(status.problems[0] if status.problems else "failed")}).text = \
+                _xml_text("\n".join(status.problems))
+        elif status.outcome == NOT_REACHED:
+            ET.SubElement(case, "skipped", {"message": "no probe of the check reaches this status"})
     for finding in load_errors:
         case = ET.SubElement(suite, "testcase", {"classname": str(finding.path), "name": "load definition",
                                                  "file": str(finding.path), "time": "0"})
@@ -112,6 +128,7 @@ def junit_xml(results: list[SnippetResult], elapsed: float, load_errors: list[Fi
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def write_junit(path: Path, results: list[SnippetResult], elapsed: float, load_errors: list[Finding] | None = None) -> None:
+def write_junit(path: Path, results: list[SnippetResult], elapsed: float, load_errors: list[Finding] | None = None,
+                statuses: list[StatusResult] | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(junit_xml(results, elapsed, load_errors), encoding="utf-8")
+    path.write_text(junit_xml(results, elapsed, load_errors, statuses), encoding="utf-8")

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from apidocs.check.report import render_report, write_junit
 from apidocs.check.session import FAIL, SnippetResult, display_path, open_session
+from apidocs.check.statuses import FAIL as STATUS_FAIL
+from apidocs.check.statuses import NOT_REACHED, StatusResult, render_statuses
 from apidocs.config.loading import load_settings
 from apidocs.config.settings import Settings
 from apidocs.definitions.loader import load_tree
@@ -111,14 +113,19 @@ def run_check(config_file: str | Path = "mkdocs.yml", *, paths: list[str] | None
     with open_session(settings, base_url=base_url, timeout=timeout) as session:
         session.warm_up(chosen, jobs)
         results: list[SnippetResult] = session.check_all(pairs, jobs)
+        statuses: list[StatusResult] = session.check_statuses(endpoints)
     elapsed = time.perf_counter() - started
     print(render_report(results, chosen, elapsed, jobs))
+    if statuses:
+        reached = sum(1 for result in statuses if result.outcome != NOT_REACHED)
+        print(f"\ndocumented answers ({reached} of {len(statuses)} reached by a probe):")
+        print(render_statuses(statuses, lambda endpoint: display_path(endpoint.source)))
     if junit:
         try:
-            write_junit(Path(junit), results, elapsed, errors)
+            write_junit(Path(junit), results, elapsed, errors, statuses)
         except OSError as error:
             raise ConfigError(f"--junit {junit}: cannot write it: {error.strerror or error}") from None
-    failed = any(result.outcome == FAIL for result in results)
+    failed = any(result.outcome == FAIL for result in results) or any(r.outcome == STATUS_FAIL for r in statuses)
     if errors:
         print(f"apidocs check: {len(errors)} definition(s) could not be loaded (see above)", file=sys.stderr)
     return 1 if failed or errors else 0

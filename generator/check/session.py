@@ -19,6 +19,7 @@ from pathlib import Path
 from apidocs.check.compare import compare_exchanges, response_problems
 from apidocs.check.relay import Exchange, RecordingRelay
 from apidocs.check.runners import Runner, RunOutcome, WarmPythonRunner, make_runner
+from apidocs.check.statuses import StatusResult, check_statuses, sandbox_sender
 from apidocs.check.target import Sandbox
 from apidocs.config.settings import Auth, Settings
 from apidocs.model.endpoint import Endpoint
@@ -88,6 +89,8 @@ class CheckSession:
         self.timeout = timeout
         self.compare_responses = compare_responses
         self.warm = warm
+        self.target_url = target_url
+        self.sandbox_secret = sandbox_secret
         self.relay = RecordingRelay(target_url, sandbox_secret=sandbox_secret)
         self._scratch = tempfile.TemporaryDirectory(prefix="apidocs-check-")
         self.scratch = Path(self._scratch.name)
@@ -146,6 +149,14 @@ class CheckSession:
             problems += response_problems(endpoint.success_response.body, exchanges[0].response_text)
         return SnippetResult(endpoint, language, FAIL if problems else PASS, outcome.elapsed, problems, diff, text,
                              outcome, exchanges)
+
+    def check_statuses(self, endpoints: list[Endpoint]) -> list[StatusResult]:
+        """The documented error answers, probed in private sessions (only against our sandbox:
+        a real server's state is not ours to change)."""
+        if not self.sandbox_secret:
+            return []
+        send = sandbox_sender(self.sandbox_secret, self.timeout)
+        return [result for endpoint in endpoints for result in check_statuses(endpoint, self.auth, self.target_url, send)]
 
     def check_all(self, pairs: list[tuple[Endpoint, Language]], jobs: int) -> list[SnippetResult]:
         """All pairs, `jobs` at a time, results in the order of `pairs`."""
