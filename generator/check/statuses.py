@@ -9,7 +9,8 @@ that status's example, by the same rules as the success example:
 - the example with each of the site's demo tokens → e.g. 403 or 409 (another role);
 - the example with unknown path values (`UNKNOWN_UUID` for a UUID, else `unknown`) → 404;
 - the example sent twice, the second answer → e.g. 422 once the first changed the state;
-- the example with an empty JSON object as body → 400 when fields are required.
+- the example with an empty JSON object as body → 400 when fields are required;
+- a JSON array as body, where the endpoint takes a body → 400.
 
 A documented status none of these reaches is "not reached", not a failure: some answers need a
 state only a longer scenario sets up.
@@ -78,6 +79,12 @@ def probes(endpoint: Endpoint, auth: Auth, base_url: str) -> list[Probe]:
         empty = build_request(endpoint, auth, base_url)
         empty.body = {}
         found.append(Probe("with an empty JSON object as body", empty))
+    if endpoint.example.has_body or endpoint.request_schema is not None or endpoint.group_of_kind("request") is not None:
+        listed = build_request(endpoint, auth, base_url)
+        listed.body = []
+        if listed.header("Content-Type") is None:
+            listed.headers.append(("Content-Type", "application/json"))
+        found.append(Probe("with a JSON array as body", listed))
     return found
 
 
