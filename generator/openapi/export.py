@@ -15,7 +15,8 @@ from typing import Any
 
 from apidocs.config.settings import Settings
 from apidocs.model.endpoint import Document, Endpoint, ExampleResponse, Parameter
-from apidocs.openapi.schemas import Schema, merge_schemas, object_schema, schema_of_type_word, schema_of_value
+from apidocs.model.types import Schema, schema_of_type_word
+from apidocs.openapi.schemas import merge_schemas, object_schema, schema_of_value
 from apidocs.rendering.languages import Language
 from apidocs.rendering.request import build_request
 from apidocs.rendering.snippets import render_snippet

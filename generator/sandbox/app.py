@@ -27,7 +27,7 @@ from apidocs.sandbox.body import ClientGone
 from apidocs.sandbox.call import Call
 from apidocs.sandbox.errors import ApiError
 from apidocs.sandbox.limits import SINGLE_HEADERS
-from apidocs.sandbox.mock import mock_handler
+from apidocs.sandbox.mock import documented_error, documented_errors, mock_handler
 from apidocs.sandbox.responses import Answer, error_answer, json_answer, send_answer
 from apidocs.sandbox.router import Router, template_key
 from apidocs.sandbox.sessions import HEADER, Sessions
@@ -37,7 +37,7 @@ from apidocs.sandbox.timp.orders import ROUTES
 
 log = logging.getLogger("apidocs.sandbox")
 ALL_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
-EXPOSED_HEADERS = "Allow, WWW-Authenticate, Content-Length"
+EXPOSED_HEADERS = "Allow, WWW-Authenticate, Content-Length, X-Apidocs-Reason"
 _CORS_ANSWER = [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", EXPOSED_HEADERS.encode())]
 
 
@@ -120,10 +120,17 @@ class SandboxEndpoint:
                 return Answer(204, b"", [(b"allow", match.group.allow.encode())], None)
             raise ApiError(405, f"{method} is not allowed on {path} (allowed: {', '.join(match.group.routes)})",
                            {"Allow": match.group.allow})
-        user = self.authenticator.user(headers)
-        store = self.sessions.store_for(headers) or self.store
-        call = Call(method, headers, receive, route, match.params(route), user, store, self.body_timeout)
-        return await route.handler(call)
+        try:
+            user = self.authenticator.user(headers)
+            store = self.sessions.store_for(headers) or self.store
+            call = Call(method, headers, receive, route, match.params(route), user, store, self.body_timeout,
+                        scope.get("query_string", b""))
+            return await route.handler(call)
+        except ApiError as error:
+            documented = route.error_bodies.get(error.status)
+            if documented is None:
+                raise
+            return documented_error(error, documented)
 
     def _refuse_repeated(self, raw_headers: list[tuple[bytes, bytes]]) -> None:
         seen: set[str] = set()
@@ -172,7 +179,10 @@ def _build_router(endpoints: Sequence[Endpoint], workflow: bool = True) -> tuple
             continue
         try:
             handler = stateful_handlers.get((endpoint.method, template_key(endpoint.path)))
-            router.add(endpoint.method, endpoint.path, handler or mock_handler(endpoint), endpoint)
+            if handler is not None:
+                router.add(endpoint.method, endpoint.path, handler, endpoint)
+            else:
+                router.add(endpoint.method, endpoint.path, mock_handler(endpoint), endpoint, documented_errors(endpoint))
         except Exception as error:  # one definition must never take the whole sandbox down
             log.warning("%s: %s %s not served: %s", endpoint.source, endpoint.method, endpoint.path, error)
             continue

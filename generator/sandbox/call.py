@@ -26,6 +26,7 @@ class Call:
     user: User
     store: Store
     body_timeout: float
+    query_string: bytes = b""  # as received, for handlers that check query parameters
 
     @property
     def fixtures(self) -> Fixtures:

@@ -1,25 +1,110 @@
 """The generic mock: any documented endpoint answers its documented example.
 
-For an endpoint without a stateful handler, after routing (404/405) and auth (401): the body
-must be JSON when there is one (415/400), documented `Required` request fields must be there
-and documented types must fit (400 naming the field), then the documented success response
-comes back with the documented status.
+For an endpoint without a stateful handler, after routing (404/405) and auth (401): path and
+query values must fit their documented types and required query parameters must be there
+(400); the body must be JSON when there is one (415/400); it must satisfy the endpoint's
+request schema when one is given (400, or 422 when that is the status the endpoint documents
+for invalid input), else the documented `Required` request fields must be there and fit their
+types (400 naming the field). Then the documented success response comes back with the
+documented status.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl
 
-from apidocs.model.endpoint import NO_BODY, Endpoint
+from jsonschema import Draft202012Validator
+
+from apidocs.model.endpoint import NO_BODY, Endpoint, Parameter
+from apidocs.model.types import schema_of_type_word
 from apidocs.sandbox.body import matches_type
 from apidocs.sandbox.call import Call
 from apidocs.sandbox.errors import ApiError
 from apidocs.sandbox.responses import JSON, Answer, dump_json
 
+REASON_HEADER = "X-Apidocs-Reason"  # why the mock refused, when it answers with a documented body
+
 NO_CONTENT = frozenset({204, 205, 304})
+_MAX_REASONS = 3
 
 
-def check_request_body(endpoint: Endpoint, body: object) -> None:
+def _typed(text: str, types: list[str]) -> Any:
+    """A path or query value (always text on the wire) read as the documented type wants it."""
+    for kind in types:
+        try:
+            if kind == "integer":
+                return int(text)
+            if kind == "number":
+                return float(text)
+        except ValueError:
+            continue
+        if kind == "boolean" and text in ("true", "false"):
+            return text == "true"
+    return text
+
+
+class ValueCheck:
+    """One documented path or query parameter, checked against its `(type)`."""
+
+    def __init__(self, parameter: Parameter, place: str) -> None:
+        self.name = parameter.name
+        self.place = place
+        self.required = parameter.is_required
+        schema = schema_of_type_word(parameter.type)
+        kind = schema.get("type")
+        self.types = [kind] if isinstance(kind, str) else list(kind or [])
+        self.validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER) if schema else None
+
+    def problem(self, text: str) -> str | None:
+        if self.validator is None:
+            return None
+        error = next(iter(self.validator.iter_errors(_typed(text, self.types))), None)
+        return None if error is None else f"{self.place} parameter `{self.name}` {_reason(error)}, not {text!r}"
+
+
+def _reason(error: Any) -> str:
+    if error.validator == "type":
+        return f"must be of type {error.validator_value}"
+    if error.validator == "format":
+        return f"must be a {error.validator_value}"
+    return "does not match its schema: " + str(error.message)
+
+
+def _where(error: Any) -> str:
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
+    return f"body{path}"
+
+
+def check_parameters(endpoint: Endpoint, params: dict[str, str], query_string: bytes,
+                     checks: tuple[list[ValueCheck], list[ValueCheck]]) -> None:
+    path_checks, query_checks = checks
+    for check in path_checks:
+        problem = check.problem(params.get(check.name, ""))
+        if problem:
+            raise ApiError(400, problem)
+    if not query_checks:
+        return
+    query: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        query.setdefault(name, []).append(value)
+    for check in query_checks:
+        values = query.get(check.name)
+        if not values:
+            if check.required:
+                raise ApiError(400, f"query parameter `{check.name}` is required")
+            continue
+        for value in values:
+            problem = check.problem(value)
+            if problem:
+                raise ApiError(400, problem)
+
+
+def check_request_body(endpoint: Endpoint, body: object, validator: Draft202012Validator | None = None) -> None:
+    if validator is not None:
+        _check_against_schema(endpoint, body, validator)
+        return
     group = endpoint.group_of_kind("request")
     if group is None or not group.parameters:
         return
@@ -39,6 +124,49 @@ def check_request_body(endpoint: Endpoint, body: object) -> None:
             raise ApiError(400, f"`{parameter.name}` must be a {parameter.type}")
 
 
+def _invalid_status(endpoint: Endpoint) -> int:
+    """422 when the endpoint documents it for invalid input and not 400; else 400."""
+    documented = {response.status for response in endpoint.responses}
+    return 422 if 422 in documented and 400 not in documented else 400
+
+
+def _check_against_schema(endpoint: Endpoint, body: object, validator: Draft202012Validator) -> None:
+    if body is NO_BODY:
+        if endpoint.example.has_body:
+            raise ApiError(_invalid_status(endpoint), "the body is missing: send a JSON body as documented")
+        return
+    errors = sorted(validator.iter_errors(body), key=lambda error: list(error.absolute_path))[:_MAX_REASONS]
+    if errors:
+        reasons = "; ".join(f"{_where(error)}: {error.message}" for error in errors)
+        raise ApiError(_invalid_status(endpoint), f"the body does not match the documented schema: {reasons}")
+
+
+def _parameter_checks(endpoint: Endpoint) -> tuple[list[ValueCheck], list[ValueCheck]]:
+    checks: tuple[list[ValueCheck], list[ValueCheck]] = ([], [])
+    for kind, target in (("path", checks[0]), ("query", checks[1])):
+        group = endpoint.group_of_kind(kind)
+        for parameter in group.parameters if group else []:
+            if parameter.type or parameter.is_required:
+                target.append(ValueCheck(parameter, kind))
+    return checks
+
+
+def documented_errors(endpoint: Endpoint) -> dict[int, bytes]:
+    """The documented example body of each error status (4xx/5xx) that has one."""
+    bodies: dict[int, bytes] = {}
+    for response in endpoint.responses:
+        if response.status >= 400 and response.has_body and response.status not in bodies:
+            bodies[response.status] = dump_json(response.body)
+    return bodies
+
+
+def documented_error(error: ApiError, body: bytes) -> Answer:
+    """The documented answer for `error`'s status; the sandbox's reason travels in a header."""
+    reason = " ".join(error.detail.split()).encode("latin-1", "replace")[:1000]
+    headers = [(name.lower().encode("latin-1"), value.encode("latin-1", "replace")) for name, value in error.headers.items()]
+    return Answer(error.status, body, [*headers, (REASON_HEADER.lower().encode(), reason)], JSON)
+
+
 def mock_handler(endpoint: Endpoint) -> Callable[[Call], Awaitable[Answer]]:
     """A handler answering `endpoint`'s documented success example."""
     status = endpoint.expected_status
@@ -47,9 +175,15 @@ def mock_handler(endpoint: Endpoint) -> Callable[[Call], Awaitable[Answer]]:
         content, media_type = b"", None
     else:
         content, media_type = dump_json(documented.body), JSON
+    # Built once per route: compiling a schema costs more than answering.
+    validator = (Draft202012Validator(endpoint.request_schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+                 if endpoint.request_schema is not None else None)
+    checks = _parameter_checks(endpoint)
 
     async def handle(call: Call) -> Answer:
-        check_request_body(endpoint, await call.json())
+        if checks[0] or checks[1]:
+            check_parameters(endpoint, call.params, call.query_string, checks)
+        check_request_body(endpoint, await call.json(), validator)
         return Answer(status, content, [], media_type)
 
     return handle

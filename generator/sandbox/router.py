@@ -30,6 +30,9 @@ class Route:
     pattern: PathTemplate
     handler: Handler
     endpoint: Endpoint | None = None
+    # For a mocked endpoint: the documented body of each error status, answered instead of the
+    # sandbox's own `{"detail": …}` so the mock keeps to the documented contract.
+    error_bodies: dict[int, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,11 +77,12 @@ class Router:
         self._groups: dict[str, PathGroup] = {}
         self._ordered: list[PathGroup] = []
 
-    def add(self, method: str, template: str, handler: Handler, endpoint: Endpoint | None = None) -> None:
+    def add(self, method: str, template: str, handler: Handler, endpoint: Endpoint | None = None,
+            error_bodies: dict[int, bytes] | None = None) -> None:
         """Register a route; a later route for the same method and template replaces the earlier."""
         parsed = PathTemplate(template)
         group = self._groups.setdefault(parsed.key, PathGroup(parsed.key, parsed))
-        group.routes[method] = Route(method, template, parsed, handler, endpoint)
+        group.routes[method] = Route(method, template, parsed, handler, endpoint, error_bodies or {})
         self._ordered = sorted(self._groups.values(), key=lambda group: group.specificity)
 
     def has(self, method: str, template: str) -> bool:
