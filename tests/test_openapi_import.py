@@ -250,3 +250,34 @@ def test_copies_of_the_samples_keep_their_licences() -> None:
     assert (SPECS / "LICENSE-OpenAPI-Specification").is_file()
     assert (SPECS / "LICENSE-museum-openapi-example").is_file()
     assert shutil.which("node") or True  # the check test above needs node; the suite installs nothing else
+
+
+def _summary(config: Path) -> tuple[Any, dict[tuple[str, str], dict[str, Any]]]:
+    from apidocs.config.loading import load_settings
+    from apidocs.definitions.loader import load_tree
+
+    settings = load_settings(config)
+    tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site)
+    endpoints = {}
+    for endpoint in tree.endpoints:
+        endpoints[(endpoint.method, endpoint.path)] = {
+            "name": endpoint.name, "params": endpoint.example.path_params, "query": endpoint.example.query,
+            "body": endpoint.example.body if endpoint.example.has_body else None, "token": endpoint.example.token,
+            "expected": endpoint.expected_status, "statuses": sorted({r.status for r in endpoint.responses}),
+            "bodies": {r.status: r.body for r in endpoint.responses if r.has_body},
+            "documented": {g.kind: [p.name for p in g.parameters] for g in endpoint.groups if g.kind in ("path", "query", "request")},
+        }
+    return settings.auth, endpoints
+
+
+def test_importing_the_export_of_the_timp_docs_recreates_equivalent_definitions(tmp_path: Path) -> None:
+    from conftest import ROOT
+
+    document = tmp_path / "openapi.yaml"
+    assert run("-f", str(ROOT / "mkdocs.yml"), "export-openapi", "-o", str(document)).returncode == 0
+    assert run("import-openapi", str(document), str(tmp_path / "again")).returncode == 0
+    auth, original = _summary(ROOT / "mkdocs.yml")
+    auth_again, again = _summary(tmp_path / "again" / "mkdocs.yml")
+    assert auth_again == auth  # header, scheme, documented token and demo tokens
+    assert again == original
+    assert (tmp_path / "again" / "import-report.txt").read_text(encoding="utf-8").endswith("Everything was carried over.\n")

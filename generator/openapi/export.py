@@ -174,12 +174,15 @@ def _security_scheme(settings: Settings) -> dict[str, Any] | None:
     if not auth.header:
         return None
     scheme = auth.scheme.strip()
+    # What OpenAPI has no words for (a `Token` scheme, the documented demo tokens), kept as an
+    # extension so that importing this document gives the same site back.
+    extension = {"x-apidocs-auth": {"scheme": scheme, "token": auth.token, "demo_tokens": list(auth.demo_tokens)}}
     if auth.header.lower() == "authorization" and scheme.lower() in ("bearer", "basic"):
         return {"type": "http", "scheme": scheme.lower(),
-                "description": f"`Authorization: {scheme} <token>`; the examples use `{auth.token}`."}
+                "description": f"`Authorization: {scheme} <token>`; the examples use `{auth.token}`.", **extension}
     shown = f"{scheme} <token>" if scheme else "<token>"
     return {"type": "apiKey", "in": "header", "name": auth.header,
-            "description": f"`{auth.header}: {shown}`; the examples use `{auth.header_value()}`."}
+            "description": f"`{auth.header}: {shown}`; the examples use `{auth.header_value()}`.", **extension}
 
 
 def build_openapi(documents: Iterable[Document], settings: Settings, languages: list[Language], *,
@@ -218,6 +221,8 @@ def build_openapi(documents: Iterable[Document], settings: Settings, languages: 
         operation["responses"] = _responses(item)
         if scheme is not None:
             operation["security"] = [{SECURITY_SCHEME: []}]
+            if item.example.token:
+                operation["x-apidocs-token"] = item.example.token  # this example's demo token (another role's)
         operation["x-codeSamples"] = _code_samples(item, settings, languages)
         document["paths"].setdefault(item.path, {})[item.method.lower()] = operation
     if tag_names:

@@ -44,6 +44,7 @@ class Auth:
     scheme: str = ""
     token: str = DEMO_TOKEN
     note: str = ""
+    demo_tokens: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -334,19 +335,22 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             media_type, media = chosen
             value = _media_example(media, "request")
             schema = mapping(media.get("schema"))
-            if value is NO_EXAMPLE:
-                value = {}
-                notes.append(f"request body ({media_type}) has no schema or example; documented as an empty JSON object")
-            problem = fits(value, schema)
-            if problem:
-                notes.append(f"request example does not fit its schema: {problem}")
-            example["body"] = value
-            if re.fullmatch(r"application/([\w.+-]+\+)?json", media_type):
-                if media_type != "application/json":
-                    headers["Content-Type"] = media_type
-            else:
-                # The snippets and the sandbox speak JSON: say so rather than send a form as JSON text.
-                notes.append(f"request body is {media_type}; documented and sent as JSON")
+            # An optional body the spec shows no example of is documented, not sent by the example.
+            shown = "example" in media or bool(media.get("examples")) or given_example(schema) is not NO_EXAMPLE
+            if request_body.get("required") or shown:
+                if value is NO_EXAMPLE:
+                    value = {}
+                    notes.append(f"request body ({media_type}) has no schema or example; documented as an empty JSON object")
+                problem = fits(value, schema)
+                if problem:
+                    notes.append(f"request example does not fit its schema: {problem}")
+                example["body"] = value
+                if re.fullmatch(r"application/([\w.+-]+\+)?json", media_type):
+                    if media_type != "application/json":
+                        headers["Content-Type"] = media_type
+                else:
+                    # The snippets and the sandbox speak JSON: say so rather than send a form as JSON text.
+                    notes.append(f"request body is {media_type}; documented and sent as JSON")
             request_rows = fields(schema, "request")
             carried = _carried_schema(schema, "request body", notes)
             if carried is not None:
@@ -393,6 +397,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         responses.append(entry)
     if expected is not None:
         example["status"] = expected
+    token = data.get("x-apidocs-token")
+    if isinstance(token, str) and token and auth.header:
+        example["token"] = token
     if example:
         front["example"] = example
     if request_front:
@@ -418,6 +425,20 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
 
 # --- the project around the pages --------------------------------------------------------------
 
+def _written_auth(scheme: dict[str, Any], kind: str) -> Auth | None:
+    """The site's auth as `export-openapi` wrote it (`x-apidocs-auth`), when it is there and sound."""
+    extension = scheme.get("x-apidocs-auth")
+    if not isinstance(extension, dict):
+        return None
+    header = "Authorization" if kind == "http" else str(scheme.get("name") or "")
+    token, written_scheme = extension.get("token"), extension.get("scheme")
+    demo = extension.get("demo_tokens") or []
+    if not (re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", header) and isinstance(token, str) and isinstance(written_scheme, str)
+            and isinstance(demo, list) and all(isinstance(item, str) for item in demo)):
+        return None
+    return Auth(header, written_scheme, token, demo_tokens=list(demo))
+
+
 def choose_auth(spec: dict[str, Any]) -> Auth:
     schemes = ((spec.get("components") or {}).get("securitySchemes") or {}) if isinstance(spec.get("components"), dict) else {}
     requirements = spec.get("security") or []
@@ -428,6 +449,9 @@ def choose_auth(spec: dict[str, Any]) -> Auth:
         if not isinstance(scheme, dict):
             continue
         kind = str(scheme.get("type") or "").lower()
+        written = _written_auth(scheme, kind)
+        if written is not None:
+            return written
         if kind == "http" and str(scheme.get("scheme") or "").lower() == "basic":
             token = base64.b64encode(b"username:password").decode()
             return Auth("Authorization", "Basic", token)
@@ -466,7 +490,8 @@ def servers_of(spec: dict[str, Any], notes: list[str]) -> list[dict[str, str]]:
 def mkdocs_yml(spec: dict[str, Any], servers: list[dict[str, str]], auth: Auth, source: Path) -> str:
     info = mapping(spec.get("info"))
     options: dict[str, Any] = {"servers": servers,
-                               "auth": {"header": auth.header, "scheme": auth.scheme, "token": auth.token},
+                               "auth": {"header": auth.header, "scheme": auth.scheme, "token": auth.token,
+                                        **({"demo_tokens": auth.demo_tokens} if auth.demo_tokens else {})},
                                # An imported API has no stateful handlers: its sandbox answers the examples.
                                "sandbox_workflow": False}
     document: dict[str, Any] = {"site_name": one_line(info.get("title"), 120) or source.stem}
