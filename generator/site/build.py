@@ -23,8 +23,14 @@ class _LogOutput(logging.StreamHandler):
 
 
 def build_site(config_file: str | Path, *, strict: bool = False, site_dir: str | Path | None = None,
-               audience: str | None = None) -> int:
-    """Build the site; 1 on definition errors (or warnings with `strict`), with no traceback."""
+               audience: str | None = None, engine: str = "mkdocs") -> int:
+    """Build the site; 1 on definition errors (or warnings with `strict`), with no traceback.
+
+    `engine="zensical"` builds the pre-rendered tree with Zensical (`zensical.py`), no plugin involved."""
+    if engine == "zensical":
+        from apidocs.site.zensical import build_with_zensical
+
+        return build_with_zensical(config_file, strict=strict, site_dir=site_dir, audience=audience)
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError

@@ -143,7 +143,7 @@ def _banner(url: str, settings: Settings, proxy: bool) -> str:
 
 
 def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", port: int = 8000, proxy: bool = False,
-          audience: str | None = None, open_browser: bool = False) -> int:
+          audience: str | None = None, open_browser: bool = False, engine: str = "mkdocs") -> int:
     """Serve until Ctrl-C (or SIGTERM); 1 with one clear line when it cannot start."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -170,6 +170,12 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
     }
     context = ServeContext(sandbox_path=SANDBOX_PATH, proxy_path=PROXY_PATH if proxy else None)
     site_dir = tempfile.mkdtemp(prefix="apidocs_")
+    root, zensical = site_dir, None
+    if engine == "zensical":  # the pre-rendered tree, re-rendered and rebuilt by Zensical on change
+        from apidocs.site.zensical import ZensicalServe
+
+        zensical = ZensicalServe(settings.config_file, Path(site_dir), audience, context)
+        root = str(zensical.site_dir)
     overrides = {"site_dir": site_dir, "dev_addr": f"{host}:{port}"}
     server = None
     try:
@@ -178,6 +184,9 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
         # Pages keep their real site_url for links; only the server needs its local address.
 
         def builder(fresh: Any = None) -> None:
+            if zensical is not None:
+                zensical.build()
+                return
             current = fresh
             if current is None:
                 current = prepare_config(load_config(str(settings.config_file), **overrides), "serve", audience, context)
@@ -185,8 +194,8 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
             build(current, serve_url=serve_url)
 
         config.site_url = serve_url
-        server = _server_class()(builder=builder, host=host, port=port, root=site_dir, mounts=mounts)
-        server.error_handler = lambda code: _error_page(site_dir, code)
+        server = _server_class()(builder=builder, host=host, port=port, root=root, mounts=mounts)
+        server.error_handler = lambda code: _error_page(root, code)
         try:
             server.server_bind()  # now, so a taken port is reported before a whole build
         except OSError as error:
