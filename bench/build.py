@@ -128,7 +128,7 @@ def write_prerendered(config_file: Path, folder: Path) -> Path:
     config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
     config["plugins"] = [p for p in config.get("plugins", []) if not (isinstance(p, dict) and "apidocs" in p)]
     config["docs_dir"] = "docs"
-    config["nav"] = build_nav(tree)
+    config["nav"] = json.loads(json.dumps(build_nav(tree)))  # escaped titles (Markup) as the plain text YAML can hold
     config["extra_css"] = [f"{ASSET_URI}/{css.name}" for css in sorted(ASSETS.glob("*.css"))]
     if settings.explorer:
         (docs / EXPLORER_SCRIPT).parent.mkdir(parents=True, exist_ok=True)

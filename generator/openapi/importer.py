@@ -34,6 +34,8 @@ _MAX_NAME = 80
 _FIELD_DEPTH = 4  # nesting shown in field tables (`a.b.c.d`)
 _MAX_FIELDS = 200
 _MAX_SCHEMA_BYTES = 64 * 1024  # a larger schema is left out of the definition (and reported)
+# libyaml's emitter when PyYAML has it: writing the definitions is most of an import's time.
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @dataclass
@@ -419,7 +421,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         body_parts.append(definition_list("Request Parameters", request_rows))
     if response_rows:
         body_parts.append(definition_list("Response Parameters", response_rows))
-    head = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
+    head = yaml.dump(front, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=1000)
     return f"---\n{head}---\n\n" + "\n".join(body_parts)
 
 

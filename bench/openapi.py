@@ -1,0 +1,174 @@
+"""OpenAPI import at scale: a generated spec of ~700 operations in multi-file `$ref` form.
+
+Three builds of the same API, timed side by side in one run (CPU seconds of the processes):
+
+- apidocs: `apidocs import-openapi` + `apidocs build --strict` (one searchable page per operation,
+  snippets in four languages and a Try-it panel each);
+- Redocly: `redocly build-docs` of the same spec (one HTML page for the whole API), from npm
+  `@redocly/cli` (installed into a cache folder on first use);
+- plain MkDocs: `mkdocs build --strict` of the very pages apidocs renders, pre-rendered to static
+  Markdown (bench/build.py's `write_prerendered`).
+
+Goals (issue 11): apidocs ≤ 2× Redocly, ≤ 1.15× plain MkDocs.
+
+    python bench/openapi.py [--operations 700] [--repeat 3] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from build import timed, write_prerendered  # noqa: E402  (the sibling bench script)
+
+PYTHON = sys.executable
+REDOCLY = "@redocly/cli@2.77.0"
+CACHE = Path(__file__).resolve().parent / ".cache"
+RESOURCES_PER_TAG = 4  # each resource has 5 operations: list, create, get, replace, delete
+
+
+def schemas(tag: str) -> dict[str, object]:
+    return {
+        "Base": {"type": "object", "required": ["id"], "properties": {
+            "id": {"type": "string", "format": "uuid", "readOnly": True},
+            "created": {"type": "string", "format": "date-time", "readOnly": True}}},
+        "Item": {"allOf": [{"$ref": "#/Base"}, {"type": "object", "required": ["name", "kind"], "properties": {
+            "name": {"type": "string", "minLength": 1, "example": f"{tag} item"},
+            "note": {"type": ["string", "null"], "description": "Free text"},
+            "kind": {"type": "string", "enum": ["small", "large"]},
+            "size": {"oneOf": [{"$ref": "#/Metric"}, {"$ref": "#/Imperial"}]},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "secret": {"type": "string", "writeOnly": True}}}]},
+        "Metric": {"type": "object", "required": ["cm"], "properties": {"cm": {"type": "number", "minimum": 0}}},
+        "Imperial": {"type": "object", "required": ["inches"], "properties": {"inches": {"type": "number", "minimum": 0}}},
+        "Page": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/Item"}},
+                                                   "next": {"type": ["string", "null"]}}},
+    }
+
+
+def path_items(tag: str, resource: str) -> dict[str, object]:
+    ref = f"../schemas/{tag}.yaml"
+    error = {"$ref": "../common.yaml#/responses/Error"}
+    one = {"description": "The item", "content": {"application/json": {"schema": {"$ref": f"{ref}#/Item"}}}}
+    name = f"{tag.title()}{resource.title()}"
+    return {
+        "collection": {
+            "get": {"tags": [tag], "operationId": f"list{name}", "summary": f"List {resource} of {tag}",
+                    "parameters": [{"$ref": "../common.yaml#/parameters/limit"}, {"$ref": "../common.yaml#/parameters/cursor"}],
+                    "responses": {"200": {"description": "A page", "content": {"application/json": {"schema": {"$ref": f"{ref}#/Page"}}}},
+                                  "400": error}},
+            "post": {"tags": [tag], "operationId": f"create{name}", "summary": f"Create a {resource} of {tag}",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": f"{ref}#/Item"}}}},
+                     "responses": {"201": one, "422": error}},
+        },
+        "item": {
+            "parameters": [{"name": "item_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}],
+            "get": {"tags": [tag], "operationId": f"get{name}", "summary": f"Get a {resource} of {tag}",
+                    "responses": {"200": one, "404": error}},
+            "put": {"tags": [tag], "operationId": f"replace{name}", "summary": f"Replace a {resource} of {tag}",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": f"{ref}#/Item"}}}},
+                    "responses": {"200": one, "404": error, "422": error}},
+            "delete": {"tags": [tag], "operationId": f"delete{name}", "summary": f"Delete a {resource} of {tag}",
+                       "responses": {"204": {"description": "Deleted"}, "404": error}},
+        },
+    }
+
+
+def write_spec(folder: Path, operations: int) -> Path:
+    tags = max(1, operations // (5 * RESOURCES_PER_TAG))
+    (folder / "paths").mkdir(parents=True)
+    (folder / "schemas").mkdir()
+    common = {
+        "parameters": {"limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+                       "cursor": {"name": "cursor", "in": "query", "schema": {"type": "string"}}},
+        "responses": {"Error": {"description": "An error", "content": {"application/problem+json": {"schema": {
+            "type": "object", "required": ["title"], "properties": {"title": {"type": "string", "example": "Not valid"},
+                                                                   "status": {"type": "integer", "example": 400}}}}}}},
+    }
+    (folder / "common.yaml").write_text(yaml.safe_dump(common, sort_keys=False), encoding="utf-8")
+    paths: dict[str, object] = {}
+    for index in range(tags):
+        tag = f"area{index:02d}"
+        (folder / "schemas" / f"{tag}.yaml").write_text(yaml.safe_dump(schemas(tag), sort_keys=False), encoding="utf-8")
+        items: dict[str, object] = {}
+        for number in range(RESOURCES_PER_TAG):
+            resource = f"thing{number}"
+            for key, value in path_items(tag, resource).items():
+                items[f"{resource}-{key}"] = value
+            paths[f"/{tag}/{resource}s"] = {"$ref": f"paths/{tag}.yaml#/{resource}-collection"}
+            paths[f"/{tag}/{resource}s/{{item_id}}"] = {"$ref": f"paths/{tag}.yaml#/{resource}-item"}
+        (folder / "paths" / f"{tag}.yaml").write_text(yaml.safe_dump(items, sort_keys=False), encoding="utf-8")
+    spec = {"openapi": "3.1.0", "info": {"title": "Generated API", "version": "1.0"},
+            "servers": [{"url": "https://api.example.com/v1"}],
+            "security": [{"bearer": []}],
+            "tags": [{"name": f"area{index:02d}"} for index in range(tags)],
+            "paths": paths,
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}}
+    target = folder / "openapi.yaml"
+    target.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def redocly_command() -> list[str]:
+    """`redocly` from npm, installed once into bench/.cache (npm registry only)."""
+    binary = CACHE / "node_modules" / ".bin" / "redocly"
+    if not binary.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        print(f"installing {REDOCLY} into {CACHE} …", flush=True)
+        subprocess.run(["npm", "install", "--prefix", str(CACHE), "--no-audit", "--no-fund", REDOCLY], check=True,
+                       capture_output=True, text=True)
+    return [str(binary)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--operations", type=int, default=700)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", default=None, help="keep the generated folders here")
+    args = parser.parse_args()
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="apidocs-openapi-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        spec = write_spec(work / "spec", args.operations)
+        redocly = redocly_command()
+        project = work / "project"
+        # The plain side needs the rendered pages once (its Markdown is what the plugin makes).
+        subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(work / "render-source")], check=True,
+                       capture_output=True)
+        plain_config = write_prerendered(work / "render-source" / "mkdocs.yml", work / "plain")
+        runs: dict[str, list[float]] = {"apidocs": [], "redocly": [], "plain": []}
+        for _ in range(args.repeat):
+            shutil.rmtree(project, ignore_errors=True)
+            _, imported = timed([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(project)])
+            _, built = timed([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "build", "--strict",
+                              "-d", str(work / "site-apidocs")])
+            runs["apidocs"].append(imported + built)
+            _, seconds = timed([*redocly, "build-docs", str(spec), "-o", str(work / "redoc.html")])
+            runs["redocly"].append(seconds)
+            _, seconds = timed([PYTHON, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(plain_config),
+                                "-d", str(work / "site-plain")])
+            runs["plain"].append(seconds)
+        best = {name: min(values) for name, values in runs.items()}
+        pages = sum(1 for _ in (work / "site-apidocs").rglob("index.html"))
+        print(f"{args.operations} operations requested; {pages} HTML pages built by apidocs; CPU seconds, best of {args.repeat}:")
+        print(f"    apidocs import + strict build  {best['apidocs']:7.2f} s")
+        print(f"    redocly build-docs             {best['redocly']:7.2f} s   apidocs / redocly = {best['apidocs'] / best['redocly']:4.2f}x (goal <= 2x)")
+        print(f"    plain mkdocs build (same pages){best['plain']:7.2f} s   apidocs / plain   = {best['apidocs'] / best['plain']:4.2f}x (goal <= 1.15x)")
+        print(f"    (load average at the end: {os.getloadavg()[0]:.2f})")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
