@@ -28,7 +28,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build import timed, write_prerendered  # noqa: E402  (the sibling bench script)
+from build import timed, write_prerendered  # the sibling bench script
 
 PYTHON = sys.executable
 REDOCLY = "@redocly/cli@2.77.0"
