@@ -30,14 +30,16 @@ from apidocs.sandbox.limits import SINGLE_HEADERS
 from apidocs.sandbox.mock import documented_error, documented_errors, mock_handler
 from apidocs.sandbox.responses import Answer, error_answer, json_answer, send_answer
 from apidocs.sandbox.router import Router, template_key
-from apidocs.sandbox.sessions import HEADER, Sessions
-from apidocs.sandbox.store import Store
+from apidocs.sandbox.sessions import DEFAULT_CAPACITY, DEFAULT_IDLE, HEADER, READER_HEADER, RESET_PATH, Sessions
+from apidocs.sandbox.store import Backend, SqliteBackend
 from apidocs.sandbox.timp.fixtures import Fixtures, load_fixtures
 from apidocs.sandbox.timp.orders import ROUTES
 
 log = logging.getLogger("apidocs.sandbox")
 ALL_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
-EXPOSED_HEADERS = "Allow, WWW-Authenticate, Content-Length, X-Apidocs-Reason"
+EXPOSED_HEADERS = "Allow, WWW-Authenticate, Content-Length, X-Apidocs-Reason, Sandbox-Session"
+_READER_KEY = READER_HEADER.lower()
+_READER_HEADER_BYTES = _READER_KEY.encode()
 _CORS_ANSWER = [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", EXPOSED_HEADERS.encode())]
 
 
@@ -46,7 +48,7 @@ class SandboxInfo:
     """What a launcher may want to print or use; on `app.state.sandbox`."""
 
     fixtures: Fixtures
-    store: Store
+    store: Backend
     sessions: Sessions
     router: Router
     endpoint_count: int
@@ -76,11 +78,11 @@ def _preflight(headers: dict[str, str]) -> Answer:
 class SandboxEndpoint:
     """The one ASGI callable behind every path: routing, CORS, auth, sessions, dispatch."""
 
-    def __init__(self, router: Router, authenticator: Authenticator, store: Store, sessions: Sessions,
-                 body_timeout: float) -> None:
+    def __init__(self, router: Router, authenticator: Authenticator, sessions: Sessions, body_timeout: float,
+                 cors_origins: Sequence[str] | None = None) -> None:
         self.router = router
+        self.cors_origins = frozenset(origin.rstrip("/") for origin in cors_origins) if cors_origins else None
         self.authenticator = authenticator
-        self.store = store
         self.sessions = sessions
         self.body_timeout = body_timeout
         self.single_headers = SINGLE_HEADERS | {authenticator.header.lower()}
@@ -106,11 +108,18 @@ class SandboxEndpoint:
         except Exception:  # a bug of ours, never the client's: say so, keep serving
             log.exception("sandbox error on %s %s", method, scope.get("path"))
             answer = json_answer({"detail": "internal sandbox error (a bug in the sandbox, not in your request)"}, 500)
-        await send_answer(send, answer, _CORS_ANSWER if "origin" in headers else [], method == "HEAD")
+        origin = headers.get("origin")
+        extra = [] if origin is None else _CORS_ANSWER if self.cors_origins is None else self._cors_for(origin)
+        named = headers.get(_READER_KEY)
+        if named is not None and answer.status != 400:  # says which session served (a 400 may be about the id)
+            extra = [*extra, (_READER_HEADER_BYTES, named.encode("latin-1"))]
+        await send_answer(send, answer, extra, method == "HEAD")
 
     async def handle(self, scope: Scope, receive: Receive, method: str, headers: dict[str, str]) -> Answer:
         path = route_path(scope)
         match = self.router.match(path)
+        if match is None and path == RESET_PATH:
+            return await self._reset(method, headers)
         if match is None:
             hint = self.router.suggest(path)
             raise ApiError(404, f"no endpoint at {path}" + (f" (did you mean {hint}?)" if hint else ""))
@@ -122,7 +131,7 @@ class SandboxEndpoint:
                            {"Allow": match.group.allow})
         try:
             user = self.authenticator.user(headers)
-            store = self.sessions.store_for(headers) or self.store
+            store = await self.sessions.state_for(headers)
             call = Call(method, headers, receive, route, match.params(route), user, store, self.body_timeout,
                         scope.get("query_string", b""))
             return await route.handler(call)
@@ -131,6 +140,19 @@ class SandboxEndpoint:
             if documented is None:
                 raise
             return documented_error(error, documented)
+
+    def _cors_for(self, origin: str) -> list[tuple[bytes, bytes]]:
+        """Only the configured site origins may read answers in a browser (no header: blocked)."""
+        if self.cors_origins is None or origin not in self.cors_origins:
+            return [(b"vary", b"Origin")]
+        return [(b"access-control-allow-origin", origin.encode("latin-1")), (b"vary", b"Origin"), _CORS_ANSWER[1]]
+
+    async def _reset(self, method: str, headers: dict[str, str]) -> Answer:
+        if method != "POST":
+            raise ApiError(405, f"{method} is not allowed on {RESET_PATH} (allowed: POST)", {"Allow": "POST, OPTIONS"})
+        await self.sessions.reset(headers)
+        shown = headers.get(_READER_KEY) or "(the check's private session)"
+        return json_answer({"session": shown, "detail": "the session is back to the fixtures"})
 
     def _refuse_repeated(self, raw_headers: list[tuple[bytes, bytes]]) -> None:
         seen: set[str] = set()
@@ -192,12 +214,18 @@ def _build_router(endpoints: Sequence[Endpoint], workflow: bool = True) -> tuple
 
 def create_app(source: Settings | Sequence[Endpoint], db_path: str | Path | None = None,
                isolation_secret: str | None = None, *, fixtures_file: Path | None = None, auth: Auth | None = None,
-               reset: bool = False, body_timeout: float = 5.0) -> SandboxApp:
+               reset: bool = False, body_timeout: float = 5.0, database: str | None = None,
+               session_idle: float = DEFAULT_IDLE, max_sessions: int = DEFAULT_CAPACITY,
+               cors_origins: Sequence[str] | None = None) -> SandboxApp:
     """The sandbox for a project (`Settings`) or for a list of endpoints.
 
     `db_path` None keeps the state in memory (a fresh sandbox per app); a file keeps it across
-    restarts, and `reset` restores the fixtures in it. With `isolation_secret`, requests
-    carrying `X-Apidocs-Sandbox: <secret>:<session>` get a private fresh state per session.
+    restarts, and `reset` restores the fixtures in it. `database` (`postgresql://…`) keeps it in
+    PostgreSQL instead, for several workers. `cors_origins` limits which site origins a
+    browser lets read the answers (default: any). Requests with `Sandbox-Session: <id>` act on that
+    reader's own copy of the fixtures (idle `session_idle` seconds: back to the fixtures; at
+    most `max_sessions`, least recently used dropped first). With `isolation_secret`, requests
+    carrying `X-Apidocs-Sandbox: <secret>:<session>` get a private session too (the check's).
     Raises `ConfigError` for a broken fixture file or database.
     """
     if isinstance(source, Settings):
@@ -214,12 +242,18 @@ def create_app(source: Settings | Sequence[Endpoint], db_path: str | Path | None
         workflow = True
     example_tokens = {e.example.token for e in endpoints if e.example.token}
     router, stateful = _build_router(endpoints, workflow)
-    store = Store.open(Path(db_path) if db_path is not None else None, fixtures, reset=reset)
-    sessions = Sessions(isolation_secret, fixtures)
+    store: Backend
+    if database is not None:
+        from apidocs.sandbox.postgres import PostgresBackend  # psycopg only when asked for
+
+        store = PostgresBackend.open(database, fixtures, reset=reset)
+    else:
+        store = SqliteBackend.open(Path(db_path) if db_path is not None else None, fixtures, reset=reset)
+    sessions = Sessions(isolation_secret, store, idle=session_idle, capacity=max_sessions)
     authenticator = Authenticator(auth, fixtures.users, site_tokens | example_tokens)
-    app = SandboxApp(SandboxEndpoint(router, authenticator, store, sessions, body_timeout))
+    app = SandboxApp(SandboxEndpoint(router, authenticator, sessions, body_timeout, cors_origins))
     app.state.sandbox = SandboxInfo(fixtures, store, sessions, router, len(endpoints), stateful)
     return app
 
 
-__all__ = ["HEADER", "SandboxApp", "SandboxInfo", "create_app"]
+__all__ = ["HEADER", "READER_HEADER", "SandboxApp", "SandboxInfo", "create_app"]

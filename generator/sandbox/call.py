@@ -10,7 +10,7 @@ from starlette.types import Receive
 from apidocs.model.endpoint import NO_BODY
 from apidocs.sandbox.body import parse_json, read_body
 from apidocs.sandbox.router import Route
-from apidocs.sandbox.store import Store
+from apidocs.sandbox.store import SessionState
 from apidocs.sandbox.timp.fixtures import Fixtures, User
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -24,7 +24,7 @@ class Call:
     route: Route
     params: dict[str, str]
     user: User
-    store: Store
+    store: SessionState  # the state of the session the request acts on
     body_timeout: float
     query_string: bytes = b""  # as received, for handlers that check query parameters
 

@@ -26,4 +26,4 @@ KEEP_ALIVE_TIMEOUT = 5
 
 # Headers a request may carry once: two of them are ambiguous (which token? which length?),
 # and servers disagree on which one wins, so the sandbox refuses the request (400).
-SINGLE_HEADERS = frozenset({"authorization", "content-length", "content-type", "host", "x-apidocs-sandbox"})
+SINGLE_HEADERS = frozenset({"authorization", "content-length", "content-type", "host", "sandbox-session", "x-apidocs-sandbox"})

@@ -12,13 +12,17 @@ The other bounds are fixed: see `apidocs.sandbox.limits`.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib.util
 import json
 import logging
 import os
+import signal
 import socket
 import sys
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import uvicorn
@@ -28,6 +32,7 @@ from apidocs.config.loading import load_settings
 from apidocs.model.errors import ConfigError
 from apidocs.sandbox.app import SandboxInfo, create_app
 from apidocs.sandbox.limits import BODY_IDLE_TIMEOUT, HEAD_TIMEOUT, KEEP_ALIVE_TIMEOUT, MAX_HEAD, MAX_HEADER_LINE, MAX_HEADERS
+from apidocs.sandbox.postgres import is_postgres_url
 from apidocs.sandbox.protocol import fast_protocol
 
 DEFAULT_DB = Path(".apidocs") / "sandbox.sqlite3"
@@ -120,14 +125,16 @@ def _seconds(variable: str, default: float) -> float:
     return value
 
 
-def banner(base_url: str, db_path: Path, info: SandboxInfo, header: str, scheme: str, isolated: bool,
-           reset: bool) -> str:
+def banner(base_url: str, db_path: Path | str, info: SandboxInfo, header: str, scheme: str, isolated: bool,
+           reset: bool, workers: int = 1) -> str:
     state = "fixtures just restored" if reset else "--reset restores the fixtures"
+    sessions = info.sessions
     lines = [f"Sandbox running at {base_url}  (Ctrl-C to stop)",
              f"  {info.endpoint_count} endpoints ({info.stateful_count} stateful); fixtures {info.fixtures.source}",
-             f"  state in {db_path} ({state})"]
+             f"  state in {db_path} ({state})" + (f"; {workers} workers" if workers > 1 else ""),
+             f"  per-reader sessions: Sandbox-Session: <id> (idle {sessions.idle:g} s ends one; at most {sessions.capacity})"]
     if isolated:
-        lines.append("  per-session state on (X-Apidocs-Sandbox)")
+        lines.append("  the check's private sessions on (X-Apidocs-Sandbox)")
     lines.append(f"  Demo tokens ({header}: {scheme} <token>):".replace("  <", " <"))
     for user in info.fixtures.users.values():
         organisation = user.organisation
@@ -137,33 +144,127 @@ def banner(base_url: str, db_path: Path, info: SandboxInfo, header: str, scheme:
     return "\n".join(lines)
 
 
+MAX_WORKERS = 64
+
+
 def run_sandbox(config_file: str | Path = "mkdocs.yml", host: str = "127.0.0.1", port: int = 8001,
-                db: str | Path | None = None, reset: bool = False) -> int:
+                db: str | Path | None = None, reset: bool = False, *, database: str | None = None, workers: int = 1,
+                session_idle: float = 3600.0, max_sessions: int = 10_000,
+                cors_origins: Sequence[str] | None = None) -> int:
     settings = load_settings(config_file)
+    if database is not None and not is_postgres_url(database):
+        raise ConfigError(f"--database must be a postgresql://user:password@host:port/name URL, not {database[:40]!r}"
+                          " (the SQLite file is --db)")
+    if database is not None and db:
+        raise ConfigError("pass either --db (a SQLite file) or --database (PostgreSQL), not both")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ConfigError(f"--workers must be 1 to {MAX_WORKERS}")
+    if not session_idle > 0 or max_sessions < 1:
+        raise ConfigError("--session-idle must be more than 0 seconds and --max-sessions at least 1")
+    for origin in cors_origins or ():
+        if not origin.startswith(("http://", "https://")) or origin.rstrip("/").count("/") != 2:
+            raise ConfigError(f"--cors-origin {origin!r} must be an origin like https://docs.example.com (no path)")
     db_path = Path(db) if db else settings.project_dir / DEFAULT_DB
     if db and not db_path.parent.is_dir():  # the default folder is ours to create; another is not
         raise ConfigError(f"--db {db}: the folder {db_path.parent} does not exist (create it, or pass another --db)")
     secret = os.environ.get("APIDOCS_SANDBOX_SECRET") or None
     head_timeout = _seconds("APIDOCS_SANDBOX_HEAD_TIMEOUT", HEAD_TIMEOUT)
-    app = create_app(settings, db_path, secret, reset=reset, body_timeout=_seconds("APIDOCS_SANDBOX_BODY_TIMEOUT", BODY_IDLE_TIMEOUT))
+    app = create_app(settings, db_path, secret, reset=reset, body_timeout=_seconds("APIDOCS_SANDBOX_BODY_TIMEOUT", BODY_IDLE_TIMEOUT),
+                     database=database, session_idle=session_idle, max_sessions=max_sessions, cors_origins=cors_origins)
     sock = bind(host, port)
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{shown_host}:{bound_port}"
     info: SandboxInfo = app.state.sandbox
-    print(banner(base_url, db_path, info, settings.auth.header, settings.auth.scheme, secret is not None, reset), flush=True)
+    where = info.store.name if database else db_path
+    print(banner(base_url, where, info, settings.auth.header, settings.auth.scheme, secret is not None, reset, workers),
+          flush=True)
     served_app, options = uvicorn_options(app, head_timeout)
-    server = uvicorn.Server(uvicorn.Config(served_app, **options))  # type: ignore[arg-type]
     # Everything loaded so far lives as long as the process: keep the garbage collector from
     # walking it again (a full pass over the definitions would stall every request for ms).
+    # Frozen before forking, it also stays shared between the workers' memory pages.
     gc.collect()
     gc.freeze()
     try:
-        server.run(sockets=[sock])
+        if workers == 1:
+            return serve(served_app, options, sock)
+        info.store.close()  # each worker opens its own connections
+        return supervise(workers, lambda: _worker(served_app, options, sock, info))
     finally:
         info.store.close()
         sock.close()
+
+
+def serve(app: ASGIApp, options: dict[str, object], sock: socket.socket) -> int:
+    server = uvicorn.Server(uvicorn.Config(app, **options))  # type: ignore[arg-type]
+    server.run(sockets=[sock])
     return 0 if server.started else 1
+
+
+def _worker(app: ASGIApp, options: dict[str, object], sock: socket.socket, info: SandboxInfo) -> int:
+    info.store.after_fork()
+    return serve(app, options, sock)
+
+
+def supervise(count: int, work: Callable[[], int]) -> int:
+    """Fork `count` workers running `work()` on the inherited listening socket (the kernel
+    spreads the connections), start a new one whenever one dies, and stop them all on
+    SIGTERM/SIGINT. A worker killed mid-request loses only that request: every change is one
+    committed compare-and-set, so none is half-applied."""
+    children: set[int] = set()
+    stopping = False
+
+    def spawn() -> None:
+        pid = os.fork()
+        if pid == 0:  # the worker: uvicorn installs its own signal handlers
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            code = 1
+            try:
+                code = work()
+            except BaseException:  # a worker must never return into the supervisor's loop
+                log.exception("apidocs sandbox worker failed")
+            finally:
+                os._exit(code)
+        children.add(pid)
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(count):
+        spawn()
+    recent_deaths: list[float] = []
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        children.discard(pid)
+        if stopping:
+            continue
+        now = time.monotonic()
+        recent_deaths = [at for at in recent_deaths if now - at < 10] + [now]
+        if len(recent_deaths) > 5 * count:  # workers die as soon as they start: a broken setup
+            log.error("apidocs sandbox: workers keep exiting; stopping")
+            stop(signal.SIGTERM, None)
+            continue
+        log.warning("apidocs sandbox: worker %d exited (%s); starting another", pid, _exit_reason(status))
+        spawn()
+    return 0
+
+
+def _exit_reason(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {os.WTERMSIG(status)}"
+    return f"exit code {os.waitstatus_to_exitcode(status)}"
 
 
 if __name__ == "__main__":

@@ -1,54 +1,111 @@
-"""Private sandboxes for one run of a client (the check): `X-Apidocs-Sandbox: <secret>:<id>`.
+"""Sessions: each reader's own copy of the fixtures, named by a request header.
 
-Only when the app has a secret. Each session id gets a fresh in-memory copy of the fixture
-state on first use; the least recently used ones are dropped beyond `capacity`. Without the
-header a request uses the main store; without a configured secret the header is ignored.
+- `Sandbox-Session: <id>` (1–64 of `[A-Za-z0-9_-]`, else 400): the reader's session, created
+  on first use; responses carry the same header back. The explorer sends a random id per reader.
+- `X-Apidocs-Sandbox: <secret>:<run>`: the check's private session per snippet run, only when
+  the sandbox has a secret (`APIDOCS_SANDBOX_SECRET`); the same mechanism under a key no reader
+  can name (it holds a colon).
+- Neither: the shared default session, as before sessions existed.
+
+A session idle longer than `idle` seconds starts again from the fixtures; beyond `capacity`
+sessions the least recently used is dropped. Both are decided in the database, so they hold
+across worker processes. To keep requests cheap, a process marks a session used at most once
+every `touch_every` seconds (a fraction of `idle`), and sweeps expired sessions away at most
+once every `sweep_every` seconds.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections import OrderedDict
+import re
+import time
 
 from apidocs.sandbox.errors import ApiError
-from apidocs.sandbox.store import Store
-from apidocs.sandbox.timp.fixtures import Fixtures
+from apidocs.sandbox.store import DEFAULT_SESSION, Backend, SessionState
 
-HEADER = "X-Apidocs-Sandbox"
-MAX_ID_LENGTH = 200
+HEADER = "X-Apidocs-Sandbox"  # the check's private sessions
+READER_HEADER = "Sandbox-Session"
+RESET_PATH = "/_sandbox/reset"
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_ID_LENGTH = 200  # of a check's run id
+DEFAULT_IDLE = 3600.0
+DEFAULT_CAPACITY = 10_000
+_READER_KEY = READER_HEADER.lower()
+_CHECK_KEY = HEADER.lower()
 
 
 class Sessions:
-    def __init__(self, secret: str | None, fixtures: Fixtures, capacity: int = 256) -> None:
+    def __init__(self, secret: str | None, backend: Backend, *, idle: float = DEFAULT_IDLE,
+                 capacity: int = DEFAULT_CAPACITY) -> None:
         self.secret = secret.encode() if secret else None
-        self.fixtures = fixtures
+        self.backend = backend
+        self.idle = idle
         self.capacity = capacity
-        self._stores: OrderedDict[str, Store] = OrderedDict()
+        self.touch_every = min(1.0, idle / 4)
+        self.sweep_every = min(60.0, idle / 2)
+        self.default = SessionState(backend, DEFAULT_SESSION)
+        self._touched: dict[str, float] = {}  # session → when this process last marked it used
+        self._next_sweep = 0.0
 
-    def store_for(self, headers: dict[str, str]) -> Store | None:
-        """The session's store, or None for the main one (`headers` by lower-case name)."""
-        if self.secret is None:
-            return None
-        value = headers.get(HEADER.lower())
+    @staticmethod
+    def reader_id(headers: dict[str, str]) -> str | None:
+        """The reader's `Sandbox-Session` id, checked (400 when malformed); None without one."""
+        value = headers.get(_READER_KEY)
         if value is None:
             return None
-        secret, _, session = value.partition(":")
+        if not SESSION_ID.fullmatch(value):
+            raise ApiError(400, f"{READER_HEADER} must be 1 to 64 letters, digits, '-' or '_' "
+                                f"(e.g. {READER_HEADER}: reader-3f9a2c)")
+        return value
+
+    def key_for(self, headers: dict[str, str]) -> str:
+        """The session a request acts on (`headers` by lower-case name)."""
+        reader = self.reader_id(headers)
+        if reader is not None:
+            return reader
+        if self.secret is None:
+            return DEFAULT_SESSION
+        value = headers.get(_CHECK_KEY)
+        if value is None:
+            return DEFAULT_SESSION
+        secret, _, run = value.partition(":")
         if not hmac.compare_digest(secret.encode(), self.secret):
             raise ApiError(400, f"{HEADER} does not carry this sandbox's secret")
-        if not session or len(session) > MAX_ID_LENGTH:
+        if not run or len(run) > MAX_ID_LENGTH:
             raise ApiError(400, f"{HEADER} needs a session id of 1 to {MAX_ID_LENGTH} characters after the secret")
-        store = self._stores.get(session)
-        if store is None:
-            store = self._stores[session] = Store.open(None, self.fixtures)
-            while len(self._stores) > self.capacity:
-                # Not closed here: a request of that session may still be reading its body.
-                # The in-memory database goes when the last reference does.
-                self._stores.popitem(last=False)
-        else:
-            self._stores.move_to_end(session)
-        return store
+        return "check:" + run
+
+    async def state_for(self, headers: dict[str, str]) -> SessionState:
+        """The request's session, marked used (a new or expired one starts from the fixtures)."""
+        if _READER_KEY not in headers and (self.secret is None or _CHECK_KEY not in headers):
+            return self.default  # the hot path: no session header
+        key = self.key_for(headers)
+        if key == DEFAULT_SESSION:
+            return self.default
+        await self.mark_used(key)
+        return SessionState(self.backend, key)
+
+    async def mark_used(self, key: str) -> None:
+        now = time.time()
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.sweep_every
+            await self.backend.sweep(now, self.idle)
+            self._touched = {session: at for session, at in self._touched.items() if now - at < self.touch_every}
+        if now - self._touched.get(key, 0.0) >= self.touch_every:
+            await self.backend.touch(key, now, self.idle, self.capacity)
+            if len(self._touched) >= self.capacity:
+                self._touched.clear()
+            self._touched[key] = now
+
+    async def reset(self, headers: dict[str, str]) -> str:
+        """`POST /_sandbox/reset`: the session named in the headers back to the fixtures."""
+        key = self.key_for(headers)
+        if key == DEFAULT_SESSION:
+            raise ApiError(400, f"send {READER_HEADER}: <your session id> to reset your session "
+                                "(the shared state is reset by restarting the sandbox with --reset)")
+        await self.mark_used(key)
+        await self.backend.drop(key)
+        return key
 
     def close(self) -> None:
-        for store in self._stores.values():
-            store.close()
-        self._stores.clear()
+        self._touched.clear()

@@ -1,32 +1,45 @@
-"""The live workflow state of orders and line items, in SQLite (stdlib `sqlite3`).
+"""The live workflow state of orders and line items, per session: the interface and SQLite.
 
-One row per order or line item: its `status`, its latest cancelation (the `c_*` columns, all
-NULL when none was ever requested) and a `version` that every change increments. Everything else about an order is fixture data and stays in
-memory. A file store survives restarts; an in-memory store (`path=None`) is a fresh sandbox
-that lives as long as the object.
+A session is an isolated copy of the fixtures, named by a key (`""` is the shared default
+session). Copies cost nothing until used: a session holds rows only for what it changed, and a
+missing row reads as the fixture's starting state (version 0). Every row has a `version` that
+each change increments, and every change is one compare-and-set statement on it (`replace()`):
+an insert when the row does not exist yet, an update only while the version is still the one
+read. Two writers, in one process or several, can never both win.
 
-Every change is a compare-and-set on `version` (`replace()`), one autocommitted statement: the
-sandbox handles requests on one event-loop thread and never awaits between reading a state
-and replacing it, so within the process the step is atomic, and against another process
-sharing the file the version check makes the loser see the winner's state. Reads come from a
-memory mirror, dropped whenever SQLite reports a commit by another connection.
+`SessionTable` keeps the sessions' last use, for idle expiry and the bound on their number;
+`Backend` is what the handlers see through `SessionState` (a backend bound to one session).
+PostgreSQL is in `apidocs.sandbox.postgres`; SQLite (stdlib `sqlite3`) is here: a file that
+survives restarts and may be shared by several processes (WAL), or a fresh database in memory.
+SQLite reads come from a memory mirror, dropped whenever SQLite reports a commit by another
+connection (`PRAGMA data_version`).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from apidocs.model.errors import ConfigError
+from apidocs.sandbox.errors import ApiError
 from apidocs.sandbox.timp.fixtures import Fixtures
 from apidocs.sandbox.timp.workflow import Cancelation, State
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+DEFAULT_SESSION = ""
+# The mirror and the rendered answers kept per process: dropped whole past these counts
+# (states, and sessions with rendered answers).
+MAX_MIRRORED = 100_000
+MAX_VIEWS = 10_000
+
+Entry = tuple[State, int]  # a state and its version (0: no row, the fixture's starting state)
+Build = Callable[[list[State]], bytes]
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS workflow (
-    uuid TEXT PRIMARY KEY,
+    session TEXT NOT NULL,
+    uuid TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('order', 'line_item')),
     status TEXT NOT NULL,
     c_status TEXT,
@@ -35,117 +48,233 @@ CREATE TABLE IF NOT EXISTS workflow (
     c_resolved_by TEXT,
     c_resolved_date TEXT,
     c_reason TEXT,
-    version INTEGER NOT NULL
-) WITHOUT ROWID
+    version INTEGER NOT NULL,
+    PRIMARY KEY (session, uuid)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    last_used REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sessions_by_use ON sessions (last_used);
 """
-_COLUMNS = "uuid, kind, status, c_status, c_requested_by, c_requested_date, c_resolved_by, c_resolved_date, c_reason, version"
-_INSERT = f"INSERT OR IGNORE INTO workflow ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+_COLUMNS = ("session, uuid, kind, status, c_status, c_requested_by, c_requested_date, c_resolved_by, c_resolved_date,"
+            " c_reason, version")
 _SELECT = ("SELECT status, c_status, c_requested_by, c_requested_date, c_resolved_by, c_resolved_date, c_reason,"
-           " version FROM workflow WHERE uuid = ?")
+           " version FROM workflow WHERE session = ? AND uuid = ?")
 _REPLACE = f"""
-INSERT INTO workflow ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-ON CONFLICT (uuid) DO UPDATE SET
+INSERT INTO workflow ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+ON CONFLICT (session, uuid) DO UPDATE SET
     status = excluded.status, c_status = excluded.c_status, c_requested_by = excluded.c_requested_by,
     c_requested_date = excluded.c_requested_date, c_resolved_by = excluded.c_resolved_by,
     c_resolved_date = excluded.c_resolved_date, c_reason = excluded.c_reason, version = workflow.version + 1
 WHERE workflow.version = ?
 """
-_NO_CANCELATION = (None,) * 6
+NO_CANCELATION = (None,) * 6
 
 
-class Store:
-    def __init__(self, connection: sqlite3.Connection, fixtures: Fixtures, name: str, shared: bool = True) -> None:
-        self.connection = connection
+def row_state(row: Sequence[object]) -> Entry:
+    """(status, c_status … c_reason, version) → (State, version)."""
+    cancelation = Cancelation(*row[1:7]) if row[1] is not None else None  # type: ignore[arg-type]
+    return State(str(row[0]), cancelation), int(row[7])  # type: ignore[call-overload]
+
+
+def initial_state(fixtures: Fixtures, uuid: str) -> State:
+    order = fixtures.orders.get(uuid)
+    return order.initial if order is not None else fixtures.items[uuid].initial
+
+
+class Backend:
+    """Where sessions keep their state. All methods may raise `ApiError(503)` when the
+    database cannot be reached; a compare-and-set never half-applies."""
+
+    fixtures: Fixtures
+    name: str
+
+    async def read(self, session: str, uuids: Sequence[str]) -> list[Entry]:
+        raise NotImplementedError
+
+    async def replace(self, session: str, uuid: str, kind: str, version: int, new: State) -> bool:
+        """Store `new` if the row is still at `version` (0: no row yet); False when it changed."""
+        raise NotImplementedError
+
+    async def view(self, session: str, key: str, uuids: Sequence[str], build: Build) -> bytes:
+        """`build(states of uuids)`, which a backend may keep until one of them changes."""
+        return build([state for state, _ in await self.read(session, uuids)])
+
+    async def touch(self, session: str, now: float, idle: float, capacity: int) -> None:
+        """Mark a session used now: one idle longer than `idle` starts again from the fixtures,
+        a new one beyond `capacity` evicts the least recently used."""
+        raise NotImplementedError
+
+    async def sweep(self, now: float, idle: float) -> int:
+        """Drop the sessions idle longer than `idle` (and rows of sessions no longer listed)."""
+        raise NotImplementedError
+
+    async def drop(self, session: str) -> None:
+        """Back to the fixtures: forget every change the session made."""
+        raise NotImplementedError
+
+    async def session_count(self) -> int:
+        raise NotImplementedError
+
+    def after_fork(self) -> None:
+        """In a new worker process: connections of the parent are not to be used."""
+
+    def close(self) -> None:
+        """Release the connections (the database's content stays)."""
+
+
+class SessionState:
+    """A backend bound to one session: what the workflow handlers use as `call.store`."""
+
+    __slots__ = ("backend", "fixtures", "session")
+
+    def __init__(self, backend: Backend, session: str) -> None:
+        self.backend = backend
+        self.session = session
+        self.fixtures = backend.fixtures
+
+    async def read(self, *uuids: str) -> list[Entry]:
+        return await self.backend.read(self.session, uuids)
+
+    async def replace(self, uuid: str, kind: str, version: int, new: State) -> bool:
+        return await self.backend.replace(self.session, uuid, kind, version, new)
+
+    async def view(self, key: str, uuids: Sequence[str], build: Build) -> bytes:
+        return await self.backend.view(self.session, key, uuids, build)
+
+
+class SqliteBackend(Backend):
+    def __init__(self, path: Path | None, fixtures: Fixtures) -> None:
+        self.path = path
         self.fixtures = fixtures
-        self.name = name
-        self.shared = shared  # a file other processes may write too; in memory, only we do
-        self._mirror: dict[str, tuple[State, int]] = {}  # uuid → (state, version); 0: no row yet
-        self._views: dict[str, bytes] = {}
-        self._data_version = self._read_data_version()
+        self.name = str(path) if path else ":memory:"
+        self.shared = path is not None  # a file other processes may write too; in memory, only we do
+        self._mirror: dict[tuple[str, str], Entry] = {}
+        self._views: dict[str, dict[str, bytes]] = {}  # session → key → rendered answer
+        self._connection: sqlite3.Connection | None = None
+        self._data_version = -1
 
     @classmethod
-    def open(cls, path: Path | None, fixtures: Fixtures, reset: bool = False) -> Store:
-        """Open (creating if needed) the store at `path`, or a fresh in-memory one for None."""
-        name = str(path) if path else ":memory:"
+    def open(cls, path: Path | None, fixtures: Fixtures, reset: bool = False) -> SqliteBackend:
+        """Open (creating if needed) the database at `path`, or a fresh one in memory for None.
+        Raises `ConfigError` when it cannot be opened or is not a sandbox database."""
+        backend = cls(path, fixtures)
+        connection = backend.connection
+        if reset:
+            connection.execute("DELETE FROM workflow")
+            connection.execute("DELETE FROM sessions")
+        return backend
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        if self._connection is None:
+            self._connection = self._connect()
+            self._data_version = self._read_data_version()
+        return self._connection
+
+    def _connect(self) -> sqlite3.Connection:
         try:
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(name, isolation_level=None, check_same_thread=False, timeout=10.0)
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.name, isolation_level=None, check_same_thread=False, timeout=10.0)
         except (OSError, sqlite3.Error) as error:
-            raise ConfigError(f"cannot open the sandbox database {name}: {error}") from None
+            raise ConfigError(f"cannot open the sandbox database {self.name}: {error}") from None
         try:
-            _prepare(connection, name, is_file=path is not None)
+            _prepare(connection, self.name, is_file=self.path is not None)
         except sqlite3.DatabaseError as error:
             connection.close()
-            raise ConfigError(f"{name} is not a sandbox database ({error}); pass another --db (or delete that file)") from None
+            raise ConfigError(f"{self.name} is not a sandbox database ({error}); pass another --db (or delete that file)") from None
         except ConfigError:
             connection.close()
             raise
-        store = cls(connection, fixtures, name, shared=path is not None)
-        store.seed(reset=reset)
-        return store
+        return connection
 
-    def close(self) -> None:
-        self.connection.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[Store]:
-        """Several reads and replaces as one step (e.g. a line item and its order)."""
-        self.connection.execute("BEGIN IMMEDIATE")
-        try:
-            self._check_others()
-            yield self
-        except BaseException:
-            self.connection.execute("ROLLBACK")
-            self._forget()
-            raise
-        self.connection.execute("COMMIT")
-
-    def seed(self, reset: bool = False) -> None:
-        """Add the fixtures' starting state for whatever the store lacks (everything on reset)."""
-        rows = [(uuid, kind, state.status, *(state.cancelation or _NO_CANCELATION))
-                for uuid, kind, state in self.fixtures.initial_states()]
-        with self.transaction():
-            if reset:
-                self.connection.execute("DELETE FROM workflow")
-            self.connection.executemany(_INSERT, rows)
+    def after_fork(self) -> None:
+        self._connection = None  # the parent closed its own before forking
         self._forget()
 
-    def state(self, uuid: str) -> State:
-        return self._entry(uuid)[0]
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
-    def replace(self, uuid: str, kind: str, old: State, new: State) -> bool:
-        """Store `new` if the state is still `old` (as last read); False when it had changed."""
-        current, version = self._mirror.get(uuid) or self._entry(uuid)  # just read: no need to re-check
-        if current != old:
+    async def read(self, session: str, uuids: Sequence[str]) -> list[Entry]:
+        self._check_others()
+        return [self._entry(session, uuid) for uuid in uuids]
+
+    def _entry(self, session: str, uuid: str) -> Entry:
+        key = (session, uuid)
+        entry = self._mirror.get(key)
+        if entry is None:
+            row = self._execute(_SELECT, (session, uuid)).fetchone()
+            entry = row_state(row) if row is not None else (initial_state(self.fixtures, uuid), 0)
+            if len(self._mirror) >= MAX_MIRRORED:
+                self._mirror.clear()
+            self._mirror[key] = entry
+        return entry
+
+    async def replace(self, session: str, uuid: str, kind: str, version: int, new: State) -> bool:
+        cursor = self._execute(_REPLACE, (session, uuid, kind, new.status, *(new.cancelation or NO_CANCELATION), version))
+        self._views.pop(session, None)
+        if cursor.rowcount != 1:  # another process changed it since it was read
+            self._mirror.pop((session, uuid), None)
             return False
-        cursor = self.connection.execute(_REPLACE, (uuid, kind, new.status, *(new.cancelation or _NO_CANCELATION), version))
-        self._views.clear()
-        if cursor.rowcount != 1:  # another process changed it since we read it
-            self._mirror.pop(uuid, None)
-            return False
-        self._mirror[uuid] = (new, version + 1)
+        self._mirror[(session, uuid)] = (new, version + 1)
         return True
 
-    def view(self, key: str, build: Callable[[], bytes]) -> bytes:
-        """A rendered answer, rebuilt only after the state changed (here or in another process)."""
+    async def view(self, session: str, key: str, uuids: Sequence[str], build: Build) -> bytes:
         self._check_others()
-        cached = self._views.get(key)
+        views = self._views.get(session)
+        if views is None:
+            if len(self._views) >= MAX_VIEWS:
+                self._views.clear()
+            views = self._views[session] = {}
+        cached = views.get(key)
         if cached is None:
-            cached = self._views[key] = build()
+            cached = views[key] = build([self._entry(session, uuid)[0] for uuid in uuids])
         return cached
 
-    def _entry(self, uuid: str) -> tuple[State, int]:
-        self._check_others()
-        entry = self._mirror.get(uuid)
-        if entry is None:
-            row = self.connection.execute(_SELECT, (uuid,)).fetchone()
-            if row is None:  # a fixture entry the store has no row for yet: as the fixture says
-                entry = (self._initial(uuid), 0)
-            else:
-                entry = (State(row[0], Cancelation(*row[1:7]) if row[1] is not None else None), row[7])
-            self._mirror[uuid] = entry
-        return entry
+    async def touch(self, session: str, now: float, idle: float, capacity: int) -> None:
+        connection = self.connection
+        if self._execute("UPDATE sessions SET last_used = ? WHERE id = ? AND last_used >= ?",
+                         (now, session, now - idle)).rowcount == 1:
+            return
+        with _transaction(connection):  # new, or expired: start again from the fixtures
+            connection.execute("DELETE FROM workflow WHERE session = ?", (session,))
+            connection.execute("INSERT INTO sessions (id, last_used) VALUES (?, ?) ON CONFLICT (id) DO UPDATE"
+                               " SET last_used = excluded.last_used", (session, now))
+            excess = connection.execute("SELECT count(*) FROM sessions").fetchone()[0] - capacity
+            if excess > 0:
+                oldest = [row[0] for row in connection.execute(
+                    "SELECT id FROM sessions WHERE id <> ? ORDER BY last_used LIMIT ?", (session, excess))]
+                connection.executemany("DELETE FROM workflow WHERE session = ?", [(s,) for s in oldest])
+                connection.executemany("DELETE FROM sessions WHERE id = ?", [(s,) for s in oldest])
+        self._forget()
+
+    async def sweep(self, now: float, idle: float) -> int:
+        connection = self.connection
+        with _transaction(connection):
+            cutoff = now - idle
+            connection.execute("DELETE FROM workflow WHERE session IN (SELECT id FROM sessions WHERE last_used < ?)", (cutoff,))
+            dropped = connection.execute("DELETE FROM sessions WHERE last_used < ?", (cutoff,)).rowcount
+            connection.execute("DELETE FROM workflow WHERE session <> '' AND session NOT IN (SELECT id FROM sessions)")
+        if dropped:
+            self._forget()
+        return dropped
+
+    async def drop(self, session: str) -> None:
+        self._execute("DELETE FROM workflow WHERE session = ?", (session,))
+        self._forget()
+
+    async def session_count(self) -> int:
+        return int(self._execute("SELECT count(*) FROM sessions", ()).fetchone()[0])
+
+    def _execute(self, sql: str, parameters: Sequence[object]) -> sqlite3.Cursor:
+        try:
+            return self.connection.execute(sql, parameters)
+        except sqlite3.OperationalError as error:  # e.g. locked by another process past the timeout
+            raise ApiError(503, f"the sandbox database is busy ({error}); try again", {"Retry-After": "1"}) from None
 
     def _check_others(self) -> None:
         if not self.shared:
@@ -160,17 +289,27 @@ class Store:
         self._views.clear()
 
     def _read_data_version(self) -> int:
-        return self.connection.execute("PRAGMA data_version").fetchone()[0]
+        return int(self.connection.execute("PRAGMA data_version").fetchone()[0])
 
-    def _initial(self, uuid: str) -> State:
-        order = self.fixtures.orders.get(uuid)
-        if order is not None:
-            return order.initial
-        return self.fixtures.items[uuid].initial
+
+class _transaction:
+    """`BEGIN IMMEDIATE` … `COMMIT` (or `ROLLBACK` on any error) on an autocommit connection."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def __enter__(self) -> None:
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise ApiError(503, f"the sandbox database is busy ({error}); try again", {"Retry-After": "1"}) from None
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        self.connection.execute("ROLLBACK" if kind is not None else "COMMIT")
 
 
 def _prepare(connection: sqlite3.Connection, name: str, is_file: bool) -> None:
-    """WAL for files; create the table, or recreate one of an older sandbox version."""
+    """WAL for files; create the tables, or recreate those of an older sandbox version."""
     if is_file:
         connection.execute("PRAGMA journal_mode=WAL")
         # Demo data: it survives restarts and crashes of the sandbox (WAL), not a crash of the
@@ -178,10 +317,11 @@ def _prepare(connection: sqlite3.Connection, name: str, is_file: bool) -> None:
         connection.execute("PRAGMA synchronous=OFF")
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if tables - {"workflow"} or (tables and version == 0) or version > SCHEMA_VERSION:
+    if tables - {"workflow", "sessions"} or (tables and version == 0) or version > SCHEMA_VERSION:
         raise ConfigError(f"{name} is not a sandbox database of this version (pass another --db, or delete the file)")
     if version != SCHEMA_VERSION:  # an older sandbox's state: start again from the fixtures
         connection.execute("DROP TABLE IF EXISTS workflow")
-    connection.execute(_SCHEMA)
+        connection.execute("DROP TABLE IF EXISTS sessions")
+    connection.executescript(_SCHEMA)
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

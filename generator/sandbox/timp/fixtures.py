@@ -61,6 +61,11 @@ class Order:
     items: list[LineItem] = field(default_factory=list)
 
     @cached_property
+    def workflow_uuids(self) -> tuple[str, ...]:
+        """The order's uuid, then its line items': whose states its detail shows."""
+        return (self.uuid, *(item.uuid for item in self.items))
+
+    @cached_property
     def suppliers(self) -> frozenset[str]:
         """Keys of the organisations supplying its line items (read after loading)."""
         return frozenset(item.supplier.key for item in self.items)

@@ -92,9 +92,9 @@ def _reason(body: Any) -> str | None:
 
 # Order detail ---------------------------------------------------------------------------------
 
-def render_order(call: Call, order: Order) -> bytes:
-    """`GET /timp/orders/<uuid>/`: the fixture order with the live workflow state."""
-    store = call.store
+def render_order(order: Order, states: list[workflow.State]) -> bytes:
+    """`GET /timp/orders/<uuid>/`: the fixture order with the live workflow state (`states`:
+    the order's, then its items' in order)."""
 
     def live(fields: dict[str, Any], state: workflow.State, party_key: str, party: dict[str, Any]) -> dict[str, Any]:
         shown = dict(fields)
@@ -102,15 +102,15 @@ def render_order(call: Call, order: Order) -> bytes:
         shown[party_key] = party
         return shown
 
-    detail = live(order.fields, store.state(order.uuid), "retailer", order.retailer.as_party())
-    detail["line_items"] = [live(item.fields, store.state(item.uuid), "supplier", item.supplier.as_party())
-                            for item in order.items]
+    detail = live(order.fields, states[0], "retailer", order.retailer.as_party())
+    detail["line_items"] = [live(item.fields, state, "supplier", item.supplier.as_party())
+                            for item, state in zip(order.items, states[1:], strict=True)]
     return dump_json(detail)
 
 
 async def get_order(call: Call) -> Answer:
     order, _ = _visible_order(call, call.param)
-    return Answer(200, call.store.view(order.uuid, lambda: render_order(call, order)))
+    return Answer(200, await call.store.view(order.uuid, order.workflow_uuids, lambda states: render_order(order, states)))
 
 
 # Whole orders ---------------------------------------------------------------------------------
@@ -120,31 +120,31 @@ async def cancel_order(call: Call) -> Answer:
     order_uuid = field_of(body, "order_uuid", "string", required=True)
     order, role = _visible_order(call, order_uuid)
     by = _require(call, role, RETAILER, "ask to cancel an order")
-    return _act_on_order(call, order, workflow.request, by)
+    return await _act_on_order(call, order, workflow.request, by)
 
 
 async def confirm_order(call: Call) -> Answer:
     await call.json()
     order, role = _visible_order(call, call.param)
     by = _require(call, role, SUPPLIER, "confirm an order's cancelation")
-    return _act_on_order(call, order, workflow.confirm, by)
+    return await _act_on_order(call, order, workflow.confirm, by)
 
 
 async def reject_order(call: Call) -> Answer:
     reason = _reason(await call.json())
     order, role = _visible_order(call, call.param)
     by = _require(call, role, SUPPLIER, "reject an order's cancelation")
-    return _act_on_order(call, order, workflow.reject, by, reason=reason)
+    return await _act_on_order(call, order, workflow.reject, by, reason=reason)
 
 
-def _act_on_order(call: Call, order: Order, step: Step, by: str, **extra: Any) -> Answer:
+async def _act_on_order(call: Call, order: Order, step: Step, by: str, **extra: Any) -> Answer:
     store = call.store
-    for _ in range(_ATTEMPTS):  # more than one only when another process changed the order meanwhile
-        old = store.state(order.uuid)
+    for _ in range(_ATTEMPTS):  # more than one only when another writer changed the order meanwhile
+        [(old, version)] = await store.read(order.uuid)
         new = _step(step, old, f"Order {order.uuid}", by, **extra)
-        if store.replace(order.uuid, "order", old, new):
+        if await store.replace(order.uuid, "order", version, new):
             return json_answer(_order_answer(order, new))
-    raise ApiError(503, f"Order {order.uuid} kept changing meanwhile; try again")
+    raise ApiError(503, f"Order {order.uuid} kept changing meanwhile; try again", {"Retry-After": "1"})
 
 
 # Line items -----------------------------------------------------------------------------------
@@ -153,32 +153,37 @@ async def cancel_item(call: Call) -> Answer:
     await call.json()
     item, order, role = _visible_item(call, call.param)
     by = _require(call, role, RETAILER, "ask to cancel a line item")
-    return _act_on_item(call, item, order, workflow.request, "canceled", by)
+    return await _act_on_item(call, item, order, workflow.request, "canceled", by)
 
 
 async def confirm_item(call: Call) -> Answer:
     await call.json()
     item, order, role = _visible_item(call, call.param)
     by = _require(call, role, SUPPLIER, "confirm a line item's cancelation")
-    return _act_on_item(call, item, order, workflow.confirm, "confirmed", by)
+    return await _act_on_item(call, item, order, workflow.confirm, "confirmed", by)
 
 
 async def reject_item(call: Call) -> Answer:
     reason = _reason(await call.json())
     item, order, role = _visible_item(call, call.param)
     by = _require(call, role, SUPPLIER, "reject a line item's cancelation")
-    return _act_on_item(call, item, order, workflow.reject, "rejected", by, reason=reason)
+    return await _act_on_item(call, item, order, workflow.reject, "rejected", by, reason=reason)
 
 
-def _act_on_item(call: Call, item: LineItem, order: Order, step: Step, verb: str, by: str, **extra: Any) -> Answer:
+async def _act_on_item(call: Call, item: LineItem, order: Order, step: Step, verb: str, by: str,
+                       **extra: Any) -> Answer:
     what = f"Line item {item.uuid}"
-    with call.store.transaction() as store:  # the item and its order, as one step
-        if store.state(order.uuid).status == workflow.CANCELED:
+    store = call.store
+    # The order's state is only read, the item's compared and set: a change of the order between
+    # the two is ordered before this step, which then still holds (no step reads items).
+    for _ in range(_ATTEMPTS):
+        (order_state, _), (old, version) = await store.read(order.uuid, item.uuid)
+        if order_state.status == workflow.CANCELED:
             raise ApiError(422, f"{what} cannot be {verb}: its order {order.uuid} is canceled")
-        old = store.state(item.uuid)
         new = _step(step, old, what, by, **extra)
-        store.replace(item.uuid, "line_item", old, new)  # holds: nobody else writes during the transaction
-    return json_answer(_item_answer(item, new))
+        if await store.replace(item.uuid, "line_item", version, new):
+            return json_answer(_item_answer(item, new))
+    raise ApiError(503, f"{what} kept changing meanwhile; try again", {"Retry-After": "1"})
 
 
 Handler = Callable[[Call], Awaitable[Answer]]

@@ -1,0 +1,237 @@
+"""The sessions' state in PostgreSQL (psycopg 3, its async pool): the store for a public sandbox.
+
+Same table shapes and the same compare-and-set as the SQLite store (`store.py`): a change is
+one `INSERT … ON CONFLICT DO UPDATE … WHERE version = <read>` statement, which PostgreSQL
+applies atomically against the latest committed row, so across any number of worker processes
+exactly one writer of a version wins. Multi-statement steps (a session's start, eviction,
+expiry, reset) run in transactions. Nothing is cached in the process: several workers write.
+
+The pool is opened in the worker's own event loop on first use (never inherited through a
+fork). When the database cannot be reached, a request answers 503 within `WAIT_SECONDS`; the
+pool reconnects by itself, so the sandbox recovers when the database is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from apidocs.model.errors import ConfigError
+from apidocs.sandbox.errors import ApiError
+from apidocs.sandbox.store import NO_CANCELATION, Backend, Entry, initial_state, row_state
+from apidocs.sandbox.timp.fixtures import Fixtures
+from apidocs.sandbox.timp.workflow import State
+
+log = logging.getLogger("apidocs.sandbox")
+SCHEMA_VERSION = 1
+WAIT_SECONDS = 2.0  # for a pooled connection, and to connect: then 503
+POOL_SIZE = 4  # connections per worker process
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS apidocs_sandbox_workflow (
+    session TEXT NOT NULL,
+    uuid TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('order', 'line_item')),
+    status TEXT NOT NULL,
+    c_status TEXT,
+    c_requested_by TEXT,
+    c_requested_date TEXT,
+    c_resolved_by TEXT,
+    c_resolved_date TEXT,
+    c_reason TEXT,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (session, uuid)
+);
+CREATE TABLE IF NOT EXISTS apidocs_sandbox_sessions (
+    id TEXT PRIMARY KEY,
+    last_used DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS apidocs_sandbox_sessions_by_use ON apidocs_sandbox_sessions (last_used);
+CREATE TABLE IF NOT EXISTS apidocs_sandbox_schema (version INTEGER NOT NULL);
+"""
+WORKFLOW = "apidocs_sandbox_workflow"
+SESSIONS = "apidocs_sandbox_sessions"
+_COLUMNS = ("session, uuid, kind, status, c_status, c_requested_by, c_requested_date, c_resolved_by, c_resolved_date,"
+            " c_reason, version")
+_SELECT = (f"SELECT uuid, status, c_status, c_requested_by, c_requested_date, c_resolved_by, c_resolved_date, c_reason,"
+           f" version FROM {WORKFLOW} WHERE session = %s AND uuid = ANY(%s)")
+_REPLACE = f"""
+INSERT INTO {WORKFLOW} AS w ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1)
+ON CONFLICT (session, uuid) DO UPDATE SET
+    status = excluded.status, c_status = excluded.c_status, c_requested_by = excluded.c_requested_by,
+    c_requested_date = excluded.c_requested_date, c_resolved_by = excluded.c_resolved_by,
+    c_resolved_date = excluded.c_resolved_date, c_reason = excluded.c_reason, version = w.version + 1
+WHERE w.version = %s
+"""
+
+
+def is_postgres_url(text: str) -> bool:
+    return text.startswith(("postgresql://", "postgres://"))
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password, for banners and errors."""
+    scheme, _, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not at:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else f"{scheme}://{user}@{host}"
+
+
+def _unavailable(error: BaseException) -> ApiError:
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return ApiError(503, f"the sandbox database is unavailable ({first_line[:200]}); try again in a moment",
+                    {"Retry-After": "1"})
+
+
+class PostgresBackend(Backend):
+    def __init__(self, url: str, fixtures: Fixtures, pool_size: int = POOL_SIZE) -> None:
+        self.url = url
+        self.fixtures = fixtures
+        self.name = shown_url(url)
+        self.pool_size = pool_size
+        self._pool: Any = None
+        self._opening: asyncio.Lock | None = None
+
+    @classmethod
+    def open(cls, url: str, fixtures: Fixtures, reset: bool = False) -> PostgresBackend:
+        """Check the database now (one clear `ConfigError` when it cannot be used) and create
+        the tables; `reset` forgets every session's changes."""
+        try:
+            import psycopg
+        except ImportError:
+            raise ConfigError("--database postgresql://… needs psycopg 3: pip install 'psycopg[binary]' psycopg-pool") from None
+        backend = cls(url, fixtures)
+        try:
+            with psycopg.connect(url, connect_timeout=10, autocommit=True) as connection, connection.transaction():
+                connection.execute("SELECT pg_advisory_xact_lock(727274)")  # one worker creates the tables at a time
+                connection.execute(_SCHEMA)
+                found = connection.execute("SELECT version FROM apidocs_sandbox_schema").fetchone()
+                if found is None:
+                    connection.execute("INSERT INTO apidocs_sandbox_schema VALUES (%s)", (SCHEMA_VERSION,))
+                elif found[0] != SCHEMA_VERSION:
+                    raise ConfigError(f"{backend.name} holds sandbox tables of another version ({found[0]}); "
+                                      "drop the apidocs_sandbox_* tables or use another database")
+                if reset:
+                    connection.execute(f"DELETE FROM {WORKFLOW}")
+                    connection.execute(f"DELETE FROM {SESSIONS}")
+        except psycopg.Error as error:
+            raise ConfigError(f"cannot use the sandbox database {backend.name}: {str(error).strip()}") from None
+        return backend
+
+    async def _connection_pool(self) -> Any:
+        if self._pool is None:
+            if self._opening is None:
+                self._opening = asyncio.Lock()
+            async with self._opening:
+                if self._pool is None:
+                    from psycopg_pool import AsyncConnectionPool
+
+                    pool = AsyncConnectionPool(self.url, min_size=1, max_size=self.pool_size, open=False,
+                                               timeout=WAIT_SECONDS, reconnect_timeout=5,
+                                               kwargs={"autocommit": True, "connect_timeout": WAIT_SECONDS})
+                    await pool.open(wait=False)
+                    self._pool = pool
+        return self._pool
+
+    async def _run(self, work: Callable[[Any], Awaitable[T]], retry: bool = True) -> T:
+        """`work(connection)` on a pooled connection; 503 when the database cannot be reached.
+        A read is tried once more on a fresh connection (a pooled one may have died with a
+        database restart); a write is not: whether it was applied would be unknown."""
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        pool = await self._connection_pool()
+        for attempt in range(2 if retry else 1):
+            try:
+                async with pool.connection() as connection:
+                    return await work(connection)
+            except PoolTimeout as error:
+                raise _unavailable(error) from None
+            except psycopg.OperationalError as error:
+                if attempt or not retry:
+                    raise _unavailable(error) from None
+        raise AssertionError("unreachable")
+
+    async def read(self, session: str, uuids: Sequence[str]) -> list[Entry]:
+        async def select(connection: Any) -> list[Entry]:
+            cursor = await connection.execute(_SELECT, (session, list(uuids)))
+            found = {row[0]: row_state(row[1:]) for row in await cursor.fetchall()}
+            return [found.get(uuid) or (initial_state(self.fixtures, uuid), 0) for uuid in uuids]
+
+        return await self._run(select)
+
+    async def replace(self, session: str, uuid: str, kind: str, version: int, new: State) -> bool:
+        async def compare_and_set(connection: Any) -> bool:
+            cursor = await connection.execute(
+                _REPLACE, (session, uuid, kind, new.status, *(new.cancelation or NO_CANCELATION), version))
+            return bool(cursor.rowcount == 1)
+
+        return await self._run(compare_and_set, retry=False)
+
+    async def touch(self, session: str, now: float, idle: float, capacity: int) -> None:
+        async def mark(connection: Any) -> None:
+            cursor = await connection.execute(
+                f"UPDATE {SESSIONS} SET last_used = %s WHERE id = %s AND last_used >= %s", (now, session, now - idle))
+            if cursor.rowcount == 1:
+                return
+            async with connection.transaction():  # new, or expired: start again from the fixtures
+                await connection.execute(f"DELETE FROM {WORKFLOW} WHERE session = %s", (session,))
+                await connection.execute(f"INSERT INTO {SESSIONS} (id, last_used) VALUES (%s, %s) ON CONFLICT (id)"
+                                         " DO UPDATE SET last_used = excluded.last_used", (session, now))
+                count = await (await connection.execute(f"SELECT count(*) FROM {SESSIONS}")).fetchone()
+                excess = int(count[0]) - capacity
+                if excess > 0:
+                    oldest = await (await connection.execute(
+                        f"SELECT id FROM {SESSIONS} WHERE id <> %s ORDER BY last_used LIMIT %s", (session, excess))).fetchall()
+                    ids = [row[0] for row in oldest]
+                    await connection.execute(f"DELETE FROM {WORKFLOW} WHERE session = ANY(%s)", (ids,))
+                    await connection.execute(f"DELETE FROM {SESSIONS} WHERE id = ANY(%s)", (ids,))
+
+        await self._run(mark, retry=False)
+
+    async def sweep(self, now: float, idle: float) -> int:
+        async def expire(connection: Any) -> int:
+            async with connection.transaction():
+                cutoff = now - idle
+                await connection.execute(f"DELETE FROM {WORKFLOW} WHERE session IN "
+                                         f"(SELECT id FROM {SESSIONS} WHERE last_used < %s)", (cutoff,))
+                cursor = await connection.execute(f"DELETE FROM {SESSIONS} WHERE last_used < %s", (cutoff,))
+                dropped = int(cursor.rowcount)
+                await connection.execute(f"DELETE FROM {WORKFLOW} w WHERE session <> '' AND NOT EXISTS "
+                                         f"(SELECT 1 FROM {SESSIONS} s WHERE s.id = w.session)")
+                return dropped
+
+        return await self._run(expire, retry=False)
+
+    async def drop(self, session: str) -> None:
+        async def delete(connection: Any) -> None:
+            await connection.execute(f"DELETE FROM {WORKFLOW} WHERE session = %s", (session,))
+
+        await self._run(delete, retry=False)
+
+    async def session_count(self) -> int:
+        async def count(connection: Any) -> int:
+            row = await (await connection.execute(f"SELECT count(*) FROM {SESSIONS}")).fetchone()
+            return int(row[0])
+
+        return await self._run(count)
+
+    def after_fork(self) -> None:
+        self._pool = None
+        self._opening = None
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = None
+            if loop is not None:
+                loop.create_task(pool.close())
+            # Without a running loop the worker is exiting: its connections close with it.

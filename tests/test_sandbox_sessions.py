@@ -1,0 +1,137 @@
+"""Per-reader sessions (`Sandbox-Session`) against a real sandbox process, SQLite store."""
+
+from __future__ import annotations
+
+import http.client
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from sandbox_helpers import CONFIRM_SEED, DETAIL_ORDER, REJECT_ITEM, RETAILER, SUPPLIER, SandboxClient, start_sandbox
+
+
+def reader(url: str, session: str | None = None) -> SandboxClient:
+    return SandboxClient(url, {"Sandbox-Session": session or uuid.uuid4().hex})
+
+
+def status_of(client: SandboxClient, order: str) -> str:
+    return str(client.order(order).json()["status"])
+
+
+def test_two_readers_confirming_the_same_order_each_see_only_their_own(tmp_path: Path) -> None:
+    server = start_sandbox(tmp_path / "s.sqlite3")
+    try:
+        alice, bob, shared = reader(server.url, "alice"), reader(server.url, "bob-2"), server.client()
+        first = alice.confirm_order(CONFIRM_SEED)
+        assert first.status_code == 200 and first.headers["Sandbox-Session"] == "alice"
+        assert status_of(alice, CONFIRM_SEED) == "canceled"
+        assert status_of(bob, CONFIRM_SEED) == "cancelation_requested"
+        assert status_of(shared, CONFIRM_SEED) == "cancelation_requested"
+        assert "Sandbox-Session" not in shared.order(CONFIRM_SEED).headers  # the shared state names none
+        second = bob.confirm_order(CONFIRM_SEED)
+        assert second.status_code == 200 and second.headers["Sandbox-Session"] == "bob-2"
+        assert alice.confirm_order(CONFIRM_SEED).status_code == 422  # still one confirm per session
+        assert bob.reject_item(REJECT_ITEM).status_code == 200 and alice.reject_item(REJECT_ITEM).status_code == 200
+    finally:
+        server.stop()
+
+
+def test_a_malformed_session_id_is_a_400_naming_the_rule(tmp_path: Path) -> None:
+    server = start_sandbox(tmp_path / "s.sqlite3")
+    try:
+        for bad in ("", "a" * 65, "with space", "semi;colon", "ünï", "a:b"):
+            answer = reader(server.url, "x").request("GET", f"/timp/orders/{DETAIL_ORDER}/", headers={"Sandbox-Session": bad})
+            assert answer.status_code == 400, bad
+            assert answer.headers["content-type"] == "application/json"
+            assert "Sandbox-Session must be 1 to 64" in answer.json()["detail"]
+        assert reader(server.url, "a" * 64).order(DETAIL_ORDER).status_code == 200
+        connection = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=10)
+        connection.putrequest("GET", f"/timp/orders/{DETAIL_ORDER}/")
+        for name, value in (("Sandbox-Session", "a"), ("Sandbox-Session", "b"), ("Authorization", f"Token {SUPPLIER}")):
+            connection.putheader(name, value)
+        connection.endheaders()
+        assert connection.getresponse().status == 400  # which one would it be? neither
+        connection.close()
+    finally:
+        server.stop()
+
+
+def test_reset_brings_a_session_back_to_the_fixtures_and_only_it(tmp_path: Path) -> None:
+    server = start_sandbox(tmp_path / "s.sqlite3")
+    try:
+        alice, bob = reader(server.url), reader(server.url)
+        assert alice.confirm_order(CONFIRM_SEED).status_code == 200
+        assert bob.confirm_order(CONFIRM_SEED).status_code == 200
+        reset = alice.request("POST", "/_sandbox/reset", token=None)
+        assert reset.status_code == 200 and reset.json()["session"] == alice.http.headers["Sandbox-Session"]
+        assert status_of(alice, CONFIRM_SEED) == "cancelation_requested"
+        assert status_of(bob, CONFIRM_SEED) == "canceled"
+        no_session = server.client().request("POST", "/_sandbox/reset", token=None)
+        assert no_session.status_code == 400 and "Sandbox-Session" in no_session.json()["detail"]
+        assert alice.request("GET", "/_sandbox/reset", token=None).status_code == 405
+    finally:
+        server.stop()
+
+
+def test_an_idle_session_starts_again_from_the_fixtures(tmp_path: Path) -> None:
+    server = start_sandbox(tmp_path / "s.sqlite3", "--session-idle", "1")
+    try:
+        idle, busy = reader(server.url), reader(server.url)
+        assert idle.confirm_order(CONFIRM_SEED).status_code == 200
+        assert busy.confirm_order(CONFIRM_SEED).status_code == 200
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:  # kept in use: never expires
+            assert status_of(busy, CONFIRM_SEED) == "canceled"
+            time.sleep(0.1)
+        assert status_of(idle, CONFIRM_SEED) == "cancelation_requested"  # idle 3 s > 1 s: fixtures again
+        assert idle.confirm_order(CONFIRM_SEED).status_code == 200
+    finally:
+        server.stop()
+
+
+def test_beyond_the_bound_the_least_recently_used_session_is_dropped(tmp_path: Path) -> None:
+    server = start_sandbox(tmp_path / "s.sqlite3", "--max-sessions", "16")
+    try:
+        oldest, kept = reader(server.url), reader(server.url)
+        assert oldest.confirm_order(CONFIRM_SEED).status_code == 200
+        assert kept.confirm_order(CONFIRM_SEED).status_code == 200
+        for _ in range(15):  # 17 sessions: the oldest goes
+            assert reader(server.url).order(DETAIL_ORDER).status_code == 200
+        assert status_of(kept, CONFIRM_SEED) == "canceled"
+        assert status_of(oldest, CONFIRM_SEED) == "cancelation_requested"  # a fresh copy again
+    finally:
+        server.stop()
+
+
+def test_the_check_sessions_are_sessions_too(tmp_path: Path) -> None:
+    server = start_sandbox(tmp_path / "s.sqlite3", secret="s3cret")
+    try:
+        check_run = SandboxClient(server.url, {"X-Apidocs-Sandbox": "s3cret:run-1"})
+        assert check_run.confirm_order(CONFIRM_SEED).status_code == 200
+        assert check_run.confirm_order(CONFIRM_SEED).status_code == 422
+        assert reader(server.url, "run-1").confirm_order(CONFIRM_SEED).status_code == 200  # no reader can name it
+        wrong = SandboxClient(server.url, {"X-Apidocs-Sandbox": "guess:run-1"}).order(DETAIL_ORDER)
+        assert wrong.status_code == 400
+        assert status_of(server.client(), CONFIRM_SEED) == "cancelation_requested"
+    finally:
+        server.stop()
+
+
+def test_cors_only_for_the_configured_site_origin(tmp_path: Path) -> None:
+    server = start_sandbox(tmp_path / "s.sqlite3", "--cors-origin", "https://docs.example.com")
+    try:
+        client = reader(server.url, "cors")
+        allowed = client.request("GET", f"/timp/orders/{DETAIL_ORDER}/", headers={"Origin": "https://docs.example.com"})
+        assert allowed.headers["Access-Control-Allow-Origin"] == "https://docs.example.com"
+        assert "Sandbox-Session" in allowed.headers["Access-Control-Expose-Headers"]
+        other = client.request("GET", f"/timp/orders/{DETAIL_ORDER}/", headers={"Origin": "https://evil.example"})
+        assert "Access-Control-Allow-Origin" not in other.headers
+        preflight = requests.options(f"{server.url}/timp/orders/cancel/", timeout=10, headers={
+            "Origin": "https://docs.example.com", "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "authorization, content-type, sandbox-session"})
+        assert preflight.headers["Access-Control-Allow-Origin"] == "https://docs.example.com"
+        assert "sandbox-session" in preflight.headers["Access-Control-Allow-Headers"]
+        assert client.cancel_order(DETAIL_ORDER, token=RETAILER).status_code in (200, 422)
+    finally:
+        server.stop()
