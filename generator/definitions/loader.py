@@ -22,10 +22,10 @@ from apidocs.definitions.liquid import Line, LiquidRenderer
 from apidocs.definitions.pasted import HarvestedRequest, PastedSnippet, harvest
 from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Document, Endpoint, ExampleRequest, ExampleResponse
 from apidocs.model.errors import DefinitionError, Finding
-from apidocs.model.paths import PathTemplate
+from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate
 from apidocs.model.positions import LAST, PositionKey, position_key
 
-_ANGLE_PARAM = re.compile(r"<\s*([A-Za-z_][A-Za-z0-9_]*)\s*>")
+_ANGLE_PARAM = re.compile(r"<\s*(" + PLACEHOLDER_NAME + r")\s*>")
 _COLON_PARAM = re.compile(r"(?<=/):([A-Za-z_][A-Za-z0-9_]*)")
 SECTION_FILE = ".section.yml"
 # `page.apidocs.yml` beside `page.md` adds front-matter keys (e.g. `example`, `responses`) to a

@@ -24,6 +24,7 @@ from apidocs.definitions.pasted import HarvestedRequest, PastedSnippet, harvest
 from apidocs.definitions.secrets import Secret, authorization_tokens, find_secrets, looks_like_placeholder, scrub_lines, scrub_value
 from apidocs.definitions.snippet_checks import python_problems
 from apidocs.jekyll.links import LinkMap
+from apidocs.jekyll.liquid_compat import JekyllLiquid
 from apidocs.jekyll.report import FileReport
 from apidocs.model.endpoint import HTTP_METHODS, NO_BODY
 from apidocs.model.errors import DefinitionError
@@ -60,6 +61,13 @@ class ImportContext:
     audiences: set[str] = field(default_factory=set)  # visibility names the tree's collections use
     hosts: list[str] = field(default_factory=list)  # every host a pasted snippet called, for mkdocs.yml's servers
     include_names: set[str] | None = None  # includes copied into the project (posix paths); None: look in includes_dir
+    site: dict[str, Any] = field(default_factory=dict)  # the `{{ site.* }}` values of _config.yml
+    liquid: JekyllLiquid | None = None  # made on first use
+
+    def jekyll_liquid(self) -> JekyllLiquid:
+        if self.liquid is None:
+            self.liquid = JekyllLiquid(self.site, self.links.target_of_path)
+        return self.liquid
 
     @property
     def known_tokens(self) -> set[str]:
@@ -106,13 +114,14 @@ class _Lines:
         return out + self.appended
 
 
-def convert_document(text: str, path: Path, context: ImportContext, report: FileReport) -> Converted:
-    """The page for one Jekyll document; raises ConversionError when it needs a writer."""
-    text = text.replace("\r\n", "\n").lstrip("\ufeff")
+def convert_document(text: str, path: Path, context: ImportContext, report: FileReport, source: str = "") -> Converted:
+    """The page for one Jekyll document (`source`: its path in the tree, for relative links);
+    raises ConversionError when it needs a writer."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     try:
         front = split_front_matter(text, path)
     except DefinitionError as error:
-        raise ConversionError(error.line, error.finding.message) from None
+        return _without_front_matter(text, error, context, report, source)
     lines = text.split("\n")
     has_front = bool(lines) and lines[0].rstrip() == "---"
     end = front.body_line - 2 if has_front else 0  # index of the closing `---`
@@ -135,9 +144,16 @@ def convert_document(text: str, path: Path, context: ImportContext, report: File
         _plain_page(data, front.key_lines, parsed, head, body, report, context)
         if OPT_IN_KEY not in data:
             head.appended.append(f"{OPT_IN_KEY}: true")  # Jekyll ran Liquid on every page: keep that for this one
+    return _finish(head, body, has_front, is_endpoint, context, report, source)
+
+
+def _finish(head: _Lines, body: _Lines, has_front: bool, is_endpoint: bool, context: ImportContext, report: FileReport,
+            source: str) -> Converted:
+    """What every page goes through: includes, Liquid as Jekyll read it, links, secrets."""
     _includes(body, context, report)
     _highlight_tags(body, report)
-    _links(head, body, context, report)
+    _jekyll_liquid(body, context, report)
+    _links(head, body, context, report, source)
     _scrub(head, report, context)
     _scrub(body, report, context)
     for added in (head.appended, body.appended):  # written by this import from scrubbed values: checked all the same
@@ -145,6 +161,40 @@ def convert_document(text: str, path: Path, context: ImportContext, report: File
 
     out = (["---", *head.render(), "---"] if has_front or head.appended else []) + body.render()
     return Converted("\n".join(out).rstrip("\n") + "\n", is_endpoint)
+
+
+def _without_front_matter(text: str, error: DefinitionError, context: ImportContext, report: FileReport, source: str) -> Converted:
+    """A document whose front matter Jekyll could not read either: the page Jekyll made of it.
+
+    Jekyll takes a file as a document when its first line is `---`. When no line closes that
+    front matter, the whole file is the page's text; when the front matter is not a YAML mapping,
+    Jekyll logs an error and shows the text after it. Either way the page has no data (no title,
+    no visibility: no audience lists it), and so has the imported one."""
+    lines = text.split("\n")
+    head = _Lines([], 2)
+    end = next((index for index in range(1, len(lines)) if lines[index].rstrip() in ("---", "...")), None)
+    if end is None:
+        body = _Lines(lines, 1)
+        report.add(1, "kept", f"{error.finding.message}: Jekyll reads the whole file as the page's text, without title or "
+                              "visibility (no audience lists it); imported the same way")
+    else:
+        body = _Lines(lines[end + 1 :], end + 2)
+        head = _Lines([f"# {line}" if line.strip() else line for line in lines[1:end]], 2)
+        report.add(error.line, "kept", f"{error.finding.message}: Jekyll shows this page without its front matter (no "
+                                       "title or visibility: no audience lists it); its lines are kept as YAML comments")
+    head.appended.append(f"{OPT_IN_KEY}: true")  # Jekyll ran Liquid on the page: keep that
+    return _finish(head, body, True, False, context, report, source)
+
+
+def _jekyll_liquid(body: _Lines, context: ImportContext, report: FileReport) -> None:
+    """Outputs strict Liquid refuses, written as Jekyll's lax Liquid rendered them."""
+    liquid = context.jekyll_liquid()
+    for number, text in body.numbered():
+        rewritten, changes = liquid.rewrite(text)
+        if rewritten != text:
+            body.set(number, rewritten)
+        for change in changes:
+            report.add(number, "fixed", f"Liquid `{change.old}` written as {change.new!r} ({change.why})")
 
 
 def _position(data: dict[str, Any], line: int, head: _Lines, report: FileReport) -> None:
@@ -195,7 +245,7 @@ def _endpoint(data: dict[str, Any], key_lines: dict[str, int], raw_title: str, p
         report.add(key_lines.get("method", title_line), "fixed", f"`method` {('was ' + repr(data.get('method'))) if method else 'was missing'}: "
                    f"set to {found.lower()}, the method of the pasted snippets")
         method = found
-    _parameter_names(path, parsed, body, report)
+    _parameter_names(path, parsed, body, report, harvested)
     right_code = data.get("right_code")
     has_request = False
     if isinstance(right_code, str) and right_code.strip():
@@ -214,21 +264,67 @@ def _fits(path: str, harvested: HarvestedRequest) -> bool:
     return PathTemplate(path).matches(harvested.path or "")
 
 
-def _parameter_names(path: str, parsed: Any, body: _Lines, report: FileReport) -> None:
-    """`order_item_uuid>` under URL Parameters is `order_item_uuid` with a stray character."""
+def _parameter_names(path: str, parsed: Any, body: _Lines, report: FileReport, harvested: HarvestedRequest | None) -> None:
+    """`order_item_uuid>` under URL Parameters is `order_item_uuid` with a stray character; a name
+    that is not in the path at all moves, with its description, under a heading of its own after
+    the list (query parameters when the pasted snippets send it in the query)."""
     names = PathTemplate(path).names
+    query_names = {name for name, _ in harvested.query} if harvested is not None else set()
     for block in parsed.blocks:
         group = block.group
         if group is None or group.kind != "path":
             continue
+        strays: list[Any] = []
         for parameter in group.parameters:
             if parameter.name in names:
                 continue
-            cleaned = re.sub(r"[^A-Za-z0-9_]", "", path_from_title(parameter.name).replace("{", "").replace("}", ""))
+            cleaned = re.sub(r"[^A-Za-z0-9_-]", "", path_from_title(parameter.name).replace("{", "").replace("}", ""))
             text = body.get(parameter.line)
             if cleaned in names and text is not None:
                 body.set(parameter.line, text.replace(parameter.name, cleaned, 1))
                 report.add(parameter.line, "fixed", f"URL parameter `{parameter.name}` written `{cleaned}`, the name in the path")
+            else:
+                strays.append(parameter)
+        if strays:
+            _move_strays(path, group, strays, query_names, body, report)
+
+
+def _move_strays(path: str, group: Any, strays: list[Any], query_names: set[str], body: _Lines, report: FileReport) -> None:
+    heading = body.get(group.line) or ""
+    hashes = re.match(r"#+", heading.lstrip())
+    level = hashes.group(0) if hashes else "###"
+    is_query = all(parameter.name in query_names for parameter in strays)
+    title = "Query Parameters" if is_query else "Parameters not in the path"
+    ranges = [_definition_lines(body, parameter.line) for parameter in group.parameters]
+    moved = [number for parameter, numbers in zip(group.parameters, ranges, strict=True) if parameter in strays for number in numbers]
+    texts = [body.get(number) or "" for number in moved]
+    stray_lines = set(moved)
+    if len(strays) == len(group.parameters):
+        body.set(group.line, f"{level} {title}")  # the whole list: only its heading changes
+        texts = []
+    for number in moved if texts else []:
+        body.set(number, None)
+    last = max(number for numbers in ranges for number in numbers)
+    if texts:
+        block: list[str] = ["", f"{level} {title}", ""]
+        for number, text in zip(moved, texts, strict=True):
+            if block[-1] and not text.startswith((":", " ", "\t")) and number - 1 not in stray_lines:
+                block.append("")
+            block.append(text)
+        body.insert_after(last, block)
+    for parameter in strays:
+        report.add(parameter.line, "fixed", f"URL parameter `{parameter.name}` is documented but not in the path {path}: "
+                   f"shown under `{title}`" + (" (the pasted snippets send it in the query)" if is_query else ""))
+
+
+def _definition_lines(body: _Lines, term_line: int) -> list[int]:
+    """A definition-list item's lines: its term, its `: ` line and the indented lines after it."""
+    numbers = [term_line]
+    number = term_line + 1
+    while (text := body.get(number)) is not None and (text.startswith(":") or (text.startswith((" ", "\t")) and text.strip())):
+        numbers.append(number)
+        number += 1
+    return numbers
 
 
 def _block_title(lines: list[str]) -> str:
@@ -432,8 +528,13 @@ def _includes(body: _Lines, context: ImportContext, report: FileReport) -> None:
         match = _INCLUDE.match(text)
         if not match:
             continue
-        name = match.group("path").strip("'\"")
+        written = match.group("path").strip("'\"")
+        name = written.lstrip("/")
         known = (name in context.include_names) if context.include_names is not None else (context.includes_dir / name).is_file()
+        if known and name != written:
+            body.set(number, text.replace(written, name, 1))  # Jekyll joins `/x` to _includes/ all the same
+            report.add(number, "fixed", f"include {written} written {name} (Jekyll reads both from _includes/)")
+            continue
         if "{{" in name or known:
             continue
         body.set(number, f"<!-- apidocs import: `{name}` was included here, but the Jekyll tree has no such include -->")
@@ -450,10 +551,10 @@ def _highlight_tags(body: _Lines, report: FileReport) -> None:
             body.set(number, "~~~")
 
 
-def _links(head: _Lines, body: _Lines, context: ImportContext, report: FileReport) -> None:
+def _links(head: _Lines, body: _Lines, context: ImportContext, report: FileReport, source: str = "") -> None:
     for lines in (head, body):
         for number, text in lines.numbered():
-            rewritten, changes = context.links.rewrite(text)
+            rewritten, changes = context.links.rewrite(text, source)
             if rewritten != text:
                 lines.set(number, rewritten)
             for change in changes:

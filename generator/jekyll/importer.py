@@ -122,7 +122,7 @@ class _Import:
         audiences = {name for c in self.tree.collections.values() for name in c.visibility}
         includes = {p.relative_to(self.tree.includes_dir).as_posix() for p in regular_files(self.tree.includes_dir)}
         return ImportContext(self.links, self.tree.includes_dir, self.placeholder, set(self.demo_tokens), audiences,
-                             include_names=includes)
+                             include_names=includes, site={"baseurl": "", **self.tree.site_values})
 
     def copy_includes(self, context: ImportContext) -> None:
         source = self.tree.includes_dir
@@ -174,7 +174,7 @@ class _Import:
                 report.add(0, "unconverted", f"not imported: {error}")
                 continue
             try:
-                converted = convert_document(text, path, context, report)
+                converted = convert_document(text, path, context, report, self.rel(path))
                 if not self.write(f"docs/{target}", converted.text, self.rel(path)):
                     continue
                 document = loader.load(out)

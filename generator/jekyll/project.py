@@ -71,8 +71,9 @@ def section_yaml(collection: Collection) -> str:
 
 
 def audiences_of(tree: JekyllTree) -> dict[str, dict[str, list[str]]]:
-    """One audience per collection visibility, with the source site's rule written out."""
-    names = sorted({name for c in tree.collections.values() if c.documents for name in c.visibility})
+    """One audience per collection visibility of `_config.yml` (those whose collections are all
+    empty too: the Jekyll site had their page, listing nothing), with its rule written out."""
+    names = sorted({name for c in tree.collections.values() for name in c.visibility})
     return {name: {"sections": [name], "pages": [EVERYONE, name]} for name in names}
 
 
