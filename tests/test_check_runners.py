@@ -62,13 +62,13 @@ def test_a_missing_runtime_is_a_failed_run_with_a_clear_message(tmp_path: Path) 
     assert outcome.exit_code == 127 and "cannot start 'no-such-runtime-xyz'" in outcome.stderr
 
 
-def test_httpie_runs_with_a_private_config_that_ignores_stdin(tmp_path: Path) -> None:
+def test_httpie_runs_with_a_private_config(tmp_path: Path) -> None:
     env = language_environment(LANGUAGES["httpie"], ROOT / "snippets", tmp_path / "httpie")
     config = Path(env["HTTPIE_CONFIG_DIR"]) / "config.json"
-    assert '"--ignore-stdin"' in config.read_text()
+    assert '"disable_update_warnings": true' in config.read_text()
     assert env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
     script = tmp_path / "h.sh"
-    script.write_text("http --offline --print=B --raw='{\"a\": 1}' POST http://example.invalid/\n")
+    script.write_text("http --ignore-stdin --offline --print=B --raw='{\"a\": 1}' POST http://example.invalid/\n")
     outcome = ProcessRunner(LANGUAGES["httpie"], env, tmp_path).run(script, timeout=30)
     assert outcome.exit_code == 0, outcome.stderr
     assert outcome.stdout.strip() == '{"a": 1}'

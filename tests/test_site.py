@@ -56,7 +56,7 @@ def test_seed_page_shows_method_path_and_parameter_table_but_no_pasted_snippets(
     html = page(site, "orders-supplier/confirm-order-cancelation")
     assert 'apidocs-method--patch">PATCH</span>' in html
     assert '/timp/orders/cancel/<span class="apidocs-param">{order_uuid}</span>/confirm/' in html
-    assert "<td><code>order_uuid</code></td>" in html
+    assert '<td><code class="apidocs-name" id="param-path-order_uuid">order_uuid</code>' in html
     assert "sessionid" not in html and "send_request" not in html and "Paw Store" not in html
     assert "db5a0c25-ff08-4a24-ab63-9530213219b9/confirm/" in html  # the harvested example value
 

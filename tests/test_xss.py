@@ -223,9 +223,11 @@ def test_markdown_text_is_read_as_the_characters_typed(text: str) -> None:
     assert visible(heading) == " ".join(text.split())
     cell = render(parameter_table(ParameterGroup("Fields", "response", [Parameter(text, text, False, text)])))
     tags = set(re.findall(r"<(\w+)", cell))
-    assert tags <= {"table", "thead", "tbody", "tr", "th", "td", "code"}, cell
+    assert tags <= {"table", "thead", "tbody", "tr", "th", "td", "code", "a"}, cell
+    assert all(link.startswith('<a class="apidocs-anchor" href="#param-response-') for link in re.findall(r"<a [^>]*>", cell))
     row = re.findall(r"<td>(.*?)</td>", cell, re.S)
-    assert [visible(cell) for cell in row[:2]] == [" ".join(text.split())] * 2
+    name = re.sub(r'<a class="apidocs-anchor".*?</a>', "", row[0])  # the anchor link shown on hover
+    assert [visible(name), visible(row[1])] == [" ".join(text.split())] * 2
 
 
 def test_a_description_keeps_its_code_spans_and_nothing_else() -> None:
@@ -278,7 +280,9 @@ def test_pages_show_the_payloads_as_text_in_chromium(page: Page, site_url: str, 
         expect(page.locator(".md-header__topic").last).to_have_text(NAME)
         expect(page.locator(".highlight .filename").first).to_have_text(RESPONSE_TITLE)
         cells = page.locator(".apidocs-main table").last.locator("td")
-        expect(cells.nth(0)).to_have_text(FIELD)
+        expect(cells.nth(0).locator("code.apidocs-name")).to_have_text(FIELD)
+        field = page.locator(".apidocs-responses .apidocs-field").filter(has=page.locator("code.apidocs-name", has_text=FIELD))
+        expect(field.locator(".apidocs-field-description").first).to_have_text(FIELD_DESCRIPTION.replace("`", ""))
         expect(cells.nth(1)).to_have_text(FIELD_TYPE)
         expect(cells.nth(2)).to_have_text(FIELD_DESCRIPTION.replace("`", ""))
         expect(page.get_by_label(QUERY_NAME, exact=True)).to_have_value(QUERY_VALUE)  # the Try it panel

@@ -34,6 +34,9 @@ def settings_from_options(options: ApidocsConfig, config: MkDocsConfig) -> Setti
         if options.snippets_dir:
             raise ConfigError(f"{config_file}: apidocs.snippets_dir {options.snippets_dir!r} is not a folder")
         snippets = builtin_snippets()
+    public_sandbox = (options.public_sandbox or "").strip().rstrip("/") or None
+    if public_sandbox and not public_sandbox.lower().startswith(("https://", "http://")):
+        raise ConfigError(f"{config_file}: apidocs.public_sandbox must be an http(s) URL, not {public_sandbox!r}")
     return Settings(
         config_file=config_file,
         docs_dir=Path(config.docs_dir),
@@ -47,6 +50,7 @@ def settings_from_options(options: ApidocsConfig, config: MkDocsConfig) -> Setti
         audiences=dict(options.audiences),
         explorer=options.explorer,
         proxy=options.proxy,
+        public_sandbox=public_sandbox,
         sandbox_workflow=options.sandbox_workflow,
         definitions=list(options.definitions),
         site_url=config.site_url or "",

@@ -39,6 +39,8 @@ class ApidocsConfig(base.Config):
     # The sandbox's stateful TIMP order-cancelation handlers; off, every endpoint is the generic mock.
     sandbox_workflow = c.Type(bool, default=True)
     proxy = c.Type(bool, default=False)
+    # A sandbox reachable from the published (static) site, offered first in its Try-it server list.
+    public_sandbox = c.Optional(c.Type(str))
     # Globs under docs_dir (`api/**/*.md`) whose files are definitions even without `method`;
     # any other page is left to MkDocs unless it has `method` or `apidocs: true`.
     definitions = c.ListOfItems(c.Type(str), default=[])

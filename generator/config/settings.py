@@ -42,6 +42,7 @@ class Settings:
     audiences: dict[str, Any] = field(default_factory=dict)  # as written; definitions/audiences.py validates it
     explorer: bool = True
     proxy: bool = False
+    public_sandbox: str | None = None  # URL of a sandbox the static site's explorer may call
     sandbox_workflow: bool = True
     site_url: str = ""
     definitions: list[str] = field(default_factory=list)  # globs of files that are apidocs' own pages

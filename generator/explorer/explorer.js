@@ -179,9 +179,30 @@
       const token = typedToken !== null ? typedToken : remembered;
       if (token !== null && this.token) this.token.value = token;
       if (this.remember) this.remember.checked = remembered !== null;
+      this.showTokenSource(token === null ? "page" : "reader");
       const server = load("sessionStorage", SERVER_KEY);
       const option = [...this.server.options].find((item) => item.dataset.key === server);
       if (option) this.server.value = option.value;
+    }
+
+    // Says where the token in the field comes from; when it is the reader's and this page
+    // documents another one (a retailer's endpoint after a supplier's), offers the page's.
+    showTokenSource(origin) {
+      if (!this.token) return;
+      const auth = this.data.auth;
+      const source = this.root.querySelector(".apidocs-explorer-source");
+      const offer = this.root.querySelector(".apidocs-explorer-offer");
+      const ending = (text) => (text.length > 4 ? `…${text.slice(-4)}` : text);
+      if (origin === "page") {
+        source.textContent = auth.own ? "From this endpoint's example (a demo token for its role)." : "The docs' demo token.";
+      } else {
+        const kept = this.remember && this.remember.checked ? "remembered on this device" : "kept in this tab only";
+        source.textContent = `Your token (${kept}), used on every page.`;
+      }
+      const differs = origin === "reader" && auth.own && this.token.value !== auth.token;
+      offer.hidden = !differs;
+      if (differs) offer.querySelector("span").textContent =
+        `This endpoint's example uses another token (${ending(auth.token)}); yours may not be allowed here.`;
     }
 
     bindSnippets() {
@@ -229,6 +250,14 @@
         this.token.addEventListener("input", () => {
           typedToken = this.token.value;
           if (this.remember && this.remember.checked) save("localStorage", TOKEN_KEY, this.token.value);
+          this.showTokenSource("reader");
+        });
+        const use = this.root.querySelector("[data-action=use-documented]");
+        use.addEventListener("click", () => {
+          this.token.value = this.data.auth.token; // for this page; the reader's token stays for the others
+          this.showTokenSource("page");
+          this.refresh();
+          this.token.focus();
         });
       }
       const reveal = this.root.querySelector("[data-action=reveal]");
@@ -244,6 +273,7 @@
           save("localStorage", TOKEN_KEY, this.remember.checked ? this.token.value : null);
           // Not kept on the device any more, still used in this tab (Forget drops it everywhere).
           if (!this.remember.checked && this.token.value !== this.data.auth.token) typedToken = this.token.value;
+          if (this.remember.checked || typedToken !== null) this.showTokenSource("reader");
         });
       }
       const forget = this.root.querySelector("[data-action=forget]");
@@ -253,6 +283,7 @@
           typedToken = null;
           this.token.value = this.data.auth.token;
           this.remember.checked = false;
+          this.showTokenSource("page");
           this.refresh();
           this.say("", "Token forgotten on this device; the page's documented token is back.");
         });
@@ -303,7 +334,7 @@
 
     // The slot values of explorer/slots.py's slot_values(), computed from the form.
     values(input) {
-      const path = this.data.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name) => Q.quote(input.params[name] || ""));
+      const path = this.data.path.replace(/\{([A-Za-z_][A-Za-z0-9_-]*)\}/g, (_, name) => Q.quote(input.params[name] || ""));
       const query = input.query.filter(([, value]) => value !== "");
       const queryString = query.map(([name, value]) => `${Q.quote(name)}=${Q.quote(value)}`).join("&");
       const target = path + (query.length ? `?${queryString}` : "");
@@ -366,8 +397,18 @@
       this.status.dataset.state = state;
       this.detail.textContent = detail;
       this.detail.hidden = !detail;
-      // The request column scrolls on its own; bring the outcome into view without jumping.
-      if (state !== "busy" && this.status.scrollIntoView) this.status.scrollIntoView({ block: "nearest" });
+      if (state !== "busy") this.reveal();
+    }
+
+    // The request column scrolls on its own (wide screens): bring the outcome into view in it,
+    // never moving the window (the reader's place in the prose stays).
+    reveal() {
+      const column = this.root.closest(".apidocs-aside");
+      if (!column || column.scrollHeight <= column.clientHeight + 1 || getComputedStyle(column).overflowY === "visible") return;
+      const box = this.status.getBoundingClientRect();
+      const frame = column.getBoundingClientRect();
+      if (box.bottom > frame.bottom) column.scrollTop += box.bottom - frame.bottom + 16;
+      else if (box.top < frame.top) column.scrollTop -= frame.top - box.top + 16;
     }
 
     clearResponse() {
@@ -456,8 +497,12 @@
           `or allow the origin ${location.origin} in the API's CORS settings.`);
         return;
       }
-      this.say("error", `Network error: could not reach ${origin}.`,
-        `Check the URL, your connection, VPN or certificate; the server may be down. (${error.message})`);
+      const causes = navigator.onLine === false
+        ? "This browser is offline: connect and send again."
+        : `Likely causes: the server is down or not at this address (pick another server above${
+          this.data.sandbox || this.data.publicSandbox ? ", e.g. the sandbox" : ""}); a VPN, firewall or certificate ` +
+          "problem on the way; or the server refuses calls from web pages (CORS).";
+      this.say("error", `Could not reach ${origin}: the request never got an answer.`, `${causes} (${error.message})`);
     }
 
     // A no-cors request succeeds whenever the server answers at all, CORS or not.
@@ -525,10 +570,61 @@
         all.textContent = `Show all (${size(buffer.byteLength)})`;
         all.hidden = false;
       } else {
-        code.textContent = shown;
+        code.textContent = "";
+        code.append(shown !== text || /json/i.test(type) ? highlightJson(shown) : shown);
         all.hidden = true;
       }
     }
+  }
+
+  // JSON coloured with the classes Pygments gives the documented examples, so Material's
+  // palette colours both alike. Larger bodies stay plain text (the spans would cost more).
+  const JSON_TOKEN = /("(?:[^"\\\n]|\\.)*")(\s*:)?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|\b(true|false|null)\b|([{}[\],:])/g;
+  function highlightJson(text) {
+    const out = document.createDocumentFragment();
+    if (text.length > 100 * 1024) {
+      out.append(text);
+      return out;
+    }
+    let last = 0;
+    for (const match of text.matchAll(JSON_TOKEN)) {
+      if (match.index > last) out.append(text.slice(last, match.index));
+      const span = (kind, value) => {
+        const element = document.createElement("span");
+        element.className = kind;
+        element.textContent = value;
+        out.append(element);
+      };
+      if (match[1] !== undefined) {
+        span(match[2] ? "nt" : "s2", match[1]);
+        if (match[2]) span("p", match[2]);
+      } else if (match[3] !== undefined) span(/[.eE]/.test(match[3]) ? "mf" : "mi", match[3]);
+      else if (match[4] !== undefined) span("kc", match[4]);
+      else span("p", match[5]);
+      last = match.index + match[0].length;
+    }
+    if (last < text.length) out.append(text.slice(last));
+    return out;
+  }
+
+  // A link to a response (`#response-404`) or one of its fields selects the status tab holding it.
+  function openTarget() {
+    let target = null;
+    try {
+      target = location.hash.length > 1 ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+    } catch (error) {
+      return;
+    }
+    const block = target && target.closest(".apidocs-responses .tabbed-block");
+    if (!block) return;
+    const set = block.closest(".tabbed-set");
+    const index = [...set.querySelectorAll(":scope > .tabbed-content > .tabbed-block")].indexOf(block);
+    const input = set.querySelectorAll(":scope > input")[index];
+    if (input && !input.checked) input.checked = true;
+    for (let node = target.parentElement; node && node !== block; node = node.parentElement) {
+      if (node.tagName === "DETAILS") node.open = true;
+    }
+    target.scrollIntoView({ block: "start" });
   }
 
   function size(bytes) {
@@ -548,6 +644,7 @@
         console.error("apidocs explorer:", error);
       }
     }
+    openTarget();
     // For bench/explorer.py: when the panel became usable, on the page's own clock.
     if (started && performance.mark) {
       performance.mark("apidocs-explorer-ready");
@@ -556,6 +653,7 @@
   }
 
   // Material replaces the page content on instant navigation and announces it on document$.
+  window.addEventListener("hashchange", openTarget);
   if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(start);
   else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

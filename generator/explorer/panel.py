@@ -30,8 +30,12 @@ def _json_data(value: Any) -> str:
 
 
 def _servers(settings: Settings, has_sandbox: bool) -> list[Server]:
-    if settings.servers or has_sandbox:
-        return list(settings.servers)
+    servers = list(settings.servers)
+    if settings.public_sandbox and not has_sandbox:
+        # A static site has no sandbox of its own: the public one the project names comes first.
+        servers.insert(0, Server(settings.public_sandbox, "Public sandbox"))
+    if servers or has_sandbox:
+        return servers
     return [Server(settings.default_server, "Local sandbox")]  # what the static snippets show
 
 
@@ -56,12 +60,15 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
         "params": [{"name": name, "value": endpoint.example.path_params.get(name, "")} for name in endpoint.path_parameters],
         "query": query,
         "headers": headers,
-        "auth": {"scheme": settings.auth.scheme, "token": endpoint.example.token or settings.auth.token}
+        # `own`: the endpoint documents a token of its own (another role's), not the site's.
+        "auth": {"scheme": settings.auth.scheme, "token": endpoint.example.token or settings.auth.token,
+                 "own": bool(endpoint.example.token and endpoint.example.token != settings.auth.token)}
         if settings.auth.header else None,
         "body": json_text(endpoint.example.body) if endpoint.example.has_body else None,
         "servers": [{"url": server.url, "description": server.description} for server in servers],
         "exampleBase": settings.default_server,
         "sandbox": sandbox,
+        "publicSandbox": bool(settings.public_sandbox) and not sandbox,
         "proxy": context.proxy_path if context else None,
         "snippets": [{"label": language.label, "parts": render_parts(settings.snippets_dir, language, request)}
                      for language in languages],
@@ -103,9 +110,12 @@ def _token_field(data: dict[str, Any]) -> str:
     return (f'<div class="apidocs-explorer-field"><label for="{identifier}">Token</label>'
             '<span class="apidocs-explorer-secret">'
             f'<input id="{identifier}" data-field="token" type="password" value="{html.escape(data["auth"]["token"])}"'
-            ' autocomplete="off" autocapitalize="off" spellcheck="false">'
+            f' autocomplete="off" autocapitalize="off" spellcheck="false" aria-describedby="{identifier}-source">'
             f'<button type="button" class="apidocs-explorer-reveal" data-action="reveal" aria-controls="{identifier}"'
-            ' aria-label="Show token" aria-pressed="false">Show</button></span></div>'
+            ' aria-label="Show token" aria-pressed="false">Show</button></span>'
+            f'<p class="apidocs-explorer-source" id="{identifier}-source"></p></div>'
+            '<p class="apidocs-explorer-offer" hidden><span></span>'
+            '<button type="button" class="apidocs-explorer-link" data-action="use-documented">Use the example\'s token</button></p>'
             '<div class="apidocs-explorer-token-tools">'
             f'<input type="checkbox" id="{ID}-remember" data-field="remember">'
             f'<label for="{ID}-remember">Remember on this device</label>'
@@ -153,7 +163,7 @@ def render_panel(endpoint: Endpoint, settings: Settings, languages: list[Languag
         '<div class="apidocs-explorer-response" hidden>'
         '<p class="apidocs-explorer-meta"></p>'
         '<details class="apidocs-explorer-headers"><summary>Response headers</summary><pre><code></code></pre></details>'
-        '<pre class="apidocs-explorer-body"><code></code></pre>'
+        '<div class="highlight"><pre class="apidocs-explorer-body"><code></code></pre></div>'
         '<button type="button" class="md-button apidocs-explorer-all" data-action="show-all" hidden>Show all</button>'
         '</div></div>'
     )

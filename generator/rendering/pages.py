@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
+from http import HTTPStatus
 from typing import Any
 
 from markupsafe import Markup
@@ -24,6 +25,12 @@ from apidocs.rendering.snippets import render_snippet
 # Markup a caller adds to the request column (the plugin passes the explorer's panel), so this
 # module renders pages without knowing the explorer.
 AsideExtension = Callable[[Endpoint, Settings, list[Language]], str]
+# The JSON Schema of a documented answer's body (given, or inferred by the caller), None if it has none.
+ResponseSchema = Callable[[Endpoint, ExampleResponse], "dict[str, Any] | None"]
+
+# Bounds on the field tree: a schema is the writer's (or an imported spec's) data.
+MAX_TREE_DEPTH = 8
+MAX_TREE_FIELDS = 400
 
 _KIND_COLUMNS = {"response": ("Field", "Type", None), "object": ("Field", "Type", None)}
 
@@ -44,17 +51,39 @@ def described(text: str) -> str:
     return "".join(parts).strip()
 
 
+def anchor_id(*parts: object) -> str:
+    """An HTML id from names a writer chose: letters, digits, `_`, `.` and `-` kept, the rest `-`."""
+    return "-".join(re.sub(r"[^A-Za-z0-9_.-]+", "-", str(part)).strip("-") or "x" for part in parts)
+
+
+def _markdown_attribute(text: str) -> str:
+    """Text for a quoted attribute of inline HTML in a Markdown line."""
+    return markdown_text(text).strip().replace('"', "&#34;").replace("'", "&#39;")
+
+
+def _anchor_link(identifier: str, name: str) -> str:
+    label = _markdown_attribute(name)
+    return f'<a class="apidocs-anchor" href="#{identifier}" aria-label="Link to {label}">#</a>'
+
+
 def parameter_table(group: ParameterGroup) -> str:
     has_required = any(p.is_required for p in group.parameters) or group.kind in ("path", "query", "request", "header")
     name_title, type_title, _ = _KIND_COLUMNS.get(group.kind, ("Name", "Type", None))
     header = f"| {name_title} | {type_title} |" + (" Required |" if has_required else "") + " Description |"
     rule = "|---|---|" + ("---|" if has_required else "") + "---|"
     rows = []
+    taken: set[str] = set()
     for parameter in group.parameters:
         required = ""
         if has_required:
             required = " **required** |" if parameter.is_required or group.kind == "path" else " optional |"
-        name = f"<code>{markdown_text(parameter.name).strip()}</code>"
+        identifier = anchor_id("param", group.kind, parameter.name)
+        while identifier in taken:
+            identifier += "-2"
+        taken.add(identifier)
+        # An id on the name and a link to it shown on hover or focus, as headings have.
+        name = (f'<code class="apidocs-name" id="{identifier}">{markdown_text(parameter.name).strip()}</code>'
+                + _anchor_link(identifier, parameter.name))
         rows.append(f"| {name} | {markdown_text(parameter.type or '').strip()} |{required} {described(parameter.description)} |")
     return "\n".join([header, rule, *rows]) + "\n"
 
@@ -88,6 +117,176 @@ def _response_block(response: ExampleResponse) -> str:
     return _fence(code, "json" if not isinstance(body, str) else "text", response.title)
 
 
+def _text(text: str) -> str:
+    """Text inside the HTML this module writes into the Markdown: escaped for HTML and for
+    Markdown at once (numeric references), since md_in_html may still read it as Markdown."""
+    return markdown_text(text).strip()
+
+
+def status_label(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
+
+
+def _schema_types(schema: Mapping[str, Any]) -> list[str]:
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return [kind]
+    return [item for item in kind if isinstance(item, str)] if isinstance(kind, list) else []
+
+
+def _type_text(schema: Mapping[str, Any]) -> str:
+    types = [kind for kind in _schema_types(schema) if kind != "null"] or (["null"] if _schema_types(schema) else [])
+    words = []
+    for kind in types:
+        items = schema.get("items")
+        if kind == "array" and isinstance(items, dict) and _type_text(items):
+            words.append(f"array of {_type_text(items)}")
+        else:
+            words.append(kind)
+    text = " | ".join(words)
+    if isinstance(schema.get("format"), str) and text:
+        text += f" ({schema['format']})"
+    return text
+
+
+class _FieldTree:
+    """A nested, expandable list of a schema's fields; ids `response-<status>-<a.b.c>`."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.count = 0
+        self.taken: set[str] = set()
+
+    def children(self, schema: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[str]]:
+        """The properties shown under a field: an object's, or an array's items'."""
+        for candidate in (schema, schema.get("items")):
+            if isinstance(candidate, dict) and isinstance(candidate.get("properties"), dict) and candidate["properties"]:
+                required = candidate.get("required")
+                return candidate["properties"], [str(n) for n in required] if isinstance(required, list) else []
+        return {}, []
+
+    def render(self, properties: Mapping[str, Any], required: list[str], path: list[str]) -> str:
+        items = []
+        for name, schema in properties.items():
+            if self.count >= MAX_TREE_FIELDS:
+                items.append('<li class="apidocs-field apidocs-field--more">… more fields (see openapi.json)</li>')
+                break
+            self.count += 1
+            items.append(self.field(str(name), schema if isinstance(schema, dict) else {}, str(name) in required, path))
+        return f'<ul class="apidocs-fields">{"".join(items)}</ul>'
+
+    def field(self, name: str, schema: Mapping[str, Any], is_required: bool, path: list[str]) -> str:
+        identifier = anchor_id(self.prefix, ".".join([*path, name]))
+        while identifier in self.taken:
+            identifier += "-2"
+        self.taken.add(identifier)
+        head = [f'<code class="apidocs-name">{_text(name)}</code>']
+        type_text = _type_text(schema)
+        if type_text:
+            head.append(f'<span class="apidocs-field-type">{_text(type_text)}</span>')
+        if is_required:
+            head.append('<span class="apidocs-field-flag apidocs-field-flag--required">required</span>')
+        if "null" in _schema_types(schema) or schema.get("nullable") is True:
+            head.append('<span class="apidocs-field-flag">nullable</span>')
+        head.append(_anchor_link(identifier, name))
+        parts = [f'<div class="apidocs-field-head">{" ".join(head)}</div>']
+        if isinstance(schema.get("description"), str) and schema["description"].strip():
+            parts.append(f'<div class="apidocs-field-description">{described(schema["description"])}</div>')
+        enum = schema.get("enum")
+        if isinstance(enum, list) and enum:
+            values = ", ".join(f"<code>{_text(json_text(value, None))}</code>" for value in enum[:50])
+            parts.append(f'<div class="apidocs-field-enum">One of: {values}</div>')
+        properties, required = self.children(schema)
+        if properties and len(path) < MAX_TREE_DEPTH:
+            count = len(properties)
+            inner = self.render(properties, required, [*path, name])
+            parts.append(f'<details class="apidocs-field-children"><summary>{count} child field{"s" * (count != 1)}'
+                         f' of <code>{_text(name)}</code></summary>{inner}</details>')
+        return f'<li class="apidocs-field" id="{identifier}">{"".join(parts)}</li>'
+
+
+def field_tree(schema: Mapping[str, Any] | None, prefix: str) -> str:
+    """The fields of a body schema as a tree; a body that is not an object says what it is."""
+    if not isinstance(schema, dict) or not schema:
+        return ""
+    tree = _FieldTree(prefix)
+    properties, required = tree.children(schema)
+    if properties:
+        lead = "" if "object" in _schema_types(schema) or not _schema_types(schema) else \
+            f'<p class="apidocs-field-root">Body: <span class="apidocs-field-type">{_text(_type_text(schema))}</span></p>'
+        return lead + tree.render(properties, required, [])
+    type_text = _type_text(schema)
+    return f'<p class="apidocs-field-root">Body: <span class="apidocs-field-type">{_text(type_text)}</span></p>' \
+        if type_text else ""
+
+
+def _by_status(endpoint: Endpoint) -> dict[int, list[ExampleResponse]]:
+    grouped: dict[int, list[ExampleResponse]] = {}
+    for response in sorted(endpoint.responses, key=lambda r: (r.status != endpoint.expected_status, r.status)):
+        grouped.setdefault(response.status, []).append(response)
+    return grouped
+
+
+def _tab_set(name: str, tabs: list[tuple[str, str, str]]) -> str:
+    """Material's content tabs (the alternate style's markup), so they look, link and behave the
+    same as the snippet tabs; each tab is (label, panel id, HTML)."""
+    inputs = "".join(f'<input{" checked" if index == 0 else ""} id="{name}-{index + 1}" name="{name}" type="radio">'
+                      for index in range(len(tabs)))
+    labels = "".join(f'<label for="{name}-{index + 1}">{_text(label)}</label>' for index, (label, _, _) in enumerate(tabs))
+    blocks = "".join(f'<div class="tabbed-block" id="{identifier}">{content}</div>' for _, identifier, content in tabs)
+    return (f'<div class="tabbed-set tabbed-alternate apidocs-responses">{inputs}'
+            f'<div class="tabbed-labels">{labels}</div><div class="tabbed-content">{blocks}</div></div>')
+
+
+def responses_section(endpoint: Endpoint, response_schema: ResponseSchema | None) -> str:
+    """Responses by status: one tab each, with what it means, its headers and its field tree."""
+    grouped = _by_status(endpoint)
+    if not grouped:
+        return ""
+    tabs = []
+    for status, responses in grouped.items():
+        identifier = anchor_id("response", status)
+        parts = [f'<p class="apidocs-response-status"><strong>{_text(status_label(status))}</strong>'
+                 f'{_anchor_link(identifier, status_label(status))}</p>']
+        for response in responses:
+            said = response.description or (response.title if response.title not in ("Response", f"Response {status}") else "")
+            if said:
+                parts.append(f'<p class="apidocs-response-description">{described(said)}</p>')
+        headers = [header for response in responses for header in response.headers]
+        if headers:
+            rows = "".join(f"<tr><td><code>{_text(name)}</code></td><td><code>{_text(value)}</code></td></tr>"
+                           for name, value in headers)
+            parts.append(f'<table class="apidocs-response-headers"><thead><tr><th>Header</th><th>Example</th></tr></thead>'
+                         f"<tbody>{rows}</tbody></table>")
+        schema = None
+        if response_schema is not None:
+            schema = next((found for r in responses if (found := response_schema(endpoint, r)) is not None), None)
+        tree = field_tree(schema, identifier)
+        if tree or any(r.has_body for r in responses):
+            parts.append(tree)
+        else:
+            parts.append('<p class="apidocs-field-root">No body.</p>')
+        tabs.append((status_label(status), identifier, "".join(parts)))
+    return ('<h2 id="responses">Responses<a class="headerlink" href="#responses" title="Permanent link">&para;</a></h2>\n\n'
+            + _tab_set("apidocs-responses", tabs) + "\n")
+
+
+def response_examples(endpoint: Endpoint) -> str:
+    """The documented answers in the request column, one tab per status (labels as the Responses
+    section's, so Material's linked tabs keep the two showing the same status)."""
+    grouped = _by_status(endpoint)
+    if not grouped:
+        return ""
+    tabs = []
+    for status, responses in grouped.items():
+        fences = "\n".join(_indent(_response_block(response)) for response in responses if response.has_body)
+        tabs.append(f'=== "{status_label(status)}"\n\n' + (fences or _indent("No body.\n")) + "\n")
+    return '<p class="apidocs-aside-title">Response</p>\n\n' + "".join(tabs)
+
+
 def _signature(endpoint: Endpoint) -> str:
     path = html_text(endpoint.path)
     path = PLACEHOLDER.sub(lambda m: f'<span class="apidocs-param">{{{m.group(1)}}}</span>', path)
@@ -97,18 +296,18 @@ def _signature(endpoint: Endpoint) -> str:
 
 
 def render_endpoint(endpoint: Endpoint, settings: Settings, languages: list[Language],
-                    extensions: Sequence[AsideExtension] = ()) -> str:
+                    extensions: Sequence[AsideExtension] = (), response_schema: ResponseSchema | None = None) -> str:
     main: list[str] = [_signature(endpoint)]
     for block in endpoint.blocks:
         if block.group is not None:
             main.append(parameter_table(block.group))
         else:
             main.append(block.markdown)
+    main.append(responses_section(endpoint, response_schema))
     aside: list[str] = ['<p class="apidocs-aside-title">Request</p>\n', snippet_tabs(endpoint, settings, languages)]
     if endpoint.example.has_body and endpoint.request_example_title:
         aside.append(_fence(json_text(endpoint.example.body), "json", endpoint.request_example_title))
-    for response in endpoint.responses:
-        aside.append(_response_block(response))
+    aside.append(response_examples(endpoint))
     for extension in extensions:
         aside.append(extension(endpoint, settings, languages))
     return (
@@ -174,8 +373,8 @@ def page_meta(document: Document, front_matter: Mapping[str, Any]) -> dict[str, 
 
 
 def render_markdown(document: Document, settings: Settings, languages: list[Language],
-                    extensions: Sequence[AsideExtension] = ()) -> str:
+                    extensions: Sequence[AsideExtension] = (), response_schema: ResponseSchema | None = None) -> str:
     if isinstance(document, Endpoint):
-        return render_endpoint(document, settings, languages, extensions)
+        return render_endpoint(document, settings, languages, extensions, response_schema)
     return render_document(document)
 

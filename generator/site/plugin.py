@@ -38,6 +38,7 @@ from apidocs.rendering.nav import build_nav
 from apidocs.rendering.pages import page_meta, render_markdown, theme_text
 from apidocs.rendering.quoting import markdown_text
 from apidocs.rendering.snippets import SnippetError
+from apidocs.site.schemas import response_schema
 
 log = logging.getLogger("mkdocs.plugins.apidocs")
 
@@ -161,7 +162,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             return markdown
         try:
             panel = partial(render_panel, context=self.serve_context)
-            rendered = render_markdown(document, self.settings, self.languages, [panel])
+            rendered = render_markdown(document, self.settings, self.languages, [panel], response_schema)
         except SnippetError as error:
             raise PluginError(f"{document.source}: {error}") from None
         # MkDocs renders this page next, with the config's extensions: ours for this page only,
