@@ -97,13 +97,14 @@ class RunningSandbox:
         return self.process.returncode
 
 
-def sandbox_command(config: Path, db: Path, *extra: str, launcher: list[str] | None = None) -> list[str]:
-    """`launcher` replaces `python -m apidocs` (e.g. `python -c CODE` that alters uvicorn first)."""
+def sandbox_command(config: Path, db: Path | None, *extra: str, launcher: list[str] | None = None) -> list[str]:
+    """`launcher` replaces `python -m apidocs` (e.g. `python -c CODE` that alters uvicorn first);
+    `db` None for a sandbox whose `extra` names its store (`--database postgresql://…`)."""
     start = launcher or [sys.executable, "-m", "apidocs"]
-    return [*start, "-f", str(config), "sandbox", "--port", "0", "--db", str(db), *extra]
+    return [*start, "-f", str(config), "sandbox", "--port", "0", *(["--db", str(db)] if db is not None else []), *extra]
 
 
-def start_sandbox(db: Path, *extra: str, secret: str | None = None, config: Path = ROOT / "mkdocs.yml",
+def start_sandbox(db: Path | None, *extra: str, secret: str | None = None, config: Path = ROOT / "mkdocs.yml",
                   env: dict[str, str] | None = None, timeout: float = 20.0,
                   launcher: list[str] | None = None) -> RunningSandbox:
     """`apidocs sandbox --port 0 --db DB`, waiting until it prints its URL and answers."""

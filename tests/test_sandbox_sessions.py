@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import requests
+
 from sandbox_helpers import CONFIRM_SEED, DETAIL_ORDER, REJECT_ITEM, RETAILER, SUPPLIER, SandboxClient, start_sandbox
 
 

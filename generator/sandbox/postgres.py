@@ -180,9 +180,19 @@ class PostgresBackend(Backend):
             if cursor.rowcount == 1:
                 return
             async with connection.transaction():  # new, or expired: start again from the fixtures
+                # Another worker may be starting the same session right now: whoever inserts or
+                # locks its row first decides; the other only marks it used.
+                cursor = await connection.execute(f"INSERT INTO {SESSIONS} (id, last_used) VALUES (%s, %s)"
+                                                  " ON CONFLICT (id) DO NOTHING", (session, now))
+                if cursor.rowcount != 1:
+                    found = await (await connection.execute(
+                        f"SELECT last_used FROM {SESSIONS} WHERE id = %s FOR UPDATE", (session,))).fetchone()
+                    if found is not None and found[0] >= now - idle:
+                        await connection.execute(f"UPDATE {SESSIONS} SET last_used = GREATEST(last_used, %s)"
+                                                 " WHERE id = %s", (now, session))
+                        return
+                    await connection.execute(f"UPDATE {SESSIONS} SET last_used = %s WHERE id = %s", (now, session))
                 await connection.execute(f"DELETE FROM {WORKFLOW} WHERE session = %s", (session,))
-                await connection.execute(f"INSERT INTO {SESSIONS} (id, last_used) VALUES (%s, %s) ON CONFLICT (id)"
-                                         " DO UPDATE SET last_used = excluded.last_used", (session, now))
                 count = await (await connection.execute(f"SELECT count(*) FROM {SESSIONS}")).fetchone()
                 excess = int(count[0]) - capacity
                 if excess > 0:

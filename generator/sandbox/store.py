@@ -241,6 +241,11 @@ class SqliteBackend(Backend):
                          (now, session, now - idle)).rowcount == 1:
             return
         with _transaction(connection):  # new, or expired: start again from the fixtures
+            # Looked at again inside the transaction: another worker may have just started it.
+            found = connection.execute("SELECT last_used FROM sessions WHERE id = ?", (session,)).fetchone()
+            if found is not None and found[0] >= now - idle:
+                connection.execute("UPDATE sessions SET last_used = max(last_used, ?) WHERE id = ?", (now, session))
+                return
             connection.execute("DELETE FROM workflow WHERE session = ?", (session,))
             connection.execute("INSERT INTO sessions (id, last_used) VALUES (?, ?) ON CONFLICT (id) DO UPDATE"
                                " SET last_used = excluded.last_used", (session, now))

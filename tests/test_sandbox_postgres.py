@@ -1,0 +1,178 @@
+"""The sandbox on a real PostgreSQL server with several workers: exactly-once state changes
+across processes, per-reader sessions, and faults survived (a worker killed, the database
+stopped). The server comes from Debian's `postgresql` package (CI installs it)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from postgres_helpers import PostgresServer, postgres_bin, postgres_server, wait_for
+from sandbox_helpers import CONFIRM_SEED, DETAIL_ORDER, SUPPLIER, RunningSandbox, start_sandbox
+
+pytestmark = [
+    pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL is not installed (apt-get install postgresql)"),
+    pytest.mark.xdist_group("postgres"),
+]
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[PostgresServer]:
+    with postgres_server() as server:
+        yield server
+
+
+def start(postgres: PostgresServer, *extra: str, workers: int = 4) -> RunningSandbox:
+    return start_sandbox(None, "--database", postgres.create_database(), "--workers", str(workers), *extra, timeout=60)
+
+
+def workers_of(server: RunningSandbox) -> list[int]:
+    """The worker processes (children of the supervisor), found in /proc."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == server.process.pid and fields[0] != "Z":
+            children.append(int(stat.parent.name))
+    return children
+
+
+def confirm(url: str, session: str | None = None) -> requests.Response:
+    headers = {"Authorization": f"Token {SUPPLIER}", "Connection": "close"}
+    if session:
+        headers["Sandbox-Session"] = session
+    return requests.patch(f"{url}/timp/orders/cancel/{CONFIRM_SEED}/confirm/", headers=headers, timeout=30)
+
+
+def order(url: str, session: str | None = None) -> requests.Response:
+    headers = {"Authorization": f"Token {SUPPLIER}"}
+    if session:
+        headers["Sandbox-Session"] = session
+    return requests.get(f"{url}/timp/orders/{CONFIRM_SEED}/", headers=headers, timeout=30)
+
+
+def test_fifty_concurrent_confirms_over_four_workers_exactly_one_wins(postgres: PostgresServer) -> None:
+    server = start(postgres)
+    try:
+        assert wait_for(lambda: len(workers_of(server)) == 4, 30), "4 workers did not start"
+        for session in (None, "race-session"):
+            with ThreadPoolExecutor(50) as pool:
+                statuses = sorted(answer.status_code for answer in pool.map(confirm, [server.url] * 50, [session] * 50))
+            assert statuses == [200] + [422] * 49, session
+            state = order(server.url, session).json()
+            assert state["status"] == "canceled" and state["cancelation"]["status"] == "confirmed"
+    finally:
+        server.stop()
+
+
+def test_two_sessions_each_see_only_their_own(postgres: PostgresServer) -> None:
+    server = start(postgres, workers=2)
+    try:
+        alice, bob = f"alice-{uuid.uuid4().hex[:8]}", f"bob-{uuid.uuid4().hex[:8]}"
+        assert confirm(server.url, alice).status_code == 200
+        assert order(server.url, bob).json()["status"] == "cancelation_requested"
+        answer = confirm(server.url, bob)
+        assert answer.status_code == 200 and answer.headers["Sandbox-Session"] == bob
+        assert confirm(server.url, alice).status_code == 422 and confirm(server.url, bob).status_code == 422
+        assert order(server.url).json()["status"] == "cancelation_requested"  # the shared session untouched
+        reset = requests.post(f"{server.url}/_sandbox/reset", headers={"Sandbox-Session": alice}, timeout=10)
+        assert reset.status_code == 200
+        assert order(server.url, alice).json()["status"] == "cancelation_requested"
+        assert order(server.url, bob).json()["status"] == "canceled"
+    finally:
+        server.stop()
+
+
+def test_a_worker_killed_mid_burst_loses_no_acknowledged_write(postgres: PostgresServer) -> None:
+    server = start(postgres, workers=3)
+    try:
+        assert wait_for(lambda: len(workers_of(server)) == 3, 30)
+        victim = workers_of(server)[0]
+        sessions = [f"burst-{index}" for index in range(300)]
+        acknowledged: list[str] = []
+        failed: list[str] = []
+
+        def write(session: str) -> None:
+            try:
+                answer = confirm(server.url, session)
+            except requests.RequestException:
+                failed.append(session)
+                return
+            (acknowledged if answer.status_code == 200 else failed).append(session)
+
+        with ThreadPoolExecutor(16) as pool:
+            futures = [pool.submit(write, session) for session in sessions]
+            assert wait_for(lambda: len(acknowledged) >= 50, 30)
+            os.kill(victim, signal.SIGKILL)  # mid-burst: requests are in flight on it
+            for future in futures:
+                future.result()
+        assert wait_for(lambda: len(workers_of(server)) == 3 and victim not in workers_of(server), 30), "no new worker"
+        assert len(acknowledged) >= 50
+        for session in acknowledged:  # every acknowledged write is there
+            state = order(server.url, session).json()
+            assert state["status"] == "canceled" and state["cancelation"]["status"] == "confirmed", session
+        for session in failed:  # none half-applied: either before or after, whole
+            state = order(server.url, session).json()
+            assert (state["status"], state["cancelation"]["status"]) in {("canceled", "confirmed"),
+                                                                         ("cancelation_requested", "requested")}
+    finally:
+        server.stop()
+
+
+def test_postgres_stopped_is_a_503_then_the_sandbox_recovers(postgres: PostgresServer) -> None:
+    server = start(postgres, workers=2)
+    try:
+        assert order(server.url, "before").status_code == 200
+        assert confirm(server.url, "before").status_code == 200
+        postgres.stop("fast")
+        try:
+            for session in ("before", "new-while-down", None):
+                started = time.monotonic()
+                answer = order(server.url, session)
+                assert answer.status_code == 503, answer.text
+                assert answer.headers["content-type"] == "application/json"
+                assert "database is unavailable" in answer.json()["detail"]
+                assert time.monotonic() - started < 10  # no hang
+            answer = confirm(server.url, "new-while-down")
+            assert answer.status_code == 503 and "database" in answer.json()["detail"]
+        finally:
+            postgres.start()
+        assert wait_for(lambda: order(server.url, "before").status_code == 200, 30), "did not recover"
+        assert order(server.url, "before").json()["status"] == "canceled"  # written before the outage
+        assert confirm(server.url, "after").status_code == 200
+    finally:
+        server.stop()
+
+
+def test_sessions_expire_and_are_bounded_across_workers(postgres: PostgresServer) -> None:
+    server = start(postgres, "--session-idle", "2", "--max-sessions", "8", workers=2)
+    try:
+        assert confirm(server.url, "idle-one").status_code == 200
+        assert confirm(server.url, "kept").status_code == 200
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            assert order(server.url, "kept").json()["status"] == "canceled"
+            time.sleep(0.2)
+        assert order(server.url, "idle-one").json()["status"] == "cancelation_requested"  # expired: fixtures again
+        assert confirm(server.url, "oldest").status_code == 200
+        for index in range(8):  # 8 newer sessions: "oldest" is dropped (and "kept", less recent too)
+            assert order(server.url, f"newer-{index}").status_code == 200
+        assert order(server.url, "oldest").json()["status"] == "cancelation_requested"
+        import psycopg
+
+        with psycopg.connect(server.banner.split("state in ")[1].split(" ")[0].replace(":***", "")) as connection:
+            count = connection.execute("SELECT count(*) FROM apidocs_sandbox_sessions").fetchone()
+        assert count is not None and count[0] <= 8
+        assert order(server.url, DETAIL_ORDER).status_code == 200
+    finally:
+        server.stop()
