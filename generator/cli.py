@@ -36,7 +36,9 @@ def _new(args: argparse.Namespace) -> int:
 def _sandbox(args: argparse.Namespace) -> int:
     from apidocs.sandbox.server import run_sandbox
 
-    return run_sandbox(args.config_file, host=args.host, port=args.port, db=args.db, reset=args.reset)
+    return run_sandbox(args.config_file, host=args.host, port=args.port, db=args.db, reset=args.reset,
+                       database=args.database, workers=args.workers, session_idle=args.session_idle,
+                       max_sessions=args.max_sessions, cors_origins=args.cors_origin)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -131,6 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    sandbox.add_argument("--database", default=None, metavar="URL",
+                         help="postgresql://… : keep the state in PostgreSQL (for --workers and public sandboxes)")
+    sandbox.add_argument("--workers", type=int, default=1, help="worker processes on the same port (default 1)")
+    sandbox.add_argument("--session-idle", type=float, default=3600.0, metavar="SECONDS",
+                         help="a reader's session idle this long starts again from the fixtures (default 3600)")
+    sandbox.add_argument("--max-sessions", type=int, default=10000, metavar="N",
+                         help="live sessions kept at most, least recently used dropped first (default 10000)")
+    sandbox.add_argument("--cors-origin", action="append", default=None, metavar="ORIGIN",
+                         help="allow only this site origin to call the sandbox from a browser (repeatable; default: any)")
     try:
         return int(args.run(args) or 0)
     except (ConfigError, DefinitionError) as error:
