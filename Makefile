@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# `make serve PORT=8010` for another port (HOST=0.0.0.0 to reach it from another machine).
+PORT ?= 8000
+HOST ?= 127.0.0.1
 serve: install
-	$(BIN)/apidocs serve
+	$(BIN)/apidocs serve --host $(HOST) --port $(PORT)
 
 build: install
 	$(BIN)/apidocs build --strict
@@ -41,6 +44,7 @@ typecheck: install
 
 test: install typecheck
 	@command -v chromium >/dev/null 2>&1 || ./.ci/install-chromium
+	@./.ci/install-postgresql
 	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 bench: install
