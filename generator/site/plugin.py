@@ -44,6 +44,8 @@ log = logging.getLogger("mkdocs.plugins.apidocs")
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 ASSET_URI = "assets/apidocs"
+# Template overrides for Material (a nav bounded per page: see theme/partials/nav-item.html).
+MATERIAL_OVERRIDES = Path(__file__).resolve().parent / "theme"
 
 # Extensions the rendered pages need, with the options they need; the user's own options win.
 REQUIRED_EXTENSIONS: dict[str, dict[str, Any]] = {
@@ -91,6 +93,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         self.owned_markdown = _with_required_extensions(*self.site_markdown)
         if self.tree.endpoints:
             self._add_endpoint_assets(config)
+            _bound_material_nav(config)
         shown = visible_documents(self.tree, self.settings)
         self.hidden = {uri for uri in self.tree.documents if uri not in {d.src_uri for d in shown}}
         # A site without definitions keeps MkDocs' own nav (files, titles, order).
@@ -154,7 +157,8 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             if broken:
                 # Only reachable in `serve`: show the writer what is wrong, keep the other pages up.
                 page.meta["title"] = theme_text(page.file.name)
-                lines = "\n".join(f"    {finding}" for finding in broken)
+                # Messages quote the writer's text (a YAML error shows `<scalar>`): literal, one item each.
+                lines = "\n".join(f"    - {markdown_text(str(finding)).strip()}" for finding in broken)
                 return f"# {markdown_text(page.file.name).strip()}\n\n!!! failure \"This definition has errors\"\n\n{lines}\n"
             return markdown
         if document.passthrough:
@@ -174,6 +178,21 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         config["markdown_extensions"], config["mdx_configs"] = self.site_markdown
         return html
+
+
+def _bound_material_nav(config: MkDocsConfig) -> None:
+    """Put our Material overrides just before Material's own templates.
+
+    After the site's `custom_dir` (a site's own nav-item.html still wins), before Material's
+    templates (ours replace the nav that grows with the square of the pages). Other themes are
+    left alone.
+    """
+    dirs: list[str] = config.theme.dirs
+    overrides = str(MATERIAL_OVERRIDES)
+    material = next((i for i, folder in enumerate(dirs) if Path(folder, "partials", "nav-item.html").is_file()
+                     and Path(folder).parent.name == "material"), None)
+    if material is not None and overrides not in dirs:
+        dirs.insert(material, overrides)
 
 
 def _with_required_extensions(extensions: list[Any], configs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
