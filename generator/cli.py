@@ -17,14 +17,27 @@ from apidocs.model.errors import ConfigError, DefinitionError
 def _build(args: argparse.Namespace) -> int:
     from apidocs.site.build import build_site
 
-    return build_site(args.config_file, strict=args.strict, site_dir=args.site_dir, audience=args.audience)
+    return build_site(args.config_file, strict=args.strict, site_dir=args.site_dir, audience=args.audience,
+                      engine=args.engine)
+
+
+def _render(args: argparse.Namespace) -> int:
+    from apidocs.site.prerender import run_render
+
+    return run_render(args.config_file, args.dest, audience=args.audience, strict=args.strict)
+
+
+def _verify_site(args: argparse.Namespace) -> int:
+    from apidocs.site.verify import run_verify
+
+    return run_verify(args.config_file, args.site_dir, audience=args.audience)
 
 
 def _serve(args: argparse.Namespace) -> int:
     from apidocs.site.serve import serve
 
     return serve(args.config_file, host=args.host, port=args.port, proxy=args.proxy, audience=args.audience,
-                 open_browser=args.open)
+                 open_browser=args.open, engine=args.engine)
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -86,6 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="fail on warnings too")
     build.add_argument("-d", "--site-dir", default=None, help="output folder (default: site/)")
     build.add_argument("--audience", default=None, help="build the site of one audience (e.g. internal)")
+    build.add_argument("--engine", choices=("mkdocs", "zensical"), default="mkdocs",
+                       help="mkdocs (with the plugin, default) or zensical (builds the pre-rendered tree)")
+
+    render = command("render", _render, "write the site as a plain docs tree and mkdocs.yml that need no plugin "
+                                        "(for `mkdocs build` or `zensical build`)")
+    render.add_argument("dest", metavar="DEST", help="an empty or new folder, or one written by render before")
+    render.add_argument("--audience", default=None, help="render the pages of one audience (e.g. internal)")
+    render.add_argument("--strict", action="store_true", help="fail on warnings too")
+
+    verify = command("verify-site", _verify_site, "fail when a built site's endpoint pages lack generated snippets "
+                                                  "(an engine skipped the apidocs plugin)")
+    verify.add_argument("site_dir", nargs="?", default=None, metavar="SITE_DIR", help="the built site (default: site_dir)")
+    verify.add_argument("--audience", default=None, help="the audience the site was built for")
 
     serve = command("serve", _serve, "serve the docs with live reload and a fresh sandbox on the same origin")
     serve.add_argument("--host", default="127.0.0.1")
@@ -93,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--proxy", action="store_true", help="let the explorer reach configured servers through this process")
     serve.add_argument("--audience", default=None)
     serve.add_argument("--open", action="store_true", help="open the site in a browser")
+    serve.add_argument("--engine", choices=("mkdocs", "zensical"), default="mkdocs",
+                       help="mkdocs (with the plugin, default) or zensical (re-renders and rebuilds on change)")
 
     new = command("new", _new, "scaffold an endpoint definition")
     new.add_argument("method", metavar="METHOD")
@@ -105,6 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8001)
     sandbox.add_argument("--db", default=None, help="SQLite file for state (default: .apidocs/sandbox.sqlite3)")
     sandbox.add_argument("--reset", action="store_true", help="restore the fixtures before starting")
+    sandbox.add_argument("--database", default=None, metavar="URL",
+                         help="postgresql://… : keep the state in PostgreSQL (for --workers and public sandboxes)")
+    sandbox.add_argument("--workers", type=int, default=1, help="worker processes on the same port (default 1)")
+    sandbox.add_argument("--session-idle", type=float, default=3600.0, metavar="SECONDS",
+                         help="a reader's session idle this long starts again from the fixtures (default 3600)")
+    sandbox.add_argument("--max-sessions", type=int, default=10000, metavar="N",
+                         help="live sessions kept at most, least recently used dropped first (default 10000)")
+    sandbox.add_argument("--cors-origin", action="append", default=None, metavar="ORIGIN",
+                         help="allow only this site origin to call the sandbox from a browser (repeatable; default: any)")
 
     check = command("check", _check, "execute every snippet and prove it sent the documented request")
     check.add_argument("paths", nargs="*", metavar="PATHS", help="definition files to check (default: all)")
@@ -133,15 +170,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    sandbox.add_argument("--database", default=None, metavar="URL",
-                         help="postgresql://… : keep the state in PostgreSQL (for --workers and public sandboxes)")
-    sandbox.add_argument("--workers", type=int, default=1, help="worker processes on the same port (default 1)")
-    sandbox.add_argument("--session-idle", type=float, default=3600.0, metavar="SECONDS",
-                         help="a reader's session idle this long starts again from the fixtures (default 3600)")
-    sandbox.add_argument("--max-sessions", type=int, default=10000, metavar="N",
-                         help="live sessions kept at most, least recently used dropped first (default 10000)")
-    sandbox.add_argument("--cors-origin", action="append", default=None, metavar="ORIGIN",
-                         help="allow only this site origin to call the sandbox from a browser (repeatable; default: any)")
     try:
         return int(args.run(args) or 0)
     except (ConfigError, DefinitionError) as error:
