@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jsonschema import Draft202012Validator, SchemaError
+from jsonschema_path import SchemaPath
 
 from apidocs.model.errors import ConfigError
 from apidocs.openapi.examples import NO_EXAMPLE, Schema, chosen_branch, example_of, fits, given_example, json_schema, types_of
@@ -263,6 +265,11 @@ def _carried_schema(schema: Schema, what: str, notes: list[str]) -> Schema | Non
     if not schema:
         return None
     converted: Schema = json_schema(schema)
+    try:
+        Draft202012Validator.check_schema(converted)
+    except (SchemaError, RecursionError) as error:
+        notes.append(f"{what} schema is not a valid JSON Schema and is not carried over ({_reason(error)})")
+        return None
     if len(json.dumps(converted, ensure_ascii=False)) > _MAX_SCHEMA_BYTES:
         notes.append(f"{what} schema is larger than {_MAX_SCHEMA_BYTES // 1024} KiB and is not carried over (its fields are listed)")
         return None
@@ -564,6 +571,40 @@ def collect_operations(paths: Any, tag_order: list[str], notes: list[str]) -> li
     return operations
 
 
+def _reason(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else type(error).__name__
+
+
+def _part(spec: SchemaPath, where: tuple[str, ...], budget: Budget, notes: list[str], label: str | None = None) -> Any:
+    """A resolved part of the spec, or None (noted) when it is missing or cannot be read."""
+    path = spec
+    try:
+        for key in where:
+            if key not in path:
+                return None
+            path = path / key
+        return plain(path, budget)
+    except Exception as error:  # untrusted input: a part that cannot be read is reported, not fatal
+        notes.append(f"{label or '/'.join(where) + ': left out'} ({_reason(error)})")
+        return None
+
+
+def _keys(spec: SchemaPath, key: str, notes: list[str]) -> list[str]:
+    """The keys of a top-level mapping (e.g. `paths`), noted when it is not one."""
+    try:
+        if key not in spec:
+            return []
+        with (spec / key).open() as node:
+            if not isinstance(node, dict):
+                notes.append(f"`{key}` is not a mapping and is left out")
+                return []
+            return [str(name) for name in node]
+    except Exception as error:  # untrusted input, as above
+        notes.append(f"`{key}` cannot be read ({_reason(error)})")
+        return []
+
+
 def import_spec(spec_path: Path, dest: Path, *, force: bool = False) -> ImportResult:
     if not spec_path.is_file():
         raise ConfigError(f"{spec_path}: no such file")
@@ -571,29 +612,23 @@ def import_spec(spec_path: Path, dest: Path, *, force: bool = False) -> ImportRe
         raise ConfigError(f"{dest}: not empty (pass --force to write into it)")
     try:
         spec = open_spec(spec_path)
-        budget = Budget()
-        top = {key: plain(spec / key, budget) for key in ("openapi", "info", "servers", "security", "tags")
-               if key in spec}
-        components = spec / "components"
-        schemes = plain(components / "securitySchemes", budget) if "components" in spec and "securitySchemes" in components else {}
     except SpecError as error:
         raise ConfigError(str(error)) from None
-    top["components"] = {"securitySchemes": schemes}
     result = ImportResult()
     notes = result.notes
-    tag_order = [str(tag["name"]) for tag in top.get("tags") or [] if isinstance(tag, dict) and isinstance(tag.get("name"), str)]
-    tag_text = {str(tag["name"]): tag.get("description") for tag in top.get("tags") or [] if isinstance(tag, dict) and isinstance(tag.get("name"), str)}
-    try:
-        path_keys = list((spec / "paths").keys()) if "paths" in spec else []
-    except SpecError as error:
-        raise ConfigError(str(error)) from None
+    budget = Budget()
+    top: dict[str, Any] = {key: _part(spec, (key,), budget, notes) for key in ("openapi", "info", "servers", "security", "tags")}
+    top["components"] = {"securitySchemes": mapping(_part(spec, ("components", "securitySchemes"), budget, notes))}
+    tags = top.get("tags")
+    named = [tag for tag in tags if isinstance(tag, dict) and isinstance(tag.get("name"), str)] if isinstance(tags, list) else []
+    tag_order = list(dict.fromkeys(str(tag["name"]) for tag in named))
+    tag_text = {str(tag["name"]): tag.get("description") for tag in named}
     # Each path item is resolved on its own, so one odd operation costs only itself.
     raw_paths: dict[str, Any] = {}
-    for key in path_keys:
-        try:
-            raw_paths[str(key)] = plain(spec / "paths" / key, Budget())
-        except (SpecError, RecursionError, ValueError, KeyError) as error:
-            notes.append(f"{key}: left out ({str(error).splitlines()[0] if str(error) else type(error).__name__})")
+    for key in _keys(spec, "paths", notes):
+        value = _part(spec, ("paths", key), Budget(), notes, f"{key}: left out")
+        if value is not None:
+            raw_paths[key] = value
     operations = collect_operations(raw_paths, tag_order, notes)
     auth = choose_auth(top)
     if auth.note:
@@ -621,8 +656,8 @@ def import_spec(spec_path: Path, dest: Path, *, force: bool = False) -> ImportRe
         files_used.add(f"{folder}/{name}")
         try:
             text = definition_text(operation, auth, operation.order + 1)
-        except (ValueError, TypeError, RecursionError, yaml.YAMLError) as error:
-            notes.append(f"{operation.label}: left out ({error})")
+        except Exception as error:  # untrusted input: an operation we cannot read costs only itself
+            notes.append(f"{operation.label}: left out ({_reason(error)})")
             continue
         write_under(docs, f"{folder}/{name}.md", text)
         result.endpoints += 1
