@@ -281,3 +281,22 @@ def test_importing_the_export_of_the_timp_docs_recreates_equivalent_definitions(
     assert auth_again == auth  # header, scheme, documented token and demo tokens
     assert again == original
     assert (tmp_path / "again" / "import-report.txt").read_text(encoding="utf-8").endswith("Everything was carried over.\n")
+
+
+def test_parameter_names_with_hyphens_and_dots_survive_import_build_and_check(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/pets/{pet-id}/toys/{toy.id}": {"get": {
+            "parameters": [{"name": "pet-id", "in": "path", "required": True, "schema": {"type": "string"}, "example": "rex"},
+                           {"name": "toy.id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"squeaks": True}}}}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "p"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    assert run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site")).returncode == 0
+    result = run("-f", str(dest / "mkdocs.yml"), "check", "--lang", "curl")
+    assert result.returncode == 0, result.stdout + result.stderr
+    exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)
+    parameters = exported["paths"]["/pets/{pet-id}/toys/{toy.id}"]["get"]["parameters"]
+    assert [(p["name"], p["in"]) for p in parameters] == [("pet-id", "path"), ("toy.id", "path")]

@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-# A placeholder's name: hyphens too (`<export-uuid>`), as real trees write them. Names are only
+# A placeholder's name: hyphens and dots too (`<export-uuid>`, OpenAPI's `{toy.id}`). Names are only
 # ever looked up by position, never made into regex group names or code identifiers.
-PLACEHOLDER_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
+PLACEHOLDER_NAME = r"[A-Za-z_][A-Za-z0-9_.-]*"
 # `{name}` in a path template; the source format writes `<name>` and the loader normalises it.
 PLACEHOLDER = re.compile(r"\{(" + PLACEHOLDER_NAME + r")\}")
 # What `encode` leaves alone in the literal parts: `/` and the characters RFC 3986 allows in a path.
