@@ -233,6 +233,7 @@ def test_odd_operations_are_reported_not_fatal(tmp_path: Path) -> None:
                                 "responses": {"2XX": {"description": "fine"}}}},
             "/broken": {"get": {"responses": {"200": {"$ref": "#/nowhere"}}}},
             "relative": {"get": {"responses": {"200": {"description": "ok"}}}},
+            "/typed/{id:int}": {"get": {"responses": {"200": {"description": "ok"}}}},
         },
     }), encoding="utf-8")
     dest = tmp_path / "out"
@@ -243,6 +244,7 @@ def test_odd_operations_are_reported_not_fatal(tmp_path: Path) -> None:
     assert "2XX" in report
     assert "/broken: left out" in report
     assert "path `relative`" in report
+    assert "GET /typed/{id:int}: left out (the path parameter name `id:int` cannot be a placeholder" in report
     assert run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site")).returncode == 0
 
 

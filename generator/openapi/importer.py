@@ -26,6 +26,7 @@ from jsonschema import Draft202012Validator, SchemaError
 from jsonschema_path import SchemaPath
 
 from apidocs.model.errors import ConfigError
+from apidocs.model.paths import PLACEHOLDER_NAME
 from apidocs.openapi.examples import NO_EXAMPLE, Schema, chosen_branch, example_of, fits, given_example, json_schema, types_of
 from apidocs.openapi.source import Budget, SpecError, open_spec, plain
 
@@ -282,7 +283,11 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     front: dict[str, Any] = {}
     path = operation.path
     for name in re.findall(r"{([^{}/]+)}", path):
+        if not re.fullmatch(PLACEHOLDER_NAME, name):
+            raise ValueError(f"the path parameter name `{name}` cannot be a placeholder (letters, digits, _ . - only)")
         path = path.replace("{" + name + "}", f"&lt;{name}&gt;")
+    if any(mark in re.sub(r"{[^{}/]+}", "", operation.path) for mark in "<>&"):
+        raise ValueError("the path holds `<`, `>` or `&` outside its parameters")
     front["title"] = path
     front["name"] = one_line(data.get("summary"), 120) or one_line(data.get("operationId"), 120) or operation.label
     front["position"] = position
