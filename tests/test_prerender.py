@@ -72,14 +72,16 @@ def set_name(definition: Path, name: str) -> None:
 
 
 def test_render_is_deterministic_and_incremental(project: Path, tmp_path: Path) -> None:
+    pages = len(list((project / "docs").rglob("*.md")))
     first = render_tree(project / "mkdocs.yml", tmp_path / "a")
-    assert first.pages == 12 and first.rendered == 7  # 7 endpoint pages rendered, 5 ordinary pages copied
+    assert first.pages == pages and first.rendered == len(endpoints_of(project))  # ordinary pages are copied
     before = tree_bytes(tmp_path / "a")
     again = render_tree(project / "mkdocs.yml", tmp_path / "a")
     assert (again.rendered, again.written, again.removed) == (0, 0, 0)
     assert tree_bytes(tmp_path / "a") == before
-    render_tree(project / "mkdocs.yml", tmp_path / "b")
-    assert tree_bytes(tmp_path / "b") == before  # same input, byte-identical tree (manifest included)
+    # another process (its own string hashing), same input: a byte-identical tree, manifest included
+    assert run(APIDOCS, "-f", str(project / "mkdocs.yml"), "render", str(tmp_path / "b")).returncode == 0
+    assert tree_bytes(tmp_path / "b") == before
 
     definition = project / "docs" / CONFIRM
     definition.write_text(definition.read_text(encoding="utf-8").replace("Confirm Order cancelation", "Confirm it now"), encoding="utf-8")
@@ -182,7 +184,7 @@ def test_render_of_one_audience(project: Path, tmp_path: Path) -> None:
                                flags=re.M).replace("/timp/orders/", "/timp/internal/orders/", 1), encoding="utf-8")
     everyone = render_tree(project / "mkdocs.yml", tmp_path / "all")
     public = render_tree(project / "mkdocs.yml", tmp_path / "public", audience="public")
-    assert (everyone.pages, public.pages) == (13, 12)
+    assert everyone.pages == public.pages + 1
     assert (tmp_path / "all/docs/orders/internal-report.md").is_file()
     assert not (tmp_path / "public/docs/orders/internal-report.md").exists()
     assert "internal-report" not in (tmp_path / "public/mkdocs.yml").read_text(encoding="utf-8")

@@ -21,6 +21,7 @@ a DEST that holds anything else and no manifest is refused.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -188,6 +189,21 @@ def _digest(*parts: bytes | str) -> str:
     return hasher.hexdigest()
 
 
+def canonical(value: Any) -> str:
+    """A stable text of a value for hashing: like repr, but sets sorted (their order changes with
+    each process's string hashing) and dataclasses spelled field by field."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = ", ".join(f"{item.name}={canonical(getattr(value, item.name))}" for item in dataclasses.fields(value))
+        return f"{type(value).__name__}({fields})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{canonical(key)}: {canonical(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(canonical(item) for item in value) + "]"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(canonical(item) for item in value)) + "}"
+    return repr(value)
+
+
 def _files_under(folder: Path) -> Iterator[Path]:
     if folder.is_dir():
         yield from sorted(path for path in folder.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
@@ -196,7 +212,7 @@ def _files_under(folder: Path) -> Iterator[Path]:
 def shared_fingerprint(project: Project, context: ServeContext | None) -> str:
     """What every page depends on besides its own definition."""
     package = Path(apidocs.__file__).resolve().parent
-    parts: list[bytes | str] = [repr(project.settings), repr(project.languages), repr(context), repr(project.raw_config),
+    parts: list[bytes | str] = [canonical(project.settings), canonical(project.languages), canonical(context), canonical(project.raw_config),
                                Path(__file__).read_bytes()]
     for folder in (project.settings.snippets_dir, *(package / name for name in CODE_FOLDERS)):
         for path in _files_under(folder):
@@ -436,7 +452,7 @@ def render_tree(config_file: str | Path, dest: str | Path, *, audience: str | No
         if document.passthrough:
             writer.put(relative, _passthrough_page(document, fix_links))
             continue
-        key = _digest(shared, repr(document))
+        key = _digest(shared, canonical(document))
         old = old_pages.get(src_uri)
         if old and old.get("key") == key and writer.has(relative, old.get("sha256", "")):
             data = (dest / relative).read_bytes()
