@@ -24,6 +24,9 @@ from apidocs.model.endpoint import Document
 from apidocs.model.errors import ConfigError, DefinitionError
 
 REPORT_FILE = "import-report.txt"
+MAX_LIQUID_RETRIES = 20  # lines of one page whose Liquid is shown as written before the page is set aside
+_LIQUID = re.compile(r"{{.*?}}|{%.*?%}|{{|{%")
+_RAW_TAG = re.compile(r"{%-?\s*(?:end)?raw\b")
 SET_ASIDE = "unconverted"
 _TEXT_SUFFIXES = {".md", ".markdown", ".html", ".htm", ".txt", ".yml", ".yaml", ".json"}
 
@@ -177,10 +180,15 @@ class _Import:
                 converted = convert_document(text, path, context, report, self.rel(path))
                 if not self.write(f"docs/{target}", converted.text, self.rel(path)):
                     continue
-                document = loader.load(out)
+                document = self.load_converted(loader, out, target, report, text)
             except (ConversionError, DefinitionError) as error:
                 out.unlink(missing_ok=True)
                 self.set_aside(path, report, error, context)
+                continue
+            except Exception as error:  # noqa: BLE001 - one odd file must never cost the others their import
+                out.unlink(missing_ok=True)
+                report.add(1, "unconverted", f"not imported: the importer failed on this file ({type(error).__name__}: "
+                                             f"{str(error)[:200]}); please report it")
                 continue
             if document.is_endpoint:
                 self.report.endpoints += 1
@@ -188,6 +196,27 @@ class _Import:
                 self.report.pages += 1
             self.loaded.append((document, report))
         self.note_unseen_pages()
+
+    def load_converted(self, loader: DefinitionLoader, out: Path, target: str, report: FileReport, source_text: str) -> Document:
+        """The written page as the build loads it. Liquid that strict Liquid refuses and the import
+        could not write as Jekyll rendered it is shown as written (`{% raw %}`), line by line."""
+        for _ in range(MAX_LIQUID_RETRIES):
+            try:
+                return loader.load(out)
+            except DefinitionError as error:
+                if error.finding.code not in ("E010", "E011") or Path(error.path) != out:
+                    raise
+                lines = _text(out).split("\n")
+                index = error.line - 1
+                if not 0 <= index < len(lines) or not _LIQUID.search(lines[index]) or _RAW_TAG.search(lines[index]):
+                    raise
+                source_lines = source_text.replace("\r\n", "\n").split("\n")
+                line = next((number for number, text in enumerate(source_lines, 1) if text == lines[index]), 0)
+                lines[index] = _LIQUID.sub(lambda m: "{% raw %}" + m.group(0) + "{% endraw %}", lines[index])
+                report.add(line, "unconverted", f"{error.finding.message} (line {error.line} of docs/{target}): Jekyll "
+                                                "renders it, strict Liquid cannot; its Liquid is shown as written")
+                self.out.write_text(f"docs/{target}", "\n".join(lines))
+        return loader.load(out)
 
     def note_unseen_pages(self) -> None:
         """Pages no audience's site lists were invisible on the Jekyll site too; say which."""

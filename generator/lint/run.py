@@ -9,18 +9,30 @@ from pathlib import Path
 from apidocs.definitions.loader import OVERLAY_SUFFIX, SECTION_FILE
 from apidocs.lint.codes import display_code
 from apidocs.lint.definition import check_file
-from apidocs.lint.source import read_sources
+from apidocs.lint.source import SourceFile, read_sources
 from apidocs.lint.target import LintTarget, resolve_targets
 from apidocs.lint.tree import check_tree
 from apidocs.model.errors import Finding
+
+
+def _contained(path: Path, what: str, error: Exception) -> Finding:
+    """A check that failed on one file: reported on that file, the other files still linted."""
+    return Finding(path, 1, "E000", f"lint could not {what} ({type(error).__name__}: {str(error)[:200]}); please report it")
 
 
 def lint_target(target: LintTarget) -> list[Finding]:
     sources = read_sources(target)
     findings = list(target.findings)
     for source in sources:
-        findings += check_file(source, target)
-    findings += check_tree(sources, target)
+        try:
+            findings += check_file(source, target)
+        except Exception as error:  # noqa: BLE001 - one odd file must not hide the findings of the others
+            findings.append(_contained(source.path, "check this file", error))
+    try:
+        findings += check_tree(sources, target)
+    except Exception as error:  # noqa: BLE001
+        findings.append(_contained(target.root, "compare the files of this tree", error))
+    target.definitions_read = sum(1 for source in sources if source.path in target.selected and _is_definition(source))
     chosen = _described_by(target)
     unique: dict[tuple[str, int, str, str], Finding] = {}
     for item in findings:
@@ -28,6 +40,11 @@ def lint_target(target: LintTarget) -> list[Finding]:
         if path in chosen:
             unique.setdefault((str(path), item.line, item.code, item.message), item)
     return sorted(unique.values(), key=lambda f: (str(Path(f.path).resolve()), f.line, f.code))
+
+
+def _is_definition(source: SourceFile) -> bool:
+    """A file apidocs reads as its own (or could not read): what lint is for."""
+    return bool(source.findings) or (source.document is not None and not source.document.passthrough)
 
 
 def _described_by(target: LintTarget) -> set[Path]:
@@ -42,10 +59,13 @@ def _described_by(target: LintTarget) -> set[Path]:
     return chosen
 
 
-def lint_paths(config_file: str | Path, paths: list[str]) -> list[Finding]:
+def lint_paths(config_file: str | Path, paths: list[str], targets: list[LintTarget] | None = None) -> list[Finding]:
+    """Every finding about the paths; `targets`, when given, receives the trees that were read."""
     findings: list[Finding] = []
     for target in resolve_targets(config_file, paths):
         findings += lint_target(target)
+        if targets is not None:
+            targets.append(target)
     return findings
 
 
@@ -61,7 +81,13 @@ def format_finding(item: Finding) -> str:
 
 
 def run_lint(config_file: str | Path, paths: list[str]) -> int:
-    findings = lint_paths(config_file, paths)
+    targets: list[LintTarget] = []
+    findings = lint_paths(config_file, paths, targets)
+    if not findings and not any(target.definitions_read for target in targets):
+        where = ", ".join(paths) or str(config_file)
+        print(f"apidocs lint: no definitions in {where}: no page with an endpoint `method`, `apidocs: true`, or a Jekyll "
+              "collection's document (nothing was checked)", file=sys.stderr)
+        return 1
     for item in findings:
         print(format_finding(item))
     errors = sum(1 for item in findings if item.is_error)

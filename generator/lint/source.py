@@ -8,8 +8,11 @@ need no model. So lint reports every error the build would stop at, with the sam
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from apidocs.definitions.loader import DefinitionLoader, LoadedFile
 from apidocs.lint.target import LintTarget
+from apidocs.model.errors import Finding
 
 # The name lint's checks use for a file they inspect.
 SourceFile = LoadedFile
@@ -17,4 +20,12 @@ SourceFile = LoadedFile
 
 def read_sources(target: LintTarget) -> list[SourceFile]:
     loader = DefinitionLoader(target.root, target.includes_dir, {"baseurl": "", **target.site}, target.definitions)
-    return [loader.read(path) for path in target.all_files]
+    return [_read(loader, path) for path in target.all_files]
+
+
+def _read(loader: DefinitionLoader, path: Path) -> SourceFile:
+    try:
+        return loader.read(path)
+    except Exception as error:  # noqa: BLE001 - one odd file must not hide the findings of the others
+        message = f"lint could not read this file ({type(error).__name__}: {str(error)[:200]}); please report it"
+        return LoadedFile(path, findings=[Finding(path, 1, "E000", message)])

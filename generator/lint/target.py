@@ -39,6 +39,7 @@ class LintTarget:
     definitions: list[str] = field(default_factory=list)  # globs of files read as definitions without `method`
     selected: set[Path] = field(default_factory=set)  # the files findings are printed for
     findings: list[Finding] = field(default_factory=list)  # about the tree itself (a broken .section.yml)
+    definitions_read: int = 0  # selected files apidocs reads as its own (set by lint_target)
 
     @property
     def snippets_are_published(self) -> bool:
