@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from apidocs.config.loading import load_settings
 from apidocs.definitions.loader import load_tree
@@ -67,7 +67,7 @@ def open_page(page: Page, base: str, slug: str) -> None:
     page.locator("[data-apidocs-explorer][data-ready]").wait_for()
 
 
-def snippet_tabs(page: Page):  # type: ignore[no-untyped-def]
+def snippet_tabs(page: Page) -> Locator:
     return page.locator(".apidocs-aside .tabbed-set").first
 
 

@@ -167,7 +167,7 @@ def load_project(config_file: Path, audience: str | None = None) -> Project:
     plugin = config.plugins.get("apidocs")
     if plugin is None:
         raise RenderError(f"{config_file}: the apidocs plugin is not enabled (add `- apidocs` under `plugins:`)")
-    settings = settings_from_options(plugin.config, config)  # type: ignore[arg-type]
+    settings = settings_from_options(plugin.config, config)
     if audience:
         settings = replace(settings, audience=audience)
     tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site, definitions=settings.definitions)
@@ -483,10 +483,10 @@ def render_tree(config_file: str | Path, dest: str | Path, *, audience: str | No
             writer.put(f"{DOCS}/{EXPLORER_SCRIPT}", explorer_script().encode("utf-8"))
         if not (docs_dir / OPENAPI_URI).is_file():
             try:
-                document = openapi_document(project.settings, project.tree)
+                openapi = openapi_document(project.settings, project.tree)
             except SnippetError as error:
                 raise RenderError(f"openapi.json: {error}") from None
-            writer.put(f"{DOCS}/{OPENAPI_URI}", dump(document, None).encode("utf-8"))
+            writer.put(f"{DOCS}/{OPENAPI_URI}", dump(openapi, None).encode("utf-8"))
 
     theme_dir = _copy_theme_dir(project, writer)
     writer.put(CONFIG_NAME, yaml_text(rendered_config(project, bool(endpoints), theme_dir)).encode("utf-8"))
