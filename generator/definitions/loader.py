@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -471,8 +471,11 @@ def load_section(folder: Path, docs_dir: Path) -> Section:
 
 
 def load_tree(docs_dir: Path, includes_dir: Path, site: dict[str, Any] | None = None, only: list[Path] | None = None,
-              definitions: Sequence[str] = ()) -> DocsTree:
-    """Every Markdown file under docs_dir (or just `only`), with errors collected per file."""
+              definitions: Sequence[str] = (), read: Callable[[DefinitionLoader, Path], LoadedFile] | None = None) -> DocsTree:
+    """Every Markdown file under docs_dir (or just `only`), with errors collected per file.
+
+    `read` replaces `DefinitionLoader.read` (`apidocs serve` passes a cache by content hash).
+    """
     loader = DefinitionLoader(docs_dir, includes_dir, site, definitions)
     tree = DocsTree()
     files = sorted(only) if only else sorted(p for p in docs_dir.rglob("*.md") if not _is_hidden(p, docs_dir))
@@ -487,7 +490,7 @@ def load_tree(docs_dir: Path, includes_dir: Path, site: dict[str, Any] | None = 
         tree.sections[section.path] = section
         tree.section_files += (folder / SECTION_FILE).is_file()
     for path in files:
-        loaded = loader.read(path)
+        loaded = read(loader, path) if read is not None else loader.read(path)
         first_error = loaded.first_error
         if first_error is not None:
             tree.findings.append(first_error)  # the build reports a file's first error; lint prints them all

@@ -256,4 +256,22 @@ def create_app(source: Settings | Sequence[Endpoint], db_path: str | Path | None
     return app
 
 
-__all__ = ["HEADER", "READER_HEADER", "SandboxApp", "SandboxInfo", "create_app"]
+def refresh_routes(app: SandboxApp, settings: Settings, endpoints: Sequence[Endpoint] | None = None) -> int:
+    """Route the project's definitions as they are now (`apidocs serve` calls it on each rebuild):
+    a new or changed endpoint answers at once, without a restart; the data (orders, sessions)
+    stays as the reader left it. `endpoints`: the definitions the build just read (default:
+    read them again). Returns the number of endpoints."""
+    if endpoints is None:
+        endpoints, _findings = load_endpoints(settings)  # broken definitions are lint's to report
+    router, stateful = _build_router(endpoints, settings.sandbox_workflow)
+    info: SandboxInfo = app.state.sandbox
+    example_tokens = {e.example.token for e in endpoints if e.example.token}
+    authenticator = Authenticator(settings.auth, info.fixtures.users, settings.known_tokens | example_tokens)
+    # Two assignments a request in flight never sees half-done: it holds the old router.
+    app.endpoint.authenticator = authenticator
+    app.endpoint.router = router
+    info.router, info.endpoint_count, info.stateful_count = router, len(endpoints), stateful
+    return len(endpoints)
+
+
+__all__ = ["HEADER", "READER_HEADER", "SandboxApp", "SandboxInfo", "create_app", "refresh_routes"]

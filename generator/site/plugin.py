@@ -14,30 +14,35 @@ Apidocs owns endpoint definitions, files matching the `definitions` globs and pa
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from apidocs.config.loading import settings_from_options
 from apidocs.config.options import ApidocsConfig
 from apidocs.config.settings import Settings
 from apidocs.definitions.audiences import visible_documents
-from apidocs.definitions.loader import OVERLAY_SUFFIX, DocsTree, duplicate_endpoints, load_tree
+from apidocs.definitions.loader import OVERLAY_SUFFIX, DefinitionLoader, DocsTree, duplicate_endpoints, load_tree
 from apidocs.explorer import SCRIPT_URI as EXPLORER_SCRIPT
 from apidocs.explorer import ServeContext, explorer_script, render_panel
+from apidocs.model.endpoint import Document, Endpoint
 from apidocs.model.errors import ConfigError, Finding
 from apidocs.openapi.command import OPENAPI_URI, dump, openapi_document
 from apidocs.rendering.languages import Language, load_languages
-from apidocs.rendering.nav import build_nav
+from apidocs.rendering.nav import build_nav, nav_title
 from apidocs.rendering.pages import page_meta, render_markdown, theme_text
 from apidocs.rendering.quoting import markdown_text
 from apidocs.rendering.snippets import SnippetError
+from apidocs.site.incremental import DefinitionCache
 from apidocs.site.schemas import response_schema
 
 log = logging.getLogger("mkdocs.plugins.apidocs")
@@ -60,6 +65,15 @@ REQUIRED_EXTENSIONS: dict[str, dict[str, Any]] = {
 }
 
 
+@dataclass
+class BuiltState:
+    """What MkDocs made in the last build, for `apidocs serve` to re-render single pages."""
+
+    files: Files
+    nav: Navigation
+    env: jinja2.Environment
+
+
 class ApidocsPlugin(BasePlugin[ApidocsConfig]):
     def __init__(self) -> None:
         self.command = "build"
@@ -72,6 +86,10 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         self.owned_markdown: tuple[list[Any], dict[str, Any]] = ([], {})
         # Set by `apidocs serve` before it builds: the sandbox (and proxy) on the serving origin.
         self.serve_context: ServeContext | None = None
+        # Set by `apidocs serve`: definitions kept by content hash from one rebuild to the next.
+        self.definition_cache: DefinitionCache | None = None
+        self.built_state: BuiltState | None = None
+        self._nav: Navigation | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -86,8 +104,13 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             self.languages = load_languages(self.settings.snippets_dir)
         except ConfigError as error:
             raise PluginError(str(error)) from None
+        cache = self.definition_cache
+        read = cache.reader(self.settings.includes_dir, self.settings.site, self.settings.definitions) if cache else None
         self.tree = load_tree(self.settings.docs_dir, self.settings.includes_dir, self.settings.site,
-                              definitions=self.settings.definitions)
+                              definitions=self.settings.definitions, read=read)
+        if cache is not None:
+            cache.forget_unseen()
+            log.debug(f"definitions: {cache.hits} unchanged, {cache.misses} read")
         # The site's own Markdown setup renders every page we do not own; ours add what they need.
         self.site_markdown = (list(config.markdown_extensions), dict(config.mdx_configs))
         self.owned_markdown = _with_required_extensions(*self.site_markdown)
@@ -178,6 +201,46 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         config["markdown_extensions"], config["mdx_configs"] = self.site_markdown
         return html
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        self._nav = nav
+        return nav
+
+    def on_env(self, env: jinja2.Environment, *, config: MkDocsConfig, files: Files) -> jinja2.Environment:
+        if self.is_serving and self._nav is not None:
+            self.built_state = BuiltState(files, self._nav, env)
+        return env
+
+    def reload_in_place(self, path: Path) -> bool:
+        """Read one changed definition again; True when its page can be rendered alone.
+
+        False when the change reaches beyond the page: its place or label in the nav, its
+        audience, an error appearing or going (the page turns into an error page, or back).
+        """
+        if self.settings is None:
+            return False
+        try:
+            src_uri = path.resolve().relative_to(self.settings.docs_dir.resolve()).as_posix()
+        except ValueError:
+            return False
+        before = self.tree.documents.get(src_uri)
+        if before is None or before.passthrough or src_uri in self.hidden:
+            return False
+        loader = DefinitionLoader(self.settings.docs_dir, self.settings.includes_dir, self.settings.site,
+                                  self.settings.definitions)
+        loaded = self.definition_cache.read(loader, path) if self.definition_cache else loader.read(path)
+        after = loaded.document
+        if loaded.first_error is not None or after is None or _nav_place(after) != _nav_place(before):
+            return False
+        self.tree.documents[src_uri] = after
+        self._report(loaded.findings)
+        return True
+
+
+def _nav_place(document: Document) -> tuple[Any, ...]:
+    """What of a document shows outside its own page: nav label, order, audience, method badge."""
+    method = document.method if isinstance(document, Endpoint) else None
+    return type(document), document.passthrough, nav_title(document), document.position, document.visibility, method
 
 
 def _bound_material_nav(config: MkDocsConfig) -> None:

@@ -29,11 +29,13 @@ from typing import Any
 from apidocs.config.loading import load_settings
 from apidocs.config.settings import Settings
 from apidocs.explorer.context import ServeContext
+from apidocs.model.endpoint import Endpoint
 from apidocs.model.errors import ConfigError
 from apidocs.sandbox.limits import HEAD_TIMEOUT, MAX_HEADER_LINE
 from apidocs.site.asgi_bridge import reason
 from apidocs.site.build import configure_logging, prepare_config
 from apidocs.site.hosts import HostGuard, allowed_hosts
+from apidocs.site.incremental import ChangeLog, DefinitionCache, IncrementalSite
 from apidocs.site.request_limits import CONNECTION_KEY, HEADER_LIST_KEY, HeadReader
 
 SANDBOX_PATH = "/sandbox"
@@ -101,15 +103,52 @@ class RequestHandler(wsgiref.simple_server.WSGIRequestHandler):
 
 
 def _server_class() -> type:
+    import watchdog.events
+    import watchdog.observers
+    import watchdog.observers.polling
     from mkdocs.livereload import LiveReloadServer
 
     class ApidocsServer(LiveReloadServer):
         """MkDocs' live-reload server with extra WSGI apps mounted at path prefixes."""
 
-        def __init__(self, *args: Any, mounts: dict[str, WsgiApp], **kwargs: Any) -> None:
+        def __init__(self, *args: Any, mounts: dict[str, WsgiApp], changes: ChangeLog, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.RequestHandlerClass = RequestHandler
             self.mounts = mounts
+            # The system's file notifications instead of MkDocs' polling (a stat of every file
+            # twice a second): idle costs nothing; polling stays the fallback.
+            self.observer = watchdog.observers.Observer()  # type: ignore[assignment]
+            self.changes = changes  # which files changed, for the incremental rebuild
+            self._watch_list: list[tuple[str, bool]] = []
+
+        def watch(self, path: str, func: None = None, *, recursive: bool = True) -> None:
+            path = os.path.abspath(path)
+            if path in self._watched_paths:
+                self._watched_paths[path] += 1
+                return
+            self._watched_paths[path] = 1
+            self._watch_list.append((path, recursive))
+            try:
+                self._watch_refs[path] = self.observer.schedule(self._change_handler(), path, recursive=recursive)
+            except OSError as error:  # e.g. inotify's watch limit: poll like MkDocs
+                log.warning(f"file notifications unavailable ({error}): polling for changes")
+                self.observer = watchdog.observers.polling.PollingObserver(timeout=0.5)
+                for watched, deep in self._watch_list:
+                    self._watch_refs[watched] = self.observer.schedule(self._change_handler(), watched, recursive=deep)
+
+        def _change_handler(self) -> Any:
+            def changed(event: Any) -> None:
+                # Only writes: the build itself opens and reads the watched files.
+                if event.is_directory or event.event_type not in ("created", "modified", "deleted", "moved", "closed"):
+                    return
+                self.changes.record(event)
+                with self._rebuild_cond:
+                    self._want_rebuild = True
+                    self._rebuild_cond.notify_all()
+
+            handler = watchdog.events.FileSystemEventHandler()
+            handler.on_any_event = changed  # type: ignore[method-assign]
+            return handler
 
         def serve_request(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             path = environ.get("PATH_INFO", "")
@@ -133,12 +172,13 @@ def _stop_on_sigterm() -> None:
 def _banner(url: str, settings: Settings, proxy: bool) -> str:
     lines = [f"apidocs: docs on {url} (live reload; Ctrl-C to stop)",
              f"  sandbox on {url.rstrip('/')}{SANDBOX_PATH}/ (fresh fixture data for this run; "
-             f"token {settings.auth.token})"]
-    servers = ", ".join(server.url for server in settings.servers) or "none configured"
-    if proxy:
-        lines.append(f"  proxy on: the explorer reaches {servers} through this server")
-    else:
-        lines.append(f"  proxy off: the explorer calls {servers} directly (--proxy avoids CORS)")
+             f"token {settings.auth.token}); new and changed endpoints answer there at once",
+             "  Try it sends to this sandbox by default; readers may pick another server in its list"]
+    servers = ", ".join(server.url for server in settings.servers)
+    if servers and proxy:
+        lines.append(f"  proxy on: Try it reaches {servers} through this server")
+    elif servers:
+        lines.append(f"  proxy off: picked there, {servers} is called straight from the browser (--proxy avoids CORS)")
     return "\n".join(lines)
 
 
@@ -178,6 +218,7 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
         root = str(zensical.site_dir)
     overrides = {"site_dir": site_dir, "dev_addr": f"{host}:{port}"}
     server = None
+    site, definitions, changes = IncrementalSite(), DefinitionCache(), ChangeLog()
     try:
         config = prepare_config(load_config(str(settings.config_file), **overrides), "serve", audience, context)
         serve_url = f"http://{host}:{port}/"
@@ -185,16 +226,26 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
 
         def builder(fresh: Any = None) -> None:
             if zensical is not None:
+                if fresh is None:  # a rebuild after a change: the sandbox learns new and changed endpoints too
+                    refresh_sandbox(sandbox, settings)
                 zensical.build()
+                return
+            if fresh is None and site.rebuild_pages(changes.take()):
+                refresh_sandbox(sandbox, settings, site.endpoints)  # the changed routes, from the definitions just read
                 return
             current = fresh
             if current is None:
                 current = prepare_config(load_config(str(settings.config_file), **overrides), "serve", audience, context)
             current.site_url = serve_url
+            definitions.attach(current)
+            site.failed()  # until this build is through, the next change rebuilds everything
             build(current, serve_url=serve_url)
+            site.built(current)
+            if fresh is None:
+                refresh_sandbox(sandbox, settings, site.endpoints)
 
         config.site_url = serve_url
-        server = _server_class()(builder=builder, host=host, port=port, root=root, mounts=mounts)
+        server = _server_class()(builder=builder, host=host, port=port, root=root, mounts=mounts, changes=changes)
         server.error_handler = lambda code: _error_page(root, code)
         try:
             server.server_bind()  # now, so a taken port is reported before a whole build
@@ -227,6 +278,20 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
         sandbox.state.sandbox.store.close()
         shutil.rmtree(site_dir, ignore_errors=True)
     return 0
+
+
+def refresh_sandbox(sandbox: Any, settings: Settings, endpoints: list[Endpoint] | None = None) -> None:
+    """The writer loop: a definition added or changed while serving answers in Try it at once.
+
+    `endpoints`: the definitions the build just read (else they are read again)."""
+    from apidocs.sandbox.app import refresh_routes
+
+    try:
+        count = refresh_routes(sandbox, settings, endpoints)
+    except Exception as error:  # a broken tree must not stop the docs server; the page shows the errors
+        log.warning(f"sandbox: routes not refreshed: {error}")
+        return
+    log.debug(f"sandbox: {count} endpoints routed")
 
 
 def _error_page(site_dir: str, code: int) -> bytes | None:
