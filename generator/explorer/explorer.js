@@ -7,6 +7,11 @@
 (function () {
   "use strict";
 
+  // Each page with a panel carries this script in its content, which instant navigation runs
+  // again: the first run serves the whole tab (its document$ subscription starts every panel).
+  if (window.apidocsExplorerLoaded) return;
+  window.apidocsExplorerLoaded = true;
+
   const Q = window.apidocsQuoting;
   // The token lives in this variable: Material's instant navigation keeps this script's context,
   // so it follows the reader from page to page in the tab and is gone on reload or close. It is
@@ -16,6 +21,18 @@
   const TOKEN_KEY = "apidocs.explorer.token";
   let typedToken = null;
   const SERVER_KEY = "apidocs.explorer.server";
+  // The reader's sandbox session (`Sandbox-Session`, see docs/publishing.md): a random id sent to
+  // sandbox servers only, so this reader's confirms never reach another's page. Like the token it
+  // lives in this variable, and in localStorage only while "Remember on this device" is ticked.
+  const SESSION_KEY = "apidocs.explorer.sandbox-session";
+  const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+  let readerSession = null;
+
+  function newSession() {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const random = crypto.getRandomValues(new Uint8Array(20)); // 20 × log2(62) ≈ 119 bits
+    return "reader-" + Array.from(random, (byte) => alphabet[byte % alphabet.length]).join("");
+  }
   const SHOW_LIMIT = 200 * 1024; // characters shown before "Show all"
   const PRETTY_LIMIT = 2 * 1024 * 1024; // larger bodies are shown as sent, not re-indented
   const TIMEOUT_MS = 30000;
@@ -179,6 +196,10 @@
       const token = typedToken !== null ? typedToken : remembered;
       if (token !== null && this.token) this.token.value = token;
       if (this.remember) this.remember.checked = remembered !== null;
+      if (readerSession === null) {
+        const kept = load("localStorage", SESSION_KEY);
+        readerSession = kept !== null && SESSION_ID.test(kept) ? kept : newSession();
+      }
       this.showTokenSource(token === null ? "page" : "reader");
       const server = load("sessionStorage", SERVER_KEY);
       const option = [...this.server.options].find((item) => item.dataset.key === server);
@@ -219,7 +240,9 @@
         note.className = "apidocs-explorer-note";
         note.hidden = true;
         blocks[index].prepend(note);
-        this.codes.push({ live: new LiveCode(code, snippet.parts, example), parts: snippet.parts, note, code });
+        const sandboxParts = this.data.sandboxSnippets ? this.data.sandboxSnippets[index] : null;
+        this.codes.push({ live: new LiveCode(code, snippet.parts, example), parts: snippet.parts, note, code,
+          sandboxParts, highlighted: [...code.childNodes] });
       });
     }
 
@@ -250,6 +273,7 @@
         this.token.addEventListener("input", () => {
           typedToken = this.token.value;
           if (this.remember && this.remember.checked) save("localStorage", TOKEN_KEY, this.token.value);
+          if (this.remember && this.remember.checked) save("localStorage", SESSION_KEY, readerSession);
           this.showTokenSource("reader");
         });
         const use = this.root.querySelector("[data-action=use-documented]");
@@ -271,6 +295,7 @@
       if (this.remember) {
         this.remember.addEventListener("change", () => {
           save("localStorage", TOKEN_KEY, this.remember.checked ? this.token.value : null);
+          save("localStorage", SESSION_KEY, this.remember.checked ? readerSession : null);
           // Not kept on the device any more, still used in this tab (Forget drops it everywhere).
           if (!this.remember.checked && this.token.value !== this.data.auth.token) typedToken = this.token.value;
           if (this.remember.checked || typedToken !== null) this.showTokenSource("reader");
@@ -280,6 +305,7 @@
       if (forget) {
         forget.addEventListener("click", () => {
           save("localStorage", TOKEN_KEY, null);
+          save("localStorage", SESSION_KEY, null); // the session stays in this tab's memory
           typedToken = null;
           this.token.value = this.data.auth.token;
           this.remember.checked = false;
@@ -288,6 +314,8 @@
           this.say("", "Token forgotten on this device; the page's documented token is back.");
         });
       }
+      const resetSandbox = this.root.querySelector("[data-action=reset-sandbox]");
+      if (resetSandbox) resetSandbox.addEventListener("click", () => this.resetSandbox());
       const all = this.root.querySelector("[data-action=show-all]");
       all.addEventListener("click", () => {
         this.root.querySelector(".apidocs-explorer-body code").textContent = this.fullBody;
@@ -312,7 +340,7 @@
       if (!option) return null;
       if (option.dataset.key === "sandbox") return { base: location.origin + this.data.sandbox, proxied: false, label: "sandbox" };
       const server = this.data.servers[Number(option.value)];
-      return { base: server.url, proxied: Boolean(this.data.proxy), label: server.url };
+      return { base: server.url, proxied: Boolean(this.data.proxy), label: server.url, sandbox: Boolean(server.sandbox) };
     }
 
     input() {
@@ -323,6 +351,7 @@
         if (header.auth) return [header.name, `${data.auth.scheme} ${this.token.value}`.trim()];
         return [header.name, value(`header-${index}`)];
       });
+      if (server && server.sandbox) headers.push([data.sessionHeader, readerSession]); // last, as in sandboxSnippets
       return {
         base: server ? server.base : data.exampleBase,
         params: Object.fromEntries(data.params.map((param, index) => [param.name, value(`param-${index}`)])),
@@ -371,8 +400,22 @@
       this.via.hidden = !(server && server.proxied);
       if (this.bodyProblem) return; // the snippets keep the last request that could be sent
       const values = this.values(this.input());
+      const sandbox = Boolean(server && server.sandbox && this.data.sandboxSnippets);
+      const session = this.root.querySelector(".apidocs-explorer-session");
+      if (session) {
+        session.hidden = !sandbox;
+        session.querySelector("code").textContent = readerSession;
+      }
       for (const item of this.codes) {
         try {
+          if (sandbox) {
+            // The page's highlighting is of the snippet without the session: plain text here.
+            if (!item.sandboxParts) throw new Error("this tab's template cannot show the sandbox session header");
+            item.code.textContent = finish(pieces(item.sandboxParts, values).join(""));
+            item.note.hidden = true;
+            continue;
+          }
+          if (item.code.firstChild !== item.highlighted[0]) item.code.replaceChildren(...item.highlighted);
           item.live.show(pieces(item.parts, values));
           item.note.hidden = true;
         } catch (error) {
@@ -380,6 +423,36 @@
           item.note.textContent = `This snippet cannot express the request: ${error.message}`;
           item.note.hidden = false;
         }
+      }
+    }
+
+    // POST /_sandbox/reset with the reader's session: their orders back to the fixtures.
+    async resetSandbox() {
+      const server = this.selectedServer();
+      if (this.busy || !server || !server.sandbox) return;
+      this.busy = true;
+      this.clearResponse();
+      this.say("busy", "Resetting your sandbox data…");
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+      try {
+        const response = await fetch(`${server.base.replace(/\/+$/, "")}/_sandbox/reset`, {
+          method: "POST", headers: { [this.data.sessionHeader]: readerSession }, credentials: "omit", cache: "no-store",
+          signal: controller.signal,
+        });
+        let detail = "";
+        try {
+          detail = (await response.json()).detail || "";
+        } catch (error) {
+          /* not JSON: the status says enough */
+        }
+        if (response.ok) this.say("2xx", "Your sandbox data is back to the fixtures.", `Session ${readerSession}: ${detail}`);
+        else this.say("error", `Reset failed: ${response.status} ${response.statusText || REASONS[response.status] || ""}`.trim(), detail);
+      } catch (error) {
+        this.say("error", `Could not reach the sandbox at ${server.base} to reset your data.`, error.message);
+      } finally {
+        clearTimeout(timer);
+        this.busy = false;
       }
     }
 
@@ -532,7 +605,7 @@
         const headline = {
           refused: "Refused by the proxy.",
           "timed out": `No answer: ${server.base} did not respond in time (timed out, through the proxy).`,
-          unreachable: `Network error: could not reach ${server.base} (through the proxy).`,
+          unreachable: `Could not reach ${server.base} (through the proxy): the request never got an answer.`,
           off: "The proxy is off.",
         }[refusal] || `The proxy failed (${refusal}).`;
         this.clearResponse();
@@ -615,11 +688,11 @@
     } catch (error) {
       return;
     }
-    const block = target && target.closest(".apidocs-responses .tabbed-block");
+    const block = target && target.closest(".apidocs-tab-panel");
     if (!block) return;
-    const set = block.closest(".tabbed-set");
-    const index = [...set.querySelectorAll(":scope > .tabbed-content > .tabbed-block")].indexOf(block);
-    const input = set.querySelectorAll(":scope > input")[index];
+    const set = block.closest(".apidocs-tabs");
+    const index = [...set.querySelectorAll(":scope > .apidocs-tab-panels > .apidocs-tab-panel")].indexOf(block);
+    const input = set.querySelectorAll(":scope > .apidocs-tab-inputs > input")[index];
     if (input && !input.checked) input.checked = true;
     for (let node = target.parentElement; node && node !== block; node = node.parentElement) {
       if (node.tagName === "DETAILS") node.open = true;
@@ -654,6 +727,10 @@
 
   // Material replaces the page content on instant navigation and announces it on document$.
   window.addEventListener("hashchange", openTarget);
+  // Instant navigation changes the URL with pushState (no hashchange); Material announces it here.
+  if (window.location$ && typeof window.location$.subscribe === "function") {
+    window.location$.subscribe(() => requestAnimationFrame(openTarget));
+  }
   if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(start);
   else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

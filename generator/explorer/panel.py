@@ -8,6 +8,7 @@ form that cannot send would only mislead.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 from typing import Any
@@ -18,9 +19,13 @@ from apidocs.explorer.slots import render_parts
 from apidocs.model.endpoint import Endpoint, encode_path_template
 from apidocs.rendering.languages import Language
 from apidocs.rendering.quoting import json_text
-from apidocs.rendering.request import build_request
+from apidocs.rendering.request import HttpRequest, build_request
 
 ID = "apidocs-x"
+# The sandbox's per-reader session header (docs/publishing.md): the explorer sends a random id
+# of its own to sandbox servers, so one reader's changes never reach another's page.
+SESSION_HEADER = "Sandbox-Session"
+EXAMPLE_SESSION = "reader-example"  # stands for the reader's id in the sandbox snippets' templates
 
 
 def _json_data(value: Any) -> str:
@@ -65,14 +70,27 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
                  "own": bool(endpoint.example.token and endpoint.example.token != settings.auth.token)}
         if settings.auth.header else None,
         "body": json_text(endpoint.example.body) if endpoint.example.has_body else None,
-        "servers": [{"url": server.url, "description": server.description} for server in servers],
+        "servers": [{"url": server.url, "description": server.description,
+                     "sandbox": bool(settings.public_sandbox) and server.url == settings.public_sandbox}
+                    for server in servers],
         "exampleBase": settings.default_server,
         "sandbox": sandbox,
         "publicSandbox": bool(settings.public_sandbox) and not sandbox,
         "proxy": context.proxy_path if context else None,
         "snippets": [{"label": language.label, "parts": render_parts(settings.snippets_dir, language, request)}
                      for language in languages],
-    }
+        "sessionHeader": SESSION_HEADER,
+    } | _sandbox_snippets(settings, languages, request, servers)
+
+
+def _sandbox_snippets(settings: Settings, languages: list[Language], request: HttpRequest,
+                      servers: list[Server]) -> dict[str, Any]:
+    """For a sandbox server the snippets also carry the reader's session header (last of the
+    headers), so a copied snippet acts on the reader's own data; other servers keep the page's."""
+    if not any(settings.public_sandbox and server.url == settings.public_sandbox for server in servers):
+        return {}
+    with_session = dataclasses.replace(request, headers=[*request.headers, (SESSION_HEADER, EXAMPLE_SESSION)])
+    return {"sandboxSnippets": [render_parts(settings.snippets_dir, language, with_session) for language in languages]}
 
 
 def _input(key: str, label: str, value: str, *, required: bool = False, kind: str = "text") -> str:
@@ -122,6 +140,14 @@ def _token_field(data: dict[str, Any]) -> str:
             '<button type="button" class="apidocs-explorer-link" data-action="forget">Forget token</button></div>')
 
 
+def _sandbox_session_field(data: dict[str, Any]) -> str:
+    """The reader's sandbox session and its reset; shown while a sandbox server is picked."""
+    if "sandboxSnippets" not in data:
+        return ""
+    return ('<p class="apidocs-explorer-session" hidden>Your own sandbox data: session <code></code> '
+            '<button type="button" class="apidocs-explorer-link" data-action="reset-sandbox">Reset my sandbox data</button></p>')
+
+
 def _body_field(data: dict[str, Any]) -> str:
     if data["body"] is None:
         return ""
@@ -154,7 +180,8 @@ def render_panel(endpoint: Endpoint, settings: Settings, languages: list[Languag
         + _body_field(data)
         + '<div class="apidocs-explorer-actions"><button type="submit" class="md-button md-button--primary">Send</button>'
         '<span class="apidocs-explorer-hint" aria-hidden="true"><kbd>Ctrl</kbd>/<kbd>⌘</kbd> + <kbd>Enter</kbd></span></div>'
-        '</form>'
+        + _sandbox_session_field(data)
+        + '</form>'
     )
     result = (
         '<div class="apidocs-explorer-result">'
