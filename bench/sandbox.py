@@ -1,27 +1,39 @@
-"""How fast is the sandbox, next to the Prism mock server, in one run?
+"""How fast is the sandbox, on SQLite and on PostgreSQL at 1, 2 and 4 workers, next to the Prism
+mock server, in one run?
 
-Both servers run as their own processes on loopback; the load comes from a third process
-(`wrk` when installed — `apt-get install wrk` — else a small asyncio load generator in this
-file) over 32 keep-alive connections. Scenarios:
+Every server runs as its own processes on loopback, one at a time (so they do not compete for
+the cores); the load comes from a third process (`wrk` when installed — `apt-get install wrk`
+— else a small asyncio load generator in this file) over 32 keep-alive connections. Scenarios:
 
-- `GET order`: `GET /timp/orders/<uuid>/` with the supplier's token;
+- `mixed` (the headline): what readers of a public sandbox do — each connection is a reader
+  with its own `Sandbox-Session`, and every read of an order follows a write to it (cancel,
+  read, reject, read, in a loop);
+- `GET order`: `GET /timp/orders/<uuid>/` with the supplier's token, no session;
 - `cancel/reject cycle`: each connection has its own open orders and, in a loop, the retailer
   asks to cancel them (`PATCH /timp/orders/cancel/`) and the supplier rejects that
   (`PATCH .../reject/`): state changes that are all 200 when the sandbox is right (any other
   answer is counted and shown).
 
+PostgreSQL is a throwaway server started like the tests do (tests/postgres_helpers.py: Debian's
+`initdb` + `pg_ctl` in a temporary folder, fsync off), a new database per sandbox started.
+Memory per 1,000 live sessions: the sandbox's resident memory (all its processes) and the
+database's size before and after 1,000 sessions each make one change.
+
 Prism gets an OpenAPI document generated from the same definitions. It is installed once with
 npm under .apidocs/bench/ (or pass --prism PATH, or --no-prism).
 
-    python bench/sandbox.py [--duration 5] [--connections 32] [--no-prism]
+    python bench/sandbox.py [--duration 5] [--connections 32] [--workers 1,2,4] [--stores sqlite,postgresql]
+                            [--no-prism]
 
-Targets (issue 3): sandbox ≥ 3× Prism's requests/s, p99 ≤ 10 ms.
+Targets (issue 13): sandbox ≥ 3× Prism's requests/s at every worker count, p99 ≤ 10 ms at 32
+connections, near-linear scaling from 1 to 2 workers (on a 2-core machine shared with the load).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -33,10 +45,13 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import requests
 import yaml
 
 from apidocs.config.loading import load_settings
@@ -51,6 +66,8 @@ SUPPLIER, RETAILER = "1234567890", "0987654321"
 DETAIL_ORDER = "f7bc1028-844c-44ca-82df-fe76282d2a8b"
 PRISM_HOME = ROOT / ".apidocs" / "bench" / "prism"
 TARGET_RATIO, TARGET_P99_MS = 3.0, 10.0
+LIVE_SESSIONS = 1000  # sessions made for the memory figure
+LIVE_ORDER = str(uuid.uuid5(uuid.NAMESPACE_URL, "apidocs-bench-live-sessions"))
 ORDERS_PER_CONNECTION = 4
 WRK_THREADS = 2  # more threads than cores only adds scheduling noise to the latencies
 
@@ -81,6 +98,41 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (the workers of `--workers N`), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        queue += parents.get(current, [])
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    return sum(cpu_seconds(each) for each in process_tree(pid))
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a process and its workers (Linux /proc; pages shared after the fork
+    count once per process, so this is an upper bound)."""
+    total = 0
+    for each in process_tree(pid):
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+        except OSError:
+            continue
+        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+        total += int(found.group(1)) * 1024 if found else 0
+    return total
 
 
 def free_port() -> int:
@@ -129,8 +181,22 @@ def write_project(folder: Path, orders: list[str]) -> Path:
     return folder / "mkdocs.yml"
 
 
-def start_sandbox(config: Path, db: Path) -> tuple[subprocess.Popen[bytes], int]:
-    command = [sys.executable, "-m", "apidocs", "-f", str(config), "sandbox", "--port", "0", "--db", str(db), "--reset"]
+@contextmanager
+def postgres() -> Iterator[Any]:
+    """A throwaway PostgreSQL server, started the way the tests start theirs."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from postgres_helpers import postgres_bin, postgres_server
+
+    if postgres_bin() is None:
+        raise SystemExit("PostgreSQL is not installed (apt-get install postgresql), or pass --stores sqlite")
+    with postgres_server() as server:
+        yield server
+
+
+def start_sandbox(config: Path, store: list[str], workers: int = 1) -> tuple[subprocess.Popen[bytes], int]:
+    """`store`: `["--db", FILE]` or `["--database", URL]`."""
+    command = [sys.executable, "-m", "apidocs", "-f", str(config), "sandbox", "--port", "0", *store, "--reset",
+               "--workers", str(workers)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
                                env={k: v for k, v in os.environ.items() if k != "APIDOCS_SANDBOX_SECRET"})
     assert process.stdout is not None
@@ -142,6 +208,11 @@ def start_sandbox(config: Path, db: Path) -> tuple[subprocess.Popen[bytes], int]
             output += os.read(process.stdout.fileno(), 65536)
     port = int(re.search(rb"http://127\.0\.0\.1:(\d+)", output).group(1))  # type: ignore[union-attr]
     wait_until_answering(port, process, "the sandbox")
+    deadline = time.monotonic() + 30
+    while len(process_tree(process.pid)) < (workers + 1 if workers > 1 else 1) and time.monotonic() < deadline:
+        time.sleep(0.1)  # the supervisor forks its workers after printing the banner
+    requests.get(f"http://127.0.0.1:{port}/timp/orders/{DETAIL_ORDER}/", headers={"Authorization": f"Token {SUPPLIER}"},
+                 timeout=30).raise_for_status()
     return process, port
 
 
@@ -209,12 +280,13 @@ def start_prism(prism: Path, document: Path) -> tuple[subprocess.Popen[bytes], i
 
 # The load --------------------------------------------------------------------------------------
 
-def scenarios(orders: list[str], connections: int) -> dict[str, list[list[Call]]]:
+def scenarios(orders: list[str], connections: int, run: str) -> dict[str, list[list[Call]]]:
     """Per connection, the requests it sends in a loop.
 
     In the cycle each connection owns `ORDERS_PER_CONNECTION` open orders: it asks to cancel
     each, then rejects each, so that requests can also be dealt out per wrk thread (see
-    `per_thread`) without a reject overtaking its own cancel.
+    `per_thread`) without a reject overtaking its own cancel. In `mixed` each connection is a
+    reader with a session of its own (named after `run`) and reads each order after each change.
     """
     supplier = {"Authorization": f"Token {SUPPLIER}"}
     retailer = {"Authorization": f"Token {RETAILER}", "Content-Type": "application/json"}
@@ -224,7 +296,17 @@ def scenarios(orders: list[str], connections: int) -> dict[str, list[list[Call]]
         own = orders[index * ORDERS_PER_CONNECTION : (index + 1) * ORDERS_PER_CONNECTION]
         cycles.append([Call("PATCH", "/timp/orders/cancel/", retailer, json.dumps({"order_uuid": order})) for order in own]
                       + [Call("PATCH", f"/timp/orders/cancel/{order}/reject/", supplier) for order in own])
-    return {"GET order": [get] * connections, "cancel/reject cycle": cycles}
+    mixed = []
+    for index in range(connections):
+        own = orders[index * ORDERS_PER_CONNECTION : (index + 1) * ORDERS_PER_CONNECTION]
+        session = {"Sandbox-Session": f"bench-{run}-{index}"}
+        sequence = []
+        for order in own:
+            read = Call("GET", f"/timp/orders/{order}/", {**supplier, **session})
+            sequence += [Call("PATCH", "/timp/orders/cancel/", {**retailer, **session}, json.dumps({"order_uuid": order})),
+                         read, Call("PATCH", f"/timp/orders/cancel/{order}/reject/", {**supplier, **session}), read]
+        mixed.append(sequence)
+    return {"mixed": mixed, "GET order": [get] * connections, "cancel/reject cycle": cycles}
 
 
 def per_thread(sequences: list[list[Call]], threads: int) -> list[list[Call]]:
@@ -363,10 +445,51 @@ def load_worker() -> None:
 
 # The run ---------------------------------------------------------------------------------------
 
+def database_bytes(store: list[str]) -> int:
+    """The size of the sandbox's tables: PostgreSQL's relation sizes, or SQLite's pages."""
+    if store[0] == "--database":
+        import psycopg
+
+        with psycopg.connect(store[1], autocommit=True) as connection:
+            row = connection.execute(
+                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+                " WHERE c.relname LIKE 'apidocs_sandbox_%%' AND c.relkind = 'r'").fetchone()
+        return int(row[0]) if row else 0
+    import sqlite3
+
+    with sqlite3.connect(store[1]) as connection:
+        pages, size = connection.execute("PRAGMA page_count").fetchone()[0], connection.execute("PRAGMA page_size").fetchone()[0]
+    return int(pages) * int(size)
+
+
+@dataclass
+class SessionCost:
+    store: str
+    memory_bytes: int  # per LIVE_SESSIONS sessions, all the sandbox's processes
+    database_bytes: int
+    seconds: float
+
+
+def session_cost(name: str, pid: int, port: int, store: list[str], order: str) -> SessionCost:
+    """Memory and database growth for `LIVE_SESSIONS` sessions that each made one change."""
+    before_memory, before_database = tree_rss_bytes(pid), database_bytes(store)
+    started = time.perf_counter()
+    with requests.Session() as client:
+        for index in range(LIVE_SESSIONS):
+            answer = client.patch(f"http://127.0.0.1:{port}/timp/orders/cancel/", json={"order_uuid": order}, timeout=30,
+                                  headers={"Authorization": f"Token {RETAILER}", "Sandbox-Session": f"live-{index}"})
+            if answer.status_code != 200:
+                raise SystemExit(f"session {index}: {answer.status_code} {answer.text[:200]}")
+    elapsed = time.perf_counter() - started
+    return SessionCost(name, tree_rss_bytes(pid) - before_memory, database_bytes(store) - before_database, elapsed)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement (default 5)")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", default="1,2,4", help="worker counts to measure (default 1,2,4)")
+    parser.add_argument("--stores", default="sqlite,postgresql", help="stores to measure (default sqlite,postgresql)")
     parser.add_argument("--prism", default=None, help="path to the prism executable")
     parser.add_argument("--no-prism", action="store_true")
     parser.add_argument("--load", choices=("auto", "wrk", "python"), default="auto",
@@ -376,69 +499,99 @@ def main() -> int:
     if args.load_worker:
         load_worker()
         return 0
+    worker_counts = [int(count) for count in args.workers.split(",")]
+    stores = [store.strip() for store in args.stores.split(",")]
+    if not set(stores) <= {"sqlite", "postgresql"}:
+        parser.error("--stores takes sqlite and/or postgresql")
 
     use_wrk = args.load == "wrk" or (args.load == "auto" and shutil.which("wrk") is not None)
     if use_wrk and shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 1
     generator = "wrk" if use_wrk else "asyncio load generator (install wrk for lower client overhead)"
-    print(f"{os.cpu_count()} CPUs; load: {generator}; {args.connections} connections; {args.duration:g} s per run")
+    load_before = os.getloadavg()
+    print(f"{os.cpu_count()} CPUs, load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} "
+          f"(other work on the machine); load: {generator}; {args.connections} connections; {args.duration:g} s per run",
+          flush=True)
     # Warm-up and measurement each get their own orders: a run may stop mid-cycle.
     count = args.connections * ORDERS_PER_CONNECTION
     orders = bench_orders(2 * count)
     warm_up, measured = orders[:count], orders[count:]
-    processes: list[subprocess.Popen[bytes]] = []
     results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="apidocs-bench-") as tmp:
+    costs: list[SessionCost] = []
+    run = (lambda p, s, d, f: run_wrk(p, s, d, f)) if use_wrk else (lambda p, s, d, _f: run_python_load(p, s, d))
+
+    def measure(server: str, port: int, pid: int, folder: Path) -> None:
+        warm_ups = scenarios(warm_up, args.connections, "warm")
+        for scenario, sequences in scenarios(measured, args.connections, "measured").items():
+            run(port, warm_ups[scenario], min(1.0, args.duration), folder)  # JIT, caches, connections
+            before = tree_cpu_seconds(pid)
+            rate, p50, p99, bad = run(port, sequences, args.duration, folder)
+            cpu_us = (tree_cpu_seconds(pid) - before) / max(rate * args.duration, 1) * 1e6
+            results.append(Result(scenario, server, rate, p50, p99, bad, cpu_us))
+            print(f"  {server:<14}{scenario:<22}{rate:>8.0f} req/s  p99 {p99:6.2f} ms  non-2xx {bad}", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="apidocs-bench-") as tmp, \
+            (postgres() if "postgresql" in stores else contextlib.nullcontext()) as database:
         folder = Path(tmp)
-        try:
-            config = write_project(folder, orders)
-            sandbox, sandbox_port = start_sandbox(config, folder / "bench.sqlite3")
-            processes.append(sandbox)
-            servers = {"sandbox": sandbox_port}
-            pids = {"sandbox": sandbox.pid}
-            prism = None if args.no_prism else find_prism(args.prism)
-            if prism is not None:
-                settings = load_settings(ROOT / "mkdocs.yml")
-                endpoints, _ = load_endpoints(settings)
-                document = folder / "openapi.json"
-                document.write_text(json.dumps(openapi_document(endpoints, settings)), encoding="utf-8")
-                prism_process, prism_port = start_prism(prism, document)
-                processes.append(prism_process)
-                servers["prism"] = prism_port
-                pids["prism"] = prism_process.pid
-            warm_ups = scenarios(warm_up, args.connections)
-            for scenario, sequences in scenarios(measured, args.connections).items():
-                for server, port in servers.items():
-                    run = run_wrk if use_wrk else (lambda p, s, d, _f: run_python_load(p, s, d))
-                    run(port, warm_ups[scenario], min(1.0, args.duration), folder)  # JIT, caches, connections
-                    before = cpu_seconds(pids[server])
-                    rate, p50, p99, bad = run(port, sequences, args.duration, folder)
-                    cpu_us = (cpu_seconds(pids[server]) - before) / max(rate * args.duration, 1) * 1e6
-                    results.append(Result(scenario, server, rate, p50, p99, bad, cpu_us))
-        finally:
-            for process in processes:
-                process.terminate()
-                process.wait(10)
-    report(results)
+        config = write_project(folder, [*orders, LIVE_ORDER])
+        prism = None if args.no_prism else find_prism(args.prism)
+        if prism is not None:
+            settings = load_settings(ROOT / "mkdocs.yml")
+            endpoints, _ = load_endpoints(settings)
+            document = folder / "openapi.json"
+            document.write_text(json.dumps(openapi_document(endpoints, settings)), encoding="utf-8")
+            prism_process, prism_port = start_prism(prism, document)
+            try:
+                measure("prism", prism_port, prism_process.pid, folder)
+            finally:
+                prism_process.terminate()
+                prism_process.wait(10)
+        for store in stores:
+            for workers in worker_counts:
+                if store == "postgresql":
+                    assert database is not None
+                    where = ["--database", database.create_database()]
+                else:
+                    where = ["--db", str(folder / f"bench-{workers}.sqlite3")]
+                sandbox, port = start_sandbox(config, where, workers)
+                try:
+                    measure(f"{store}×{workers}", port, sandbox.pid, folder)
+                    if workers == worker_counts[0]:
+                        costs.append(session_cost(store, sandbox.pid, port, where, LIVE_ORDER))
+                finally:
+                    sandbox.terminate()
+                    sandbox.wait(20)
+    load_after = os.getloadavg()
+    report(results, costs)
+    print(f"\nload average after the run: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
     return 0
 
 
-def report(results: list[Result]) -> None:
-    print(f"\n{'scenario':<22}{'server':<10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'CPU µs/req':>12}")
+def report(results: list[Result], costs: list[SessionCost]) -> None:
+    print(f"\n{'scenario':<22}{'server':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'CPU µs/req':>12}")
     for r in results:
-        print(f"{r.scenario:<22}{r.server:<10}{r.requests_per_s:>10.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.unexpected:>9}{r.cpu_us:>12.0f}")
+        print(f"{r.scenario:<22}{r.server:<16}{r.requests_per_s:>10.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
+              f"{r.unexpected:>9}{r.cpu_us:>12.0f}")
     print()
     for scenario in dict.fromkeys(r.scenario for r in results):
-        ours = next(r for r in results if r.scenario == scenario and r.server == "sandbox")
-        verdicts = [f"p99 {ours.p99_ms:.2f} ms {'≤' if ours.p99_ms <= TARGET_P99_MS else '>'} {TARGET_P99_MS:g} ms"]
         prism = next((r for r in results if r.scenario == scenario and r.server == "prism"), None)
-        if prism is not None and prism.requests_per_s > 0:
-            ratio = ours.requests_per_s / prism.requests_per_s
-            verdicts.insert(0, f"{ratio:.1f}× Prism ({'meets' if ratio >= TARGET_RATIO else 'misses'} the {TARGET_RATIO:g}× target)")
-            if ours.cpu_us > 0:
-                verdicts.append(f"{prism.cpu_us / ours.cpu_us:.1f}× less server CPU per request")
-        print(f"{scenario}: " + "; ".join(verdicts))
+        peer = f" (Prism in this run: {prism.requests_per_s:.0f} req/s, p99 {prism.p99_ms:.2f} ms)" if prism else ""
+        print(f"{scenario}{peer}:")
+        ours = [r for r in results if r.scenario == scenario and r.server != "prism"]
+        for result in ours:
+            verdicts = [f"p99 {result.p99_ms:.2f} ms {'≤' if result.p99_ms <= TARGET_P99_MS else '>'} {TARGET_P99_MS:g} ms"]
+            if prism is not None and prism.requests_per_s > 0:
+                ratio = result.requests_per_s / prism.requests_per_s
+                verdicts.insert(0, f"{ratio:.1f}× Prism ({'meets' if ratio >= TARGET_RATIO else 'misses'} {TARGET_RATIO:g}×)")
+            store, _, workers = result.server.partition("×")
+            single = next((r for r in ours if r.server == f"{store}×1"), None)
+            if single is not None and workers != "1" and single.requests_per_s > 0:
+                verdicts.append(f"{result.requests_per_s / single.requests_per_s:.2f}× its 1 worker")
+            print(f"  {result.server:<14}" + "; ".join(verdicts))
+    for cost in costs:
+        print(f"{LIVE_SESSIONS:,} live sessions on {cost.store}: +{cost.memory_bytes / 2**20:.1f} MiB sandbox memory, "
+              f"+{cost.database_bytes / 2**20:.2f} MiB in the database (made in {cost.seconds:.1f} s)")
 
 
 if __name__ == "__main__":
