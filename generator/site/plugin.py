@@ -26,6 +26,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
 from apidocs.config.loading import settings_from_options
 from apidocs.config.options import ApidocsConfig
@@ -40,7 +41,7 @@ from apidocs.openapi.command import OPENAPI_URI, dump, openapi_document
 from apidocs.rendering.languages import Language, load_languages
 from apidocs.rendering.nav import build_nav, nav_title
 from apidocs.rendering.pages import page_meta, render_markdown, theme_text
-from apidocs.rendering.quoting import markdown_text
+from apidocs.rendering.quoting import html_text, markdown_text
 from apidocs.rendering.snippets import SnippetError
 from apidocs.site.incremental import DefinitionCache
 from apidocs.site.schemas import response_schema
@@ -48,6 +49,7 @@ from apidocs.site.schemas import response_schema
 log = logging.getLogger("mkdocs.plugins.apidocs")
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
+PANEL_MARK = "data-apidocs-explorer="  # the attribute of the explorer's panel (explorer/panel.py)
 ASSET_URI = "assets/apidocs"
 # Template overrides for Material (a nav bounded per page: see theme/partials/nav-item.html).
 MATERIAL_OVERRIDES = Path(__file__).resolve().parent / "theme"
@@ -136,8 +138,6 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             uri = f"{ASSET_URI}/{css.name}"
             if uri not in config.extra_css:
                 config.extra_css.append(uri)
-        if self.settings.explorer and EXPLORER_SCRIPT not in config.extra_javascript:
-            config.extra_javascript.append(EXPLORER_SCRIPT)
 
     def _report(self, findings: list[Finding]) -> None:
         errors = [f for f in findings if f.is_error]
@@ -200,6 +200,11 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         config["markdown_extensions"], config["mdx_configs"] = self.site_markdown
+        if self.settings is not None and self.settings.explorer and PANEL_MARK in html:
+            # Only pages with a panel load the explorer. The tag sits in the content, which
+            # Material's instant navigation swaps in and whose scripts it runs, so a reader who
+            # arrives from a page without a panel gets the script too (it starts once per tab).
+            html += f'\n<script src="{html_text(get_relative_url(EXPLORER_SCRIPT, page.url))}"></script>\n'
         return html
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
