@@ -191,9 +191,7 @@ def test_lint_lines_are_exact_after_includes_of_any_length_and_missing_ones(tmp_
     (tree / "_internal_tools").mkdir(parents=True)
     (tree / "_config.yml").write_text((DEFECTS / "_config.yml").read_text(encoding="utf-8"), encoding="utf-8")
     shutil.copytree(DEFECTS / "_includes", tree / "_includes")
-    text = "\n".join(lines[:8] + ["See {% include timp/objects/address_business.md %} above.", "{% comment %}", "gone",
-                                   "{% endcomment %}", "{% if site.title %}", "shown", "{% endif %}", "{%", "  include timp/snippets/auth_note.md", "%}"]
-                     + lines[8:])
+    text = "\n".join([*lines[:8], "See {% include timp/objects/address_business.md %} above.", "{% comment %}", "gone", "{% endcomment %}", "{% if site.title %}", "shown", "{% endif %}", "{%", "  include timp/snippets/auth_note.md", "%}", *lines[8:]])
     (tree / "_internal_tools/reindex.md").write_text(text, encoding="utf-8")
     result = run("lint", str(tree / "_internal_tools/reindex.md"))
     moved = text.split("\n")

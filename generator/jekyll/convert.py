@@ -39,6 +39,7 @@ _HIGHLIGHT = re.compile(r"^\s*{%-?\s*highlight\s+(?P<lang>[\w+.#-]+)[^%]*-?%}\s*
 _END_HIGHLIGHT = re.compile(r"^\s*{%-?\s*endhighlight\s*-?%}\s*$")
 _FENCE_LANG = re.compile(r"^(?P<lead>\s*(?:~{3,}|`{3,})\s*)json\b")
 _TITLE = re.compile(r'title="([^"]*)"')
+_COOKIE_HINTS = ("cookie", "session", "csrftoken", "connect.sid")  # a line naming none of these holds no cookie
 _SECRET_HEADER = re.compile(r"(?i)(api[-_]?key|secret|token|session|password|auth)")
 
 
@@ -462,7 +463,11 @@ def _remove_pasted(pasted: list[PastedSnippet], body: _Lines, report: FileReport
         for number in range(snippet.line, snippet.end_line + 1):
             if body.get(number) is not None:
                 body.set(number, None)
-        for secret in find_secrets(enumerate(snippet.code.split("\n"), snippet.line + 1), context.known_tokens):
+        # Only cookies are reported here (the snippet goes, and its other secrets with it): lines
+        # without a cookie's name cannot hold one.
+        lines = [(number, text) for number, text in enumerate(snippet.code.split("\n"), snippet.line + 1)
+                 if any(hint in text.lower() for hint in _COOKIE_HINTS)]
+        for secret in find_secrets(lines, context.known_tokens):
             if secret.kind == "cookie":
                 cookies.setdefault(secret.masked, []).append(secret.line)
     for masked, numbers in cookies.items():

@@ -185,7 +185,7 @@ class _Import:
                 out.unlink(missing_ok=True)
                 self.set_aside(path, report, error, context)
                 continue
-            except Exception as error:  # noqa: BLE001 - one odd file must never cost the others their import
+            except Exception as error:
                 out.unlink(missing_ok=True)
                 report.add(1, "unconverted", f"not imported: the importer failed on this file ({type(error).__name__}: "
                                              f"{str(error)[:200]}); please report it")

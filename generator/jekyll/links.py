@@ -87,6 +87,8 @@ class LinkMap:
         """The text with its links pointed at the new pages, and a change for each link seen
         (`source`: the linking file, relative to the tree, for relative links)."""
         changes: list[LinkChange] = []
+        if "](" not in text and "href" not in text and "{{" not in text:
+            return text, changes  # most lines hold no link at all
 
         def site_anchor(match: re.Match[str]) -> str:
             target = self.target_of(match.group("anchor"))

@@ -26,11 +26,11 @@ def lint_target(target: LintTarget) -> list[Finding]:
     for source in sources:
         try:
             findings += check_file(source, target)
-        except Exception as error:  # noqa: BLE001 - one odd file must not hide the findings of the others
+        except Exception as error:
             findings.append(_contained(source.path, "check this file", error))
     try:
         findings += check_tree(sources, target)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         findings.append(_contained(target.root, "compare the files of this tree", error))
     target.definitions_read = sum(1 for source in sources if source.path in target.selected and _is_definition(source))
     chosen = _described_by(target)

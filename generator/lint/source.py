@@ -26,6 +26,6 @@ def read_sources(target: LintTarget) -> list[SourceFile]:
 def _read(loader: DefinitionLoader, path: Path) -> SourceFile:
     try:
         return loader.read(path)
-    except Exception as error:  # noqa: BLE001 - one odd file must not hide the findings of the others
+    except Exception as error:
         message = f"lint could not read this file ({type(error).__name__}: {str(error)[:200]}); please report it"
         return LoadedFile(path, findings=[Finding(path, 1, "E000", message)])
