@@ -42,7 +42,11 @@ typecheck: install
 	$(BIN)/mypy tests bench
 	$(BIN)/ruff check generator tests bench
 
-test: install typecheck
+# axe-core, injected into Chromium by the accessibility tests, at the version in the lock file.
+tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund
+
+test: install typecheck tests/node_modules/.package-lock.json
 	@command -v chromium >/dev/null 2>&1 || ./.ci/install-chromium
 	@./.ci/install-postgresql
 	$(BIN)/python -m pytest -n auto --dist loadgroup

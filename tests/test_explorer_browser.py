@@ -338,7 +338,7 @@ def test_unreachable_server_is_a_network_error(page: Page, served: Served, serve
         open_page(page, base, DETAIL)
         page.get_by_label("Server", exact=True).select_option(index=3)  # Dead
         send(page)
-        expect(status(page)).to_have_text(re.compile(r"^Network error: could not reach http://127\.0\.0\.1:\d+"))
+        expect(status(page)).to_have_text(re.compile(r"^Could not reach http://127\.0\.0\.1:\d+"))
 
 
 def test_a_server_that_does_not_answer_times_out(page: Page, served_proxy: Served) -> None:

@@ -13,6 +13,11 @@ from apidocs.model.errors import ConfigError
 _VERBS = {"GET": "Get", "POST": "Create", "PUT": "Replace", "PATCH": "Update", "DELETE": "Delete", "HEAD": "Check", "OPTIONS": "Options for"}
 
 
+# Text `apidocs new` writes for the writer to replace; lint fails while any of it is left.
+EXAMPLE_PLACEHOLDER = "REPLACE-WITH-AN-EXAMPLE-VALUE"
+SKELETON_MARKERS = (EXAMPLE_PLACEHOLDER, "Describe what ", "What this identifies", "What this field means", "field_name")
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "endpoint"
 
@@ -32,7 +37,7 @@ def definition_text(method: str, path: str, name: str) -> str:
         lines.append("example:")
         if params:
             lines.append("  params:")
-            lines += [f"    {param}: REPLACE-WITH-AN-EXAMPLE-VALUE" for param in params]
+            lines += [f"    {param}: {EXAMPLE_PLACEHOLDER}" for param in params]
         if method in ("POST", "PUT", "PATCH"):
             lines.append("  body: {}")
     lines += ["responses:", "  - status: 200", "    body: {}", "---", f"Describe what {name} does and who may call it.", ""]

@@ -717,7 +717,7 @@
         console.error("apidocs explorer:", error);
       }
     }
-    openTarget();
+    requestAnimationFrame(openTarget); // after instant navigation has set the new URL
     // For bench/explorer.py: when the panel became usable, on the page's own clock.
     if (started && performance.mark) {
       performance.mark("apidocs-explorer-ready");
@@ -727,10 +727,6 @@
 
   // Material replaces the page content on instant navigation and announces it on document$.
   window.addEventListener("hashchange", openTarget);
-  // Instant navigation changes the URL with pushState (no hashchange); Material announces it here.
-  if (window.location$ && typeof window.location$.subscribe === "function") {
-    window.location$.subscribe(() => requestAnimationFrame(openTarget));
-  }
   if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(start);
   else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from apidocs.definitions.loader import path_from_title
+from apidocs.definitions.scaffold import SKELETON_MARKERS
 from apidocs.definitions.secrets import Secret, find_secrets
 from apidocs.definitions.snippet_checks import SnippetRequest, python_problems, request_of
 from apidocs.lint.codes import finding
@@ -45,6 +46,8 @@ def check_file(source: SourceFile, target: LintTarget) -> list[Finding]:
         return findings + list(_secrets(source, target))
     endpoint = shape_of(source)
     findings += _placeholders(source)
+    findings += _skeleton_left(source)
+    findings += _empty_keys(source)
     if endpoint is not None:
         findings += _path_parameters(source, endpoint)
         findings += _snippet_requests(source, endpoint, target)
@@ -53,6 +56,29 @@ def check_file(source: SourceFile, target: LintTarget) -> list[Finding]:
     findings += _right_code_on_plain_page(source, target)
     findings += list(_secrets(source, target))
     return findings
+
+
+# Keys a definition gives only to say something: present and empty is a slip (a skeleton not filled in).
+_KEYS_NEEDING_A_VALUE = ("title", "name", "position", "visibility", "method", "description")
+
+
+def _skeleton_left(source: SourceFile) -> list[Finding]:
+    """The skeleton's own words still in the file: the page would publish them."""
+    findings = []
+    for number, line in source.numbered_lines:
+        marker = next((marker for marker in SKELETON_MARKERS if marker in line), None)
+        if marker is not None:
+            findings.append(finding(source.path, number, 120,
+                                    f"the skeleton's {marker.strip()!r} is still here: replace it with this endpoint's own",
+                                    is_error=True))
+    return findings
+
+
+def _empty_keys(source: SourceFile) -> list[Finding]:
+    data = source.front.data if source.front else {}
+    return [finding(source.path, source.line_of(key), 121, f"`{key}` has no value: give it one or remove the line",
+                    is_error=True)
+            for key in _KEYS_NEEDING_A_VALUE if key in data and (data[key] is None or str(data[key]).strip() == "")]
 
 
 def _placeholders(source: SourceFile) -> list[Finding]:

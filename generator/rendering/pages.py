@@ -230,15 +230,19 @@ def _by_status(endpoint: Endpoint) -> dict[int, list[ExampleResponse]]:
     return grouped
 
 
+MAX_STATUS_TABS = 16  # the stylesheet shows tab n for n up to this; more statuses share the last
+
+
 def _tab_set(name: str, tabs: list[tuple[str, str, str]]) -> str:
-    """Material's content tabs (the alternate style's markup), so they look, link and behave the
-    same as the snippet tabs; each tab is (label, panel id, HTML)."""
-    inputs = "".join(f'<input{" checked" if index == 0 else ""} id="{name}-{index + 1}" name="{name}" type="radio">'
-                      for index in range(len(tabs)))
+    """Tabs of radio buttons and labels, shown by CSS alone (apidocs.css), each (label, panel id,
+    HTML). Not Material's tab markup: md_in_html would wrap its leading inputs in a paragraph."""
+    tabs = tabs[:MAX_STATUS_TABS]
+    inputs = "".join(f'<input{" checked" if index == 0 else ""} id="{name}-{index + 1}" name="{name}" type="radio"'
+                     f' aria-controls="{identifier}">' for index, (_, identifier, _) in enumerate(tabs))
     labels = "".join(f'<label for="{name}-{index + 1}">{_text(label)}</label>' for index, (label, _, _) in enumerate(tabs))
-    blocks = "".join(f'<div class="tabbed-block" id="{identifier}">{content}</div>' for _, identifier, content in tabs)
-    return (f'<div class="tabbed-set tabbed-alternate apidocs-responses">{inputs}'
-            f'<div class="tabbed-labels">{labels}</div><div class="tabbed-content">{blocks}</div></div>')
+    panels = "".join(f'<div class="apidocs-tab-panel" id="{identifier}">{content}</div>' for _, identifier, content in tabs)
+    return (f'<div class="apidocs-tabs apidocs-responses" markdown="0"><div class="apidocs-tab-inputs">{inputs}</div>'
+            f'<div class="apidocs-tab-labels">{labels}</div><div class="apidocs-tab-panels">{panels}</div></div>')
 
 
 def responses_section(endpoint: Endpoint, response_schema: ResponseSchema | None) -> str:
@@ -270,8 +274,7 @@ def responses_section(endpoint: Endpoint, response_schema: ResponseSchema | None
         else:
             parts.append('<p class="apidocs-field-root">No body.</p>')
         tabs.append((status_label(status), identifier, "".join(parts)))
-    return ('<h2 id="responses">Responses<a class="headerlink" href="#responses" title="Permanent link">&para;</a></h2>\n\n'
-            + _tab_set("apidocs-responses", tabs) + "\n")
+    return "## Responses\n\n" + _tab_set("apidocs-responses", tabs) + "\n"
 
 
 def response_examples(endpoint: Endpoint) -> str:
