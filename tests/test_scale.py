@@ -25,6 +25,7 @@ import requests
 import yaml
 from playwright.sync_api import Page
 
+from apidocs.site.plugin import FULL_NAV_PAGES
 from conftest import ROOT
 from serve_helpers import APIDOCS, Served, start_serve, stop_serve
 
@@ -134,8 +135,18 @@ def test_the_explorer_script_loads_only_where_there_is_a_panel(built: Path) -> N
     assert "data-apidocs-explorer=" in endpoint
 
 
+def test_small_sites_keep_materials_full_nav(built: Path, tmp_path: Path) -> None:
+    project = write_project(tmp_path, FULL_NAV_PAGES - 1)  # with the home page: FULL_NAV_PAGES pages
+    result = subprocess.run([APIDOCS, "-f", str(project / "mkdocs.yml"), "build", "-d", str(project / "site")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    url = "section-00/endpoint-0001/"
+    links = nav_links(project / "site" / url / "index.html", url)
+    assert len(links) == FULL_NAV_PAGES and "md-nav__item--pruned" not in (project / "site" / url / "index.html").read_text()
+
+
 def test_a_sites_own_nav_item_override_still_wins(tmp_path: Path) -> None:
-    project = write_project(tmp_path, 3)
+    project = write_project(tmp_path, FULL_NAV_PAGES + 1)
     config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
     config["theme"]["custom_dir"] = "overrides"
     (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
@@ -147,7 +158,8 @@ def test_a_sites_own_nav_item_override_still_wins(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     page = (project / "site/section-00/endpoint-0001/index.html").read_text(encoding="utf-8")
-    assert page.count('class="site-own-nav"') == 2 and "md-nav__item--pruned" not in page
+    top_level = 1 + (FULL_NAV_PAGES + 1 + PER_SECTION - 1) // PER_SECTION  # home and the sections
+    assert page.count('class="site-own-nav"') == top_level and "md-nav__item--pruned" not in page
 
 
 # --- apidocs serve ---------------------------------------------------------------------------
@@ -209,7 +221,7 @@ def test_instant_navigation_from_a_page_without_a_panel_starts_the_explorer(serv
     _, server = served_scale
     page.goto(f"{server.url}/")
     assert page.evaluate("window.apidocsExplorerLoaded === undefined")
-    page.locator(".md-nav--primary").get_by_role("link", name="Section 01").first.click()
+    page.locator(".md-nav--primary").get_by_role("link", name="Endpoint 0020").first.click()
     page.locator("[data-apidocs-explorer][data-ready]").wait_for()
     assert page.evaluate("location.pathname") == "/section-01/endpoint-0020/"
     page.locator(".md-nav--primary").get_by_role("link", name="Endpoint 0021").first.click()

@@ -51,8 +51,10 @@ log = logging.getLogger("mkdocs.plugins.apidocs")
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 PANEL_MARK = "data-apidocs-explorer="  # the attribute of the explorer's panel (explorer/panel.py)
 ASSET_URI = "assets/apidocs"
-# Template overrides for Material (a nav bounded per page: see theme/partials/nav-item.html).
+# Template overrides for Material (a nav bounded per page: see theme/partials/nav-item.html),
+# used above this many pages; a smaller site keeps Material's nav with every page in it.
 MATERIAL_OVERRIDES = Path(__file__).resolve().parent / "theme"
+FULL_NAV_PAGES = 100
 
 # Extensions the rendered pages need, with the options they need; the user's own options win.
 REQUIRED_EXTENSIONS: dict[str, dict[str, Any]] = {
@@ -118,8 +120,9 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         self.owned_markdown = _with_required_extensions(*self.site_markdown)
         if self.tree.endpoints:
             self._add_endpoint_assets(config)
-            _bound_material_nav(config)
         shown = visible_documents(self.tree, self.settings)
+        if self.tree.endpoints and len(shown) > FULL_NAV_PAGES:
+            _bound_material_nav(config)
         self.hidden = {uri for uri in self.tree.documents if uri not in {d.src_uri for d in shown}}
         # A site without definitions keeps MkDocs' own nav (files, titles, order).
         if not config.nav and self.tree.has_definitions:
