@@ -29,14 +29,8 @@ from pathlib import Path
 
 import yaml
 
-from apidocs.config.loading import load_settings
-from apidocs.definitions.loader import load_tree
-from apidocs.explorer import render_panel
-from apidocs.model.endpoint import Endpoint
-from apidocs.rendering.languages import load_languages
-from apidocs.rendering.nav import build_nav
-from apidocs.rendering.pages import render_markdown
-from apidocs.site.plugin import ASSET_URI, ASSETS, EXPLORER_SCRIPT, REQUIRED_EXTENSIONS, explorer_script
+from apidocs.site.prerender import render_tree
+from apidocs.site.zensical import zensical_installed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,45 +98,35 @@ def write_project(folder: Path, count: int) -> Path:
 # --- the plain MkDocs side: the same pages, pre-rendered -------------------------------------
 
 def write_prerendered(config_file: Path, folder: Path) -> Path:
-    """The Markdown the plugin would render for every page, as a plain MkDocs project."""
-    settings = load_settings(config_file)
-    languages = load_languages(settings.snippets_dir)
-    tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site)
-    assert not tree.errors, tree.errors
-    docs = folder / "docs"
-    for document in tree.documents.values():
-        out = docs / document.src_uri
-        out.parent.mkdir(parents=True, exist_ok=True)
-        # The page metadata the plugin sets, so Material does the same work (method badges in the nav).
-        if isinstance(document, Endpoint):
-            meta = {"title": document.name, "status": f"apidocs-{document.method.lower()}", "hide": ["toc"],
-                    **({"description": document.description} if document.description else {})}
-        else:
-            meta = {"title": document.title}
-        front = "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n"
-        out.write_text(front + render_markdown(document, settings, languages, [render_panel]), encoding="utf-8")
-    (docs / ASSET_URI).mkdir(parents=True, exist_ok=True)
-    for asset in ASSETS.iterdir():
-        if asset.is_file():
-            shutil.copy(asset, docs / ASSET_URI / asset.name)
-    config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
-    config["plugins"] = [p for p in config.get("plugins", []) if not (isinstance(p, dict) and "apidocs" in p)]
-    config["docs_dir"] = "docs"
-    config["nav"] = json.loads(json.dumps(build_nav(tree)))  # escaped titles (Markup) as the plain text YAML can hold
-    config["extra_css"] = [f"{ASSET_URI}/{css.name}" for css in sorted(ASSETS.glob("*.css"))]
-    if settings.explorer:
-        (docs / EXPLORER_SCRIPT).parent.mkdir(parents=True, exist_ok=True)
-        (docs / EXPLORER_SCRIPT).write_text(explorer_script(), encoding="utf-8")
-        config["extra_javascript"] = [EXPLORER_SCRIPT]
-    extensions = config.get("markdown_extensions", [])
-    named = {next(iter(e)) if isinstance(e, dict) else e for e in extensions}
-    extensions += [{name: options} if options else name for name, options in REQUIRED_EXTENSIONS.items() if name not in named]
-    config["markdown_extensions"] = extensions
-    features = config.setdefault("theme", {}).setdefault("features", [])
-    features += [f for f in ("content.tabs.link", "content.code.copy") if f not in features]
-    target = folder / "mkdocs.yml"
-    target.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return target
+    """The Markdown the plugin would render for every page, as a plain project (`apidocs render`)."""
+    return render_tree(config_file, folder).config_file
+
+
+def compare_engines(config: Path, work: Path, count: int, repeat: int) -> None:
+    """Issue 14: render + `zensical build`, beside plain `mkdocs build` of the same tree and our plugin build.
+
+    Fastest of `repeat` runs each, wall and CPU; 'again' renders after one definition changed
+    (only that page is rendered) and lets Zensical use its cache."""
+    tree = work / f"engines-{count}"
+    definition = next(config.parent.glob("docs/section-*/endpoint-0000.md"))
+    sides: dict[str, list[tuple[float, float]]] = {"plugin build": [], "plain mkdocs": [], "render + zensical": [],
+                                                   "again: 1 changed": []}
+    for attempt in range(repeat):
+        shutil.rmtree(tree, ignore_errors=True)
+        sides["plugin build"].append(timed(apidocs("-f", str(config), "build", "-d", str(work / f"plugin-site-{count}"))))
+        render = timed(apidocs("-f", str(config), "render", str(tree)))
+        zensical = timed([PYTHON, "-m", "zensical", "build", "-f", str(tree / "mkdocs.yml")], cwd=tree)
+        sides["render + zensical"].append((render[0] + zensical[0], render[1] + zensical[1]))
+        sides["plain mkdocs"].append(timed([PYTHON, "-m", "mkdocs", "build", "-q", "-f", str(tree / "mkdocs.yml"),
+                                            "-d", str(work / f"plain-site-{count}")]))
+        definition.write_text(definition.read_text(encoding="utf-8").replace("Does thing", f"Did thing ({attempt})", 1), encoding="utf-8")
+        render = timed(apidocs("-f", str(config), "render", str(tree)))
+        zensical = timed([PYTHON, "-m", "zensical", "build", "-f", str(tree / "mkdocs.yml")], cwd=tree)
+        sides["again: 1 changed"].append((render[0] + zensical[0], render[1] + zensical[1]))
+    print(f"{count} definitions, engines (issue 14):", flush=True)
+    for name, runs in sides.items():
+        wall, cpu = min(runs, key=lambda run: run[1])
+        print(f"    {name:<20} {cpu:6.2f} s CPU ({wall:6.2f} s wall)", flush=True)
 
 
 # --- issue 6: a Jekyll tree in the sample's style ---------------------------------------------
@@ -263,6 +247,7 @@ def main() -> int:
     parser.add_argument("--jekyll", type=int, default=160, help="endpoint files in the Jekyll tree (issue 6; 0 skips)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated projects in this folder")
+    parser.add_argument("--engines", action="store_true", help="also time render + zensical build (issue 14)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="apidocs-bench-")) if args.keep is None else args.keep
     work.mkdir(parents=True, exist_ok=True)
@@ -275,6 +260,8 @@ def main() -> int:
             plain = write_prerendered(config, work / f"prerendered-{count}")
             ok &= compare(f"{count} definitions, build --strict", [apidocs("-f", str(config), "build", "--strict", "-d", str(project / "site"))],
                           mkdocs_build(plain, work / f"prerendered-{count}/site"), args.repeat, TARGET_DEFINITIONS, [])
+            if args.engines and zensical_installed():
+                compare_engines(config, work, count, args.repeat)
         if args.jekyll:
             src = work / f"jekyll-{args.jekyll}"
             src.mkdir()
