@@ -323,7 +323,7 @@ def test_definition_errors_in_serve_are_shown_as_text(page: Page, writer_project
     broken = NEW_ENDPOINT.replace("method: get", 'method: "<i>post</i>"')
     (project / "docs" / "orders" / "get-note.md").write_text(broken, encoding="utf-8")
     deadline = time.monotonic() + 60
-    while "This definition has errors" not in (text := page.request.get(f"{served.url}/orders/get-note/").text()):
+    while "This definition has errors" not in page.request.get(f"{served.url}/orders/get-note/").text():
         assert time.monotonic() < deadline, "the error page never came up"
         page.wait_for_timeout(200)
     page.goto(f"{served.url}/orders/get-note/")
