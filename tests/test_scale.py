@@ -131,7 +131,7 @@ def test_the_explorer_script_loads_only_where_there_is_a_panel(built: Path) -> N
     home = (built / "index.html").read_text(encoding="utf-8")
     endpoint = (built / "section-03/endpoint-0061/index.html").read_text(encoding="utf-8")
     assert "explorer.js" not in home and "data-apidocs-explorer" not in home
-    assert endpoint.count('<script src="../../assets/apidocs/explorer.js"></script>') == 1
+    assert endpoint.count('<script src="../../assets/apidocs/explorer.js" defer></script>') == 1
     assert "data-apidocs-explorer=" in endpoint
 
 

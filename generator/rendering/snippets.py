@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,7 +32,62 @@ def snippet_environment(folder: Path) -> jinja2.Environment:
     return environment
 
 
+class _RecentSnippets:
+    """Snippets rendered lately, so a build renders each template once per endpoint.
+
+    The OpenAPI export's code samples, the page's tab and the explorer's check of its slots
+    (`explorer/slots.py`) all need the snippet of the same request. The key holds the request's
+    full value and the templates' modification times, so an edited template (under `apidocs
+    serve`) is rendered afresh. Bounded by total text (oldest dropped first).
+    """
+
+    def __init__(self, budget: int = 16 * 1024 * 1024) -> None:
+        self.budget = budget  # characters kept at most
+        self.held = 0
+        self.entries: OrderedDict[tuple[str, str, str, int], str] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def key(self, folder: Path, language: Language, request: HttpRequest) -> tuple[str, str, str, int]:
+        try:
+            changed = max((entry.stat().st_mtime_ns for entry in folder.iterdir()), default=0)
+        except OSError:
+            changed = -1
+        return str(folder), language.template, repr(request), changed
+
+    def get(self, key: tuple[str, str, str, int]) -> str | None:
+        with self.lock:
+            text = self.entries.get(key)
+            if text is not None:
+                self.entries.move_to_end(key)
+            return text
+
+    def put(self, key: tuple[str, str, str, int], text: str) -> None:
+        cost = len(text) + len(key[2])
+        if cost > self.budget:
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = text
+            self.held += cost
+            while self.held > self.budget:
+                old_key, old_text = self.entries.popitem(last=False)
+                self.held -= len(old_text) + len(old_key[2])
+
+
+_recent = _RecentSnippets()
+
+
 def render_snippet(folder: Path, language: Language, request: HttpRequest) -> str:
+    key = _recent.key(folder.resolve(), language, request)
+    text = _recent.get(key)
+    if text is None:
+        text = _render_snippet(folder, language, request)
+        _recent.put(key, text)
+    return text
+
+
+def _render_snippet(folder: Path, language: Language, request: HttpRequest) -> str:
     try:
         template = snippet_environment(folder.resolve()).get_template(language.template)
         text = template.render(request=request)

@@ -207,7 +207,8 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             # Only pages with a panel load the explorer. The tag sits in the content, which
             # Material's instant navigation swaps in and whose scripts it runs, so a reader who
             # arrives from a page without a panel gets the script too (it starts once per tab).
-            html += f'\n<script src="{html_text(get_relative_url(EXPLORER_SCRIPT, page.url))}"></script>\n'
+            # `defer`: on a page load it runs after Material's bundle, whose document$ it needs.
+            html += f'\n<script src="{html_text(get_relative_url(EXPLORER_SCRIPT, page.url))}" defer></script>\n'
         return html
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
