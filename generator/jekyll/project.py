@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from apidocs.config.project import dump_config, project_config
 from apidocs.config.settings import Auth
 from apidocs.definitions.audiences import EVERYONE
 from apidocs.definitions.jekyll_tree import Collection, JekyllTree
@@ -95,27 +96,16 @@ def mkdocs_yml(tree: JekyllTree, servers: list[dict[str, str]], placeholder: str
         options["audience"] = default
     if audiences:
         options["audiences"] = audiences
-    document: dict[str, Any] = {"site_name": str(config.get("title") or tree.root.name)}
-    if config.get("description"):
-        document["site_description"] = str(config["description"])
-    if site_url:
-        document["site_url"] = f"{site_url}/{baseurl}/" if baseurl else f"{site_url}/"
-    document.update({
-        "docs_dir": "docs",
-        "theme": {"name": "material", "features": ["navigation.sections", "navigation.top", "search.highlight",
-                                                   "content.tabs.link", "content.code.copy"]},
-        "plugins": ["search", {"apidocs": options}],
-        "markdown_extensions": ["admonition", "attr_list", "def_list", "md_in_html", "tables", {"toc": {"permalink": True}},
-                                {"pymdownx.highlight": {"anchor_linenums": False}}, "pymdownx.superfences",
-                                {"pymdownx.tabbed": {"alternate_style": True}}, "pymdownx.details"],
+    document = project_config(
+        str(config.get("title") or tree.root.name), options, description=str(config.get("description") or ""),
+        site_url=(f"{site_url}/{baseurl}/" if baseurl else f"{site_url}/") if site_url else "",
         # Links are written `/section/page.md`, from the docs folder, as the one-page Jekyll site's were.
-        "validation": {"links": {"absolute_links": "relative_to_docs"}},
-    })
+        extra={"validation": {"links": {"absolute_links": "relative_to_docs"}}})
     header = (f"# Imported from the Jekyll site {tree.root} by `apidocs import-jekyll`.\n"
               f"# `apidocs build` builds the {default or 'whole'} site; `apidocs build --audience NAME` another one.\n"
               "# An audience shows the sections whose visibility is in `sections` and, in them, the pages\n"
               "# whose visibility is in `pages` (see import-report.txt for what the import changed).\n")
-    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110)
+    return dump_config(document, header)
 
 
 def index_page(tree: JekyllTree) -> str:

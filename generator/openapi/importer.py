@@ -25,6 +25,7 @@ import yaml
 from jsonschema import Draft202012Validator, SchemaError
 from jsonschema_path import SchemaPath
 
+from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
 from apidocs.model.paths import PLACEHOLDER_NAME
 from apidocs.openapi.examples import NO_EXAMPLE, Schema, chosen_branch, example_of, fits, given_example, json_schema, types_of
@@ -203,15 +204,21 @@ def _parameter_schema(parameter: dict[str, Any]) -> Schema:
     return {"type": "string"}
 
 
-def _parameter_example(parameter: dict[str, Any]) -> Any:
-    if "example" in parameter:
-        return parameter["example"]
-    named = parameter.get("examples")
+def _named_example(holder: dict[str, Any]) -> Any:
+    """`example`, else the value of the first of the named `examples` (parameters and media types alike)."""
+    if "example" in holder:
+        return holder["example"]
+    named = holder.get("examples")
     if isinstance(named, dict):
         for item in named.values():
             if isinstance(item, dict) and "value" in item:
                 return item["value"]
-    return example_of(_parameter_schema(parameter), direction="request")
+    return NO_EXAMPLE
+
+
+def _parameter_example(parameter: dict[str, Any]) -> Any:
+    given = _named_example(parameter)
+    return given if given is not NO_EXAMPLE else example_of(_parameter_schema(parameter), direction="request")
 
 
 def _as_text(value: Any) -> str:
@@ -237,13 +244,9 @@ def _media(content: Any) -> tuple[str, dict[str, Any]] | None:
 
 
 def _media_example(media: dict[str, Any], direction: str) -> Any:
-    if "example" in media:
-        return media["example"]
-    named = media.get("examples")
-    if isinstance(named, dict):
-        for item in named.values():
-            if isinstance(item, dict) and "value" in item:
-                return item["value"]
+    given = _named_example(media)
+    if given is not NO_EXAMPLE:
+        return given
     schema = media.get("schema")
     if isinstance(schema, dict):
         given = given_example(schema)
@@ -508,20 +511,10 @@ def mkdocs_yml(spec: dict[str, Any], servers: list[dict[str, str]], auth: Auth, 
                                         **({"demo_tokens": auth.demo_tokens} if auth.demo_tokens else {})},
                                # An imported API has no stateful handlers: its sandbox answers the examples.
                                "sandbox_workflow": False}
-    document: dict[str, Any] = {"site_name": one_line(info.get("title"), 120) or source.stem}
-    if info.get("summary") or info.get("description"):
-        document["site_description"] = one_line(info.get("summary") or info.get("description"), 300)
-    document.update({
-        "docs_dir": "docs",
-        "theme": {"name": "material", "features": ["navigation.sections", "navigation.top", "search.highlight",
-                                                   "content.tabs.link", "content.code.copy"]},
-        "plugins": ["search", {"apidocs": options}],
-        "markdown_extensions": ["admonition", "attr_list", "def_list", "md_in_html", "tables", {"toc": {"permalink": True}},
-                                {"pymdownx.highlight": {"anchor_linenums": False}}, "pymdownx.superfences",
-                                {"pymdownx.tabbed": {"alternate_style": True}}, "pymdownx.details"],
-    })
+    document = project_config(one_line(info.get("title"), 120) or source.stem, options,
+                              description=one_line(info.get("summary") or info.get("description"), 300))
     header = f"# Imported from the OpenAPI document {source.name} by `apidocs import-openapi`.\n# What the import could not carry over is listed in {REPORT}.\n"
-    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110)
+    return dump_config(document, header)
 
 
 def index_page(spec: dict[str, Any], source: Path) -> str:
