@@ -59,8 +59,8 @@ def settings_from_options(options: ApidocsConfig, config: MkDocsConfig) -> Setti
     )
 
 
-def load_settings(config_file: str | Path = "mkdocs.yml") -> Settings:
-    """Read mkdocs.yml the way MkDocs does and return the apidocs settings in it."""
+def load_config_and_settings(config_file: str | Path = "mkdocs.yml") -> tuple[MkDocsConfig, Settings]:
+    """mkdocs.yml read and validated the way MkDocs does, and the apidocs settings in it."""
     from mkdocs.config import load_config
     from mkdocs.exceptions import ConfigurationError
 
@@ -74,4 +74,9 @@ def load_settings(config_file: str | Path = "mkdocs.yml") -> Settings:
     plugin = config.plugins.get("apidocs")
     if plugin is None:
         raise ConfigError(f"{config_file}: the apidocs plugin is not enabled (add `- apidocs` under `plugins:`)")
-    return settings_from_options(plugin.config, config)
+    return config, settings_from_options(plugin.config, config)
+
+
+def load_settings(config_file: str | Path = "mkdocs.yml") -> Settings:
+    """Read mkdocs.yml the way MkDocs does and return the apidocs settings in it."""
+    return load_config_and_settings(config_file)[1]

@@ -38,7 +38,7 @@ import yaml
 from markupsafe import Markup
 
 import apidocs
-from apidocs.config.loading import settings_from_options
+from apidocs.config.loading import load_config_and_settings
 from apidocs.config.settings import Settings
 from apidocs.definitions.audiences import visible_documents
 from apidocs.definitions.loader import OVERLAY_SUFFIX, SECTION_FILE, DocsTree, duplicate_endpoints, load_tree
@@ -153,21 +153,14 @@ class Project:
 
 def load_project(config_file: Path, audience: str | None = None) -> Project:
     """The project as the plugin sees it: MkDocs validates the config, apidocs reads the definitions."""
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import ConfigurationError
-
     config_file = config_file.resolve()
     if not config_file.is_file():
         raise RenderError(f"{config_file}: no such file (pass -f path/to/mkdocs.yml)")
     raw = read_config(config_file)
     try:
-        config = load_config(str(config_file))
-    except ConfigurationError as error:
-        raise RenderError(f"{config_file}: {error}") from None
-    plugin = config.plugins.get("apidocs")
-    if plugin is None:
-        raise RenderError(f"{config_file}: the apidocs plugin is not enabled (add `- apidocs` under `plugins:`)")
-    settings = settings_from_options(plugin.config, config)
+        config, settings = load_config_and_settings(config_file)
+    except ConfigError as error:
+        raise RenderError(str(error)) from None
     if audience:
         settings = replace(settings, audience=audience)
     tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site, definitions=settings.definitions)
