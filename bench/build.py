@@ -12,7 +12,13 @@
 Every build is a real process, timed from outside; each side runs --repeat times, alternating,
 and the fastest run counts (the least disturbed by the rest of the machine).
 
+3. Issue 16 (`--scale 100 1000 5000`): CPU per endpoint, site size and one page's size as the
+   count grows, beside plain `mkdocs build` of the same pages (Material's full nav on every
+   page). Targets: CPU per endpoint at 1,000 within 1.2x of the smallest count's; 1,000
+   endpoints in <= 10 s CPU and <= 60 MB on disk.
+
     python bench/build.py [--endpoints 160 1000] [--jekyll 160] [--repeat 5] [--keep DIR]
+    python bench/build.py --scale 100 1000 5000 [--repeat 3]
 """
 
 from __future__ import annotations
@@ -127,6 +133,63 @@ def compare_engines(config: Path, work: Path, count: int, repeat: int) -> None:
     for name, runs in sides.items():
         wall, cpu = min(runs, key=lambda run: run[1])
         print(f"    {name:<20} {cpu:6.2f} s CPU ({wall:6.2f} s wall)", flush=True)
+
+
+# --- issue 16: how the build grows with the number of endpoints --------------------------------
+
+SCALE_RATIO, SCALE_CPU_1000, SCALE_DISK_1000 = 1.20, 10.0, 60 * 1024 * 1024
+
+
+def site_size(site: Path) -> tuple[int, int]:
+    """Bytes of the files, and bytes of the disk blocks they take (what `du` counts)."""
+    stats = [path.stat() for path in site.rglob("*") if path.is_file()]
+    return sum(stat.st_size for stat in stats), sum(stat.st_blocks * 512 for stat in stats)
+
+
+def scale(counts: list[int], work: Path, repeat: int) -> bool:
+    """Issue 16: CPU per endpoint, site size and one page's size at each count, beside plain
+    `mkdocs build` of the same pages pre-rendered (Material's full nav on every page), same run.
+
+    Targets: CPU per endpoint at 1,000 within 1.2x of the smallest count's; 1,000 endpoints in
+    <= 10 s CPU and <= 60 MB."""
+    print("Scale (issue 16): apidocs build vs plain mkdocs build of the same pages, fastest of "
+          f"{repeat}", flush=True)
+    print(f"  {'endpoints':>9} | {'apidocs CPU':>11} | {'per endpoint':>12} | {'site':>9} | {'one page':>8} |"
+          f" {'plain CPU':>9} | {'per endpoint':>12} | {'plain site':>10}", flush=True)
+    per_endpoint: dict[int, float] = {}
+    ok = True
+    for count in counts:
+        project = work / f"scale-{count}"
+        project.mkdir()
+        config = write_project(project, count)
+        plain = write_prerendered(config, work / f"scale-plain-{count}")
+        ours_runs, plain_runs = [], []
+        for _ in range(repeat):
+            ours_runs.append(timed(apidocs("-f", str(config), "build", "-d", str(project / "site"))))
+            plain_runs.append(timed(mkdocs_build(plain, work / f"scale-plain-{count}/site")))
+        ours_cpu, plain_cpu = min(run[1] for run in ours_runs), min(run[1] for run in plain_runs)
+        ours_size, plain_size = site_size(project / "site"), site_size(work / f"scale-plain-{count}/site")
+        page = project / "site" / "section-000" / "endpoint-0001" / "index.html"
+        per_endpoint[count] = ours_cpu / count
+        print(f"  {count:>9,} | {ours_cpu:>9.2f} s | {1000 * ours_cpu / count:>9.1f} ms | {ours_size[0] / 2**20:>6.1f} MB |"
+              f" {page.stat().st_size / 1024:>5.0f} KB | {plain_cpu:>7.2f} s | {1000 * plain_cpu / count:>9.1f} ms |"
+              f" {plain_size[0] / 2**20:>7.1f} MB", flush=True)
+        if count == 1000:
+            ok &= ours_cpu <= SCALE_CPU_1000 and ours_size[0] <= SCALE_DISK_1000
+            print(f"    1,000 endpoints: {ours_cpu:.2f} s CPU (target <= {SCALE_CPU_1000:.0f} s), "
+                  f"{ours_size[0] / 2**20:.1f} MB ({ours_size[1] / 2**20:.1f} MB in disk blocks; target <= 60 MB)", flush=True)
+        shutil.rmtree(project / "site", ignore_errors=True)
+        shutil.rmtree(work / f"scale-plain-{count}/site", ignore_errors=True)
+    smallest = min(per_endpoint)
+    for count, cost in sorted(per_endpoint.items()):
+        if count != smallest:
+            ratio = cost / per_endpoint[smallest]
+            verdict = "ok" if ratio <= SCALE_RATIO else "OVER TARGET"
+            if count == 1000:
+                ok &= ratio <= SCALE_RATIO
+            print(f"    CPU per endpoint at {count:,} / at {smallest:,}: {ratio:.2f}x (target <= {SCALE_RATIO:.1f}x at 1,000) {verdict}",
+                  flush=True)
+    return ok
 
 
 # --- issue 6: a Jekyll tree in the sample's style ---------------------------------------------
@@ -248,11 +311,15 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated projects in this folder")
     parser.add_argument("--engines", action="store_true", help="also time render + zensical build (issue 14)")
+    parser.add_argument("--scale", type=int, nargs="*", default=None, metavar="N",
+                        help="issue 16 only: CPU per endpoint and size at these counts (e.g. 100 1000 5000)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="apidocs-bench-")) if args.keep is None else args.keep
     work.mkdir(parents=True, exist_ok=True)
     ok = True
     try:
+        if args.scale is not None:
+            return 0 if scale(args.scale or [100, 1000], work, args.repeat) else 1
         for count in args.endpoints:
             project = work / f"definitions-{count}"
             project.mkdir()

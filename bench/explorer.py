@@ -2,7 +2,9 @@
 
 1. Weight: the explorer's script (as the build writes it) and stylesheet, raw and gzipped
    (level 9), against the issue's budget (25 KB gzipped together) and the bundles of the
-   usual embeddable explorers, quoted as reference figures (not measured here).
+   usual embeddable explorers, measured the same way from their npm packages as published
+   now (`npm pack` into a temporary folder; skipped without npm). Pages without a panel do
+   not load the explorer at all.
 2. Time to an interactive explorer, in headless Chromium against a real `apidocs serve`:
    - first load: from navigation start to the panel being ready (the script's
      `apidocs-explorer-ready` performance mark), fresh browser context each run, and how much
@@ -24,6 +26,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -36,7 +39,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 CSS = ROOT / "generator" / "assets" / "explorer.css"
 BUDGET_GZIP = 25 * 1024
-REFERENCES = [("Swagger UI (swagger-ui-bundle.js)", "~974 KB"), ("Scalar API reference (standalone)", "~1 MB compressed")]
+# The embeddable explorers a reader would otherwise load: npm package and the files a page
+# includes to show it. Their sizes are measured from the packages as published today
+# (`npm pack` into a temporary folder), never quoted.
+PEERS = [
+    ("Swagger UI", "swagger-ui-dist", ["swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"]),
+    ("Redoc", "redoc", ["bundles/redoc.standalone.js"]),
+    ("Scalar API reference", "@scalar/api-reference", ["dist/browser/standalone.js"]),
+    ("Stoplight Elements", "@stoplight/elements", ["web-components.min.js", "styles.min.css"]),
+    ("RapiDoc", "rapidoc", ["dist/rapidoc-min.js"]),
+]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -61,9 +73,32 @@ def weight() -> int:
         print(f"  {name:<14} {kb(len(content)):>9} raw  {kb(packed):>8} gzipped")
     verdict = "within" if total <= BUDGET_GZIP else "OVER"
     print(f"  {'total':<14} {'':>9}      {kb(total):>8} gzipped ({verdict} the {kb(BUDGET_GZIP)} budget)")
-    for name, size in REFERENCES:
-        print(f"  reference: {name}: {size}")
+    peer_weights()
     return total
+
+
+def peer_weights() -> None:
+    """The peers' bundles from their published packages (`npm pack`, no install scripts run)."""
+    if shutil.which("npm") is None:
+        print("  peers: npm is not installed, their sizes are not measured")
+        return
+    with tempfile.TemporaryDirectory(prefix="apidocs-bench-peers-") as folder:
+        packed = subprocess.run(["npm", "pack", "--silent", "--pack-destination", folder, *(package for _, package, _ in PEERS)],
+                                capture_output=True, text=True, timeout=600)
+        if packed.returncode != 0:
+            print(f"  peers: npm pack failed, their sizes are not measured ({packed.stderr.strip()[-300:]})")
+            return
+        tarballs = [Path(folder) / name for name in packed.stdout.split()]
+        for label, package, files in PEERS:
+            stem = package.removeprefix("@").replace("/", "-") + "-"  # npm's tarball name: scope-name-version.tgz
+            tarball = next(path for path in tarballs if path.name.startswith(stem) and path.name[len(stem)].isdigit())
+            with tarfile.open(tarball) as archive:
+                contents = [archive.extractfile(f"package/{name}") for name in files]
+                data = [content.read() for content in contents if content is not None]
+            raw = sum(len(content) for content in data)
+            packed_size = sum(len(gzip.compress(content, 9)) for content in data)
+            version = tarball.name.removesuffix(".tgz").rsplit("-", 1)[-1]
+            print(f"  peer: {label} ({package} {version}: {', '.join(files)}) {kb(raw):>9} raw  {kb(packed_size):>8} gzipped")
 
 
 def start_serve(log: Path) -> tuple[subprocess.Popen[bytes], str]:
