@@ -204,8 +204,13 @@ def test_a_new_path_answers_in_the_sandbox_after_a_save(served_scale: tuple[Path
     assert requests.get(f"{server.url}/sandbox/gadgets/t-1/n4/?page=4", timeout=30).status_code == 404
     source.write_text(definition(4, path_word="gadgets"), encoding="utf-8")
     poll(lambda: b"/gadgets/" in page_bytes(server, "section-00/endpoint-0004/"), "the page shows the new path")
+    # The routes follow in a thread of their own, right after the page.
+    poll(lambda: requests.get(f"{server.url}/sandbox/gadgets/t-1/n4/?page=4", headers={"Authorization": "Token 1234567890"},
+                              timeout=30).status_code == 200, "the sandbox answers on the new path", timeout=30)
     answer = requests.get(f"{server.url}/sandbox/gadgets/t-1/n4/?page=4", headers={"Authorization": "Token 1234567890"}, timeout=30)
-    assert answer.status_code == 200 and answer.json() == {"id": "t-1", "n": 4}
+    assert answer.json() == {"id": "t-1", "n": 4}
+    assert requests.get(f"{server.url}/sandbox/things/t-1/n4/?page=4", headers={"Authorization": "Token 1234567890"},
+                        timeout=30).status_code == 404  # the old path is gone
 
 
 def test_a_title_change_moves_the_nav_with_a_full_build(served_scale: tuple[Path, Served]) -> None:

@@ -219,6 +219,7 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
     overrides = {"site_dir": site_dir, "dev_addr": f"{host}:{port}"}
     server = None
     site, definitions, changes = IncrementalSite(), DefinitionCache(), ChangeLog()
+    routes = RouteRefresher(lambda endpoints: refresh_sandbox(sandbox, settings, endpoints))
     try:
         config = prepare_config(load_config(str(settings.config_file), **overrides), "serve", audience, context)
         serve_url = f"http://{host}:{port}/"
@@ -231,7 +232,7 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
                 zensical.build()
                 return
             if fresh is None and site.rebuild_pages(changes.take()):
-                refresh_sandbox(sandbox, settings, site.endpoints)  # the changed routes, from the definitions just read
+                routes.refresh(site.endpoints)  # from the definitions just read, after the page is served
                 return
             current = fresh
             if current is None:
@@ -242,7 +243,7 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
             build(current, serve_url=serve_url)
             site.built(current)
             if fresh is None:
-                refresh_sandbox(sandbox, settings, site.endpoints)
+                routes.refresh(site.endpoints)
 
         config.site_url = serve_url
         server = _server_class()(builder=builder, host=host, port=port, root=root, mounts=mounts, changes=changes)
@@ -278,6 +279,31 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
         sandbox.state.sandbox.store.close()
         shutil.rmtree(site_dir, ignore_errors=True)
     return 0
+
+
+class RouteRefresher:
+    """Re-routes the sandbox in a thread of its own, so a saved page is served without waiting
+    for it (routing 1,000 endpoints takes about a second); requests in quick succession
+    collapse into one refresh with the latest definitions."""
+
+    def __init__(self, refresh: Callable[[list[Endpoint] | None], None]) -> None:
+        self._refresh = refresh
+        self._wanted = threading.Condition()
+        self._pending: tuple[list[Endpoint] | None] | None = None
+        threading.Thread(target=self._run, name="apidocs-sandbox-routes", daemon=True).start()
+
+    def refresh(self, endpoints: list[Endpoint] | None) -> None:
+        with self._wanted:
+            self._pending = (endpoints,)
+            self._wanted.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wanted:
+                self._wanted.wait_for(lambda: self._pending is not None)
+                assert self._pending is not None
+                (endpoints,), self._pending = self._pending, None
+            self._refresh(endpoints)
 
 
 def refresh_sandbox(sandbox: Any, settings: Settings, endpoints: list[Endpoint] | None = None) -> None:
