@@ -159,9 +159,10 @@ class DocsTree:
 
 class DefinitionLoader:
     def __init__(self, docs_dir: Path, includes_dir: Path, site: dict[str, Any] | None = None,
-                 definitions: Sequence[str] = ()) -> None:
+                 definitions: Sequence[str] = (), *, lax_liquid: bool = False) -> None:
         self.docs_dir = docs_dir
-        self.liquid = LiquidRenderer(includes_dir, site or {})
+        # `lax_liquid`: a Jekyll tree, read as Jekyll reads its Liquid (lint on an unconverted tree).
+        self.liquid = LiquidRenderer(includes_dir, site or {}, relative_root=docs_dir, lax=lax_liquid)
         # Globs (the plugin's `definitions` option): matching files are apidocs' own pages.
         self.definition_globs = [glob_pattern(glob) for glob in definitions]
 

@@ -24,6 +24,7 @@ CHECKS: dict[int, str] = {
     121: "a key of the definition given with no value (`position:`)",
     130: "`right_code` on a page without `method` (apidocs does not show it)",
     140: "snippet template that does not compile or render (`template:line`)",
+    150: "Liquid that Jekyll's lax mode renders but strict Liquid refuses (`{{ /x }}`, an unknown filter)",
     201: "snippet sends another method than the definition's",
     202: "Python snippet does not compile",
     203: "`json.dumps()` with no argument",

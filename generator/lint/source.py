@@ -19,7 +19,8 @@ SourceFile = LoadedFile
 
 
 def read_sources(target: LintTarget) -> list[SourceFile]:
-    loader = DefinitionLoader(target.root, target.includes_dir, {"baseurl": "", **target.site}, target.definitions)
+    loader = DefinitionLoader(target.root, target.includes_dir, {"baseurl": "", **target.site}, target.definitions,
+                              lax_liquid=target.is_jekyll)
     return [_read(loader, path) for path in target.all_files]
 
 
