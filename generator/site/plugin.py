@@ -54,6 +54,9 @@ ASSET_URI = "assets/apidocs"
 # Template overrides for Material (a nav bounded per page: see theme/partials/nav-item.html),
 # used above this many pages; a smaller site keeps Material's nav with every page in it.
 MATERIAL_OVERRIDES = Path(__file__).resolve().parent / "theme"
+# Material partials given what assistive technology needs (the search dialog's name), on every
+# Material site: see accessibility/partials/search.html.
+ACCESSIBILITY_OVERRIDES = Path(__file__).resolve().parent / "accessibility"
 FULL_NAV_PAGES = 100
 
 # Extensions the rendered pages need, with the options they need; the user's own options win.
@@ -123,6 +126,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         shown = visible_documents(self.tree, self.settings)
         if self.tree.endpoints and len(shown) > FULL_NAV_PAGES:
             _bound_material_nav(config)
+        _add_material_overrides(config, ACCESSIBILITY_OVERRIDES)
         self.hidden = {uri for uri in self.tree.documents if uri not in {d.src_uri for d in shown}}
         # A site without definitions keeps MkDocs' own nav (files, titles, order).
         if not config.nav and self.tree.has_definitions:
@@ -259,10 +263,15 @@ def _bound_material_nav(config: MkDocsConfig) -> None:
     templates (ours replace the nav that grows with the square of the pages). Other themes are
     left alone.
     """
+    _add_material_overrides(config, MATERIAL_OVERRIDES)
+
+
+def _add_material_overrides(config: MkDocsConfig, folder: Path) -> None:
+    """Put a folder of Material partials after the site's `custom_dir`, before Material's own."""
     dirs: list[str] = config.theme.dirs
-    overrides = str(MATERIAL_OVERRIDES)
-    material = next((i for i, folder in enumerate(dirs) if Path(folder, "partials", "nav-item.html").is_file()
-                     and Path(folder).parent.name == "material"), None)
+    overrides = str(folder)
+    material = next((i for i, theme_dir in enumerate(dirs) if Path(theme_dir, "partials", "nav-item.html").is_file()
+                     and Path(theme_dir).parent.name == "material"), None)
     if material is not None and overrides not in dirs:
         dirs.insert(material, overrides)
 
