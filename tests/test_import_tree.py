@@ -61,10 +61,24 @@ def shown_to(audience: str) -> set[str]:
     return shown
 
 
+HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
+
+
 def endpoint_documents() -> list[Path]:
+    """Documents an endpoint page can be made of: a path title and an HTTP method (the defect
+    tree has no document whose missing method only its pasted snippets give)."""
     tree = JekyllTree.read(DEFECTS)
     return [path for _, path in tree.documents
-            if (data := front_matter(path)) is not None and (data.get("method") or str(data.get("title") or "").startswith("/"))]
+            if (data := front_matter(path)) is not None and str(data.get("method") or "").strip().lower() in HTTP_METHODS
+            and str(data.get("title") or "").startswith("/")]
+
+
+def looks_like_endpoint_documents() -> list[Path]:
+    """Documents with a method or a path title that are no endpoint: Jekyll published them all the same."""
+    tree = JekyllTree.read(DEFECTS)
+    return [path for _, path in tree.documents
+            if (data := front_matter(path)) is not None and path not in endpoint_documents()
+            and (data.get("method") or str(data.get("title") or "").startswith("/"))]
 
 
 def slug(name: str) -> str:
@@ -89,7 +103,7 @@ def test_nothing_is_set_aside_and_every_endpoint_document_is_an_endpoint_page(im
     assert not (dest / "unconverted").exists()
     assert "set aside" not in output
     expected = len(endpoint_documents())
-    assert expected == 8
+    assert expected == 9
     assert f"imported {expected} endpoint(s)" in output
     for path in endpoint_documents():
         page = dest / "docs" / slug(path.parent.name) / (slug(path.stem) + ".md")
@@ -205,3 +219,61 @@ def test_lint_on_a_folder_without_definitions_says_so(tmp_path: Path) -> None:
     result = run("lint", str(tmp_path))
     assert result.returncode == 1
     assert "no definitions in" in result.stderr and "0 errors" not in result.stderr
+
+
+def test_include_parameters_and_include_relative_render_as_jekyll_renders_them(imported: tuple[Path, str]) -> None:
+    dest, output = imported
+    assert ("_product/get_product_images.md:22: moved: include_relative partials/image_fields.md now includes "
+            "_relative/_product/partials/image_fields.md") in output
+    assert (dest / "includes/_relative/_product/partials/image_fields.md").is_file()
+    site = dest / "site-includes"
+    result = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "--audience", "public", "-d", str(site))
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (site / "product/get-product-images/index.html").read_text(encoding="utf-8")
+    # `things="images" default="25" max=site.title`: quoted values and a variable, as include.*
+    assert "How many images on a page &#40;25 by default, at most CRUX Docs&#41;" in html
+    assert "Where the product image can be downloaded" in html  # include_relative with kind="product"
+    # In lint on the tree itself, the same includes render and a finding below them keeps its line.
+    lint = run("lint", str(DEFECTS / "_product/get_product_images.md"))
+    lines = (DEFECTS / "_product/get_product_images.md").read_text(encoding="utf-8").split("\n")
+    found = {code: int(line) for line, code in re.findall(r"get_product_images\.md:(\d+): (E\d+)", lint.stdout)}
+    assert set(found) == {"E203"}, lint.stdout
+    assert lines[found["E203"] - 1] == "data=json.dumps()"
+
+
+def test_documents_with_no_usable_path_or_method_are_published_as_plain_pages(imported: tuple[Path, str]) -> None:
+    dest, output = imported
+    documents = {f"{path.parent.name}/{path.name}" for path in looks_like_endpoint_documents()}
+    assert documents == {"_product/about_product_data.md", "_product/product_webhooks.md", "_v1_product/get_product.md"}
+    assert "_product/about_product_data.md:2: kept: `method` is set but the title 'About Product Data' is not a path" in output
+    assert "_product/product_webhooks.md:6: kept: `method` is unknown ('subscribe')" in output
+    assert "_v1_product/get_product.md:2: kept: `method` is missing" in output
+    for name in documents:
+        folder, file = name.split("/")
+        page = (dest / "docs" / slug(folder.lstrip("_")) / (slug(file[:-3]) + ".md")).read_text(encoding="utf-8")
+        assert "\napidocs: true\n" in page and not re.search(r"^(method|title: /)", page, re.M), page
+    webhooks = (dest / "docs/product/product-webhooks.md").read_text(encoding="utf-8")
+    assert "---\n# /timp/products/webhooks/\n\nSubscribe" in webhooks  # the title, as the theme showed it
+    lint = run("lint", str(DEFECTS / "_product"), str(DEFECTS / "_v1_product"))
+    for expected in ("about_product_data.md:2: E005", "product_webhooks.md:6: E003", "_v1_product/get_product.md:2: E002"):
+        assert expected in lint.stdout, lint.stdout
+
+
+def test_lint_reads_liquid_as_jekyll_lax_mode_does(tmp_path: Path) -> None:
+    result = run("lint", str(DEFECTS / "_files"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    warnings = re.findall(r"liquid_oddities\.md:(\d+): (W150) Liquid `([^`]*)`", result.stdout)
+    assert warnings == [("10", "W150", "{{ site.baseurl/#filesget_file }}"), ("10", "W150", "{{ /files }}"),
+                        ("11", "W150", "{{ site.title | shout }}")]
+    assert "E010" not in result.stdout  # nor `{% link %}`, which Jekyll resolves
+    # Liquid Jekyll refuses too stays an error: an unknown tag, a link to no document.
+    tree = tmp_path / "tree"
+    shutil.copytree(DEFECTS, tree, ignore=shutil.ignore_patterns("_[a-eg-z]*"))
+    shutil.copytree(DEFECTS / "_includes", tree / "_includes")
+    page = tree / "_files/liquid_oddities.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("_product/get_product.md", "_product/nothing.md")
+                    + "{% frobnicate %}\n", encoding="utf-8")
+    result = run("lint", str(page))
+    assert result.returncode == 1
+    assert re.search(r"liquid_oddities\.md:13: E010 .*_product/nothing\.md", result.stdout) or \
+        re.search(r"liquid_oddities\.md:\d+: E010", result.stdout), result.stdout

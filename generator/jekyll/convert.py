@@ -35,6 +35,8 @@ from apidocs.model.positions import position_key
 KNOWN_KEYS = {"title", "name", "position", "visibility", "method", "description", "right_code", "example", "responses"}
 _BROKEN_ENTITY = re.compile(r"&(lt|gt)(?!;)")
 _INCLUDE = re.compile(r"^\s*{%-?\s*include\s+(?P<path>[^\s%}'\"]+|'[^']+'|\"[^\"]+\")[^%]*-?%}\s*$")
+_INCLUDE_RELATIVE = re.compile(r"({%-?\s*)include_relative(\s+)(?P<path>[^\s%}'\"]+|'[^']+'|\"[^\"]+\")")
+RELATIVE_INCLUDES = "_relative"  # under includes/: the files pages took with include_relative, by their path in the tree
 _HIGHLIGHT = re.compile(r"^\s*{%-?\s*highlight\s+(?P<lang>[\w+.#-]+)[^%]*-?%}\s*$")
 _END_HIGHLIGHT = re.compile(r"^\s*{%-?\s*endhighlight\s*-?%}\s*$")
 _FENCE_LANG = re.compile(r"^(?P<lead>\s*(?:~{3,}|`{3,})\s*)json\b")
@@ -63,6 +65,8 @@ class ImportContext:
     hosts: list[str] = field(default_factory=list)  # every host a pasted snippet called, for mkdocs.yml's servers
     include_names: set[str] | None = None  # includes copied into the project (posix paths); None: look in includes_dir
     site: dict[str, Any] = field(default_factory=dict)  # the `{{ site.* }}` values of _config.yml
+    source_root: Path | None = None  # the tree, for include_relative
+    relative_includes: set[str] = field(default_factory=set)  # files of the tree include_relative reads (posix)
     liquid: JekyllLiquid | None = None  # made on first use
 
     def jekyll_liquid(self) -> JekyllLiquid:
@@ -140,8 +144,12 @@ def convert_document(text: str, path: Path, context: ImportContext, report: File
     raw_title = str(data.get("title") or "").strip()
     is_endpoint = data.get("method") not in (None, "") or raw_title.startswith("/")
     if is_endpoint:
-        _endpoint(data, front.key_lines, raw_title, parsed, head, body, context, report)
-    else:
+        try:
+            _endpoint(data, front.key_lines, raw_title, parsed, head, body, context, report)
+        except _NotAnEndpoint as reason:
+            is_endpoint = False
+            _endpoint_as_page(data, front.key_lines, raw_title, head, body, report, reason)
+    if not is_endpoint:
         _plain_page(data, front.key_lines, parsed, head, body, report, context)
         if OPT_IN_KEY not in data:
             head.appended.append(f"{OPT_IN_KEY}: true")  # Jekyll ran Liquid on every page: keep that for this one
@@ -151,7 +159,7 @@ def convert_document(text: str, path: Path, context: ImportContext, report: File
 def _finish(head: _Lines, body: _Lines, has_front: bool, is_endpoint: bool, context: ImportContext, report: FileReport,
             source: str) -> Converted:
     """What every page goes through: includes, Liquid as Jekyll read it, links, secrets."""
-    _includes(body, context, report)
+    _includes(body, context, report, source)
     _highlight_tags(body, report)
     _jekyll_liquid(body, context, report)
     _links(head, body, context, report, source)
@@ -228,7 +236,7 @@ def _endpoint(data: dict[str, Any], key_lines: dict[str, int], raw_title: str, p
         report.add(title_line, "fixed", f"title placeholder {title!r} written {fixed!r} (the semicolons were missing)")
         title = fixed
     if not title.startswith("/"):
-        raise ConversionError(title_line, f"`method` is set but the title {title!r} is not a path")
+        raise _NotAnEndpoint(title_line, f"`method` is set but the title {title!r} is not a path")
     path = path_from_title(title)
     harvested = harvest(parsed.pasted)
     if harvested is not None and harvested.host:
@@ -238,7 +246,7 @@ def _endpoint(data: dict[str, Any], key_lines: dict[str, int], raw_title: str, p
         found = harvested.method if harvested and _fits(path, harvested) else None
         if not found:
             what = "missing" if not method else f"unknown ({data.get('method')!r})"
-            raise ConversionError(key_lines.get("method", title_line), f"`method` is {what} and no pasted snippet of this path says it")
+            raise _NotAnEndpoint(key_lines.get("method", title_line), f"`method` is {what} and no pasted snippet of this path says it")
         if "method" in key_lines:
             head.set(key_lines["method"], f"method: {found.lower()}")
         else:
@@ -259,6 +267,30 @@ def _endpoint(data: dict[str, Any], key_lines: dict[str, int], raw_title: str, p
             dumped = yaml.safe_dump({"example": values}, sort_keys=False, allow_unicode=True, width=100).rstrip("\n")
             head.appended.extend(dumped.split("\n"))
     _remove_pasted(parsed.pasted, body, report, context)
+
+
+class _NotAnEndpoint(Exception):
+    """A document that looks like an endpoint but names no path or method a page could use."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _endpoint_as_page(data: dict[str, Any], key_lines: dict[str, int], raw_title: str, head: _Lines, body: _Lines,
+                      report: FileReport, reason: _NotAnEndpoint) -> None:
+    """Jekyll published it all the same: a plain page with the text Jekyll showed. Its `method`
+    and a title that is a path are kept as YAML comments (an apidocs page with them would be an
+    endpoint); the title becomes the page's heading, as the theme showed it."""
+    for key in ("method", *(("title",) if raw_title.startswith("/") else ())):
+        line = key_lines.get(key)
+        text = head.get(line) if line is not None else None
+        if line is not None and text is not None:
+            head.set(line, f"# {text}  # apidocs import: not an endpoint ({reason})")
+    if raw_title.startswith("/"):
+        body.after.setdefault(-1, []).extend([f"# {raw_title}", ""])
+    report.add(reason.line, "kept", f"{reason}: Jekyll published it, so it is a plain page (no generated snippets or "
+                                    "Try it); give it a path title and a `method` to make it an endpoint")
 
 
 def _fits(path: str, harvested: HarvestedRequest) -> bool:
@@ -528,7 +560,59 @@ def _scrubbed_code(code: str, first_line: int, context: ImportContext, report: F
     return "\n".join(text for text in lines if text is not None)
 
 
-def _includes(body: _Lines, context: ImportContext, report: FileReport) -> None:
+def _relative_target(written: str, source: str, root: Path | None) -> str | None:
+    """The tree's file an include_relative of `source` reads, if it is one (inside, no link)."""
+    if root is None or not source or "{{" in written:
+        return None
+    parts: list[str] = []
+    for part in (*Path(source).parent.parts, *written.split("/")):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    candidate = root
+    for part in parts:
+        candidate = candidate / part
+        if candidate.is_symlink():
+            return None
+    return "/".join(parts) if parts and candidate.is_file() else None
+
+
+def _relative_includes(body: _Lines, context: ImportContext, report: FileReport, source: str) -> None:
+    """`{% include_relative x.md %}` reads a file beside the Jekyll document; the page moves, so the
+    file is copied under includes/_relative/ (at its path in the tree) and included from there."""
+    for number, text in body.numbered():
+        if "include_relative" not in text:
+            continue
+
+        def include(match: re.Match[str], line: int = number) -> str:
+            written = match.group("path").strip("'\"")
+            target = _relative_target(written, source, context.source_root)
+            if target is None:
+                report.add(line, "dropped", f"include_relative {written}: no such file beside {source or 'this page'} "
+                                              "in the tree (Jekyll stops the build on it): replaced by an HTML comment")
+                return "\x00missing\x00"
+            context.relative_includes.add(target)
+            report.add(line, "moved", f"include_relative {written} now includes {RELATIVE_INCLUDES}/{target}, a copy of {target}")
+            return f"{match.group(1)}include{match.group(2)}{RELATIVE_INCLUDES}/{target}"
+
+        rewritten = _INCLUDE_RELATIVE.sub(include, text)
+        if "\x00missing\x00" in rewritten:
+            rewritten = f"<!-- apidocs import: an include_relative was here, but the Jekyll tree has no such file: {html_comment(text)} -->"
+        if rewritten != text:
+            body.set(number, rewritten)
+
+
+def html_comment(text: str) -> str:
+    return text.replace("--", "- -").replace("{", "&#123;").replace("}", "&#125;")
+
+
+def _includes(body: _Lines, context: ImportContext, report: FileReport, source: str = "") -> None:
+    _relative_includes(body, context, report, source)
     for number, text in body.numbered():
         match = _INCLUDE.match(text)
         if not match:
@@ -536,6 +620,7 @@ def _includes(body: _Lines, context: ImportContext, report: FileReport) -> None:
         written = match.group("path").strip("'\"")
         name = written.lstrip("/")
         known = (name in context.include_names) if context.include_names is not None else (context.includes_dir / name).is_file()
+        known = known or (name.startswith(RELATIVE_INCLUDES + "/") and name[len(RELATIVE_INCLUDES) + 1:] in context.relative_includes)
         if known and name != written:
             body.set(number, text.replace(written, name, 1))  # Jekyll joins `/x` to _includes/ all the same
             report.add(number, "fixed", f"include {written} written {name} (Jekyll reads both from _includes/)")

@@ -15,7 +15,7 @@ from apidocs.definitions.audiences import audiences_showing, visibility_names
 from apidocs.definitions.jekyll_tree import DOCUMENT_SUFFIXES, JekyllTree, list_symlinks, regular_files
 from apidocs.definitions.loader import DefinitionLoader, DocsTree, Section
 from apidocs.definitions.secrets import authorization_tokens, find_secrets, scrub_lines
-from apidocs.jekyll.convert import ConversionError, ImportContext, convert_document, describe
+from apidocs.jekyll.convert import RELATIVE_INCLUDES, ConversionError, ImportContext, convert_document, describe
 from apidocs.jekyll.links import LinkMap
 from apidocs.jekyll.project import choose_tokens, detect_servers, index_page, mkdocs_yml, scheme_of, section_yaml
 from apidocs.jekyll.report import FileReport, ImportReport
@@ -60,6 +60,7 @@ class _Import:
         self.links = LinkMap(source_root=tree.root, site_url=str(tree.config.get("url") or ""))
         self.pages: list[tuple[Path, str]] = []  # (source file, page path under docs/)
         self.loaded: list[tuple[Document, FileReport]] = []
+        self.relative_copied: set[str] = set()
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.tree.root).as_posix()
@@ -125,35 +126,44 @@ class _Import:
         audiences = {name for c in self.tree.collections.values() for name in c.visibility}
         includes = {p.relative_to(self.tree.includes_dir).as_posix() for p in regular_files(self.tree.includes_dir)}
         return ImportContext(self.links, self.tree.includes_dir, self.placeholder, set(self.demo_tokens), audiences,
-                             include_names=includes, site={"baseurl": "", **self.tree.site_values})
+                             include_names=includes, site={"baseurl": "", **self.tree.site_values}, source_root=self.tree.root)
 
     def copy_includes(self, context: ImportContext) -> None:
         source = self.tree.includes_dir
         for path in regular_files(source) if not source.is_symlink() else []:
-            relative = "includes/" + path.relative_to(source).as_posix()
-            try:
-                if path.suffix.lower() not in _TEXT_SUFFIXES:
-                    self.out.write_bytes(relative, read_source_bytes(self.tree.root, path))
-                    continue
-                text = self.source(path)
-            except (UnsafePath, OSError, UnicodeDecodeError) as error:
-                self.report.file(self.rel(path), None).add(0, "unconverted", f"not imported: {error}")
-                continue
-            report = self.report.file(self.rel(path), relative)
-            lines = []
-            for number, line in enumerate(text.split("\n"), 1):
-                rewritten, changes = self.links.rewrite(line)
-                for change in changes:
-                    if change.refused:
-                        report.add(number, "dropped", f"link target refused ({change.refused}): nothing read or copied")
-                    else:
-                        report.add(number, "moved" if change.new else "unconverted", f"link {change.old} now points at {change.new}"
-                                   if change.new else f"link {change.old} points at nothing in this tree")
-                lines.append(rewritten)
-            text, removed = _scrubbed("\n".join(lines), context)
-            for number, what in removed:
-                report.add(number, "dropped", f"{what} removed")
-            self.write(relative, text, self.rel(path))
+            self.copy_include(path, "includes/" + path.relative_to(source).as_posix(), context)
+
+    def copy_relative_includes(self, context: ImportContext) -> None:
+        """The files pages read with include_relative, each copied once under includes/_relative/."""
+        for name in sorted(context.relative_includes - self.relative_copied):
+            self.relative_copied.add(name)
+            self.copy_include(self.tree.root / name, f"includes/{RELATIVE_INCLUDES}/{name}", context)
+
+    def copy_include(self, path: Path, relative: str, context: ImportContext) -> None:
+        """One included file: its links pointed at the new pages, its secrets removed."""
+        try:
+            if path.suffix.lower() not in _TEXT_SUFFIXES:
+                self.out.write_bytes(relative, read_source_bytes(self.tree.root, path))
+                return
+            text = self.source(path)
+        except (UnsafePath, OSError, UnicodeDecodeError) as error:
+            self.report.file(self.rel(path), None).add(0, "unconverted", f"not imported: {error}")
+            return
+        report = self.report.file(self.rel(path), relative)
+        lines = []
+        for number, line in enumerate(text.split("\n"), 1):
+            rewritten, changes = self.links.rewrite(line)
+            for change in changes:
+                if change.refused:
+                    report.add(number, "dropped", f"link target refused ({change.refused}): nothing read or copied")
+                else:
+                    report.add(number, "moved" if change.new else "unconverted", f"link {change.old} now points at {change.new}"
+                               if change.new else f"link {change.old} points at nothing in this tree")
+            lines.append(rewritten)
+        text, removed = _scrubbed("\n".join(lines), context)
+        for number, what in removed:
+            report.add(number, "dropped", f"{what} removed")
+        self.write(relative, text, self.rel(path))
 
     def write_sections(self) -> None:
         for collection in self.tree.collections.values():
@@ -178,6 +188,7 @@ class _Import:
                 continue
             try:
                 converted = convert_document(text, path, context, report, self.rel(path))
+                self.copy_relative_includes(context)
                 if not self.write(f"docs/{target}", converted.text, self.rel(path)):
                     continue
                 document = self.load_converted(loader, out, target, report, text)
