@@ -238,3 +238,58 @@ def test_pasted_snippet_on_another_host_than_the_servers_is_a_warning(project: P
     seed.write_text(seed.read_text(encoding="utf-8").replace("api-dev.cruxconnect.com", "api-old.example.com"), encoding="utf-8")
     _, found, out = project_findings(project)
     assert "W310" in found[f"docs/orders-supplier/reject-order-cancelation.md:{line_of(seed, 'curl -X')}"], out
+
+
+# --- snippet templates (E140) ---------------------------------------------------------------
+
+def break_template(project: Path, name: str, old: str, new: str) -> Path:
+    path = project / "snippets" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_shipped_templates_render_without_findings(project: Path) -> None:
+    result = lint("lint", "snippets", cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "E140" not in result.stdout
+
+
+@pytest.mark.parametrize(("name", "old", "new", "marker", "says"), [
+    ("python.py.j2", "request.url | py_str", "request.url | pystr", "pystr", "No filter named 'pystr'"),
+    ("node.js.j2", "\n", "\n{{ request.hostname }}\n", "request.hostname", "no attribute 'hostname'"),
+    ("httpie.sh.j2", "\n", "\n{% for header in request.headers %}\n", "{% for header", "'endfor'"),
+    ("curl.sh.j2", "\n", "\n{{ request.method | upper(3) }}\n", "upper(3)", "TypeError"),
+])
+def test_template_errors_are_reported_at_the_template_line(project: Path, name: str, old: str, new: str,
+                                                           marker: str, says: str) -> None:
+    path = break_template(project, name, old, new)
+    result = lint("lint", cwd=project)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if " E140 " in line]
+    assert len(lines) == 1, result.stdout
+    where = f"snippets/{name}:"
+    if "{% for" in marker:  # an unclosed block is reported where the template ends
+        assert lines[0].startswith(where), lines
+    else:
+        assert lines[0].startswith(f"{where}{line_of(path, marker)}: E140 "), lines
+    assert says in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_python_template_whose_function_is_never_called_is_an_error(project: Path) -> None:
+    path = project / "snippets" / "python.py.j2"
+    path.write_text("import requests\n\n\ndef send():\n"
+                    "    response = requests.{{ request.method | lower }}({{ request.url | py_str }}, timeout=30)\n"
+                    "    print(response.status_code, response.reason)\n", encoding="utf-8")
+    result = lint("lint", "snippets", cwd=project)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"snippets/python.py.j2:{line_of(path, 'def send')}: E140 " in result.stdout
+    assert "never calls it" in result.stdout
+
+
+def test_templates_are_not_linted_for_a_single_definition(project: Path) -> None:
+    break_template(project, "curl.sh.j2", "\n", "\n{{ request.nope }}\n")
+    result = lint("lint", "docs/orders-retailer/cancel-order.md", cwd=project)
+    assert "E140" not in result.stdout, result.stdout

@@ -11,6 +11,7 @@ from apidocs.lint.codes import display_code
 from apidocs.lint.definition import check_file
 from apidocs.lint.source import SourceFile, read_sources
 from apidocs.lint.target import LintTarget, resolve_targets
+from apidocs.lint.templates import check_templates
 from apidocs.lint.tree import check_tree
 from apidocs.model.errors import Finding
 
@@ -39,6 +40,13 @@ def lint_target(target: LintTarget) -> list[Finding]:
         path = Path(item.path).resolve()
         if path in chosen:
             unique.setdefault((str(path), item.line, item.code, item.message), item)
+    if target.templates_selected and target.snippets_dir is not None:
+        try:
+            templates = check_templates(target.snippets_dir)
+        except Exception as error:
+            templates = [_contained(target.snippets_dir, "check the snippet templates", error)]
+        for item in templates:
+            unique.setdefault((str(Path(item.path).resolve()), item.line, item.code, item.message), item)
     return sorted(unique.values(), key=lambda f: (str(Path(f.path).resolve()), f.line, f.code))
 
 
@@ -83,7 +91,7 @@ def format_finding(item: Finding) -> str:
 def run_lint(config_file: str | Path, paths: list[str]) -> int:
     targets: list[LintTarget] = []
     findings = lint_paths(config_file, paths, targets)
-    if not findings and not any(target.definitions_read for target in targets):
+    if not findings and not any(target.definitions_read or (target.templates_selected and not target.selected) for target in targets):
         where = ", ".join(paths) or str(config_file)
         print(f"apidocs lint: no definitions in {where}: no page with an endpoint `method`, `apidocs: true`, or a Jekyll "
               "collection's document (nothing was checked)", file=sys.stderr)

@@ -40,6 +40,8 @@ class LintTarget:
     selected: set[Path] = field(default_factory=set)  # the files findings are printed for
     findings: list[Finding] = field(default_factory=list)  # about the tree itself (a broken .section.yml)
     definitions_read: int = 0  # selected files apidocs reads as its own (set by lint_target)
+    snippets_dir: Path | None = None  # the project's snippet templates (`lint/templates.py`)
+    templates_selected: bool = False  # the whole project or its snippets folder was named
 
     @property
     def snippets_are_published(self) -> bool:
@@ -66,7 +68,7 @@ def _project_target(config_file: Path) -> LintTarget:
     files = sorted(p.resolve() for p in docs.rglob("*.md") if not any(part.startswith(".") for part in p.relative_to(docs).parts))
     target = LintTarget(docs, settings.includes_dir, settings.site, files, {}, False, set(settings.known_tokens),
                         [s.url for s in settings.servers], settings.audience, dict(settings.audiences),
-                        list(settings.definitions))
+                        list(settings.definitions), snippets_dir=settings.snippets_dir.resolve())
     _read_sections(target)
     return target
 
@@ -135,6 +137,7 @@ def resolve_targets(config_file: str | Path, paths: list[str]) -> list[LintTarge
             raise ConfigError(f"{config}: no such file (pass -f path/to/mkdocs.yml, or the folders to lint)")
         target = target_for(config.parent)
         target.selected = set(target.all_files)
+        target.templates_selected = True
         return [target]
     for name in paths:
         path = Path(name)
@@ -143,6 +146,9 @@ def resolve_targets(config_file: str | Path, paths: list[str]) -> list[LintTarge
         target = target_for(path)
         if (path.is_dir() and (path / PROJECT_FILE).is_file()) or path.resolve() == target.root:
             target.selected |= set(target.all_files)
+            target.templates_selected = True
+        elif target.snippets_dir is not None and (path.resolve() == target.snippets_dir or target.snippets_dir in path.resolve().parents):
+            target.templates_selected = True  # templates are checked together: they share one folder's languages.yml
         else:
             target.select(path)
     return list(targets.values())
