@@ -1,4 +1,4 @@
-"""The published shape of docs/publishing.md, run locally, with the explorer in real Chromium.
+"""The published shape of writers/publishing.md, run locally, with the explorer in real Chromium.
 
 The static site (`apidocs build` with `public_sandbox` naming the sandbox) is served by a plain
 HTTP server on one port; `apidocs sandbox` runs on another with PostgreSQL, two workers and

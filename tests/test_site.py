@@ -71,10 +71,27 @@ def test_nav_follows_sections_and_positions_with_method_badges(site: Path) -> No
     nav = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.split('class="md-nav md-nav--primary"', 1)[1].split('class="md-content"', 1)[0]))
     order = ["Overview", "Authentication", "Response Codes", "Order cancelation workflow", "Orders", "Get Order Detail",
              "Orders - Retailer", "Cancel Order", "Cancel Order Item", "Orders - Supplier", "Confirm Order Cancelation",
-             "Reject Order Cancelation", "Confirm Order Item Cancelation", "Reject Order Item Cancelation", "Writing endpoint definitions"]
+             "Reject Order Cancelation", "Confirm Order Item Cancelation", "Reject Order Item Cancelation"]
     positions = [nav.index(f" {title} ") for title in order]
     assert positions == sorted(positions)
     assert html.count("md-status--apidocs-patch") == 6 and "md-status--apidocs-delete" in html
+
+
+WRITER_GUIDES = {"writing-definitions": "Writing endpoint definitions", "publishing": "Publish the docs with a live sandbox"}
+
+
+def test_the_readers_site_leaves_out_the_writers_guides(site: Path) -> None:
+    """The guides for writers live in writers/, linked from the README: not pages of the site, not
+    in its nav, overview or search, and the overview does not tell readers to run `make serve`."""
+    overview = page(site, "")
+    for uri, title in WRITER_GUIDES.items():
+        assert (ROOT / "writers" / f"{uri}.md").read_text(encoding="utf-8").startswith(f"# {title}\n")
+        assert f"](writers/{uri}.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+        assert not (site / uri).exists()
+        assert title not in overview and f"{uri}/" not in overview
+    assert "make serve" not in overview
+    index = json.loads((site / "search/search_index.json").read_text())
+    assert not [doc["location"] for doc in index["docs"] if doc["location"].split("/")[0] in WRITER_GUIDES]
 
 
 def test_include_link_points_at_the_response_codes_page(site: Path) -> None:

@@ -21,7 +21,7 @@
   const TOKEN_KEY = "apidocs.explorer.token";
   let typedToken = null;
   const SERVER_KEY = "apidocs.explorer.server";
-  // The reader's sandbox session (`Sandbox-Session`, see docs/publishing.md): a random id sent to
+  // The reader's sandbox session (`Sandbox-Session`, see writers/publishing.md): a random id sent to
   // sandbox servers only, so this reader's confirms never reach another's page. Like the token it
   // lives in this variable, and in localStorage only while "Remember on this device" is ticked.
   const SESSION_KEY = "apidocs.explorer.sandbox-session";

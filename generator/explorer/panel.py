@@ -22,7 +22,7 @@ from apidocs.rendering.quoting import json_text
 from apidocs.rendering.request import HttpRequest, build_request
 
 ID = "apidocs-x"
-# The sandbox's per-reader session header (docs/publishing.md): the explorer sends a random id
+# The sandbox's per-reader session header (writers/publishing.md): the explorer sends a random id
 # of its own to sandbox servers, so one reader's changes never reach another's page.
 SESSION_HEADER = "Sandbox-Session"
 EXAMPLE_SESSION = "reader-example"  # stands for the reader's id in the sandbox snippets' templates
