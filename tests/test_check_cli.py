@@ -31,10 +31,13 @@ def test_every_language_gets_fresh_fixture_state_also_in_parallel(project: Path)
     row = next(line for line in result.stdout.splitlines() if "/confirm/" in line)
     assert row.count("ok") == 4
     suite = ET.parse(junit).getroot().find("testsuite")
-    assert suite is not None and (suite.get("tests"), suite.get("failures")) == ("4", "0")
+    # one case per language, and one per documented error answer (401, 403, 404, 409, 422)
+    assert suite is not None and (suite.get("tests"), suite.get("failures")) == ("9", "0")
     names = sorted(case.get("name", "") for case in suite.iter("testcase"))
-    assert names == sorted(f"PATCH /timp/orders/cancel/{{order_uuid}}/confirm/ [{label}]"
-                           for label in ("curl", "HTTPie", "Python", "Node.js"))
+    assert names == sorted([f"PATCH /timp/orders/cancel/{{order_uuid}}/confirm/ [{label}]"
+                            for label in ("curl", "HTTPie", "Python", "Node.js")]
+                           + [f"PATCH /timp/orders/cancel/{{order_uuid}}/confirm/ [documented {status}]"
+                              for status in (401, 403, 404, 409, 422)])
 
 
 def test_a_python_template_that_never_sends_fails_with_a_clear_message(project: Path) -> None:
