@@ -127,3 +127,33 @@ def test_a_definition_that_cannot_load_fails_the_run_and_shows_in_junit(project:
     assert "1 snippets: 1 passed, 0 failed" in result.stdout  # the other definitions were still checked
     [error] = list(ET.parse(junit).getroot().iter("error"))
     assert "unknown method 'fly'" in (error.get("message") or "")
+
+
+def test_a_stateful_base_url_is_named_up_front_and_junit_shows_the_url_and_real_times(project: Path,
+                                                                                      tmp_path: Path) -> None:
+    """Against a target that keeps state the second Confirm meets a confirmed order (422): the check
+    says so before running and suggests the fresh sandbox; the JUnit report shows the URL that was
+    checked (never the relay's per-run URL) and the time each case took."""
+    from sandbox_helpers import start_sandbox
+
+    server = start_sandbox(tmp_path / "state.sqlite3", secret="stateful-test")
+    try:
+        junit = project / "check.xml"
+        result = apidocs(project, CONFIRM, "--base-url", server.url, "--lang", "curl", "--lang", "python", "-j", "1",
+                         "--junit", str(junit))
+    finally:
+        server.stop()
+    assert result.returncode == 1, result.stdout + result.stderr
+    note = result.stdout.index(f"{server.url} keeps state between requests")
+    assert note < result.stdout.index("2 snippets: 1 passed, 1 failed"), result.stdout
+    assert "leave out --base-url" in result.stdout
+    assert "run without --base-url for a fresh sandbox" in result.stderr
+    suites = ET.parse(junit).getroot()
+    text = ET.tostring(suites, encoding="unicode")
+    assert "/_apidocs/" not in text and "127.0.0.1:" + server.url.rsplit(":", 1)[1] in text
+    target = suites.find("testsuite/properties/property[@name='target']")
+    assert target is not None and target.get("value") == server.url
+    cases = list(suites.iter("testcase"))
+    assert len(cases) == 2 and all(float(case.get("time", "0")) > 0 for case in cases), text
+    [failure] = [case for case in cases if case.find("failure") is not None]
+    assert f"{server.url}/timp/orders/cancel/" in (failure.findtext("system-out") or "")

@@ -80,7 +80,7 @@ def _xml_text(text: str) -> str:
 
 
 def junit_xml(results: list[SnippetResult], elapsed: float, load_errors: list[Finding] | None = None,
-              statuses: list[StatusResult] | None = None) -> str:
+              statuses: list[StatusResult] | None = None, target: str | None = None) -> str:
     """One testcase per endpoint × language (classname = definition file, name = language), one
     per documented error answer, plus one erroring testcase per definition that could not be
     loaded, so CI shows those too."""
@@ -95,6 +95,9 @@ def junit_xml(results: list[SnippetResult], elapsed: float, load_errors: list[Fi
         "skipped": str(sum(1 for r in results if r.outcome == SKIP) + sum(1 for s in statuses if s.outcome == NOT_REACHED)),
         "time": f"{elapsed:.3f}",
     })
+    if target:
+        properties = ET.SubElement(suite, "properties")
+        ET.SubElement(properties, "property", {"name": "target", "value": _xml_text(target)})
     for result in results:
         case = ET.SubElement(suite, "testcase", {
             "classname": result.endpoint.src_uri,
@@ -113,7 +116,7 @@ def junit_xml(results: list[SnippetResult], elapsed: float, load_errors: list[Fi
         case = ET.SubElement(suite, "testcase", {
             "classname": status.endpoint.src_uri,
             "name": f"{status.endpoint.method} {status.endpoint.path} [documented {status.status}]",
-            "file": display_path(status.endpoint.source), "time": "0",
+            "file": display_path(status.endpoint.source), "time": f"{status.elapsed:.3f}",
         })
         if status.outcome == STATUS_FAIL:
             ET.SubElement(case, "failure", {"message": _xml_text(status.problems[0] if status.problems else "failed")}).text = \
@@ -129,6 +132,6 @@ def junit_xml(results: list[SnippetResult], elapsed: float, load_errors: list[Fi
 
 
 def write_junit(path: Path, results: list[SnippetResult], elapsed: float, load_errors: list[Finding] | None = None,
-                statuses: list[StatusResult] | None = None) -> None:
+                statuses: list[StatusResult] | None = None, target: str | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(junit_xml(results, elapsed, load_errors, statuses), encoding="utf-8")
+    path.write_text(junit_xml(results, elapsed, load_errors, statuses, target), encoding="utf-8")

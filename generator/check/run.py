@@ -74,6 +74,14 @@ def select_endpoints(settings: Settings, paths: list[str] | None) -> tuple[list[
     return tree.endpoints, tree.findings
 
 
+# Said before a run against --base-url: the snippets change what they act on (an order confirmed
+# is no longer cancellable), so only the first run against a fresh state can pass them all.
+STATEFUL_TARGET = ("apidocs check: note: {url} keeps state between requests. The snippets change it (a confirmed "
+                   "cancelation cannot be rejected), so they may fail once earlier ones (or an earlier run) "
+                   "acted on it. For a fresh state on every run, leave out --base-url: the check starts its own "
+                   "sandbox (or restart the target's sandbox before checking).")
+
+
 def _validate(base_url: str | None, jobs: int, timeout: float) -> None:
     if base_url is not None:
         parts = urlsplit(base_url)
@@ -109,6 +117,8 @@ def run_check(config_file: str | Path = "mkdocs.yml", *, paths: list[str] | None
     target = base_url or "a fresh sandbox"
     print(f"apidocs check: {len(endpoints)} endpoint(s) × {len(chosen)} language(s) against {target}, -j {jobs}",
           flush=True)
+    if base_url:
+        print(STATEFUL_TARGET.format(url=base_url), flush=True)
     started = time.perf_counter()
     with open_session(settings, base_url=base_url, timeout=timeout) as session:
         session.warm_up(chosen, jobs)
@@ -122,10 +132,13 @@ def run_check(config_file: str | Path = "mkdocs.yml", *, paths: list[str] | None
         print(render_statuses(statuses, lambda endpoint: display_path(endpoint.source)))
     if junit:
         try:
-            write_junit(Path(junit), results, elapsed, errors, statuses)
+            write_junit(Path(junit), results, elapsed, errors, statuses, target=base_url or "a fresh sandbox")
         except OSError as error:
             raise ConfigError(f"--junit {junit}: cannot write it: {error.strerror or error}") from None
     failed = any(result.outcome == FAIL for result in results) or any(r.outcome == STATUS_FAIL for r in statuses)
+    if failed and base_url:
+        print(f"apidocs check: {base_url} keeps state: a failure may come from an earlier snippet's change "
+              "(run without --base-url for a fresh sandbox)", file=sys.stderr)
     if errors:
         print(f"apidocs check: {len(errors)} definition(s) could not be loaded (see above)", file=sys.stderr)
     return 1 if failed or errors else 0

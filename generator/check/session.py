@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -83,8 +84,12 @@ class CheckSession:
     """Runs snippets against `target_url` through a recording relay."""
 
     def __init__(self, snippets_dir: Path, auth: Auth, target_url: str, *, sandbox_secret: str | None = None,
-                 compare_responses: bool = False, timeout: float = 30.0, warm: bool = True) -> None:
+                 compare_responses: bool = False, timeout: float = 30.0, warm: bool = True,
+                 shown_url: str | None = None) -> None:
         self.snippets_dir = snippets_dir
+        # What reports show as the snippets' server: the relay's per-run URL means nothing to a
+        # reader of a CI report.
+        self.shown_url = shown_url or target_url
         self.auth = auth
         self.timeout = timeout
         self.compare_responses = compare_responses
@@ -127,13 +132,17 @@ class CheckSession:
         if not endpoint.is_example_complete:
             return SnippetResult(endpoint, language, SKIP, problems=[
                 f"the example lacks a value for a path parameter of {endpoint.path} (add example.params)"])
+        started = time.perf_counter()
         run_id = self.relay.open_run()
-        request = build_request(endpoint, self.auth, self.relay.base_url(run_id))
+        relay_url = self.relay.base_url(run_id)
+        request = build_request(endpoint, self.auth, relay_url)
         try:
             text = render_snippet(self.snippets_dir, language, request)
+            shown = render_snippet(self.snippets_dir, language, build_request(endpoint, self.auth, self.shown_url))
         except SnippetError as error:
             self.relay.take(run_id)
-            return SnippetResult(endpoint, language, FAIL, problems=[f"cannot render the snippet: {error}"])
+            return SnippetResult(endpoint, language, FAIL, time.perf_counter() - started,
+                                 problems=[f"cannot render the snippet: {error}"])
         file = self.scratch / f"{_slug(endpoint.src_uri)}-{run_id}.{language.extension}"
         file.write_text(text, encoding="utf-8")
         outcome = self.runner(language).run(file, self.timeout)
@@ -147,8 +156,9 @@ class CheckSession:
         problems += request_issues
         if not problems and self.compare_responses and endpoint.success_response is not None:
             problems += response_problems(endpoint.success_response.body, exchanges[0].response_text)
-        return SnippetResult(endpoint, language, FAIL if problems else PASS, outcome.elapsed, problems, diff, text,
-                             outcome, exchanges)
+        problems = [problem.replace(relay_url, self.shown_url) for problem in problems]
+        return SnippetResult(endpoint, language, FAIL if problems else PASS, time.perf_counter() - started, problems,
+                             diff.replace(relay_url, self.shown_url), shown, outcome, exchanges)
 
     def check_statuses(self, endpoints: list[Endpoint]) -> list[StatusResult]:
         """The documented error answers, probed in private sessions (only against our sandbox:
@@ -191,6 +201,6 @@ def open_session(settings: Settings, *, base_url: str | None = None, timeout: fl
     with (tempfile.TemporaryDirectory(prefix="apidocs-sandbox-") as workdir,
           Sandbox(settings.config_file, Path(workdir)) as sandbox,
           CheckSession(settings.snippets_dir, settings.auth, sandbox.url, sandbox_secret=sandbox.secret,
-                       compare_responses=True, timeout=timeout, warm=warm) as session):
+                       compare_responses=True, timeout=timeout, warm=warm, shown_url=settings.default_server) as session):
         yield session
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -53,6 +54,7 @@ class StatusResult:
     outcome: str  # PASS | FAIL | NOT_REACHED
     probe: str = ""
     problems: list[str] = field(default_factory=list)
+    elapsed: float = 0.0  # seconds: the probe that judged it, or every probe tried when none reached it
 
 
 def unknown_value(value: str) -> str:
@@ -123,15 +125,17 @@ def check_statuses(endpoint: Endpoint, auth: Auth, base_url: str, send: Send) ->
     if not wanted or not endpoint.is_example_complete:
         return []
     results: dict[int, StatusResult] = {}
+    started = time.perf_counter()
     for probe in probes(endpoint, auth, base_url):
         session = secrets.token_hex(8)
+        probe_started = time.perf_counter()
         try:
             answer = send(probe.request, session)
             if probe.repeat:
                 answer = send(probe.request, session)
         except requests.RequestException as error:
-            return [StatusResult(endpoint, status, FAIL, probe.name, [f"the sandbox did not answer: {error}"])
-                    for status in wanted]
+            return [StatusResult(endpoint, status, FAIL, probe.name, [f"the sandbox did not answer: {error}"],
+                                 time.perf_counter() - probe_started) for status in wanted]
         status = answer.status_code
         earlier = results.get(status)
         if status not in wanted or (earlier is not None and earlier.outcome == PASS):
@@ -140,8 +144,10 @@ def check_statuses(endpoint: Endpoint, auth: Auth, base_url: str, send: Send) ->
         # documented example has to match one of them.
         problems = _judge(wanted[status], answer)
         if earlier is None or not problems:
-            results[status] = StatusResult(endpoint, status, FAIL if problems else PASS, probe.name, problems)
-    return [results.get(status) or StatusResult(endpoint, status, NOT_REACHED) for status in sorted(wanted)]
+            results[status] = StatusResult(endpoint, status, FAIL if problems else PASS, probe.name, problems,
+                                           time.perf_counter() - probe_started)
+    probing = time.perf_counter() - started
+    return [results.get(status) or StatusResult(endpoint, status, NOT_REACHED, elapsed=probing) for status in sorted(wanted)]
 
 
 def render_statuses(results: list[StatusResult], where: Callable[[Endpoint], str]) -> str:
