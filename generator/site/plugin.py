@@ -54,8 +54,9 @@ ASSET_URI = "assets/apidocs"
 # Template overrides for Material (a nav bounded per page: see theme/partials/nav-item.html),
 # used above this many pages; a smaller site keeps Material's nav with every page in it.
 MATERIAL_OVERRIDES = Path(__file__).resolve().parent / "theme"
-# Material partials given what assistive technology needs (the search dialog's name), on every
-# Material site: see accessibility/partials/search.html.
+# Material partials given what assistive technology needs (the search dialog's name), on sites
+# with endpoint pages (a site without definitions stays byte for byte MkDocs' own): see
+# accessibility/partials/search.html.
 ACCESSIBILITY_OVERRIDES = Path(__file__).resolve().parent / "accessibility"
 FULL_NAV_PAGES = 100
 
@@ -126,7 +127,8 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         shown = visible_documents(self.tree, self.settings)
         if self.tree.endpoints and len(shown) > FULL_NAV_PAGES:
             _bound_material_nav(config)
-        _add_material_overrides(config, ACCESSIBILITY_OVERRIDES)
+        if self.tree.endpoints:
+            _add_material_overrides(config, ACCESSIBILITY_OVERRIDES)
         self.hidden = {uri for uri in self.tree.documents if uri not in {d.src_uri for d in shown}}
         # A site without definitions keeps MkDocs' own nav (files, titles, order).
         if not config.nav and self.tree.has_definitions:
