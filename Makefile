@@ -56,6 +56,8 @@ bench: install
 	$(BIN)/python bench/sandbox.py
 	$(BIN)/python bench/check.py
 	$(BIN)/python bench/explorer.py
+	$(BIN)/python bench/openapi.py
+	$(BIN)/python bench/serve.py
 
 clean:
 	rm -rf site .apidocs .pytest_cache
