@@ -131,8 +131,11 @@ class PostgresBackend(Backend):
                 if self._pool is None:
                     from psycopg_pool import AsyncConnectionPool
 
+                    # `check`: a connection that died with a database restart is replaced before
+                    # it is handed out, so a write after the restart is not refused for it.
                     pool = AsyncConnectionPool(self.url, min_size=1, max_size=self.pool_size, open=False,
                                                timeout=WAIT_SECONDS, reconnect_timeout=5,
+                                               check=AsyncConnectionPool.check_connection,
                                                kwargs={"autocommit": True, "connect_timeout": WAIT_SECONDS})
                     await pool.open(wait=False)
                     self._pool = pool
