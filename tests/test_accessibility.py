@@ -35,8 +35,9 @@ def set_palette(page: Page, scheme: str) -> None:
     """Material keeps the chosen palette in localStorage; `slate` is the dark one."""
     page.evaluate("""(scheme) => { document.body.setAttribute('data-md-color-scheme', scheme);
         document.body.setAttribute('data-md-color-primary', 'indigo'); }""", scheme)
-    # Material fades colours over .25 s: measure the palette, not a frame halfway between two.
-    page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished))")
+    # Material fades colours over .25 s: measure the palette, not a frame halfway between two. An
+    # animation cancelled meanwhile (a new transition replaced it) rejects `finished`: that is done too.
+    page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)))")
 
 
 def open_at(browser: Browser, width: int) -> Page:

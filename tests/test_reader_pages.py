@@ -206,7 +206,9 @@ def test_a_token_typed_on_one_page_is_named_and_the_page_offers_its_own(page: Pa
     expect(page.get_by_label("Token", exact=True)).to_have_value(RETAILER_TOKEN)
     expect(offer).to_be_hidden()
     send(page)
-    expect(status(page)).to_have_text(re.compile(r"^2\d\d "))
+    # Accepted as the retailer: 2xx, or 422 when an earlier test on this shared sandbox already
+    # asked to cancel the order (never 401 or 409, the answers to a missing or wrong role's token).
+    expect(status(page)).to_have_text(re.compile(r"^(2\d\d|422) "))
 
 
 # --- A static site with a public sandbox -----------------------------------------------------------
