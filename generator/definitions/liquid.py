@@ -155,6 +155,30 @@ class _JekyllIncludeNode(Node):
         return 1
 
 
+def relative_file(root: Path, page_path: str, written: str) -> tuple[str, Path]:
+    """The file `written` names beside the page `page_path` (relative to `root`): its path in the
+    tree and the file. ValueError says why it is refused: it leaves the tree, passes a symbolic
+    link, or is no file."""
+    resolved: list[str] = []
+    for part in (*Path(page_path).parent.parts, *written.split("/")):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not resolved:
+                raise ValueError("leaves the tree")
+            resolved.pop()
+        else:
+            resolved.append(part)
+    candidate = root
+    for part in resolved:
+        candidate = candidate / part
+        if candidate.is_symlink():
+            raise ValueError("passes a symbolic link")
+    if not resolved or not candidate.is_file():
+        raise ValueError(f"no such file beside {page_path}")
+    return "/".join(resolved), candidate
+
+
 class _JekyllRelativeNode(_JekyllIncludeNode):
     """Jekyll's include_relative: a file beside the page, inside the tree, not through a link."""
 
@@ -165,26 +189,14 @@ class _JekyllRelativeNode(_JekyllIncludeNode):
         if not isinstance(root, Path) or not page_path:
             raise TemplateNotFoundError(f"include_relative {name}: this page is not in a tree it can be relative to",
                                         token=self.token)
-        parts = [part for part in (*Path(page_path).parent.parts, *name.split("/")) if part not in ("", ".")]
-        resolved: list[str] = []
-        for part in parts:
-            if part == "..":
-                if not resolved:
-                    raise TemplateNotFoundError(f"include_relative {name}: leaves the tree", token=self.token)
-                resolved.pop()
-            else:
-                resolved.append(part)
-        candidate = root
-        for part in resolved:
-            candidate = candidate / part
-            if candidate.is_symlink():
-                raise TemplateNotFoundError(f"include_relative {name}: passes a symbolic link", token=self.token)
-        if not resolved or not candidate.is_file():
-            raise TemplateNotFoundError(f"include_relative {name}: no such file beside {page_path}", token=self.token)
+        try:
+            tree_path, candidate = relative_file(root, page_path, name)
+        except ValueError as error:
+            raise TemplateNotFoundError(f"include_relative {name}: {error}", token=self.token) from None
         if candidate.stat().st_size > MAX_DEFINITION_BYTES:
             raise TemplateNotFoundError(f"include_relative {name}: more than {MAX_DEFINITION_BYTES:,} bytes", token=self.token)
         text = candidate.read_text(encoding="utf-8", errors="replace")
-        return context.env.from_string(text, name="/".join(resolved), globals=context.globals)
+        return context.env.from_string(text, name=tree_path, globals=context.globals)
 
 
 class JekyllIncludeTag(Tag):

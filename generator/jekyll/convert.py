@@ -18,7 +18,7 @@ import yaml
 from apidocs.definitions.body import parse_body, parse_right_code
 from apidocs.definitions.frontmatter import split_front_matter
 from apidocs.definitions.jekyll_tree import split_visibility
-from apidocs.definitions.liquid import Line
+from apidocs.definitions.liquid import Line, relative_file
 from apidocs.definitions.loader import OPT_IN_KEY, path_from_title
 from apidocs.definitions.pasted import HarvestedRequest, PastedSnippet, harvest
 from apidocs.definitions.secrets import Secret, authorization_tokens, find_secrets, looks_like_placeholder, scrub_lines, scrub_value
@@ -564,22 +564,10 @@ def _relative_target(written: str, source: str, root: Path | None) -> str | None
     """The tree's file an include_relative of `source` reads, if it is one (inside, no link)."""
     if root is None or not source or "{{" in written:
         return None
-    parts: list[str] = []
-    for part in (*Path(source).parent.parts, *written.split("/")):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-        else:
-            parts.append(part)
-    candidate = root
-    for part in parts:
-        candidate = candidate / part
-        if candidate.is_symlink():
-            return None
-    return "/".join(parts) if parts and candidate.is_file() else None
+    try:
+        return relative_file(root, source, written)[0]
+    except ValueError:
+        return None
 
 
 def _relative_includes(body: _Lines, context: ImportContext, report: FileReport, source: str) -> None:
