@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,13 +18,28 @@ SAMPLE = FIXTURES / "crux-docs-sample"
 PYTHON = sys.executable
 
 
+def copy_project(folder: Path, change_options: Callable[[dict[str, Any]], None] | None = None) -> Path:
+    """A copy of the shipped project (mkdocs.yml, docs/, includes/, snippets/) in `folder`;
+    `change_options` may edit its `apidocs` plugin options first."""
+    for name in ("docs", "includes", "snippets"):
+        shutil.copytree(ROOT / name, folder / name)
+    if change_options is None:
+        shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
+        return folder
+    import yaml
+
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "apidocs" in plugin:
+            change_options(plugin["apidocs"])
+    (folder / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return folder
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A private copy of the shipped project (mkdocs.yml, docs/, includes/, snippets/)."""
-    for name in ("docs", "includes", "snippets"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    return tmp_path
+    return copy_project(tmp_path)
 
 
 # --- An echo server over real loopback HTTP (used by the check's tests) ---------------------------

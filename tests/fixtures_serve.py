@@ -14,18 +14,17 @@ and import nothing for them:
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import yaml
 
-from serve_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, Echo, Served, echo_handler, start_serve, stop_serve
+from conftest import copy_project
+from serve_helpers import CHROMIUM, CHROMIUM_ARGS, Echo, Served, echo_handler, start_serve, stop_serve
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -52,16 +51,11 @@ def dead_server() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def serve_project(tmp_path_factory: pytest.TempPathFactory, echo: Echo, dead_server: str) -> Path:
-    project = tmp_path_factory.mktemp("serve-project")
-    for name in ("docs", "includes", "snippets"):
-        shutil.copytree(ROOT / name, project / name)
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    for plugin in config["plugins"]:
-        if isinstance(plugin, dict) and "apidocs" in plugin:
-            servers = plugin["apidocs"].setdefault("servers", [])
-            servers += [{"url": echo.url, "description": "Echo"}, {"url": dead_server, "description": "Dead"}]
-    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return project
+    def add_servers(options: dict[str, Any]) -> None:
+        options.setdefault("servers", []).extend([{"url": echo.url, "description": "Echo"},
+                                                  {"url": dead_server, "description": "Dead"}])
+
+    return copy_project(tmp_path_factory.mktemp("serve-project"), add_servers)
 
 
 @pytest.fixture(scope="session")

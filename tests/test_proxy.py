@@ -8,7 +8,6 @@ whose Host names this server (DNS rebinding).
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -19,9 +18,9 @@ from typing import Any
 
 import pytest
 import requests
-import yaml
 
-from serve_helpers import GROUP, ROOT, Served, start_serve, stop_serve
+from conftest import copy_project
+from serve_helpers import GROUP, Served, start_serve, stop_serve
 
 pytestmark = pytest.mark.xdist_group(GROUP)
 
@@ -96,14 +95,8 @@ def upstream() -> Iterator[Upstream]:
 
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory: pytest.TempPathFactory, upstream: Upstream) -> Iterator[Served]:
-    project = tmp_path_factory.mktemp("proxy-project")
-    for name in ("docs", "includes", "snippets"):
-        shutil.copytree(ROOT / name, project / name)
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    for plugin in config["plugins"]:
-        if isinstance(plugin, dict) and "apidocs" in plugin:
-            plugin["apidocs"]["servers"] = [{"url": upstream.url + "/api/v1", "description": "Upstream"}]
-    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    project = copy_project(tmp_path_factory.mktemp("proxy-project"), lambda options: options.update(
+        servers=[{"url": upstream.url + "/api/v1", "description": "Upstream"}]))
     server = start_serve(project, "--proxy")
     yield server
     stop_serve(server)

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from playwright.sync_api import Browser, Page, expect
 
 from apidocs.config.loading import load_settings
 from apidocs.definitions.loader import load_tree
 from apidocs.model.endpoint import Endpoint
+from conftest import copy_project
 from serve_helpers import APIDOCS, GROUP, ROOT, Served, start_serve, stop_serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group(GROUP)]
@@ -215,14 +215,8 @@ def test_a_token_typed_on_one_page_is_named_and_the_page_offers_its_own(page: Pa
 
 @pytest.fixture(scope="module")
 def static_with_public_sandbox(tmp_path_factory: pytest.TempPathFactory, sandbox_server: Any) -> Iterator[str]:
-    project = tmp_path_factory.mktemp("public-sandbox")
-    for name in ("docs", "includes", "snippets"):
-        shutil.copytree(ROOT / name, project / name)
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    for plugin in config["plugins"]:
-        if isinstance(plugin, dict) and "apidocs" in plugin:
-            plugin["apidocs"]["public_sandbox"] = sandbox_server.url
-    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    project = copy_project(tmp_path_factory.mktemp("public-sandbox"),
+                           lambda options: options.update(public_sandbox=sandbox_server.url))
     site = project / "site"
     subprocess.run([APIDOCS, "-f", str(project / "mkdocs.yml"), "build", "-d", str(site)], check=True,
                    capture_output=True, timeout=120)

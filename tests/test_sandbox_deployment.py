@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -22,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
-import yaml
 
+from conftest import copy_project
 from postgres_helpers import postgres_bin, postgres_server
 from sandbox_helpers import CONFIRM_SEED, SUPPLIER, RunningSandbox, start_sandbox
-from serve_helpers import APIDOCS, ROOT
+from serve_helpers import APIDOCS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -73,13 +72,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             sandbox = start_sandbox(None, "--database", postgres.create_database(), "--workers", "2",
                                     "--cors-origin", origin, timeout=60)
             try:
-                for name in ("docs", "includes", "snippets"):
-                    shutil.copytree(ROOT / name, folder / name)
-                config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-                for plugin in config["plugins"]:
-                    if isinstance(plugin, dict) and "apidocs" in plugin:
-                        plugin["apidocs"]["public_sandbox"] = sandbox.url
-                (folder / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+                copy_project(folder, lambda options: options.update(public_sandbox=sandbox.url))
                 subprocess.run([APIDOCS, "-f", str(folder / "mkdocs.yml"), "build", "-d", str(site)], check=True,
                                capture_output=True, timeout=180)
                 yield Deployment(origin, f"http://127.0.0.1:{foreign_host.server_address[1]}", sandbox)
