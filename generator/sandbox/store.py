@@ -18,6 +18,7 @@ connection (`PRAGMA data_version`).
 from __future__ import annotations
 
 import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -83,44 +84,50 @@ def initial_state(fixtures: Fixtures, uuid: str) -> State:
     return order.initial if order is not None else fixtures.items[uuid].initial
 
 
-class Backend:
+class Backend(ABC):
     """Where sessions keep their state. All methods may raise `ApiError(503)` when the
     database cannot be reached; a compare-and-set never half-applies."""
 
     fixtures: Fixtures
     name: str
 
+    @abstractmethod
     async def read(self, session: str, uuids: Sequence[str]) -> list[Entry]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     async def replace(self, session: str, uuid: str, kind: str, version: int, new: State) -> bool:
         """Store `new` if the row is still at `version` (0: no row yet); False when it changed."""
-        raise NotImplementedError
+        ...
 
     async def view(self, session: str, key: str, uuids: Sequence[str], build: Build) -> bytes:
         """`build(states of uuids)`, which a backend may keep until one of them changes."""
         return build([state for state, _ in await self.read(session, uuids)])
 
+    @abstractmethod
     async def touch(self, session: str, now: float, idle: float, capacity: int) -> None:
         """Mark a session used now: one idle longer than `idle` starts again from the fixtures,
         a new one beyond `capacity` evicts the least recently used."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     async def sweep(self, now: float, idle: float) -> int:
         """Drop the sessions idle longer than `idle` (and rows of sessions no longer listed)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     async def drop(self, session: str) -> None:
         """Back to the fixtures: forget every change the session made."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     async def session_count(self) -> int:
-        raise NotImplementedError
+        ...
 
-    def after_fork(self) -> None:
+    def after_fork(self) -> None:  # noqa: B027  (nothing to do unless the backend holds connections)
         """In a new worker process: connections of the parent are not to be used."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027  (likewise)
         """Release the connections (the database's content stays)."""
 
 
