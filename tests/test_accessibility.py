@@ -35,8 +35,13 @@ def set_palette(page: Page, scheme: str) -> None:
     """Material keeps the chosen palette in localStorage; `slate` is the dark one."""
     page.evaluate("""(scheme) => { document.body.setAttribute('data-md-color-scheme', scheme);
         document.body.setAttribute('data-md-color-primary', 'indigo'); }""", scheme)
-    # Material fades colours over .25 s: measure the palette, not a frame halfway between two. An
-    # animation cancelled meanwhile (a new transition replaced it) rejects `finished`: that is done too.
+    settle(page)
+
+
+def settle(page: Page) -> None:
+    """Material fades colours over .25 s and the header's title when the page moves: measure the
+    page, not a frame halfway between two. An animation cancelled meanwhile (a new transition
+    replaced it) rejects `finished`: that is done too."""
     page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)))")
 
 
@@ -62,6 +67,7 @@ def test_no_serious_violations(browser: Browser, served: Served, width: int, sch
         page.get_by_role("button", name="Send", exact=True).click()
         status = page.locator("[data-apidocs-explorer]").get_by_role("status")
         expect(status).to_have_text(re.compile(r"^\d{3} "))
+        settle(page)
         found["endpoint after Send"] = axe_violations(page)
         page.goto(f"{served.url}/{GUIDE}/")
         set_palette(page, scheme)

@@ -118,7 +118,7 @@ def test_the_installed_package_builds_an_outside_project(venv: Path, tmp_path: P
 
     for site in (project / "built-by-mkdocs", project / "built-by-apidocs"):
         endpoint = (site / "api/get-widget/index.html").read_text(encoding="utf-8")
-        labels = re.findall(r'<label for="__tabbed_\d+_\d+">([^<]+)</label>', endpoint)
+        labels = re.findall(r'<label for="apidocs_snippets_\d+">([^<]+)</label>', endpoint)
         assert labels == ["curl", "HTTPie", "Python", "Node.js"], site
         assert "/widgets/w-7/" in endpoint
         assert (site / "assets/apidocs/apidocs.css").is_file()

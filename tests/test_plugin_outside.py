@@ -168,7 +168,7 @@ def test_with_an_endpoint_the_ordinary_pages_articles_are_identical(endpoint_sit
 def test_with_an_endpoint_its_page_gets_the_snippet_tabs(endpoint_sites: tuple[Path, Path]) -> None:
     _, with_plugin = endpoint_sites
     html = page_html(with_plugin, "api/get-thing.md")
-    labels = re.findall(r'<label for="__tabbed_\d+_\d+">([^<]+)</label>', html)
+    labels = re.findall(r'<label for="apidocs_snippets_\d+">([^<]+)</label>', html)
     assert labels == ["curl", "HTTPie", "Python", "Node.js"]
     assert "/things/42/" in html and "apidocs-signature" in html
     assert (with_plugin / "assets/apidocs/apidocs.css").is_file()

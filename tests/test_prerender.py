@@ -110,7 +110,7 @@ def test_the_rendered_tree_is_plain_markdown_and_config(project: Path, tmp_path:
                                   {"Reject Order Item Cancelation": "orders-supplier/reject-order-item-cancelation.md"}]} in config["nav"]
     page = (tmp_path / "out/docs" / CONFIRM).read_text(encoding="utf-8")
     assert page.startswith("---\ntitle: Confirm Order Cancelation\nstatus: apidocs-patch\n")
-    assert '=== "curl"' in page and "data-apidocs-explorer=" in page
+    assert '<label for="apidocs_snippets_1">curl</label>' in page and "data-apidocs-explorer=" in page
     assert "{%" not in page and "sessionid" not in page  # includes expanded, pasted snippets (and their cookie) gone
     assert "](../response-codes.md)" in page  # absolute links made relative: zensical does not read absolute_links
     assert json.loads((tmp_path / "out/docs/openapi.json").read_text(encoding="utf-8"))["openapi"].startswith("3.1")

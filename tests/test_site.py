@@ -47,7 +47,7 @@ ENDPOINT_PAGES = [
 @pytest.mark.parametrize("uri", ENDPOINT_PAGES)
 def test_every_endpoint_page_has_four_snippet_tabs(site: Path, uri: str) -> None:
     html = page(site, uri)
-    labels = re.findall(r'<label for="__tabbed_\d+_\d+">([^<]+)</label>', html)
+    labels = re.findall(r'<label for="apidocs_snippets_\d+">([^<]+)</label>', html)
     assert labels[:4] == ["curl", "HTTPie", "Python", "Node.js"]
     assert 'class="apidocs-endpoint"' in html and 'class="apidocs-aside"' in html
 
@@ -116,7 +116,7 @@ def test_a_new_template_adds_a_tab_with_no_python_change(project: Path) -> None:
     result = build(project, "--strict")
     assert result.returncode == 0, result.stdout + result.stderr
     html = page(project / "site", "orders-supplier/confirm-order-cancelation")
-    assert re.findall(r'<label for="__tabbed_\d+_\d+">([^<]+)</label>', html)[:5] == ["curl", "HTTPie", "Python", "Node.js", "Wget"]
+    assert re.findall(r'<label for="apidocs_snippets_\d+">([^<]+)</label>', html)[:5] == ["curl", "HTTPie", "Python", "Node.js", "Wget"]
     assert "wget --method=PATCH" in text_of(html)
 
 

@@ -8,8 +8,8 @@ the layout, this module only emits the structure.
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from apidocs.config.settings import Settings
 from apidocs.model.endpoint import PLACEHOLDER, Document, Endpoint, ExampleResponse, ParameterGroup
+from apidocs.rendering.blocks import code_block, content_tabs
 from apidocs.rendering.languages import Language
 from apidocs.rendering.quoting import html_text, json_text, markdown_text
 from apidocs.rendering.request import build_request
@@ -67,54 +68,40 @@ def _anchor_link(identifier: str, name: str) -> str:
 
 
 def parameter_table(group: ParameterGroup) -> str:
+    """A parameter group as an HTML table (the markup Markdown's tables make)."""
     has_required = any(p.is_required for p in group.parameters) or group.kind in ("path", "query", "request", "header")
     name_title, type_title, _ = _KIND_COLUMNS.get(group.kind, ("Name", "Type", None))
-    header = f"| {name_title} | {type_title} |" + (" Required |" if has_required else "") + " Description |"
-    rule = "|---|---|" + ("---|" if has_required else "") + "---|"
+    titles = [name_title, type_title, *(["Required"] if has_required else []), "Description"]
     rows = []
     taken: set[str] = set()
     for parameter in group.parameters:
-        required = ""
-        if has_required:
-            required = " **required** |" if parameter.is_required or group.kind == "path" else " optional |"
         identifier = anchor_id("param", group.kind, parameter.name)
         while identifier in taken:
             identifier += "-2"
         taken.add(identifier)
         # An id on the name and a link to it shown on hover or focus, as headings have.
-        name = (f'<code class="apidocs-name" id="{identifier}">{markdown_text(parameter.name).strip()}</code>'
-                + _anchor_link(identifier, parameter.name))
-        rows.append(f"| {name} | {markdown_text(parameter.type or '').strip()} |{required} {described(parameter.description)} |")
-    return "\n".join([header, rule, *rows]) + "\n"
-
-
-def _indent(text: str, spaces: int = 4) -> str:
-    return textwrap.indent(text, " " * spaces, lambda line: True)
-
-
-def _fence(code: str, highlight: str, title: str | None = None) -> str:
-    longest = max((len(run) for run in code.split("\n") if set(run.strip()) == {"`"}), default=0)
-    fence = "`" * max(3, longest + 1)
-    # Superfences reads the title up to the next quote and has Pygments escape it; in "html"
-    # mode it takes it as given, so the escaped text (no quote left in it) shows as typed.
-    attributes = f' title="{html_text(" ".join(title.split()))}" title_mode="html"' if title else ""
-    return f"{fence}{highlight}{attributes}\n{code.rstrip()}\n{fence}\n"
+        cells = [f'<code class="apidocs-name" id="{identifier}">{_text(parameter.name)}</code>'
+                 + _anchor_link(identifier, parameter.name), _text(parameter.type or "")]
+        if has_required:
+            cells.append("<strong>required</strong>" if parameter.is_required or group.kind == "path" else "optional")
+        cells.append(described(parameter.description))
+        rows.append("<tr>\n" + "".join(f"<td>{cell}</td>\n" for cell in cells) + "</tr>\n")
+    head = "<tr>\n" + "".join(f"<th>{title}</th>\n" for title in titles) + "</tr>\n"
+    return f"<table>\n<thead>\n{head}</thead>\n<tbody>\n{''.join(rows)}</tbody>\n</table>\n"
 
 
 def snippet_tabs(endpoint: Endpoint, settings: Settings, languages: list[Language]) -> str:
     """Content tabs, one per language; Material links them across pages by label."""
     request = build_request(endpoint, settings.auth, settings.default_server)
-    tabs = []
-    for language in languages:
-        code = render_snippet(settings.snippets_dir, language, request)
-        tabs.append(f'=== "{language.label}"\n\n' + _indent(_fence(code, language.highlight)) + "\n")
-    return "".join(tabs)
+    return content_tabs("apidocs_snippets", [(language.label, code_block(render_snippet(settings.snippets_dir, language, request),
+                                                                          language.highlight))
+                                             for language in languages])
 
 
 def _response_block(response: ExampleResponse) -> str:
     body = response.body
     code = json_text(body) if not isinstance(body, str) else body
-    return _fence(code, "json" if not isinstance(body, str) else "text", response.title)
+    return code_block(code, "json" if not isinstance(body, str) else "text", response.title)
 
 
 def _text(text: str) -> str:
@@ -246,7 +233,8 @@ def _tab_set(name: str, tabs: list[tuple[str, str, str]]) -> str:
 
 
 def responses_section(endpoint: Endpoint, response_schema: ResponseSchema | None) -> str:
-    """Responses by status: one tab each, with what it means, its headers and its field tree."""
+    """Responses by status, as HTML: one tab each, with what it means, its headers and its field
+    tree (the section's heading is the page's Markdown, for the table of contents)."""
     grouped = _by_status(endpoint)
     if not grouped:
         return ""
@@ -274,7 +262,7 @@ def responses_section(endpoint: Endpoint, response_schema: ResponseSchema | None
         else:
             parts.append('<p class="apidocs-field-root">No body.</p>')
         tabs.append((status_label(status), identifier, "".join(parts)))
-    return "## Responses\n\n" + _tab_set("apidocs-responses", tabs) + "\n"
+    return _tab_set("apidocs-responses", tabs) + "\n"
 
 
 def response_examples(endpoint: Endpoint) -> str:
@@ -283,11 +271,9 @@ def response_examples(endpoint: Endpoint) -> str:
     grouped = _by_status(endpoint)
     if not grouped:
         return ""
-    tabs = []
-    for status, responses in grouped.items():
-        fences = "\n".join(_indent(_response_block(response)) for response in responses if response.has_body)
-        tabs.append(f'=== "{status_label(status)}"\n\n' + (fences or _indent("No body.\n")) + "\n")
-    return '<p class="apidocs-aside-title">Response</p>\n\n' + "".join(tabs)
+    tabs = [(status_label(status), "".join(_response_block(response) for response in responses if response.has_body)
+             or "<p>No body.</p>\n") for status, responses in grouped.items()]
+    return '<p class="apidocs-aside-title">Response</p>\n' + content_tabs("apidocs_examples", tabs)
 
 
 def _signature(endpoint: Endpoint) -> str:
@@ -298,38 +284,106 @@ def _signature(endpoint: Endpoint) -> str:
             f'<code class="apidocs-path">{path}</code></p>\n')
 
 
-def render_endpoint(endpoint: Endpoint, settings: Settings, languages: list[Language],
-                    extensions: Sequence[AsideExtension] = (), response_schema: ResponseSchema | None = None) -> str:
-    main: list[str] = [_signature(endpoint)]
-    for block in endpoint.blocks:
-        if block.group is not None:
-            main.append(parameter_table(block.group))
-        else:
-            main.append(block.markdown)
-    main.append(responses_section(endpoint, response_schema))
-    aside: list[str] = ['<p class="apidocs-aside-title">Request</p>\n', snippet_tabs(endpoint, settings, languages)]
+@dataclass(frozen=True)
+class GeneratedHtml:
+    """A part of a page apidocs writes as HTML (balanced markup), never read as Markdown."""
+
+    html: str
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    """A page: its title, its parts in order (the writer's Markdown, or generated HTML) and, for
+    an endpoint, the HTML of its request column beside them.
+
+    MkDocs converts only the writer's Markdown: `marked()` gives it with an HTML comment where
+    each generated part goes (Markdown keeps comments as they are) and `fill()` puts the parts in
+    afterwards. Engines that take Markdown only get `inline()`, the same HTML inside the Markdown.
+    """
+
+    title: str | None  # None: the first part has the page's title
+    parts: tuple[str | GeneratedHtml, ...]
+    aside: str | None = None  # None: a plain page, one column
+
+    def marked(self, nonce: str) -> tuple[str, dict[str, str]]:
+        """The Markdown with a mark per generated part, and each mark's HTML. The marks carry a
+        per-page `nonce`, so no text of the writer's can stand for one. The request column's
+        mark is `aside_mark(nonce)`."""
+        marks: dict[str, str] = {}
+
+        def mark(html: str) -> str:
+            key = f"<!-- apidocs {nonce} {len(marks)} -->"
+            marks[key] = html
+            return key
+
+        lines = self._heading()
+        if self.aside is not None:
+            lines.append(mark('<div class="apidocs-endpoint">\n<div class="apidocs-main">\n'))
+        lines += [mark(part.html) if isinstance(part, GeneratedHtml) else part for part in self.parts]
+        if self.aside is not None:
+            lines += [mark("</div>\n"), aside_mark(nonce), mark("</div>\n")]
+        return "\n\n".join(lines) + "\n", marks
+
+    @staticmethod
+    def fill(html: str, marks: Mapping[str, str]) -> str:
+        """The HTML Markdown made of `marked()`'s text, with the generated parts put in."""
+        for key, part in marks.items():
+            at = html.rfind(key)  # the writer's text all comes before ours
+            if at >= 0:
+                html = html[:at] + part + html[at + len(key):]
+        return html
+
+    def _heading(self) -> list[str]:
+        return [] if self.title is None else [f"# {markdown_text(self.title).strip()}"]
+
+    def inline(self) -> str:
+        """The whole page as Markdown, generated HTML in it (in md_in_html's markup for the layout)."""
+        lines = self._heading()
+        if self.aside is not None:
+            lines.append('<div class="apidocs-endpoint" markdown>\n<div class="apidocs-main" markdown>')
+        lines += [part.html if isinstance(part, GeneratedHtml) else part for part in self.parts]
+        if self.aside is not None:
+            lines += ["</div>\n" + self.aside + "</div>"]
+        return "\n\n".join(lines) + "\n"
+
+
+def aside_mark(nonce: str) -> str:
+    return f"<!-- apidocs {nonce} request column -->"
+
+
+def request_column(endpoint: Endpoint, settings: Settings, languages: list[Language],
+                   extensions: Sequence[AsideExtension] = ()) -> str:
+    """The request column's HTML: snippets, the request and response examples, the extensions' markup."""
+    parts = ['<p class="apidocs-aside-title">Request</p>\n', snippet_tabs(endpoint, settings, languages)]
     if endpoint.example.has_body and endpoint.request_example_title:
-        aside.append(_fence(json_text(endpoint.example.body), "json", endpoint.request_example_title))
-    aside.append(response_examples(endpoint))
+        parts.append(code_block(json_text(endpoint.example.body), "json", endpoint.request_example_title))
+    parts.append(response_examples(endpoint))
     for extension in extensions:
-        aside.append(extension(endpoint, settings, languages))
-    return (
-        f"# {markdown_text(endpoint.name).strip()}\n\n"
-        '<div class="apidocs-endpoint" markdown>\n'
-        '<div class="apidocs-main" markdown>\n\n' + "\n".join(main) + "\n</div>\n"
-        '<div class="apidocs-aside" markdown>\n\n' + "\n".join(aside) + "\n</div>\n</div>\n"
-    )
+        parts.append(extension(endpoint, settings, languages))
+    return '<div class="apidocs-aside">\n' + "".join(parts) + "</div>\n"
 
 
-def render_document(document: Document) -> str:
-    """A plain page: its prose and any parameter lists, title from front matter if the body has none."""
-    parts = []
-    for block in document.blocks:
-        parts.append(parameter_table(block.group) if block.group is not None else block.markdown)
-    text = "\n".join(parts)
-    if not text.lstrip().startswith("# "):
-        text = f"# {markdown_text(document.title).strip()}\n\n{text}"
-    return text
+def _body_parts(document: Document) -> list[str | GeneratedHtml]:
+    return [GeneratedHtml(parameter_table(block.group)) if block.group is not None else block.markdown
+            for block in document.blocks]
+
+
+def render_endpoint(endpoint: Endpoint, settings: Settings, languages: list[Language],
+                    extensions: Sequence[AsideExtension] = (), response_schema: ResponseSchema | None = None) -> RenderedPage:
+    parts: list[str | GeneratedHtml] = [GeneratedHtml(_signature(endpoint)), *_body_parts(endpoint)]
+    responses = responses_section(endpoint, response_schema)
+    if responses:
+        parts += ["## Responses", GeneratedHtml(responses)]
+    return RenderedPage(endpoint.name, tuple(parts), request_column(endpoint, settings, languages, extensions))
+
+
+def render_document(document: Document) -> RenderedPage:
+    """A plain page: its prose and any parameter lists, titled from the front matter unless the
+    body starts with a title of its own."""
+    parts = _body_parts(document)
+    first = next((part for part in parts if isinstance(part, GeneratedHtml) or part.strip()), "")
+    has_title = isinstance(first, str) and first.lstrip().startswith("# ")
+    return RenderedPage(None if has_title else document.title, tuple(parts))
 
 
 # Front-matter keys the theme prints as HTML: title (`<title>`, header, search), description
@@ -375,9 +429,14 @@ def page_meta(document: Document, front_matter: Mapping[str, Any]) -> dict[str, 
     return meta
 
 
-def render_markdown(document: Document, settings: Settings, languages: list[Language],
-                    extensions: Sequence[AsideExtension] = (), response_schema: ResponseSchema | None = None) -> str:
+def render_page(document: Document, settings: Settings, languages: list[Language],
+                extensions: Sequence[AsideExtension] = (), response_schema: ResponseSchema | None = None) -> RenderedPage:
     if isinstance(document, Endpoint):
         return render_endpoint(document, settings, languages, extensions, response_schema)
     return render_document(document)
 
+
+def render_markdown(document: Document, settings: Settings, languages: list[Language],
+                    extensions: Sequence[AsideExtension] = (), response_schema: ResponseSchema | None = None) -> str:
+    """The whole page as Markdown (the request column as raw HTML in it), for other engines."""
+    return render_page(document, settings, languages, extensions, response_schema).inline()

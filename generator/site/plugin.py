@@ -5,7 +5,8 @@
 - on_files: add our CSS/JS and the OpenAPI document `openapi.json` (only when there are
   endpoint pages), drop files that are not pages (overlays, hidden audiences);
 - on_page_markdown: replace each definition's Markdown with the rendered endpoint page, rendered
-  with the extensions it needs (restored in on_page_content for the next page).
+  with the extensions it needs (restored in on_page_content for the next page);
+- on_page_context (after the search plugins): put in the request column, rendered as HTML.
 
 Apidocs owns endpoint definitions, files matching the `definitions` globs and pages with
 `apidocs: true`; every other page goes through MkDocs untouched.
@@ -14,6 +15,8 @@ Apidocs owns endpoint definitions, files matching the `definitions` globs and pa
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -22,11 +25,12 @@ from typing import Any
 import jinja2
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
+from mkdocs.utils.templates import TemplateContext
 
 from apidocs.config.loading import settings_from_options
 from apidocs.config.options import ApidocsConfig
@@ -40,7 +44,7 @@ from apidocs.model.errors import ConfigError, Finding
 from apidocs.openapi.command import OPENAPI_URI, dump, openapi_document
 from apidocs.rendering.languages import Language, load_languages
 from apidocs.rendering.nav import build_nav, nav_title
-from apidocs.rendering.pages import page_meta, render_markdown, theme_text
+from apidocs.rendering.pages import RenderedPage, aside_mark, page_meta, render_page, theme_text
 from apidocs.rendering.quoting import html_text, markdown_text
 from apidocs.rendering.snippets import SnippetError
 from apidocs.site.incremental import DefinitionCache
@@ -50,6 +54,7 @@ log = logging.getLogger("mkdocs.plugins.apidocs")
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 PANEL_MARK = "data-apidocs-explorer="  # the attribute of the explorer's panel (explorer/panel.py)
+ANCHOR_ID = re.compile(r'\sid="([^"]+)"')  # in HTML apidocs writes, where every attribute is double-quoted
 ASSET_URI = "assets/apidocs"
 # Template overrides for Material (a nav bounded per page: see theme/partials/nav-item.html),
 # used above this many pages; a smaller site keeps Material's nav with every page in it.
@@ -71,6 +76,15 @@ REQUIRED_EXTENSIONS: dict[str, dict[str, Any]] = {
     "pymdownx.tabbed": {"alternate_style": True},
     "pymdownx.highlight": {"anchor_linenums": False},
 }
+
+
+@dataclass(frozen=True)
+class _Generated:
+    """A page's generated HTML: the parts MkDocs' Markdown leaves marks for, and the request column."""
+
+    marks: dict[str, str]
+    aside_mark: str
+    aside: str | None
 
 
 @dataclass
@@ -98,6 +112,8 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         self.definition_cache: DefinitionCache | None = None
         self.built_state: BuiltState | None = None
         self._nav: Navigation | None = None
+        # The generated HTML of the pages being built, by page: put in after Markdown.
+        self._generated: dict[str, _Generated] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -198,24 +214,53 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             return markdown
         try:
             panel = partial(render_panel, context=self.serve_context)
-            rendered = render_markdown(document, self.settings, self.languages, [panel], response_schema)
+            rendered = render_page(document, self.settings, self.languages, [panel], response_schema)
         except SnippetError as error:
             raise PluginError(f"{document.source}: {error}") from None
         # MkDocs renders this page next, with the config's extensions: ours for this page only,
-        # put back in on_page_content.
+        # put back in on_page_content. Only the writer's prose is Markdown; the generated parts
+        # go in as HTML afterwards (see RenderedPage).
         config["markdown_extensions"], config["mdx_configs"] = self.owned_markdown
         page.meta = page_meta(document, page.meta)  # definitions are data: every shown text escaped
-        return rendered
+        nonce = secrets.token_hex(8)
+        markdown, marks = rendered.marked(nonce)
+        self._generated[page.file.src_uri] = _Generated(marks, aside_mark(nonce), rendered.aside)
+        return markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         config["markdown_extensions"], config["mdx_configs"] = self.site_markdown
-        if self.settings is not None and self.settings.explorer and PANEL_MARK in html:
+        generated = self._generated.get(page.file.src_uri)
+        if generated is None:
+            return html
+        html = RenderedPage.fill(html, generated.marks)
+        if page.present_anchor_ids is not None:  # for MkDocs' check of links to anchors
+            for part in generated.marks.values():
+                page.present_anchor_ids.update(ANCHOR_ID.findall(part))
+        return html
+
+    @event_priority(-100)
+    def on_page_context(self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation) -> TemplateContext:
+        """Put the request column in, after the search plugins have indexed the page.
+
+        The column is generated: snippets, examples and the explorer's form, alike on every
+        page, which would only crowd the search results (parsing it was a fifth of a build).
+        The page's prose, parameters and responses are indexed as before.
+        """
+        generated = self._generated.pop(page.file.src_uri, None)
+        if generated is None or generated.aside is None or page.content is None:
+            return context
+        at = page.content.rfind(generated.aside_mark)
+        if at >= 0:
+            page.content = page.content[:at] + generated.aside + page.content[at + len(generated.aside_mark):]
+        if page.present_anchor_ids is not None:
+            page.present_anchor_ids.update(ANCHOR_ID.findall(generated.aside))
+        if self.settings is not None and self.settings.explorer and PANEL_MARK in generated.aside:
             # Only pages with a panel load the explorer. The tag sits in the content, which
             # Material's instant navigation swaps in and whose scripts it runs, so a reader who
             # arrives from a page without a panel gets the script too (it starts once per tab).
             # `defer`: on a page load it runs after Material's bundle, whose document$ it needs.
-            html += f'\n<script src="{html_text(get_relative_url(EXPLORER_SCRIPT, page.url))}" defer></script>\n'
-        return html
+            page.content += f'\n<script src="{html_text(get_relative_url(EXPLORER_SCRIPT, page.url))}" defer></script>\n'
+        return context
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self._nav = nav
