@@ -135,9 +135,9 @@ def test_panel_meets_the_accessibility_contract(shipped: Any) -> None:
 
 
 def _data(markup: str) -> dict[str, Any]:
-    match = re.search(r'data-apidocs-explorer="([^"]*)"', markup)
+    match = re.search(r'data-apidocs-explorer=(["\'])(.*?)\1', markup)
     assert match
-    return json.loads(html.unescape(match.group(1)))
+    return json.loads(html.unescape(match.group(2)))
 
 
 def test_hostile_example_values_stay_data(shipped: Any) -> None:

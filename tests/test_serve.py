@@ -103,9 +103,9 @@ def test_proxy_reports_an_unreachable_configured_server(served_proxy: Served, de
 
 def test_pages_announce_the_proxy(served_proxy: Served) -> None:
     page = requests.get(f"{served_proxy.url}/orders-supplier/confirm-order-cancelation/", timeout=10).text
-    match = re.search(r'data-apidocs-explorer="([^"]*)"', page)
+    match = re.search(r'data-apidocs-explorer=(["\'])(.*?)\1', page)
     assert match
-    data = json.loads(html.unescape(match.group(1)))
+    data = json.loads(html.unescape(match.group(2)))
     assert (data["sandbox"], data["proxy"]) == ("/sandbox", "/_apidocs/proxy")
 
 

@@ -18,7 +18,7 @@ from apidocs.explorer.context import ServeContext
 from apidocs.explorer.slots import render_parts
 from apidocs.model.endpoint import Endpoint, encode_path_template
 from apidocs.rendering.languages import Language
-from apidocs.rendering.quoting import json_text
+from apidocs.rendering.quoting import html_attribute, json_text
 from apidocs.rendering.request import HttpRequest, build_request
 
 ID = "apidocs-x"
@@ -198,7 +198,7 @@ def render_panel(endpoint: Endpoint, settings: Settings, languages: list[Languag
     # re-creates inline scripts without their type, which would run the JSON as code. Form
     # labels are not content: the panel stays out of the search index.
     return (
-        f'<section class="apidocs-explorer" data-apidocs-explorer="{html.escape(_json_data(data), quote=True)}"'
+        f'<section class="apidocs-explorer" data-apidocs-explorer={html_attribute(_json_data(data))}'
         f' aria-labelledby="{ID}-title" data-search-exclude hidden>'
         f'<p class="apidocs-aside-title" id="{ID}-title">Try it</p>'
         + form + result + '</section>\n'

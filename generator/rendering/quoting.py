@@ -156,6 +156,14 @@ def html_text(text: str) -> str:
     return html.escape(str(text), quote=True)
 
 
+def html_attribute(text: str) -> str:
+    """An attribute value with its quotes: the quote the text holds fewer of, the other kept
+    as typed (a JSON value in `'…'` stays a fifth shorter than with every `"` a reference)."""
+    text = html.escape(str(text), quote=False)
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    return quote + text.replace(quote, "&#39;" if quote == "'" else "&quot;") + quote
+
+
 # What Markdown and the extensions apidocs enables read as syntax inside a line: raw HTML and
 # entities, backslash escapes, code, emphasis (an underscore only at a word's edge, as Markdown
 # reads it), links and images, attr_list's `{: ...}`, table pipes, heading hashes, pymdownx's

@@ -47,6 +47,7 @@ from apidocs.rendering.nav import build_nav, nav_title
 from apidocs.rendering.pages import RenderedPage, aside_mark, page_meta, render_page, theme_text
 from apidocs.rendering.quoting import html_text, markdown_text
 from apidocs.rendering.snippets import SnippetError
+from apidocs.site.compact import compact_html
 from apidocs.site.incremental import DefinitionCache
 from apidocs.site.schemas import response_schema
 
@@ -194,7 +195,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
                 document = openapi_document(self.settings, self.tree)
             except SnippetError as error:
                 raise PluginError(f"openapi.json: {error}") from None
-            files.append(File.generated(config, OPENAPI_URI, content=dump(document, None)))
+            files.append(File.generated(config, OPENAPI_URI, content=dump(document, None, compact=True)))
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -261,6 +262,12 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             # `defer`: on a page load it runs after Material's bundle, whose document$ it needs.
             page.content += f'\n<script src="{html_text(get_relative_url(EXPLORER_SCRIPT, page.url))}" defer></script>\n'
         return context
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        document = self.tree.documents.get(page.file.src_uri)
+        if document is None or document.passthrough:
+            return output  # the site's own pages stay byte for byte what MkDocs writes
+        return compact_html(output)
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self._nav = nav
