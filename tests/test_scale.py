@@ -25,6 +25,7 @@ import requests
 import yaml
 from playwright.sync_api import Page
 
+from apidocs.site.nav_window import NEAR
 from apidocs.site.plugin import FULL_NAV_PAGES
 from conftest import ROOT
 from serve_helpers import APIDOCS, Served, start_serve, stop_serve
@@ -133,6 +134,34 @@ def test_the_explorer_script_loads_only_where_there_is_a_panel(built: Path) -> N
     assert "explorer.js" not in home and "data-apidocs-explorer" not in home
     assert endpoint.count('<script src="../../assets/apidocs/explorer.js" defer></script>') == 1
     assert "data-apidocs-explorer=" in endpoint
+
+
+def test_a_long_flat_level_shows_a_window_and_every_page_stays_reachable(tmp_path: Path) -> None:
+    """150 endpoints in one folder: each page lists the pages near it, the first and the last,
+    and a link per gap; following nav links from the home page reaches every page."""
+    project = write_project(tmp_path, 0)
+    count = 150
+    for index in range(count):
+        (project / "docs" / f"endpoint-{index:04d}.md").write_text(definition(index), encoding="utf-8")
+    result = subprocess.run([APIDOCS, "-f", str(project / "mkdocs.yml"), "build", "--strict", "-d", str(project / "site")],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    site = project / "site"
+    middle = (site / "endpoint-0075/index.html").read_text(encoding="utf-8")
+    nav = NAV.search(middle)
+    assert nav is not None
+    links = nav_links(site / "endpoint-0075/index.html", "endpoint-0075/")
+    assert len(links) <= 1 + (2 * NEAR + 1) + 2 + 2, links  # home, the window, first and last, two gaps
+    assert re.findall(r'<span class="md-ellipsis">… (\d+) more</span>', nav.group(0))  # the gaps say what they stand for
+    seen, todo = {"/"}, ["/"]
+    while todo:
+        url = todo.pop()
+        page = site / url.strip("/") / "index.html"
+        for link in nav_links(page, url.lstrip("/")):
+            if link not in seen:
+                seen.add(link)
+                todo.append(link)
+    assert {f"/endpoint-{index:04d}/" for index in range(count)} <= seen
 
 
 def test_small_sites_keep_materials_full_nav(built: Path, tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ from apidocs.rendering.quoting import html_text, markdown_text
 from apidocs.rendering.snippets import SnippetError
 from apidocs.site.compact import compact_html
 from apidocs.site.incremental import DefinitionCache
+from apidocs.site.nav_window import NavWindow
 from apidocs.site.schemas import response_schema
 
 log = logging.getLogger("mkdocs.plugins.apidocs")
@@ -113,6 +114,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         self.definition_cache: DefinitionCache | None = None
         self.built_state: BuiltState | None = None
         self._nav: Navigation | None = None
+        self._bounded_nav = False  # our nav partials are in (a site of more than FULL_NAV_PAGES pages)
         # The generated HTML of the pages being built, by page: put in after Markdown.
         self._generated: dict[str, _Generated] = {}
 
@@ -142,7 +144,8 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         if self.tree.endpoints:
             self._add_endpoint_assets(config)
         shown = visible_documents(self.tree, self.settings)
-        if self.tree.endpoints and len(shown) > FULL_NAV_PAGES:
+        self._bounded_nav = bool(self.tree.endpoints) and len(shown) > FULL_NAV_PAGES
+        if self._bounded_nav:
             _bound_material_nav(config)
         if self.tree.endpoints:
             _add_material_overrides(config, ACCESSIBILITY_OVERRIDES)
@@ -245,8 +248,11 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
 
         The column is generated: snippets, examples and the explorer's form, alike on every
         page, which would only crowd the search results (parsing it was a fifth of a build).
-        The page's prose, parameters and responses are indexed as before.
+        The page's prose, parameters and responses are indexed as before. On a large site the
+        nav partials also get the page's window of long nav levels.
         """
+        if self._bounded_nav:
+            context["apidocs_nav_window"] = NavWindow(nav, page)  # type: ignore[typeddict-unknown-key]
         generated = self._generated.pop(page.file.src_uri, None)
         if generated is None or generated.aside is None or page.content is None:
             return context
