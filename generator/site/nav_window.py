@@ -28,7 +28,7 @@ class NavWindow:
     def __init__(self, nav: Navigation, page: Page) -> None:
         self.state: dict[int, int] = {}  # by id(): pages and sections compare by value, unhashable
         siblings: Sequence[Any] = nav.items
-        for item in [*reversed(page.ancestors), page]:
+        for item in [*reversed(list(page.ancestors)), page]:
             at = next((index for index, sibling in enumerate(siblings) if sibling is item), None)
             if at is None:
                 break
