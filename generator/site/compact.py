@@ -10,17 +10,28 @@ from __future__ import annotations
 
 import re
 
-# An element left open (raw HTML in a writer's prose) keeps everything after it.
-_KEPT = re.compile(r"<(pre|code|textarea|script|style)\b.*?(?:</\1\s*>|\Z)", re.DOTALL | re.IGNORECASE)
-_BLANK_RUN = re.compile(r"[ \t\r\f]*\n\s*")
+_KEPT_START = re.compile(r"<(pre|code|textarea|script|style)\b", re.IGNORECASE)
+_SPACE = " \t\r\f"  # HTML's white space, with the line break
+
+
+def _collapse(text: str) -> str:
+    """Each run of white space with a line break in it as one line break."""
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text
+    inner = [line.strip(_SPACE) for line in lines[1:-1]]
+    return "\n".join([lines[0].rstrip(_SPACE), *(line for line in inner if line), lines[-1].lstrip(_SPACE)])
 
 
 def compact_html(html: str) -> str:
     parts = []
     last = 0
-    for kept in _KEPT.finditer(html):
-        parts.append(_BLANK_RUN.sub("\n", html[last:kept.start()]))
-        parts.append(kept.group(0))
-        last = kept.end()
-    parts.append(_BLANK_RUN.sub("\n", html[last:]))
+    lowered = html.lower()
+    while (kept := _KEPT_START.search(html, last)) is not None:
+        parts.append(_collapse(html[last:kept.start()]))
+        close = lowered.find(f"</{kept.group(1).lower()}", kept.end())
+        end = len(html) if close < 0 else lowered.find(">", close) + 1 or len(html)  # left open: the rest is kept
+        parts.append(html[kept.start():end])
+        last = end
+    parts.append(_collapse(html[last:]))
     return "".join(parts)
