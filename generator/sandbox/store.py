@@ -4,8 +4,10 @@ A session is an isolated copy of the fixtures, named by a key (`""` is the share
 session). Copies cost nothing until used: a session holds rows only for what it changed, and a
 missing row reads as the fixture's starting state (version 0). Every row has a `version` that
 each change increments, and every change is one compare-and-set statement on it (`replace()`):
-an insert when the row does not exist yet, an update only while the version is still the one
-read. Two writers, in one process or several, can never both win.
+an insert when the row does not exist yet, an update only while the row still holds the state
+and version read. Two writers, in one process or several, can never both win. (The state is
+compared too because a session's rows are deleted when it starts again: a new row may reach the
+same version with another state.)
 
 `SessionTable` keeps the sessions' last use, for idle expiry and the bound on their number;
 `Backend` is what the handlers see through `SessionState` (a backend bound to one session).
@@ -68,9 +70,16 @@ ON CONFLICT (session, uuid) DO UPDATE SET
     status = excluded.status, c_status = excluded.c_status, c_requested_by = excluded.c_requested_by,
     c_requested_date = excluded.c_requested_date, c_resolved_by = excluded.c_resolved_by,
     c_resolved_date = excluded.c_resolved_date, c_reason = excluded.c_reason, version = workflow.version + 1
-WHERE workflow.version = ?
+WHERE workflow.version = ? AND workflow.status = ? AND workflow.c_status IS ? AND workflow.c_requested_by IS ?
+    AND workflow.c_requested_date IS ? AND workflow.c_resolved_by IS ? AND workflow.c_resolved_date IS ?
+    AND workflow.c_reason IS ?
 """
 NO_CANCELATION = (None,) * 6
+
+
+def state_columns(state: State) -> tuple[object, ...]:
+    """(status, c_status … c_reason): a state as the table's columns."""
+    return (state.status, *(state.cancelation or NO_CANCELATION))
 
 
 def row_state(row: Sequence[object]) -> Entry:
@@ -96,9 +105,15 @@ class Backend(ABC):
         ...
 
     @abstractmethod
-    async def replace(self, session: str, uuid: str, kind: str, version: int, new: State) -> bool:
-        """Store `new` if the row is still at `version` (0: no row yet); False when it changed."""
+    async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State) -> bool:
+        """Store `new` if the row still holds `old` (a state and its version; 0: no row yet);
+        False when it changed."""
         ...
+
+    def last_seen(self, session: str, uuid: str) -> Entry | None:
+        """What this process last read or wrote of a row, when the backend keeps it: maybe
+        outdated, so only a first guess for `replace()`, never an answer."""
+        return None
 
     async def view(self, session: str, key: str, uuids: Sequence[str], build: Build) -> bytes:
         """`build(states of uuids)`, which a backend may keep until one of them changes."""
@@ -144,8 +159,11 @@ class SessionState:
     async def read(self, *uuids: str) -> list[Entry]:
         return await self.backend.read(self.session, uuids)
 
-    async def replace(self, uuid: str, kind: str, version: int, new: State) -> bool:
-        return await self.backend.replace(self.session, uuid, kind, version, new)
+    async def replace(self, uuid: str, kind: str, old: Entry, new: State) -> bool:
+        return await self.backend.replace(self.session, uuid, kind, old, new)
+
+    def last_seen(self, uuid: str) -> Entry | None:
+        return self.backend.last_seen(self.session, uuid)
 
     async def view(self, key: str, uuids: Sequence[str], build: Build) -> bytes:
         return await self.backend.view(self.session, key, uuids, build)
@@ -221,8 +239,9 @@ class SqliteBackend(Backend):
             self._mirror[key] = entry
         return entry
 
-    async def replace(self, session: str, uuid: str, kind: str, version: int, new: State) -> bool:
-        cursor = self._execute(_REPLACE, (session, uuid, kind, new.status, *(new.cancelation or NO_CANCELATION), version))
+    async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State) -> bool:
+        state, version = old
+        cursor = self._execute(_REPLACE, (session, uuid, kind, *state_columns(new), version, *state_columns(state)))
         self._views.pop(session, None)
         if cursor.rowcount != 1:  # another process changed it since it was read
             self._mirror.pop((session, uuid), None)
