@@ -14,15 +14,19 @@ same version with another state.)
 PostgreSQL is in `apidocs.sandbox.postgres`; SQLite (stdlib `sqlite3`) is here: a file that
 survives restarts and may be shared by several processes (WAL), or a fresh database in memory.
 SQLite reads come from a memory mirror, dropped whenever SQLite reports a commit by another
-connection (`PRAGMA data_version`).
+connection (`PRAGMA data_version`). A write that finds another process writing waits without
+blocking the event loop (`SqliteBackend._write`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from apidocs.model.errors import ConfigError
 from apidocs.sandbox.errors import ApiError
@@ -35,6 +39,8 @@ DEFAULT_SESSION = ""
 # (states, and sessions with rendered answers).
 MAX_MIRRORED = 100_000
 MAX_VIEWS = 10_000
+BUSY_SECONDS = 10.0  # a write waits this long for another process's write, then 503
+T = TypeVar("T")
 
 Entry = tuple[State, int]  # a state and its version (0: no row, the fixture's starting state)
 Build = Callable[[list[State]], bytes]
@@ -187,8 +193,10 @@ class SqliteBackend(Backend):
         backend = cls(path, fixtures)
         connection = backend.connection
         if reset:
+            connection.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")  # nothing is served yet
             connection.execute("DELETE FROM workflow")
             connection.execute("DELETE FROM sessions")
+            connection.execute("PRAGMA busy_timeout = 0")
         return backend
 
     @property
@@ -213,6 +221,9 @@ class SqliteBackend(Backend):
         except ConfigError:
             connection.close()
             raise
+        # SQLite's own wait for a lock sleeps in this thread, which is the event loop's: every
+        # request of the process would stall with it. Writes wait in `_write` instead.
+        connection.execute("PRAGMA busy_timeout = 0")
         return connection
 
     def after_fork(self) -> None:
@@ -241,9 +252,10 @@ class SqliteBackend(Backend):
 
     async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State) -> bool:
         state, version = old
-        cursor = self._execute(_REPLACE, (session, uuid, kind, *state_columns(new), version, *state_columns(state)))
+        parameters = (session, uuid, kind, *state_columns(new), version, *state_columns(state))
+        count = await self._write(lambda connection: connection.execute(_REPLACE, parameters).rowcount)
         self._views.pop(session, None)
-        if cursor.rowcount != 1:  # another process changed it since it was read
+        if count != 1:  # another process changed it since it was read
             self._mirror.pop((session, uuid), None)
             return False
         self._mirror[(session, uuid)] = (new, version + 1)
@@ -262,10 +274,14 @@ class SqliteBackend(Backend):
         return cached
 
     async def touch(self, session: str, now: float, idle: float, capacity: int) -> None:
-        connection = self.connection
-        if self._execute("UPDATE sessions SET last_used = ? WHERE id = ? AND last_used >= ?",
-                         (now, session, now - idle)).rowcount == 1:
+        if await self._write(lambda connection: connection.execute(
+                "UPDATE sessions SET last_used = ? WHERE id = ? AND last_used >= ?", (now, session, now - idle)).rowcount) == 1:
             return
+        await self._write(lambda connection: self._start(connection, session, now, idle, capacity))
+        self._forget()
+
+    @staticmethod
+    def _start(connection: sqlite3.Connection, session: str, now: float, idle: float, capacity: int) -> None:
         with _transaction(connection):  # new, or expired: start again from the fixtures
             # Looked at again inside the transaction: another worker may have just started it.
             found = connection.execute("SELECT last_used FROM sessions WHERE id = ?", (session,)).fetchone()
@@ -281,31 +297,49 @@ class SqliteBackend(Backend):
                     "SELECT id FROM sessions WHERE id <> ? ORDER BY last_used LIMIT ?", (session, excess))]
                 connection.executemany("DELETE FROM workflow WHERE session = ?", [(s,) for s in oldest])
                 connection.executemany("DELETE FROM sessions WHERE id = ?", [(s,) for s in oldest])
-        self._forget()
 
     async def sweep(self, now: float, idle: float) -> int:
-        connection = self.connection
-        with _transaction(connection):
-            cutoff = now - idle
-            connection.execute("DELETE FROM workflow WHERE session IN (SELECT id FROM sessions WHERE last_used < ?)", (cutoff,))
-            dropped = connection.execute("DELETE FROM sessions WHERE last_used < ?", (cutoff,)).rowcount
-            connection.execute("DELETE FROM workflow WHERE session <> '' AND session NOT IN (SELECT id FROM sessions)")
+        def expire(connection: sqlite3.Connection) -> int:
+            with _transaction(connection):
+                cutoff = now - idle
+                connection.execute("DELETE FROM workflow WHERE session IN (SELECT id FROM sessions WHERE last_used < ?)", (cutoff,))
+                dropped = int(connection.execute("DELETE FROM sessions WHERE last_used < ?", (cutoff,)).rowcount)
+                connection.execute("DELETE FROM workflow WHERE session <> '' AND session NOT IN (SELECT id FROM sessions)")
+            return dropped
+
+        dropped = await self._write(expire)
         if dropped:
             self._forget()
         return dropped
 
     async def drop(self, session: str) -> None:
-        self._execute("DELETE FROM workflow WHERE session = ?", (session,))
+        await self._write(lambda connection: connection.execute("DELETE FROM workflow WHERE session = ?", (session,)))
         self._forget()
 
     async def session_count(self) -> int:
         return int(self._execute("SELECT count(*) FROM sessions", ()).fetchone()[0])
 
     def _execute(self, sql: str, parameters: Sequence[object]) -> sqlite3.Cursor:
+        """A read (WAL: readers do not wait for writers)."""
         try:
             return self.connection.execute(sql, parameters)
-        except sqlite3.OperationalError as error:  # e.g. locked by another process past the timeout
-            raise ApiError(503, f"the sandbox database is busy ({error}); try again", {"Retry-After": "1"}) from None
+        except sqlite3.OperationalError as error:
+            raise _busy(error) from None
+
+    async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work(connection)`, tried again while another process holds the write lock (at most
+        `BUSY_SECONDS`, then 503); between tries the other requests of this process go on."""
+        connection = self.connection
+        give_up = time.monotonic() + BUSY_SECONDS
+        pause = 0.0
+        while True:
+            try:
+                return work(connection)
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() >= give_up:
+                    raise _busy(error) from None
+            await asyncio.sleep(pause)
+            pause = min(2 * pause or 0.0001, 0.01)
 
     def _check_others(self) -> None:
         if not self.shared:
@@ -323,6 +357,10 @@ class SqliteBackend(Backend):
         return int(self.connection.execute("PRAGMA data_version").fetchone()[0])
 
 
+def _busy(error: sqlite3.OperationalError) -> ApiError:
+    return ApiError(503, f"the sandbox database is busy ({error}); try again", {"Retry-After": "1"})
+
+
 class _transaction:
     """`BEGIN IMMEDIATE` … `COMMIT` (or `ROLLBACK` on any error) on an autocommit connection."""
 
@@ -330,10 +368,7 @@ class _transaction:
         self.connection = connection
 
     def __enter__(self) -> None:
-        try:
-            self.connection.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            raise ApiError(503, f"the sandbox database is busy ({error}); try again", {"Retry-After": "1"}) from None
+        self.connection.execute("BEGIN IMMEDIATE")  # busy: `_write` tries again
 
     def __exit__(self, kind: object, error: object, traceback: object) -> None:
         self.connection.execute("ROLLBACK" if kind is not None else "COMMIT")
