@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from apidocs.model.errors import ConfigError
 from apidocs.sandbox.errors import ApiError
-from apidocs.sandbox.store import MAX_MIRRORED, Backend, Entry, initial_state, row_state, state_columns
+from apidocs.sandbox.store import MAX_MIRRORED, MAX_VIEWS, Backend, Build, Entry, initial_state, row_state, state_columns
 from apidocs.sandbox.timp.fixtures import Fixtures
 from apidocs.sandbox.timp.workflow import State
 
@@ -136,6 +136,7 @@ class PostgresBackend(Backend):
         self._pool: Any = None
         self._opening: asyncio.Lock | None = None
         self._seen: dict[tuple[str, str], Entry] = {}  # (session, uuid) → last read or written here
+        self._rendered: dict[tuple[str, tuple[State, ...]], bytes] = {}  # (view key, states) → answer
         self._queued: list[_Statement] = []
         self._sending = 0  # senders at work: each takes what is queued until nothing is
         self._senders: set[asyncio.Task[None]] = set()  # held, or the loop could drop them
@@ -238,8 +239,8 @@ class PostgresBackend(Backend):
             async with pool.connection() as connection:
                 async with connection.pipeline():
                     cursors = [await connection.execute(statement.sql, statement.parameters) for statement in batch]
-                results = [(cursor.rowcount, await cursor.fetchall() if cursor.description else [])
-                           for cursor in cursors]
+                results = [(cursor.rowcount, await cursor.fetchall() if statement.writes is None else [])
+                           for statement, cursor in zip(batch, cursors, strict=True)]
         except PoolTimeout as error:
             self._fail(batch, _unavailable(error))
         except psycopg.OperationalError as error:
@@ -282,6 +283,17 @@ class PostgresBackend(Backend):
 
     def last_seen(self, session: str, uuid: str) -> Entry | None:
         return self._seen.get((session, uuid))
+
+    async def view(self, session: str, key: str, uuids: Sequence[str], build: Build) -> bytes:
+        """Read each time; rendered again only for states not rendered before (sessions that
+        left the fixtures alone share one answer)."""
+        states = tuple(state for state, _ in await self.read(session, uuids))
+        answer = self._rendered.get((key, states))
+        if answer is None:
+            if len(self._rendered) >= MAX_VIEWS:
+                self._rendered.clear()
+            answer = self._rendered[(key, states)] = build(list(states))
+        return answer
 
     def _remember(self, session: str, uuid: str, entry: Entry) -> None:
         if len(self._seen) >= MAX_MIRRORED:
@@ -350,6 +362,7 @@ class PostgresBackend(Backend):
         self._pool = None
         self._opening = None
         self._seen.clear()
+        self._rendered.clear()
         self._queued.clear()
         self._sending = 0
         self._senders.clear()
