@@ -218,31 +218,37 @@ class PostgresBackend(Backend):
     async def _send_queued(self) -> None:
         try:
             while self._queued:
-                batch, self._queued = self._queued, []
-                await self._send(batch)
+                await self._send()
         finally:
             self._sending -= 1
 
-    async def _send(self, batch: list[_Statement]) -> None:
-        """The statements on one pooled connection in pipeline mode: one round trip, one
-        implicit transaction (so all of them apply, or none). Their rows are locked in one order
-        in every process, so two batches never wait for each other. When the database cannot be
-        reached, each statement answers 503, except that a read is tried once more (its pooled
-        connection may have died with a database restart); a write is not: whether it was
-        applied would be unknown."""
+    async def _send(self) -> None:
+        """What is queued, batch after batch on one pooled connection while more comes: each
+        batch in pipeline mode, one round trip and one implicit transaction (so all of its
+        statements apply, or none). Rows are locked in one order in every process, so two
+        batches never wait for each other. When the database cannot be reached, each statement
+        answers 503, except that a read is tried once more (its pooled connection may have died
+        with a database restart); a write is not: whether it was applied would be unknown."""
         import psycopg
         from psycopg_pool import PoolTimeout
 
-        batch.sort(key=lambda statement: statement.lock_order)
+        batch: list[_Statement] = []
         try:
             pool = await self._connection_pool()
             async with pool.connection() as connection:
-                async with connection.pipeline():
-                    cursors = [await connection.execute(statement.sql, statement.parameters) for statement in batch]
-                results = [(cursor.rowcount, await cursor.fetchall() if statement.writes is None else [])
-                           for statement, cursor in zip(batch, cursors, strict=True)]
-        except PoolTimeout as error:
-            self._fail(batch, _unavailable(error))
+                while self._queued:
+                    batch, self._queued = self._queued, []
+                    batch.sort(key=lambda statement: statement.lock_order)
+                    async with connection.pipeline():
+                        cursors = [await connection.execute(statement.sql, statement.parameters) for statement in batch]
+                    for statement, cursor in zip(batch, cursors, strict=True):
+                        if not statement.result.done():
+                            statement.result.set_result(
+                                (cursor.rowcount, await cursor.fetchall() if statement.writes is None else []))
+                    batch = []
+        except PoolTimeout as error:  # no connection within WAIT_SECONDS: neither for what waits behind
+            waiting, self._queued = [*batch, *self._queued], []
+            self._fail(waiting, _unavailable(error))
         except psycopg.OperationalError as error:
             again = [statement for statement in batch if statement.writes is None and not statement.tried]
             self._fail([statement for statement in batch if statement.writes is not None or statement.tried],
@@ -250,12 +256,9 @@ class PostgresBackend(Backend):
             for statement in again:
                 statement.tried = True
             self._queued[:0] = again
-        except Exception as error:  # a bug of ours: each request answers 500, as it would alone
-            self._fail(batch, error)
-        else:
-            for statement, result in zip(batch, results, strict=True):
-                if not statement.result.done():
-                    statement.result.set_result(result)
+        except Exception as error:  # a bug of ours: the requests answer 500, as they would alone
+            waiting, self._queued = [*batch, *self._queued], []
+            self._fail(waiting, error)
 
     @staticmethod
     def _fail(batch: list[_Statement], error: Exception) -> None:
