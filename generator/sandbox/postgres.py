@@ -66,16 +66,24 @@ _COLUMNS = ("session, uuid, kind, status, c_status, c_requested_by, c_requested_
             " c_reason, version")
 _SELECT = (f"SELECT uuid, status, c_status, c_requested_by, c_requested_date, c_resolved_by, c_resolved_date, c_reason,"
            f" version FROM {WORKFLOW} WHERE session = %s AND uuid = ANY(%s)")
+# The compare-and-set, answering whether it changed the row and, when not, the row as it is now
+# (as this statement's snapshot sees it; NULLs when it sees none): the next try needs no read.
 _REPLACE = f"""
-INSERT INTO {WORKFLOW} AS w ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1)
-ON CONFLICT (session, uuid) DO UPDATE SET
-    status = excluded.status, c_status = excluded.c_status, c_requested_by = excluded.c_requested_by,
-    c_requested_date = excluded.c_requested_date, c_resolved_by = excluded.c_resolved_by,
-    c_resolved_date = excluded.c_resolved_date, c_reason = excluded.c_reason, version = w.version + 1
-WHERE w.version = %s AND w.status = %s AND w.c_status IS NOT DISTINCT FROM %s
-    AND w.c_requested_by IS NOT DISTINCT FROM %s AND w.c_requested_date IS NOT DISTINCT FROM %s
-    AND w.c_resolved_by IS NOT DISTINCT FROM %s AND w.c_resolved_date IS NOT DISTINCT FROM %s
-    AND w.c_reason IS NOT DISTINCT FROM %s
+WITH changed AS (
+    INSERT INTO {WORKFLOW} AS w ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1)
+    ON CONFLICT (session, uuid) DO UPDATE SET
+        status = excluded.status, c_status = excluded.c_status, c_requested_by = excluded.c_requested_by,
+        c_requested_date = excluded.c_requested_date, c_resolved_by = excluded.c_resolved_by,
+        c_resolved_date = excluded.c_resolved_date, c_reason = excluded.c_reason, version = w.version + 1
+    WHERE w.version = %s AND w.status = %s AND w.c_status IS NOT DISTINCT FROM %s
+        AND w.c_requested_by IS NOT DISTINCT FROM %s AND w.c_requested_date IS NOT DISTINCT FROM %s
+        AND w.c_resolved_by IS NOT DISTINCT FROM %s AND w.c_resolved_date IS NOT DISTINCT FROM %s
+        AND w.c_reason IS NOT DISTINCT FROM %s
+    RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM changed), now.status, now.c_status, now.c_requested_by, now.c_requested_date,
+       now.c_resolved_by, now.c_resolved_date, now.c_reason, now.version
+FROM (SELECT 1) AS one LEFT JOIN {WORKFLOW} AS now ON now.session = %s AND now.uuid = %s
 """
 
 
@@ -113,7 +121,7 @@ class _Statement:
     sql: str
     parameters: tuple[object, ...]
     writes: tuple[str, str] | None  # (session, uuid) of the row it changes; None for a read
-    result: asyncio.Future[tuple[int, list[tuple[Any, ...]]]]  # (row count, rows)
+    result: asyncio.Future[list[tuple[Any, ...]]]  # the rows it returns
     tried: bool = False
 
     @property
@@ -204,8 +212,8 @@ class PostgresBackend(Backend):
         raise AssertionError("unreachable")
 
     async def _batched(self, sql: str, parameters: tuple[object, ...],
-                       writes: tuple[str, str] | None = None) -> tuple[int, list[tuple[Any, ...]]]:
-        """One statement, sent with the others queued meanwhile: (row count, rows)."""
+                       writes: tuple[str, str] | None = None) -> list[tuple[Any, ...]]:
+        """One statement, sent with the others queued meanwhile: the rows it returns."""
         statement = _Statement(sql, parameters, writes, asyncio.get_running_loop().create_future())
         self._queued.append(statement)
         if self._sending < self.pool_size:  # else a sender at work takes it next
@@ -243,8 +251,7 @@ class PostgresBackend(Backend):
                         cursors = [await connection.execute(statement.sql, statement.parameters) for statement in batch]
                     for statement, cursor in zip(batch, cursors, strict=True):
                         if not statement.result.done():
-                            statement.result.set_result(
-                                (cursor.rowcount, await cursor.fetchall() if statement.writes is None else []))
+                            statement.result.set_result(await cursor.fetchall())
                     batch = []
         except PoolTimeout as error:  # no connection within WAIT_SECONDS: neither for what waits behind
             waiting, self._queued = [*batch, *self._queued], []
@@ -267,7 +274,7 @@ class PostgresBackend(Backend):
                 statement.result.set_exception(error)
 
     async def read(self, session: str, uuids: Sequence[str]) -> list[Entry]:
-        _, rows = await self._batched(_SELECT, (session, list(uuids)))
+        rows = await self._batched(_SELECT, (session, list(uuids)))
         found = {row[0]: row_state(row[1:]) for row in rows}
         entries = [found.get(uuid) or (initial_state(self.fixtures, uuid), 0) for uuid in uuids]
         for uuid, entry in zip(uuids, entries, strict=True):
@@ -277,9 +284,12 @@ class PostgresBackend(Backend):
     async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State) -> bool:
         state, version = old
         self._seen.pop((session, uuid), None)  # unknown until the answer (none if the database fails)
-        count, _ = await self._batched(_REPLACE, (session, uuid, kind, *state_columns(new), version, *state_columns(state)),
-                                       writes=(session, uuid))
-        if count != 1:
+        [(changed, *now)] = await self._batched(
+            _REPLACE, (session, uuid, kind, *state_columns(new), version, *state_columns(state), session, uuid),
+            writes=(session, uuid))
+        if not changed:
+            if now[0] is not None:
+                self._remember(session, uuid, row_state(now))
             return False
         self._remember(session, uuid, (new, version + 1))
         return True

@@ -139,21 +139,23 @@ async def reject_order(call: Call) -> Answer:
 
 async def _act_on_order(call: Call, order: Order, step: Step, by: str, **extra: Any) -> Answer:
     store = call.store
-    # The first try may start from the state this process last saw (no read): the compare-and-set
-    # tells whether it still holds, and a step is refused as impossible only on a fresh read.
+    # A try may start from the state this process last saw (no read): the compare-and-set tells
+    # whether it still holds (a backend may learn the row's state from a refused one), and a step
+    # is refused as impossible only on a fresh read.
     known = store.last_seen(order.uuid)
     for _ in range(_ATTEMPTS):  # more than one only when the order changed since it was read
         guessed = known is not None
         old = known if known is not None else (await store.read(order.uuid))[0]
-        known = None
         try:
             new = _step(step, old[0], f"Order {order.uuid}", by, **extra)
         except ApiError:
             if guessed:
+                known = None
                 continue
             raise
         if await store.replace(order.uuid, "order", old, new):
             return json_answer(_order_answer(order, new))
+        known = store.last_seen(order.uuid)
     raise ApiError(503, f"Order {order.uuid} kept changing meanwhile; try again", {"Retry-After": "1"})
 
 
