@@ -75,6 +75,14 @@ def _select(count: int) -> str:
             f" version FROM {WORKFLOW} WHERE session = %s AND uuid IN ({', '.join(['%s'] * count)})")
 
 
+def _delete_rows(where: str) -> str:
+    """Delete the workflow rows `where` selects, locking them first in the order every batch
+    locks its rows ((session, uuid) by code point: `_Statement.lock_order`), so a session's
+    start, expiry or reset never waits in a cycle with a batch of another worker."""
+    return (f"DELETE FROM {WORKFLOW} WHERE (session, uuid) IN (SELECT session, uuid FROM {WORKFLOW} w WHERE {where}"
+            ' ORDER BY session COLLATE "C", uuid COLLATE "C" FOR UPDATE)')
+
+
 # The compare-and-set, answering whether it changed the row and, when not, the row as it is now
 # (as this statement's snapshot sees it; NULLs when it sees none): the next try needs no read.
 _REPLACE = f"""
@@ -135,6 +143,7 @@ class _Statement:
 
     @property
     def lock_order(self) -> tuple[int, str, str]:
+        """Writes by (session, uuid), compared by code point like PostgreSQL's "C" collation."""
         return (0, "", "") if self.writes is None else (1, *self.writes)
 
 
@@ -341,14 +350,14 @@ class PostgresBackend(Backend):
                                                  " WHERE id = %s", (now, session))
                         return
                     await connection.execute(f"UPDATE {SESSIONS} SET last_used = %s WHERE id = %s", (now, session))
-                await connection.execute(f"DELETE FROM {WORKFLOW} WHERE session = %s", (session,))
+                await connection.execute(_delete_rows("session = %s"), (session,))
                 count = await (await connection.execute(f"SELECT count(*) FROM {SESSIONS}")).fetchone()
                 excess = int(count[0]) - capacity
                 if excess > 0:
                     oldest = await (await connection.execute(
                         f"SELECT id FROM {SESSIONS} WHERE id <> %s ORDER BY last_used LIMIT %s", (session, excess))).fetchall()
                     ids = [row[0] for row in oldest]
-                    await connection.execute(f"DELETE FROM {WORKFLOW} WHERE session = ANY(%s)", (ids,))
+                    await connection.execute(_delete_rows("session = ANY(%s)"), (ids,))
                     await connection.execute(f"DELETE FROM {SESSIONS} WHERE id = ANY(%s)", (ids,))
 
         await self._run(mark, retry=False)
@@ -357,19 +366,19 @@ class PostgresBackend(Backend):
         async def expire(connection: Any) -> int:
             async with connection.transaction():
                 cutoff = now - idle
-                await connection.execute(f"DELETE FROM {WORKFLOW} WHERE session IN "
-                                         f"(SELECT id FROM {SESSIONS} WHERE last_used < %s)", (cutoff,))
+                await connection.execute(_delete_rows(f"session IN (SELECT id FROM {SESSIONS} WHERE last_used < %s)"),
+                                         (cutoff,))
                 cursor = await connection.execute(f"DELETE FROM {SESSIONS} WHERE last_used < %s", (cutoff,))
                 dropped = int(cursor.rowcount)
-                await connection.execute(f"DELETE FROM {WORKFLOW} w WHERE session <> '' AND NOT EXISTS "
-                                         f"(SELECT 1 FROM {SESSIONS} s WHERE s.id = w.session)")
+                await connection.execute(_delete_rows(f"session <> '' AND NOT EXISTS "
+                                                      f"(SELECT 1 FROM {SESSIONS} s WHERE s.id = w.session)"))
                 return dropped
 
         return await self._run(expire, retry=False)
 
     async def drop(self, session: str) -> None:
         async def delete(connection: Any) -> None:
-            await connection.execute(f"DELETE FROM {WORKFLOW} WHERE session = %s", (session,))
+            await connection.execute(_delete_rows("session = %s"), (session,))
 
         await self._run(delete, retry=False)
 
