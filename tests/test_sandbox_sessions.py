@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -134,5 +135,27 @@ def test_cors_only_for_the_configured_site_origin(tmp_path: Path) -> None:
         assert preflight.headers["Access-Control-Allow-Origin"] == "https://docs.example.com"
         assert "sandbox-session" in preflight.headers["Access-Control-Allow-Headers"]
         assert client.cancel_order(DETAIL_ORDER, token=RETAILER).status_code in (200, 422)
+    finally:
+        server.stop()
+
+
+def test_concurrent_confirms_over_workers_sharing_one_sqlite_file_exactly_one_wins(tmp_path: Path) -> None:
+    """Workers writing the same file meet each other's write lock: they wait for it (without
+    stalling their other requests) and the compare-and-set still lets exactly one confirm win."""
+    server = start_sandbox(tmp_path / "s.sqlite3", "--workers", "4")
+    try:
+        for session in (None, "race-session"):
+            headers = {"Authorization": f"Token {SUPPLIER}", "Connection": "close",
+                       **({"Sandbox-Session": session} if session else {})}
+
+            def confirm(_: int, headers: dict[str, str] = headers) -> int:
+                url = f"{server.url}/timp/orders/cancel/{CONFIRM_SEED}/confirm/"
+                return requests.patch(url, headers=headers, timeout=30).status_code
+
+            with ThreadPoolExecutor(50) as pool:
+                statuses = sorted(pool.map(confirm, range(50)))
+            assert statuses == [200] + [422] * 49, session
+            state = requests.get(f"{server.url}/timp/orders/{CONFIRM_SEED}/", headers=headers, timeout=30).json()
+            assert state["status"] == "canceled" and state["cancelation"]["status"] == "confirmed"
     finally:
         server.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import quote
 
 # A placeholder's name: hyphens and dots too (`<export-uuid>`, OpenAPI's `{toy.id}`). Names are only
@@ -54,8 +55,16 @@ class PathTemplate:
         return sum(len(part) for part in self.literals)
 
     def _regex(self, allow_empty: bool) -> re.Pattern[str]:
-        segment = "([^/]*)" if allow_empty else "([^/]+)"
-        return re.compile(segment.join(re.escape(part) for part in self.literals))
+        return self._empty_segments_regex if allow_empty else self._segments_regex
+
+    # Compiled once per template: the sandbox matches a path on every request.
+    @cached_property
+    def _segments_regex(self) -> re.Pattern[str]:
+        return re.compile("([^/]+)".join(re.escape(part) for part in self.literals))
+
+    @cached_property
+    def _empty_segments_regex(self) -> re.Pattern[str]:
+        return re.compile("([^/]*)".join(re.escape(part) for part in self.literals))
 
     def match(self, path: str, *, allow_empty: bool = False) -> dict[str, str] | None:
         """The placeholder values of a concrete path (one segment each), or None when it has another shape.

@@ -58,7 +58,8 @@ async def read_body(headers: dict[str, str], receive: Receive, limit: int = MAX_
     while True:
         left = give_up - time.monotonic()
         try:
-            message = await asyncio.wait_for(receive(), min(idle_timeout, max(left, 0.001)))
+            async with asyncio.timeout(min(idle_timeout, max(left, 0.001))):  # a timer, not a task like wait_for
+                message = await receive()
         except TimeoutError:
             if left <= idle_timeout:
                 raise ApiError(408, f"the request body did not all arrive within {deadline:g} s ({size} bytes came)", _CLOSE) from None

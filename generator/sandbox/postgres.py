@@ -4,7 +4,13 @@ Same table shapes and the same compare-and-set as the SQLite store (`store.py`):
 one `INSERT … ON CONFLICT DO UPDATE … WHERE version = <read>` statement, which PostgreSQL
 applies atomically against the latest committed row, so across any number of worker processes
 exactly one writer of a version wins. Multi-statement steps (a session's start, eviction,
-expiry, reset) run in transactions. Nothing is cached in the process: several workers write.
+expiry, reset) run in transactions. Every read goes to the database (several workers write);
+the process only remembers what it last saw of each row as the first guess of its next change
+(`last_seen`), which then takes one round trip instead of two when nobody else changed the row.
+
+The reads and compare-and-sets of requests in flight together are sent together (`_Batch`): one
+pooled connection, one round trip in pipeline mode and one commit for all of them, which costs
+the worker (and the database) a fraction of a connection and a round trip each.
 
 The pool is opened in the worker's own event loop on first use (never inherited through a
 fork). When the database cannot be reached, a request answers 503 within `WAIT_SECONDS`; the
@@ -14,13 +20,16 @@ pool reconnects by itself, so the sandbox recovers when the database is back.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import select
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from apidocs.model.errors import ConfigError
 from apidocs.sandbox.errors import ApiError
-from apidocs.sandbox.store import NO_CANCELATION, Backend, Entry, initial_state, row_state
+from apidocs.sandbox.store import MAX_MIRRORED, MAX_VIEWS, Backend, Build, Entry, initial_state, row_state, state_columns
 from apidocs.sandbox.timp.fixtures import Fixtures
 from apidocs.sandbox.timp.workflow import State
 
@@ -56,15 +65,42 @@ WORKFLOW = "apidocs_sandbox_workflow"
 SESSIONS = "apidocs_sandbox_sessions"
 _COLUMNS = ("session, uuid, kind, status, c_status, c_requested_by, c_requested_date, c_resolved_by, c_resolved_date,"
             " c_reason, version")
-_SELECT = (f"SELECT uuid, status, c_status, c_requested_by, c_requested_date, c_resolved_by, c_resolved_date, c_reason,"
-           f" version FROM {WORKFLOW} WHERE session = %s AND uuid = ANY(%s)")
+
+
+@functools.cache
+def _select(count: int) -> str:
+    """The rows of `count` uuids of a session. One placeholder each, not `= ANY(<list>)`: a
+    list parameter costs the worker more to send than the rest of the read."""
+    return (f"SELECT uuid, status, c_status, c_requested_by, c_requested_date, c_resolved_by, c_resolved_date, c_reason,"
+            f" version FROM {WORKFLOW} WHERE session = %s AND uuid IN ({', '.join(['%s'] * count)})")
+
+
+def _delete_rows(where: str) -> str:
+    """Delete the workflow rows `where` selects, locking them first in the order every batch
+    locks its rows ((session, uuid) by code point: `_Statement.lock_order`), so a session's
+    start, expiry or reset never waits in a cycle with a batch of another worker."""
+    return (f"DELETE FROM {WORKFLOW} WHERE (session, uuid) IN (SELECT session, uuid FROM {WORKFLOW} w WHERE {where}"
+            ' ORDER BY session COLLATE "C", uuid COLLATE "C" FOR UPDATE)')
+
+
+# The compare-and-set, answering whether it changed the row and, when not, the row as it is now
+# (as this statement's snapshot sees it; NULLs when it sees none): the next try needs no read.
 _REPLACE = f"""
-INSERT INTO {WORKFLOW} AS w ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1)
-ON CONFLICT (session, uuid) DO UPDATE SET
-    status = excluded.status, c_status = excluded.c_status, c_requested_by = excluded.c_requested_by,
-    c_requested_date = excluded.c_requested_date, c_resolved_by = excluded.c_resolved_by,
-    c_resolved_date = excluded.c_resolved_date, c_reason = excluded.c_reason, version = w.version + 1
-WHERE w.version = %s
+WITH changed AS (
+    INSERT INTO {WORKFLOW} AS w ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1)
+    ON CONFLICT (session, uuid) DO UPDATE SET
+        status = excluded.status, c_status = excluded.c_status, c_requested_by = excluded.c_requested_by,
+        c_requested_date = excluded.c_requested_date, c_resolved_by = excluded.c_resolved_by,
+        c_resolved_date = excluded.c_resolved_date, c_reason = excluded.c_reason, version = w.version + 1
+    WHERE w.version = %s AND w.status = %s AND w.c_status IS NOT DISTINCT FROM %s
+        AND w.c_requested_by IS NOT DISTINCT FROM %s AND w.c_requested_date IS NOT DISTINCT FROM %s
+        AND w.c_resolved_by IS NOT DISTINCT FROM %s AND w.c_resolved_date IS NOT DISTINCT FROM %s
+        AND w.c_reason IS NOT DISTINCT FROM %s
+    RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM changed), now.status, now.c_status, now.c_requested_by, now.c_requested_date,
+       now.c_resolved_by, now.c_resolved_date, now.c_reason, now.version
+FROM (SELECT 1) AS one LEFT JOIN {WORKFLOW} AS now ON now.session = %s AND now.uuid = %s
 """
 
 
@@ -82,6 +118,35 @@ def shown_url(url: str) -> str:
     return f"{scheme}://{user}:***@{host}" if ":" in credentials else f"{scheme}://{user}@{host}"
 
 
+async def check_idle(connection: Any) -> None:
+    """The pool's check of a connection before handing it out, without a round trip when it is
+    healthy: an idle connection has nothing to read unless the server closed it (a restart: its
+    farewell and end-of-file wait on the socket) or sent a notice. Only then is the connection
+    asked to answer, and the pool replaces it when it cannot."""
+    from psycopg_pool import AsyncConnectionPool
+
+    waiting = select.poll()
+    waiting.register(connection.fileno(), select.POLLIN)
+    if waiting.poll(0):
+        await AsyncConnectionPool.check_connection(connection)
+
+
+@dataclass
+class _Statement:
+    """One read or compare-and-set waiting for its batch."""
+
+    sql: str
+    parameters: tuple[object, ...]
+    writes: tuple[str, str] | None  # (session, uuid) of the row it changes; None for a read
+    result: asyncio.Future[list[tuple[Any, ...]]]  # the rows it returns
+    tried: bool = False
+
+    @property
+    def lock_order(self) -> tuple[int, str, str]:
+        """Writes by (session, uuid), compared by code point like PostgreSQL's "C" collation."""
+        return (0, "", "") if self.writes is None else (1, *self.writes)
+
+
 def _unavailable(error: BaseException) -> ApiError:
     first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return ApiError(503, f"the sandbox database is unavailable ({first_line[:200]}); try again in a moment",
@@ -96,6 +161,11 @@ class PostgresBackend(Backend):
         self.pool_size = pool_size
         self._pool: Any = None
         self._opening: asyncio.Lock | None = None
+        self._seen: dict[tuple[str, str], Entry] = {}  # (session, uuid) → last read or written here
+        self._rendered: dict[tuple[str, tuple[State, ...]], bytes] = {}  # (view key, states) → answer
+        self._queued: list[_Statement] = []
+        self._sending = 0  # senders at work: each takes what is queued until nothing is
+        self._senders: set[asyncio.Task[None]] = set()  # held, or the loop could drop them
 
     @classmethod
     def open(cls, url: str, fixtures: Fixtures, reset: bool = False) -> PostgresBackend:
@@ -134,8 +204,7 @@ class PostgresBackend(Backend):
                     # `check`: a connection that died with a database restart is replaced before
                     # it is handed out, so a write after the restart is not refused for it.
                     pool = AsyncConnectionPool(self.url, min_size=1, max_size=self.pool_size, open=False,
-                                               timeout=WAIT_SECONDS, reconnect_timeout=5,
-                                               check=AsyncConnectionPool.check_connection,
+                                               timeout=WAIT_SECONDS, reconnect_timeout=5, check=check_idle,
                                                kwargs={"autocommit": True, "connect_timeout": WAIT_SECONDS})
                     await pool.open(wait=False)
                     self._pool = pool
@@ -160,21 +229,107 @@ class PostgresBackend(Backend):
                     raise _unavailable(error) from None
         raise AssertionError("unreachable")
 
+    async def _batched(self, sql: str, parameters: tuple[object, ...],
+                       writes: tuple[str, str] | None = None) -> list[tuple[Any, ...]]:
+        """One statement, sent with the others queued meanwhile: the rows it returns."""
+        statement = _Statement(sql, parameters, writes, asyncio.get_running_loop().create_future())
+        self._queued.append(statement)
+        if self._sending < self.pool_size:  # else a sender at work takes it next
+            self._sending += 1
+            sender = asyncio.create_task(self._send_queued())
+            self._senders.add(sender)
+            sender.add_done_callback(self._senders.discard)
+        return await statement.result
+
+    async def _send_queued(self) -> None:
+        try:
+            while self._queued:
+                await self._send()
+        finally:
+            self._sending -= 1
+
+    async def _send(self) -> None:
+        """What is queued, batch after batch on one pooled connection while more comes: each
+        batch in pipeline mode, one round trip and one implicit transaction (so all of its
+        statements apply, or none). Rows are locked in one order in every process, so two
+        batches never wait for each other. When the database cannot be reached, each statement
+        answers 503, except that a read is tried once more (its pooled connection may have died
+        with a database restart); a write is not: whether it was applied would be unknown."""
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        batch: list[_Statement] = []
+        try:
+            pool = await self._connection_pool()
+            async with pool.connection() as connection:
+                while self._queued:
+                    batch, self._queued = self._queued, []
+                    batch.sort(key=lambda statement: statement.lock_order)
+                    async with connection.pipeline():
+                        cursors = [await connection.execute(statement.sql, statement.parameters) for statement in batch]
+                    for statement, cursor in zip(batch, cursors, strict=True):
+                        if not statement.result.done():
+                            statement.result.set_result(await cursor.fetchall())
+                    batch = []
+        except PoolTimeout as error:  # no connection within WAIT_SECONDS: neither for what waits behind
+            waiting, self._queued = [*batch, *self._queued], []
+            self._fail(waiting, _unavailable(error))
+        except psycopg.OperationalError as error:
+            again = [statement for statement in batch if statement.writes is None and not statement.tried]
+            self._fail([statement for statement in batch if statement.writes is not None or statement.tried],
+                       _unavailable(error))
+            for statement in again:
+                statement.tried = True
+            self._queued[:0] = again
+        except Exception as error:  # a bug of ours: the requests answer 500, as they would alone
+            waiting, self._queued = [*batch, *self._queued], []
+            self._fail(waiting, error)
+
+    @staticmethod
+    def _fail(batch: list[_Statement], error: Exception) -> None:
+        for statement in batch:
+            if not statement.result.done():
+                statement.result.set_exception(error)
+
     async def read(self, session: str, uuids: Sequence[str]) -> list[Entry]:
-        async def select(connection: Any) -> list[Entry]:
-            cursor = await connection.execute(_SELECT, (session, list(uuids)))
-            found = {row[0]: row_state(row[1:]) for row in await cursor.fetchall()}
-            return [found.get(uuid) or (initial_state(self.fixtures, uuid), 0) for uuid in uuids]
+        rows = await self._batched(_select(len(uuids)), (session, *uuids))
+        found = {row[0]: row_state(row[1:]) for row in rows}
+        entries = [found.get(uuid) or (initial_state(self.fixtures, uuid), 0) for uuid in uuids]
+        for uuid, entry in zip(uuids, entries, strict=True):
+            self._remember(session, uuid, entry)
+        return entries
 
-        return await self._run(select)
+    async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State) -> bool:
+        state, version = old
+        self._seen.pop((session, uuid), None)  # unknown until the answer (none if the database fails)
+        [(changed, *now)] = await self._batched(
+            _REPLACE, (session, uuid, kind, *state_columns(new), version, *state_columns(state), session, uuid),
+            writes=(session, uuid))
+        if not changed:
+            if now[0] is not None:
+                self._remember(session, uuid, row_state(now))
+            return False
+        self._remember(session, uuid, (new, version + 1))
+        return True
 
-    async def replace(self, session: str, uuid: str, kind: str, version: int, new: State) -> bool:
-        async def compare_and_set(connection: Any) -> bool:
-            cursor = await connection.execute(
-                _REPLACE, (session, uuid, kind, new.status, *(new.cancelation or NO_CANCELATION), version))
-            return bool(cursor.rowcount == 1)
+    def last_seen(self, session: str, uuid: str) -> Entry | None:
+        return self._seen.get((session, uuid))
 
-        return await self._run(compare_and_set, retry=False)
+    async def view(self, session: str, key: str, uuids: Sequence[str], build: Build) -> bytes:
+        """Read each time; rendered again only for states not rendered before (sessions that
+        left the fixtures alone share one answer)."""
+        states = tuple(state for state, _ in await self.read(session, uuids))
+        answer = self._rendered.get((key, states))
+        if answer is None:
+            if len(self._rendered) >= MAX_VIEWS:
+                self._rendered.clear()
+            answer = self._rendered[(key, states)] = build(list(states))
+        return answer
+
+    def _remember(self, session: str, uuid: str, entry: Entry) -> None:
+        if len(self._seen) >= MAX_MIRRORED:
+            self._seen.clear()
+        self._seen[(session, uuid)] = entry
 
     async def touch(self, session: str, now: float, idle: float, capacity: int) -> None:
         async def mark(connection: Any) -> None:
@@ -195,14 +350,14 @@ class PostgresBackend(Backend):
                                                  " WHERE id = %s", (now, session))
                         return
                     await connection.execute(f"UPDATE {SESSIONS} SET last_used = %s WHERE id = %s", (now, session))
-                await connection.execute(f"DELETE FROM {WORKFLOW} WHERE session = %s", (session,))
+                await connection.execute(_delete_rows("session = %s"), (session,))
                 count = await (await connection.execute(f"SELECT count(*) FROM {SESSIONS}")).fetchone()
                 excess = int(count[0]) - capacity
                 if excess > 0:
                     oldest = await (await connection.execute(
                         f"SELECT id FROM {SESSIONS} WHERE id <> %s ORDER BY last_used LIMIT %s", (session, excess))).fetchall()
                     ids = [row[0] for row in oldest]
-                    await connection.execute(f"DELETE FROM {WORKFLOW} WHERE session = ANY(%s)", (ids,))
+                    await connection.execute(_delete_rows("session = ANY(%s)"), (ids,))
                     await connection.execute(f"DELETE FROM {SESSIONS} WHERE id = ANY(%s)", (ids,))
 
         await self._run(mark, retry=False)
@@ -211,19 +366,19 @@ class PostgresBackend(Backend):
         async def expire(connection: Any) -> int:
             async with connection.transaction():
                 cutoff = now - idle
-                await connection.execute(f"DELETE FROM {WORKFLOW} WHERE session IN "
-                                         f"(SELECT id FROM {SESSIONS} WHERE last_used < %s)", (cutoff,))
+                await connection.execute(_delete_rows(f"session IN (SELECT id FROM {SESSIONS} WHERE last_used < %s)"),
+                                         (cutoff,))
                 cursor = await connection.execute(f"DELETE FROM {SESSIONS} WHERE last_used < %s", (cutoff,))
                 dropped = int(cursor.rowcount)
-                await connection.execute(f"DELETE FROM {WORKFLOW} w WHERE session <> '' AND NOT EXISTS "
-                                         f"(SELECT 1 FROM {SESSIONS} s WHERE s.id = w.session)")
+                await connection.execute(_delete_rows(f"session <> '' AND NOT EXISTS "
+                                                      f"(SELECT 1 FROM {SESSIONS} s WHERE s.id = w.session)"))
                 return dropped
 
         return await self._run(expire, retry=False)
 
     async def drop(self, session: str) -> None:
         async def delete(connection: Any) -> None:
-            await connection.execute(f"DELETE FROM {WORKFLOW} WHERE session = %s", (session,))
+            await connection.execute(_delete_rows("session = %s"), (session,))
 
         await self._run(delete, retry=False)
 
@@ -237,6 +392,11 @@ class PostgresBackend(Backend):
     def after_fork(self) -> None:
         self._pool = None
         self._opening = None
+        self._seen.clear()
+        self._rendered.clear()
+        self._queued.clear()
+        self._sending = 0
+        self._senders.clear()
 
     def close(self) -> None:
         pool, self._pool = self._pool, None

@@ -75,7 +75,10 @@ class Match:
 class Router:
     def __init__(self) -> None:
         self._groups: dict[str, PathGroup] = {}
-        self._ordered: list[PathGroup] = []
+        # Matching runs on every request: templates are looked up by their number of `/` (a
+        # placeholder is one segment, so a path matches only templates with as many), most
+        # specific first; built on the first match after a change.
+        self._by_depth: dict[int, list[PathGroup]] | None = None
 
     def add(self, method: str, template: str, handler: Handler, endpoint: Endpoint | None = None,
             error_bodies: dict[int, bytes] | None = None) -> None:
@@ -83,14 +86,20 @@ class Router:
         parsed = PathTemplate(template)
         group = self._groups.setdefault(parsed.key, PathGroup(parsed.key, parsed))
         group.routes[method] = Route(method, template, parsed, handler, endpoint, error_bodies or {})
-        self._ordered = sorted(self._groups.values(), key=lambda group: group.specificity)
+        self._by_depth = None
 
     def has(self, method: str, template: str) -> bool:
         group = self._groups.get(template_key(template))
         return group is not None and method in group.routes
 
     def match(self, path: str) -> Match | None:
-        for group in self._ordered:
+        by_depth = self._by_depth
+        if by_depth is None:
+            by_depth = {}
+            for group in sorted(self._groups.values(), key=lambda group: group.specificity):
+                by_depth.setdefault(group.key.count("/"), []).append(group)
+            self._by_depth = by_depth  # whole, for a request that reads it meanwhile
+        for group in by_depth.get(path.count("/"), ()):
             if group.template.matches(path):
                 return Match(group, path)
         return None

@@ -4,23 +4,29 @@ A session is an isolated copy of the fixtures, named by a key (`""` is the share
 session). Copies cost nothing until used: a session holds rows only for what it changed, and a
 missing row reads as the fixture's starting state (version 0). Every row has a `version` that
 each change increments, and every change is one compare-and-set statement on it (`replace()`):
-an insert when the row does not exist yet, an update only while the version is still the one
-read. Two writers, in one process or several, can never both win.
+an insert when the row does not exist yet, an update only while the row still holds the state
+and version read. Two writers, in one process or several, can never both win. (The state is
+compared too because a session's rows are deleted when it starts again: a new row may reach the
+same version with another state.)
 
 `SessionTable` keeps the sessions' last use, for idle expiry and the bound on their number;
 `Backend` is what the handlers see through `SessionState` (a backend bound to one session).
 PostgreSQL is in `apidocs.sandbox.postgres`; SQLite (stdlib `sqlite3`) is here: a file that
 survives restarts and may be shared by several processes (WAL), or a fresh database in memory.
 SQLite reads come from a memory mirror, dropped whenever SQLite reports a commit by another
-connection (`PRAGMA data_version`).
+connection (`PRAGMA data_version`). A write that finds another process writing waits without
+blocking the event loop (`SqliteBackend._write`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from apidocs.model.errors import ConfigError
 from apidocs.sandbox.errors import ApiError
@@ -33,6 +39,8 @@ DEFAULT_SESSION = ""
 # (states, and sessions with rendered answers).
 MAX_MIRRORED = 100_000
 MAX_VIEWS = 10_000
+BUSY_SECONDS = 10.0  # a write waits this long for another process's write, then 503
+T = TypeVar("T")
 
 Entry = tuple[State, int]  # a state and its version (0: no row, the fixture's starting state)
 Build = Callable[[list[State]], bytes]
@@ -68,9 +76,16 @@ ON CONFLICT (session, uuid) DO UPDATE SET
     status = excluded.status, c_status = excluded.c_status, c_requested_by = excluded.c_requested_by,
     c_requested_date = excluded.c_requested_date, c_resolved_by = excluded.c_resolved_by,
     c_resolved_date = excluded.c_resolved_date, c_reason = excluded.c_reason, version = workflow.version + 1
-WHERE workflow.version = ?
+WHERE workflow.version = ? AND workflow.status = ? AND workflow.c_status IS ? AND workflow.c_requested_by IS ?
+    AND workflow.c_requested_date IS ? AND workflow.c_resolved_by IS ? AND workflow.c_resolved_date IS ?
+    AND workflow.c_reason IS ?
 """
 NO_CANCELATION = (None,) * 6
+
+
+def state_columns(state: State) -> tuple[object, ...]:
+    """(status, c_status … c_reason): a state as the table's columns."""
+    return (state.status, *(state.cancelation or NO_CANCELATION))
 
 
 def row_state(row: Sequence[object]) -> Entry:
@@ -96,9 +111,15 @@ class Backend(ABC):
         ...
 
     @abstractmethod
-    async def replace(self, session: str, uuid: str, kind: str, version: int, new: State) -> bool:
-        """Store `new` if the row is still at `version` (0: no row yet); False when it changed."""
+    async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State) -> bool:
+        """Store `new` if the row still holds `old` (a state and its version; 0: no row yet);
+        False when it changed."""
         ...
+
+    def last_seen(self, session: str, uuid: str) -> Entry | None:
+        """What this process last read or wrote of a row, when the backend keeps it: maybe
+        outdated, so only a first guess for `replace()`, never an answer."""
+        return None
 
     async def view(self, session: str, key: str, uuids: Sequence[str], build: Build) -> bytes:
         """`build(states of uuids)`, which a backend may keep until one of them changes."""
@@ -144,8 +165,11 @@ class SessionState:
     async def read(self, *uuids: str) -> list[Entry]:
         return await self.backend.read(self.session, uuids)
 
-    async def replace(self, uuid: str, kind: str, version: int, new: State) -> bool:
-        return await self.backend.replace(self.session, uuid, kind, version, new)
+    async def replace(self, uuid: str, kind: str, old: Entry, new: State) -> bool:
+        return await self.backend.replace(self.session, uuid, kind, old, new)
+
+    def last_seen(self, uuid: str) -> Entry | None:
+        return self.backend.last_seen(self.session, uuid)
 
     async def view(self, key: str, uuids: Sequence[str], build: Build) -> bytes:
         return await self.backend.view(self.session, key, uuids, build)
@@ -169,8 +193,10 @@ class SqliteBackend(Backend):
         backend = cls(path, fixtures)
         connection = backend.connection
         if reset:
+            connection.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")  # nothing is served yet
             connection.execute("DELETE FROM workflow")
             connection.execute("DELETE FROM sessions")
+            connection.execute("PRAGMA busy_timeout = 0")
         return backend
 
     @property
@@ -195,6 +221,9 @@ class SqliteBackend(Backend):
         except ConfigError:
             connection.close()
             raise
+        # SQLite's own wait for a lock sleeps in this thread, which is the event loop's: every
+        # request of the process would stall with it. Writes wait in `_write` instead.
+        connection.execute("PRAGMA busy_timeout = 0")
         return connection
 
     def after_fork(self) -> None:
@@ -221,14 +250,21 @@ class SqliteBackend(Backend):
             self._mirror[key] = entry
         return entry
 
-    async def replace(self, session: str, uuid: str, kind: str, version: int, new: State) -> bool:
-        cursor = self._execute(_REPLACE, (session, uuid, kind, new.status, *(new.cancelation or NO_CANCELATION), version))
+    async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State) -> bool:
+        state, version = old
+        parameters = (session, uuid, kind, *state_columns(new), version, *state_columns(state))
+        count = await self._write(lambda connection: connection.execute(_REPLACE, parameters).rowcount)
         self._views.pop(session, None)
-        if cursor.rowcount != 1:  # another process changed it since it was read
+        if count != 1:  # another process changed it since it was read
             self._mirror.pop((session, uuid), None)
             return False
         self._mirror[(session, uuid)] = (new, version + 1)
         return True
+
+    def last_seen(self, session: str, uuid: str) -> Entry | None:
+        """The mirror's entry without asking whether another process committed since: the
+        compare-and-set finds out, and a change then costs one statement."""
+        return self._mirror.get((session, uuid))
 
     async def view(self, session: str, key: str, uuids: Sequence[str], build: Build) -> bytes:
         self._check_others()
@@ -243,10 +279,14 @@ class SqliteBackend(Backend):
         return cached
 
     async def touch(self, session: str, now: float, idle: float, capacity: int) -> None:
-        connection = self.connection
-        if self._execute("UPDATE sessions SET last_used = ? WHERE id = ? AND last_used >= ?",
-                         (now, session, now - idle)).rowcount == 1:
+        if await self._write(lambda connection: connection.execute(
+                "UPDATE sessions SET last_used = ? WHERE id = ? AND last_used >= ?", (now, session, now - idle)).rowcount) == 1:
             return
+        await self._write(lambda connection: self._start(connection, session, now, idle, capacity))
+        self._forget()
+
+    @staticmethod
+    def _start(connection: sqlite3.Connection, session: str, now: float, idle: float, capacity: int) -> None:
         with _transaction(connection):  # new, or expired: start again from the fixtures
             # Looked at again inside the transaction: another worker may have just started it.
             found = connection.execute("SELECT last_used FROM sessions WHERE id = ?", (session,)).fetchone()
@@ -262,31 +302,49 @@ class SqliteBackend(Backend):
                     "SELECT id FROM sessions WHERE id <> ? ORDER BY last_used LIMIT ?", (session, excess))]
                 connection.executemany("DELETE FROM workflow WHERE session = ?", [(s,) for s in oldest])
                 connection.executemany("DELETE FROM sessions WHERE id = ?", [(s,) for s in oldest])
-        self._forget()
 
     async def sweep(self, now: float, idle: float) -> int:
-        connection = self.connection
-        with _transaction(connection):
-            cutoff = now - idle
-            connection.execute("DELETE FROM workflow WHERE session IN (SELECT id FROM sessions WHERE last_used < ?)", (cutoff,))
-            dropped = connection.execute("DELETE FROM sessions WHERE last_used < ?", (cutoff,)).rowcount
-            connection.execute("DELETE FROM workflow WHERE session <> '' AND session NOT IN (SELECT id FROM sessions)")
+        def expire(connection: sqlite3.Connection) -> int:
+            with _transaction(connection):
+                cutoff = now - idle
+                connection.execute("DELETE FROM workflow WHERE session IN (SELECT id FROM sessions WHERE last_used < ?)", (cutoff,))
+                dropped = int(connection.execute("DELETE FROM sessions WHERE last_used < ?", (cutoff,)).rowcount)
+                connection.execute("DELETE FROM workflow WHERE session <> '' AND session NOT IN (SELECT id FROM sessions)")
+            return dropped
+
+        dropped = await self._write(expire)
         if dropped:
             self._forget()
         return dropped
 
     async def drop(self, session: str) -> None:
-        self._execute("DELETE FROM workflow WHERE session = ?", (session,))
+        await self._write(lambda connection: connection.execute("DELETE FROM workflow WHERE session = ?", (session,)))
         self._forget()
 
     async def session_count(self) -> int:
         return int(self._execute("SELECT count(*) FROM sessions", ()).fetchone()[0])
 
     def _execute(self, sql: str, parameters: Sequence[object]) -> sqlite3.Cursor:
+        """A read (WAL: readers do not wait for writers)."""
         try:
             return self.connection.execute(sql, parameters)
-        except sqlite3.OperationalError as error:  # e.g. locked by another process past the timeout
-            raise ApiError(503, f"the sandbox database is busy ({error}); try again", {"Retry-After": "1"}) from None
+        except sqlite3.OperationalError as error:
+            raise _busy(error) from None
+
+    async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work(connection)`, tried again while another process holds the write lock (at most
+        `BUSY_SECONDS`, then 503); between tries the other requests of this process go on."""
+        connection = self.connection
+        give_up = time.monotonic() + BUSY_SECONDS
+        pause = 0.0
+        while True:
+            try:
+                return work(connection)
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() >= give_up:
+                    raise _busy(error) from None
+            await asyncio.sleep(pause)
+            pause = min(2 * pause or 0.0001, 0.01)
 
     def _check_others(self) -> None:
         if not self.shared:
@@ -304,6 +362,10 @@ class SqliteBackend(Backend):
         return int(self.connection.execute("PRAGMA data_version").fetchone()[0])
 
 
+def _busy(error: sqlite3.OperationalError) -> ApiError:
+    return ApiError(503, f"the sandbox database is busy ({error}); try again", {"Retry-After": "1"})
+
+
 class _transaction:
     """`BEGIN IMMEDIATE` … `COMMIT` (or `ROLLBACK` on any error) on an autocommit connection."""
 
@@ -311,10 +373,7 @@ class _transaction:
         self.connection = connection
 
     def __enter__(self) -> None:
-        try:
-            self.connection.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            raise ApiError(503, f"the sandbox database is busy ({error}); try again", {"Retry-After": "1"}) from None
+        self.connection.execute("BEGIN IMMEDIATE")  # busy: `_write` tries again
 
     def __exit__(self, kind: object, error: object, traceback: object) -> None:
         self.connection.execute("ROLLBACK" if kind is not None else "COMMIT")

@@ -139,11 +139,23 @@ async def reject_order(call: Call) -> Answer:
 
 async def _act_on_order(call: Call, order: Order, step: Step, by: str, **extra: Any) -> Answer:
     store = call.store
-    for _ in range(_ATTEMPTS):  # more than one only when another writer changed the order meanwhile
-        [(old, version)] = await store.read(order.uuid)
-        new = _step(step, old, f"Order {order.uuid}", by, **extra)
-        if await store.replace(order.uuid, "order", version, new):
+    # A try may start from the state this process last saw (no read): the compare-and-set tells
+    # whether it still holds (a backend may learn the row's state from a refused one), and a step
+    # is refused as impossible only on a fresh read.
+    known = store.last_seen(order.uuid)
+    for _ in range(_ATTEMPTS):  # more than one only when the order changed since it was read
+        guessed = known is not None
+        old = known if known is not None else (await store.read(order.uuid))[0]
+        try:
+            new = _step(step, old[0], f"Order {order.uuid}", by, **extra)
+        except ApiError:
+            if guessed:
+                known = None
+                continue
+            raise
+        if await store.replace(order.uuid, "order", old, new):
             return json_answer(_order_answer(order, new))
+        known = store.last_seen(order.uuid)
     raise ApiError(503, f"Order {order.uuid} kept changing meanwhile; try again", {"Retry-After": "1"})
 
 
@@ -177,11 +189,11 @@ async def _act_on_item(call: Call, item: LineItem, order: Order, step: Step, ver
     # The order's state is only read, the item's compared and set: a change of the order between
     # the two is ordered before this step, which then still holds (no step reads items).
     for _ in range(_ATTEMPTS):
-        (order_state, _), (old, version) = await store.read(order.uuid, item.uuid)
+        (order_state, _), old = await store.read(order.uuid, item.uuid)
         if order_state.status == workflow.CANCELED:
             raise ApiError(422, f"{what} cannot be {verb}: its order {order.uuid} is canceled")
-        new = _step(step, old, what, by, **extra)
-        if await store.replace(item.uuid, "line_item", version, new):
+        new = _step(step, old[0], what, by, **extra)
+        if await store.replace(item.uuid, "line_item", old, new):
             return json_answer(_item_answer(item, new))
     raise ApiError(503, f"{what} kept changing meanwhile; try again", {"Retry-After": "1"})
 
