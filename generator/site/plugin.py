@@ -98,6 +98,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         self.definition_cache: DefinitionCache | None = None
         self.built_state: BuiltState | None = None
         self._nav: Navigation | None = None
+        self.nav_from_tree = False  # the site's nav is ours (built from the tree), not its own `nav:`
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -133,6 +134,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         # A site without definitions keeps MkDocs' own nav (files, titles, order).
         if not config.nav and self.tree.has_definitions:
             config.nav = build_nav(self.tree, shown)
+            self.nav_from_tree = True
         self._report(self.tree.findings + duplicate_endpoints(shown))
         return config
 
@@ -250,6 +252,39 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         self.tree.documents[src_uri] = after
         self._report(loaded.findings)
         return True
+
+    def reload_tree(self, config: MkDocsConfig) -> DocsTree | None:
+        """For `apidocs serve`: read the docs again (unchanged definitions come from the cache)
+        and follow them with the nav and the hidden pages; the tree before.
+
+        None, leaving everything as it was, when the change reaches beyond pages and the nav:
+        pages gaining or losing errors (openapi.json is made only from a tree without), the
+        audience's pages, the first or last endpoint, the site size that bounds the nav.
+        """
+        assert self.settings is not None
+        before, cache = self.tree, self.definition_cache
+        read = cache.reader(self.settings.includes_dir, self.settings.site, self.settings.definitions) if cache else None
+        tree = load_tree(self.settings.docs_dir, self.settings.includes_dir, self.settings.site,
+                         definitions=self.settings.definitions, read=read)
+        if cache is not None:
+            cache.forget_unseen()
+        try:
+            shown, shown_before = visible_documents(tree, self.settings), visible_documents(before, self.settings)
+        except ConfigError:
+            return None
+        shown_uris = {document.src_uri for document in shown}
+        hidden = {uri for uri in tree.documents if uri not in shown_uris}
+        errors, errors_before = sorted(map(str, tree.errors)), sorted(map(str, before.errors))
+        if (hidden != self.hidden or errors != errors_before or bool(tree.endpoints) != bool(before.endpoints)
+                or tree.has_definitions != before.has_definitions
+                or (len(shown) > FULL_NAV_PAGES) != (len(shown_before) > FULL_NAV_PAGES)):
+            return None
+        self.tree = tree
+        if self.nav_from_tree:
+            config.nav = build_nav(tree, shown)
+        known = set(map(str, before.findings + duplicate_endpoints(shown_before)))
+        self._report([finding for finding in tree.findings + duplicate_endpoints(shown) if str(finding) not in known])
+        return before
 
 
 def _nav_place(document: Document) -> tuple[Any, ...]:
