@@ -425,6 +425,8 @@ def write_openapi(settings: Any, tree: Any, site_dir: str) -> None:
     after the changed page is served)."""
     from apidocs.openapi.command import OPENAPI_URI, dump, openapi_document
 
+    if not Path(site_dir).is_dir():
+        return  # a full build has replaced that site since
     write_atomically(Path(site_dir) / OPENAPI_URI, dump(openapi_document(settings, tree), None).encode("utf-8"))
 
 

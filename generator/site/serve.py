@@ -266,7 +266,11 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
             if fresh is not None:
                 full_build(fresh)
                 return
-            update = site.update(changes.take())
+            try:
+                update = site.update(changes.take())
+            except Exception as error:  # e.g. a snippet failing on the changed page: the full build reports it
+                log.warning(f"updating the changed pages failed ({error}): building the whole site")
+                update = None
             if update is not None:
                 log.info(update.describe())
                 if update.endpoints_changed:  # after the pages are served: the sandbox and openapi.json follow
