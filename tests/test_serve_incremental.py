@@ -2,6 +2,9 @@
 
 - a renamed, new or deleted page re-renders the pages whose nav shows it (its section, its
   neighbours; every page when the first page of a section changes) and no other page;
+- when over 100 pages' nav changes (a section's title), the pages of the changed folder are
+  rendered at once and every other page when requested (or in the background): each page
+  served shows the nav as it is;
 - the search index and openapi.json follow a saved page;
 - a template change rebuilds the whole site while the previous one is still served, complete.
 
@@ -95,6 +98,17 @@ def test_search_and_openapi_follow_a_saved_page(served_site: tuple[Path, Served]
     poll(lambda: "/widgets/{thing_id}/n30/" in requests.get(f"{server.url}/openapi.json", timeout=60).json()["paths"],
          "openapi.json has the new path")
     assert "/things/{thing_id}/n30/" not in requests.get(f"{server.url}/openapi.json", timeout=60).json()["paths"]
+
+
+def test_a_section_title_reaches_every_page_first_requested(served_site: tuple[Path, Served]) -> None:
+    project, server = served_site
+    (project / "docs" / "section-03" / ".section.yml").write_text(
+        'title: Retitled Section\nposition: "5.3"\n', encoding="utf-8")
+    poll(lambda: b"Retitled Section" in page_bytes(server, "section-03/endpoint-0061/"), "the section's own pages show it")
+    # The other pages' nav is rendered on request: whichever is asked for first shows the new title.
+    for url in ("section-05/endpoint-0117/", "", "section-00/endpoint-0002/", "section-01/endpoint-0033/", "404.html"):
+        assert b"Retitled Section" in page_bytes(server, url), url
+    assert re.search(r"the nav of \d+ page\(s\); \d+ more on request or in the background", server.output())
 
 
 def test_a_template_change_serves_the_previous_site_until_the_new_one_is_complete(served_site: tuple[Path, Served]) -> None:

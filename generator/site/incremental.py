@@ -51,6 +51,10 @@ log = logging.getLogger("mkdocs.apidocs.serve")
 # Above this many changed files at once (a checkout, a search-and-replace), a full build is
 # as fast as page by page and certainly consistent.
 MAX_PAGES_ALONE = 20
+# At most this many pages are re-rendered for their nav before the change is served; beyond it
+# (a section's title, its first page: every page's nav changes, 4 ms each), pages outside the
+# changed pages' folders are rendered when requested, and meanwhile in the background.
+EAGER_NAV_PAGES = 100
 
 
 class DefinitionCache:
@@ -150,12 +154,15 @@ class Update:
     rendered: list[str] = field(default_factory=list)  # src_uris whose Markdown was rendered again
     relaid: list[str] = field(default_factory=list)  # src_uris re-rendered for their nav alone
     removed: list[str] = field(default_factory=list)
+    stale: int = 0  # pages whose nav is rendered on request or in the background
     endpoints_changed: bool = False
 
     def describe(self) -> str:
         parts = [f"Rebuilt {len(self.rendered)} page(s) alone: " + ", ".join(self.rendered)] if self.rendered else []
         if self.relaid:
             parts.append(f"the nav of {len(self.relaid)} page(s)")
+        if self.stale:
+            parts.append(f"{self.stale} more on request or in the background")
         if self.removed:
             parts.append("removed " + ", ".join(self.removed))
         return "; ".join(parts) or "Nothing shown changed"
@@ -163,15 +170,41 @@ class Update:
 
 class IncrementalSite:
     """The last full build's config (and through its plugin, MkDocs' files, nav and Jinja
-    environment), and the update of the pages a change reaches."""
+    environment), and the update of the pages a change reaches.
+
+    Pages whose nav lags the model (`stale`) are rendered before a request for them is answered,
+    so every page served shows the nav as it is; one lock keeps renders and updates apart."""
 
     def __init__(self) -> None:
         self.config: MkDocsConfig | None = None
+        self._lock = threading.RLock()
+        self._stale: dict[str, tuple[MkDocsConfig, ApidocsPlugin, Any]] = {}  # by page address
 
     def built(self, config: MkDocsConfig) -> None:
-        """A full build finished with `config`: the next changes start from it."""
+        """A full build finished with `config`, and is served: the next changes start from it."""
         plugin = apidocs_plugin(config)
-        self.config = config if plugin is not None and plugin.built_state is not None else None
+        with self._lock:
+            self.config = config if plugin is not None and plugin.built_state is not None else None
+            self._stale = {}  # pages of the previous site
+
+    def render_stale(self, path: str) -> None:
+        """Before answering a request for `path` (a page's address): render the page if its nav lags."""
+        if not self._stale:
+            return
+        url = path.lstrip("/")
+        with self._lock:
+            entry = self._stale.pop(url, None) or self._stale.pop(url.removesuffix("index.html"), None)
+            if entry is not None:
+                config, plugin, page = entry
+                write_page(config, plugin, page, skip=_search_index(config))
+
+    def render_all_stale(self) -> None:
+        """Every page whose nav lags, one at a time (requests and updates take turns)."""
+        while self._stale:
+            with self._lock:
+                if self._stale:
+                    _, (config, plugin, page) = self._stale.popitem()
+                    write_page(config, plugin, page, skip=_search_index(config))
 
     def failed(self) -> None:
         self.config = None
@@ -202,6 +235,10 @@ class IncrementalSite:
 
     def update(self, changed: set[str]) -> Update | None:
         """Bring the pages `changed` reaches up to date; None when the change needs a full build."""
+        with self._lock:
+            return self._update(changed)
+
+    def _update(self, changed: set[str]) -> Update | None:
         config, plugin = self.config, self.plugin
         if config is None or plugin is None or plugin.built_state is None or not changed or len(changed) > MAX_PAGES_ALONE:
             return None
@@ -241,7 +278,16 @@ class IncrementalSite:
                 populate_page(config, files, pages[uri])
         views = _nav_views(state.nav, files, bounded)
         update.rendered = [uri for uri in rewritten + added if uri in pages]
-        update.relaid = [uri for uri in pages if uri not in update.rendered and views.get(uri) != views_before.get(uri)]
+        relaid = [uri for uri in pages if uri not in update.rendered and views.get(uri) != views_before.get(uri)]
+        near = {_folder(uri) for uri in rewritten + added + removed} | {_folder(path) for path in _docs_paths(changed, docs_dir)}
+        update.relaid = [uri for uri in relaid if len(relaid) <= EAGER_NAV_PAGES or _folder(uri) in near]
+        later = [uri for uri in relaid if uri not in update.relaid]
+        update.stale = len(later)
+        for uri in removed:
+            self._stale.pop(_url_of(uri, config), None)
+        for uri in update.rendered + update.relaid:
+            self._stale.pop(pages[uri].url, None)
+        self._stale.update((pages[uri].url, (config, plugin, pages[uri])) for uri in later)
         search = _search_index(config)
         indexed = len(search.entries) if search is not None else 0
         for uri in update.rendered:
@@ -277,6 +323,17 @@ def _change_kind(path: Path, docs_dir: Path, files: Files) -> bool | None:
     # A static file (an image, a style sheet) the site copies: a full build. A temporary file
     # that came and went (an editor's test of the folder) is none of the site's business.
     return None if path.exists() or files.get_file_from_path(relative.as_posix()) is not None else False
+
+
+def _docs_paths(changed: Iterable[str], docs_dir: Path) -> Iterator[str]:
+    """The changed paths under docs_dir, relative to it (a section file's folder is its section)."""
+    for name in changed:
+        with contextlib.suppress(ValueError):
+            yield Path(name).resolve().relative_to(docs_dir).as_posix()
+
+
+def _folder(src_uri: str) -> str:
+    return src_uri.rsplit("/", 1)[0] if "/" in src_uri else ""
 
 
 def _shown_pages(files: Files) -> Sequence[File]:

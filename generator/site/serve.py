@@ -111,10 +111,12 @@ def _server_class() -> type:
     class ApidocsServer(LiveReloadServer):
         """MkDocs' live-reload server with extra WSGI apps mounted at path prefixes."""
 
-        def __init__(self, *args: Any, mounts: dict[str, WsgiApp], changes: ChangeLog, **kwargs: Any) -> None:
+        def __init__(self, *args: Any, mounts: dict[str, WsgiApp], changes: ChangeLog,
+                     before_page: Callable[[str], None], **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.RequestHandlerClass = RequestHandler
             self.mounts = mounts
+            self.before_page = before_page  # brings a page whose nav lags up to date
             # The system's file notifications instead of MkDocs' polling (a stat of every file
             # twice a second): idle costs nothing; polling stays the fallback.
             self.observer = watchdog.observers.Observer()  # type: ignore[assignment]
@@ -166,6 +168,10 @@ def _server_class() -> type:
             for prefix, app in self.mounts.items():
                 if path == prefix or path.startswith(prefix + "/"):
                     return app(environ, start_response)
+            try:
+                self.before_page(path)
+            except Exception:  # the page as it is on disk, rather than no page
+                log.exception(f"{path}: not rendered again")
             return super().serve_request(environ, start_response)
 
     return ApidocsServer
@@ -254,8 +260,8 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
             except BaseException:
                 sites.discard(Path(current.site_dir))
                 raise
-            site.built(current)
             sites.switch(Path(current.site_dir))
+            site.built(current)
 
         def builder(fresh: Any = None) -> None:
             if zensical is not None:
@@ -273,6 +279,8 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
                 update = None
             if update is not None:
                 log.info(update.describe())
+                if update.stale:
+                    after_update.submit("pages' nav", site.render_all_stale)
                 if update.endpoints_changed:  # after the pages are served: the sandbox and openapi.json follow
                     refresh_routes(site.endpoints)
                     openapi = site.openapi_writer()
@@ -284,7 +292,8 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
             refresh_routes(site.endpoints)
 
         config.site_url = serve_url
-        server = _server_class()(builder=builder, host=host, port=port, root=root, mounts=mounts, changes=changes)
+        server = _server_class()(builder=builder, host=host, port=port, root=root, mounts=mounts, changes=changes,
+                                 before_page=site.render_stale)
         server.error_handler = lambda code: _error_page(root, code)
         try:
             server.server_bind()  # now, so a taken port is reported before a whole build
