@@ -28,6 +28,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,6 +206,9 @@ class IncrementalSite:
                 if self._stale:
                     _, (config, plugin, page) = self._stale.popitem()
                     write_page(config, plugin, page, skip=_search_index(config))
+            # A lock is not fair: without a pause this thread takes it again at once, and a
+            # request waiting for its page would wait for all of them.
+            time.sleep(0.001)
 
     def failed(self) -> None:
         self.config = None
