@@ -36,14 +36,13 @@ from apidocs.config.loading import settings_from_options
 from apidocs.config.options import ApidocsConfig
 from apidocs.config.settings import Settings
 from apidocs.definitions.audiences import visible_documents
-from apidocs.definitions.loader import OVERLAY_SUFFIX, DefinitionLoader, DocsTree, duplicate_endpoints, load_tree
+from apidocs.definitions.loader import OVERLAY_SUFFIX, DocsTree, duplicate_endpoints, load_tree
 from apidocs.explorer import SCRIPT_URI as EXPLORER_SCRIPT
 from apidocs.explorer import ServeContext, explorer_script, render_panel
-from apidocs.model.endpoint import Document, Endpoint
 from apidocs.model.errors import ConfigError, Finding
 from apidocs.openapi.command import OPENAPI_URI, dump, openapi_document
 from apidocs.rendering.languages import Language, load_languages
-from apidocs.rendering.nav import build_nav, nav_title
+from apidocs.rendering.nav import build_nav
 from apidocs.rendering.pages import RenderedPage, aside_mark, page_meta, render_page, theme_text
 from apidocs.rendering.quoting import html_text, markdown_text
 from apidocs.rendering.snippets import SnippetError
@@ -117,6 +116,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         self._bounded_nav = False  # our nav partials are in (a site of more than FULL_NAV_PAGES pages)
         # The generated HTML of the pages being built, by page: put in after Markdown.
         self._generated: dict[str, _Generated] = {}
+        self.nav_from_tree = False  # the site's nav is ours (built from the tree), not its own `nav:`
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -153,6 +153,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         # A site without definitions keeps MkDocs' own nav (files, titles, order).
         if not config.nav and self.tree.has_definitions:
             config.nav = build_nav(self.tree, shown)
+            self.nav_from_tree = True
         self._report(self.tree.findings + duplicate_endpoints(shown))
         return config
 
@@ -284,36 +285,38 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             self.built_state = BuiltState(files, self._nav, env)
         return env
 
-    def reload_in_place(self, path: Path) -> bool:
-        """Read one changed definition again; True when its page can be rendered alone.
+    def reload_tree(self, config: MkDocsConfig) -> DocsTree | None:
+        """For `apidocs serve`: read the docs again (unchanged definitions come from the cache)
+        and follow them with the nav and the hidden pages; the tree before.
 
-        False when the change reaches beyond the page: its place or label in the nav, its
-        audience, an error appearing or going (the page turns into an error page, or back).
+        None, leaving everything as it was, when the change reaches beyond pages and the nav:
+        pages gaining or losing errors (openapi.json is made only from a tree without), the
+        audience's pages, the first or last endpoint, the site size that bounds the nav.
         """
-        if self.settings is None:
-            return False
+        assert self.settings is not None
+        before, cache = self.tree, self.definition_cache
+        read = cache.reader(self.settings.includes_dir, self.settings.site, self.settings.definitions) if cache else None
+        tree = load_tree(self.settings.docs_dir, self.settings.includes_dir, self.settings.site,
+                         definitions=self.settings.definitions, read=read)
+        if cache is not None:
+            cache.forget_unseen()
         try:
-            src_uri = path.resolve().relative_to(self.settings.docs_dir.resolve()).as_posix()
-        except ValueError:
-            return False
-        before = self.tree.documents.get(src_uri)
-        if before is None or before.passthrough or src_uri in self.hidden:
-            return False
-        loader = DefinitionLoader(self.settings.docs_dir, self.settings.includes_dir, self.settings.site,
-                                  self.settings.definitions)
-        loaded = self.definition_cache.read(loader, path) if self.definition_cache else loader.read(path)
-        after = loaded.document
-        if loaded.first_error is not None or after is None or _nav_place(after) != _nav_place(before):
-            return False
-        self.tree.documents[src_uri] = after
-        self._report(loaded.findings)
-        return True
-
-
-def _nav_place(document: Document) -> tuple[Any, ...]:
-    """What of a document shows outside its own page: nav label, order, audience, method badge."""
-    method = document.method if isinstance(document, Endpoint) else None
-    return type(document), document.passthrough, nav_title(document), document.position, document.visibility, method
+            shown, shown_before = visible_documents(tree, self.settings), visible_documents(before, self.settings)
+        except ConfigError:
+            return None
+        shown_uris = {document.src_uri for document in shown}
+        hidden = {uri for uri in tree.documents if uri not in shown_uris}
+        errors, errors_before = sorted(map(str, tree.errors)), sorted(map(str, before.errors))
+        if (hidden != self.hidden or errors != errors_before or bool(tree.endpoints) != bool(before.endpoints)
+                or tree.has_definitions != before.has_definitions
+                or (len(shown) > FULL_NAV_PAGES) != (len(shown_before) > FULL_NAV_PAGES)):
+            return None
+        self.tree = tree
+        if self.nav_from_tree:
+            config.nav = build_nav(tree, shown)
+        known = set(map(str, before.findings + duplicate_endpoints(shown_before)))
+        self._report([finding for finding in tree.findings + duplicate_endpoints(shown) if str(finding) not in known])
+        return before
 
 
 def _bound_material_nav(config: MkDocsConfig) -> None:

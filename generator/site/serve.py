@@ -111,10 +111,12 @@ def _server_class() -> type:
     class ApidocsServer(LiveReloadServer):
         """MkDocs' live-reload server with extra WSGI apps mounted at path prefixes."""
 
-        def __init__(self, *args: Any, mounts: dict[str, WsgiApp], changes: ChangeLog, **kwargs: Any) -> None:
+        def __init__(self, *args: Any, mounts: dict[str, WsgiApp], changes: ChangeLog,
+                     before_page: Callable[[str], None], **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.RequestHandlerClass = RequestHandler
             self.mounts = mounts
+            self.before_page = before_page  # brings a page whose nav lags up to date
             # The system's file notifications instead of MkDocs' polling (a stat of every file
             # twice a second): idle costs nothing; polling stays the fallback.
             self.observer = watchdog.observers.Observer()  # type: ignore[assignment]
@@ -150,11 +152,26 @@ def _server_class() -> type:
             handler.on_any_event = changed  # type: ignore[method-assign]
             return handler
 
+        def build_aside(self, build: Callable[[], None]) -> None:
+            """A full build while the current site stays served: page requests do not wait for
+            it (they would, as for any rebuild, in MkDocs' server); `build` switches the served
+            folder when it is through, and the browsers reload as after any build."""
+            with self._epoch_cond:
+                wanted, self._wanted_epoch = self._wanted_epoch, self._visible_epoch
+                self._epoch_cond.notify_all()
+            build()  # an error leaves the current site served, as it was
+            with self._epoch_cond:
+                self._wanted_epoch = wanted  # made visible by MkDocs' build loop right after
+
         def serve_request(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             path = environ.get("PATH_INFO", "")
             for prefix, app in self.mounts.items():
                 if path == prefix or path.startswith(prefix + "/"):
                     return app(environ, start_response)
+            try:
+                self.before_page(path)
+            except Exception:  # the page as it is on disk, rather than no page
+                log.exception(f"{path}: not rendered again")
             return super().serve_request(environ, start_response)
 
     return ApidocsServer
@@ -209,21 +226,42 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
                               ("X-Apidocs-Proxy", "refused")),
     }
     context = ServeContext(sandbox_path=SANDBOX_PATH, proxy_path=PROXY_PATH if proxy else None)
-    site_dir = tempfile.mkdtemp(prefix="apidocs_")
-    root, zensical = site_dir, None
+    sites = SiteFolders()
+    root, zensical = str(sites.current), None
     if engine == "zensical":  # the pre-rendered tree, re-rendered and rebuilt by Zensical on change
         from apidocs.site.zensical import ZensicalServe
 
-        zensical = ZensicalServe(settings.config_file, Path(site_dir), audience, context)
+        zensical = ZensicalServe(settings.config_file, sites.parent, audience, context)
         root = str(zensical.site_dir)
-    overrides = {"site_dir": site_dir, "dev_addr": f"{host}:{port}"}
+    overrides = {"dev_addr": f"{host}:{port}"}
     server = None
     site, definitions, changes = IncrementalSite(), DefinitionCache(), ChangeLog()
-    routes = RouteRefresher(lambda endpoints: refresh_sandbox(sandbox, settings, endpoints))
+    after_update = BackgroundWork()
+
+    def refresh_routes(endpoints: list[Endpoint] | None) -> None:
+        after_update.submit("sandbox routes", lambda: refresh_sandbox(sandbox, settings, endpoints))
+
     try:
-        config = prepare_config(load_config(str(settings.config_file), **overrides), "serve", audience, context)
+        config = prepare_config(load_config(str(settings.config_file), site_dir=str(sites.next()), **overrides), "serve",
+                                audience, context)
         serve_url = f"http://{host}:{port}/"
         # Pages keep their real site_url for links; only the server needs its local address.
+
+        def full_build(current: Any) -> None:
+            """A whole site into a folder of its own, served once it is complete."""
+            if current is None:
+                current = prepare_config(load_config(str(settings.config_file), site_dir=str(sites.next()), **overrides),
+                                         "serve", audience, context)
+            current.site_url = serve_url
+            definitions.attach(current)
+            site.failed()  # until this build is through, the next change rebuilds everything
+            try:
+                build(current, serve_url=serve_url)
+            except BaseException:
+                sites.discard(Path(current.site_dir))
+                raise
+            sites.switch(Path(current.site_dir))
+            site.built(current)
 
         def builder(fresh: Any = None) -> None:
             if zensical is not None:
@@ -231,22 +269,31 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
                     refresh_sandbox(sandbox, settings)
                 zensical.build()
                 return
-            if fresh is None and site.rebuild_pages(changes.take()):
-                routes.refresh(site.endpoints)  # from the definitions just read, after the page is served
+            if fresh is not None:
+                full_build(fresh)
                 return
-            current = fresh
-            if current is None:
-                current = prepare_config(load_config(str(settings.config_file), **overrides), "serve", audience, context)
-            current.site_url = serve_url
-            definitions.attach(current)
-            site.failed()  # until this build is through, the next change rebuilds everything
-            build(current, serve_url=serve_url)
-            site.built(current)
-            if fresh is None:
-                routes.refresh(site.endpoints)
+            try:
+                update = site.update(changes.take())
+            except Exception as error:  # e.g. a snippet failing on the changed page: the full build reports it
+                log.warning(f"updating the changed pages failed ({error}): building the whole site")
+                update = None
+            if update is not None:
+                log.info(update.describe())
+                if update.stale:
+                    after_update.submit("pages' nav", site.render_all_stale)
+                if update.endpoints_changed:  # after the pages are served: the sandbox and openapi.json follow
+                    refresh_routes(site.endpoints)
+                    openapi = site.openapi_writer()
+                    if openapi is not None:
+                        after_update.submit("openapi.json", openapi)
+                return
+            assert server is not None
+            server.build_aside(lambda: full_build(None))
+            refresh_routes(site.endpoints)
 
         config.site_url = serve_url
-        server = _server_class()(builder=builder, host=host, port=port, root=root, mounts=mounts, changes=changes)
+        server = _server_class()(builder=builder, host=host, port=port, root=root, mounts=mounts, changes=changes,
+                                 before_page=site.render_stale)
         server.error_handler = lambda code: _error_page(root, code)
         try:
             server.server_bind()  # now, so a taken port is reported before a whole build
@@ -277,33 +324,66 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
             server.shutdown()
         bridge.close()
         sandbox.state.sandbox.store.close()
-        shutil.rmtree(site_dir, ignore_errors=True)
+        sites.remove()
     return 0
 
 
-class RouteRefresher:
-    """Re-routes the sandbox in a thread of its own, so a saved page is served without waiting
-    for it (routing 1,000 endpoints takes about a second); requests in quick succession
-    collapse into one refresh with the latest definitions."""
+class SiteFolders:
+    """The sites of one run, in a temporary folder removed at the end: each full build goes into
+    a folder of its own while the last complete one stays served through the link `current`."""
 
-    def __init__(self, refresh: Callable[[list[Endpoint] | None], None]) -> None:
-        self._refresh = refresh
+    def __init__(self) -> None:
+        self.parent = Path(tempfile.mkdtemp(prefix="apidocs_"))
+        self.current = self.parent / "current"
+        self._built = 0
+        self._served: Path | None = None
+
+    def next(self) -> Path:
+        self._built += 1
+        return self.parent / f"site-{self._built}"
+
+    def switch(self, folder: Path) -> None:
+        """Serve `folder` from now on: a request opens a file of the old site or of the new one."""
+        link = self.parent / f".current-{self._built}"
+        link.symlink_to(folder.name)
+        os.replace(link, self.current)
+        previous, self._served = self._served, folder
+        if previous is not None and previous != folder:
+            # In its own thread: a large site takes a while to delete, and the new one is ready.
+            threading.Thread(target=shutil.rmtree, args=(previous, True), name="apidocs-old-site", daemon=True).start()
+
+    def discard(self, folder: Path) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.parent, ignore_errors=True)
+
+
+class BackgroundWork:
+    """What follows an update, in a thread of its own, so the saved page is served without
+    waiting for it (routing 1,000 endpoints takes about a second, openapi.json half of one);
+    jobs of one kind submitted in quick succession collapse into the latest."""
+
+    def __init__(self) -> None:
         self._wanted = threading.Condition()
-        self._pending: tuple[list[Endpoint] | None] | None = None
-        threading.Thread(target=self._run, name="apidocs-sandbox-routes", daemon=True).start()
+        self._pending: dict[str, Callable[[], None]] = {}
+        threading.Thread(target=self._run, name="apidocs-after-update", daemon=True).start()
 
-    def refresh(self, endpoints: list[Endpoint] | None) -> None:
+    def submit(self, kind: str, job: Callable[[], None]) -> None:
         with self._wanted:
-            self._pending = (endpoints,)
+            self._pending[kind] = job
             self._wanted.notify()
 
     def _run(self) -> None:
         while True:
             with self._wanted:
-                self._wanted.wait_for(lambda: self._pending is not None)
-                assert self._pending is not None
-                (endpoints,), self._pending = self._pending, None
-            self._refresh(endpoints)
+                self._wanted.wait_for(lambda: bool(self._pending))
+                kind = next(iter(self._pending))
+                job = self._pending.pop(kind)
+            try:
+                job()
+            except Exception as error:  # the docs server keeps going; the next update tries again
+                log.warning(f"{kind} not updated: {error}")
 
 
 def refresh_sandbox(sandbox: Any, settings: Settings, endpoints: list[Endpoint] | None = None) -> None:

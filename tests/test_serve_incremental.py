@@ -1,0 +1,135 @@
+"""`apidocs serve` after a change, on a site with the bounded nav (over 100 pages, sections of 20):
+
+- a renamed, new or deleted page re-renders the pages whose nav shows it (its section, its
+  neighbours; every page when the first page of a section changes) and no other page;
+- when over 100 pages' nav changes (a section's title), the pages of the changed folder are
+  rendered at once and every other page when requested (or in the background): each page
+  served shows the nav as it is;
+- the search index and openapi.json follow a saved page;
+- a template change rebuilds the whole site while the previous one is still served, complete.
+
+Speed is measured by bench/serve.py, not here.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from serve_helpers import ROOT, Served, start_serve, stop_serve
+from test_scale import definition, page_bytes, poll, write_project
+
+ENDPOINTS = 120  # over FULL_NAV_PAGES: each page carries its own section's nav only
+
+
+@pytest.fixture(scope="module")
+def served_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Served]]:
+    project = write_project(tmp_path_factory.mktemp("serve-incremental"), ENDPOINTS)
+    shutil.copytree(ROOT / "snippets", project / "snippets")  # its own templates, to change one
+    server = start_serve(project, timeout=300)
+    yield project, server
+    stop_serve(server)
+
+
+def search_locations(server: Served) -> dict[str, list[str]]:
+    """Page address -> titles of its search entries."""
+    index = requests.get(f"{server.url}/search/search_index.json", timeout=60).json()
+    entries: dict[str, list[str]] = {}
+    for entry in index["docs"]:
+        entries.setdefault(entry["location"].split("#")[0], []).append(entry["title"])
+    return entries
+
+
+def test_a_renamed_page_reaches_its_sections_nav_and_no_other_page(served_site: tuple[Path, Served]) -> None:
+    project, server = served_site
+    others = ("", "section-00/endpoint-0001/", "section-05/endpoint-0110/")
+    before = {url: page_bytes(server, url) for url in others}
+    source = project / "docs" / "section-02" / "endpoint-0045.md"
+    source.write_text(definition(45).replace("name: Endpoint 0045", "name: Renamed Forty-Five"), encoding="utf-8")
+    poll(lambda: b"Renamed Forty-Five" in page_bytes(server, "section-02/endpoint-0046/"), "a neighbour's nav shows the new name")
+    for url in ("section-02/endpoint-0040/", "section-02/endpoint-0059/", "section-02/endpoint-0045/"):
+        assert b"Renamed Forty-Five" in page_bytes(server, url), url  # the whole section's nav
+    assert {url: page_bytes(server, url) for url in others} == before  # other sections show one link for it
+    assert re.search(r"Rebuilt 1 page\(s\) alone: section-02/endpoint-0045\.md; the nav of \d+ page", server.output())
+
+
+def test_a_new_page_joins_the_nav_sitemap_and_search(served_site: tuple[Path, Served]) -> None:
+    project, server = served_site
+    text = definition(65).replace("name: Endpoint 0065", "name: Freshly Added").replace("/n65/", "/n65-added/")
+    (project / "docs" / "section-03" / "endpoint-0065-added.md").write_text(text, encoding="utf-8")
+    poll(lambda: requests.get(f"{server.url}/section-03/endpoint-0065-added/", timeout=60).status_code == 200, "the new page is served")
+    assert b"Freshly Added" in page_bytes(server, "section-03/endpoint-0070/")
+    assert b'href="../endpoint-0065-added/"' in page_bytes(server, "section-03/endpoint-0070/")
+    assert "section-03/endpoint-0065-added/" in requests.get(f"{server.url}/sitemap.xml", timeout=60).text
+    assert "section-03/endpoint-0065-added/" in search_locations(server)
+    poll(lambda: "/n65-added/" in requests.get(f"{server.url}/openapi.json", timeout=60).text, "openapi.json has the new path")
+
+
+def test_deleting_the_first_page_of_a_section_moves_every_pages_link_to_it(served_site: tuple[Path, Served]) -> None:
+    project, server = served_site
+    assert b'href="../../section-04/endpoint-0080/"' in page_bytes(server, "section-00/endpoint-0001/")
+    (project / "docs" / "section-04" / "endpoint-0080.md").unlink()
+    poll(lambda: requests.get(f"{server.url}/section-04/endpoint-0080/", timeout=60).status_code == 404, "the page is gone")
+    # Every other section links to a section by its first page: now the next one, on every page.
+    for url in ("section-00/endpoint-0001/", "section-05/endpoint-0119/", "section-04/endpoint-0081/"):
+        page = page_bytes(server, url)
+        assert b"section-04/endpoint-0081/" in page and b"endpoint-0080/" not in page, url
+    assert b"endpoint-0080" not in page_bytes(server, "")
+    assert "section-04/endpoint-0080/" not in search_locations(server)
+    assert "endpoint-0080" not in requests.get(f"{server.url}/sitemap.xml", timeout=60).text
+
+
+def test_search_and_openapi_follow_a_saved_page(served_site: tuple[Path, Served]) -> None:
+    project, server = served_site
+    source = project / "docs" / "section-01" / "endpoint-0030.md"
+    source.write_text(definition(30, note="Searchable new words. ", path_word="widgets"), encoding="utf-8")
+    poll(lambda: b"Searchable new words." in page_bytes(server, "section-01/endpoint-0030/"), "the page shows the change")
+    index = requests.get(f"{server.url}/search/search_index.json", timeout=60).json()
+    texts = [entry["text"] for entry in index["docs"] if entry["location"].startswith("section-01/endpoint-0030/")]
+    assert any("Searchable new words." in text for text in texts)
+    assert len([entry for entry in index["docs"] if entry["location"] == "section-01/endpoint-0030/"]) == 1  # replaced, not added
+    # openapi.json is made again right after the page is served.
+    poll(lambda: "/widgets/{thing_id}/n30/" in requests.get(f"{server.url}/openapi.json", timeout=60).json()["paths"],
+         "openapi.json has the new path")
+    assert "/things/{thing_id}/n30/" not in requests.get(f"{server.url}/openapi.json", timeout=60).json()["paths"]
+
+
+def test_a_section_title_reaches_every_page_first_requested(served_site: tuple[Path, Served]) -> None:
+    project, server = served_site
+    (project / "docs" / "section-03" / ".section.yml").write_text(
+        'title: Retitled Section\nposition: "5.3"\n', encoding="utf-8")
+    poll(lambda: b"Retitled Section" in page_bytes(server, "section-03/endpoint-0061/"), "the section's own pages show it")
+    # The other pages' nav is rendered on request: whichever is asked for first shows the new title.
+    for url in ("section-05/endpoint-0117/", "", "section-00/endpoint-0002/", "section-01/endpoint-0033/", "404.html"):
+        assert b"Retitled Section" in page_bytes(server, url), url
+    assert re.search(r"the nav of \d+ page\(s\); \d+ more on request or in the background", server.output())
+
+
+def test_a_template_change_serves_the_previous_site_until_the_new_one_is_complete(served_site: tuple[Path, Served]) -> None:
+    project, server = served_site
+    template = project / "snippets" / "curl.sh.j2"
+    logged = len(server.output())
+    template.write_text("# Edited template line\n" + template.read_text(encoding="utf-8"), encoding="utf-8")
+    poll(lambda: "Cleaning site directory" in server.output()[logged:], "the full build starts")
+    during = 0
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        # Each answer comes whole from one site: the previous one while the build runs, then the new one.
+        pages = [page_bytes(server, url) for url in ("section-00/endpoint-0007/", "section-05/endpoint-0107/")]
+        built = "Documentation built" in server.output()[logged:]
+        shown = [b"Edited template line" in page for page in pages]
+        if not built:
+            during += 1
+            assert shown == [False, False]
+        elif all(shown):
+            break
+        else:
+            poll(lambda: "Reloading browsers" in server.output()[logged:], "the new site is switched to")
+    assert all(shown), "the new site never came"
+    assert during >= 1  # answered while the build ran, not after it
