@@ -16,7 +16,15 @@ import pytest
 import requests
 
 from postgres_helpers import PostgresServer, postgres_bin, postgres_server, wait_for
-from sandbox_helpers import CONFIRM_SEED, DETAIL_ORDER, SUPPLIER, RunningSandbox, start_sandbox
+from sandbox_helpers import (
+    CONFIRM_SEED,
+    DETAIL_ORDER,
+    RETAILER,
+    SUPPLIER,
+    RunningSandbox,
+    stale_write_after_another_worker_reset,
+    start_sandbox,
+)
 
 pytestmark = [
     pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL is not installed (apt-get install postgresql)"),
@@ -174,5 +182,34 @@ def test_sessions_expire_and_are_bounded_across_workers(postgres: PostgresServer
             count = connection.execute("SELECT count(*) FROM apidocs_sandbox_sessions").fetchone()
         assert count is not None and count[0] <= 8
         assert order(server.url, DETAIL_ORDER).status_code == 200
+    finally:
+        server.stop()
+
+
+def test_a_change_from_a_guess_made_before_a_reset_is_refused(postgres: PostgresServer) -> None:
+    from apidocs.sandbox.postgres import PostgresBackend
+    from apidocs.sandbox.timp.fixtures import load_fixtures
+
+    url = postgres.create_database()
+    fixtures = load_fixtures()
+    changed, now = stale_write_after_another_worker_reset(PostgresBackend.open(url, fixtures),
+                                                          PostgresBackend(url, fixtures))
+    assert not changed
+    assert now == (fixtures.orders[DETAIL_ORDER].initial, 0)
+
+
+def test_a_reset_session_does_not_get_its_old_state_back(postgres: PostgresServer) -> None:
+    server = start(postgres, workers=1)
+    try:
+        headers = {"Authorization": f"Token {RETAILER}", "Sandbox-Session": "reset-then-confirm"}
+        canceled = requests.patch(f"{server.url}/timp/orders/cancel/", json={"order_uuid": DETAIL_ORDER},
+                                  headers=headers, timeout=30)
+        assert canceled.status_code == 200, canceled.text
+        assert requests.post(f"{server.url}/_sandbox/reset", headers=headers, timeout=30).status_code == 200
+        headers["Authorization"] = f"Token {SUPPLIER}"
+        confirmed = requests.patch(f"{server.url}/timp/orders/cancel/{DETAIL_ORDER}/confirm/", headers=headers, timeout=30)
+        assert confirmed.status_code == 422, confirmed.text
+        state = requests.get(f"{server.url}/timp/orders/{DETAIL_ORDER}/", headers=headers, timeout=30).json()
+        assert state["status"] == "open"
     finally:
         server.stop()

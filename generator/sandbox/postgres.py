@@ -1,8 +1,8 @@
 """The sessions' state in PostgreSQL (psycopg 3, its async pool): the store for a public sandbox.
 
 Same table shapes and the same compare-and-set as the SQLite store (`store.py`): a change is
-one `INSERT … ON CONFLICT DO UPDATE … WHERE version = <read>` statement, which PostgreSQL
-applies atomically against the latest committed row, so across any number of worker processes
+one statement (`INSERT … ON CONFLICT DO NOTHING` from version 0, else `UPDATE … WHERE version =
+<read>`), which PostgreSQL applies atomically against the latest committed row, so across any number of worker processes
 exactly one writer of a version wins. Multi-statement steps (a session's start, eviction,
 expiry, reset) run in transactions. Every read goes to the database (several workers write);
 the process only remembers what it last saw of each row as the first guess of its next change
@@ -85,23 +85,30 @@ def _delete_rows(where: str) -> str:
 
 # The compare-and-set, answering whether it changed the row and, when not, the row as it is now
 # (as this statement's snapshot sees it; NULLs when it sees none): the next try needs no read.
-_REPLACE = f"""
-WITH changed AS (
-    INSERT INTO {WORKFLOW} AS w ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1)
-    ON CONFLICT (session, uuid) DO UPDATE SET
-        status = excluded.status, c_status = excluded.c_status, c_requested_by = excluded.c_requested_by,
-        c_requested_date = excluded.c_requested_date, c_resolved_by = excluded.c_resolved_by,
-        c_resolved_date = excluded.c_resolved_date, c_reason = excluded.c_reason, version = w.version + 1
-    WHERE w.version = %s AND w.status = %s AND w.c_status IS NOT DISTINCT FROM %s
-        AND w.c_requested_by IS NOT DISTINCT FROM %s AND w.c_requested_date IS NOT DISTINCT FROM %s
-        AND w.c_resolved_by IS NOT DISTINCT FROM %s AND w.c_resolved_date IS NOT DISTINCT FROM %s
-        AND w.c_reason IS NOT DISTINCT FROM %s
-    RETURNING 1
-)
+# Only a change from version 0 (no row: the fixture's state) inserts; any other updates the row
+# only while it holds the version and state read, so a row deleted meanwhile (a reset, an expiry,
+# a restart) is never brought back from an outdated guess.
+_NOW = f"""
 SELECT EXISTS (SELECT 1 FROM changed), now.status, now.c_status, now.c_requested_by, now.c_requested_date,
        now.c_resolved_by, now.c_resolved_date, now.c_reason, now.version
 FROM (SELECT 1) AS one LEFT JOIN {WORKFLOW} AS now ON now.session = %s AND now.uuid = %s
 """
+_INSERT = f"""
+WITH changed AS (
+    INSERT INTO {WORKFLOW} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1)
+    ON CONFLICT (session, uuid) DO NOTHING
+    RETURNING 1
+)""" + _NOW
+_UPDATE = f"""
+WITH changed AS (
+    UPDATE {WORKFLOW} SET status = %s, c_status = %s, c_requested_by = %s, c_requested_date = %s, c_resolved_by = %s,
+        c_resolved_date = %s, c_reason = %s, version = version + 1
+    WHERE session = %s AND uuid = %s AND version = %s AND status = %s AND c_status IS NOT DISTINCT FROM %s
+        AND c_requested_by IS NOT DISTINCT FROM %s AND c_requested_date IS NOT DISTINCT FROM %s
+        AND c_resolved_by IS NOT DISTINCT FROM %s AND c_resolved_date IS NOT DISTINCT FROM %s
+        AND c_reason IS NOT DISTINCT FROM %s
+    RETURNING 1
+)""" + _NOW
 
 
 def is_postgres_url(text: str) -> bool:
@@ -302,9 +309,11 @@ class PostgresBackend(Backend):
     async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State) -> bool:
         state, version = old
         self._seen.pop((session, uuid), None)  # unknown until the answer (none if the database fails)
-        [(changed, *now)] = await self._batched(
-            _REPLACE, (session, uuid, kind, *state_columns(new), version, *state_columns(state), session, uuid),
-            writes=(session, uuid))
+        if version == 0:
+            sql, parameters = _INSERT, (session, uuid, kind, *state_columns(new))
+        else:
+            sql, parameters = _UPDATE, (*state_columns(new), session, uuid, version, *state_columns(state))
+        [(changed, *now)] = await self._batched(sql, (*parameters, session, uuid), writes=(session, uuid))
         if not changed:
             if now[0] is not None:
                 self._remember(session, uuid, row_state(now))
@@ -332,11 +341,12 @@ class PostgresBackend(Backend):
         self._seen[(session, uuid)] = entry
 
     async def touch(self, session: str, now: float, idle: float, capacity: int) -> None:
-        async def mark(connection: Any) -> None:
+        async def mark(connection: Any) -> list[str]:
+            """The sessions whose rows it deleted."""
             cursor = await connection.execute(
                 f"UPDATE {SESSIONS} SET last_used = %s WHERE id = %s AND last_used >= %s", (now, session, now - idle))
             if cursor.rowcount == 1:
-                return
+                return []
             async with connection.transaction():  # new, or expired: start again from the fixtures
                 # Another worker may be starting the same session right now: whoever inserts or
                 # locks its row first decides; the other only marks it used.
@@ -348,9 +358,10 @@ class PostgresBackend(Backend):
                     if found is not None and found[0] >= now - idle:
                         await connection.execute(f"UPDATE {SESSIONS} SET last_used = GREATEST(last_used, %s)"
                                                  " WHERE id = %s", (now, session))
-                        return
+                        return []
                     await connection.execute(f"UPDATE {SESSIONS} SET last_used = %s WHERE id = %s", (now, session))
                 await connection.execute(_delete_rows("session = %s"), (session,))
+                restarted = [session]
                 count = await (await connection.execute(f"SELECT count(*) FROM {SESSIONS}")).fetchone()
                 excess = int(count[0]) - capacity
                 if excess > 0:
@@ -359,28 +370,42 @@ class PostgresBackend(Backend):
                     ids = [row[0] for row in oldest]
                     await connection.execute(_delete_rows("session = ANY(%s)"), (ids,))
                     await connection.execute(f"DELETE FROM {SESSIONS} WHERE id = ANY(%s)", (ids,))
+                    restarted += ids
+                return restarted
 
-        await self._run(mark, retry=False)
+        self._forget(await self._run(mark, retry=False))
 
     async def sweep(self, now: float, idle: float) -> int:
-        async def expire(connection: Any) -> int:
+        async def expire(connection: Any) -> tuple[int, int]:
             async with connection.transaction():
                 cutoff = now - idle
-                await connection.execute(_delete_rows(f"session IN (SELECT id FROM {SESSIONS} WHERE last_used < %s)"),
-                                         (cutoff,))
+                cursor = await connection.execute(
+                    _delete_rows(f"session IN (SELECT id FROM {SESSIONS} WHERE last_used < %s)"), (cutoff,))
+                rows = int(cursor.rowcount)
                 cursor = await connection.execute(f"DELETE FROM {SESSIONS} WHERE last_used < %s", (cutoff,))
                 dropped = int(cursor.rowcount)
-                await connection.execute(_delete_rows(f"session <> '' AND NOT EXISTS "
-                                                      f"(SELECT 1 FROM {SESSIONS} s WHERE s.id = w.session)"))
-                return dropped
+                cursor = await connection.execute(_delete_rows(f"session <> '' AND NOT EXISTS "
+                                                               f"(SELECT 1 FROM {SESSIONS} s WHERE s.id = w.session)"))
+                return dropped, rows + int(cursor.rowcount)
 
-        return await self._run(expire, retry=False)
+        dropped, rows = await self._run(expire, retry=False)
+        if rows:  # which sessions they were is not told: forget all (this runs once a minute at most)
+            self._seen.clear()
+        return dropped
 
     async def drop(self, session: str) -> None:
         async def delete(connection: Any) -> None:
             await connection.execute(_delete_rows("session = %s"), (session,))
 
         await self._run(delete, retry=False)
+        self._forget([session])
+
+    def _forget(self, sessions: list[str]) -> None:
+        """Forget what was seen of sessions whose rows were deleted: a guess from before is wrong
+        (the compare-and-set would refuse it, but only after a round trip)."""
+        if sessions:
+            gone = set(sessions)
+            self._seen = {key: entry for key, entry in self._seen.items() if key[0] not in gone}
 
     async def session_count(self) -> int:
         async def count(connection: Any) -> int:
