@@ -4,6 +4,7 @@ stopped). The server comes from Debian's `postgresql` package (CI installs it)."
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import time
@@ -211,5 +212,54 @@ def test_a_reset_session_does_not_get_its_old_state_back(postgres: PostgresServe
         assert confirmed.status_code == 422, confirmed.text
         state = requests.get(f"{server.url}/timp/orders/{DETAIL_ORDER}/", headers=headers, timeout=30).json()
         assert state["status"] == "open"
+    finally:
+        server.stop()
+
+
+def test_a_statement_postgres_cannot_take_fails_alone_in_its_batch(postgres: PostgresServer) -> None:
+    """A NUL never comes from a request (400), but should a statement be refused before it is
+    sent, the reads and writes batched with it still get their answers, and their writes stay."""
+    import psycopg
+
+    from apidocs.sandbox.postgres import PostgresBackend
+    from apidocs.sandbox.timp.fixtures import load_fixtures
+    from apidocs.sandbox.timp.workflow import Cancelation, State
+
+    fixtures = load_fixtures()
+    start_state = (fixtures.orders[CONFIRM_SEED].initial, 0)
+    good = State("canceled", Cancelation("confirmed", "R", "2020-01-01T00:00:00Z", "S", "2020-01-02T00:00:00Z"))
+    bad = State("canceled", Cancelation("rejected", "R", "2020-01-01T00:00:00Z", "S", "2020-01-02T00:00:00Z", "a\x00b"))
+
+    async def run() -> list[object]:
+        url = PostgresBackend.open(postgres.create_database(), fixtures).url  # creates the tables
+        backend = PostgresBackend(url, fixtures, pool_size=1)  # one sender: one batch for all
+        answers = await asyncio.gather(backend.replace("good", CONFIRM_SEED, "order", start_state, good),
+                                       backend.replace("bad", CONFIRM_SEED, "order", start_state, bad),
+                                       backend.read("other", [CONFIRM_SEED]), return_exceptions=True)
+        fresh = PostgresBackend(url, fixtures)
+        return [*answers, *(await fresh.read("good", [CONFIRM_SEED])), *(await fresh.read("bad", [CONFIRM_SEED]))]
+
+    written, refused, other, good_now, bad_now = asyncio.run(run())
+    assert written is True
+    assert isinstance(refused, psycopg.DataError)
+    assert other == [start_state]
+    assert good_now == (good, 1) and bad_now == start_state
+
+
+def test_a_nul_in_a_reason_is_a_400_and_other_requests_go_on(postgres: PostgresServer) -> None:
+    server = start(postgres, workers=1)
+    try:
+        def reject(_: int) -> requests.Response:
+            return requests.patch(f"{server.url}/timp/orders/cancel/{CONFIRM_SEED}/reject/", json={"reason": "a\x00b"},
+                                  headers={"Authorization": f"Token {SUPPLIER}", "Sandbox-Session": "nul"}, timeout=30)
+
+        with ThreadPoolExecutor(40) as pool:
+            rejects = pool.map(reject, range(20))
+            confirms = pool.map(confirm, [server.url] * 40, [f"beside-nul-{index}" for index in range(40)])
+            rejected, confirmed = list(rejects), list(confirms)
+        assert {answer.status_code for answer in rejected} == {400}
+        assert all("NUL" in answer.json()["detail"] for answer in rejected)
+        assert [answer.status_code for answer in confirmed] == [200] * 40
+        assert order(server.url, "nul").json()["status"] == "cancelation_requested"
     finally:
         server.stop()

@@ -272,9 +272,18 @@ class PostgresBackend(Backend):
                 while self._queued:
                     batch, self._queued = self._queued, []
                     batch.sort(key=lambda statement: statement.lock_order)
+                    sent = []
                     async with connection.pipeline():
-                        cursors = [await connection.execute(statement.sql, statement.parameters) for statement in batch]
-                    for statement, cursor in zip(batch, cursors, strict=True):
+                        for statement in batch:
+                            try:
+                                sent.append((statement, await connection.execute(statement.sql, statement.parameters)))
+                            except (psycopg.DataError, psycopg.ProgrammingError) as error:
+                                if error.sqlstate is not None:  # the server's: the batch's transaction failed
+                                    raise
+                                # Refused before it was sent (parameters PostgreSQL cannot take):
+                                # that statement fails alone, the others still go.
+                                statement.result.set_exception(error)
+                    for statement, cursor in sent:
                         if not statement.result.done():
                             statement.result.set_result(await cursor.fetchall())
                     batch = []
@@ -288,9 +297,8 @@ class PostgresBackend(Backend):
             for statement in again:
                 statement.tried = True
             self._queued[:0] = again
-        except Exception as error:  # a bug of ours: the requests answer 500, as they would alone
-            waiting, self._queued = [*batch, *self._queued], []
-            self._fail(waiting, error)
+        except Exception as error:  # a bug of ours: the batch's requests answer 500, as they would alone
+            self._fail(batch, error)  # what is queued was not sent: the next batch takes it
 
     @staticmethod
     def _fail(batch: list[_Statement], error: Exception) -> None:
