@@ -263,3 +263,44 @@ def test_a_nul_in_a_reason_is_a_400_and_other_requests_go_on(postgres: PostgresS
         assert order(server.url, "nul").json()["status"] == "cancelation_requested"
     finally:
         server.stop()
+
+
+def postgres_processes(server: PostgresServer) -> list[int]:
+    """The postmaster and its children (the backends and helpers), found in /proc."""
+    postmaster = int((server.data / "db" / "postmaster.pid").read_text().split()[0])
+    found = [postmaster]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_postgres_not_answering_is_a_503_then_the_sandbox_recovers() -> None:
+    with postgres_server() as postgres:  # its own: it is frozen
+        server = start(postgres, workers=1)
+        try:
+            with ThreadPoolExecutor(8) as pool:  # several pooled connections, all to be frozen
+                assert set(pool.map(lambda index: order(server.url, f"warm-{index}").status_code, range(16))) == {200}
+            frozen = postgres_processes(postgres)
+            for pid in frozen:
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                with ThreadPoolExecutor(12) as pool:  # more than the pool's connections: some wait in the queue
+                    reads = pool.map(order, [server.url] * 8, [None, *(f"warm-{index}" for index in range(7))])
+                    writes = pool.map(confirm, [server.url] * 4, [None, "warm-1", "new-while-frozen", "warm-2"])
+                    answers = [*reads, *writes]  # each waits at most 30 s (`timeout`), then raises
+                for answer in answers:
+                    assert answer.status_code == 503, answer.text
+                    assert "database is unavailable" in answer.json()["detail"]
+            finally:
+                for pid in frozen:
+                    os.kill(pid, signal.SIGCONT)
+            assert wait_for(lambda: order(server.url, "after").status_code == 200, 30), "did not recover"
+            assert confirm(server.url, "after").status_code == 200
+            assert order(server.url, "after").json()["status"] == "canceled"
+        finally:
+            server.stop()

@@ -13,8 +13,10 @@ pooled connection, one round trip in pipeline mode and one commit for all of the
 the worker (and the database) a fraction of a connection and a round trip each.
 
 The pool is opened in the worker's own event loop on first use (never inherited through a
-fork). When the database cannot be reached, a request answers 503 within `WAIT_SECONDS`; the
-pool reconnects by itself, so the sandbox recovers when the database is back.
+fork). When the database cannot be reached, a request answers 503 within `WAIT_SECONDS`; when
+it stops answering, within `STATEMENT_SECONDS` (each round trip is bounded by `ANSWER_SECONDS`,
+then its connection is closed). The pool reconnects by itself, so the sandbox recovers when the
+database is back.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ from apidocs.sandbox.timp.workflow import State
 log = logging.getLogger("apidocs.sandbox")
 SCHEMA_VERSION = 1
 WAIT_SECONDS = 2.0  # for a pooled connection, and to connect: then 503
+ANSWER_SECONDS = 5.0  # for the database's answer to a batch or a session step: then 503
+# A statement's whole wait: a connection, maybe a batch ahead of it on it, its own batch.
+STATEMENT_SECONDS = WAIT_SECONDS + 2 * ANSWER_SECONDS
 POOL_SIZE = 4  # connections per worker process
 T = TypeVar("T")
 
@@ -154,6 +159,35 @@ class _Statement:
         return (0, "", "") if self.writes is None else (1, *self.writes)
 
 
+class _AnswerDeadline:
+    """`asyncio.timeout` for work on a connection, which first closes the connection: a task
+    cancelled while psycopg waits for the server would otherwise wait again for it as it
+    unwinds (ending the pipeline), forever when the server stopped answering. Raises
+    TimeoutError; the pool discards the closed connection when it comes back."""
+
+    def __init__(self, connection: Any, seconds: float) -> None:
+        self.connection = connection
+        self.seconds = seconds
+        self.expired = False
+
+    async def __aenter__(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.task = task
+        self.cancelling = task.cancelling()  # cancellations from elsewhere, not to be swallowed
+        self.timer = asyncio.get_running_loop().call_later(self.seconds, self._expire)
+
+    def _expire(self) -> None:
+        self.expired = True
+        self.connection.pgconn.finish()  # every wait on its socket now ends at once
+        self.task.cancel()
+
+    async def __aexit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
+        self.timer.cancel()
+        if self.expired and self.task.uncancel() <= self.cancelling:
+            raise TimeoutError(f"no answer within {self.seconds:g} s") from None
+
+
 def _unavailable(error: BaseException) -> ApiError:
     first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return ApiError(503, f"the sandbox database is unavailable ({first_line[:200]}); try again in a moment",
@@ -227,9 +261,9 @@ class PostgresBackend(Backend):
         pool = await self._connection_pool()
         for attempt in range(2 if retry else 1):
             try:
-                async with pool.connection() as connection:
+                async with pool.connection() as connection, _AnswerDeadline(connection, ANSWER_SECONDS):
                     return await work(connection)
-            except PoolTimeout as error:
+            except (PoolTimeout, TimeoutError) as error:  # no answer: not tried again either
                 raise _unavailable(error) from None
             except psycopg.OperationalError as error:
                 if attempt or not retry:
@@ -246,7 +280,13 @@ class PostgresBackend(Backend):
             sender = asyncio.create_task(self._send_queued())
             self._senders.add(sender)
             sender.add_done_callback(self._senders.discard)
-        return await statement.result
+        try:
+            async with asyncio.timeout(STATEMENT_SECONDS):
+                return await statement.result
+        except TimeoutError:
+            if statement in self._queued:  # never sent: it never will be
+                self._queued.remove(statement)
+            raise _unavailable(TimeoutError(f"no answer within {STATEMENT_SECONDS:g} s")) from None
 
     async def _send_queued(self) -> None:
         try:
@@ -261,7 +301,8 @@ class PostgresBackend(Backend):
         statements apply, or none). Rows are locked in one order in every process, so two
         batches never wait for each other. When the database cannot be reached, each statement
         answers 503, except that a read is tried once more (its pooled connection may have died
-        with a database restart); a write is not: whether it was applied would be unknown."""
+        with a database restart); a write is not: whether it was applied would be unknown. Nor
+        is anything of a batch the database did not answer within `ANSWER_SECONDS`."""
         import psycopg
         from psycopg_pool import PoolTimeout
 
@@ -272,24 +313,14 @@ class PostgresBackend(Backend):
                 while self._queued:
                     batch, self._queued = self._queued, []
                     batch.sort(key=lambda statement: statement.lock_order)
-                    sent = []
-                    async with connection.pipeline():
-                        for statement in batch:
-                            try:
-                                sent.append((statement, await connection.execute(statement.sql, statement.parameters)))
-                            except (psycopg.DataError, psycopg.ProgrammingError) as error:
-                                if error.sqlstate is not None:  # the server's: the batch's transaction failed
-                                    raise
-                                # Refused before it was sent (parameters PostgreSQL cannot take):
-                                # that statement fails alone, the others still go.
-                                statement.result.set_exception(error)
-                    for statement, cursor in sent:
-                        if not statement.result.done():
-                            statement.result.set_result(await cursor.fetchall())
+                    async with _AnswerDeadline(connection, ANSWER_SECONDS):
+                        await self._round_trip(connection, batch)
                     batch = []
         except PoolTimeout as error:  # no connection within WAIT_SECONDS: neither for what waits behind
             waiting, self._queued = [*batch, *self._queued], []
             self._fail(waiting, _unavailable(error))
+        except TimeoutError as error:  # whether the writes were applied is unknown: not tried again
+            self._fail(batch, _unavailable(error))
         except psycopg.OperationalError as error:
             again = [statement for statement in batch if statement.writes is None and not statement.tried]
             self._fail([statement for statement in batch if statement.writes is not None or statement.tried],
@@ -299,6 +330,25 @@ class PostgresBackend(Backend):
             self._queued[:0] = again
         except Exception as error:  # a bug of ours: the batch's requests answer 500, as they would alone
             self._fail(batch, error)  # what is queued was not sent: the next batch takes it
+
+    @staticmethod
+    async def _round_trip(connection: Any, batch: list[_Statement]) -> None:
+        import psycopg
+
+        sent = []
+        async with connection.pipeline():
+            for statement in batch:
+                try:
+                    sent.append((statement, await connection.execute(statement.sql, statement.parameters)))
+                except (psycopg.DataError, psycopg.ProgrammingError) as error:
+                    if error.sqlstate is not None:  # the server's: the batch's transaction failed
+                        raise
+                    # Refused before it was sent (parameters PostgreSQL cannot take):
+                    # that statement fails alone, the others still go.
+                    statement.result.set_exception(error)
+        for statement, cursor in sent:
+            if not statement.result.done():
+                statement.result.set_result(await cursor.fetchall())
 
     @staticmethod
     def _fail(batch: list[_Statement], error: Exception) -> None:
