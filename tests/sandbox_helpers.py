@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import select
 import subprocess
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from apidocs.sandbox.store import Backend, Entry
 
 ROOT = Path(__file__).resolve().parent.parent
 SUPPLIER = "1234567890"  # Stevens, Smith and Krause, may manage orders
@@ -135,3 +138,22 @@ def start_sandbox(db: Path | None, *extra: str, secret: str | None = None, confi
         except requests.ConnectionError:
             time.sleep(0.02)
     return RunningSandbox(process, url, banner, secret, log)
+
+
+def stale_write_after_another_worker_reset(writer: Backend, resetter: Backend) -> tuple[bool, Entry]:
+    """`writer` changes an order; `resetter` (another worker) drops the session; `writer` then
+    tries a change from what it had seen: it must be refused, and the row stay deleted."""
+    from apidocs.sandbox.timp.workflow import Cancelation, State
+
+    async def run() -> tuple[bool, Entry]:
+        session = "stale-guess"
+        seen = (await writer.read(session, [DETAIL_ORDER]))[0]
+        requested = State("cancelation_requested", Cancelation("requested", "R", "2020-01-01T00:00:00Z"))
+        assert await writer.replace(session, DETAIL_ORDER, "order", seen, requested)
+        await resetter.drop(session)
+        confirmed = State("canceled", Cancelation("confirmed", "R", "2020-01-01T00:00:00Z", "S", "2020-01-02T00:00:00Z"))
+        changed = await writer.replace(session, DETAIL_ORDER, "order", (requested, seen[1] + 1), confirmed)
+        return changed, (await resetter.read(session, [DETAIL_ORDER]))[0]
+
+    return asyncio.run(run())
+

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from apidocs.sandbox.limits import MAX_BODY, MAX_HEAD, MAX_HEADER_LINE, MAX_HEADERS
-from sandbox_helpers import DETAIL_ORDER, OPEN_ORDER, RETAILER, ROOT, SUPPLIER, sandbox_command, start_sandbox
+from sandbox_helpers import DETAIL_ORDER, OPEN_ORDER, REJECT_SEED, RETAILER, ROOT, SUPPLIER, sandbox_command, start_sandbox
 from serve_helpers import GROUP, start_serve, stop_serve
 
 pytestmark = pytest.mark.xdist_group(GROUP)
@@ -241,6 +241,21 @@ def test_a_lone_surrogate_in_the_body_is_400(target: Target) -> None:
             f"\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n" + CLOSE, body)
         assert status == 400, answer[:400]
         assert "surrogate" in _json_detail(answer)
+
+
+def test_a_nul_in_a_body_string_is_400(target: Target) -> None:
+    for body in (b'{"reason": "a\\u0000b"}', b'{"reason": ["\\u0000"]}', b'{"\\u0000": 1}'):
+        status, answer, _ = target.request(
+            "PATCH {prefix}/timp/orders/cancel/" + REJECT_SEED + "/reject/ HTTP/1.1\r\nHost: {host}\r\nAuthorization: Token "
+            + SUPPLIER + f"\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n" + CLOSE, body)
+        assert status == 400, answer[:400]
+        assert "NUL" in _json_detail(answer)
+    body = b'{"reason": "a\\\\u0000b"}'  # an escaped backslash, then "u0000": no NUL
+    status, answer, _ = target.request(
+        "PATCH {prefix}/timp/orders/cancel/" + REJECT_SEED + "/reject/ HTTP/1.1\r\nHost: {host}\r\nAuthorization: Token "
+        + SUPPLIER + "\r\nSandbox-Session: nul-check\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n" + CLOSE, body)
+    assert status == 200 and b"a\\\\u0000b" in answer, answer[:400]
 
 
 @pytest.mark.parametrize("tokens", [(SUPPLIER, RETAILER), (SUPPLIER, SUPPLIER), ("0000000000", SUPPLIER)])

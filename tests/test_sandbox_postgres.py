@@ -4,6 +4,7 @@ stopped). The server comes from Debian's `postgresql` package (CI installs it)."
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import time
@@ -16,7 +17,15 @@ import pytest
 import requests
 
 from postgres_helpers import PostgresServer, postgres_bin, postgres_server, wait_for
-from sandbox_helpers import CONFIRM_SEED, DETAIL_ORDER, SUPPLIER, RunningSandbox, start_sandbox
+from sandbox_helpers import (
+    CONFIRM_SEED,
+    DETAIL_ORDER,
+    RETAILER,
+    SUPPLIER,
+    RunningSandbox,
+    stale_write_after_another_worker_reset,
+    start_sandbox,
+)
 
 pytestmark = [
     pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL is not installed (apt-get install postgresql)"),
@@ -176,3 +185,122 @@ def test_sessions_expire_and_are_bounded_across_workers(postgres: PostgresServer
         assert order(server.url, DETAIL_ORDER).status_code == 200
     finally:
         server.stop()
+
+
+def test_a_change_from_a_guess_made_before_a_reset_is_refused(postgres: PostgresServer) -> None:
+    from apidocs.sandbox.postgres import PostgresBackend
+    from apidocs.sandbox.timp.fixtures import load_fixtures
+
+    url = postgres.create_database()
+    fixtures = load_fixtures()
+    changed, now = stale_write_after_another_worker_reset(PostgresBackend.open(url, fixtures),
+                                                          PostgresBackend(url, fixtures))
+    assert not changed
+    assert now == (fixtures.orders[DETAIL_ORDER].initial, 0)
+
+
+def test_a_reset_session_does_not_get_its_old_state_back(postgres: PostgresServer) -> None:
+    server = start(postgres, workers=1)
+    try:
+        headers = {"Authorization": f"Token {RETAILER}", "Sandbox-Session": "reset-then-confirm"}
+        canceled = requests.patch(f"{server.url}/timp/orders/cancel/", json={"order_uuid": DETAIL_ORDER},
+                                  headers=headers, timeout=30)
+        assert canceled.status_code == 200, canceled.text
+        assert requests.post(f"{server.url}/_sandbox/reset", headers=headers, timeout=30).status_code == 200
+        headers["Authorization"] = f"Token {SUPPLIER}"
+        confirmed = requests.patch(f"{server.url}/timp/orders/cancel/{DETAIL_ORDER}/confirm/", headers=headers, timeout=30)
+        assert confirmed.status_code == 422, confirmed.text
+        state = requests.get(f"{server.url}/timp/orders/{DETAIL_ORDER}/", headers=headers, timeout=30).json()
+        assert state["status"] == "open"
+    finally:
+        server.stop()
+
+
+def test_a_statement_postgres_cannot_take_fails_alone_in_its_batch(postgres: PostgresServer) -> None:
+    """A NUL never comes from a request (400), but should a statement be refused before it is
+    sent, the reads and writes batched with it still get their answers, and their writes stay."""
+    import psycopg
+
+    from apidocs.sandbox.postgres import PostgresBackend
+    from apidocs.sandbox.timp.fixtures import load_fixtures
+    from apidocs.sandbox.timp.workflow import Cancelation, State
+
+    fixtures = load_fixtures()
+    start_state = (fixtures.orders[CONFIRM_SEED].initial, 0)
+    good = State("canceled", Cancelation("confirmed", "R", "2020-01-01T00:00:00Z", "S", "2020-01-02T00:00:00Z"))
+    bad = State("canceled", Cancelation("rejected", "R", "2020-01-01T00:00:00Z", "S", "2020-01-02T00:00:00Z", "a\x00b"))
+
+    async def run() -> list[object]:
+        url = PostgresBackend.open(postgres.create_database(), fixtures).url  # creates the tables
+        backend = PostgresBackend(url, fixtures, pool_size=1)  # one sender: one batch for all
+        answers = await asyncio.gather(backend.replace("good", CONFIRM_SEED, "order", start_state, good),
+                                       backend.replace("bad", CONFIRM_SEED, "order", start_state, bad),
+                                       backend.read("other", [CONFIRM_SEED]), return_exceptions=True)
+        fresh = PostgresBackend(url, fixtures)
+        return [*answers, *(await fresh.read("good", [CONFIRM_SEED])), *(await fresh.read("bad", [CONFIRM_SEED]))]
+
+    written, refused, other, good_now, bad_now = asyncio.run(run())
+    assert written is True
+    assert isinstance(refused, psycopg.DataError)
+    assert other == [start_state]
+    assert good_now == (good, 1) and bad_now == start_state
+
+
+def test_a_nul_in_a_reason_is_a_400_and_other_requests_go_on(postgres: PostgresServer) -> None:
+    server = start(postgres, workers=1)
+    try:
+        def reject(_: int) -> requests.Response:
+            return requests.patch(f"{server.url}/timp/orders/cancel/{CONFIRM_SEED}/reject/", json={"reason": "a\x00b"},
+                                  headers={"Authorization": f"Token {SUPPLIER}", "Sandbox-Session": "nul"}, timeout=30)
+
+        with ThreadPoolExecutor(40) as pool:
+            rejects = pool.map(reject, range(20))
+            confirms = pool.map(confirm, [server.url] * 40, [f"beside-nul-{index}" for index in range(40)])
+            rejected, confirmed = list(rejects), list(confirms)
+        assert {answer.status_code for answer in rejected} == {400}
+        assert all("NUL" in answer.json()["detail"] for answer in rejected)
+        assert [answer.status_code for answer in confirmed] == [200] * 40
+        assert order(server.url, "nul").json()["status"] == "cancelation_requested"
+    finally:
+        server.stop()
+
+
+def postgres_processes(server: PostgresServer) -> list[int]:
+    """The postmaster and its children (the backends and helpers), found in /proc."""
+    postmaster = int((server.data / "db" / "postmaster.pid").read_text().split()[0])
+    found = [postmaster]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_postgres_not_answering_is_a_503_then_the_sandbox_recovers() -> None:
+    with postgres_server() as postgres:  # its own: it is frozen
+        server = start(postgres, workers=1)
+        try:
+            with ThreadPoolExecutor(8) as pool:  # several pooled connections, all to be frozen
+                assert set(pool.map(lambda index: order(server.url, f"warm-{index}").status_code, range(16))) == {200}
+            frozen = postgres_processes(postgres)
+            for pid in frozen:
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                with ThreadPoolExecutor(12) as pool:  # more than the pool's connections: some wait in the queue
+                    reads = pool.map(order, [server.url] * 8, [None, *(f"warm-{index}" for index in range(7))])
+                    writes = pool.map(confirm, [server.url] * 4, [None, "warm-1", "new-while-frozen", "warm-2"])
+                    answers = [*reads, *writes]  # each waits at most 30 s (`timeout`), then raises
+                for answer in answers:
+                    assert answer.status_code == 503, answer.text
+                    assert "database is unavailable" in answer.json()["detail"]
+            finally:
+                for pid in frozen:
+                    os.kill(pid, signal.SIGCONT)
+            assert wait_for(lambda: order(server.url, "after").status_code == 200, 30), "did not recover"
+            assert confirm(server.url, "after").status_code == 200
+            assert order(server.url, "after").json()["status"] == "canceled"
+        finally:
+            server.stop()

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import requests
 
-from sandbox_helpers import CONFIRM_SEED, DETAIL_ORDER, REJECT_ITEM, RETAILER, SUPPLIER, SandboxClient, start_sandbox
+from sandbox_helpers import (
+    CONFIRM_SEED,
+    DETAIL_ORDER,
+    REJECT_ITEM,
+    RETAILER,
+    SUPPLIER,
+    SandboxClient,
+    stale_write_after_another_worker_reset,
+    start_sandbox,
+)
 
 
 def reader(url: str, session: str | None = None) -> SandboxClient:
@@ -159,3 +168,15 @@ def test_concurrent_confirms_over_workers_sharing_one_sqlite_file_exactly_one_wi
             assert state["status"] == "canceled" and state["cancelation"]["status"] == "confirmed"
     finally:
         server.stop()
+
+
+def test_a_change_from_a_guess_made_before_another_workers_reset_is_refused(tmp_path: Path) -> None:
+    from apidocs.sandbox.store import SqliteBackend
+    from apidocs.sandbox.timp.fixtures import load_fixtures
+
+    fixtures = load_fixtures()
+    path = tmp_path / "state.sqlite3"
+    changed, now = stale_write_after_another_worker_reset(SqliteBackend.open(path, fixtures),
+                                                          SqliteBackend.open(path, fixtures))
+    assert not changed
+    assert now == (fixtures.orders[DETAIL_ORDER].initial, 0)

@@ -3,7 +3,8 @@
 Nothing here can hang or raise past the handler: an oversized body is 413 (by Content-Length
 before reading, or by counting a streamed or chunked body), a body that stops arriving is 408
 after `idle_timeout` seconds of silence or when it is not all in after `BODY_DEADLINE` seconds,
-a body that is not JSON (or JSON holding a lone surrogate, which is no text) is 415 or 400.
+a body that is not JSON (or JSON holding a lone surrogate, which is no text, or a NUL, which
+PostgreSQL cannot store as text) is 415 or 400.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import json
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import Receive
@@ -95,20 +97,30 @@ def parse_json(raw: bytes, content_type: str | None) -> Any:
         raise ApiError(400, f"the body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
     except (ValueError, RecursionError) as error:  # e.g. a 5000-digit number, or nesting 100 000 deep
         raise ApiError(400, f"the body is not usable JSON: {str(error).splitlines()[0][:200] or 'nested too deep'}") from None
-    if (_MAYBE_SURROGATE.search(raw) or b"\x00" in raw[:4]) and _holds_lone_surrogate(body):
+    if (_MAYBE_SURROGATE.search(raw) or b"\x00" in raw[:4]) and _holds_string(body, _is_not_utf8):
         raise ApiError(400, "the body is not usable JSON: it holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text")
+    # JSON holds a NUL only as an escape (raw control characters are refused above), or in a
+    # UTF-16/32 body.
+    if (b"\\u0000" in raw or b"\x00" in raw[:4]) and _holds_string(body, lambda text: "\x00" in text):
+        raise ApiError(400, "the body is not usable JSON: a string in it holds a NUL character (\\u0000); send text without it")
     return body
 
 
-def _holds_lone_surrogate(value: Any) -> bool:
-    """Whether a string anywhere in `value` (keys included) cannot be encoded as UTF-8."""
+def _is_not_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _holds_string(value: Any, test: Callable[[str], bool]) -> bool:
+    """Whether `test` holds for a string anywhere in `value` (keys included)."""
     pending = [value]
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
+            if test(item):
                 return True
         elif isinstance(item, dict):
             pending.extend(item.keys())

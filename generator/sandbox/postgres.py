@@ -1,8 +1,8 @@
 """The sessions' state in PostgreSQL (psycopg 3, its async pool): the store for a public sandbox.
 
 Same table shapes and the same compare-and-set as the SQLite store (`store.py`): a change is
-one `INSERT … ON CONFLICT DO UPDATE … WHERE version = <read>` statement, which PostgreSQL
-applies atomically against the latest committed row, so across any number of worker processes
+one statement (`INSERT … ON CONFLICT DO NOTHING` from version 0, else `UPDATE … WHERE version =
+<read>`), which PostgreSQL applies atomically against the latest committed row, so across any number of worker processes
 exactly one writer of a version wins. Multi-statement steps (a session's start, eviction,
 expiry, reset) run in transactions. Every read goes to the database (several workers write);
 the process only remembers what it last saw of each row as the first guess of its next change
@@ -13,8 +13,10 @@ pooled connection, one round trip in pipeline mode and one commit for all of the
 the worker (and the database) a fraction of a connection and a round trip each.
 
 The pool is opened in the worker's own event loop on first use (never inherited through a
-fork). When the database cannot be reached, a request answers 503 within `WAIT_SECONDS`; the
-pool reconnects by itself, so the sandbox recovers when the database is back.
+fork). When the database cannot be reached, a request answers 503 within `WAIT_SECONDS`; when
+it stops answering, within `STATEMENT_SECONDS` (each round trip is bounded by `ANSWER_SECONDS`,
+then its connection is closed). The pool reconnects by itself, so the sandbox recovers when the
+database is back.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ from apidocs.sandbox.timp.workflow import State
 log = logging.getLogger("apidocs.sandbox")
 SCHEMA_VERSION = 1
 WAIT_SECONDS = 2.0  # for a pooled connection, and to connect: then 503
+ANSWER_SECONDS = 5.0  # for the database's answer to a batch or a session step: then 503
+# A statement's whole wait: a connection, maybe a batch ahead of it on it, its own batch.
+STATEMENT_SECONDS = WAIT_SECONDS + 2 * ANSWER_SECONDS
 POOL_SIZE = 4  # connections per worker process
 T = TypeVar("T")
 
@@ -85,23 +90,30 @@ def _delete_rows(where: str) -> str:
 
 # The compare-and-set, answering whether it changed the row and, when not, the row as it is now
 # (as this statement's snapshot sees it; NULLs when it sees none): the next try needs no read.
-_REPLACE = f"""
-WITH changed AS (
-    INSERT INTO {WORKFLOW} AS w ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1)
-    ON CONFLICT (session, uuid) DO UPDATE SET
-        status = excluded.status, c_status = excluded.c_status, c_requested_by = excluded.c_requested_by,
-        c_requested_date = excluded.c_requested_date, c_resolved_by = excluded.c_resolved_by,
-        c_resolved_date = excluded.c_resolved_date, c_reason = excluded.c_reason, version = w.version + 1
-    WHERE w.version = %s AND w.status = %s AND w.c_status IS NOT DISTINCT FROM %s
-        AND w.c_requested_by IS NOT DISTINCT FROM %s AND w.c_requested_date IS NOT DISTINCT FROM %s
-        AND w.c_resolved_by IS NOT DISTINCT FROM %s AND w.c_resolved_date IS NOT DISTINCT FROM %s
-        AND w.c_reason IS NOT DISTINCT FROM %s
-    RETURNING 1
-)
+# Only a change from version 0 (no row: the fixture's state) inserts; any other updates the row
+# only while it holds the version and state read, so a row deleted meanwhile (a reset, an expiry,
+# a restart) is never brought back from an outdated guess.
+_NOW = f"""
 SELECT EXISTS (SELECT 1 FROM changed), now.status, now.c_status, now.c_requested_by, now.c_requested_date,
        now.c_resolved_by, now.c_resolved_date, now.c_reason, now.version
 FROM (SELECT 1) AS one LEFT JOIN {WORKFLOW} AS now ON now.session = %s AND now.uuid = %s
 """
+_INSERT = f"""
+WITH changed AS (
+    INSERT INTO {WORKFLOW} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1)
+    ON CONFLICT (session, uuid) DO NOTHING
+    RETURNING 1
+)""" + _NOW
+_UPDATE = f"""
+WITH changed AS (
+    UPDATE {WORKFLOW} SET status = %s, c_status = %s, c_requested_by = %s, c_requested_date = %s, c_resolved_by = %s,
+        c_resolved_date = %s, c_reason = %s, version = version + 1
+    WHERE session = %s AND uuid = %s AND version = %s AND status = %s AND c_status IS NOT DISTINCT FROM %s
+        AND c_requested_by IS NOT DISTINCT FROM %s AND c_requested_date IS NOT DISTINCT FROM %s
+        AND c_resolved_by IS NOT DISTINCT FROM %s AND c_resolved_date IS NOT DISTINCT FROM %s
+        AND c_reason IS NOT DISTINCT FROM %s
+    RETURNING 1
+)""" + _NOW
 
 
 def is_postgres_url(text: str) -> bool:
@@ -145,6 +157,35 @@ class _Statement:
     def lock_order(self) -> tuple[int, str, str]:
         """Writes by (session, uuid), compared by code point like PostgreSQL's "C" collation."""
         return (0, "", "") if self.writes is None else (1, *self.writes)
+
+
+class _AnswerDeadline:
+    """`asyncio.timeout` for work on a connection, which first closes the connection: a task
+    cancelled while psycopg waits for the server would otherwise wait again for it as it
+    unwinds (ending the pipeline), forever when the server stopped answering. Raises
+    TimeoutError; the pool discards the closed connection when it comes back."""
+
+    def __init__(self, connection: Any, seconds: float) -> None:
+        self.connection = connection
+        self.seconds = seconds
+        self.expired = False
+
+    async def __aenter__(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.task = task
+        self.cancelling = task.cancelling()  # cancellations from elsewhere, not to be swallowed
+        self.timer = asyncio.get_running_loop().call_later(self.seconds, self._expire)
+
+    def _expire(self) -> None:
+        self.expired = True
+        self.connection.pgconn.finish()  # every wait on its socket now ends at once
+        self.task.cancel()
+
+    async def __aexit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
+        self.timer.cancel()
+        if self.expired and self.task.uncancel() <= self.cancelling:
+            raise TimeoutError(f"no answer within {self.seconds:g} s") from None
 
 
 def _unavailable(error: BaseException) -> ApiError:
@@ -220,9 +261,9 @@ class PostgresBackend(Backend):
         pool = await self._connection_pool()
         for attempt in range(2 if retry else 1):
             try:
-                async with pool.connection() as connection:
+                async with pool.connection() as connection, _AnswerDeadline(connection, ANSWER_SECONDS):
                     return await work(connection)
-            except PoolTimeout as error:
+            except (PoolTimeout, TimeoutError) as error:  # no answer: not tried again either
                 raise _unavailable(error) from None
             except psycopg.OperationalError as error:
                 if attempt or not retry:
@@ -239,7 +280,13 @@ class PostgresBackend(Backend):
             sender = asyncio.create_task(self._send_queued())
             self._senders.add(sender)
             sender.add_done_callback(self._senders.discard)
-        return await statement.result
+        try:
+            async with asyncio.timeout(STATEMENT_SECONDS):
+                return await statement.result
+        except TimeoutError:
+            if statement in self._queued:  # never sent: it never will be
+                self._queued.remove(statement)
+            raise _unavailable(TimeoutError(f"no answer within {STATEMENT_SECONDS:g} s")) from None
 
     async def _send_queued(self) -> None:
         try:
@@ -254,7 +301,8 @@ class PostgresBackend(Backend):
         statements apply, or none). Rows are locked in one order in every process, so two
         batches never wait for each other. When the database cannot be reached, each statement
         answers 503, except that a read is tried once more (its pooled connection may have died
-        with a database restart); a write is not: whether it was applied would be unknown."""
+        with a database restart); a write is not: whether it was applied would be unknown. Nor
+        is anything of a batch the database did not answer within `ANSWER_SECONDS`."""
         import psycopg
         from psycopg_pool import PoolTimeout
 
@@ -265,15 +313,14 @@ class PostgresBackend(Backend):
                 while self._queued:
                     batch, self._queued = self._queued, []
                     batch.sort(key=lambda statement: statement.lock_order)
-                    async with connection.pipeline():
-                        cursors = [await connection.execute(statement.sql, statement.parameters) for statement in batch]
-                    for statement, cursor in zip(batch, cursors, strict=True):
-                        if not statement.result.done():
-                            statement.result.set_result(await cursor.fetchall())
+                    async with _AnswerDeadline(connection, ANSWER_SECONDS):
+                        await self._round_trip(connection, batch)
                     batch = []
         except PoolTimeout as error:  # no connection within WAIT_SECONDS: neither for what waits behind
             waiting, self._queued = [*batch, *self._queued], []
             self._fail(waiting, _unavailable(error))
+        except TimeoutError as error:  # whether the writes were applied is unknown: not tried again
+            self._fail(batch, _unavailable(error))
         except psycopg.OperationalError as error:
             again = [statement for statement in batch if statement.writes is None and not statement.tried]
             self._fail([statement for statement in batch if statement.writes is not None or statement.tried],
@@ -281,9 +328,27 @@ class PostgresBackend(Backend):
             for statement in again:
                 statement.tried = True
             self._queued[:0] = again
-        except Exception as error:  # a bug of ours: the requests answer 500, as they would alone
-            waiting, self._queued = [*batch, *self._queued], []
-            self._fail(waiting, error)
+        except Exception as error:  # a bug of ours: the batch's requests answer 500, as they would alone
+            self._fail(batch, error)  # what is queued was not sent: the next batch takes it
+
+    @staticmethod
+    async def _round_trip(connection: Any, batch: list[_Statement]) -> None:
+        import psycopg
+
+        sent = []
+        async with connection.pipeline():
+            for statement in batch:
+                try:
+                    sent.append((statement, await connection.execute(statement.sql, statement.parameters)))
+                except (psycopg.DataError, psycopg.ProgrammingError) as error:
+                    if error.sqlstate is not None:  # the server's: the batch's transaction failed
+                        raise
+                    # Refused before it was sent (parameters PostgreSQL cannot take):
+                    # that statement fails alone, the others still go.
+                    statement.result.set_exception(error)
+        for statement, cursor in sent:
+            if not statement.result.done():
+                statement.result.set_result(await cursor.fetchall())
 
     @staticmethod
     def _fail(batch: list[_Statement], error: Exception) -> None:
@@ -302,9 +367,11 @@ class PostgresBackend(Backend):
     async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State) -> bool:
         state, version = old
         self._seen.pop((session, uuid), None)  # unknown until the answer (none if the database fails)
-        [(changed, *now)] = await self._batched(
-            _REPLACE, (session, uuid, kind, *state_columns(new), version, *state_columns(state), session, uuid),
-            writes=(session, uuid))
+        if version == 0:
+            sql, parameters = _INSERT, (session, uuid, kind, *state_columns(new))
+        else:
+            sql, parameters = _UPDATE, (*state_columns(new), session, uuid, version, *state_columns(state))
+        [(changed, *now)] = await self._batched(sql, (*parameters, session, uuid), writes=(session, uuid))
         if not changed:
             if now[0] is not None:
                 self._remember(session, uuid, row_state(now))
@@ -332,11 +399,12 @@ class PostgresBackend(Backend):
         self._seen[(session, uuid)] = entry
 
     async def touch(self, session: str, now: float, idle: float, capacity: int) -> None:
-        async def mark(connection: Any) -> None:
+        async def mark(connection: Any) -> list[str]:
+            """The sessions whose rows it deleted."""
             cursor = await connection.execute(
                 f"UPDATE {SESSIONS} SET last_used = %s WHERE id = %s AND last_used >= %s", (now, session, now - idle))
             if cursor.rowcount == 1:
-                return
+                return []
             async with connection.transaction():  # new, or expired: start again from the fixtures
                 # Another worker may be starting the same session right now: whoever inserts or
                 # locks its row first decides; the other only marks it used.
@@ -348,9 +416,10 @@ class PostgresBackend(Backend):
                     if found is not None and found[0] >= now - idle:
                         await connection.execute(f"UPDATE {SESSIONS} SET last_used = GREATEST(last_used, %s)"
                                                  " WHERE id = %s", (now, session))
-                        return
+                        return []
                     await connection.execute(f"UPDATE {SESSIONS} SET last_used = %s WHERE id = %s", (now, session))
                 await connection.execute(_delete_rows("session = %s"), (session,))
+                restarted = [session]
                 count = await (await connection.execute(f"SELECT count(*) FROM {SESSIONS}")).fetchone()
                 excess = int(count[0]) - capacity
                 if excess > 0:
@@ -359,28 +428,42 @@ class PostgresBackend(Backend):
                     ids = [row[0] for row in oldest]
                     await connection.execute(_delete_rows("session = ANY(%s)"), (ids,))
                     await connection.execute(f"DELETE FROM {SESSIONS} WHERE id = ANY(%s)", (ids,))
+                    restarted += ids
+                return restarted
 
-        await self._run(mark, retry=False)
+        self._forget(await self._run(mark, retry=False))
 
     async def sweep(self, now: float, idle: float) -> int:
-        async def expire(connection: Any) -> int:
+        async def expire(connection: Any) -> tuple[int, int]:
             async with connection.transaction():
                 cutoff = now - idle
-                await connection.execute(_delete_rows(f"session IN (SELECT id FROM {SESSIONS} WHERE last_used < %s)"),
-                                         (cutoff,))
+                cursor = await connection.execute(
+                    _delete_rows(f"session IN (SELECT id FROM {SESSIONS} WHERE last_used < %s)"), (cutoff,))
+                rows = int(cursor.rowcount)
                 cursor = await connection.execute(f"DELETE FROM {SESSIONS} WHERE last_used < %s", (cutoff,))
                 dropped = int(cursor.rowcount)
-                await connection.execute(_delete_rows(f"session <> '' AND NOT EXISTS "
-                                                      f"(SELECT 1 FROM {SESSIONS} s WHERE s.id = w.session)"))
-                return dropped
+                cursor = await connection.execute(_delete_rows(f"session <> '' AND NOT EXISTS "
+                                                               f"(SELECT 1 FROM {SESSIONS} s WHERE s.id = w.session)"))
+                return dropped, rows + int(cursor.rowcount)
 
-        return await self._run(expire, retry=False)
+        dropped, rows = await self._run(expire, retry=False)
+        if rows:  # which sessions they were is not told: forget all (this runs once a minute at most)
+            self._seen.clear()
+        return dropped
 
     async def drop(self, session: str) -> None:
         async def delete(connection: Any) -> None:
             await connection.execute(_delete_rows("session = %s"), (session,))
 
         await self._run(delete, retry=False)
+        self._forget([session])
+
+    def _forget(self, sessions: list[str]) -> None:
+        """Forget what was seen of sessions whose rows were deleted: a guess from before is wrong
+        (the compare-and-set would refuse it, but only after a round trip)."""
+        if sessions:
+            gone = set(sessions)
+            self._seen = {key: entry for key, entry in self._seen.items() if key[0] not in gone}
 
     async def session_count(self) -> int:
         async def count(connection: Any) -> int:

@@ -4,8 +4,9 @@ A session is an isolated copy of the fixtures, named by a key (`""` is the share
 session). Copies cost nothing until used: a session holds rows only for what it changed, and a
 missing row reads as the fixture's starting state (version 0). Every row has a `version` that
 each change increments, and every change is one compare-and-set statement on it (`replace()`):
-an insert when the row does not exist yet, an update only while the row still holds the state
-and version read. Two writers, in one process or several, can never both win. (The state is
+an insert when version 0 was read (no row yet), an update only while the row still holds the
+state and version read (never an insert: a row deleted meanwhile stays deleted). Two writers,
+in one process or several, can never both win. (The state is
 compared too because a session's rows are deleted when it starts again: a new row may reach the
 same version with another state.)
 
@@ -70,15 +71,14 @@ _COLUMNS = ("session, uuid, kind, status, c_status, c_requested_by, c_requested_
             " c_reason, version")
 _SELECT = ("SELECT status, c_status, c_requested_by, c_requested_date, c_resolved_by, c_resolved_date, c_reason,"
            " version FROM workflow WHERE session = ? AND uuid = ?")
-_REPLACE = f"""
-INSERT INTO workflow ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-ON CONFLICT (session, uuid) DO UPDATE SET
-    status = excluded.status, c_status = excluded.c_status, c_requested_by = excluded.c_requested_by,
-    c_requested_date = excluded.c_requested_date, c_resolved_by = excluded.c_resolved_by,
-    c_resolved_date = excluded.c_resolved_date, c_reason = excluded.c_reason, version = workflow.version + 1
-WHERE workflow.version = ? AND workflow.status = ? AND workflow.c_status IS ? AND workflow.c_requested_by IS ?
-    AND workflow.c_requested_date IS ? AND workflow.c_resolved_by IS ? AND workflow.c_resolved_date IS ?
-    AND workflow.c_reason IS ?
+# The compare-and-set: an insert only from version 0 (no row yet), else an update only while the
+# row holds the version and state read, so a row deleted meanwhile is never brought back.
+_INSERT = f"INSERT INTO workflow ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (session, uuid) DO NOTHING"
+_UPDATE = """
+UPDATE workflow SET status = ?, c_status = ?, c_requested_by = ?, c_requested_date = ?, c_resolved_by = ?,
+    c_resolved_date = ?, c_reason = ?, version = version + 1
+WHERE session = ? AND uuid = ? AND version = ? AND status = ? AND c_status IS ? AND c_requested_by IS ?
+    AND c_requested_date IS ? AND c_resolved_by IS ? AND c_resolved_date IS ? AND c_reason IS ?
 """
 NO_CANCELATION = (None,) * 6
 
@@ -252,8 +252,11 @@ class SqliteBackend(Backend):
 
     async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State) -> bool:
         state, version = old
-        parameters = (session, uuid, kind, *state_columns(new), version, *state_columns(state))
-        count = await self._write(lambda connection: connection.execute(_REPLACE, parameters).rowcount)
+        if version == 0:
+            sql, parameters = _INSERT, (session, uuid, kind, *state_columns(new))
+        else:
+            sql, parameters = _UPDATE, (*state_columns(new), session, uuid, version, *state_columns(state))
+        count = await self._write(lambda connection: connection.execute(sql, parameters).rowcount)
         self._views.pop(session, None)
         if count != 1:  # another process changed it since it was read
             self._mirror.pop((session, uuid), None)
