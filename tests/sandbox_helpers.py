@@ -10,13 +10,17 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
 from apidocs.sandbox.store import Backend, Entry
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 SUPPLIER = "1234567890"  # Stevens, Smith and Krause, may manage orders
@@ -155,5 +159,11 @@ def stale_write_after_another_worker_reset(writer: Backend, resetter: Backend) -
         changed = await writer.replace(session, DETAIL_ORDER, "order", (requested, seen[1] + 1), confirmed)
         return changed, (await resetter.read(session, [DETAIL_ORDER]))[0]
 
-    return asyncio.run(run())
+    return run_coroutine(run())
 
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` in a thread of its own: a browser test in the same worker (Playwright's
+    sync API) may have left an event loop set in this one, where `asyncio.run` refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -23,6 +23,7 @@ from sandbox_helpers import (
     RETAILER,
     SUPPLIER,
     RunningSandbox,
+    run_coroutine,
     stale_write_after_another_worker_reset,
     start_sandbox,
 )
@@ -239,7 +240,7 @@ def test_a_statement_postgres_cannot_take_fails_alone_in_its_batch(postgres: Pos
         fresh = PostgresBackend(url, fixtures)
         return [*answers, *(await fresh.read("good", [CONFIRM_SEED])), *(await fresh.read("bad", [CONFIRM_SEED]))]
 
-    written, refused, other, good_now, bad_now = asyncio.run(run())
+    written, refused, other, good_now, bad_now = run_coroutine(run())
     assert written is True
     assert isinstance(refused, psycopg.DataError)
     assert other == [start_state]
