@@ -11,7 +11,7 @@ every page as before.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from mkdocs.structure.nav import Navigation
@@ -50,3 +50,26 @@ class NavWindow:
 
     def __call__(self, item: Any) -> int:
         return self.state.get(id(item), 0)
+
+    def shown(self, items: Sequence[Any]) -> list[Any]:
+        """The entries of a level the template goes through: those shown, and the first of each
+        gap (rendered as the gap's link). The template then costs the window, not the level."""
+        return [item for item in items if self.state.get(id(item), 0) >= 0]
+
+
+class WindowedNav:
+    """The site's nav as a page's templates see it: the top level through the page's window
+    (Material's nav partial loops over `nav.items`), everything else the nav itself."""
+
+    def __init__(self, nav: Navigation, window: NavWindow) -> None:
+        self._nav = nav
+        self.items = window.shown(nav.items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._nav, name)

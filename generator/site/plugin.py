@@ -48,7 +48,7 @@ from apidocs.rendering.quoting import html_text, markdown_text
 from apidocs.rendering.snippets import SnippetError
 from apidocs.site.compact import compact_html
 from apidocs.site.incremental import DefinitionCache
-from apidocs.site.nav_window import NavWindow
+from apidocs.site.nav_window import NavWindow, WindowedNav
 from apidocs.site.schemas import response_schema
 
 log = logging.getLogger("mkdocs.plugins.apidocs")
@@ -253,7 +253,9 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         nav partials also get the page's window of long nav levels.
         """
         if self._bounded_nav:
-            context["apidocs_nav_window"] = NavWindow(nav, page)  # type: ignore[typeddict-unknown-key]
+            window = NavWindow(nav, page)
+            context["apidocs_nav_window"] = window  # type: ignore[typeddict-unknown-key]
+            context["nav"] = WindowedNav(nav, window)  # type: ignore[typeddict-item]
         generated = self._generated.pop(page.file.src_uri, None)
         if generated is None or generated.aside is None or page.content is None:
             return context
