@@ -150,6 +150,13 @@ def stale_write_after_another_worker_reset(writer: Backend, resetter: Backend) -
     from apidocs.sandbox.timp.workflow import Cancelation, State
 
     async def run() -> tuple[bool, Entry]:
+        try:
+            return await steps()
+        finally:
+            await writer.aclose()
+            await resetter.aclose()
+
+    async def steps() -> tuple[bool, Entry]:
         session = "stale-guess"
         seen = (await writer.read(session, [DETAIL_ORDER]))[0]
         requested = State("cancelation_requested", Cancelation("requested", "R", "2020-01-01T00:00:00Z"))
@@ -162,8 +169,12 @@ def stale_write_after_another_worker_reset(writer: Backend, resetter: Backend) -
     return run_coroutine(run())
 
 
-def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+def run_coroutine(coroutine: Coroutine[Any, Any, T], timeout: float = 120) -> T:
     """`asyncio.run` in a thread of its own: a browser test in the same worker (Playwright's
-    sync API) may have left an event loop set in this one, where `asyncio.run` refuses to start."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+    sync API) may have left an event loop set in this one, where `asyncio.run` refuses to start.
+    Bounded: a coroutine that hangs fails the test instead of the run."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(asyncio.run, coroutine).result(timeout=timeout)
+    finally:
+        pool.shutdown(wait=False)

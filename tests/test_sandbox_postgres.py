@@ -234,11 +234,15 @@ def test_a_statement_postgres_cannot_take_fails_alone_in_its_batch(postgres: Pos
     async def run() -> list[object]:
         url = PostgresBackend.open(postgres.create_database(), fixtures).url  # creates the tables
         backend = PostgresBackend(url, fixtures, pool_size=1)  # one sender: one batch for all
-        answers = await asyncio.gather(backend.replace("good", CONFIRM_SEED, "order", start_state, good),
-                                       backend.replace("bad", CONFIRM_SEED, "order", start_state, bad),
-                                       backend.read("other", [CONFIRM_SEED]), return_exceptions=True)
         fresh = PostgresBackend(url, fixtures)
-        return [*answers, *(await fresh.read("good", [CONFIRM_SEED])), *(await fresh.read("bad", [CONFIRM_SEED]))]
+        try:
+            answers = await asyncio.gather(backend.replace("good", CONFIRM_SEED, "order", start_state, good),
+                                           backend.replace("bad", CONFIRM_SEED, "order", start_state, bad),
+                                           backend.read("other", [CONFIRM_SEED]), return_exceptions=True)
+            return [*answers, *(await fresh.read("good", [CONFIRM_SEED])), *(await fresh.read("bad", [CONFIRM_SEED]))]
+        finally:
+            await backend.aclose()
+            await fresh.aclose()
 
     written, refused, other, good_now, bad_now = run_coroutine(run())
     assert written is True

@@ -481,6 +481,12 @@ class PostgresBackend(Backend):
         self._sending = 0
         self._senders.clear()
 
+    async def aclose(self) -> None:
+        """Close the pool and wait for it (`close` only starts that, from code that cannot wait)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
     def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:

@@ -151,6 +151,10 @@ class Backend(ABC):
     def close(self) -> None:  # noqa: B027  (likewise)
         """Release the connections (the database's content stays)."""
 
+    async def aclose(self) -> None:
+        """`close`, waiting until it is done (from a running event loop)."""
+        self.close()
+
 
 class SessionState:
     """A backend bound to one session: what the workflow handlers use as `call.store`."""
