@@ -31,7 +31,17 @@ from typing import Any, TypeVar
 
 from apidocs.model.errors import ConfigError
 from apidocs.sandbox.errors import ApiError
-from apidocs.sandbox.store import MAX_MIRRORED, MAX_VIEWS, Backend, Build, Entry, initial_state, row_state, state_columns
+from apidocs.sandbox.store import (
+    MAX_MIRRORED,
+    MAX_VIEWS,
+    WORKFLOW_COLUMNS,
+    Backend,
+    Build,
+    Entry,
+    initial_state,
+    row_state,
+    state_columns,
+)
 from apidocs.sandbox.timp.fixtures import Fixtures
 from apidocs.sandbox.timp.workflow import State
 
@@ -44,21 +54,8 @@ STATEMENT_SECONDS = WAIT_SECONDS + 2 * ANSWER_SECONDS
 POOL_SIZE = 4  # connections per worker process
 T = TypeVar("T")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS apidocs_sandbox_workflow (
-    session TEXT NOT NULL,
-    uuid TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('order', 'line_item')),
-    status TEXT NOT NULL,
-    c_status TEXT,
-    c_requested_by TEXT,
-    c_requested_date TEXT,
-    c_resolved_by TEXT,
-    c_resolved_date TEXT,
-    c_reason TEXT,
-    version INTEGER NOT NULL,
-    PRIMARY KEY (session, uuid)
-);
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS apidocs_sandbox_workflow ({WORKFLOW_COLUMNS});
 CREATE TABLE IF NOT EXISTS apidocs_sandbox_sessions (
     id TEXT PRIMARY KEY,
     last_used DOUBLE PRECISION NOT NULL

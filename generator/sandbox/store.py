@@ -46,8 +46,8 @@ T = TypeVar("T")
 Entry = tuple[State, int]  # a state and its version (0: no row, the fixture's starting state)
 Build = Callable[[list[State]], bytes]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS workflow (
+# The workflow table's columns, alike in every backend (each adds its own table options).
+WORKFLOW_COLUMNS = """
     session TEXT NOT NULL,
     uuid TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('order', 'line_item')),
@@ -60,7 +60,10 @@ CREATE TABLE IF NOT EXISTS workflow (
     c_reason TEXT,
     version INTEGER NOT NULL,
     PRIMARY KEY (session, uuid)
-) WITHOUT ROWID;
+"""
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS workflow ({WORKFLOW_COLUMNS}) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,
     last_used REAL NOT NULL
