@@ -62,6 +62,11 @@ def dump(document: dict[str, Any], path: Path | None, *, compact: bool = False) 
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+def openapi_json(settings: Settings, tree: DocsTree) -> str:
+    """The document a built site publishes as `openapi.json` (compact JSON)."""
+    return dump(openapi_document(settings, tree), None, compact=True)
+
+
 def run_export(config_file: str | Path, output: str | None) -> int:
     settings = load_settings(config_file)
     tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site)

@@ -253,7 +253,7 @@ class IncrementalSite:
             return None
         if kinds == {False}:
             return Update()  # only files the site does not show (an editor's temporary files)
-        bounded = _bounded_nav(state.env)
+        bounded = plugin.bounded_nav
         views_before = _nav_views(state.nav, state.files, bounded)
         nav_before = config.nav  # replaced, not changed, by reload_tree
         before = plugin.reload_tree(config)
@@ -391,18 +391,6 @@ def _nav_entries(items: Any) -> Iterator[tuple[str | None, str]]:
                 yield from _nav_entries(value)
 
 
-def _bounded_nav(env: jinja2.Environment) -> bool:
-    """Whether pages carry apidocs' bounded nav (a site's own nav-item.html, or the full nav of a
-    small site, shows every title on every page)."""
-    from apidocs.site.plugin import MATERIAL_OVERRIDES
-
-    try:
-        filename = env.get_template("partials/nav-item.html").filename
-    except jinja2.TemplateNotFound:
-        return False
-    return filename is not None and Path(filename).parent.parent == MATERIAL_OVERRIDES
-
-
 NavView = tuple[Any, ...]
 
 
@@ -484,11 +472,11 @@ def write_atomically(path: Path, content: bytes) -> None:
 def write_openapi(settings: Any, tree: Any, site_dir: str) -> None:
     """openapi.json from the definitions as they are now (half a second at 1,000 endpoints: run
     after the changed page is served)."""
-    from apidocs.openapi.command import OPENAPI_URI, dump, openapi_document
+    from apidocs.openapi.command import OPENAPI_URI, openapi_json
 
     if not Path(site_dir).is_dir():
         return  # a full build has replaced that site since
-    write_atomically(Path(site_dir) / OPENAPI_URI, dump(openapi_document(settings, tree), None).encode("utf-8"))
+    write_atomically(Path(site_dir) / OPENAPI_URI, openapi_json(settings, tree).encode("utf-8"))
 
 
 def apidocs_plugin(config: MkDocsConfig) -> ApidocsPlugin | None:

@@ -39,8 +39,9 @@ from apidocs.definitions.audiences import visible_documents
 from apidocs.definitions.loader import OVERLAY_SUFFIX, DocsTree, duplicate_endpoints, load_tree
 from apidocs.explorer import SCRIPT_URI as EXPLORER_SCRIPT
 from apidocs.explorer import ServeContext, explorer_script, render_panel
+from apidocs.model.endpoint import Document
 from apidocs.model.errors import ConfigError, Finding
-from apidocs.openapi.command import OPENAPI_URI, dump, openapi_document
+from apidocs.openapi.command import OPENAPI_URI, openapi_json
 from apidocs.rendering.languages import Language, load_languages
 from apidocs.rendering.nav import build_nav
 from apidocs.rendering.pages import RenderedPage, aside_mark, page_meta, render_page, theme_text
@@ -113,7 +114,9 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         self.definition_cache: DefinitionCache | None = None
         self.built_state: BuiltState | None = None
         self._nav: Navigation | None = None
-        self._bounded_nav = False  # our nav partials are in (a site of more than FULL_NAV_PAGES pages)
+        # Pages carry our bounded nav: our partials were added (a site of more than FULL_NAV_PAGES
+        # pages) and the environment's nav-item.html is ours (a site's own custom_dir still wins).
+        self.bounded_nav = False
         # The generated HTML of the pages being built, by page: put in after Markdown.
         self._generated: dict[str, _Generated] = {}
         self.nav_from_tree = False  # the site's nav is ours (built from the tree), not its own `nav:`
@@ -144,12 +147,12 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         if self.tree.endpoints:
             self._add_endpoint_assets(config)
         shown = visible_documents(self.tree, self.settings)
-        self._bounded_nav = bool(self.tree.endpoints) and len(shown) > FULL_NAV_PAGES
-        if self._bounded_nav:
+        self.bounded_nav = bool(self.tree.endpoints) and len(shown) > FULL_NAV_PAGES
+        if self.bounded_nav:
             _bound_material_nav(config)
         if self.tree.endpoints:
             _add_material_overrides(config, ACCESSIBILITY_OVERRIDES)
-        self.hidden = {uri for uri in self.tree.documents if uri not in {d.src_uri for d in shown}}
+        self.hidden = _hidden_uris(self.tree, shown)
         # A site without definitions keeps MkDocs' own nav (files, titles, order).
         if not config.nav and self.tree.has_definitions:
             config.nav = build_nav(self.tree, shown)
@@ -196,10 +199,10 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             files.append(File.generated(config, EXPLORER_SCRIPT, content=explorer_script()))
         if self.settings is not None and not self.tree.errors and files.get_file_from_path(OPENAPI_URI) is None:
             try:
-                document = openapi_document(self.settings, self.tree)
+                content = openapi_json(self.settings, self.tree)
             except SnippetError as error:
                 raise PluginError(f"openapi.json: {error}") from None
-            files.append(File.generated(config, OPENAPI_URI, content=dump(document, None, compact=True)))
+            files.append(File.generated(config, OPENAPI_URI, content=content))
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -252,16 +255,14 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         The page's prose, parameters and responses are indexed as before. On a large site the
         nav partials also get the page's window of long nav levels.
         """
-        if self._bounded_nav:
+        if self.bounded_nav:
             window = NavWindow(nav, page)
             context["apidocs_nav_window"] = window  # type: ignore[typeddict-unknown-key]
             context["nav"] = WindowedNav(nav, window)  # type: ignore[typeddict-item]
         generated = self._generated.pop(page.file.src_uri, None)
         if generated is None or generated.aside is None or page.content is None:
             return context
-        at = page.content.rfind(generated.aside_mark)
-        if at >= 0:
-            page.content = page.content[:at] + generated.aside + page.content[at + len(generated.aside_mark):]
+        page.content = RenderedPage.fill(page.content, {generated.aside_mark: generated.aside})
         if page.present_anchor_ids is not None:
             page.present_anchor_ids.update(ANCHOR_ID.findall(generated.aside))
         if self.settings is not None and self.settings.explorer and PANEL_MARK in generated.aside:
@@ -283,6 +284,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         return nav
 
     def on_env(self, env: jinja2.Environment, *, config: MkDocsConfig, files: Files) -> jinja2.Environment:
+        self.bounded_nav = self.bounded_nav and _nav_item_is_ours(env)
         if self.is_serving and self._nav is not None:
             self.built_state = BuiltState(files, self._nav, env)
         return env
@@ -306,8 +308,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             shown, shown_before = visible_documents(tree, self.settings), visible_documents(before, self.settings)
         except ConfigError:
             return None
-        shown_uris = {document.src_uri for document in shown}
-        hidden = {uri for uri in tree.documents if uri not in shown_uris}
+        hidden = _hidden_uris(tree, shown)
         errors, errors_before = sorted(map(str, tree.errors)), sorted(map(str, before.errors))
         if (hidden != self.hidden or errors != errors_before or bool(tree.endpoints) != bool(before.endpoints)
                 or tree.has_definitions != before.has_definitions
@@ -319,6 +320,21 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         known = set(map(str, before.findings + duplicate_endpoints(shown_before)))
         self._report([finding for finding in tree.findings + duplicate_endpoints(shown) if str(finding) not in known])
         return before
+
+
+def _hidden_uris(tree: DocsTree, shown: list[Document]) -> set[str]:
+    """The documents another audience's site shows, not this one."""
+    shown_uris = {document.src_uri for document in shown}
+    return {uri for uri in tree.documents if uri not in shown_uris}
+
+
+def _nav_item_is_ours(env: jinja2.Environment) -> bool:
+    """Whether pages render nav items with our partial (a site's own nav-item.html wins)."""
+    try:
+        filename = env.get_template("partials/nav-item.html").filename
+    except jinja2.TemplateNotFound:
+        return False
+    return filename is not None and Path(filename).parent.parent == MATERIAL_OVERRIDES
 
 
 def _bound_material_nav(config: MkDocsConfig) -> None:
