@@ -229,7 +229,7 @@ def render_parts(folder: Path, language: Language, request: HttpRequest) -> list
     recorder = _Recorder()
     token = _RECORDER.set(recorder)
     try:
-        template = _environment_with_slots(folder.resolve()).get_template(language.template)
+        template = _environment_with_slots(folder).get_template(language.template)
         text = template.render(request=SlotRequest(request, recorder))
     except (SlotUnsupported, jinja2.TemplateError, TypeError, ValueError):
         return None

@@ -29,6 +29,9 @@ class Language:
     warm: str | None = None  # "python": the check may exec it in a warm interpreter
     env: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     files: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # scratch files a run needs
+    # The snippets folder's newest modification when this was loaded: rendered snippets are
+    # remembered per Language, so an edited template (a new stamp) is never served from memory.
+    stamp: float = 0.0
 
     @property
     def is_runnable(self) -> bool:
@@ -75,6 +78,7 @@ def _load_languages(folder: Path, stamp: float) -> tuple[Language, ...]:
             extension=extension, run=tuple(str(a) for a in run), warm=None if warm is None else str(warm),
             env=tuple(sorted((str(k), str(v)) for k, v in env.items())),
             files=tuple(sorted((str(k), str(v)) for k, v in files.items())),
+            stamp=stamp,
         ))
     return tuple(languages)
 

@@ -37,31 +37,28 @@ class _RecentSnippets:
 
     The OpenAPI export's code samples, the page's tab and the explorer's check of its slots
     (`explorer/slots.py`) all need the snippet of the same request. The key holds the request's
-    full value and the templates' modification times, so an edited template (under `apidocs
-    serve`) is rendered afresh. Bounded by total text (oldest dropped first).
+    full value and the Language, whose stamp is the templates' newest modification when it was
+    loaded, so an edited template (under `apidocs serve`) is rendered afresh once the languages
+    are loaded again. Bounded by total text (oldest dropped first).
     """
 
     def __init__(self, budget: int = 16 * 1024 * 1024) -> None:
         self.budget = budget  # characters kept at most
         self.held = 0
-        self.entries: OrderedDict[tuple[str, str, str, int], str] = OrderedDict()
+        self.entries: OrderedDict[tuple[str, Language, str], str] = OrderedDict()
         self.lock = threading.Lock()
 
-    def key(self, folder: Path, language: Language, request: HttpRequest) -> tuple[str, str, str, int]:
-        try:
-            changed = max((entry.stat().st_mtime_ns for entry in folder.iterdir()), default=0)
-        except OSError:
-            changed = -1
-        return str(folder), language.template, repr(request), changed
+    def key(self, folder: Path, language: Language, request: HttpRequest) -> tuple[str, Language, str]:
+        return str(folder), language, repr(request)
 
-    def get(self, key: tuple[str, str, str, int]) -> str | None:
+    def get(self, key: tuple[str, Language, str]) -> str | None:
         with self.lock:
             text = self.entries.get(key)
             if text is not None:
                 self.entries.move_to_end(key)
             return text
 
-    def put(self, key: tuple[str, str, str, int], text: str) -> None:
+    def put(self, key: tuple[str, Language, str], text: str) -> None:
         cost = len(text) + len(key[2])
         if cost > self.budget:
             return
@@ -79,7 +76,7 @@ _recent = _RecentSnippets()
 
 
 def render_snippet(folder: Path, language: Language, request: HttpRequest) -> str:
-    key = _recent.key(folder.resolve(), language, request)
+    key = _recent.key(folder, language, request)
     text = _recent.get(key)
     if text is None:
         text = _render_snippet(folder, language, request)

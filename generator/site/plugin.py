@@ -6,7 +6,8 @@
   endpoint pages), drop files that are not pages (overlays, hidden audiences);
 - on_page_markdown: replace each definition's Markdown with the rendered endpoint page, rendered
   with the extensions it needs (restored in on_page_content for the next page);
-- on_page_context (after the search plugins): put in the request column, rendered as HTML.
+- on_page_context: before the search plugins, the generated parts as the index needs them
+  (`search_view`, much faster to parse); after them, the parts as shown and the request column.
 
 Apidocs owns endpoint definitions, files matching the `definitions` globs and pages with
 `apidocs: true`; every other page goes through MkDocs untouched.
@@ -17,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 import jinja2
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -50,6 +51,7 @@ from apidocs.rendering.snippets import SnippetError
 from apidocs.site.compact import compact_html
 from apidocs.site.incremental import DefinitionCache
 from apidocs.site.nav_window import NavWindow, WindowedNav
+from apidocs.site.searchable import search_view
 from apidocs.site.schemas import response_schema
 
 log = logging.getLogger("mkdocs.plugins.apidocs")
@@ -80,13 +82,19 @@ REQUIRED_EXTENSIONS: dict[str, dict[str, Any]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Generated:
-    """A page's generated HTML: the parts MkDocs' Markdown leaves marks for, and the request column."""
+    """A page's generated HTML: the parts MkDocs' Markdown leaves marks for, and the request column.
+
+    While the search plugins index the page, its content has each part's `search_view`:
+    `indexed` is that content, `shown` the one it stands for, `views` each (view, part)."""
 
     marks: dict[str, str]
     aside_mark: str
     aside: str | None
+    shown: str | None = None
+    indexed: str | None = None
+    views: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -246,9 +254,31 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
                 page.present_anchor_ids.update(ANCHOR_ID.findall(part))
         return html
 
+    @event_priority(50)
+    def _index_search_views(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
+                            nav: Navigation) -> TemplateContext:
+        """Before the search plugins index the page: its generated parts as `search_view`s."""
+        generated = self._generated.get(page.file.src_uri)
+        if generated is None or page.content is None:
+            return context
+        content, pieces, at = page.content, [], 0
+        for part in generated.marks.values():
+            view = search_view(part)
+            found = content.find(part, at)
+            if found < 0 or view == part or not view.strip():
+                continue  # moved by another plugin, or nothing to gain (the layout's own tags)
+            pieces += [content[at:found], view]
+            generated.views.append((view, part))
+            at = found + len(part)
+        generated.shown, generated.indexed = content, "".join(pieces) + content[at:]
+        page.content = generated.indexed
+        return context
+
     @event_priority(-100)
-    def on_page_context(self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation) -> TemplateContext:
-        """Put the request column in, after the search plugins have indexed the page.
+    def _show_generated(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
+                        nav: Navigation) -> TemplateContext:
+        """Put the generated parts back and the request column in, after the search plugins
+        have indexed the page.
 
         The column is generated: snippets, examples and the explorer's form, alike on every
         page, which would only crowd the search results (parsing it was a fifth of a build).
@@ -260,7 +290,19 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             context["apidocs_nav_window"] = window  # type: ignore[typeddict-unknown-key]
             context["nav"] = WindowedNav(nav, window)  # type: ignore[typeddict-item]
         generated = self._generated.pop(page.file.src_uri, None)
-        if generated is None or generated.aside is None or page.content is None:
+        if generated is None or page.content is None:
+            return context
+        if page.content is generated.indexed and generated.shown is not None:
+            page.content = generated.shown
+        else:  # another plugin changed the content meanwhile: keep its change, put our parts back
+            content, at = page.content, 0
+            for view, part in generated.views:
+                found = content.find(view, at)
+                if found >= 0:
+                    content = content[:found] + part + content[found + len(view):]
+                    at = found + len(part)
+            page.content = content
+        if generated.aside is None:
             return context
         page.content = RenderedPage.fill(page.content, {generated.aside_mark: generated.aside})
         if page.present_anchor_ids is not None:
@@ -272,6 +314,8 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             # `defer`: on a page load it runs after Material's bundle, whose document$ it needs.
             page.content += f'\n<script src="{html_text(get_relative_url(EXPLORER_SCRIPT, page.url))}" defer></script>\n'
         return context
+
+    on_page_context = CombinedEvent(_index_search_views, _show_generated)
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         document = self.tree.documents.get(page.file.src_uri)
