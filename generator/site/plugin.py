@@ -51,8 +51,8 @@ from apidocs.rendering.snippets import SnippetError
 from apidocs.site.compact import compact_html
 from apidocs.site.incremental import DefinitionCache
 from apidocs.site.nav_window import NavWindow, WindowedNav
-from apidocs.site.searchable import search_view
 from apidocs.site.schemas import response_schema
+from apidocs.site.searchable import search_view
 
 log = logging.getLogger("mkdocs.plugins.apidocs")
 

@@ -5,7 +5,8 @@ against the stack of open elements; most of its time goes to tags it drops (tabl
 cells, divs, spans, links). It keeps the text of every element, and only a few tags in the
 index. A generated part with the dropped tags taken out gives the same words under the same
 headings, about five times faster. Parts with content the parser leaves out on purpose (script,
-style, object, `data-search-exclude`, line numbers, permalinks) are given whole.
+style, object, `data-search-exclude`, line numbers, permalinks) are given whole, and so are
+parts with headings: the parser ends a heading's section where the element around it closes.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import re
 
 from apidocs.site.compact import compact_html
 
-# The tags Material's search keeps in the index, and the headings that open its sections.
-_INDEXED_TAGS = r"(?:h[1-6]|p|code|pre|li|ol|ul|sub|sup)"
+# The tags Material's search keeps in the index.
+_INDEXED_TAGS = r"(?:p|code|pre|li|ol|ul|sub|sup)"
 _DROPPED_TAG = re.compile(rf"<(?!/?{_INDEXED_TAGS}[\s/>])/?[a-zA-Z](?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
-_SKIPPED_CONTENT = re.compile(r"<(?:script|style|object)\b|data-search-exclude|linenodiv|headerlink", re.IGNORECASE)
+_SKIPPED_CONTENT = re.compile(r"<(?:script|style|object|h[1-6])\b|data-search-exclude|linenodiv|headerlink", re.IGNORECASE)
 
 
 def search_view(html: str) -> str:
