@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from material.plugins.search.plugin import Parser
+from material.plugins.search.plugin import Parser  # type: ignore[import-untyped]
 
 from apidocs.config.loading import load_settings
 from apidocs.definitions.loader import load_tree
