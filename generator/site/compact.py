@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-_KEPT_START = re.compile(r"<(pre|code|textarea|script|style)\b", re.IGNORECASE)
+_KEPT = ("pre", "code", "textarea", "script", "style")
+_KEPT_START = re.compile(rf"<({'|'.join(_KEPT)})\b", re.IGNORECASE)
+_KEPT_END = {name: re.compile(rf"</{name}[^>]*>", re.IGNORECASE) for name in _KEPT}
 _SPACE = " \t\r\f"  # HTML's white space, with the line break
 
 
@@ -26,11 +28,10 @@ def _collapse(text: str) -> str:
 def compact_html(html: str) -> str:
     parts = []
     last = 0
-    lowered = html.lower()
     while (kept := _KEPT_START.search(html, last)) is not None:
         parts.append(_collapse(html[last:kept.start()]))
-        close = lowered.find(f"</{kept.group(1).lower()}", kept.end())
-        end = len(html) if close < 0 else lowered.find(">", close) + 1 or len(html)  # left open: the rest is kept
+        close = _KEPT_END[kept.group(1).lower()].search(html, kept.end())
+        end = len(html) if close is None else close.end()  # left open: the rest is kept
         parts.append(html[kept.start():end])
         last = end
     parts.append(_collapse(html[last:]))
