@@ -75,11 +75,38 @@ def definition_schema() -> dict[str, Any]:
     return schema
 
 
+_ANNOTATIONS = frozenset({"description", "title", "examples", "default", "$comment"})
+
+
+def _inlined(node: Any, defs: Mapping[str, Any]) -> Any:
+    """`node` with each `{"$ref": "#/$defs/…"}` replaced by the definition itself (the schema's
+    definitions are flat), which the validator then need not look up for every file read. A ref
+    beside keywords of its own stays a ref; beside annotations, the definition's win, as the
+    innermost schema's do when the ref is followed."""
+    if isinstance(node, list):
+        return [_inlined(item, defs) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    ref = node.get("$ref")
+    name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else None
+    if name in defs and not (set(node) - {"$ref"} - _ANNOTATIONS) & set(defs[name]) - _ANNOTATIONS:
+        siblings = {key: value for key, value in node.items() if key != "$ref"}
+        return {**siblings, **_inlined(defs[name], defs)}
+    return {key: _inlined(value, defs) for key, value in node.items()}
+
+
+@lru_cache(maxsize=1)
+def _validated_schema() -> dict[str, Any]:
+    schema = definition_schema()
+    inlined: dict[str, Any] = _inlined(schema, schema.get("$defs", {}))
+    return inlined
+
+
 @lru_cache(maxsize=1)
 def _validator() -> Any:
     from jsonschema import Draft202012Validator  # imported on first use: it costs a tenth of a second
 
-    return Draft202012Validator(definition_schema())
+    return Draft202012Validator(_validated_schema())
 
 
 def _code_for(where: tuple[str, ...], is_header_name: bool) -> str:
@@ -101,7 +128,7 @@ def _shown(value: Any) -> str:
 
 def _nearest_description(schema_path: Iterable[Any]) -> str | None:
     """The description of the innermost schema on the way to the failing keyword (refs followed)."""
-    root = definition_schema()
+    root = _validated_schema()
     node: Any = root
     description = None
     for part in schema_path:

@@ -16,6 +16,7 @@ import contextlib
 import html
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -377,17 +378,39 @@ class LiquidRenderer:
         if lax:  # Jekyll's own tags; an imported page has their URL written in their place
             self.environment.add_tag(JekyllLinkTag)
             self.environment.add_tag(JekyllPostUrlTag)
+        # Every page has the same few include lines: each is parsed once (a template renders
+        # any number of times; the included files themselves are cached by the loader).
+        self._include_templates: OrderedDict[str, Any] = OrderedDict()
+        self._page_paths: dict[str, str | None] = {}  # a page renders its body and each include line
+
+    def _page_path(self, path: Path | str) -> str | None:
+        if self.relative_root is None:
+            return None
+        key = str(path)
+        if key not in self._page_paths:
+            self._page_paths[key] = None
+            with contextlib.suppress(ValueError, OSError):  # a page outside the tree has no page.path
+                self._page_paths[key] = Path(path).resolve().relative_to(self.relative_root).as_posix()
+        return self._page_paths[key]
 
     def _globals(self, path: Path | str) -> dict[str, Any]:
-        page: dict[str, Any] = {}
-        if self.relative_root is not None:
-            with contextlib.suppress(ValueError, OSError):  # a page outside the tree has no page.path
-                page[PAGE_PATH] = Path(path).resolve().relative_to(self.relative_root).as_posix()
+        page_path = self._page_path(path)
+        page: dict[str, Any] = {} if page_path is None else {PAGE_PATH: page_path}
         return {"site": self.site, "page": page, _RELATIVE_ROOT: self.relative_root}
 
-    def _render(self, source: str, path: Path | str, line: int) -> str:
+    def _template(self, source: str, *, reused: bool) -> Any:
+        if not reused:
+            return self.environment.from_string(quote_bare_includes(source))
+        template = self._include_templates.get(source)
+        if template is None:
+            template = self._include_templates[source] = self.environment.from_string(quote_bare_includes(source))
+            if len(self._include_templates) > 256:
+                self._include_templates.popitem(last=False)
+        return template
+
+    def _render(self, source: str, path: Path | str, line: int, *, reused: bool = False) -> str:
         try:
-            return self.environment.from_string(quote_bare_includes(source)).render(**self._globals(path))
+            return self._template(source, reused=reused).render(**self._globals(path))
         except LiquidError as error:
             context = error.context()
             offset = context[0] - 1 if context and error.template_name is None else 0
@@ -414,7 +437,7 @@ class LiquidRenderer:
     def _render_include(self, source: str, path: Path | str, line: int, findings: list[Finding] | None) -> str:
         """An include line; with `findings`, a failing include is recorded and renders as nothing."""
         try:
-            return self._render(source, path, line)
+            return self._render(source, path, line, reused=True)
         except DefinitionError as error:
             if findings is None or error.finding.code != "E010":
                 raise

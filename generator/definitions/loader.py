@@ -161,6 +161,7 @@ class DefinitionLoader:
     def __init__(self, docs_dir: Path, includes_dir: Path, site: dict[str, Any] | None = None,
                  definitions: Sequence[str] = (), *, lax_liquid: bool = False) -> None:
         self.docs_dir = docs_dir
+        self.resolved_docs_dir = docs_dir.resolve()
         # `lax_liquid`: a Jekyll tree, read as Jekyll reads its Liquid (lint on an unconverted tree).
         self.liquid = LiquidRenderer(includes_dir, site or {}, relative_root=docs_dir, lax=lax_liquid)
         # Globs (the plugin's `definitions` option): matching files are apidocs' own pages.
@@ -208,7 +209,7 @@ class DefinitionLoader:
         text = text.replace("\r\n", "\n").lstrip("\ufeff")
         loaded = LoadedFile(path, text)
         try:
-            src_uri = path.resolve().relative_to(self.docs_dir.resolve()).as_posix()
+            src_uri = path.resolve().relative_to(self.resolved_docs_dir).as_posix()
         except ValueError:
             src_uri = path.name
         claimed = self.matches_definitions(src_uri)
