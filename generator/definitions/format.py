@@ -88,7 +88,7 @@ def _inlined(node: Any, defs: Mapping[str, Any]) -> Any:
     if not isinstance(node, Mapping):
         return node
     ref = node.get("$ref")
-    name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else None
+    name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else ""
     if name in defs and not (set(node) - {"$ref"} - _ANNOTATIONS) & set(defs[name]) - _ANNOTATIONS:
         siblings = {key: value for key, value in node.items() if key != "$ref"}
         return {**siblings, **_inlined(defs[name], defs)}
