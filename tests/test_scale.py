@@ -192,6 +192,31 @@ def test_a_sites_own_nav_item_override_still_wins(tmp_path: Path) -> None:
     assert page.count('class="site-own-nav"') == top_level and "md-nav__item--pruned" not in page
 
 
+def test_nav_entries_keep_subtitles_status_notes_and_icons(tmp_path: Path) -> None:
+    """Plain entries are written by site/nav_links.py, the others by the theme's macros: both
+    carry what Material's nav shows (a subtitle, a status with its note, an icon)."""
+    project = write_project(tmp_path, FULL_NAV_PAGES + 1)
+    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    config.setdefault("extra", {})["status"] = {"apidocs-get": "Reads only"}
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    docs = project / "docs"
+    (docs / "guide.md").write_text("---\ntitle: Guide\nsubtitle: How to start\nposition: 2\n---\n# Guide\n", encoding="utf-8")
+    (docs / "tour.md").write_text("---\ntitle: Tour\nicon: material/rocket\nposition: 3\n---\n# Tour\n", encoding="utf-8")
+    result = subprocess.run([APIDOCS, "-f", str(project / "mkdocs.yml"), "build", "--strict", "-d", str(project / "site")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    url = "section-01/endpoint-0021/"
+    nav = NAV.search((project / "site" / url / "index.html").read_text(encoding="utf-8"))
+    assert nav is not None and "md-nav__item--pruned" in nav.group(0)
+    assert ('<li class="md-nav__item"><a href="../../guide/" class="md-nav__link"><span class="md-ellipsis">Guide'
+            '<br><small>How to start</small></span></a></li>') in nav.group(0)
+    tour = re.search(r'<a href="../../tour/" class="md-nav__link">(.*?)</a>', nav.group(0), re.S)
+    assert tour is not None and "<svg" in tour.group(1) and "Tour" in tour.group(1)
+    get_entry = '<span class="md-ellipsis">Endpoint 0020</span><span class="md-status md-status--apidocs-get" title="Reads only"></span>'
+    assert get_entry in nav.group(0)
+    assert '<span class="md-status md-status--apidocs-post"></span>' in nav.group(0)  # no note: no title
+
+
 # --- apidocs serve ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

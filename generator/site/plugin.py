@@ -50,6 +50,7 @@ from apidocs.rendering.quoting import html_text, markdown_text
 from apidocs.rendering.snippets import SnippetError
 from apidocs.site.compact import compact_html
 from apidocs.site.incremental import DefinitionCache
+from apidocs.site.nav_links import NavLinks
 from apidocs.site.nav_window import NavWindow, WindowedNav
 from apidocs.site.schemas import response_schema
 from apidocs.site.searchable import search_view
@@ -289,6 +290,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             window = NavWindow(nav, page)
             context["apidocs_nav_window"] = window  # type: ignore[typeddict-unknown-key]
             context["nav"] = WindowedNav(nav, window)  # type: ignore[typeddict-item]
+            context["apidocs_nav_link"] = NavLinks(page, config.extra.get("status"))  # type: ignore[typeddict-unknown-key]
         generated = self._generated.pop(page.file.src_uri, None)
         if generated is None or page.content is None:
             return context
