@@ -6,7 +6,9 @@
   rendered at once and every other page when requested (or in the background): each page
   served shows the nav as it is;
 - the search index and openapi.json follow a saved page;
-- a template change rebuilds the whole site while the previous one is still served, complete.
+- a snippet template change puts each endpoint page's request column in again, page by page,
+  without a full build;
+- a config change rebuilds the whole site while the previous one is still served, complete.
 
 Speed is measured by bench/serve.py, not here.
 """
@@ -111,11 +113,44 @@ def test_a_section_title_reaches_every_page_first_requested(served_site: tuple[P
     assert re.search(r"the nav of \d+ page\(s\); \d+ more on request or in the background", server.output())
 
 
-def test_a_template_change_serves_the_previous_site_until_the_new_one_is_complete(served_site: tuple[Path, Served]) -> None:
+def test_a_snippet_template_change_reaches_every_request_column_without_a_full_build(served_site: tuple[Path, Served]) -> None:
     project, server = served_site
+    urls = ("section-00/endpoint-0007/", "section-05/endpoint-0107/", "section-02/endpoint-0050/")
+    before = {url: page_bytes(server, url) for url in urls}
     template = project / "snippets" / "curl.sh.j2"
     logged = len(server.output())
-    template.write_text("# Edited template line\n" + template.read_text(encoding="utf-8"), encoding="utf-8")
+    template.write_text("# Edited snippet line\n" + template.read_text(encoding="utf-8"), encoding="utf-8")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        # Each page is replaced whole: an answer is the page before the change or after it.
+        pages = {url: page_bytes(server, url) for url in urls}
+        for url, page in pages.items():
+            if b"Edited snippet line" not in page:
+                assert page == before[url], url
+        if all(b"Edited snippet line" in page for page in pages.values()):
+            break
+        time.sleep(0.05)
+    assert re.search(r"Rendered the request column of \d+ page\(s\) again", server.output()[logged:])
+    assert "Cleaning site directory" not in server.output()[logged:]  # no full build
+    # Only the column changed; and it is the column a whole render of the page gives.
+    spliced = page_bytes(server, urls[0])
+    assert spliced.split(b'<div class="apidocs-aside">')[0] == before[urls[0]].split(b'<div class="apidocs-aside">')[0]
+    source = project / "docs" / "section-00" / "endpoint-0007.md"
+    logged = len(server.output())
+    # A comment in the front matter: read again and rendered whole, to the same page.
+    source.write_text(source.read_text(encoding="utf-8").replace("---\n", "---\n# saved again\n", 1), encoding="utf-8")
+    poll(lambda: "Rebuilt 1 page(s) alone: section-00/endpoint-0007.md" in server.output()[logged:], "the page is rendered again")
+    assert page_bytes(server, urls[0]) == spliced
+    poll(lambda: "# Edited snippet line" in requests.get(f"{server.url}/openapi.json", timeout=60).text,
+         "openapi.json's code samples follow the templates")
+
+
+def test_a_config_change_serves_the_previous_site_until_the_new_one_is_complete(served_site: tuple[Path, Served]) -> None:
+    project, server = served_site
+    config = project / "mkdocs.yml"
+    logged = len(server.output())
+    config.write_text(re.sub(r"^site_name: .*$", "site_name: Edited Site Name", config.read_text(encoding="utf-8"),
+                             count=1, flags=re.M), encoding="utf-8")
     poll(lambda: "Cleaning site directory" in server.output()[logged:], "the full build starts")
     during = 0
     deadline = time.monotonic() + 300
@@ -123,7 +158,7 @@ def test_a_template_change_serves_the_previous_site_until_the_new_one_is_complet
         # Each answer comes whole from one site: the previous one while the build runs, then the new one.
         pages = [page_bytes(server, url) for url in ("section-00/endpoint-0007/", "section-05/endpoint-0107/")]
         built = "Documentation built" in server.output()[logged:]
-        shown = [b"Edited template line" in page for page in pages]
+        shown = [b"Edited Site Name" in page for page in pages]
         if not built:
             during += 1
             assert shown == [False, False]

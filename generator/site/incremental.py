@@ -40,6 +40,7 @@ from mkdocs.structure.files import File, Files, set_exclusions
 
 from apidocs.definitions.loader import OVERLAY_SUFFIX, SECTION_FILE, DefinitionLoader, LoadedFile
 from apidocs.model.endpoint import Endpoint
+from apidocs.site.compact import compact_html
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -157,9 +158,12 @@ class Update:
     removed: list[str] = field(default_factory=list)
     stale: int = 0  # pages whose nav is rendered on request or in the background
     endpoints_changed: bool = False
+    request_columns: int = 0  # pages whose request column was put in again (a snippet template changed)
 
     def describe(self) -> str:
         parts = [f"Rebuilt {len(self.rendered)} page(s) alone: " + ", ".join(self.rendered)] if self.rendered else []
+        if self.request_columns:
+            parts.append(f"Rendered the request column of {self.request_columns} page(s) again")
         if self.relaid:
             parts.append(f"the nav of {len(self.relaid)} page(s)")
         if self.stale:
@@ -237,6 +241,13 @@ class IncrementalSite:
         settings, tree, site_dir = plugin.settings, plugin.tree, config.site_dir
         return lambda: write_openapi(settings, tree, site_dir)
 
+    def is_request_column_change(self, changed: set[str]) -> bool:
+        """Whether `changed` is all in the snippets folder: a change of every endpoint page's
+        request column alone (`update` puts the columns in again)."""
+        plugin = self.plugin
+        return bool(changed) and plugin is not None and plugin.settings is not None and all(
+            _is_inside(Path(name), plugin.settings.snippets_dir) for name in changed)
+
     def update(self, changed: set[str]) -> Update | None:
         """Bring the pages `changed` reaches up to date; None when the change needs a full build."""
         with self._lock:
@@ -247,6 +258,8 @@ class IncrementalSite:
         if config is None or plugin is None or plugin.built_state is None or not changed or len(changed) > MAX_PAGES_ALONE:
             return None
         state = plugin.built_state
+        if self.is_request_column_change(changed):
+            return self._update_request_columns(config, plugin, state.files)
         docs_dir = Path(config.docs_dir).resolve()
         kinds = {_change_kind(Path(name), docs_dir, state.files) for name in changed}
         if None in kinds:
@@ -306,6 +319,48 @@ class IncrementalSite:
                 write_theme_template(config, state, name)
         self.config = config
         return update
+
+
+    def _update_request_columns(self, config: MkDocsConfig, plugin: ApidocsPlugin, files: Files) -> Update:
+        """After a change in the snippets folder: each endpoint page's request column (snippets,
+        examples, Try it) rendered again and put into the page as written, the rest of the page
+        kept. Each page is replaced whole, so every answer is a page before or after the change;
+        a page without its column marked is rendered whole."""
+        from apidocs.site.plugin import REQUEST_COLUMN_END, REQUEST_COLUMN_START
+
+        plugin.reload_languages()  # a broken languages.yml raises: the full build reports it
+        self.config = None  # until this update is through, the next change takes a full build
+        update = Update()
+        for file in _shown_pages(files):
+            endpoint = plugin.tree.documents.get(file.src_uri)
+            if not isinstance(endpoint, Endpoint) or endpoint.passthrough or file.page is None:
+                continue
+            path = Path(file.abs_dest_path)
+            column = compact_html(plugin.request_column(endpoint))
+            try:
+                html = path.read_text(encoding="utf-8")
+            except OSError:
+                html = ""
+            start = html.rfind(REQUEST_COLUMN_START)
+            end = html.find(REQUEST_COLUMN_END, start)
+            if start < 0 or end < 0:
+                populate_page(config, files, file.page)
+                write_page(config, plugin, file.page, skip=_search_index(config))
+            else:
+                write_atomically(path, (html[:start + len(REQUEST_COLUMN_START)] + column + html[end:]).encode("utf-8"))
+            update.request_columns += 1
+        self.config = config
+        return update
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    for candidate in (path, path.resolve()):
+        with contextlib.suppress(ValueError):
+            candidate.relative_to(folder.resolve())
+            return True
+    return False
 
 
 def _change_kind(path: Path, docs_dir: Path, files: Files) -> bool | None:

@@ -40,12 +40,12 @@ from apidocs.definitions.audiences import visible_documents
 from apidocs.definitions.loader import OVERLAY_SUFFIX, DocsTree, duplicate_endpoints, load_tree
 from apidocs.explorer import SCRIPT_URI as EXPLORER_SCRIPT
 from apidocs.explorer import ServeContext, explorer_script, render_panel
-from apidocs.model.endpoint import Document
+from apidocs.model.endpoint import Document, Endpoint
 from apidocs.model.errors import ConfigError, Finding
 from apidocs.openapi.command import OPENAPI_URI, openapi_json
 from apidocs.rendering.languages import Language, load_languages
 from apidocs.rendering.nav import build_nav
-from apidocs.rendering.pages import RenderedPage, aside_mark, page_meta, render_page, theme_text
+from apidocs.rendering.pages import AsideExtension, RenderedPage, aside_mark, page_meta, render_page, request_column, theme_text
 from apidocs.rendering.quoting import html_text, markdown_text
 from apidocs.rendering.snippets import SnippetError
 from apidocs.site.compact import compact_html
@@ -69,6 +69,9 @@ MATERIAL_OVERRIDES = Path(__file__).resolve().parent / "theme"
 # accessibility/partials/search.html.
 ACCESSIBILITY_OVERRIDES = Path(__file__).resolve().parent / "accessibility"
 FULL_NAV_PAGES = 100
+# Under `apidocs serve`, around each page's request column: a snippet template's change is then
+# put into the written pages without rendering them again (site/incremental.py).
+REQUEST_COLUMN_START, REQUEST_COLUMN_END = "<!-- apidocs request column -->", "<!-- /apidocs request column -->"
 
 # Extensions the rendered pages need, with the options they need; the user's own options win.
 REQUIRED_EXTENSIONS: dict[str, dict[str, Any]] = {
@@ -230,8 +233,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             page.meta = page_meta(document, page.meta)
             return markdown
         try:
-            panel = partial(render_panel, context=self.serve_context)
-            rendered = render_page(document, self.settings, self.languages, [panel], response_schema)
+            rendered = render_page(document, self.settings, self.languages, self._aside_extensions(), response_schema)
         except SnippetError as error:
             raise PluginError(f"{document.source}: {error}") from None
         # MkDocs renders this page next, with the config's extensions: ours for this page only,
@@ -306,7 +308,10 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             page.content = content
         if generated.aside is None:
             return context
-        page.content = RenderedPage.fill(page.content, {generated.aside_mark: generated.aside})
+        aside = generated.aside
+        if self.is_serving:
+            aside = REQUEST_COLUMN_START + aside + REQUEST_COLUMN_END
+        page.content = RenderedPage.fill(page.content, {generated.aside_mark: aside})
         if page.present_anchor_ids is not None:
             page.present_anchor_ids.update(ANCHOR_ID.findall(generated.aside))
         if self.settings is not None and self.settings.explorer and PANEL_MARK in generated.aside:
@@ -334,6 +339,19 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         if self.is_serving and self._nav is not None:
             self.built_state = BuiltState(files, self._nav, env)
         return env
+
+    def _aside_extensions(self) -> list[AsideExtension]:
+        return [partial(render_panel, context=self.serve_context)]
+
+    def reload_languages(self) -> None:
+        """For `apidocs serve`, after a change in the snippets folder: its templates as they are now."""
+        assert self.settings is not None
+        self.languages = load_languages(self.settings.snippets_dir)
+
+    def request_column(self, endpoint: Endpoint) -> str:
+        """An endpoint page's request column, as the page has it (for `apidocs serve`)."""
+        assert self.settings is not None
+        return request_column(endpoint, self.settings, self.languages, self._aside_extensions())
 
     def reload_tree(self, config: MkDocsConfig) -> DocsTree | None:
         """For `apidocs serve`: read the docs again (unchanged definitions come from the cache)

@@ -272,8 +272,18 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
             if fresh is not None:
                 full_build(fresh)
                 return
+            changed = changes.take()
+            assert server is not None
+            if site.is_request_column_change(changed):
+                # Every endpoint page's column again: seconds on a large site, so pages are
+                # answered meanwhile (each one whole, before or after the change).
+                server.build_aside(lambda: apply_change(changed))
+            else:
+                apply_change(changed)
+
+        def apply_change(changed: set[str]) -> None:
             try:
-                update = site.update(changes.take())
+                update = site.update(changed)
             except Exception as error:  # e.g. a snippet failing on the changed page: the full build reports it
                 log.warning(f"updating the changed pages failed ({error}): building the whole site")
                 update = None
@@ -283,6 +293,7 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
                     after_update.submit("pages' nav", site.render_all_stale)
                 if update.endpoints_changed:  # after the pages are served: the sandbox and openapi.json follow
                     refresh_routes(site.endpoints)
+                if update.endpoints_changed or update.request_columns:  # its code samples are the snippets
                     openapi = site.openapi_writer()
                     if openapi is not None:
                         after_update.submit("openapi.json", openapi)
