@@ -141,6 +141,8 @@ def example_of(schema: Any, *, direction: str = "response", depth: int = 0) -> A
             result[name] = example_of(sub, direction=direction, depth=depth + 1)
         return result
     if kind == "array":
+        if isinstance(schema.get("prefixItems"), list):  # a tuple (JSON Schema 2020-12): one value per position
+            return [example_of(item, direction=direction, depth=depth + 1) for item in schema["prefixItems"]]
         items = schema.get("items")
         if items == {} and depth:  # a recursive schema cut by the reader: no deeper level to show
             return []
@@ -179,6 +181,8 @@ def json_schema(schema: Any) -> Any:
     for key, value in schema.items():
         if key in ("nullable", "discriminator", "xml", "externalDocs", "deprecated", "readOnly", "writeOnly"):
             continue
+        if key in ("$id", "$schema", "$anchor", "$dynamicAnchor"):
+            continue  # its `$ref`s are resolved already; a kept `$id` would only clash with its copies
         if key == "example":
             continue
         if key in ("properties", "patternProperties", "$defs", "definitions") and isinstance(value, dict):

@@ -104,7 +104,7 @@ def _content_type(endpoint: Endpoint) -> str:
 
 def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
     group = endpoint.group_of_kind("request")
-    if not endpoint.example.has_body and group is None:
+    if not endpoint.example.has_body and group is None and endpoint.request_schema is None:
         return None
     body = endpoint.example.body if endpoint.example.has_body else None
     if endpoint.request_schema is not None:

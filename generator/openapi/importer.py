@@ -16,6 +16,7 @@ import json
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,8 @@ class Auth:
     token: str = DEMO_TOKEN
     note: str = ""
     demo_tokens: list[str] = field(default_factory=list)
+    scheme_name: str = ""  # the spec's security scheme the header stands for
+    default_security: Any = None  # the spec's top-level `security`, for operations without their own
 
 
 @dataclass
@@ -221,6 +224,49 @@ def _parameter_example(parameter: dict[str, Any]) -> Any:
     return given if given is not NO_EXAMPLE else example_of(_parameter_schema(parameter), direction="request")
 
 
+_DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
+_JOINERS = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
+
+
+def _on_the_wire(parameter: dict[str, Any], schema: Schema, value: Any) -> tuple[str | list[str], str, str]:
+    """A parameter's example as sent (OpenAPI `style`/`explode`), its `(type)`, and how it travels.
+
+    The `(type)` of a path or query parameter is what each value on the wire is (the sandbox
+    checks it): an exploded array's items, or `string` for a value joined into one text.
+    """
+    place = str(parameter.get("in"))
+    kind = type_word(schema)
+    if "content" in parameter and "schema" not in parameter:
+        media = next(iter(mapping(parameter.get("content"))), "application/json")
+        if isinstance(value, (dict, list)):
+            return _as_text(value), "string" if place in ("path", "query") else kind, f"A {kind or 'value'} sent as {media} text."
+        return _as_text(value), kind, ""
+    style = str(parameter.get("style") or _DEFAULT_STYLE.get(place, "simple"))
+    explode = parameter.get("explode", style == "form")
+    if isinstance(value, list) and all(not isinstance(item, (dict, list)) for item in value):
+        items = [_as_text(item) for item in value]
+        if place == "query" and style == "form" and explode:
+            inner = type_word(schema.get("items")) if isinstance(schema.get("items"), dict) else ""
+            return items, inner or "string", f"Repeatable ({kind}): one `{parameter.get('name')}=` per item."
+        joiner = _JOINERS.get(style, ",")
+        if style == "label":
+            text = "." + ("." if explode else ",").join(items)
+        elif style == "matrix":
+            name = parameter.get("name")
+            text = "".join(f";{name}={item}" for item in items) if explode else f";{name}=" + ",".join(items)
+        else:
+            text = joiner.join(items)
+        return text, "string" if place in ("path", "query") else kind, f"A {kind}, sent as `{text}` (style {style})."
+    if isinstance(value, (dict, list)):
+        text = _as_text(value)
+        if place in ("path", "query"):
+            return text, "string", f"A {kind or 'value'} (style {style}), shown as JSON text."
+        return text, kind, ""
+    if place in ("path", "query") and (kind.startswith("array") or kind == "object" or kind.startswith("object ")):
+        return _as_text(value), "string", f"A {kind} (style {style})."
+    return _as_text(value), kind, ""
+
+
 def _as_text(value: Any) -> str:
     """A parameter value as it travels in a URL or header."""
     if isinstance(value, bool):
@@ -254,12 +300,20 @@ def _media_example(media: dict[str, Any], direction: str) -> Any:
     return NO_EXAMPLE
 
 
-def _status(code: str, operation: Operation) -> int | None:
+def _status(code: str, codes: list[str], operation: Operation) -> int | None:
+    """The status a response is documented under; None (noted) for `default` and for ranges.
+
+    A range has no code of its own: only `2XX` without an explicit 2xx code is documented, as 200
+    (the success the examples expect); any other code would be one the spec does not name.
+    """
     if re.fullmatch(r"[1-5]\d\d", code):
         return int(code)
+    if code.upper() == "2XX" and not any(re.fullmatch(r"2\d\d", other) for other in codes):
+        operation.notes.append(f"response range {code} is documented as 200")
+        return 200
     if re.fullmatch(r"[1-5]XX", code, re.I):
-        operation.notes.append(f"response range {code} is documented as {code[0]}00")
-        return int(code[0]) * 100
+        operation.notes.append(f"response range {code} has no status code of its own and is not carried over")
+        return None
     operation.notes.append(f"response `{code}` has no status code of its own and is not carried over")
     return None
 
@@ -280,15 +334,56 @@ def _carried_schema(schema: Schema, what: str, notes: list[str]) -> Schema | Non
     return converted
 
 
+def placeholder_names(path: str) -> list[tuple[str, str]]:
+    """Each `{name}` of an OpenAPI path, in order, with the placeholder name the definition uses.
+
+    OpenAPI allows any name (`{1st}`, `{$id}`, `{ünï}`); a definition's placeholder is
+    `PLACEHOLDER_NAME` and unique in its path, so other names (and repeats) get the nearest such name.
+    """
+    names = re.findall(r"{([^{}/]+)}", path)
+    aliases: list[tuple[str, str]] = []
+    for name in names:
+        alias = name
+        if not re.fullmatch(PLACEHOLDER_NAME, name):
+            folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+            alias = re.sub(r"[^A-Za-z0-9_.-]+", "_", folded).strip("_") or "param"
+            if not re.match(r"[A-Za-z_]", alias):
+                alias = "_" + alias
+        base, number = alias, 2
+        taken = {used for _, used in aliases}
+        while alias in taken or (alias != name and alias in names):
+            alias, number = f"{base}_{number}", number + 1
+        aliases.append((name, alias))
+    return aliases
+
+
+def _security_notes(requirements: Any, auth: Auth) -> list[str]:
+    """What differs between the spec's security for an operation and the header the snippets send."""
+    if not isinstance(requirements, list):
+        return []
+    alternatives = [requirement for requirement in requirements if isinstance(requirement, dict)]
+    if not alternatives:
+        return [f"the spec needs no auth here; the snippets still send {auth.header}"] if auth.header else []
+    if any(set(requirement) <= {auth.scheme_name} for requirement in alternatives if auth.header):
+        return []
+    named = " or ".join(" and ".join(f"`{name}`" for name in requirement) or "none" for requirement in alternatives)
+    sent = f"{auth.header} ({auth.scheme_name})" if auth.header else "no credentials"
+    return [f"the spec asks for {one_line(named, 200)}; the snippets send {sent}"]
+
+
 def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     data = operation.data
     notes = operation.notes
     front: dict[str, Any] = {}
-    path = operation.path
-    for name in re.findall(r"{([^{}/]+)}", path):
-        if not re.fullmatch(PLACEHOLDER_NAME, name):
-            raise ValueError(f"the path parameter name `{name}` cannot be a placeholder (letters, digits, _ . - only)")
-        path = path.replace("{" + name + "}", f"&lt;{name}&gt;")
+    aliases = placeholder_names(operation.path)
+    renamed: dict[str, str] = {}
+    for name, alias in aliases:
+        if alias != name:
+            why = "a repeated name" if name in renamed else "placeholder names hold letters, digits, _ . - only"
+            notes.append(f"path parameter `{name}` is documented as `{alias}` ({why})")
+        renamed.setdefault(name, alias)
+    occurrences = iter(aliases)
+    path = re.sub(r"{([^{}/]+)}", lambda match: f"&lt;{next(occurrences)[1]}&gt;", operation.path)
     if any(mark in re.sub(r"{[^{}/]+}", "", operation.path) for mark in "<>&"):
         raise ValueError("the path holds `<`, `>` or `&` outside its parameters")
     front["title"] = path
@@ -314,26 +409,39 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     for parameter in _parameters(operation):
         place, name = parameter["in"], parameter["name"]
         schema = _parameter_schema(parameter)
-        row = (name, type_word(schema), bool(parameter.get("required")) or place == "path",
-               _describe({**schema, "description": parameter.get("description") or schema.get("description")}))
+        if place == "path":
+            name = renamed.get(name, name)
+            if name not in renamed.values():
+                notes.append(f"path parameter `{name}` is not in the path and is not carried over")
+                continue
         value = _parameter_example(parameter)
+        wire, kind, how = _on_the_wire(parameter, schema, value)
+        description = parameter.get("description") or schema.get("description")
+        row = (name, kind, bool(parameter.get("required")) or place == "path",
+               _describe({**schema, "description": " ".join(one_line(text, 600) for text in (description, how) if text)}))
+        if how.endswith("shown as JSON text."):
+            notes.append(f"{place} parameter `{name}` (style {parameter.get('style') or _DEFAULT_STYLE.get(place)}) is shown as JSON text")
         if place == "path":
             groups["path"].append(row)
-            params[name] = _as_text(value) or name
+            text = str(wire) if not isinstance(wire, list) else ",".join(wire)
+            if "/" in text:
+                notes.append(f"path parameter `{name}`: the example value {text!r} holds '/', shown with '-' instead")
+                text = text.replace("/", "-")
+            params[name] = text or name
         elif place == "query":
             groups["query"].append(row)
             if parameter.get("required") or "example" in parameter or parameter.get("examples"):
-                query[name] = [_as_text(v) for v in value] if isinstance(value, list) and parameter.get("explode", True) else _as_text(value)
+                query[name] = wire
         elif place == "header":
             if name.lower() in ("accept", "content-type", "authorization"):
                 notes.append(f"header parameter {name} is set by the snippets themselves and not documented separately")
                 continue
             groups["header"].append(row)
-            if parameter.get("required") or "example" in parameter:
-                headers[name] = _as_text(value)
+            if parameter.get("required") or "example" in parameter or parameter.get("examples"):
+                headers[name] = ",".join(wire) if isinstance(wire, list) else wire
         else:
             notes.append(f"{place} parameter `{name}` cannot be sent by the snippets and is not carried over")
-    for name in re.findall(r"{([^{}/]+)}", operation.path):
+    for name in (alias for _, alias in aliases):
         if name not in params:
             notes.append(f"path parameter `{name}` is not declared; documented with an example value")
             params[name] = name
@@ -360,7 +468,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     notes.append(f"request body ({media_type}) has no schema or example; documented as an empty JSON object")
                 problem = fits(value, schema)
                 if problem:
-                    notes.append(f"request example does not fit its schema: {problem}")
+                    # The sandbox checks requests against the carried schema: it would refuse the example.
+                    notes.append(f"request example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
                 example["body"] = value
                 if re.fullmatch(r"application/([\w.+-]+\+)?json", media_type):
                     if media_type != "application/json":
@@ -368,8 +477,12 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 else:
                     # The snippets and the sandbox speak JSON: say so rather than send a form as JSON text.
                     notes.append(f"request body is {media_type}; documented and sent as JSON")
+            else:
+                problem = None
+                if not re.fullmatch(r"application/([\w.+-]+\+)?json", media_type):
+                    notes.append(f"request body is {media_type}; documented as JSON")
             request_rows = fields(schema, "request")
-            carried = _carried_schema(schema, "request body", notes)
+            carried = _carried_schema(schema, "request body", notes) if not problem else None
             if carried is not None:
                 request_front = {"schema": carried}
             if len(request_body["content"]) > 1:
@@ -380,10 +493,11 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     responses: list[dict[str, Any]] = []
     response_rows: list[tuple[str, str, bool, str]] = []
     expected: int | None = None
-    for code, response in (data.get("responses") or {}).items():
+    codes = [str(code) for code in mapping(data.get("responses"))]
+    for code, response in mapping(data.get("responses")).items():
         if not isinstance(response, dict):
             continue
-        status = _status(str(code), operation)
+        status = _status(str(code), codes, operation)
         if status is None:
             continue
         described = one_line(response.get("description"), 600)
@@ -399,14 +513,19 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             media_type, media = chosen
             value = _media_example(media, "response")
             schema = mapping(media.get("schema"))
+            problem = None
             if value is not NO_EXAMPLE:
                 problem = fits(value, schema)
                 if problem:
-                    notes.append(f"{status} example does not fit its schema: {problem}")
+                    notes.append(f"{status} example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
                 entry["body"] = value
-            carried = _carried_schema(schema, f"{status} response", notes)
+            carried = _carried_schema(schema, f"{status} response", notes) if not problem else None
             if carried is not None:
                 entry["schema"] = carried
+            if not re.fullmatch(r"application/([\w.+-]+\+)?json", media_type) and not (media_type.startswith("text/") and isinstance(value, str)):
+                notes.append(f"{status} response is {media_type}; documented as JSON")
+            if len(mapping(response.get("content"))) > 1:
+                notes.append(f"{status} response media types other than {media_type} are not carried over")
             if 200 <= status < 300 and expected is None:
                 response_rows = fields(schema, "response")
         if 200 <= status < 300 and expected is None:
@@ -425,8 +544,11 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         front["responses"] = responses
     if isinstance(data.get("callbacks"), dict) and data["callbacks"]:
         notes.append("callbacks are not carried over")
-    if data.get("security") == [] and auth.header:
-        notes.append(f"the spec needs no auth here; the snippets still send {auth.header}")
+    notes.extend(_security_notes(data.get("security", auth.default_security), auth))
+    for level, holder in (("path", operation.path_item), ("operation", data)):
+        urls = [str(server.get("url")) for server in holder.get("servers") or [] if isinstance(server, dict)]
+        if urls:
+            notes.append(f"{level} servers ({', '.join(one_line(url, 80) for url in urls[:3])}) are not carried over; the snippets use the site's servers")
 
     for title, key in (("URL Parameters", "path"), ("Query Parameters", "query"), ("Headers", "header")):
         listed = definition_list(title, groups[key])
@@ -457,6 +579,12 @@ def _written_auth(scheme: dict[str, Any], kind: str) -> Auth | None:
 
 
 def choose_auth(spec: dict[str, Any]) -> Auth:
+    auth = _chosen_auth(spec)
+    auth.default_security = spec.get("security")
+    return auth
+
+
+def _chosen_auth(spec: dict[str, Any]) -> Auth:
     schemes = ((spec.get("components") or {}).get("securitySchemes") or {}) if isinstance(spec.get("components"), dict) else {}
     requirements = spec.get("security") or []
     names = [name for requirement in requirements if isinstance(requirement, dict) for name in requirement]
@@ -466,23 +594,32 @@ def choose_auth(spec: dict[str, Any]) -> Auth:
         if not isinstance(scheme, dict):
             continue
         kind = str(scheme.get("type") or "").lower()
-        written = _written_auth(scheme, kind)
-        if written is not None:
-            return written
-        if kind == "http" and str(scheme.get("scheme") or "").lower() == "basic":
-            token = base64.b64encode(b"username:password").decode()
-            return Auth("Authorization", "Basic", token)
-        if kind in ("http", "oauth2", "openidconnect"):
-            note = "" if kind == "http" else f"security scheme `{name}` ({kind}) is shown as a bearer token"
-            return Auth("Authorization", "Bearer", DEMO_TOKEN, note)
-        if kind == "apikey":
-            place, key = str(scheme.get("in") or ""), str(scheme.get("name") or "")
-            if place == "header" and re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", key):
-                return Auth(key, "", DEMO_TOKEN)
-            if place == "cookie" and re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", key):
-                return Auth("Cookie", "", f"{key}={DEMO_TOKEN}", f"API key cookie `{key}` is sent as a Cookie header")
-            return Auth(note=f"API key `{key}` in the {place} is not sent by the snippets (only header auth is)")
+        chosen = _auth_of_scheme(name, scheme, kind)
+        if chosen is not None:
+            chosen.scheme_name = name
+            return chosen
     return Auth()
+
+
+def _auth_of_scheme(name: str, scheme: dict[str, Any], kind: str) -> Auth | None:
+    """The auth header that stands for one security scheme; None for a kind the snippets cannot send (mutual TLS)."""
+    written = _written_auth(scheme, kind)
+    if written is not None:
+        return written
+    if kind == "http" and str(scheme.get("scheme") or "").lower() == "basic":
+        token = base64.b64encode(b"username:password").decode()
+        return Auth("Authorization", "Basic", token)
+    if kind in ("http", "oauth2", "openidconnect"):
+        note = "" if kind == "http" else f"security scheme `{name}` ({kind}) is shown as a bearer token"
+        return Auth("Authorization", "Bearer", DEMO_TOKEN, note)
+    if kind == "apikey":
+        place, key = str(scheme.get("in") or ""), str(scheme.get("name") or "")
+        if place == "header" and re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", key):
+            return Auth(key, "", DEMO_TOKEN)
+        if place == "cookie" and re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", key):
+            return Auth("Cookie", "", f"{key}={DEMO_TOKEN}", f"API key cookie `{key}` is sent as a Cookie header")
+        return Auth(note=f"API key `{key}` in the {place} is not sent by the snippets (only header auth is)")
+    return None
 
 
 def servers_of(spec: dict[str, Any], notes: list[str]) -> list[dict[str, str]]:
@@ -504,6 +641,16 @@ def servers_of(spec: dict[str, Any], notes: list[str]) -> list[dict[str, str]]:
     return servers
 
 
+def config_text(text: str) -> str:
+    """Spec text for the site's name or description, without `<`, `>` and `"`.
+
+    The theme writes these into its HTML, escaped in some places and not in others (MkDocs
+    trusts its config): without those characters the text can neither open a tag nor leave an
+    attribute, and reads the same everywhere.
+    """
+    return re.sub(r"[<>]", "", text.replace('"', "'")).strip()
+
+
 def mkdocs_yml(spec: dict[str, Any], servers: list[dict[str, str]], auth: Auth, source: Path) -> str:
     info = mapping(spec.get("info"))
     options: dict[str, Any] = {"servers": servers,
@@ -511,8 +658,8 @@ def mkdocs_yml(spec: dict[str, Any], servers: list[dict[str, str]], auth: Auth, 
                                         **({"demo_tokens": auth.demo_tokens} if auth.demo_tokens else {})},
                                # An imported API has no stateful handlers: its sandbox answers the examples.
                                "sandbox_workflow": False}
-    document = project_config(one_line(info.get("title"), 120) or source.stem, options,
-                              description=one_line(info.get("summary") or info.get("description"), 300))
+    document = project_config(config_text(one_line(info.get("title"), 120)) or source.stem, options,
+                              description=config_text(one_line(info.get("summary") or info.get("description"), 300)))
     header = f"# Imported from the OpenAPI document {source.name} by `apidocs import-openapi`.\n# What the import could not carry over is listed in {REPORT}.\n"
     return dump_config(document, header)
 
@@ -548,6 +695,7 @@ def collect_operations(paths: Any, tag_order: list[str], notes: list[str]) -> li
     operations: list[Operation] = []
     if not isinstance(paths, dict):
         return operations
+    routes: dict[tuple[str, str], str] = {}  # (method, path without placeholder names) → the path that has it
     for path, item in paths.items():
         if not isinstance(item, dict):
             continue
@@ -561,11 +709,22 @@ def collect_operations(paths: Any, tag_order: list[str], notes: list[str]) -> li
             data = item.get(method)
             if not isinstance(data, dict):
                 continue
-            tags = [tag for tag in data.get("tags") or [] if isinstance(tag, str) and tag.strip()]
+            route = (method, re.sub(r"{[^{}/]*}", "{}", str(path)))
+            if route in routes:
+                # OpenAPI calls such paths identical; one definition per route can answer a request.
+                notes.append(f"{method.upper()} {path}: left out (the same route as {method.upper()} {routes[route]}, only the placeholder names differ)")
+                continue
+            routes[route] = str(path)
+            listed = data.get("tags") if isinstance(data.get("tags"), list) else []
+            tags = [tag for tag in listed if isinstance(tag, str) and tag.strip()]
             tag = tags[0] if tags else "Endpoints"
             if tag not in tag_order:
                 tag_order.append(tag)
-            operations.append(Operation(method, str(path), data, item, tag, len(operations)))
+            operation = Operation(method, str(path), data, item, tag, len(operations))
+            if len(tags) > 1:
+                others = ", ".join(f"`{one_line(other, 60)}`" for other in tags[1:4])
+                operation.notes.append(f"listed under its first tag `{one_line(tag, 60)}` only, not under {others}")
+            operations.append(operation)
     return operations
 
 
@@ -617,17 +776,27 @@ def import_spec(spec_path: Path, dest: Path, *, force: bool = False) -> ImportRe
     budget = Budget()
     top: dict[str, Any] = {key: _part(spec, (key,), budget, notes) for key in ("openapi", "info", "servers", "security", "tags")}
     top["components"] = {"securitySchemes": mapping(_part(spec, ("components", "securitySchemes"), budget, notes))}
+    notes.extend(f"{reason}; read as any value" for reason in dict.fromkeys(budget.unresolved))
     tags = top.get("tags")
     named = [tag for tag in tags if isinstance(tag, dict) and isinstance(tag.get("name"), str)] if isinstance(tags, list) else []
     tag_order = list(dict.fromkeys(str(tag["name"]) for tag in named))
     tag_text = {str(tag["name"]): tag.get("description") for tag in named}
     # Each path item is resolved on its own, so one odd operation costs only itself.
     raw_paths: dict[str, Any] = {}
+    unresolved: dict[str, list[str]] = {}
     for key in _keys(spec, "paths", notes):
-        value = _part(spec, ("paths", key), Budget(), notes, f"{key}: left out")
+        path_budget = Budget()
+        value = _part(spec, ("paths", key), path_budget, notes, f"{key}: left out")
         if value is not None:
             raw_paths[key] = value
+            unresolved[key] = list(dict.fromkeys(path_budget.unresolved))
     operations = collect_operations(raw_paths, tag_order, notes)
+    for operation in operations:
+        operation.notes.extend(f"{reason}; read as any value" for reason in unresolved.get(operation.path, []))
+    for name in _keys(spec, "webhooks", notes):
+        hook = mapping(_part(spec, ("webhooks", name), Budget(), notes, f"webhook `{name}`: left out"))
+        for method in (key for key in hook if key in (*METHODS, "trace")):
+            notes.append(f"webhook `{one_line(name, 80)}` ({method.upper()}): webhooks (requests the API sends) are not carried over")
     auth = choose_auth(top)
     if auth.note:
         notes.append(auth.note)
@@ -646,7 +815,9 @@ def import_spec(spec_path: Path, dest: Path, *, force: bool = False) -> ImportRe
     written_tags: set[str] = set()
     for operation in operations:
         folder = folders[operation.tag]
-        base = slug(str(operation.data.get("operationId") or f"{operation.method}-{operation.path}"), operation.method)
+        base = slug(str(operation.data.get("operationId") or ""), "")
+        if not re.search("[a-z]", base):  # no operationId, or one of other scripts or digits only
+            base = slug(f"{operation.method}-{operation.path}", operation.method)
         name = base
         number = 2
         while f"{folder}/{name}" in files_used:

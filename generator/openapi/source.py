@@ -32,6 +32,10 @@ class SpecError(Exception):
     """A spec that cannot be read; the message names the file and the reason."""
 
 
+class UnresolvedRef(SpecError):
+    """A `$ref` whose target cannot be read (missing, outside the folder, remote)."""
+
+
 # libyaml's parser when PyYAML has it: a multi-megabyte spec parses about ten times faster.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -115,6 +119,7 @@ class Budget:
 
     nodes: int = MAX_NODES
     cut: list[str] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)  # `$ref`s read as any value, with the reason
 
 
 def _has_ref(value: Any) -> bool:
@@ -156,11 +161,36 @@ def _children(node: Any) -> Iterator[tuple[Any, Any]]:
         yield from enumerate(node)
 
 
-def plain(path: SchemaPath, budget: Budget, chain: tuple[str, ...] = ()) -> Any:
+def _pointer_parts(fragment: str) -> list[str]:
+    """`/a~1b/c%20d` → ['a/b', 'c d'] (JSON pointer in a URI fragment)."""
+    return [unquote(part).replace("~1", "/").replace("~0", "~") for part in fragment.split("/")[1:]]
+
+
+_NOT_IN_SCOPE = object()
+
+
+def _within_scope(scope: SchemaPath | None, ref: Any, budget: Budget, chain: tuple[str, ...]) -> Any:
+    """The target of a `#...` `$ref` inside the schema resource `scope`, or _NOT_IN_SCOPE."""
+    if scope is None or not isinstance(ref, str) or not ref.startswith("#"):
+        return _NOT_IN_SCOPE
+    target = scope
+    try:
+        for part in _pointer_parts(ref[1:]):
+            if part not in target:
+                return _NOT_IN_SCOPE  # not in the resource: read from the document, as most tools do
+            target = target / part
+    except Unresolvable:
+        return _NOT_IN_SCOPE
+    return plain(target, budget, chain, scope)
+
+
+def plain(path: SchemaPath, budget: Budget, chain: tuple[str, ...] = (), scope: SchemaPath | None = None) -> Any:
     """The value at `path` with `$ref`s replaced by their targets.
 
     A `$ref` already being expanded above (a recursive schema), or one past `MAX_DEPTH`, becomes
-    `{}` (any value) and is noted in `budget.cut`.
+    `{}` (any value) and is noted in `budget.cut`; so does a `$ref` below the top that cannot be
+    resolved (noted in `budget.unresolved`), so one missing schema costs only itself. A `#...`
+    `$ref` inside a schema with an `$id` points into that schema (JSON Schema 2020-12), `scope`.
     """
     try:
         with path.open() as node:
@@ -170,9 +200,11 @@ def plain(path: SchemaPath, budget: Budget, chain: tuple[str, ...] = ()) -> Any:
         cause = error.__cause__
         while cause is not None and not isinstance(cause, SpecError):
             cause = cause.__cause__ or cause.__context__
-        raise SpecError(str(cause) if cause is not None else f"$ref {error.ref} cannot be resolved") from None
+        raise UnresolvedRef(str(cause) if cause is not None else f"$ref {error.ref} cannot be resolved") from None
     if not isinstance(resolved, (dict, list)):
         return resolved
+    if isinstance(resolved, dict) and isinstance(resolved.get("$id"), str):
+        scope = path
     if not _has_ref(resolved):
         return _copy(resolved, budget)
     out: dict[str, Any] | list[Any] = {} if isinstance(resolved, dict) else []
@@ -184,7 +216,15 @@ def plain(path: SchemaPath, budget: Budget, chain: tuple[str, ...] = ()) -> Any:
         else:
             if isinstance(key, str) and "#" in key:
                 raise SpecError(f"the key {key!r} cannot be followed (it contains '#')")
-            value = plain(path / key, budget, (*chain, ref) if isinstance(ref, str) else chain)
+            inner = (*chain, ref) if isinstance(ref, str) else chain
+            try:
+                value = _within_scope(scope, ref, budget, inner)
+                if value is _NOT_IN_SCOPE:
+                    # A followed `$ref` leaves the schema resource it was in; a plain child stays.
+                    value = plain(path / key, budget, inner, scope if ref is None else None)
+            except UnresolvedRef as error:
+                budget.unresolved.append(str(error))
+                value = {}
         if isinstance(out, dict):
             out[str(key)] = value
         else:
