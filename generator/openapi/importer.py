@@ -715,8 +715,8 @@ def collect_operations(paths: Any, tag_order: list[str], notes: list[str]) -> li
                 notes.append(f"{method.upper()} {path}: left out (the same route as {method.upper()} {routes[route]}, only the placeholder names differ)")
                 continue
             routes[route] = str(path)
-            listed = data.get("tags") if isinstance(data.get("tags"), list) else []
-            tags = [tag for tag in listed if isinstance(tag, str) and tag.strip()]
+            listed = data.get("tags")
+            tags = [tag for tag in listed if isinstance(tag, str) and tag.strip()] if isinstance(listed, list) else []
             tag = tags[0] if tags else "Endpoints"
             if tag not in tag_order:
                 tag_order.append(tag)
