@@ -264,16 +264,17 @@ def _summary(config: Path) -> tuple[Any, dict[tuple[str, str], dict[str, Any]]]:
     tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site)
     endpoints = {}
     for endpoint in tree.endpoints:
+        documented = {g.kind: [p.name for p in g.parameters] for g in endpoint.groups if g.kind in ("path", "query", "request")}
+        if "request" not in documented and endpoint.request_schema:
+            # a body documented by its schema alone is exported as one; imported, its fields are listed
+            documented["request"] = list(endpoint.request_schema.get("properties", {}))
         endpoints[(endpoint.method, endpoint.path)] = {
             "name": endpoint.name, "params": endpoint.example.path_params, "query": endpoint.example.query,
             "body": endpoint.example.body if endpoint.example.has_body else None, "token": endpoint.example.token,
             "expected": endpoint.expected_status, "statuses": sorted({r.status for r in endpoint.responses}),
             "bodies": {r.status: r.body for r in endpoint.responses if r.has_body},
-            "documented": {g.kind: [p.name for p in g.parameters] for g in endpoint.groups if g.kind in ("path", "query", "request")},
+            "documented": documented,
         }
-        if "request" not in endpoints[(endpoint.method, endpoint.path)]["documented"] and endpoint.request_schema:
-            # a body documented by its schema alone is exported as one; imported, its fields are listed
-            endpoints[(endpoint.method, endpoint.path)]["documented"]["request"] = list(endpoint.request_schema.get("properties", {}))
     return settings.auth, endpoints
 
 
