@@ -320,7 +320,6 @@ class IncrementalSite:
         self.config = config
         return update
 
-
     def _update_request_columns(self, config: MkDocsConfig, plugin: ApidocsPlugin, files: Files) -> Update:
         """After a change in the snippets folder: each endpoint page's request column (snippets,
         examples, Try it) rendered again and put into the page as written, the rest of the page
@@ -336,7 +335,7 @@ class IncrementalSite:
             if not isinstance(endpoint, Endpoint) or endpoint.passthrough or file.page is None:
                 continue
             path = Path(file.abs_dest_path)
-            column = compact_html(plugin.request_column(endpoint))
+            column = compact_html(plugin.render_request_column(endpoint))
             try:
                 html = path.read_text(encoding="utf-8")
             except OSError:

@@ -348,7 +348,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         assert self.settings is not None
         self.languages = load_languages(self.settings.snippets_dir)
 
-    def request_column(self, endpoint: Endpoint) -> str:
+    def render_request_column(self, endpoint: Endpoint) -> str:
         """An endpoint page's request column, as the page has it (for `apidocs serve`)."""
         assert self.settings is not None
         return request_column(endpoint, self.settings, self.languages, self._aside_extensions())
