@@ -33,9 +33,9 @@ def load(path: Path) -> dict[str, Any]:
 
 def resolved(spec: Path) -> dict[str, Any]:
     """The spec with its $refs resolved, through the importer's own confined reader."""
-    from apidocs.openapi.source import Budget, open_spec, plain
+    from apidocs.openapi.source import MAX_NODES, Budget, open_spec
 
-    document: dict[str, Any] = plain(open_spec(spec), Budget())
+    document: dict[str, Any] = open_spec(spec).plain((), Budget(nodes=MAX_NODES))
     return document
 
 
@@ -243,11 +243,71 @@ def test_odd_operations_are_reported_not_fatal(tmp_path: Path) -> None:
     assert "cookie parameter `session`" in report
     assert "2XX" in report
     # a $ref that cannot be resolved costs only what it stands for: the operation keeps its page
-    assert "GET /broken: $ref /nowhere cannot be resolved; read as any value" in report
+    assert "GET /broken: $ref #/nowhere cannot be resolved; read as any value" in report
     assert "path `relative`" in report
     assert "GET /typed/{id:int}: path parameter `id:int` is documented as `id_int`" in report
     assert "4 endpoints" in report
     assert run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site")).returncode == 0
+
+
+def dense_spec(folder: Path, schemas: int = 40, operations: int = 30) -> Path:
+    """Schemas whose fields link the next three schemas: following every `$ref` grows as 3^depth.
+
+    Real specs are like this (an account has a business, which has an account...); expanded in
+    full, one operation of such a spec runs to millions of values.
+    """
+    components = {
+        f"S{n}": {"type": "object", "required": ["id"], "properties": {
+            "id": {"type": "string", "example": f"s{n}"},
+            **{f"link{k}": {"$ref": f"#/components/schemas/S{(n + k) % schemas}"} for k in (1, 2, 3)},
+        }} for n in range(schemas)
+    }
+    paths = {f"/things{n}/{{id}}": {"get": {
+        "operationId": f"getThing{n}",
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "ok", "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/S{n % schemas}"}}}}},
+    }} for n in range(operations)}
+    spec = folder / "dense.json"
+    spec.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "dense", "version": "1"}, "paths": paths,
+                                "components": {"schemas": components}}), encoding="utf-8")
+    return spec
+
+
+def test_a_densely_linked_spec_keeps_every_operation_and_reports_the_depth_it_shows(tmp_path: Path) -> None:
+    spec = dense_spec(tmp_path)
+    dest = tmp_path / "out"
+    result = run("import-openapi", str(spec), str(dest), timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "30 endpoints" in report
+    assert "GET /things0/{id}: schemas nested" in report and "are read as any value" in report
+    page = (dest / "docs" / "endpoints" / "get-thing0.md").read_text(encoding="utf-8")
+    body = yaml.safe_load(page.split("---")[1])["responses"][0]["body"]
+    # breadth first: every field of the first levels is there, the cut is at the same depth everywhere
+    assert body["link1"]["link2"]["id"] == "s3" and body["link3"]["link1"]["id"] == "s4"
+    assert run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site")).returncode == 0
+
+
+def test_refs_inside_a_schema_with_an_id_point_into_that_schema(tmp_path: Path) -> None:
+    from apidocs.openapi.source import Budget, open_spec
+
+    spec = tmp_path / "scoped.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Scoped"}}}}}}}},
+        "components": {"schemas": {
+            "Scoped": {"$id": "https://example.com/scoped", "type": "object",
+                       "properties": {"inner": {"$ref": "#/$defs/Inner"}, "outer": {"$ref": "#/components/schemas/Outer"}},
+                       "$defs": {"Inner": {"type": "integer"}}},
+            "Outer": {"type": "string"},
+        }},
+    }), encoding="utf-8")
+    budget = Budget()
+    schema = open_spec(spec).plain(("paths", "/x", "get", "responses", "200", "content", "application/json", "schema"), budget)
+    assert schema["properties"] == {"inner": {"type": "integer"}, "outer": {"type": "string"}}
+    assert budget.unresolved == [] and budget.trimmed_below is None
 
 
 def test_copies_of_the_samples_keep_their_licences() -> None:

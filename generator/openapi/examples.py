@@ -16,6 +16,10 @@ import jsonschema
 Schema = dict[str, Any]
 NO_EXAMPLE = object()
 _MAX_DEPTH = 8
+# Below this depth a made-up object keeps its required fields and its plain optional ones only:
+# in densely linked specs every optional object field leads to more objects, and an example
+# with all of them runs to megabytes.
+_FULL_DEPTH = 3
 
 # Values for common string formats, each valid for its format.
 _FORMATS = {
@@ -135,8 +139,11 @@ def example_of(schema: Any, *, direction: str = "response", depth: int = 0) -> A
         result: dict[str, Any] = {}
         skip = "readOnly" if direction == "request" else "writeOnly"
         properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        required = schema.get("required") if isinstance(schema.get("required"), list) else []
         for name, sub in properties.items():
             if isinstance(sub, dict) and sub.get(skip) is True:
+                continue
+            if depth >= _FULL_DEPTH and name not in required and _holds_values(sub):
                 continue
             result[name] = example_of(sub, direction=direction, depth=depth + 1)
         return result
@@ -157,6 +164,14 @@ def example_of(schema: Any, *, direction: str = "response", depth: int = 0) -> A
     if kind == "boolean":
         return True
     return None
+
+
+def _holds_values(schema: Any) -> bool:
+    """Whether a value of `schema` would be an object or an array (as the example maker reads it)."""
+    if not isinstance(schema, dict):
+        return False
+    kinds = types_of(chosen_branch(schema))
+    return not kinds or "object" in kinds or "array" in kinds
 
 
 def fits(value: Any, schema: Any) -> str | None:

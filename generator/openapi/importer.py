@@ -24,13 +24,12 @@ from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator, SchemaError
-from jsonschema_path import SchemaPath
 
 from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
 from apidocs.model.paths import PLACEHOLDER_NAME
 from apidocs.openapi.examples import NO_EXAMPLE, Schema, chosen_branch, example_of, fits, given_example, json_schema, types_of
-from apidocs.openapi.source import Budget, SpecError, open_spec, plain
+from apidocs.openapi.source import MAX_EXPANDED, Budget, Spec, SpecError, open_spec
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")  # `trace` has no place in the model
 REPORT = "import-report.txt"
@@ -323,13 +322,14 @@ def _carried_schema(schema: Schema, what: str, notes: list[str]) -> Schema | Non
     if not schema:
         return None
     converted: Schema = json_schema(schema)
+    # Size first: checking a schema against the metaschema costs far more than measuring it.
+    if len(json.dumps(converted, ensure_ascii=False)) > _MAX_SCHEMA_BYTES:
+        notes.append(f"{what} schema is larger than {_MAX_SCHEMA_BYTES // 1024} KiB and is not carried over (its fields are listed)")
+        return None
     try:
         Draft202012Validator.check_schema(converted)
     except (SchemaError, RecursionError) as error:
         notes.append(f"{what} schema is not a valid JSON Schema and is not carried over ({_reason(error)})")
-        return None
-    if len(json.dumps(converted, ensure_ascii=False)) > _MAX_SCHEMA_BYTES:
-        notes.append(f"{what} schema is larger than {_MAX_SCHEMA_BYTES // 1024} KiB and is not carried over (its fields are listed)")
         return None
     return converted
 
@@ -733,30 +733,22 @@ def _reason(error: BaseException) -> str:
     return text[0][:300] if text else type(error).__name__
 
 
-def _part(spec: SchemaPath, where: tuple[str, ...], budget: Budget, notes: list[str], label: str | None = None) -> Any:
+def _part(spec: Spec, where: tuple[str, ...], budget: Budget, notes: list[str], label: str | None = None) -> Any:
     """A resolved part of the spec, or None (noted) when it is missing or cannot be read."""
-    path = spec
     try:
-        for key in where:
-            if key not in path:
-                return None
-            path = path / key
-        return plain(path, budget)
+        return spec.plain(where, budget)
     except Exception as error:  # untrusted input: a part that cannot be read is reported, not fatal
         notes.append(f"{label or '/'.join(where) + ': left out'} ({_reason(error)})")
         return None
 
 
-def _keys(spec: SchemaPath, key: str, notes: list[str]) -> list[str]:
+def _keys(spec: Spec, key: str, notes: list[str]) -> list[str]:
     """The keys of a top-level mapping (e.g. `paths`), noted when it is not one."""
     try:
-        if key not in spec:
-            return []
-        with (spec / key).open() as node:
-            if not isinstance(node, dict):
-                notes.append(f"`{key}` is not a mapping and is left out")
-                return []
-            return [str(name) for name in node]
+        keys = spec.keys((key,))
+        if keys is None:
+            notes.append(f"`{key}` is not a mapping and is left out")
+        return keys or []
     except Exception as error:  # untrusted input, as above
         notes.append(f"`{key}` cannot be read ({_reason(error)})")
         return []
@@ -789,10 +781,13 @@ def import_spec(spec_path: Path, dest: Path, *, force: bool = False) -> ImportRe
         value = _part(spec, ("paths", key), path_budget, notes, f"{key}: left out")
         if value is not None:
             raw_paths[key] = value
-            unresolved[key] = list(dict.fromkeys(path_budget.unresolved))
+            unresolved[key] = [f"{reason}; read as any value" for reason in dict.fromkeys(path_budget.unresolved)]
+            if path_budget.trimmed_below is not None:
+                unresolved[key].append(f"schemas nested {path_budget.trimmed_below + 1} or more `$ref`s deep are read as any"
+                                       f" value (following every `$ref` would exceed {MAX_EXPANDED} values)")
     operations = collect_operations(raw_paths, tag_order, notes)
     for operation in operations:
-        operation.notes.extend(f"{reason}; read as any value" for reason in unresolved.get(operation.path, []))
+        operation.notes.extend(unresolved.get(operation.path, []))
     for name in _keys(spec, "webhooks", notes):
         hook = mapping(_part(spec, ("webhooks", name), Budget(), notes, f"webhook `{name}`: left out"))
         for method in (key for key in hook if key in (*METHODS, "trace")):

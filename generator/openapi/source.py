@@ -1,31 +1,43 @@
 """Reading an OpenAPI document: one file or many joined by relative `$ref`s, as untrusted input.
 
-`$ref`s are resolved by `jsonschema-path` (on the `referencing` library); this module only
-decides what it may read: files under the spec's own folder (after resolving symlinks), each
+`$ref`s are resolved by the `referencing` library (the one `jsonschema` uses); this module
+only decides what it may read: files under the spec's own folder (after resolving symlinks), each
 at most `MAX_FILE_BYTES`, parsed as JSON or YAML with a bounded number of YAML aliases. Remote
 `$ref`s (http, https) are never fetched: importing a spec must not make network requests.
 
-`plain()` turns a part of the spec into ordinary dicts and lists with every `$ref` replaced by
-its target, bounded in depth (recursive schemas stop at `MAX_DEPTH`) and in size.
+`Spec.plain()` turns a part of the spec into ordinary dicts and lists with every `$ref`
+replaced by its target, bounded in depth (recursive schemas stop at `MAX_DEPTH`) and in size:
+real specs link their schemas so densely (an object's fields are objects whose fields are
+objects...) that the full expansion of one operation can run to millions of values.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
 
 import yaml
-from jsonschema_path import SchemaPath
+from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
 
 MAX_FILE_BYTES = 32 * 1024 * 1024  # real single-file specs reach a few MB
 MAX_ALIASES = 10_000  # YAML aliases per file: real specs use few, alias bombs need many expansions
 MAX_DEPTH = 24  # nesting of a resolved part (a recursive schema is cut here)
-MAX_NODES = 200_000  # values in one resolved operation
+MAX_NODES = 200_000  # values of one part as written (YAML aliases can make a small file huge)
+MAX_EXPANDED = 20_000  # values one path item may add by following `$ref`s (a few times what its tables show)
+
+
+class RefResolver(Protocol):
+    """What this module uses of `referencing`'s resolver (the library does not export the class)."""
+
+    def lookup(self, ref: str) -> Any: ...  # a `Resolved`: `.contents` and the `.resolver` inside it
 
 
 class SpecError(Exception):
@@ -99,7 +111,193 @@ def _refuse_remote(uri: str) -> Any:
     raise SpecError(f"{uri}: remote references are not fetched (save the file beside the spec)")
 
 
-def open_spec(path: Path) -> SchemaPath:
+@dataclass
+class Budget:
+    """How many more values `Spec.plain()` may add by following `$ref`s, and what it had to cut."""
+
+    nodes: int = MAX_EXPANDED
+    cut: list[str] = field(default_factory=list)  # recursive `$ref`s, read as any value
+    unresolved: list[str] = field(default_factory=list)  # `$ref`s read as any value, with the reason
+    trimmed_below: int | None = None  # `$ref`s nested this deep or deeper were read as any value (size)
+
+
+@dataclass
+class _Pending:
+    """A `$ref` met while copying, to be replaced by its target in `container[key]`."""
+
+    container: Any
+    key: Any
+    source: dict[str, Any]  # the `{"$ref": ...}` as written
+    ref: str
+    resolver: RefResolver
+    scope: dict[str, Any] | None  # the enclosing schema with an `$id`, for `#...` refs
+    chain: tuple[int, ...]  # the targets (by identity) of the `$ref`s followed to get here
+
+
+class Spec:
+    """An opened spec: its top-level document and the library resolver of its `$ref`s."""
+
+    def __init__(self, path: Path, document: dict[str, Any]) -> None:
+        root = path.resolve().parent
+        files = ConfinedFiles(root)
+        handlers: dict[str, Callable[[str], Any]] = {"file": files, "http": _refuse_remote, "https": _refuse_remote}
+
+        @cache  # each file is read and parsed once, however many refs point at it
+        def retrieve(uri: str) -> Resource[Any]:
+            scheme = urlparse(uri).scheme
+            handler = handlers.get(scheme)
+            if handler is None:
+                raise SpecError(f"{uri}: only relative file references are followed")
+            return DRAFT202012.create_resource(handler(uri))
+
+        uri = path.resolve().as_uri()
+        empty: Registry[Any] = Registry(retrieve=retrieve)  # type: ignore[call-arg]  # an attrs alias mypy cannot see
+        registry = empty.with_resource(uri, DRAFT202012.create_resource(document))
+        self.document = document
+        self.resolver = registry.crawl().resolver(base_uri=uri)
+        self._sizes: dict[int, int] = {}
+        # A `$ref` as written always means the same target: dense specs repeat the same few.
+        self._targets: dict[tuple[int, int], tuple[Any, RefResolver, dict[str, Any] | None]] = {}
+
+    def keys(self, where: tuple[str, ...]) -> list[str] | None:
+        """The keys of the mapping at `where`: none when it is absent, None when it is not a mapping."""
+        found = self._locate(where, follow_last=True)
+        if found is None:
+            return []
+        return [str(key) for key in found[0]] if isinstance(found[0], dict) else None
+
+    def plain(self, where: tuple[str, ...] = (), budget: Budget | None = None) -> Any:
+        """The part at `where` (None when absent) with every `$ref` replaced by its target.
+
+        `$ref`s are followed breadth first, within `budget`: when a target no longer fits, it is
+        read as any value (`{}`), so a densely linked spec loses its deepest levels evenly
+        instead of the whole part. A recursive `$ref` (already being followed above), or one
+        past `MAX_DEPTH`, is read as any value too, as is a `$ref` below the top that cannot be
+        resolved (noted in `budget.unresolved`). A `#...` `$ref` inside a schema with an `$id`
+        points into that schema (JSON Schema 2020-12), else into the document.
+        """
+        budget = budget if budget is not None else Budget()
+        found = self._locate(where)
+        if found is None:
+            return None
+        value, resolver = found
+        holder: list[Any] = [None]
+        queue: deque[_Pending] = deque()
+        literal = Budget(nodes=MAX_NODES)
+        holder[0] = self._child(value, holder, 0, resolver, None, (), literal, queue)
+        while queue:
+            pending = queue.popleft()
+            try:
+                target, target_resolver, scope = self._lookup(pending)
+            except UnresolvedRef as error:
+                if pending.container is holder:
+                    raise  # the part itself cannot be read
+                budget.unresolved.append(str(error))
+                continue
+            if id(target) in pending.chain or len(pending.chain) >= MAX_DEPTH:
+                budget.cut.append(pending.ref)
+                continue
+            size = self._size(target)
+            if size > budget.nodes:
+                depth = len(pending.chain)
+                budget.trimmed_below = depth if budget.trimmed_below is None else min(depth, budget.trimmed_below)
+                continue
+            budget.nodes -= size
+            chain = (*pending.chain, id(target))
+            pending.container[pending.key] = self._child(target, pending.container, pending.key, target_resolver,
+                                                         scope, chain, Budget(nodes=size + 1), queue)
+        return holder[0]
+
+    def _locate(self, where: tuple[str, ...], follow_last: bool = False) -> tuple[Any, RefResolver] | None:
+        """The raw value at `where` and the resolver for its `$ref`s (a `$ref` on the way is followed)."""
+        node: Any = self.document
+        resolver = self.resolver
+        for index in range(len(where) + 1):
+            if (index < len(where) or follow_last) and isinstance(node, dict) and isinstance(node.get("$ref"), str):
+                node, resolver, _ = self._lookup(_Pending(None, None, node, node["$ref"], resolver, None, ()))
+            if index == len(where):
+                break
+            if not isinstance(node, dict) or where[index] not in node:
+                return None
+            node = node[where[index]]
+        return node, resolver
+
+    def _lookup(self, pending: _Pending) -> tuple[Any, RefResolver, dict[str, Any] | None]:
+        """The target of a `$ref`, the resolver for the `$ref`s inside it, and its `$id` scope."""
+        key = (id(pending.source), id(pending.scope))
+        known = self._targets.get(key)
+        if known is None:
+            known = self._targets[key] = self._find(pending)
+        return known
+
+    def _find(self, pending: _Pending) -> tuple[Any, RefResolver, dict[str, Any] | None]:
+        ref = pending.ref
+        if pending.scope is not None and ref.startswith("#"):
+            target: Any = pending.scope
+            for part in _pointer_parts(ref[1:]):
+                if not isinstance(target, dict) or part not in target:
+                    break  # not in the schema resource: read from the document, as most tools do
+                target = target[part]
+            else:
+                return target, pending.resolver, pending.scope
+        try:
+            resolved = pending.resolver.lookup(ref)
+        except Unresolvable as error:
+            # The reason our file handler gave (outside the folder, remote, too large), else the ref.
+            cause = error.__cause__
+            while cause is not None and not isinstance(cause, SpecError):
+                cause = cause.__cause__ or cause.__context__
+            raise UnresolvedRef(str(cause) if cause is not None else f"$ref {ref} cannot be resolved") from None
+        return resolved.contents, resolved.resolver, None
+
+    def _child(self, value: Any, container: Any, key: Any, resolver: RefResolver, scope: dict[str, Any] | None,
+               chain: tuple[int, ...], literal: Budget, queue: deque[_Pending]) -> Any:
+        """A copy of `value` whose `$ref`s are `{}` for now, each queued to be followed."""
+        if isinstance(value, dict) and isinstance(value.get("$ref"), str):
+            queue.append(_Pending(container, key, value, value["$ref"], resolver, scope, chain))
+            return {}
+        literal.nodes -= 1
+        if literal.nodes < 0:
+            raise SpecError(f"a part of the spec expands to more than {MAX_NODES} values")
+        if isinstance(value, dict):
+            if isinstance(value.get("$id"), str):
+                scope = value
+            out: dict[str, Any] = {}
+            for name, item in value.items():
+                out[str(name)] = self._child(item, out, str(name), resolver, scope, chain, literal, queue)
+            return out
+        if isinstance(value, list):
+            items: list[Any] = []
+            for index, item in enumerate(value):
+                items.append(self._child(item, items, index, resolver, scope, chain, literal, queue))
+            return items
+        return value
+
+    def _size(self, value: Any) -> int:
+        """How many values `value` holds, not counting its `$ref`s' targets (bounded, remembered)."""
+        known = self._sizes.get(id(value))
+        if known is not None:
+            return known
+        stack = [value]
+        seen = 0
+        while stack and seen <= MAX_NODES:
+            item = stack.pop()
+            seen += 1
+            if isinstance(item, dict):
+                if not isinstance(item.get("$ref"), str):
+                    stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+        self._sizes[id(value)] = seen
+        return seen
+
+
+def _pointer_parts(fragment: str) -> list[str]:
+    """`/a~1b/c%20d` → ['a/b', 'c d'] (JSON pointer in a URI fragment)."""
+    return [unquote(part).replace("~1", "/").replace("~0", "~") for part in fragment.split("/")[1:]]
+
+
+def open_spec(path: Path) -> Spec:
     """The spec at `path` with lazy, confined `$ref` resolution; SpecError when it cannot be read."""
     root = path.resolve().parent
     data = read_file(path, root)
@@ -109,125 +307,4 @@ def open_spec(path: Path) -> SchemaPath:
     if not version.startswith(("3.0", "3.1")):
         found = f"swagger {data['swagger']}" if "swagger" in data else (f"openapi {version}" if version else "no `openapi` version")
         raise SpecError(f"{path}: OpenAPI 3.0 or 3.1 expected, found {found}")
-    handlers = {"file": ConfinedFiles(root), "http": _refuse_remote, "https": _refuse_remote, "<all_urls>": _refuse_remote}
-    return SchemaPath.from_dict(data, base_uri=path.resolve().as_uri(), handlers=handlers)
-
-
-@dataclass
-class Budget:
-    """How many more values `plain()` may produce, and what it had to cut."""
-
-    nodes: int = MAX_NODES
-    cut: list[str] = field(default_factory=list)
-    unresolved: list[str] = field(default_factory=list)  # `$ref`s read as any value, with the reason
-
-
-def _has_ref(value: Any) -> bool:
-    """Whether a `$ref` occurs in `value`; SpecError when `value` alone exceeds the budget.
-
-    Iterative and bounded: YAML aliases can make a small file a huge (shared) tree.
-    """
-    stack = [value]
-    seen = 0
-    while stack:
-        item = stack.pop()
-        seen += 1
-        if seen > MAX_NODES:
-            raise SpecError(f"a part of the spec expands to more than {MAX_NODES} values")
-        if isinstance(item, dict):
-            if "$ref" in item:
-                return True
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
-def _copy(value: Any, budget: Budget) -> Any:
-    budget.nodes -= 1
-    if budget.nodes < 0:
-        raise SpecError(f"a part of the spec expands to more than {MAX_NODES} values")
-    if isinstance(value, dict):
-        return {str(key): _copy(item, budget) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item, budget) for item in value]
-    return value
-
-
-def _children(node: Any) -> Iterator[tuple[Any, Any]]:
-    if isinstance(node, dict):
-        yield from node.items()
-    elif isinstance(node, list):
-        yield from enumerate(node)
-
-
-def _pointer_parts(fragment: str) -> list[str]:
-    """`/a~1b/c%20d` → ['a/b', 'c d'] (JSON pointer in a URI fragment)."""
-    return [unquote(part).replace("~1", "/").replace("~0", "~") for part in fragment.split("/")[1:]]
-
-
-_NOT_IN_SCOPE = object()
-
-
-def _within_scope(scope: SchemaPath | None, ref: Any, budget: Budget, chain: tuple[str, ...]) -> Any:
-    """The target of a `#...` `$ref` inside the schema resource `scope`, or _NOT_IN_SCOPE."""
-    if scope is None or not isinstance(ref, str) or not ref.startswith("#"):
-        return _NOT_IN_SCOPE
-    target = scope
-    try:
-        for part in _pointer_parts(ref[1:]):
-            if part not in target:
-                return _NOT_IN_SCOPE  # not in the resource: read from the document, as most tools do
-            target = target / part
-    except Unresolvable:
-        return _NOT_IN_SCOPE
-    return plain(target, budget, chain, scope)
-
-
-def plain(path: SchemaPath, budget: Budget, chain: tuple[str, ...] = (), scope: SchemaPath | None = None) -> Any:
-    """The value at `path` with `$ref`s replaced by their targets.
-
-    A `$ref` already being expanded above (a recursive schema), or one past `MAX_DEPTH`, becomes
-    `{}` (any value) and is noted in `budget.cut`; so does a `$ref` below the top that cannot be
-    resolved (noted in `budget.unresolved`), so one missing schema costs only itself. A `#...`
-    `$ref` inside a schema with an `$id` points into that schema (JSON Schema 2020-12), `scope`.
-    """
-    try:
-        with path.open() as node:
-            resolved = node
-    except Unresolvable as error:
-        # The reason our file handler gave (outside the folder, remote, too large), else the ref.
-        cause = error.__cause__
-        while cause is not None and not isinstance(cause, SpecError):
-            cause = cause.__cause__ or cause.__context__
-        raise UnresolvedRef(str(cause) if cause is not None else f"$ref {error.ref} cannot be resolved") from None
-    if not isinstance(resolved, (dict, list)):
-        return resolved
-    if isinstance(resolved, dict) and isinstance(resolved.get("$id"), str):
-        scope = path
-    if not _has_ref(resolved):
-        return _copy(resolved, budget)
-    out: dict[str, Any] | list[Any] = {} if isinstance(resolved, dict) else []
-    for key, raw in _children(resolved):
-        ref = raw.get("$ref") if isinstance(raw, dict) else None
-        if isinstance(ref, str) and (ref in chain or len(chain) >= MAX_DEPTH):
-            budget.cut.append(ref)
-            value: Any = {}
-        else:
-            if isinstance(key, str) and "#" in key:
-                raise SpecError(f"the key {key!r} cannot be followed (it contains '#')")
-            inner = (*chain, ref) if isinstance(ref, str) else chain
-            try:
-                value = _within_scope(scope, ref, budget, inner)
-                if value is _NOT_IN_SCOPE:
-                    # A followed `$ref` leaves the schema resource it was in; a plain child stays.
-                    value = plain(path / key, budget, inner, scope if ref is None else None)
-            except UnresolvedRef as error:
-                budget.unresolved.append(str(error))
-                value = {}
-        if isinstance(out, dict):
-            out[str(key)] = value
-        else:
-            out.append(value)
-    budget.nodes -= 1
-    return out
+    return Spec(path, data)
