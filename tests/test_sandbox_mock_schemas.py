@@ -4,7 +4,9 @@ A real sandbox process over HTTP, serving a project imported from a multi-file s
 
 from __future__ import annotations
 
+import json
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -80,3 +82,51 @@ def test_the_imported_project_passes_the_check_with_validation_on(project: Path)
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "5 passed, 0 failed" in result.stdout
+
+
+# --- patterns are ECMA-262 (what real specs write), matched within a time limit -----------------
+
+PATTERNS_SPEC = {
+    "openapi": "3.1.0", "info": {"title": "patterns", "version": "1"},
+    "paths": {"/people": {"post": {
+        "operationId": "addPerson",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["name"],
+            "properties": {
+                "name": {"type": "string", "pattern": r"^[\p{L}\p{Zs}'-]+$", "example": "Zoë Ünal"},
+                "code": {"type": "string", "pattern": "^(a|aa)+$", "example": "aaa"},
+            }}}}},
+        "responses": {"201": {"description": "added", "content": {"application/json": {"example": {"added": True}}}},
+                      "422": {"description": "invalid"}},
+    }}},
+}
+
+
+@pytest.fixture(scope="module")
+def people(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    folder = tmp_path_factory.mktemp("patterns")
+    spec = folder / "spec.json"
+    spec.write_text(json.dumps(PATTERNS_SPEC), encoding="utf-8")
+    result = subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(folder / "project")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "schema" not in (folder / "project" / "import-report.txt").read_text(encoding="utf-8")  # carried over whole
+    sandbox = start_sandbox(folder / "state.sqlite3", config=folder / "project" / "mkdocs.yml")
+    yield sandbox
+    sandbox.stop()
+
+
+def test_unicode_classes_in_patterns_are_read_as_ecma_262(people: RunningSandbox) -> None:
+    assert requests.post(people.url + "/people", json={"name": "Zoë Ünal-O'Brien"}, timeout=10).status_code == 201
+    refused = requests.post(people.url + "/people", json={"name": "R2D2"}, timeout=10)
+    assert refused.status_code == 422
+    assert "body.name: 'R2D2' does not match" in refused.json()["detail"]
+
+
+def test_a_pattern_that_backtracks_is_cut_off_not_left_to_hold_the_worker(people: RunningSandbox) -> None:
+    started = time.monotonic()
+    refused = requests.post(people.url + "/people", json={"name": "Ana", "code": "a" * 5000 + "b"}, timeout=10)
+    assert time.monotonic() - started < 2
+    assert refused.status_code == 422
+    assert "takes too long to match '^(a|aa)+$'" in refused.json()["detail"]
+    assert requests.post(people.url + "/people", json={"name": "Ana", "code": "aaaa"}, timeout=10).status_code == 201

@@ -335,14 +335,14 @@ class DefinitionLoader:
 
 def _json_schema(value: Any, where: str, path: Path, line: int, code: str) -> dict[str, Any]:
     """A JSON Schema (2020-12, OpenAPI 3.1's dialect) given in front matter, checked as one."""
-    from jsonschema import Draft202012Validator, SchemaError  # first use only: a tenth of a second to import
+    from apidocs.model.validation import SchemaError, check_schema  # first use only: jsonschema takes a tenth of a second to import
 
     if value is True or value is False:
         return {} if value else {"not": {}}
     if not isinstance(value, dict):
         raise DefinitionError(path, line, f"`{where}` must be a JSON Schema mapping", code)
     try:
-        Draft202012Validator.check_schema(value)
+        check_schema(value)
     except SchemaError as error:
         raise DefinitionError(path, line, f"`{where}` is not a valid JSON Schema: {error.message}", code) from None
     return value

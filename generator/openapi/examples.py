@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonschema
+from apidocs.model.validation import SchemaError, schema_validator
 
 Schema = dict[str, Any]
 NO_EXAMPLE = object()
@@ -179,9 +179,9 @@ def fits(value: Any, schema: Any) -> str | None:
     if not isinstance(schema, dict) or not schema:
         return None
     try:
-        validator = jsonschema.Draft202012Validator(json_schema(schema))
+        validator = schema_validator(json_schema(schema), formats=False)
         error = next(iter(validator.iter_errors(value)), None)
-    except (jsonschema.SchemaError, RecursionError, ValueError, TypeError) as problem:
+    except (SchemaError, RecursionError, ValueError, TypeError) as problem:
         return f"the schema cannot be checked ({str(problem).splitlines()[0]})"
     return None if error is None else error.message
 

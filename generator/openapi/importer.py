@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator, SchemaError
 
 from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
 from apidocs.model.paths import PLACEHOLDER_NAME
+from apidocs.model.validation import SchemaError, check_schema
 from apidocs.openapi.examples import NO_EXAMPLE, Schema, chosen_branch, example_of, fits, given_example, json_schema, types_of
 from apidocs.openapi.source import MAX_EXPANDED, Budget, Spec, SpecError, open_spec
 
@@ -327,7 +327,7 @@ def _carried_schema(schema: Schema, what: str, notes: list[str]) -> Schema | Non
         notes.append(f"{what} schema is larger than {_MAX_SCHEMA_BYTES // 1024} KiB and is not carried over (its fields are listed)")
         return None
     try:
-        Draft202012Validator.check_schema(converted)
+        check_schema(converted)
     except (SchemaError, RecursionError) as error:
         notes.append(f"{what} schema is not a valid JSON Schema and is not carried over ({_reason(error)})")
         return None

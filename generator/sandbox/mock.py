@@ -12,13 +12,12 @@ documented status.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
-
-from jsonschema import Draft202012Validator
 
 from apidocs.model.endpoint import NO_BODY, Endpoint, Parameter
 from apidocs.model.types import schema_of_type_word
+from apidocs.model.validation import Validator, schema_validator
 from apidocs.sandbox.body import matches_type
 from apidocs.sandbox.call import Call
 from apidocs.sandbox.errors import ApiError
@@ -55,7 +54,7 @@ class ValueCheck:
         schema = schema_of_type_word(parameter.type)
         kind = schema.get("type")
         self.types = [kind] if isinstance(kind, str) else list(kind or [])
-        self.validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER) if schema else None
+        self.validator = schema_validator(schema) if schema else None
 
     def problem(self, text: str) -> str | None:
         if self.validator is None:
@@ -101,7 +100,7 @@ def check_parameters(endpoint: Endpoint, params: dict[str, str], query_string: b
                 raise ApiError(400, problem)
 
 
-def check_request_body(endpoint: Endpoint, body: object, validator: Draft202012Validator | None = None) -> None:
+def check_request_body(endpoint: Endpoint, body: object, validator: Validator | None = None) -> None:
     if validator is not None:
         _check_against_schema(endpoint, body, validator)
         return
@@ -130,12 +129,12 @@ def _invalid_status(endpoint: Endpoint) -> int:
     return 422 if 422 in documented and 400 not in documented else 400
 
 
-def _check_against_schema(endpoint: Endpoint, body: object, validator: Draft202012Validator) -> None:
+def _check_against_schema(endpoint: Endpoint, body: object, validator: Validator) -> None:
     if body is NO_BODY:
         if endpoint.example.has_body:
             raise ApiError(_invalid_status(endpoint), "the body is missing: send a JSON body as documented")
         return
-    errors = sorted(validator.iter_errors(body), key=lambda error: list(error.absolute_path))[:_MAX_REASONS]
+    errors = sorted(validator.iter_errors(cast(Any, body)), key=lambda error: list(error.absolute_path))[:_MAX_REASONS]
     if errors:
         reasons = "; ".join(f"{_where(error)}: {error.message}" for error in errors)
         raise ApiError(_invalid_status(endpoint), f"the body does not match the documented schema: {reasons}")
@@ -176,8 +175,7 @@ def mock_handler(endpoint: Endpoint) -> Callable[[Call], Awaitable[Answer]]:
     else:
         content, media_type = dump_json(documented.body), JSON
     # Built once per route: compiling a schema costs more than answering.
-    validator = (Draft202012Validator(endpoint.request_schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-                 if endpoint.request_schema is not None else None)
+    validator = schema_validator(endpoint.request_schema) if endpoint.request_schema is not None else None
     checks = _parameter_checks(endpoint)
 
     async def handle(call: Call) -> Answer:

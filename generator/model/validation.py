@@ -1,0 +1,95 @@
+"""Validating data against documented JSON Schemas (2020-12, OpenAPI 3.1's dialect).
+
+Every check of a schema or of data against one goes through here: the loader's check of a
+definition's schemas, the importer's check of examples, the sandbox's check of requests.
+
+A schema's `pattern` is an ECMA-262 regular expression (JSON Schema says so), and real specs
+use what Python's `re` cannot read, above all Unicode classes such as `\\p{L}`. Patterns are
+therefore read by the `regex` module, which knows them, and matched with a time limit: the
+sandbox matches text sent by anyone against patterns from imported specs, and one pattern that
+backtracks badly must not hold a worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+import regex
+from jsonschema import Draft202012Validator, FormatChecker, SchemaError, ValidationError, validators
+from jsonschema.protocols import Validator
+
+MATCH_SECONDS = 0.05  # one pattern against one value
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> Any:
+    return regex.compile(pattern)
+
+
+def _readable(pattern: object) -> bool:
+    if not isinstance(pattern, str):
+        return True
+    try:
+        _compiled(pattern)
+    except (regex.error, ValueError, OverflowError):
+        return False
+    return True
+
+
+def _search(pattern: str, text: str) -> bool | None:
+    """Whether `pattern` matches somewhere in `text`; None when the time limit ran out."""
+    try:
+        compiled = _compiled(pattern)
+    except (regex.error, ValueError, OverflowError) as error:  # only in a schema that was not checked
+        raise SchemaError(f"the pattern {pattern!r} cannot be read ({error})") from None
+    try:
+        return compiled.search(text, timeout=MATCH_SECONDS) is not None
+    except TimeoutError:
+        return None
+
+
+def _pattern(validator: Validator, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "string"):
+        return
+    found = _search(pattern, instance)
+    if found is None:
+        yield ValidationError(f"{instance!r} takes too long to match {pattern!r}")
+    elif not found:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for name, value in instance.items():
+            found = _search(pattern, name)
+            if found is None:
+                yield ValidationError(f"{name!r} takes too long to match {pattern!r}")
+            elif found:
+                yield from validator.descend(value, subschema, path=name, schema_path=pattern)
+
+
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker()  # its own copy of the known formats
+    checker.checks("regex")(_readable)
+    return checker
+
+
+FORMATS = _format_checker()
+SchemaValidator = validators.extend(Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties})
+
+
+def check_schema(schema: Any) -> None:
+    """SchemaError when `schema` is not a valid JSON Schema (patterns read as ECMA-262)."""
+    SchemaValidator.check_schema(schema, format_checker=FORMATS)
+
+
+def schema_validator(schema: Any, *, formats: bool = True) -> Validator:
+    """A validator of data against `schema` (assumed checked), formats asserted unless told not to."""
+    return SchemaValidator(schema, format_checker=FORMATS if formats else None)
+
+
+__all__ = ["MATCH_SECONDS", "SchemaError", "ValidationError", "Validator", "check_schema", "schema_validator"]
