@@ -234,6 +234,8 @@ def test_odd_operations_are_reported_not_fatal(tmp_path: Path) -> None:
             "/broken": {"get": {"responses": {"200": {"$ref": "#/nowhere"}}}},
             "relative": {"get": {"responses": {"200": {"description": "ok"}}}},
             "/typed/{id:int}": {"get": {"responses": {"200": {"description": "ok"}}}},
+            # converted AWS specs tell operations on one path apart by a `#...` suffix
+            "/tags#mode=import&region": {"post": {"responses": {"200": {"description": "ok"}}}},
         },
     }), encoding="utf-8")
     dest = tmp_path / "out"
@@ -246,7 +248,8 @@ def test_odd_operations_are_reported_not_fatal(tmp_path: Path) -> None:
     assert "GET /broken: $ref #/nowhere cannot be resolved; read as any value" in report
     assert "path `relative`" in report
     assert "GET /typed/{id:int}: path parameter `id:int` is documented as `id_int`" in report
-    assert "4 endpoints" in report
+    assert "5 endpoints" in report
+    assert ("POST", "/tags#mode=import&region") in _summary(dest / "mkdocs.yml")[1]  # `&region` is not `®ion`
     assert run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site")).returncode == 0
 
 

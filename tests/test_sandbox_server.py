@@ -212,6 +212,15 @@ name
 
 size
 : (integer) How big
+
+parts
+: (array of object) What it is made of
+
+parts[].sku
+: (string) ***Required*** Each part's stock number
+
+parts[].count
+: (integer) How many of that part
 """
 
 
@@ -228,6 +237,14 @@ def test_any_documented_endpoint_is_mocked_from_its_definition(project: Path, db
         assert missing.status_code == 400 and missing.json()["detail"] == "missing required body field: name"
         mistyped = client.request("POST", "/widgets/main/", json={"name": "x", "size": "big"})
         assert mistyped.status_code == 400 and "`size`" in mistyped.json()["detail"]
+        # nested fields, as field tables name them: required where their parent is present
+        parts = [{"sku": "A1", "count": 2}, {"sku": "B2"}]
+        assert client.request("POST", "/widgets/main/", json={"name": "x", "parts": parts}).status_code == 201
+        no_sku = client.request("POST", "/widgets/main/", json={"name": "x", "parts": [{"count": 2}]})
+        assert no_sku.status_code == 400 and no_sku.json()["detail"] == "missing required body field: parts[].sku"
+        bad_count = client.request("POST", "/widgets/main/", json={"name": "x", "parts": [{"sku": "A1", "count": "two"}]})
+        assert bad_count.status_code == 400 and "`parts[].count`" in bad_count.json()["detail"]
+        assert client.request("POST", "/widgets/main/").json()["detail"] == "the body is missing: send a JSON object with name"
         wrong_method = client.request("GET", "/widgets/main/")
         assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "POST, OPTIONS"
         assert client.request("POST", "/widgets/main/", token=None, json={"name": "x"}).status_code == 401

@@ -298,7 +298,8 @@ class DefinitionLoader:
         if not title.startswith("/"):
             raise DefinitionError(path, front.line_of("title"), f"`title` must be the endpoint path starting with '/', not {title!r}", "E005")
         endpoint_path = path_from_title(title)
-        if "<" in endpoint_path or ">" in endpoint_path or "&" in endpoint_path:
+        # A `&` left over is a broken entity; one written `&amp;` is a literal `&` of the path.
+        if "<" in endpoint_path or ">" in endpoint_path or "&" in path_from_title(title.replace("&amp;", "")):
             raise DefinitionError(path, front.line_of("title"), f"malformed path parameter in {title!r} (write &lt;name&gt;)", "E006")
         repeated = PathTemplate(endpoint_path).repeated_names
         if repeated:

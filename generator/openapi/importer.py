@@ -383,9 +383,11 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             notes.append(f"path parameter `{name}` is documented as `{alias}` ({why})")
         renamed.setdefault(name, alias)
     occurrences = iter(aliases)
-    path = re.sub(r"{([^{}/]+)}", lambda match: f"&lt;{next(occurrences)[1]}&gt;", operation.path)
-    if any(mark in re.sub(r"{[^{}/]+}", "", operation.path) for mark in "<>&"):
-        raise ValueError("the path holds `<`, `>` or `&` outside its parameters")
+    if any(mark in re.sub(r"{[^{}/]+}", "", operation.path) for mark in "<>"):
+        raise ValueError("the path holds `<` or `>` outside its parameters")
+    # The title is the path as HTML text (the writers' format): a literal `&` is written `&amp;`,
+    # as `&region` would otherwise read as `®ion`. (Converted AWS specs write `/x#a&b`.)
+    path = re.sub(r"{([^{}/]+)}", lambda match: f"&lt;{next(occurrences)[1]}&gt;", operation.path.replace("&", "&amp;"))
     front["title"] = path
     front["name"] = one_line(data.get("summary"), 120) or one_line(data.get("operationId"), 120) or operation.label
     front["position"] = position

@@ -11,6 +11,7 @@ documented status.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 from urllib.parse import parse_qsl
@@ -110,17 +111,47 @@ def check_request_body(endpoint: Endpoint, body: object, validator: Validator | 
     required = [p.name for p in group.parameters if p.is_required]
     if body is NO_BODY:
         if required:
-            raise ApiError(400, f"the body is missing: send a JSON object with {', '.join(required)}")
+            top = [name for name in required if len(_field_path(name)) == 1] or required
+            raise ApiError(400, f"the body is missing: send a JSON object with {', '.join(top)}")
         return
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object")
-    missing = [name for name in required if name not in body]
+    missing = [name for name in required if _field_values(body, name)[1]]
     if missing:
         fields = "field" if len(missing) == 1 else "fields"
         raise ApiError(400, f"missing required body {fields}: {', '.join(missing)}")
     for parameter in group.parameters:
-        if parameter.name in body and not matches_type(body[parameter.name], parameter.type):
+        if not all(matches_type(value, parameter.type) for value in _field_values(body, parameter.name)[0]):
             raise ApiError(400, f"`{parameter.name}` must be a {parameter.type}")
+
+
+def _field_path(name: str) -> list[str]:
+    """A field as its table names it: `format.pages` → [format, pages], `items[].id` → [items, [], id]."""
+    return re.findall(r"\[\]|[^.\[\]]+", name) or [name]
+
+
+def _field_values(body: dict[str, Any], name: str) -> tuple[list[object], bool]:
+    """The values a documented field has in `body`, and whether an object that should hold it does not.
+
+    A nested field is required only where its parent is present, as JSON Schema reads `required`.
+    """
+    if name in body:
+        return [body[name]], False
+    parents: list[object] = [body]
+    parts = _field_path(name)
+    missing = False
+    for index, part in enumerate(parts):
+        found: list[object] = []
+        for parent in parents:
+            if part == "[]":
+                found += parent if isinstance(parent, list) else []
+            elif isinstance(parent, dict):
+                if part in parent:
+                    found.append(parent[part])
+                elif index == len(parts) - 1:
+                    missing = True
+        parents = found
+    return parents, missing
 
 
 def _invalid_status(endpoint: Endpoint) -> int:
