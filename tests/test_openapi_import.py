@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +129,53 @@ def test_imported_text_is_data_not_markup_nor_liquid(tmp_path: Path) -> None:
     assert "{{ site.secret }}" in page
 
 
+SCRIPT_LINKS = [
+    "[a](javascript:alert(1))", "[b]( JavaScript:alert(2))", "[c](java\tscript:alert(3))", "[d](&#106;avascript:alert(4))",
+    "[e](vbscript:msgbox(5))", "![f](javascript:alert(6))", "[g](data:text/html;base64,PHNjcmlwdD4=)",
+    "<javascript:alert(7)>", "[h][ref]\n\n[ref]: javascript:alert(8)", "Para\n{: onclick=\"alert(9)\" }",
+]
+
+
+class _Links(HTMLParser):
+    """Every URL attribute and event handler of a page, as a browser reads them (entities decoded once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.handlers: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.handlers.append(f"{tag} {name}")
+            elif name in ("href", "src", "action", "formaction") and value is not None:
+                self.urls.append(value)
+
+
+def test_links_in_imported_text_cannot_run_script(tmp_path: Path) -> None:
+    spec = tmp_path / "links.json"
+    text = "\n\n".join([*SCRIPT_LINKS, "[safe](https://example.com/docs) and [relative](#top)"])
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "links", "version": "1", "description": text},
+        "paths": {"/x": {"get": {"description": text, "responses": {"200": {"description": text}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    site = tmp_path / "site"
+    result = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(site))
+    assert result.returncode == 0, result.stdout + result.stderr
+    for page in (site / "index.html", site / "endpoints" / "get-x" / "index.html"):
+        links = _Links()
+        links.feed(page.read_text(encoding="utf-8"))
+        # a scheme as the URL standard reads one (browsers drop control characters and spaces first)
+        found = (re.match(r"([A-Za-z][A-Za-z0-9+.\-]*):", re.sub(r"[\x00-\x20]", "", url)) for url in links.urls)
+        schemes = {scheme.group(1).lower() for scheme in found if scheme}
+        assert schemes <= {"http", "https"}, (page, schemes)
+        assert links.handlers == [], links.handlers
+        assert "https://example.com/docs" in links.urls
+        assert ">a</span>" in page.read_text(encoding="utf-8")  # the link's text stays, as text
+
+
 def test_imported_project_passes_the_check(tmp_path: Path) -> None:
     dest = tmp_path / "petstore"
     assert run("import-openapi", str(SPECS / "oai-petstore-expanded.yaml"), str(dest)).returncode == 0
@@ -236,6 +285,8 @@ def test_odd_operations_are_reported_not_fatal(tmp_path: Path) -> None:
             "/typed/{id:int}": {"get": {"responses": {"200": {"description": "ok"}}}},
             # converted AWS specs tell operations on one path apart by a `#...` suffix
             "/tags#mode=import&region": {"post": {"responses": {"200": {"description": "ok"}}}},
+            "/weird": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {"a": {"type": "description"}}}, "example": {"a": 1}}}}}}},
         },
     }), encoding="utf-8")
     dest = tmp_path / "out"
@@ -248,7 +299,7 @@ def test_odd_operations_are_reported_not_fatal(tmp_path: Path) -> None:
     assert "GET /broken: $ref #/nowhere cannot be resolved; read as any value" in report
     assert "path `relative`" in report
     assert "GET /typed/{id:int}: path parameter `id:int` is documented as `id_int`" in report
-    assert "5 endpoints" in report
+    assert "6 endpoints" in report
     assert ("POST", "/tags#mode=import&region") in _summary(dest / "mkdocs.yml")[1]  # `&region` is not `®ion`
     assert run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site")).returncode == 0
 

@@ -12,6 +12,7 @@ MARKDOWN_EXTENSIONS: list[Any] = [
     "admonition", "attr_list", "def_list", "md_in_html", "tables", {"toc": {"permalink": True}},
     {"pymdownx.highlight": {"anchor_linenums": False}}, "pymdownx.superfences",
     {"pymdownx.tabbed": {"alternate_style": True}}, "pymdownx.details",
+    "apidocs.rendering.safe_links",  # imported text is untrusted: no `javascript:` links, no `on...` attributes
 ]
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import regex
 from jsonschema import Draft202012Validator, FormatChecker, SchemaError, ValidationError, validators
+from jsonschema.exceptions import UnknownType
 from jsonschema.protocols import Validator
 
 MATCH_SECONDS = 0.05  # one pattern against one value
@@ -92,4 +93,4 @@ def schema_validator(schema: Any, *, formats: bool = True) -> Validator:
     return SchemaValidator(schema, format_checker=FORMATS if formats else None)
 
 
-__all__ = ["MATCH_SECONDS", "SchemaError", "ValidationError", "Validator", "check_schema", "schema_validator"]
+__all__ = ["MATCH_SECONDS", "SchemaError", "UnknownType", "ValidationError", "Validator", "check_schema", "schema_validator"]

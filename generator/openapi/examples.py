@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apidocs.model.validation import SchemaError, schema_validator
+from apidocs.model.validation import SchemaError, UnknownType, schema_validator
 
 Schema = dict[str, Any]
 NO_EXAMPLE = object()
@@ -181,7 +181,7 @@ def fits(value: Any, schema: Any) -> str | None:
     try:
         validator = schema_validator(json_schema(schema), formats=False)
         error = next(iter(validator.iter_errors(value)), None)
-    except (SchemaError, RecursionError, ValueError, TypeError) as problem:
+    except (SchemaError, UnknownType, RecursionError, ValueError, TypeError) as problem:
         return f"the schema cannot be checked ({str(problem).splitlines()[0]})"
     return None if error is None else error.message
 

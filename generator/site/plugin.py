@@ -83,6 +83,7 @@ REQUIRED_EXTENSIONS: dict[str, dict[str, Any]] = {
     "pymdownx.superfences": {},
     "pymdownx.tabbed": {"alternate_style": True},
     "pymdownx.highlight": {"anchor_linenums": False},
+    "apidocs.rendering.safe_links": {},  # prose from definitions is untrusted: no script in links
 }
 
 
