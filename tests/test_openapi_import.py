@@ -364,6 +364,32 @@ def test_refs_inside_a_schema_with_an_id_point_into_that_schema(tmp_path: Path) 
     assert budget.unresolved == [] and budget.trimmed_below is None
 
 
+def test_nullable_without_a_type_means_this_or_null(tmp_path: Path) -> None:
+    """`anyOf: [{$ref}]` with `nullable: true` (how Stripe writes an optional object) accepts both."""
+    from jsonschema import Draft202012Validator
+
+    spec = tmp_path / "nullable.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/customer": {"get": {"operationId": "getCustomer", "responses": {"200": {"description": "ok", "content": {
+            "application/json": {"schema": {"type": "object", "properties": {
+                "address": {"anyOf": [{"$ref": "#/components/schemas/Address"}], "nullable": True},
+                "note": {"allOf": [{"type": "string"}], "nullable": True},
+            }}}}}}}}},
+        "components": {"schemas": {"Address": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    assert "does not fit" not in (dest / "import-report.txt").read_text(encoding="utf-8")
+    page = (dest / "docs" / "endpoints" / "get-customer.md").read_text(encoding="utf-8")
+    response = yaml.safe_load(page.split("---")[1])["responses"][0]
+    validator = Draft202012Validator(response["schema"])
+    assert validator.is_valid(response["body"])
+    assert validator.is_valid({"address": None, "note": None})
+    assert validator.is_valid({"address": {"city": "Oslo"}, "note": "x"})
+    assert not validator.is_valid({"address": {"town": "Oslo"}, "note": 5})
+
+
 def test_copies_of_the_samples_keep_their_licences() -> None:
     assert (SPECS / "LICENSE-OpenAPI-Specification").is_file()
     assert (SPECS / "LICENSE-museum-openapi-example").is_file()

@@ -35,13 +35,13 @@ def types_of(schema: Schema) -> list[str]:
     """The JSON types a schema allows: 3.1 type arrays and 3.0 `nullable` alike."""
     kind = schema.get("type")
     kinds = [kind] if isinstance(kind, str) else [k for k in kind or [] if isinstance(k, str)]
-    if schema.get("nullable") is True and "null" not in kinds:
-        kinds.append("null")
     if not kinds:
         if "properties" in schema or "additionalProperties" in schema:
             kinds = ["object"]
         elif "items" in schema:
             kinds = ["array"]
+    if schema.get("nullable") is True and kinds and "null" not in kinds:
+        kinds.append("null")
     return kinds
 
 
@@ -215,11 +215,21 @@ def json_schema(schema: Any) -> Any:
     if result.get("exclusiveMaximum") is not None and "maximum" in result and schema.get("exclusiveMaximum") is True:
         del result["maximum"]
     if schema.get("nullable") is True:
-        kinds = types_of(schema)
+        kinds = [kind for kind in types_of(schema) if kind != "null"]
         if "type" in result and "null" not in (result["type"] if isinstance(result["type"], list) else [result["type"]]):
             result["type"] = [*([result["type"]] if isinstance(result["type"], str) else result["type"]), "null"]
-        elif "type" not in result and kinds:
-            result["type"] = kinds
+        elif "type" not in result and kinds:  # a type the keywords imply (`properties`: an object)
+            result["type"] = [*kinds, "null"]
+        elif "type" not in result:
+            # No type: `nullable` means "this, or null" (`anyOf: [{$ref: ...}], nullable: true`, as
+            # Stripe writes it). Giving the schema type null would refuse every other value.
+            for key in ("anyOf", "oneOf"):
+                if isinstance(result.get(key), list):
+                    result[key] = [*result[key], {"type": "null"}]
+                    break
+            else:
+                if result:
+                    result = {"anyOf": [result, {"type": "null"}]}
         if "enum" in result and None not in result["enum"]:
             result["enum"] = [*result["enum"], None]
     return result
