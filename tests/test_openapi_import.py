@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -124,9 +125,33 @@ def test_imported_text_is_data_not_markup_nor_liquid(tmp_path: Path) -> None:
     result = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(site))
     assert result.returncode == 0, result.stdout + result.stderr
     page = (site / "books" / "create-book" / "index.html").read_text(encoding="utf-8")
-    assert "<script>alert" not in page
-    assert "&lt;script&gt;alert" in page
+    assert "<script>alert" not in page and 'alert("not run")' not in page  # dropped, and reported
+    assert "HTML `<script>` in the description is not shown" in (dest / "import-report.txt").read_text(encoding="utf-8")
     assert "{{ site.secret }}" in page
+
+
+def test_formatting_html_in_spec_prose_is_shown_as_formatting(tmp_path: Path) -> None:
+    """Stripe's and AWS's descriptions are HTML: readers see paragraphs and code, not tags."""
+    spec = tmp_path / "html.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/customers/{id}": {"get": {
+            "operationId": "getCustomer",
+            "description": "<p>Retrieves a <code>Customer</code> object.</p><p>Returns a List<String> of ids.</p>",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
+                            "description": "<p>The customer's <b>id</b>, e.g. `cus_<id>`.</p>"}],
+            "responses": {"200": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    site = tmp_path / "site"
+    assert run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(site)).returncode == 0
+    page = (site / "endpoints" / "get-customer" / "index.html").read_text(encoding="utf-8")
+    assert "<p>Retrieves a <code>Customer</code> object.</p>" in page
+    assert "&lt;p&gt;" not in page
+    # a table cell is literal text: the HTML reduced to its text, the code span as written
+    assert "The customer's id, e.g. <code>cus_<id></code>." in html.unescape(page)
+    assert "HTML `<string>` in the description is not shown" in (dest / "import-report.txt").read_text(encoding="utf-8")
 
 
 SCRIPT_LINKS = [

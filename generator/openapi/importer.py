@@ -12,6 +12,7 @@ The spec is untrusted: `source.py` bounds what is read, every text from it is wr
 from __future__ import annotations
 
 import base64
+import html
 import json
 import os
 import re
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import nh3
 import yaml
 
 from apidocs.config.project import dump_config, project_config
@@ -80,18 +82,76 @@ class ImportResult:
 # --- text from the spec, written as data ------------------------------------------------------
 
 _CODE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.S)
+# Formatting HTML that spec prose may keep (Stripe's and AWS's descriptions are HTML); other
+# tags are dropped, their text kept.
+BLOCK_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt", "em", "hr", "i",
+    "ins", "kbd", "li", "mark", "ol", "p", "pre", "s", "samp", "small", "span", "strong", "sub", "summary", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
+})
+_HTML_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+# Elements that make a text HTML; `List<String>` in prose alone does not (it stays text).
+_HTML_NAMES = BLOCK_TAGS | {"article", "aside", "audio", "base", "body", "button", "center", "embed", "figure", "font", "form",
+                            "h1", "h2", "h3", "h4", "h5", "h6", "head", "html", "iframe", "img", "input", "link", "meta",
+                            "noscript", "object", "script", "section", "select", "style", "svg", "textarea", "video"}
+_HTML_TAG = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)[^<>]*>")
+_CODE_MARK = re.compile("\ue000(\\d+)\ue001")  # a code part kept aside while the HTML is cleaned
 
 
 def safe_markdown(text: Any) -> str:
-    """Spec Markdown as prose: raw HTML shown as text (outside code), Liquid never run."""
+    """Spec Markdown as prose: formatting HTML kept (cleaned by nh3), any other HTML dropped, Liquid never run.
+
+    Code spans and blocks stay as written (Markdown shows them literally). Text without tags
+    has its `<`, `>` and `&` escaped, as before there was HTML to keep.
+    """
     if not isinstance(text, str):
         return ""
     parts = _CODE.split(text.replace("\r\n", "\n"))
-    out = "".join(part if index % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                  for index, part in enumerate(parts))
+    prose = "".join(part if index % 2 == 0 else f"\ue000{index // 2}\ue001" for index, part in enumerate(parts))
+    escaped = "".join(part if index % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                      for index, part in enumerate(parts))
+    out = escaped
+    if _is_html(prose) and "\ue000" not in text and "\ue001" not in text:
+        cleaned = nh3.clean(prose, tags=set(BLOCK_TAGS), attributes=_HTML_ATTRIBUTES,
+                            url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer", strip_comments=True)
+        # A code part that lands inside a tag (`<a href="`...`">`) could close its attribute: escape all then.
+        if not any("\ue000" in tag.group(0) for tag in _HTML_TAG.finditer(cleaned)):
+            out = _CODE_MARK.sub(lambda mark: parts[2 * int(mark.group(1)) + 1], cleaned)
     if "{{" in out or "{%" in out:
         out = "{% raw %}\n" + out.replace("{%", "{ %").replace("{ % raw", "{% raw") + "\n{% endraw %}"
     return out.strip()
+
+
+def plain_line(text: Any) -> str:
+    """Spec prose for a table cell, which pages show as literal text with `code spans`: one line,
+    HTML reduced to its text (`<code>` to a code span)."""
+    if not isinstance(text, str):
+        return ""
+    parts = _CODE.split(text)
+    for index in range(0, len(parts), 2):
+        if _is_html(parts[index]):
+            part = re.sub(r"<\s*code\s*>([^<`]*)<\s*/\s*code\s*>", r"`\1`", parts[index], flags=re.I)
+            part = re.sub(r"(</\s*(?:p|div|li|dd|dt|tr|h[1-6])\s*>|<\s*br\s*/?>)", r"\1 ", part, flags=re.I)
+            parts[index] = html.unescape(nh3.clean(part, tags=set(), strip_comments=True))
+    out = " ".join("".join(parts).split())
+    if "{{" in out or "{%" in out:  # definitions are read through Liquid: this text is not to be run
+        out = "{% raw %}" + out.replace("{%", "{ %").replace("{ % raw", "{% raw") + "{% endraw %}"
+    return out
+
+
+def _is_html(prose: str) -> bool:
+    return any(tag.group(1).lower() in _HTML_NAMES for tag in _HTML_TAG.finditer(prose))
+
+
+def dropped_html(text: Any) -> list[str]:
+    """The tags `safe_markdown` leaves out of `text` (outside code), for the report."""
+    if not isinstance(text, str):
+        return []
+    prose = "".join(_CODE.split(text)[0::2])
+    if not _is_html(prose):
+        return []
+    return list(dict.fromkeys(f"<{tag.group(1).lower()}>" for tag in _HTML_TAG.finditer(prose)
+                              if tag.group(1).lower() not in BLOCK_TAGS))
 
 
 def mapping(value: Any) -> dict[str, Any]:
@@ -177,7 +237,7 @@ def definition_list(title: str, rows: Iterable[tuple[str, str, bool, str]]) -> s
             term = "\\" + term
         kind_text = f"({kind}) " if kind else ""
         mark = "***Required*** " if required else ""
-        text = safe_markdown(description).replace("\n", " ") if description else ""
+        text = plain_line(description)
         lines.append(f"{term}\n: {kind_text}{mark}{text}".rstrip() + "\n")
     return f"### {title}\n\n" + "\n".join(lines) if lines else ""
 
@@ -403,6 +463,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     described = safe_markdown(data.get("description") or "")
     if described:
         body_parts.append(described + "\n")
+    dropped = dropped_html(data.get("description"))
+    if dropped:
+        notes.append(f"HTML {', '.join(f'`{tag}`' for tag in dropped[:5])} in the description is not shown (its text is)")
 
     groups: dict[str, list[tuple[str, str, bool, str]]] = {"path": [], "query": [], "header": []}
     params: dict[str, str] = {}
