@@ -415,6 +415,40 @@ def test_nullable_without_a_type_means_this_or_null(tmp_path: Path) -> None:
     assert not validator.is_valid({"address": {"town": "Oslo"}, "note": 5})
 
 
+def test_examples_missing_required_fields_are_completed_and_prose_marks_stay_prose(tmp_path: Path) -> None:
+    """Two things GitHub's own spec does: an example without a field its schema requires, and
+    "**Required** when using `subject_id`" in an optional parameter's description."""
+    spec = tmp_path / "gh.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {"/fields": {"post": {
+            "operationId": "createField",
+            "parameters": [{"name": "subject_type", "in": "query", "required": False, "schema": {"type": "string"},
+                            "description": "**Required** when using `subject_id`."}],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"type": "object", "required": ["name", "options"], "properties": {
+                    "name": {"type": "string"},
+                    "options": {"type": "array", "items": {"type": "object", "required": ["name", "priority"], "properties": {
+                        "name": {"type": "string"}, "priority": {"type": "integer", "minimum": 1}}}}}},
+                "example": {"name": "Severity", "options": [{"name": "high"}, {"name": "low"}]}}}},
+            "responses": {"201": {"description": "made", "content": {"application/json": {"example": {"id": 1}}}}},
+        }}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "request example lacked required `options.0.priority`, `options.1.priority`; completed from its schema" in report
+    assert "does not fit" not in report
+    summary = _summary(dest / "mkdocs.yml")[1][("POST", "/fields")]
+    assert summary["body"] == {"name": "Severity", "options": [{"name": "high", "priority": 1}, {"name": "low", "priority": 1}]}
+    page = (dest / "docs" / "endpoints" / "create-field.md").read_text(encoding="utf-8")
+    assert "request:\n  schema:" in page  # the schema is carried: the sandbox checks requests against it
+    assert ": (string) Required when using `subject_id`." in page  # the writers' required mark is not faked
+    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(dest / "mkdocs.yml"), "check", "--lang", "curl"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_copies_of_the_samples_keep_their_licences() -> None:
     assert (SPECS / "LICENSE-OpenAPI-Specification").is_file()
     assert (SPECS / "LICENSE-museum-openapi-example").is_file()

@@ -9,6 +9,7 @@ publishes against its schema and reports the ones that do not fit.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from apidocs.model.validation import SchemaError, UnknownType, schema_validator
@@ -184,6 +185,36 @@ def fits(value: Any, schema: Any) -> str | None:
     except (SchemaError, UnknownType, RecursionError, ValueError, TypeError) as problem:
         return f"the schema cannot be checked ({str(problem).splitlines()[0]})"
     return None if error is None else error.message
+
+
+def completed(value: Any, schema: Any, *, direction: str) -> tuple[Any, list[str]]:
+    """`value` with the required properties it lacks made up from `schema`, and their paths.
+
+    Real specs' examples often miss a field their schema requires (GitHub's own do); the page
+    keeps the spec's values, and the sandbox, which checks requests against the schema, accepts
+    the example. Only missing properties are added; any other misfit is left for `fits` to name.
+    """
+    if not isinstance(schema, dict) or not isinstance(value, (dict, list)):
+        return value, []
+    copy = json.loads(json.dumps(value))
+    added: list[str] = []
+    try:
+        validator = schema_validator(json_schema(schema), formats=False)
+        for _ in range(50):
+            error = next((e for e in validator.iter_errors(copy) if e.validator == "required" and isinstance(e.instance, dict)), None)
+            if error is None:
+                break
+            instance: Any = error.instance
+            where: Any = error.schema
+            properties: Any = where.get("properties") if isinstance(where, dict) else None
+            properties = properties if isinstance(properties, dict) else {}
+            names: Any = error.validator_value
+            for name in (name for name in names if isinstance(name, str) and name not in instance):
+                instance[name] = example_of(properties.get(name, {}), direction=direction)
+                added.append(".".join([*(str(part) for part in error.absolute_path), name]))
+    except (SchemaError, UnknownType, RecursionError, ValueError, TypeError):
+        return value, []
+    return copy, added
 
 
 def json_schema(schema: Any) -> Any:

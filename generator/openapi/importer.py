@@ -30,7 +30,17 @@ from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
 from apidocs.model.paths import PLACEHOLDER_NAME
 from apidocs.model.validation import SchemaError, check_schema
-from apidocs.openapi.examples import NO_EXAMPLE, Schema, chosen_branch, example_of, fits, given_example, json_schema, types_of
+from apidocs.openapi.examples import (
+    NO_EXAMPLE,
+    Schema,
+    chosen_branch,
+    completed,
+    example_of,
+    fits,
+    given_example,
+    json_schema,
+    types_of,
+)
 from apidocs.openapi.source import MAX_EXPANDED, Budget, Spec, SpecError, open_spec
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")  # `trace` has no place in the model
@@ -95,6 +105,7 @@ _HTML_NAMES = BLOCK_TAGS | {"article", "aside", "audio", "base", "body", "button
                             "h1", "h2", "h3", "h4", "h5", "h6", "head", "html", "iframe", "img", "input", "link", "meta",
                             "noscript", "object", "script", "section", "select", "style", "svg", "textarea", "video"}
 _HTML_TAG = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)[^<>]*>")
+_MARK_WORDS = re.compile(r"\*{1,3}\s*(required|optional)\s*\*{1,3}", re.I)
 _CODE_MARK = re.compile("\ue000(\\d+)\ue001")  # a code part kept aside while the HTML is cleaned
 
 
@@ -134,6 +145,9 @@ def plain_line(text: Any) -> str:
             part = re.sub(r"(</\s*(?:p|div|li|dd|dt|tr|h[1-6])\s*>|<\s*br\s*/?>)", r"\1 ", part, flags=re.I)
             parts[index] = html.unescape(nh3.clean(part, tags=set(), strip_comments=True))
     out = " ".join("".join(parts).split())
+    # The definition format reads `**Required**` anywhere in the cell as the required mark (and
+    # drops `*optional*`): GitHub's "**Required** when using `subject_id`" is prose, kept as words.
+    out = _MARK_WORDS.sub(r"\1", out)
     if "{{" in out or "{%" in out:  # definitions are read through Liquid: this text is not to be run
         out = "{% raw %}" + out.replace("{%", "{ %").replace("{ % raw", "{% raw") + "{% endraw %}"
     return out
@@ -377,6 +391,18 @@ def _status(code: str, codes: list[str], operation: Operation) -> int | None:
     return None
 
 
+def _fitted(value: Any, schema: Schema, direction: str, what: str, notes: list[str]) -> tuple[Any, str | None]:
+    """The example, completed with the required fields it lacks when that makes it fit, and what still does not fit."""
+    problem = fits(value, schema)
+    if problem:
+        fixed, added = completed(value, schema, direction=direction)
+        if added and fits(fixed, schema) is None:
+            shown = ", ".join(f"`{one_line(path, 80)}`" for path in added[:5]) + (" …" if len(added) > 5 else "")
+            notes.append(f"{what} example lacked required {shown}; completed from its schema")
+            return fixed, None
+    return value, problem
+
+
 def _carried_schema(schema: Schema, what: str, notes: list[str]) -> Schema | None:
     """The schema as JSON Schema 2020-12 for the definition, unless it is empty or too large."""
     if not schema:
@@ -531,7 +557,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 if value is NO_EXAMPLE:
                     value = {}
                     notes.append(f"request body ({media_type}) has no schema or example; documented as an empty JSON object")
-                problem = fits(value, schema)
+                value, problem = _fitted(value, schema, "request", "request", notes)
                 if problem:
                     # The sandbox checks requests against the carried schema: it would refuse the example.
                     notes.append(f"request example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
@@ -580,7 +606,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             schema = mapping(media.get("schema"))
             problem = None
             if value is not NO_EXAMPLE:
-                problem = fits(value, schema)
+                value, problem = _fitted(value, schema, "response", str(status), notes)
                 if problem:
                     notes.append(f"{status} example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
                 entry["body"] = value
