@@ -253,6 +253,47 @@ def test_any_documented_endpoint_is_mocked_from_its_definition(project: Path, db
         server.stop()
 
 
+MAINTENANCE = """---
+title: /windows/&lt;day&gt;/
+name: Set Maintenance Window
+position: 10
+method: put
+example:
+  params:
+    day: monday
+  query:
+    after: '2025-10-15T13:51:00Z'
+  body:
+    hour: 840
+  status: 204
+---
+The field list below says `hour` is text and `after` a date; the example, as imported specs
+often do, says otherwise. Every snippet sends the example: the sandbox must take it.
+
+### Query Parameters
+
+after
+: (date) Only after this day
+
+### Request Parameters
+
+hour
+: (string) ***Required*** The hour of the day
+"""
+
+
+def test_a_documented_example_is_accepted_even_where_the_field_list_says_otherwise(project: Path, db: Path) -> None:
+    (project / "docs" / "windows").mkdir()
+    (project / "docs" / "windows" / "set-window.md").write_text(MAINTENANCE)
+    server = start_sandbox(db, config=project / "mkdocs.yml")
+    try:
+        client = server.client()
+        answer = client.request("PUT", "/windows/monday/?after=2025-10-15T13:51:00Z", json={"hour": 840})
+        assert answer.status_code == 204, answer.text  # (a list the example keeps to is enforced: see above)
+    finally:
+        server.stop()
+
+
 def test_mounted_under_a_prefix_routes_relative_to_the_mount(tmp_path: Path) -> None:
     sandbox_app = create_app(load_settings(ROOT / "mkdocs.yml"), None, "s3cret")
     site = Starlette(routes=[Mount("/sandbox", app=sandbox_app)])

@@ -198,8 +198,10 @@ def open_session(settings: Settings, *, base_url: str | None = None, timeout: fl
         with CheckSession(settings.snippets_dir, settings.auth, base_url, timeout=timeout, warm=warm) as session:
             yield session
         return
+    # The sandbox reads every definition before it serves: a large project needs longer to start.
+    pages = sum(1 for _ in Path(settings.docs_dir).rglob("*.md")) if Path(settings.docs_dir).is_dir() else 0
     with (tempfile.TemporaryDirectory(prefix="apidocs-sandbox-") as workdir,
-          Sandbox(settings.config_file, Path(workdir)) as sandbox,
+          Sandbox(settings.config_file, Path(workdir), startup_timeout=30.0 + 0.05 * pages) as sandbox,
           CheckSession(settings.snippets_dir, settings.auth, sandbox.url, sandbox_secret=sandbox.secret,
                        compare_responses=True, timeout=timeout, warm=warm, shown_url=settings.default_server) as session):
         yield session

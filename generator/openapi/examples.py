@@ -176,11 +176,14 @@ def _holds_values(schema: Any) -> bool:
 
 
 def fits(value: Any, schema: Any) -> str | None:
-    """None when `value` is valid against `schema`, else the first reason it is not."""
+    """None when `value` is valid against `schema`, else the first reason it is not.
+
+    Formats are asserted, as the sandbox asserts them on requests.
+    """
     if not isinstance(schema, dict) or not schema:
         return None
     try:
-        validator = schema_validator(json_schema(schema), formats=False)
+        validator = schema_validator(json_schema(schema))
         error = next(iter(validator.iter_errors(value)), None)
     except (SchemaError, UnknownType, RecursionError, ValueError, TypeError) as problem:
         return f"the schema cannot be checked ({str(problem).splitlines()[0]})"
@@ -199,7 +202,7 @@ def completed(value: Any, schema: Any, *, direction: str) -> tuple[Any, list[str
     copy = json.loads(json.dumps(value))
     added: list[str] = []
     try:
-        validator = schema_validator(json_schema(schema), formats=False)
+        validator = schema_validator(json_schema(schema))
         for _ in range(50):
             error = next((e for e in validator.iter_errors(copy) if e.validator == "required" and isinstance(e.instance, dict)), None)
             if error is None:

@@ -600,6 +600,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         if examples_of_headers:
             entry["headers"] = examples_of_headers
         chosen = _media(response.get("content"))
+        if chosen is not None and status in (204, 205, 304):
+            notes.append(f"{status} response content is not carried over (HTTP sends no body with {status})")
+            chosen = None
         if chosen is not None:
             media_type, media = chosen
             value = _media_example(media, "response")
