@@ -453,6 +453,20 @@ def test_examples_missing_required_fields_are_completed_and_prose_marks_stay_pro
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("odd", [
+    {"servers": True, "security": True},
+    {"servers": [{"url": "https://x.example/{v}", "variables": True}]},
+    {"paths": {"/a": {"parameters": True, "get": {"parameters": 5, "responses": {"200": {"description": "ok"}}}}}},
+], ids=["servers-and-security-not-lists", "variables-not-a-mapping", "parameters-not-lists"])
+def test_lists_and_mappings_of_the_wrong_kind_are_not_fatal(tmp_path: Path, odd: dict[str, Any]) -> None:
+    spec = tmp_path / "odd.json"
+    spec.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                                "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}, **odd}), encoding="utf-8")
+    result = run("import-openapi", str(spec), str(tmp_path / "out"))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "1 endpoints" in (tmp_path / "out" / "import-report.txt").read_text(encoding="utf-8")
+
+
 def test_copies_of_the_samples_keep_their_licences() -> None:
     assert (SPECS / "LICENSE-OpenAPI-Specification").is_file()
     assert (SPECS / "LICENSE-museum-openapi-example").is_file()

@@ -262,7 +262,7 @@ def _parameters(operation: Operation) -> list[dict[str, Any]]:
     """Path-level parameters overridden by operation-level ones of the same name and place."""
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for source in (operation.path_item.get("parameters"), operation.data.get("parameters")):
-        for parameter in source or []:
+        for parameter in source if isinstance(source, list) else []:
             if isinstance(parameter, dict) and isinstance(parameter.get("name"), str) and isinstance(parameter.get("in"), str):
                 merged[(parameter["in"], parameter["name"])] = parameter
     return list(merged.values())
@@ -680,7 +680,8 @@ def choose_auth(spec: dict[str, Any]) -> Auth:
 
 def _chosen_auth(spec: dict[str, Any]) -> Auth:
     schemes = ((spec.get("components") or {}).get("securitySchemes") or {}) if isinstance(spec.get("components"), dict) else {}
-    requirements = spec.get("security") or []
+    security = spec.get("security")
+    requirements: list[Any] = security if isinstance(security, list) else []
     names = [name for requirement in requirements if isinstance(requirement, dict) for name in requirement]
     names += [name for name in schemes if name not in names]
     for name in names:
@@ -718,11 +719,14 @@ def _auth_of_scheme(name: str, scheme: dict[str, Any], kind: str) -> Auth | None
 
 def servers_of(spec: dict[str, Any], notes: list[str]) -> list[dict[str, str]]:
     servers = []
-    for server in spec.get("servers") or []:
+    listed = spec.get("servers")
+    if listed is not None and not isinstance(listed, list):
+        notes.append("`servers` is not a list and is left out")
+    for server in listed if isinstance(listed, list) else []:
         if not isinstance(server, dict) or not isinstance(server.get("url"), str):
             continue
         url = server["url"]
-        for name, variable in (server.get("variables") or {}).items():
+        for name, variable in mapping(server.get("variables")).items():
             default = variable.get("default") if isinstance(variable, dict) else None
             url = url.replace("{" + str(name) + "}", str(default if default is not None else name))
         if not re.match(r"https?://[^/\s]+", url):
