@@ -175,22 +175,23 @@ def _holds_values(schema: Any) -> bool:
     return not kinds or "object" in kinds or "array" in kinds
 
 
-def fits(value: Any, schema: Any) -> str | None:
+def fits(value: Any, schema: Any, converted: Any = None) -> str | None:
     """None when `value` is valid against `schema`, else the first reason it is not.
 
-    Formats are asserted, as the sandbox asserts them on requests.
+    Formats are asserted, as the sandbox asserts them on requests. `converted` is `schema` as
+    `json_schema` gives it, when the caller has it already (converting is most of the cost).
     """
     if not isinstance(schema, dict) or not schema:
         return None
     try:
-        validator = schema_validator(json_schema(schema))
+        validator = schema_validator(converted if converted is not None else json_schema(schema))
         error = next(iter(validator.iter_errors(value)), None)
     except (SchemaError, UnknownType, RecursionError, ValueError, TypeError) as problem:
         return f"the schema cannot be checked ({str(problem).splitlines()[0]})"
     return None if error is None else error.message
 
 
-def completed(value: Any, schema: Any, *, direction: str) -> tuple[Any, list[str]]:
+def completed(value: Any, schema: Any, *, direction: str, converted: Any = None) -> tuple[Any, list[str]]:
     """`value` with the required properties it lacks made up from `schema`, and their paths.
 
     Real specs' examples often miss a field their schema requires (GitHub's own do); the page
@@ -202,7 +203,7 @@ def completed(value: Any, schema: Any, *, direction: str) -> tuple[Any, list[str
     copy = json.loads(json.dumps(value))
     added: list[str] = []
     try:
-        validator = schema_validator(json_schema(schema))
+        validator = schema_validator(converted if converted is not None else json_schema(schema))
         for _ in range(50):
             error = next((e for e in validator.iter_errors(copy) if e.validator == "required" and isinstance(e.instance, dict)), None)
             if error is None:

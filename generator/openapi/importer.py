@@ -391,23 +391,23 @@ def _status(code: str, codes: list[str], operation: Operation) -> int | None:
     return None
 
 
-def _fitted(value: Any, schema: Schema, direction: str, what: str, notes: list[str]) -> tuple[Any, str | None]:
+def _fitted(value: Any, schema: Schema, converted: Schema, direction: str, what: str,
+            notes: list[str]) -> tuple[Any, str | None]:
     """The example, completed with the required fields it lacks when that makes it fit, and what still does not fit."""
-    problem = fits(value, schema)
+    problem = fits(value, schema, converted)
     if problem:
-        fixed, added = completed(value, schema, direction=direction)
-        if added and fits(fixed, schema) is None:
+        fixed, added = completed(value, schema, direction=direction, converted=converted)
+        if added and fits(fixed, schema, converted) is None:
             shown = ", ".join(f"`{one_line(path, 80)}`" for path in added[:5]) + (" …" if len(added) > 5 else "")
             notes.append(f"{what} example lacked required {shown}; completed from its schema")
             return fixed, None
     return value, problem
 
 
-def _carried_schema(schema: Schema, what: str, notes: list[str]) -> Schema | None:
-    """The schema as JSON Schema 2020-12 for the definition, unless it is empty or too large."""
+def _carried_schema(schema: Schema, converted: Schema, what: str, notes: list[str]) -> Schema | None:
+    """The schema (`converted`: as JSON Schema 2020-12) for the definition, unless it is empty or too large."""
     if not schema:
         return None
-    converted: Schema = json_schema(schema)
     # Size first: checking a schema against the metaschema costs far more than measuring it.
     if len(json.dumps(converted, ensure_ascii=False)) > _MAX_SCHEMA_BYTES:
         notes.append(f"{what} schema is larger than {_MAX_SCHEMA_BYTES // 1024} KiB and is not carried over (its fields are listed)")
@@ -551,13 +551,14 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             media_type, media = chosen
             value = _media_example(media, "request")
             schema = mapping(media.get("schema"))
+            converted: Schema = json_schema(schema) if schema else {}  # once: converting is most of an import's time
             # An optional body the spec shows no example of is documented, not sent by the example.
             shown = "example" in media or bool(media.get("examples")) or given_example(schema) is not NO_EXAMPLE
             if request_body.get("required") or shown:
                 if value is NO_EXAMPLE:
                     value = {}
                     notes.append(f"request body ({media_type}) has no schema or example; documented as an empty JSON object")
-                value, problem = _fitted(value, schema, "request", "request", notes)
+                value, problem = _fitted(value, schema, converted, "request", "request", notes)
                 if problem:
                     # The sandbox checks requests against the carried schema: it would refuse the example.
                     notes.append(f"request example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
@@ -573,7 +574,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 if not re.fullmatch(r"application/([\w.+-]+\+)?json", media_type):
                     notes.append(f"request body is {media_type}; documented as JSON")
             request_rows = fields(schema, "request")
-            carried = _carried_schema(schema, "request body", notes) if not problem else None
+            carried = _carried_schema(schema, converted, "request body", notes) if not problem else None
             if carried is not None:
                 request_front = {"schema": carried}
             if len(request_body["content"]) > 1:
@@ -607,13 +608,14 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             media_type, media = chosen
             value = _media_example(media, "response")
             schema = mapping(media.get("schema"))
+            converted = json_schema(schema) if schema else {}
             problem = None
             if value is not NO_EXAMPLE:
-                value, problem = _fitted(value, schema, "response", str(status), notes)
+                value, problem = _fitted(value, schema, converted, "response", str(status), notes)
                 if problem:
                     notes.append(f"{status} example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
                 entry["body"] = value
-            carried = _carried_schema(schema, f"{status} response", notes) if not problem else None
+            carried = _carried_schema(schema, converted, f"{status} response", notes) if not problem else None
             if carried is not None:
                 entry["schema"] = carried
             if not re.fullmatch(r"application/([\w.+-]+\+)?json", media_type) and not (media_type.startswith("text/") and isinstance(value, str)):
