@@ -435,6 +435,9 @@ def test_examples_missing_required_fields_are_completed_and_prose_marks_stay_pro
         }, "delete": {  # Asana documents a body on its 204s; HTTP sends none, and the check would fail
             "operationId": "deleteFields",
             "responses": {"204": {"description": "gone", "content": {"application/json": {"example": {"data": {}}}}}},
+        }, "head": {  # as Kubernetes documents its HEAD proxies
+            "operationId": "headFields",
+            "responses": {"200": {"description": "there", "content": {"*/*": {"schema": {"type": "string"}}}}},
         }}},
     }), encoding="utf-8")
     dest = tmp_path / "out"
@@ -443,6 +446,7 @@ def test_examples_missing_required_fields_are_completed_and_prose_marks_stay_pro
     assert "request example lacked required `options.0.priority`, `options.1.priority`; completed from its schema" in report
     assert "does not fit" not in report
     assert "DELETE /fields: 204 response content is not carried over (HTTP sends no body with 204)" in report
+    assert "HEAD /fields: 200 response content is not carried over (HTTP sends no body in answer to HEAD)" in report
     summary = _summary(dest / "mkdocs.yml")[1][("POST", "/fields")]
     assert summary["body"] == {"name": "Severity", "options": [{"name": "high", "priority": 1}, {"name": "low", "priority": 1}]}
     page = (dest / "docs" / "endpoints" / "create-field.md").read_text(encoding="utf-8")

@@ -601,8 +601,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         if examples_of_headers:
             entry["headers"] = examples_of_headers
         chosen = _media(response.get("content"))
-        if chosen is not None and status in (204, 205, 304):
-            notes.append(f"{status} response content is not carried over (HTTP sends no body with {status})")
+        if chosen is not None and (status in (204, 205, 304) or operation.method == "head"):
+            reason = f"HTTP sends no body with {status}" if status in (204, 205, 304) else "HTTP sends no body in answer to HEAD"
+            notes.append(f"{status} response content is not carried over ({reason})")
             chosen = None
         if chosen is not None:
             media_type, media = chosen
