@@ -13,6 +13,7 @@ The plugin learns about both from the `ServeContext` this module hands it before
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import logging
 import os
@@ -172,7 +173,22 @@ def _server_class() -> type:
                 self.before_page(path)
             except Exception:  # the page as it is on disk, rather than no page
                 log.exception(f"{path}: not rendered again")
-            return super().serve_request(environ, start_response)
+            # MkDocs opens a file, then takes Content-Length from its path: when the file is
+            # replaced in between (openapi.json and the search index are, atomically, under
+            # serve), the length is the new file's and the body the old one's, and the client
+            # sees a broken answer. The length is taken from the file that was opened instead.
+            answered: list[tuple[str, list[tuple[str, str]]]] = []
+            body = super().serve_request(environ, lambda status, headers, *_: answered.append((status, headers)))
+            status, headers = answered[-1]
+            opened = getattr(body, "filelike", None)
+            try:
+                size = os.fstat(opened.fileno()).st_size if opened is not None else None
+            except (OSError, ValueError, io.UnsupportedOperation):
+                size = None  # an HTML page, read whole already: its length is right
+            if size is not None:
+                headers = [(name, str(size) if name.lower() == "content-length" else value) for name, value in headers]
+            start_response(status, headers)
+            return body
 
     return ApidocsServer
 
