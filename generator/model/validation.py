@@ -118,9 +118,9 @@ def check_schema(schema: Any) -> None:
     SchemaValidator.check_schema(schema, format_checker=FORMATS)
 
 
-def schema_validator(schema: Any, *, formats: bool = True) -> Validator:
-    """A validator of data against `schema` (assumed checked), formats asserted unless told not to."""
-    return SchemaValidator(schema, format_checker=FORMATS if formats else None)
+def schema_validator(schema: Any) -> Validator:
+    """A validator of data against `schema` (assumed checked), formats asserted."""
+    return SchemaValidator(schema, format_checker=FORMATS)
 
 
 __all__ = ["MATCH_SECONDS", "SchemaError", "UnknownType", "ValidationError", "Validator", "check_schema", "schema_validator"]
