@@ -168,20 +168,23 @@ def test_duplicate_method_and_path_is_an_error_on_each_copy_naming_the_other(pro
         assert f"POST /timp/orders/{{order_uuid}}/hold/ is also defined in {other}" in message
 
 
-def test_duplicate_differing_only_in_placeholder_names_is_found_from_a_folder_without_the_other(project: Path) -> None:
+def test_paths_differing_only_in_placeholder_names_are_a_warning_found_from_a_folder_without_the_other(project: Path) -> None:
+    """Both are served (the sandbox picks by parameter types, the check names the operation), so
+    the build passes; lint still tells the writer, in case the second is a forgotten copy."""
     (project / "docs" / "elsewhere").mkdir()
     write(project, "hold.md")
     other = project / "docs" / "elsewhere" / "hold.md"
     other.write_text(write(project, "hold-copy.md").read_text(encoding="utf-8").replace("order_uuid", "uuid"), encoding="utf-8")
     (project / "docs" / "orders" / "hold-copy.md").unlink()
     result = lint("lint", "docs/elsewhere", cwd=project)
-    assert result.returncode == 1
-    [line] = [line for line in result.stdout.splitlines() if " E017 " in line]
-    assert line.startswith(f"docs/elsewhere/hold.md:{line_of(other, 'title:')}: E017 POST /timp/orders/{{uuid}}/hold/ is also "
-                           f"defined in {project / 'docs/orders/hold.md'} as /timp/orders/{{order_uuid}}/hold/"), line
+    assert result.returncode == 0, result.stdout
+    [line] = [line for line in result.stdout.splitlines() if " W017 " in line]
+    assert line.startswith(f"docs/elsewhere/hold.md:{line_of(other, 'title:')}: W017 POST /timp/orders/{{uuid}}/hold/ is also "
+                           f"defined in {project / 'docs/orders/hold.md'} as /timp/orders/{{order_uuid}}/hold/: only the "
+                           "placeholder names differ"), line
     built = subprocess.run([PYTHON, "-m", "apidocs", "build", "--strict"], cwd=project, capture_output=True, text=True, timeout=300)
-    assert built.returncode != 0
-    assert f"docs/elsewhere/hold.md:{line_of(other, 'title:')}: E017 " in built.stdout + built.stderr
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert " E017 " not in built.stdout + built.stderr
 
 
 def test_duplicate_position_in_a_section_is_a_warning(project: Path) -> None:

@@ -529,3 +529,51 @@ def test_parameter_names_with_hyphens_and_dots_survive_import_build_and_check(tm
     exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)
     parameters = exported["paths"]["/pets/{pet-id}/toys/{toy.id}"]["get"]["parameters"]
     assert [(p["name"], p["in"]) for p in parameters] == [("pet-id", "path"), ("toy.id", "path")]
+
+
+def test_paths_differing_only_in_placeholder_names_each_get_a_page_served_and_checked(tmp_path: Path) -> None:
+    """OpenAPI calls `/files/{fileId}` and `/files/{fileName}` identical, yet real specs (Google's,
+    Xero's, HubSpot's) have them. Each operation gets its page; the sandbox tells them apart by
+    their parameters' types, and the check names the operation it runs, even when nothing else
+    can (`/v2/{metricName}` beside `/v2/{logName}`)."""
+    def answering(body: dict[str, str], parameter: str, kind: str = "string") -> dict[str, Any]:
+        return {"parameters": [{"name": parameter, "in": "path", "required": True, "schema": {"type": kind}}],
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"example": body}}}}}
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {
+            "/files/{fileId}": {"get": {"operationId": "fileById", **answering({"found": "by id"}, "fileId", "integer")}},
+            "/files/{fileName}": {"get": {"operationId": "fileByName", **answering({"found": "by name"}, "fileName")}},
+            "/v2/{metricName}": {"delete": {"operationId": "deleteMetric", **answering({"deleted": "metric"}, "metricName")}},
+            "/v2/{logName}": {"delete": {"operationId": "deleteLog", **answering({"deleted": "log"}, "logName")}},
+        },
+    }), encoding="utf-8")
+    dest = tmp_path / "p"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "GET /files/{fileName}: the same route as GET /files/{fileId} (only the placeholder names differ)" in report
+    built = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site"))
+    assert built.returncode == 0, built.stdout + built.stderr
+    pages = [page for page in (tmp_path / "site").rglob("index.html") if 'class="apidocs-signature"' in page.read_text(encoding="utf-8")]
+    assert len(pages) == 4
+    result = run("-f", str(dest / "mkdocs.yml"), "check", "--lang", "curl")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 passed" in result.stdout + result.stderr or "4/4" in result.stdout + result.stderr, result.stdout + result.stderr
+    exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)
+    assert {"/files/{fileId}", "/files/{fileName}", "/v2/{metricName}", "/v2/{logName}"} <= set(exported["paths"])
+
+    from sandbox_helpers import start_sandbox
+
+    sandbox = start_sandbox(None, config=dest / "mkdocs.yml")
+    try:
+        client = sandbox.client()
+        assert client.request("GET", "/files/12", token=None).json() == {"found": "by id"}
+        assert client.request("GET", "/files/report.pdf", token=None).json() == {"found": "by name"}
+        # Nothing tells these two apart but the operation the check names; unnamed, one answers.
+        for template, answer in (("/v2/{logName}", "log"), ("/v2/{metricName}", "metric")):
+            named = client.request("DELETE", "/v2/projects-p-logs-l", token=None, headers={"X-Apidocs-Route": template})
+            assert named.json() == {"deleted": answer}
+        assert client.request("DELETE", "/v2/projects-p-logs-l", token=None).json() in ({"deleted": "log"}, {"deleted": "metric"})
+    finally:
+        sandbox.stop()

@@ -7,7 +7,8 @@ it back. So the check knows what left each snippet and what came back, whatever 
 and parallel runs never mix up their requests.
 
 Against the sandbox the relay also adds `X-Apidocs-Sandbox: <secret>:<run>`, which makes the
-sandbox serve that run from a private fresh copy of its fixtures.
+sandbox serve that run from a private fresh copy of its fixtures, and `X-Apidocs-Route: <path>`,
+the operation the run is for (among definitions whose paths differ only in placeholder names).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from apidocs.sandbox.router import ROUTE_HEADER
 from apidocs.sandbox.sessions import HEADER as SANDBOX_SESSION_HEADER
 
 PREFIX = "/_apidocs/"
@@ -84,6 +86,7 @@ class RecordingRelay:
         self._timeout = timeout
         self._lock = threading.Lock()
         self._runs: dict[str, list[Exchange]] = {}
+        self._routes: dict[str, str] = {}  # run → the path template of the operation it is for
         self.strays: list[Exchange] = []  # requests that carried no known run prefix
         self._server = _Server((host, 0), _Handler)
         self._server.relay = self
@@ -113,10 +116,13 @@ class RecordingRelay:
 
     # --- runs ----------------------------------------------------------------------------------
 
-    def open_run(self) -> str:
+    def open_run(self, route: str | None = None) -> str:
+        """A new run; `route` is the path template of the operation it checks (for the sandbox)."""
         run = secrets.token_hex(8)
         with self._lock:
             self._runs[run] = []
+            if route is not None:
+                self._routes[run] = route
         return run
 
     def base_url(self, run: str) -> str:
@@ -125,6 +131,7 @@ class RecordingRelay:
     def take(self, run: str) -> list[Exchange]:
         """The exchanges recorded for `run`, in arrival order; the run is closed."""
         with self._lock:
+            self._routes.pop(run, None)
             return self._runs.pop(run, [])
 
     def record(self, run: str | None, exchange: Exchange) -> None:
@@ -153,11 +160,16 @@ class RecordingRelay:
             connection.putrequest(exchange.method, target.path.rstrip("/") + exchange.target,
                                   skip_host=True, skip_accept_encoding=True)
             connection.putheader("Host", target.netloc)
+            ours = {SANDBOX_SESSION_HEADER.lower(), ROUTE_HEADER.lower()} if self._sandbox_secret else set()
             for name, value in exchange.headers:
-                if name.lower() not in _HOP_BY_HOP and name.lower() != SANDBOX_SESSION_HEADER.lower():
+                if name.lower() not in _HOP_BY_HOP and name.lower() not in ours:
                     connection.putheader(name, value)
             if self._sandbox_secret:
                 connection.putheader(SANDBOX_SESSION_HEADER, f"{self._sandbox_secret}:{run}")
+                with self._lock:
+                    route = self._routes.get(run)
+                if route is not None:
+                    connection.putheader(ROUTE_HEADER, route)
             if exchange.body or exchange.header_values("Content-Length") or exchange.header_values("Transfer-Encoding"):
                 connection.putheader("Content-Length", str(len(exchange.body)))
             connection.endheaders(exchange.body or None)

@@ -133,7 +133,7 @@ class CheckSession:
             return SnippetResult(endpoint, language, SKIP, problems=[
                 f"the example lacks a value for a path parameter of {endpoint.path} (add example.params)"])
         started = time.perf_counter()
-        run_id = self.relay.open_run()
+        run_id = self.relay.open_run(endpoint.path)
         relay_url = self.relay.base_url(run_id)
         request = build_request(endpoint, self.auth, relay_url)
         try:

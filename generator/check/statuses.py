@@ -31,6 +31,7 @@ from apidocs.config.settings import Auth
 from apidocs.model.endpoint import Endpoint, ExampleResponse
 from apidocs.rendering.quoting import json_text
 from apidocs.rendering.request import HttpRequest, build_request
+from apidocs.sandbox.router import ROUTE_HEADER
 from apidocs.sandbox.sessions import HEADER as SANDBOX_SESSION_HEADER
 
 PASS, FAIL, NOT_REACHED = "pass", "fail", "not reached"
@@ -90,16 +91,17 @@ def probes(endpoint: Endpoint, auth: Auth, base_url: str) -> list[Probe]:
     return found
 
 
-Send = Callable[[HttpRequest, str], requests.Response]
+Send = Callable[[HttpRequest, str, str], requests.Response]  # (request, session, the operation's path template)
 
 
 def sandbox_sender(secret: str, timeout: float = 30.0) -> Send:
     """Sends a probe in the private sandbox session `session` (fresh fixtures on first use)."""
     http = requests.Session()
 
-    def send(request: HttpRequest, session: str) -> requests.Response:
+    def send(request: HttpRequest, session: str, route: str) -> requests.Response:
         headers = dict(request.headers)
         headers[SANDBOX_SESSION_HEADER] = f"{secret}:{session}"
+        headers[ROUTE_HEADER] = route  # among paths that differ only in placeholder names
         data = json_text(request.body).encode("utf-8") if request.has_body else None
         return http.request(request.method, request.url, headers=headers, data=data, timeout=timeout,
                             allow_redirects=False)
@@ -130,9 +132,9 @@ def check_statuses(endpoint: Endpoint, auth: Auth, base_url: str, send: Send) ->
         session = secrets.token_hex(8)
         probe_started = time.perf_counter()
         try:
-            answer = send(probe.request, session)
+            answer = send(probe.request, session, endpoint.path)
             if probe.repeat:
-                answer = send(probe.request, session)
+                answer = send(probe.request, session, endpoint.path)
         except requests.RequestException as error:
             return [StatusResult(endpoint, status, FAIL, probe.name, [f"the sandbox did not answer: {error}"],
                                  time.perf_counter() - probe_started) for status in wanted]

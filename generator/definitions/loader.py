@@ -503,7 +503,7 @@ def load_tree(docs_dir: Path, includes_dir: Path, site: dict[str, Any] | None = 
     return tree
 
 
-def duplicate_pairs(documents: Iterable[Document]) -> list[tuple[Endpoint, Endpoint]]:
+def _same_route(documents: Iterable[Document]) -> list[tuple[Endpoint, Endpoint]]:
     """(page, other page) for every two pages with one method and path, placeholder names aside
     (`/orders/{id}/` and `/orders/{uuid}/` are one route): each page of a pair appears first once."""
     by_route: dict[tuple[str, str], list[Endpoint]] = {}
@@ -513,15 +513,34 @@ def duplicate_pairs(documents: Iterable[Document]) -> list[tuple[Endpoint, Endpo
     return [(endpoint, other) for copies in by_route.values() for endpoint in copies for other in copies if other is not endpoint]
 
 
+def duplicate_pairs(documents: Iterable[Document]) -> list[tuple[Endpoint, Endpoint]]:
+    """Pages with one method and the very same path: only one of them can be served."""
+    return [(endpoint, other) for endpoint, other in _same_route(documents) if endpoint.path == other.path]
+
+
+def alternative_pairs(documents: Iterable[Document]) -> list[tuple[Endpoint, Endpoint]]:
+    """Pages with one method whose paths differ only in placeholder names (`/files/{id}` and
+    `/files/{name}`, as real specs have them): both are served, the sandbox telling them apart
+    by their parameters (sandbox/router.py)."""
+    return [(endpoint, other) for endpoint, other in _same_route(documents) if endpoint.path != other.path]
+
+
 def duplicate_finding(endpoint: Endpoint, other: Endpoint, severity: str = "warning") -> Finding:
-    names = "" if other.path == endpoint.path else f" as {other.path}: only the placeholder names differ"
     return Finding(endpoint.source, endpoint.title_line, "E017",
-                   f"{endpoint.method} {endpoint.path} is also defined in {other.source}{names}", severity)
+                   f"{endpoint.method} {endpoint.path} is also defined in {other.source}", severity)
+
+
+def alternative_finding(endpoint: Endpoint, other: Endpoint) -> Finding:
+    return Finding(endpoint.source, endpoint.title_line, "E017",
+                   f"{endpoint.method} {endpoint.path} is also defined in {other.source} as {other.path}: only the "
+                   "placeholder names differ, so the sandbox answers a request with the first whose parameter types "
+                   "fit its values (give them distinct types, or paths)", "warning")
 
 
 def duplicate_endpoints(documents: Iterable[Document]) -> list[Finding]:
-    """A warning on each page that shares its route with another: the sandbox, the check and the
-    explorer can serve only one of them. `build --strict` fails on these; lint reports them too."""
+    """A warning on each page that shares its method and path with another: the sandbox, the
+    check and the explorer can serve only one of them. `build --strict` fails on these; lint
+    reports them too."""
     return [duplicate_finding(endpoint, other) for endpoint, other in duplicate_pairs(documents)]
 
 

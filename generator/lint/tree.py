@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from apidocs.definitions.audiences import audiences_showing, sections_above, visibility_names
 from apidocs.definitions.jekyll_tree import HIDDEN
-from apidocs.definitions.loader import DocsTree, duplicate_finding, duplicate_pairs
+from apidocs.definitions.loader import DocsTree, alternative_finding, alternative_pairs, duplicate_finding, duplicate_pairs
 from apidocs.definitions.snippet_checks import request_of
 from apidocs.lint.codes import finding
 from apidocs.lint.source import SourceFile
@@ -47,6 +47,7 @@ def _duplicates(tree: DocsTree, target: LintTarget) -> list[Finding]:
         item = duplicate_finding(endpoint, other, "error" if shared else "warning")
         item.message += f" (both shown to {', '.join(sorted(shared))})" if shared else " (for another audience)"
         findings.append(item)
+    findings += [alternative_finding(endpoint, other) for endpoint, other in alternative_pairs(tree.documents.values())]
     return findings
 
 

@@ -811,11 +811,7 @@ def collect_operations(paths: Any, tag_order: list[str], notes: list[str]) -> li
             if not isinstance(data, dict):
                 continue
             route = (method, re.sub(r"{[^{}/]*}", "{}", str(path)))
-            if route in routes:
-                # OpenAPI calls such paths identical; one definition per route can answer a request.
-                notes.append(f"{method.upper()} {path}: left out (the same route as {method.upper()} {routes[route]}, only the placeholder names differ)")
-                continue
-            routes[route] = str(path)
+            first = routes.setdefault(route, str(path))
             listed = data.get("tags")
             tags = [tag for tag in listed if isinstance(tag, str) and tag.strip()] if isinstance(listed, list) else []
             tag = tags[0] if tags else "Endpoints"
@@ -825,6 +821,10 @@ def collect_operations(paths: Any, tag_order: list[str], notes: list[str]) -> li
             if len(tags) > 1:
                 others = ", ".join(f"`{one_line(other, 60)}`" for other in tags[1:4])
                 operation.notes.append(f"listed under its first tag `{one_line(tag, 60)}` only, not under {others}")
+            if first != str(path):
+                # OpenAPI calls such paths identical, yet real specs have them: both get a page.
+                operation.notes.append(f"the same route as {method.upper()} {first} (only the placeholder names differ): "
+                                       "the sandbox answers with the first whose parameter types fit a request")
             operations.append(operation)
     return operations
 

@@ -199,6 +199,21 @@ def _parameter_checks(endpoint: Endpoint) -> tuple[list[ValueCheck], list[ValueC
     return checks
 
 
+def parameters_fit(endpoint: Endpoint) -> Callable[[dict[str, str], bytes], bool]:
+    """Whether a request's path and query values fit `endpoint`'s parameters: how the sandbox
+    picks among definitions whose paths differ only in placeholder names."""
+    checks = _parameter_checks(endpoint)
+
+    def fits(params: dict[str, str], query_string: bytes) -> bool:
+        try:
+            check_parameters(endpoint, params, query_string, checks)
+        except ApiError:
+            return False
+        return True
+
+    return fits
+
+
 def documented_errors(endpoint: Endpoint) -> dict[int, bytes]:
     """The documented example body of each error status (4xx/5xx) that has one."""
     bodies: dict[int, bytes] = {}

@@ -4,6 +4,12 @@ Templates are tried most specific first (fewest placeholders, then most literal 
 `/timp/orders/cancel/` is the Cancel Order route even though `/timp/orders/{uuid}/` matches it
 too; like Django, a path belongs to one template and a wrong method there is a 405 with the
 template's `Allow`, not a fall-through to another template.
+
+Two definitions of one method may share a template that differs only in placeholder names
+(`/files/{id}` and `/files/{path}`: OpenAPI calls them identical, real specs have them). The
+later is kept as an *alternative* of the first: a request goes to the one it names in
+`X-Apidocs-Route` (the check names the operation whose snippet it runs), else to the first whose
+`accepts` takes its path and query values, else to the first.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from apidocs.model.endpoint import Endpoint
 from apidocs.model.paths import PathTemplate
 
 Handler = Callable[[Any], Awaitable[Any]]
+Accepts = Callable[[dict[str, str], bytes], bool]  # (path values, query string) → whether they fit
+ROUTE_HEADER = "X-Apidocs-Route"  # the template of the alternative a request means
 
 
 def template_key(template: str) -> str:
@@ -33,6 +41,20 @@ class Route:
     # For a mocked endpoint: the documented body of each error status, answered instead of the
     # sandbox's own `{"detail": …}` so the mock keeps to the documented contract.
     error_bodies: dict[int, bytes] = field(default_factory=dict)
+    accepts: Accepts | None = None  # None: any values
+    # Later routes of this method whose templates differ from this one's in placeholder names only.
+    alternatives: list[Route] = field(default_factory=list)
+
+    def choose(self, path: str, named: str | None, query_string: bytes) -> tuple[Route, dict[str, str]]:
+        """The route among this one and its alternatives that serves a request, with its path values."""
+        candidates = [self, *self.alternatives]
+        if len(candidates) > 1:
+            chosen = next((route for route in candidates if route.template == named), None)
+            if chosen is None:
+                chosen = next((route for route in candidates if route.accepts is None
+                               or route.accepts(route.pattern.match(path) or {}, query_string)), self)
+            return chosen, chosen.pattern.match(path) or {}
+        return self, self.pattern.match(path) or {}
 
 
 @dataclass
@@ -81,11 +103,19 @@ class Router:
         self._by_depth: dict[int, list[PathGroup]] | None = None
 
     def add(self, method: str, template: str, handler: Handler, endpoint: Endpoint | None = None,
-            error_bodies: dict[int, bytes] | None = None) -> None:
-        """Register a route; a later route for the same method and template replaces the earlier."""
+            error_bodies: dict[int, bytes] | None = None, accepts: Accepts | None = None) -> None:
+        """Register a route; a later route for the same method and template replaces the earlier,
+        one whose placeholder names differ becomes an alternative of the first."""
         parsed = PathTemplate(template)
         group = self._groups.setdefault(parsed.key, PathGroup(parsed.key, parsed))
-        group.routes[method] = Route(method, template, parsed, handler, endpoint, error_bodies or {})
+        route = Route(method, template, parsed, handler, endpoint, error_bodies or {}, accepts)
+        first = group.routes.get(method)
+        if first is None or first.template == template:
+            if first is not None:
+                route.alternatives = first.alternatives
+            group.routes[method] = route
+        else:
+            first.alternatives = [*(kept for kept in first.alternatives if kept.template != template), route]
         self._by_depth = None
 
     def has(self, method: str, template: str) -> bool:
