@@ -83,6 +83,24 @@ def test_supported_templates_are_live(tmp_path: Path, shipped: Any, source: str)
         assert parts[0] == {"f": "py", "a": [{"slot": "body"}, {"j": "2"}]}
 
 
+def test_parts_are_shared_by_endpoints_of_one_shape_yet_each_fills_back_to_its_own_snippet(tmp_path: Path, shipped: Any) -> None:
+    """Parts are recorded once per shape (method, body or not, header names); a template that
+    shows the endpoint's name is recorded for each endpoint."""
+    settings, endpoints, _ = shipped
+    for source in ("{{ request.method }} {{ request.url | sh }}", "# {{ request.name }}\n{{ request.url | sh }}"):
+        folder = tmp_path / ("name" if "name" in source else "plain")
+        folder.mkdir()
+        language = _language(folder, source)
+        filled = set()
+        for endpoint in endpoints.values():
+            request = build_request(endpoint, settings.auth, settings.default_server)
+            parts = render_parts(folder, language, request)
+            assert parts is not None, (source, endpoint.src_uri)
+            filled.add(fill(parts, slot_values(request)))
+            assert fill(parts, slot_values(request)) == render_snippet(folder, language, request)
+        assert len(filled) == len(endpoints) > 1
+
+
 class _Accessible(HTMLParser):
     """Labels (by their `for`), buttons and roles of a fragment."""
 

@@ -152,7 +152,8 @@ class SlotRequest:
             return Slot({"slot": name}, recorder)
 
         self.method = request.method
-        self.name = request.name
+        self._name = request.name
+        self.name_read = False  # whether the template shows the endpoint's name (see `render_parts`)
         self.has_body = request.has_body
         self.body: Any = slot("body") if request.has_body else NO_BODY
         self.url, self.base_url, self.path = slot("url"), slot("base_url"), slot("path")
@@ -160,6 +161,11 @@ class SlotRequest:
         self.scheme = slot("scheme")
         self.headers = [(name, slot(f"header.{index}")) for index, (name, _) in enumerate(request.headers)]
         self.header_map = slot("header_map")
+
+    @property
+    def name(self) -> str:
+        self.name_read = True
+        return self._name
 
     def header(self, name: str) -> Slot | None:
         return next((value for n, value in self.headers if n.lower() == name.lower()), None)
@@ -226,13 +232,51 @@ def render_parts(folder: Path, language: Language, request: HttpRequest) -> list
     The result is checked before it is trusted: filled with the example's own values it must
     give exactly the snippet `render_snippet` gives.
     """
+    parts = _parts_of_shape(folder, language, request)
+    if parts is None:
+        return None
+    try:
+        if fill(parts, slot_values(request)) != render_snippet(folder, language, request):
+            return None
+    except (SlotUnsupported, ValueError, TypeError, KeyError):
+        return None
+    return parts
+
+
+_ShapeKey = tuple[Path, Language, str, bool, tuple[str, ...]]
+_SHAPES: dict[_ShapeKey, list[Any] | None] = {}  # the parts of templates that do not show the name
+_MAX_SHAPES = 512
+
+
+def _parts_of_shape(folder: Path, language: Language, request: HttpRequest) -> list[Any] | None:
+    """The parts depend only on what `SlotRequest` shows as values: the method, whether there is
+    a body, the header names, and the endpoint's name if the template shows it. Most endpoints of
+    an API share a few shapes, so each is rendered once (every time, for a template that shows
+    the name)."""
+    key = (folder, language, request.method, request.has_body, tuple(name for name, _ in request.headers))
+    if key in _SHAPES:
+        try:
+            return _SHAPES[key]
+        except KeyError:  # cleared meanwhile by another thread
+            pass
+    parts, name_read = _record_parts(folder, language, request)
+    if not name_read:
+        if len(_SHAPES) >= _MAX_SHAPES:
+            _SHAPES.clear()
+        _SHAPES[key] = parts
+    return parts
+
+
+def _record_parts(folder: Path, language: Language, request: HttpRequest) -> tuple[list[Any] | None, bool]:
+    """The template's parts for `request`, and whether it read the endpoint's name."""
     recorder = _Recorder()
     token = _RECORDER.set(recorder)
+    shown = SlotRequest(request, recorder)
     try:
         template = _environment_with_slots(folder).get_template(language.template)
-        text = template.render(request=SlotRequest(request, recorder))
+        text = template.render(request=shown)
     except (SlotUnsupported, jinja2.TemplateError, TypeError, ValueError):
-        return None
+        return None, shown.name_read
     finally:
         _RECORDER.reset(token)
     parts: list[Any] = []
@@ -245,10 +289,5 @@ def render_parts(folder: Path, language: Language, request: HttpRequest) -> list
     if last < len(text):
         parts.append(text[last:])
     if "\x00" in "".join(part for part in parts if isinstance(part, str)):
-        return None  # a marker was cut or altered by something in the template
-    try:
-        if fill(parts, slot_values(request)) != render_snippet(folder, language, request):
-            return None
-    except (SlotUnsupported, ValueError, TypeError, KeyError):
-        return None
-    return parts
+        return None, shown.name_read  # a marker was cut or altered by something in the template
+    return parts, shown.name_read
