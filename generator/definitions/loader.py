@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from apidocs.definitions.body import ParsedBody, RightCodeExample, parse_body, parse_right_code, responses_from_right_code
 from apidocs.definitions.format import EXAMPLE_KEYS, KNOWN_KEYS, MAX_DEFINITION_BYTES, schema_findings, split_visibility
@@ -318,12 +318,12 @@ class DefinitionLoader:
         )
         _check_path_parameters(endpoint, path)
         endpoint.example, status = _build_example(endpoint, front, right_code, harvested, path)
-        documented_2xx = [r for r in responses_from_right_code(right_code, 200) if 200 <= r.status < 300]
-        endpoint.expected_status = status or (documented_2xx[0].status if documented_2xx else 200)
+        documented_2xx = [r.status for r in responses_from_right_code(right_code, 200) if r.status and 200 <= r.status < 300]
+        endpoint.expected_status = status or (documented_2xx[0] if documented_2xx else 200)
         endpoint.responses = responses_from_right_code(right_code, endpoint.expected_status if endpoint.expected_status < 300 else 200)
         endpoint.responses += _structured_responses(front, path)
         if status is None and not documented_2xx:
-            successes = [r.status for r in endpoint.responses if 200 <= r.status < 300]
+            successes = [r.status for r in endpoint.responses if r.status and 200 <= r.status < 300]
             endpoint.expected_status = successes[0] if successes else 200
         request_block = next((e for e in right_code if e.title.lower().startswith("request")), None)
         endpoint.request_example_title = request_block.title if request_block else None
@@ -349,6 +349,9 @@ def _json_schema(value: Any, where: str, path: Path, line: int, code: str) -> di
     return value
 
 
+RESPONSE_CODE = re.compile(r"default|[1-5]XX", re.IGNORECASE)  # OpenAPI's keys that are no status
+
+
 def _structured_responses(front: FrontMatter, path: Path) -> list[ExampleResponse]:
     """`responses:` in front matter: a list of {status, title, description, body, schema, headers}."""
     raw = front.data.get("responses")
@@ -359,11 +362,15 @@ def _structured_responses(front: FrontMatter, path: Path) -> list[ExampleRespons
         raise DefinitionError(path, line, "`responses` must be a list of {status, body, title}", "E021")
     responses = []
     for index, item in enumerate(raw):
-        if not isinstance(item, dict) or not isinstance(item.get("status"), int):
-            raise DefinitionError(path, line, "each of `responses` needs a numeric `status` (and usually a `body`)", "E021")
-        status = item["status"]
-        response = ExampleResponse(status, item.get("body", NO_BODY), str(item.get("title") or f"Response {status}"),
-                                   str(item.get("description") or ""))
+        written = item.get("status") if isinstance(item, dict) else None
+        code = written.strip() if isinstance(written, str) and RESPONSE_CODE.fullmatch(written.strip()) else ""
+        if not isinstance(item, dict) or not ((isinstance(written, int) and not isinstance(written, bool)) or code):
+            raise DefinitionError(path, line, "each of `responses` needs a `status`: a number, `default` or a range "
+                                  "such as `4XX` (and usually a `body`)", "E021")
+        status = None if code else cast(int, written)
+        code = "default" if code.lower() == "default" else code.upper()
+        response = ExampleResponse(status, item.get("body", NO_BODY), str(item.get("title") or f"Response {code or status}"),
+                                   str(item.get("description") or ""), code=code)
         if item.get("schema") is not None:
             where = front.path_lines.get(("responses", str(index), "schema"), line)
             response.schema = _json_schema(item["schema"], f"responses[{index}].schema", path, where, "E021")
@@ -449,8 +456,8 @@ def _build_example(endpoint: Endpoint, front: FrontMatter, right_code: list[Righ
     endpoint.is_example_complete = not missing
 
     status = raw.get("status")
-    if status is not None and not (isinstance(status, int) and 100 <= status <= 599):
-        raise DefinitionError(path, line, f"`example.status` must be an HTTP status code, not {status!r}", "E008")
+    if status is not None and not (isinstance(status, int) and 200 <= status <= 599):
+        raise DefinitionError(path, line, f"`example.status` must be a final HTTP status code (200 to 599), not {status!r}", "E008")
     return example, status
 
 

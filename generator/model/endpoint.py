@@ -72,16 +72,29 @@ class ExampleResponse:
     """One documented answer: its status, example body and, when given, what it means, the JSON
     Schema of its body and example headers (as data, so export and check can read them)."""
 
-    status: int
+    status: int | None  # None for a response documented for no status of its own (`code`)
     body: Any = NO_BODY
     title: str = "Response"
     description: str = ""
     schema: dict[str, Any] | None = None
     headers: list[tuple[str, str]] = field(default_factory=list)
+    # OpenAPI's `default` (any status not listed) or a range such as `4XX`; empty for a status.
+    code: str = ""
 
     @property
     def has_body(self) -> bool:
         return self.body is not NO_BODY
+
+    @property
+    def key(self) -> str:
+        """How OpenAPI names it: the status, `default` or the range."""
+        return self.code or str(self.status)
+
+    def covers(self, status: int) -> bool:
+        """Whether this response documents `status`: its own, its range's, or `default`'s."""
+        if self.status is not None:
+            return self.status == status
+        return self.code == "default" or self.code == f"{status // 100}XX"
 
 
 @dataclass
@@ -155,11 +168,15 @@ class Endpoint(Document):
 
     @property
     def success_response(self) -> ExampleResponse | None:
-        """The documented response for the expected status, if any."""
-        for response in self.responses:
-            if response.status == self.expected_status:
-                return response
-        return None
+        """The documented response for the expected status, if any: its own, else its range's
+        (`2XX`), else `default`'s."""
+        return self.response_for(self.expected_status)
+
+    def response_for(self, status: int) -> ExampleResponse | None:
+        """The documented response for `status`: its own, else its range's, else `default`'s."""
+        ranked = [(0 if r.status == status else 1 if r.code.endswith("XX") else 2, index)
+                  for index, r in enumerate(self.responses) if r.covers(status)]
+        return self.responses[min(ranked)[1]] if ranked else None
 
 
 def json_type(value: Any) -> str:

@@ -119,15 +119,16 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
     return {"required": endpoint.example.has_body, "content": {_content_type(endpoint): media}}
 
 
-def _description(status: int, examples: list[ExampleResponse]) -> str:
+def _description(key: str, examples: list[ExampleResponse]) -> str:
     """What the writer said the answer means, else its block title, else the reason phrase."""
     given = next((r.description for r in examples if r.description), None)
-    titled = next((r.title for r in examples if r.title and r.title not in ("Response", f"Response {status}")), None)
-    return given or titled or _REASONS.get(status, "Response")
+    titled = next((r.title for r in examples if r.title and r.title not in ("Response", f"Response {key}")), None)
+    return given or titled or (_REASONS.get(int(key), "Response") if key.isdigit() else "Response")
 
 
-def _response(endpoint: Endpoint, status: int, examples: list[ExampleResponse]) -> dict[str, Any]:
-    answer: dict[str, Any] = {"description": _description(status, examples)}
+def _response(endpoint: Endpoint, key: str, examples: list[ExampleResponse]) -> dict[str, Any]:
+    """The response documented under `key`: a status, `default` or a range such as `4XX`."""
+    answer: dict[str, Any] = {"description": _description(key, examples)}
     headers = {name: {"schema": {"type": "string"}, "example": value} for r in examples for name, value in r.headers}
     if headers:
         answer["headers"] = headers
@@ -138,7 +139,9 @@ def _response(endpoint: Endpoint, status: int, examples: list[ExampleResponse]) 
             answer["content"] = {"application/json": {"schema": given}}
         return answer
     bodies = [r.body for r in with_body]
-    group = endpoint.group_of_kind("response") if status == endpoint.expected_status else None
+    # The response fields describe the success answer (the expected status's, or its range's).
+    success = endpoint.success_response
+    group = endpoint.group_of_kind("response") if success is not None and success.key == key else None
     is_text = all(isinstance(body, str) for body in bodies)
     if given is not None:
         schema = given
@@ -156,11 +159,16 @@ def _response(endpoint: Endpoint, status: int, examples: list[ExampleResponse]) 
 
 
 def _responses(endpoint: Endpoint) -> dict[str, Any]:
-    by_status: dict[int, list[ExampleResponse]] = {}
+    by_key: dict[str, list[ExampleResponse]] = {}
     for response in endpoint.responses:
-        by_status.setdefault(response.status, []).append(response)
-    by_status.setdefault(endpoint.expected_status, [])
-    return {str(status): _response(endpoint, status, by_status[status]) for status in sorted(by_status)}
+        by_key.setdefault(response.key, []).append(response)
+    if endpoint.success_response is None:  # the sandbox's answer, documented or not
+        by_key[str(endpoint.expected_status)] = []
+
+    def order(key: str) -> tuple[int, str]:
+        return (0 if key.isdigit() else 2 if key == "default" else 1), key
+
+    return {key: _response(endpoint, key, by_key[key]) for key in sorted(by_key, key=order)}
 
 
 def _code_samples(endpoint: Endpoint, settings: Settings, languages: list[Language]) -> list[dict[str, str]]:

@@ -373,22 +373,34 @@ def _media_example(media: dict[str, Any], direction: str) -> Any:
     return NO_EXAMPLE
 
 
-def _status(code: str, codes: list[str], operation: Operation) -> int | None:
-    """The status a response is documented under; None (noted) for `default` and for ranges.
-
-    A range has no code of its own: only `2XX` without an explicit 2xx code is documented, as 200
-    (the success the examples expect); any other code would be one the spec does not name.
-    """
+def _status(code: str) -> int | str | None:
+    """The status a response is documented under: a code, or OpenAPI's `default` or a range such
+    as `4XX` as written (kept for the export; the sandbox answers a status of the range)."""
     if re.fullmatch(r"[1-5]\d\d", code):
         return int(code)
-    if code.upper() == "2XX" and not any(re.fullmatch(r"2\d\d", other) for other in codes):
-        operation.notes.append(f"response range {code} is documented as 200")
-        return 200
-    if re.fullmatch(r"[1-5]XX", code, re.I):
-        operation.notes.append(f"response range {code} has no status code of its own and is not carried over")
-        return None
-    operation.notes.append(f"response `{code}` has no status code of its own and is not carried over")
+    if code == "default" or re.fullmatch(r"[1-5]XX", code, re.I):
+        return code.upper() if code != "default" else code
     return None
+
+
+def _expected_status(statuses: list[int | str | None], notes: list[str]) -> tuple[int | None, int | str | None]:
+    """The status the examples expect (None: 200, the default), and the response documenting it.
+
+    The first 2xx; else 200, documented by `2XX` or else by `default`; else the first documented
+    status, when the spec documents only those (the sandbox answers as documented)."""
+    codes = [status for status in statuses if isinstance(status, int) and status >= 200]  # 1xx are never final
+    successes = [status for status in codes if status < 300]
+    if successes:
+        return successes[0], successes[0]
+    for general in ("2XX", "default"):
+        if general in statuses:
+            return None, general
+    if codes:
+        notes.append(f"no success response is documented: the examples expect {min(codes)}, as documented")
+        return min(codes), min(codes)
+    if any(isinstance(status, int) for status in statuses):
+        notes.append("only informational (1xx) responses are documented, which are never an answer: the examples expect 200")
+    return None, None
 
 
 def _fitted(value: Any, schema: Schema, converted: Schema, direction: str, what: str,
@@ -584,13 +596,13 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
 
     responses: list[dict[str, Any]] = []
     response_rows: list[tuple[str, str, bool, str]] = []
-    expected: int | None = None
-    codes = [str(code) for code in mapping(data.get("responses"))]
+    expected, success = _expected_status([_status(str(code)) for code in mapping(data.get("responses"))], notes)
     for code, response in mapping(data.get("responses")).items():
         if not isinstance(response, dict):
             continue
-        status = _status(str(code), codes, operation)
+        status = _status(str(code))
         if status is None:
+            notes.append(f"response `{one_line(str(code), 40)}` is neither a status code, a range nor `default`: not carried over")
             continue
         described = one_line(response.get("description"), 600)
         entry: dict[str, Any] = {"status": status, "title": one_line(described, 80) or f"Response {status}"}
@@ -623,10 +635,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 notes.append(f"{status} response is {media_type}; documented as JSON")
             if len(mapping(response.get("content"))) > 1:
                 notes.append(f"{status} response media types other than {media_type} are not carried over")
-            if 200 <= status < 300 and expected is None:
+            if status == success and not response_rows:
                 response_rows = fields(schema, "response")
-        if 200 <= status < 300 and expected is None:
-            expected = status
         responses.append(entry)
     if expected is not None:
         example["status"] = expected

@@ -110,11 +110,20 @@ def _text(text: str) -> str:
     return markdown_text(text).strip()
 
 
-def status_label(status: int) -> str:
+_RANGE_PHRASES = {"1": "Informational", "2": "Success", "3": "Redirection", "4": "Client error", "5": "Server error"}
+
+
+def status_label(status: int | str) -> str:
+    """`404 Not Found`; a range `4XX Client error`; `default` as `Any other status`."""
+    key = str(status)
+    if key == "default":
+        return "Any other status"
+    if key.endswith("XX"):
+        return f"{key} {_RANGE_PHRASES.get(key[0], '')}".strip()
     try:
-        return f"{status} {HTTPStatus(status).phrase}"
+        return f"{key} {HTTPStatus(int(key)).phrase}"
     except ValueError:
-        return str(status)
+        return key
 
 
 def _schema_types(schema: Mapping[str, Any]) -> list[str]:
@@ -210,10 +219,18 @@ def field_tree(schema: Mapping[str, Any] | None, prefix: str) -> str:
         if type_text else ""
 
 
-def _by_status(endpoint: Endpoint) -> dict[int, list[ExampleResponse]]:
-    grouped: dict[int, list[ExampleResponse]] = {}
-    for response in sorted(endpoint.responses, key=lambda r: (r.status != endpoint.expected_status, r.status)):
-        grouped.setdefault(response.status, []).append(response)
+def _by_status(endpoint: Endpoint) -> dict[str, list[ExampleResponse]]:
+    """Responses by their key: the expected answer's first, then statuses, ranges, `default`."""
+    success = endpoint.success_response
+    first = success.key if success is not None else str(endpoint.expected_status)
+
+    def order(response: ExampleResponse) -> tuple[bool, int, int, str]:
+        kind = 0 if response.status is not None else 2 if response.code == "default" else 1
+        return response.key != first, kind, response.status or 0, response.code
+
+    grouped: dict[str, list[ExampleResponse]] = {}
+    for response in sorted(endpoint.responses, key=order):
+        grouped.setdefault(response.key, []).append(response)
     return grouped
 
 

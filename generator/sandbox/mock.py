@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
@@ -214,12 +215,18 @@ def parameters_fit(endpoint: Endpoint) -> Callable[[dict[str, str], bytes], bool
     return fits
 
 
+_ERROR_STATUSES = [status.value for status in HTTPStatus if status.value >= 400]
+
+
 def documented_errors(endpoint: Endpoint) -> dict[int, bytes]:
-    """The documented example body of each error status (4xx/5xx) that has one."""
+    """The documented example body of each error status (4xx/5xx) that has one: its own, else
+    its range's (`4XX`), else `default`'s (unless `default` is the success answer)."""
+    success = endpoint.success_response
     bodies: dict[int, bytes] = {}
-    for response in endpoint.responses:
-        if response.status >= 400 and response.has_body and response.status not in bodies:
-            bodies[response.status] = dump_json(response.body)
+    for status in _ERROR_STATUSES:
+        response = endpoint.response_for(status)
+        if response is not None and response.has_body and response is not success:
+            bodies[status] = dump_json(response.body)
     return bodies
 
 

@@ -25,7 +25,8 @@ def _written_required_only(schema: Any) -> Any:
 def response_schema(endpoint: Endpoint, response: ExampleResponse) -> dict[str, Any] | None:
     if response.schema is not None:
         return response.schema
-    group = endpoint.group_of_kind("response") if response.status == endpoint.expected_status else None
+    success = endpoint.success_response
+    group = endpoint.group_of_kind("response") if success is not None and response.key == success.key else None
     body = response.body if response.has_body else None
     if group is not None and not isinstance(body, str):
         inferred = object_schema(group.parameters, body)
