@@ -636,3 +636,31 @@ def test_default_and_status_ranges_are_carried_both_ways_and_answered_by_the_san
         assert client.request("GET", "/moved", token=None, allow_redirects=False).status_code == 301
     finally:
         sandbox.stop()
+
+
+def test_cookie_parameters_are_documented_and_exported_but_not_sent(tmp_path: Path) -> None:
+    """A Cookie header in a page reads as a leaked session (lint E301), so the snippets do not
+    send cookie parameters; the page lists them and the export keeps them."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/cart": {"get": {
+            "operationId": "getCart",
+            "parameters": [{"name": "cart_id", "in": "cookie", "required": True, "schema": {"type": "string"},
+                            "description": "The cart the browser holds"}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"items": []}}}}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "p"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    assert "GET /cart: cookie parameter `cart_id` is documented; the snippets do not send it" in \
+        (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site")).returncode == 0
+    page = (tmp_path / "site" / "endpoints" / "get-cart" / "index.html").read_text(encoding="utf-8")
+    assert "Cookies" in page and "cart_id" in page and "The cart the browser holds" in page
+    assert "Cookie:" not in page
+    exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)
+    validate(exported)
+    [cookie] = [p for p in exported["paths"]["/cart"]["get"]["parameters"] if p["in"] == "cookie"]
+    assert (cookie["name"], cookie["required"], cookie["description"]) == ("cart_id", True, "The cart the browser holds")
+    lint = run("-f", str(dest / "mkdocs.yml"), "lint")
+    assert lint.returncode == 0, lint.stdout + lint.stderr

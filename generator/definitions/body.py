@@ -35,6 +35,8 @@ def group_kind(title: str) -> str | None:
         return "path"
     if "query" in lowered:
         return "query"
+    if "cookie" in lowered:
+        return "cookie"
     if "header" in lowered:
         return "header"
     if "request" in lowered or "body param" in lowered:

@@ -47,7 +47,7 @@ class ParameterGroup:
     """A documented list of parameters, e.g. `### URL Parameters:` or `#### Fees Object:`."""
 
     title: str
-    kind: str  # "path" | "query" | "header" | "request" | "response" | "object"
+    kind: str  # "path" | "query" | "header" | "cookie" | "request" | "response" | "object"
     parameters: list[Parameter]
     line: int = 0
 

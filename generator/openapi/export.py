@@ -94,6 +94,12 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
         if parameter and parameter.description:
             entry["description"] = parameter.description
         result.append(entry)
+    for (kind, name), parameter in documented.items():
+        if kind == "cookie":
+            entry = {"name": name, "in": "cookie", "required": parameter.is_required, "schema": _parameter_schema(parameter)}
+            if parameter.description:
+                entry["description"] = parameter.description
+            result.append(entry)
     return result
 
 

@@ -505,7 +505,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     if dropped:
         notes.append(f"HTML {', '.join(f'`{tag}`' for tag in dropped[:5])} in the description is not shown (its text is)")
 
-    groups: dict[str, list[tuple[str, str, bool, str]]] = {"path": [], "query": [], "header": []}
+    groups: dict[str, list[tuple[str, str, bool, str]]] = {"path": [], "query": [], "header": [], "cookie": []}
     params: dict[str, str] = {}
     query: dict[str, Any] = {}
     headers: dict[str, str] = {}
@@ -542,6 +542,10 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             groups["header"].append(row)
             if parameter.get("required") or "example" in parameter or parameter.get("examples"):
                 headers[name] = ",".join(wire) if isinstance(wire, list) else wire
+        elif place == "cookie":
+            # Documented, not sent: a Cookie header in a page reads as a leaked session (lint E301).
+            groups["cookie"].append(row)
+            notes.append(f"cookie parameter `{name}` is documented; the snippets do not send it")
         else:
             notes.append(f"{place} parameter `{name}` cannot be sent by the snippets and is not carried over")
     for name in (alias for _, alias in aliases):
@@ -657,7 +661,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         if urls:
             notes.append(f"{level} servers ({', '.join(one_line(url, 80) for url in urls[:3])}) are not carried over; the snippets use the site's servers")
 
-    for title, key in (("URL Parameters", "path"), ("Query Parameters", "query"), ("Headers", "header")):
+    for title, key in (("URL Parameters", "path"), ("Query Parameters", "query"), ("Headers", "header"), ("Cookies", "cookie")):
         listed = definition_list(title, groups[key])
         if listed:
             body_parts.append(listed)

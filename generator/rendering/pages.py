@@ -69,7 +69,7 @@ def _anchor_link(identifier: str, name: str) -> str:
 
 def parameter_table(group: ParameterGroup) -> str:
     """A parameter group as an HTML table (the markup Markdown's tables make)."""
-    has_required = any(p.is_required for p in group.parameters) or group.kind in ("path", "query", "request", "header")
+    has_required = any(p.is_required for p in group.parameters) or group.kind in ("path", "query", "request", "header", "cookie")
     name_title, type_title, _ = _KIND_COLUMNS.get(group.kind, ("Name", "Type", None))
     titles = [name_title, type_title, *(["Required"] if has_required else []), "Description"]
     rows = []
