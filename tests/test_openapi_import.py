@@ -664,3 +664,43 @@ def test_cookie_parameters_are_documented_and_exported_but_not_sent(tmp_path: Pa
     assert (cookie["name"], cookie["required"], cookie["description"]) == ("cart_id", True, "The cart the browser holds")
     lint = run("-f", str(dest / "mkdocs.yml"), "lint")
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_ecma_patterns_python_cannot_read_keep_the_export_valid_and_come_back_on_import(tmp_path: Path) -> None:
+    """AWS writes `\\p{L}` in hundreds of specs: valid ECMA-262, yet the spec validator checks
+    patterns with Python's `re`. The export keeps such a pattern as `x-apidocs-pattern`, and the
+    import of the export reads it back as the `pattern` the sandbox enforces."""
+    spec = tmp_path / "spec.json"
+    name_schema = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "pattern": "^[\\p{L}\\p{Z}]+$"},
+                                                                        "code": {"type": "string", "pattern": "^[a-z]+$"}}}
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/tags": {"post": {
+            "operationId": "tag",
+            "requestBody": {"content": {"application/json": {"schema": name_schema, "example": {"name": "Zoë Ämter", "code": "ab"}}}},
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"ok": True}}}}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "p"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    exported_text = run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout
+    exported = json.loads(exported_text)
+    validate(exported)
+    properties = exported["paths"]["/tags"]["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert properties["name"] == {"type": "string", "x-apidocs-pattern": "^[\\p{L}\\p{Z}]+$"}
+    assert properties["code"]["pattern"] == "^[a-z]+$"  # one Python reads stays as it is
+
+    again = tmp_path / "again"
+    (tmp_path / "export.json").write_text(exported_text, encoding="utf-8")
+    assert run("import-openapi", str(tmp_path / "export.json"), str(again)).returncode == 0
+    page = next(path for path in (again / "docs").rglob("*.md") if "method:" in path.read_text(encoding="utf-8")).read_text(encoding="utf-8")
+    assert "pattern: ^[\\p{L}\\p{Z}]+$" in page and "x-apidocs-pattern" not in page
+    from sandbox_helpers import start_sandbox
+
+    sandbox = start_sandbox(None, config=again / "mkdocs.yml")
+    try:
+        client = sandbox.client()
+        assert client.request("POST", "/tags", json={"name": "Zoë Ämter", "code": "ab"}).status_code == 200
+        refused = client.request("POST", "/tags", json={"name": "R2-D2", "code": "ab"})
+        assert refused.status_code == 400 and "name" in refused.json()["detail"]
+    finally:
+        sandbox.stop()

@@ -221,6 +221,10 @@ def completed(value: Any, schema: Any, *, direction: str, converted: Any = None)
     return copy, added
 
 
+# Where `export-openapi` keeps a pattern Python's `re` cannot read (see `export.portable_patterns`).
+UNPORTABLE_PATTERN = "x-apidocs-pattern"
+
+
 def json_schema(schema: Any) -> Any:
     """An OpenAPI 3.0 schema object as JSON Schema 2020-12 (`nullable`, `example` translated)."""
     if isinstance(schema, list):
@@ -234,6 +238,9 @@ def json_schema(schema: Any) -> Any:
         if key in ("$id", "$schema", "$anchor", "$dynamicAnchor"):
             continue  # its `$ref`s are resolved already; a kept `$id` would only clash with its copies
         if key == "example":
+            continue
+        if key == UNPORTABLE_PATTERN and isinstance(value, str) and "pattern" not in schema:
+            result["pattern"] = value
             continue
         if key in ("properties", "patternProperties", "$defs", "definitions") and isinstance(value, dict):
             result[key] = {name: json_schema(sub) for name, sub in value.items()}

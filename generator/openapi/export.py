@@ -16,6 +16,7 @@ from typing import Any
 from apidocs.config.settings import Settings
 from apidocs.model.endpoint import Document, Endpoint, ExampleResponse, Parameter
 from apidocs.model.types import Schema, schema_of_type_word
+from apidocs.openapi.examples import UNPORTABLE_PATTERN
 from apidocs.openapi.schemas import merge_schemas, object_schema, schema_of_value
 from apidocs.rendering.languages import Language
 from apidocs.rendering.request import build_request
@@ -41,6 +42,43 @@ def operation_id(endpoint: Endpoint, taken: set[str]) -> str:
         candidate, number = f"{base}{number}", number + 1
     taken.add(candidate)
     return candidate
+
+
+# Keywords whose value is a schema, a list of schemas or a mapping of names to schemas.
+_SUBSCHEMA = {"items", "not", "additionalProperties", "contains", "propertyNames", "if", "then", "else",
+              "unevaluatedItems", "unevaluatedProperties"}
+_SUBSCHEMAS = {"allOf", "anyOf", "oneOf", "prefixItems"}
+_NAMED_SCHEMAS = {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+
+
+def portable_patterns(schema: Any) -> Any:
+    """`schema` with each `pattern` that Python's `re` cannot read (ECMA-262's `\\p{L}`, common in
+    AWS's specs) kept as `x-apidocs-pattern`: OpenAPI tools written in Python, the spec validator
+    among them, check patterns with `re` and call the document invalid otherwise. The import reads
+    it back as `pattern`."""
+    if not isinstance(schema, dict):
+        return schema
+    result: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "pattern" and isinstance(value, str) and not _python_reads(value):
+            result[UNPORTABLE_PATTERN] = value
+        elif key in _SUBSCHEMA:
+            result[key] = portable_patterns(value)
+        elif key in _SUBSCHEMAS and isinstance(value, list):
+            result[key] = [portable_patterns(item) for item in value]
+        elif key in _NAMED_SCHEMAS and isinstance(value, dict):
+            result[key] = {name: portable_patterns(item) for name, item in value.items()}
+        else:
+            result[key] = value
+    return result
+
+
+def _python_reads(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except (re.error, OverflowError, RecursionError):
+        return False
+    return True
 
 
 def _parameter_schema(parameter: Parameter | None) -> Schema:
@@ -114,7 +152,7 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
         return None
     body = endpoint.example.body if endpoint.example.has_body else None
     if endpoint.request_schema is not None:
-        schema = endpoint.request_schema
+        schema = portable_patterns(endpoint.request_schema)
     elif group is not None:
         schema = object_schema(group.parameters, body)
     else:
@@ -139,7 +177,7 @@ def _response(endpoint: Endpoint, key: str, examples: list[ExampleResponse]) -> 
     if headers:
         answer["headers"] = headers
     with_body = [r for r in examples if r.has_body]
-    given = next((r.schema for r in examples if r.schema is not None), None)
+    given = next((portable_patterns(r.schema) for r in examples if r.schema is not None), None)
     if not with_body:
         if given is not None:
             answer["content"] = {"application/json": {"schema": given}}

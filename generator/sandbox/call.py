@@ -38,8 +38,10 @@ class Call:
         return next(iter(self.params.values()))
 
     async def json(self) -> Any:
-        """The JSON body, or NO_BODY (always for methods that carry none)."""
-        if self.method not in BODY_METHODS:
+        """The JSON body, or NO_BODY (always for methods that carry none, unless the endpoint
+        documents one: some APIs take a body on GET, as Elasticsearch does)."""
+        documented = self.route.endpoint is not None and self.route.endpoint.example.has_body
+        if self.method not in BODY_METHODS and not documented:
             return NO_BODY
         raw = await read_body(self.headers, self.receive, idle_timeout=self.body_timeout)
         return parse_json(raw, self.headers.get("content-type"))

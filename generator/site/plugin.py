@@ -218,6 +218,14 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             files.append(File.generated(config, OPENAPI_URI, content=content))
         return files
 
+    def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
+        """Nothing for MkDocs to read on a definition's page: the plugin renders it from the
+        definition it loaded, and gives the page its meta. MkDocs would parse the front matter
+        once more, with PyYAML's Python loader: an imported spec's examples and schemas made
+        that a seventh of a build."""
+        document = self.tree.documents.get(page.file.src_uri)
+        return "" if document is not None and not document.passthrough else None
+
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self.settings is not None
         document = self.tree.documents.get(page.file.src_uri)
@@ -241,7 +249,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         # put back in on_page_content. Only the writer's prose is Markdown; the generated parts
         # go in as HTML afterwards (see RenderedPage).
         config["markdown_extensions"], config["mdx_configs"] = self.owned_markdown
-        page.meta = page_meta(document, page.meta)  # definitions are data: every shown text escaped
+        page.meta = page_meta(document, document.meta)  # definitions are data: every shown text escaped
         nonce = secrets.token_hex(8)
         markdown, marks = rendered.marked(nonce)
         self._generated[page.file.src_uri] = _Generated(marks, aside_mark(nonce), rendered.aside)
