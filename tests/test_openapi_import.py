@@ -704,3 +704,47 @@ def test_ecma_patterns_python_cannot_read_keep_the_export_valid_and_come_back_on
         assert refused.status_code == 400 and "name" in refused.json()["detail"]
     finally:
         sandbox.stop()
+
+
+def test_a_path_suffix_names_the_operation_and_is_sent_as_query(tmp_path: Path) -> None:
+    """Converted AWS specs key operations by `/#Action=Describe`, others by `/search?q={q}`: the
+    suffix is no part of the path a client sends. The snippets send `/?Action=Describe`, the
+    sandbox picks the operation by its query, and the export keeps the keys."""
+    def answering(body: dict[str, str], **extra: Any) -> dict[str, Any]:
+        return {**extra, "responses": {"200": {"description": "ok", "content": {"application/json": {"example": body}}}}}
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {
+            "/#Action=ListThings": {"get": {"operationId": "list", **answering({"did": "list"})}},
+            "/#Action=DescribeThing": {"get": {"operationId": "describe", **answering(
+                {"did": "describe"}, parameters=[{"name": "Id", "in": "query", "required": True, "schema": {"type": "string"}, "example": "t-1"}])}},
+            "/search?q={q}": {"get": {"operationId": "search", **answering(
+                {"did": "search"}, parameters=[{"name": "q", "in": "query", "required": True, "schema": {"type": "string"}, "example": "cats"}])}},
+        },
+    }), encoding="utf-8")
+    dest = tmp_path / "p"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    built = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site"))
+    assert built.returncode == 0, built.stdout + built.stderr
+    exported = json.loads((tmp_path / "site" / "openapi.json").read_text(encoding="utf-8"))
+    validate(exported)
+    assert set(exported["paths"]) == {"/#Action=ListThings", "/#Action=DescribeThing", "/search?q={q}"}
+    curl = {key: item["get"]["x-codeSamples"][0]["source"].splitlines()[0] for key, item in exported["paths"].items()}
+    assert curl["/#Action=DescribeThing"] == "curl -i 'https://api.example.com/?Id=t-1&Action=DescribeThing'"
+    assert curl["/search?q={q}"] == "curl -i 'https://api.example.com/search?q=cats'"
+    result = run("-f", str(dest / "mkdocs.yml"), "check", "--lang", "curl")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lint = run("-f", str(dest / "mkdocs.yml"), "lint")
+    assert "017" not in lint.stdout, lint.stdout  # meant to share their route: no warning
+
+    from sandbox_helpers import start_sandbox
+
+    sandbox = start_sandbox(None, config=dest / "mkdocs.yml")
+    try:
+        client = sandbox.client()
+        assert client.request("GET", "/?Action=DescribeThing&Id=t-1", token=None).json() == {"did": "describe"}
+        assert client.request("GET", "/?Action=ListThings", token=None).json() == {"did": "list"}
+        assert client.request("GET", "/search?q=dogs", token=None).json() == {"did": "search"}
+    finally:
+        sandbox.stop()

@@ -528,8 +528,10 @@ def duplicate_pairs(documents: Iterable[Document]) -> list[tuple[Endpoint, Endpo
 def alternative_pairs(documents: Iterable[Document]) -> list[tuple[Endpoint, Endpoint]]:
     """Pages with one method whose paths differ only in placeholder names (`/files/{id}` and
     `/files/{name}`, as real specs have them): both are served, the sandbox telling them apart
-    by their parameters (sandbox/router.py)."""
-    return [(endpoint, other) for endpoint, other in _same_route(documents) if endpoint.path != other.path]
+    by their parameters (sandbox/router.py). Paths told apart by a suffix (`/#Action=A`,
+    `/#Action=B`) are meant to share their route."""
+    return [(endpoint, other) for endpoint, other in _same_route(documents)
+            if endpoint.path != other.path and endpoint.template.suffix == other.template.suffix]
 
 
 def duplicate_finding(endpoint: Endpoint, other: Endpoint, severity: str = "warning") -> Finding:

@@ -363,7 +363,7 @@
 
     // The slot values of explorer/slots.py's slot_values(), computed from the form.
     values(input) {
-      const path = this.data.path.replace(/\{([A-Za-z_][A-Za-z0-9_-]*)\}/g, (_, name) => Q.quote(input.params[name] || ""));
+      const path = this.data.path.replace(/\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g, (_, name) => Q.quote(input.params[name] || ""));
       const query = input.query.filter(([, value]) => value !== "");
       const queryString = query.map(([name, value]) => `${Q.quote(name)}=${Q.quote(value)}`).join("&");
       const target = path + (query.length ? `?${queryString}` : "");

@@ -22,23 +22,41 @@ PLACEHOLDER = re.compile(r"\{(" + PLACEHOLDER_NAME + r")\}")
 _PATH_SAFE = "/-._~!$&'()*+,;=:@"
 
 
+def split_suffix(text: str) -> tuple[str, str]:
+    """(path, suffix): a template may end in `?…` or `#…` outside its placeholders, as specs
+    converted from other formats tell operations on one path apart (AWS's `/#Action=Describe`,
+    `/search?query={query}`). The suffix names the operation; it is not part of the path sent."""
+    found = re.search(r"[?#]", PLACEHOLDER.sub(lambda match: "_" * len(match.group(0)), text))
+    return (text, "") if found is None else (text[: found.start()], text[found.start() :])
+
+
 @dataclass(frozen=True)
 class PathTemplate:
     text: str
     literals: tuple[str, ...] = field(init=False, repr=False, compare=False)  # one more than names
     names: tuple[str, ...] = field(init=False, repr=False, compare=False)  # in path order
+    suffix: str = field(init=False, repr=False, compare=False)  # `?…`/`#…` after the path, or ''
 
     def __post_init__(self) -> None:
+        path, suffix = split_suffix(self.text)
         literals: list[str] = []
         names: list[str] = []
         last = 0
-        for match in PLACEHOLDER.finditer(self.text):
-            literals.append(self.text[last : match.start()])
+        for match in PLACEHOLDER.finditer(path):
+            literals.append(path[last : match.start()])
             names.append(match.group(1))
             last = match.end()
-        literals.append(self.text[last:])
+        literals.append(path[last:])
         object.__setattr__(self, "literals", tuple(literals))
         object.__setattr__(self, "names", tuple(names))
+        object.__setattr__(self, "suffix", suffix)
+
+    @property
+    def fixed_query(self) -> list[tuple[str, str]]:
+        """The `name=value` pairs of the suffix without placeholders: query values that tell
+        this operation from others on its path (`#Action=Describe`)."""
+        pairs = [item.partition("=") for item in self.suffix[1:].split("&")] if self.suffix else []
+        return [(name, value) for name, sign, value in pairs if sign and name and not PLACEHOLDER.search(name + value)]
 
     @property
     def repeated_names(self) -> list[str]:
@@ -47,7 +65,8 @@ class PathTemplate:
 
     @property
     def key(self) -> str:
-        """The route the template is: `/orders/{id}/` and `/orders/{uuid}/` are the same key `/orders/{}/`."""
+        """The route the template is: `/orders/{id}/` and `/orders/{uuid}/` are the same key `/orders/{}/`
+        (and so are `/#Action=A` and `/#Action=B`, told apart by their query)."""
         return "{}".join(self.literals)
 
     @property

@@ -15,6 +15,7 @@ from typing import Any
 
 from apidocs.config.settings import Settings
 from apidocs.model.endpoint import Document, Endpoint, ExampleResponse, Parameter
+from apidocs.model.paths import PLACEHOLDER
 from apidocs.model.types import Schema, schema_of_type_word
 from apidocs.openapi.examples import UNPORTABLE_PATTERN
 from apidocs.openapi.schemas import merge_schemas, object_schema, schema_of_value
@@ -99,6 +100,12 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
         if value and endpoint.is_example_complete:
             entry["example"] = value
         result.append(entry)
+    for name in PLACEHOLDER.findall(endpoint.template.suffix):
+        # `/search?query={query}`: OpenAPI wants a path parameter for every `{name}` of a path
+        # key, though the value travels in the query.
+        if name not in endpoint.path_parameters:
+            result.append({"name": name, "in": "path", "required": True, "schema": {"type": "string"},
+                           "description": f"Named in the path's suffix; sent as the query parameter `{name}`."})
     query_values: dict[str, list[str]] = {}
     for name, value in endpoint.example.query:
         query_values.setdefault(name, []).append(value)

@@ -28,7 +28,7 @@ import yaml
 
 from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
-from apidocs.model.paths import PLACEHOLDER_NAME
+from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate, split_suffix
 from apidocs.model.validation import SchemaError, check_schema
 from apidocs.openapi.examples import (
     NO_EXAMPLE,
@@ -474,8 +474,10 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     notes = operation.notes
     front: dict[str, Any] = {}
     aliases = placeholder_names(operation.path)
+    # Placeholders of a suffix (`/search?query={query}`) stand for query parameters, not path ones.
+    in_path = aliases[:len(placeholder_names(split_suffix(operation.path)[0]))]
     renamed: dict[str, str] = {}
-    for name, alias in aliases:
+    for name, alias in in_path:
         if alias != name:
             why = "a repeated name" if name in renamed else "placeholder names hold letters, digits, _ . - only"
             notes.append(f"path parameter `{name}` is documented as `{alias}` ({why})")
@@ -548,7 +550,12 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             notes.append(f"cookie parameter `{name}` is documented; the snippets do not send it")
         else:
             notes.append(f"{place} parameter `{name}` cannot be sent by the snippets and is not carried over")
-    for name in (alias for _, alias in aliases):
+    for name, value in PathTemplate(operation.path).fixed_query:
+        # `/#Action=Describe`: what tells this operation from the others on its path is sent.
+        query[name] = value
+        if not any(row[0] == name for row in groups["query"]):
+            groups["query"].append((name, "string", True, f"`{value}` for this operation."))
+    for name in (alias for _, alias in in_path):
         if name not in params:
             notes.append(f"path parameter `{name}` is not declared; documented with an example value")
             params[name] = name

@@ -204,8 +204,13 @@ def parameters_fit(endpoint: Endpoint) -> Callable[[dict[str, str], bytes], bool
     """Whether a request's path and query values fit `endpoint`'s parameters: how the sandbox
     picks among definitions whose paths differ only in placeholder names."""
     checks = _parameter_checks(endpoint)
+    fixed = endpoint.template.fixed_query  # `/#Action=Describe`: the query must say Action=Describe
 
     def fits(params: dict[str, str], query_string: bytes) -> bool:
+        if fixed:
+            sent = set(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+            if not all(pair in sent for pair in fixed):
+                return False
         try:
             check_parameters(endpoint, params, query_string, checks)
         except ApiError:
