@@ -236,3 +236,13 @@ def test_positions_sort_as_dotted_numbers(smaller: object, larger: object) -> No
 def test_yaml_number_position_sorts_as_a_number() -> None:
     assert position_key(8.10) == position_key("8.1")
     assert position_key(8.10) < position_key(8.9)
+
+
+@pytest.mark.parametrize("heading, kind", [
+    ("Cookies", "cookie"), ("Cookie Parameters:", "cookie"), ("Cookie Object:", "object"), ("Session Cookie Fields", "object"),
+    ("Headers", "header"), ("Query Parameters:", "query"), ("Address Object:", "object"),
+])
+def test_headings_name_the_parameter_list_they_hold(heading: str, kind: str) -> None:
+    from apidocs.definitions.body import group_kind
+
+    assert group_kind(heading) == kind

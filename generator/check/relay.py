@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from apidocs.sandbox.router import ROUTE_HEADER
+from apidocs.sandbox.router import ROUTE_HEADER, route_header_value
 from apidocs.sandbox.sessions import HEADER as SANDBOX_SESSION_HEADER
 
 PREFIX = "/_apidocs/"
@@ -169,7 +169,7 @@ class RecordingRelay:
                 with self._lock:
                     route = self._routes.get(run)
                 if route is not None:
-                    connection.putheader(ROUTE_HEADER, route)
+                    connection.putheader(ROUTE_HEADER, route_header_value(route))
             if exchange.body or exchange.header_values("Content-Length") or exchange.header_values("Transfer-Encoding"):
                 connection.putheader("Content-Length", str(len(exchange.body)))
             connection.endheaders(exchange.body or None)

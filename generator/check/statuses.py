@@ -31,7 +31,7 @@ from apidocs.config.settings import Auth
 from apidocs.model.endpoint import Endpoint, ExampleResponse
 from apidocs.rendering.quoting import json_text
 from apidocs.rendering.request import HttpRequest, build_request
-from apidocs.sandbox.router import ROUTE_HEADER
+from apidocs.sandbox.router import ROUTE_HEADER, route_header_value
 from apidocs.sandbox.sessions import HEADER as SANDBOX_SESSION_HEADER
 
 PASS, FAIL, NOT_REACHED = "pass", "fail", "not reached"
@@ -101,7 +101,7 @@ def sandbox_sender(secret: str, timeout: float = 30.0) -> Send:
     def send(request: HttpRequest, session: str, route: str) -> requests.Response:
         headers = dict(request.headers)
         headers[SANDBOX_SESSION_HEADER] = f"{secret}:{session}"
-        headers[ROUTE_HEADER] = route  # among paths that differ only in placeholder names
+        headers[ROUTE_HEADER] = route_header_value(route)  # among paths that differ only in placeholder names
         data = json_text(request.body).encode("utf-8") if request.has_body else None
         return http.request(request.method, request.url, headers=headers, data=data, timeout=timeout,
                             allow_redirects=False)

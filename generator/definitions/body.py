@@ -35,7 +35,7 @@ def group_kind(title: str) -> str | None:
         return "path"
     if "query" in lowered:
         return "query"
-    if "cookie" in lowered:
+    if re.search(r"\bcookies\b|\bcookie param", lowered):  # not a `Cookie Object`
         return "cookie"
     if "header" in lowered:
         return "header"

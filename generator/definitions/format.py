@@ -27,7 +27,7 @@ CODES: dict[str, str] = {
     "E005": "an endpoint's `title` is not a path starting with '/'",
     "E006": "malformed path placeholder in the title (write &lt;name&gt;)",
     "E007": "URL parameter documented but not in the path",
-    "E008": "`example` has the wrong shape: unknown key, wrong type, status outside 100-599",
+    "E008": "`example` has the wrong shape: unknown key, wrong type, status outside 200-599",
     "E009": "example header value HTTP cannot carry (control or non-ASCII characters)",
     "E010": "Liquid error: bad syntax, missing include",
     "E011": "Liquid resource limit reached: loop iterations, output size, nesting",
@@ -36,9 +36,9 @@ CODES: dict[str, str] = {
     "E014": "path repeats a placeholder name",
     "E015": "front-matter value of the wrong type",
     "E016": "example header name that is not an HTTP token",
-    "E017": "duplicate endpoint: same method and path as another page (placeholder names aside)",
+    "E017": "duplicate endpoint: same method and path as another page (a warning when only placeholder names differ)",
     "E020": "`right_code` is not text or holds invalid JSON",
-    "E021": "`responses` has the wrong shape or a status outside 100-599",
+    "E021": "`responses` has the wrong shape or a status that is not 100-599, a range such as 4XX or default",
 }
 
 # Front-matter keys the loader reads; any other key is kept as it is in `Document.meta`.

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 # A placeholder's name: hyphens and dots too (`<export-uuid>`, OpenAPI's `{toy.id}`). Names are only
 # ever looked up by position, never made into regex group names or code identifiers.
@@ -26,7 +26,8 @@ def split_suffix(text: str) -> tuple[str, str]:
     """(path, suffix): a template may end in `?…` or `#…` outside its placeholders, as specs
     converted from other formats tell operations on one path apart (AWS's `/#Action=Describe`,
     `/search?query={query}`). The suffix names the operation; it is not part of the path sent."""
-    found = re.search(r"[?#]", PLACEHOLDER.sub(lambda match: "_" * len(match.group(0)), text))
+    # Any `{…}` is masked, not only well-named placeholders: an OpenAPI `{item#id}` is one.
+    found = re.search(r"[?#]", re.sub(r"\{[^{}/]*\}", lambda match: "_" * len(match.group(0)), text))
     return (text, "") if found is None else (text[: found.start()], text[found.start() :])
 
 
@@ -52,11 +53,13 @@ class PathTemplate:
         object.__setattr__(self, "suffix", suffix)
 
     @property
-    def fixed_query(self) -> list[tuple[str, str]]:
-        """The `name=value` pairs of the suffix without placeholders: query values that tell
-        this operation from others on its path (`#Action=Describe`)."""
-        pairs = [item.partition("=") for item in self.suffix[1:].split("&")] if self.suffix else []
-        return [(name, value) for name, sign, value in pairs if sign and name and not PLACEHOLDER.search(name + value)]
+    def fixed_query(self) -> list[tuple[str, str | None]]:
+        """What the suffix says the query holds, without placeholders: `name=value` pairs
+        (`#Action=Describe`) and bare names (`?uploads`, `#domain&repository`) as (name, None),
+        present with any value. They tell this operation from others on its path."""
+        items = [item.partition("=") for item in self.suffix[1:].split("&")] if self.suffix else []
+        return [(unquote(name), unquote(value) if sign else None) for name, sign, value in items
+                if name and not PLACEHOLDER.search(name + value)]
 
     @property
     def repeated_names(self) -> list[str]:

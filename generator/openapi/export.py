@@ -63,8 +63,8 @@ def portable_patterns(schema: Any) -> Any:
     for key, value in schema.items():
         if key == "pattern" and isinstance(value, str) and not _python_reads(value):
             result[UNPORTABLE_PATTERN] = value
-        elif key in _SUBSCHEMA:
-            result[key] = portable_patterns(value)
+        elif key in _SUBSCHEMA or (key == "items" and isinstance(value, list)):
+            result[key] = [portable_patterns(item) for item in value] if isinstance(value, list) else portable_patterns(value)
         elif key in _SUBSCHEMAS and isinstance(value, list):
             result[key] = [portable_patterns(item) for item in value]
         elif key in _NAMED_SCHEMAS and isinstance(value, dict):
@@ -213,8 +213,11 @@ def _responses(endpoint: Endpoint) -> dict[str, Any]:
     by_key: dict[str, list[ExampleResponse]] = {}
     for response in endpoint.responses:
         by_key.setdefault(response.key, []).append(response)
-    if endpoint.success_response is None:  # the sandbox's answer, documented or not
-        by_key[str(endpoint.expected_status)] = []
+    # The sandbox's answer, documented or not: under its own status unless `default` or its range
+    # documents it and it is 200 (what the examples expect when nothing says otherwise).
+    success = endpoint.success_response
+    if success is None or (success.status is None and endpoint.expected_status != 200):
+        by_key.setdefault(str(endpoint.expected_status), [])
 
     def order(key: str) -> tuple[int, str]:
         return (0 if key.isdigit() else 2 if key == "default" else 1), key

@@ -511,8 +511,11 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     params: dict[str, str] = {}
     query: dict[str, Any] = {}
     headers: dict[str, str] = {}
+    in_suffix = set(re.findall(r"{([^{}/]+)}", split_suffix(operation.path)[1]))
     for parameter in _parameters(operation):
         place, name = parameter["in"], parameter["name"]
+        if place == "path" and name in in_suffix:
+            place = "query"  # `/search?q={q}` with `q` declared in the path: its value travels in the query
         schema = _parameter_schema(parameter)
         if place == "path":
             name = renamed.get(name, name)
@@ -550,11 +553,14 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             notes.append(f"cookie parameter `{name}` is documented; the snippets do not send it")
         else:
             notes.append(f"{place} parameter `{name}` cannot be sent by the snippets and is not carried over")
-    for name, value in PathTemplate(operation.path).fixed_query:
-        # `/#Action=Describe`: what tells this operation from the others on its path is sent.
-        query[name] = value
-        if not any(row[0] == name for row in groups["query"]):
-            groups["query"].append((name, "string", True, f"`{value}` for this operation."))
+    for name, fixed in PathTemplate(operation.path).fixed_query:
+        # `/#Action=Describe`, `/{Bucket}?uploads`: what tells this operation from the others on
+        # its path is sent (a bare name only when the spec declares no such query parameter).
+        declared = any(row[0] == name for row in groups["query"])
+        if fixed is not None or not declared:
+            query[name] = fixed or ""
+        if not declared:
+            groups["query"].append((name, "string", True, f"`{fixed}` for this operation." if fixed else "Present, empty."))
     for name in (alias for _, alias in in_path):
         if name not in params:
             notes.append(f"path parameter `{name}` is not declared; documented with an example value")

@@ -208,8 +208,8 @@ def parameters_fit(endpoint: Endpoint) -> Callable[[dict[str, str], bytes], bool
 
     def fits(params: dict[str, str], query_string: bytes) -> bool:
         if fixed:
-            sent = set(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
-            if not all(pair in sent for pair in fixed):
+            sent = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+            if not all(any(name == key and value in (None, given) for key, given in sent) for name, value in fixed):
                 return False
         try:
             check_parameters(endpoint, params, query_string, checks)
@@ -228,7 +228,7 @@ def documented_errors(endpoint: Endpoint) -> dict[int, bytes]:
     its range's (`4XX`), else `default`'s (unless `default` is the success answer)."""
     success = endpoint.success_response
     bodies: dict[int, bytes] = {}
-    for status in _ERROR_STATUSES:
+    for status in sorted({*_ERROR_STATUSES, *(r.status for r in endpoint.responses if r.status and r.status >= 400)}):
         response = endpoint.response_for(status)
         if response is not None and response.has_body and response is not success:
             bodies[status] = dump_json(response.body)

@@ -9,7 +9,8 @@ Two definitions of one method may share a template that differs only in placehol
 (`/files/{id}` and `/files/{path}`: OpenAPI calls them identical, real specs have them). The
 later is kept as an *alternative* of the first: a request goes to the one it names in
 `X-Apidocs-Route` (the check names the operation whose snippet it runs), else to the first whose
-`accepts` takes its path and query values, else to the first.
+`accepts` takes its path and query values (those whose path suffix asks for query values tried
+first), else to the first.
 """
 
 from __future__ import annotations
@@ -17,13 +18,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, unquote
 
 from apidocs.model.endpoint import Endpoint
 from apidocs.model.paths import PathTemplate
 
 Handler = Callable[[Any], Awaitable[Any]]
 Accepts = Callable[[dict[str, str], bytes], bool]  # (path values, query string) → whether they fit
-ROUTE_HEADER = "X-Apidocs-Route"  # the template of the alternative a request means
+ROUTE_HEADER = "X-Apidocs-Route"  # the template of the alternative a request means, `route_header_value`d
+
+
+def route_header_value(template: str) -> str:
+    """A template as the header carries it: percent-encoded, since a header holds Latin-1 only."""
+    return quote(template, safe="/{}?#&=:;,+*!$'()@~")
 
 
 def template_key(template: str) -> str:
@@ -49,9 +56,12 @@ class Route:
         """The route among this one and its alternatives that serves a request, with its path values."""
         candidates = [self, *self.alternatives]
         if len(candidates) > 1:
-            chosen = next((route for route in candidates if route.template == named), None)
+            wanted = unquote(named) if named is not None else None
+            chosen = next((route for route in candidates if route.template == wanted), None)
             if chosen is None:
-                chosen = next((route for route in candidates if route.accepts is None
+                # Those whose suffix asks something of the query (`?uploads`) first: a plain one takes any.
+                ranked = sorted(candidates, key=lambda route: not route.pattern.fixed_query)
+                chosen = next((route for route in ranked if route.accepts is None
                                or route.accepts(route.pattern.match(path) or {}, query_string)), self)
             return chosen, chosen.pattern.match(path) or {}
         return self, self.pattern.match(path) or {}

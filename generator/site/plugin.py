@@ -249,7 +249,8 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         # put back in on_page_content. Only the writer's prose is Markdown; the generated parts
         # go in as HTML afterwards (see RenderedPage).
         config["markdown_extensions"], config["mdx_configs"] = self.owned_markdown
-        page.meta = page_meta(document, document.meta)  # definitions are data: every shown text escaped
+        # What other plugins gave the page (Material's `meta`: .meta.yml), then the definition's own keys.
+        page.meta = page_meta(document, {**page.meta, **document.meta})  # definitions are data: every shown text escaped
         nonce = secrets.token_hex(8)
         markdown, marks = rendered.marked(nonce)
         self._generated[page.file.src_uri] = _Generated(marks, aside_mark(nonce), rendered.aside)
