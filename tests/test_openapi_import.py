@@ -712,13 +712,15 @@ def test_a_path_suffix_names_the_operation_and_is_sent_as_query(tmp_path: Path) 
     sandbox picks the operation by its query, and the export keeps the keys."""
     def answering(body: dict[str, str], **extra: Any) -> dict[str, Any]:
         return {**extra, "responses": {"200": {"description": "ok", "content": {"application/json": {"example": body}}}}}
+    action = {"name": "Action", "in": "query", "required": True, "schema": {"type": "string", "enum": ["ListThings", "DescribeThing"]}}
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps({
         "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
         "paths": {
-            "/#Action=ListThings": {"get": {"operationId": "list", **answering({"did": "list"})}},
-            "/#Action=DescribeThing": {"get": {"operationId": "describe", **answering(
-                {"did": "describe"}, parameters=[{"name": "Id", "in": "query", "required": True, "schema": {"type": "string"}, "example": "t-1"}])}},
+            # AWS's query protocol declares `Action` in the query, as one value of an enum
+            "/#Action=ListThings": {"get": {"operationId": "list", **answering({"did": "list"}, parameters=[action])}},
+            "/#Action=DescribeThing": {"get": {"operationId": "describe", **answering({"did": "describe"}, parameters=[
+                {"name": "Id", "in": "query", "required": True, "schema": {"type": "string"}, "example": "t-1"}, action])}},
             # declared `in: path`, as converters write it: its value still travels in the query
             "/search?q={q}": {"get": {"operationId": "search", **answering(
                 {"did": "search"}, parameters=[{"name": "q", "in": "path", "required": True, "schema": {"type": "string"}, "example": "cats"}])}},
@@ -728,6 +730,13 @@ def test_a_path_suffix_names_the_operation_and_is_sent_as_query(tmp_path: Path) 
                 {"name": "Bucket", "in": "path", "required": True, "schema": {"type": "string"}, "example": "b"}])}},
             "/items/{item#id}": {"get": {"operationId": "item", **answering({"did": "item"}, parameters=[
                 {"name": "item#id", "in": "path", "required": True, "schema": {"type": "integer"}, "example": 42}])}},
+            # AWS's JSON protocol: the suffix fixes a header the spec declares
+            **{f"/#X-Amz-Target=Svc.{verb}": {"post": {"operationId": f"svc{verb}", **answering({"did": verb}, parameters=[
+                {"name": "X-Amz-Target", "in": "header", "required": True, "schema": {"type": "string", "enum": [f"Svc.{verb}"]}}])}}
+               for verb in ("Get", "Put")},
+            # Azure's `#overload=`: a name only, nothing a client sends
+            "/detect": {"post": {"operationId": "detect", **answering({"did": "detect"})}},
+            "/detect#overload=stream": {"post": {"operationId": "detectStream", **answering({"did": "detect stream"})}},
             "/日本/{a}": {"get": {"operationId": "japanA", **answering({"did": "a"})}},
             "/日本/{b}": {"get": {"operationId": "japanB", **answering({"did": "b"})}},
         },
@@ -739,13 +748,19 @@ def test_a_path_suffix_names_the_operation_and_is_sent_as_query(tmp_path: Path) 
     exported = json.loads((tmp_path / "site" / "openapi.json").read_text(encoding="utf-8"))
     validate(exported)
     assert set(exported["paths"]) == {"/#Action=ListThings", "/#Action=DescribeThing", "/search?q={q}", "/{Bucket}",
-                                      "/{Bucket}?uploads", "/items/{item_id}", "/日本/{a}", "/日本/{b}"}
+                                      "/{Bucket}?uploads", "/items/{item_id}", "/日本/{a}", "/日本/{b}", "/#X-Amz-Target=Svc.Get",
+                                      "/#X-Amz-Target=Svc.Put", "/detect", "/detect#overload=stream"}
+    put = exported["paths"]["/#X-Amz-Target=Svc.Put"]["post"]
+    assert [(p["in"], p["name"], p.get("example")) for p in put["parameters"]] == [("header", "X-Amz-Target", "Svc.Put")]
+    assert "overload" not in json.dumps(exported["paths"]["/detect#overload=stream"]["post"].get("parameters", []))
     curl = {key: operation["x-codeSamples"][0]["source"].splitlines()[0]
             for key, item in exported["paths"].items() for operation in item.values()}
     assert curl["/#Action=DescribeThing"] == "curl -i 'https://api.example.com/?Id=t-1&Action=DescribeThing'"
     assert curl["/search?q={q}"] == "curl -i 'https://api.example.com/search?q=cats'"
     assert curl["/{Bucket}?uploads"] == "curl -i -X POST 'https://api.example.com/b?uploads='"
     assert curl["/items/{item_id}"] == "curl -i 'https://api.example.com/items/42'"
+    assert curl["/detect#overload=stream"] == "curl -i -X POST 'https://api.example.com/detect'"
+    assert "-H 'X-Amz-Target: Svc.Put'" in put["x-codeSamples"][0]["source"]
     result = run("-f", str(dest / "mkdocs.yml"), "check", "--lang", "curl")
     assert result.returncode == 0, result.stdout + result.stderr
     lint = run("-f", str(dest / "mkdocs.yml"), "lint")
@@ -761,5 +776,8 @@ def test_a_path_suffix_names_the_operation_and_is_sent_as_query(tmp_path: Path) 
         assert client.request("GET", "/search?q=dogs", token=None).json() == {"did": "search"}
         assert client.request("POST", "/b?uploads", token=None).json() == {"did": "upload"}
         assert client.request("POST", "/b", token=None).json() == {"did": "put"}
+        assert client.request("POST", "/", token=None, headers={"X-Amz-Target": "Svc.Put"}).json() == {"did": "Put"}
+        assert client.request("POST", "/", token=None, headers={"X-Amz-Target": "Svc.Get"}).json() == {"did": "Get"}
+        assert client.request("POST", "/detect", token=None).json() == {"did": "detect"}
     finally:
         sandbox.stop()

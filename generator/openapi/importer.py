@@ -553,13 +553,20 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             notes.append(f"cookie parameter `{name}` is documented; the snippets do not send it")
         else:
             notes.append(f"{place} parameter `{name}` cannot be sent by the snippets and is not carried over")
-    for name, fixed in PathTemplate(operation.path).fixed_query:
-        # `/#Action=Describe`, `/{Bucket}?uploads`: what tells this operation from the others on
-        # its path is sent (a bare name only when the spec declares no such query parameter).
-        declared = any(row[0] == name for row in groups["query"])
-        if fixed is not None or not declared:
+    template = PathTemplate(operation.path)
+    for name, fixed in template.fixed_query:
+        # What tells this operation from the others on its path is sent. After `?` it is the
+        # query itself (`/{Bucket}?uploads`); after `#` (never sent) it fixes the value of a
+        # parameter the spec declares, in the query (`/#Action=Describe`) or in a header
+        # (`/#X-Amz-Target=Events.Put`), and is otherwise only a name (`#overload=stream`).
+        in_query = any(row[0] == name for row in groups["query"])
+        header = next((row[0] for row in groups["header"] if row[0].lower() == name.lower()), None)
+        if header is not None and fixed is not None and not in_query:
+            headers[header] = fixed
+        elif in_query and fixed is not None:
+            query[name] = fixed
+        elif not in_query and header is None and template.suffix.startswith("?"):
             query[name] = fixed or ""
-        if not declared:
             groups["query"].append((name, "string", True, f"`{fixed}` for this operation." if fixed else "Present, empty."))
     for name in (alias for _, alias in in_path):
         if name not in params:

@@ -27,9 +27,9 @@ from apidocs.sandbox.body import ClientGone
 from apidocs.sandbox.call import Call
 from apidocs.sandbox.errors import ApiError
 from apidocs.sandbox.limits import SINGLE_HEADERS
-from apidocs.sandbox.mock import documented_error, documented_errors, mock_handler, parameters_fit
+from apidocs.sandbox.mock import documented_error, documented_errors, mock_handler, parameters_fit, suffix_pairs
 from apidocs.sandbox.responses import Answer, error_answer, json_answer, send_answer
-from apidocs.sandbox.router import ROUTE_HEADER, Router, template_key
+from apidocs.sandbox.router import Router, template_key
 from apidocs.sandbox.sessions import DEFAULT_CAPACITY, DEFAULT_IDLE, HEADER, READER_HEADER, RESET_PATH, Sessions
 from apidocs.sandbox.store import Backend, SqliteBackend
 from apidocs.sandbox.timp.fixtures import Fixtures, load_fixtures
@@ -39,7 +39,6 @@ log = logging.getLogger("apidocs.sandbox")
 ALL_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
 EXPOSED_HEADERS = "Allow, WWW-Authenticate, Content-Length, X-Apidocs-Reason, Sandbox-Session"
 _READER_KEY = READER_HEADER.lower()
-_ROUTE_KEY = ROUTE_HEADER.lower()
 _READER_HEADER_BYTES = _READER_KEY.encode()
 _CORS_ANSWER = [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", EXPOSED_HEADERS.encode())]
 
@@ -131,7 +130,7 @@ class SandboxEndpoint:
             raise ApiError(405, f"{method} is not allowed on {path} (allowed: {', '.join(match.group.routes)})",
                            {"Allow": match.group.allow})
         query_string = scope.get("query_string", b"")
-        route, params = route.choose(path, headers.get(_ROUTE_KEY), query_string)
+        route, params = route.choose(path, headers, query_string)
         try:
             user = self.authenticator.user(headers)
             store = await self.sessions.state_for(headers)
@@ -207,7 +206,7 @@ def _build_router(endpoints: Sequence[Endpoint], workflow: bool = True) -> tuple
                 router.add(endpoint.method, endpoint.path, handler, endpoint)
             else:
                 router.add(endpoint.method, endpoint.path, mock_handler(endpoint), endpoint, documented_errors(endpoint),
-                           parameters_fit(endpoint))
+                           parameters_fit(endpoint), bool(suffix_pairs(endpoint)))
         except Exception as error:  # one definition must never take the whole sandbox down
             log.warning("%s: %s %s not served: %s", endpoint.source, endpoint.method, endpoint.path, error)
             continue

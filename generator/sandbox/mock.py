@@ -200,17 +200,28 @@ def _parameter_checks(endpoint: Endpoint) -> tuple[list[ValueCheck], list[ValueC
     return checks
 
 
-def parameters_fit(endpoint: Endpoint) -> Callable[[dict[str, str], bytes], bool]:
-    """Whether a request's path and query values fit `endpoint`'s parameters: how the sandbox
-    picks among definitions whose paths differ only in placeholder names."""
-    checks = _parameter_checks(endpoint)
-    fixed = endpoint.template.fixed_query  # `/#Action=Describe`: the query must say Action=Describe
+def suffix_pairs(endpoint: Endpoint) -> list[tuple[str, str | None]]:
+    """The pairs of the path's suffix (`/#Action=Describe`) that the example sends, in its query
+    or its headers: what a request for this operation carries. (A `#overload=x` naming nothing
+    sent only names the operation.)"""
+    sent = {name for name, _ in endpoint.example.query} | {name.lower() for name, _ in endpoint.example.headers}
+    return [(name, value) for name, value in endpoint.template.fixed_query if name in sent or name.lower() in sent]
 
-    def fits(params: dict[str, str], query_string: bytes) -> bool:
+
+def parameters_fit(endpoint: Endpoint) -> Callable[[dict[str, str], bytes, dict[str, str]], bool]:
+    """Whether a request's path, query and header values fit `endpoint`'s parameters: how the
+    sandbox picks among definitions whose paths differ only in placeholder names or suffix."""
+    checks = _parameter_checks(endpoint)
+    fixed = suffix_pairs(endpoint)
+
+    def fits(params: dict[str, str], query_string: bytes, headers: dict[str, str]) -> bool:
         if fixed:
-            sent = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-            if not all(any(name == key and value in (None, given) for key, given in sent) for name, value in fixed):
-                return False
+            query = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+            for name, value in fixed:
+                in_query = any(name == key and value in (None, given) for key, given in query)
+                in_header = name.lower() in headers and value in (None, headers[name.lower()])
+                if not (in_query or in_header):
+                    return False
         try:
             check_parameters(endpoint, params, query_string, checks)
         except ApiError:

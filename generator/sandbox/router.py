@@ -24,7 +24,7 @@ from apidocs.model.endpoint import Endpoint
 from apidocs.model.paths import PathTemplate
 
 Handler = Callable[[Any], Awaitable[Any]]
-Accepts = Callable[[dict[str, str], bytes], bool]  # (path values, query string) → whether they fit
+Accepts = Callable[[dict[str, str], bytes, dict[str, str]], bool]  # (path values, query, headers) → whether they fit
 ROUTE_HEADER = "X-Apidocs-Route"  # the template of the alternative a request means, `route_header_value`d
 
 
@@ -49,20 +49,24 @@ class Route:
     # sandbox's own `{"detail": …}` so the mock keeps to the documented contract.
     error_bodies: dict[int, bytes] = field(default_factory=dict)
     accepts: Accepts | None = None  # None: any values
+    constrained: bool = False  # whether `accepts` asks for query or header values of its own (`?uploads`)
     # Later routes of this method whose templates differ from this one's in placeholder names only.
     alternatives: list[Route] = field(default_factory=list)
 
-    def choose(self, path: str, named: str | None, query_string: bytes) -> tuple[Route, dict[str, str]]:
-        """The route among this one and its alternatives that serves a request, with its path values."""
+    def choose(self, path: str, headers: dict[str, str], query_string: bytes) -> tuple[Route, dict[str, str]]:
+        """The route among this one and its alternatives that serves a request (`headers` by
+        lower-case name), with its path values."""
+        named = headers.get(ROUTE_HEADER.lower())
         candidates = [self, *self.alternatives]
         if len(candidates) > 1:
             wanted = unquote(named) if named is not None else None
             chosen = next((route for route in candidates if route.template == wanted), None)
             if chosen is None:
-                # Those whose suffix asks something of the query (`?uploads`) first: a plain one takes any.
-                ranked = sorted(candidates, key=lambda route: not route.pattern.fixed_query)
+                # Those whose suffix asks something of the request (`?uploads`) first, as a plain one
+                # takes any; then the plain path before one only named by a suffix (`#overload=x`).
+                ranked = sorted(candidates, key=lambda route: (not route.constrained, bool(route.pattern.suffix)))
                 chosen = next((route for route in ranked if route.accepts is None
-                               or route.accepts(route.pattern.match(path) or {}, query_string)), self)
+                               or route.accepts(route.pattern.match(path) or {}, query_string, headers)), self)
             return chosen, chosen.pattern.match(path) or {}
         return self, self.pattern.match(path) or {}
 
@@ -113,12 +117,12 @@ class Router:
         self._by_depth: dict[int, list[PathGroup]] | None = None
 
     def add(self, method: str, template: str, handler: Handler, endpoint: Endpoint | None = None,
-            error_bodies: dict[int, bytes] | None = None, accepts: Accepts | None = None) -> None:
+            error_bodies: dict[int, bytes] | None = None, accepts: Accepts | None = None, constrained: bool = False) -> None:
         """Register a route; a later route for the same method and template replaces the earlier,
         one whose placeholder names differ becomes an alternative of the first."""
         parsed = PathTemplate(template)
         group = self._groups.setdefault(parsed.key, PathGroup(parsed.key, parsed))
-        route = Route(method, template, parsed, handler, endpoint, error_bodies or {}, accepts)
+        route = Route(method, template, parsed, handler, endpoint, error_bodies or {}, accepts, constrained)
         first = group.routes.get(method)
         if first is None or first.template == template:
             if first is not None:
