@@ -9,8 +9,9 @@ Two definitions of one method may share a template that differs only in placehol
 (`/files/{id}` and `/files/{path}`: OpenAPI calls them identical, real specs have them). The
 later is kept as an *alternative* of the first: a request goes to the one it names in
 `X-Apidocs-Route` (the check names the operation whose snippet it runs), else to the first whose
-`accepts` takes its path and query values (those whose path suffix asks for query values tried
-first), else to the first.
+`accepts` takes its path, query and header values (those whose path suffix asks for values of
+their own tried first: `/{bucket}?uploads` before `/{bucket}`), else to the first. Paths told
+apart only by a suffix (`/#Action=A`, `/#Action=B`) are alternatives the same way.
 """
 
 from __future__ import annotations
