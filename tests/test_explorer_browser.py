@@ -418,3 +418,15 @@ def test_static_build_keeps_the_explorer_for_configured_servers(page: Page, stat
     expect(status(page)).to_have_text(re.compile(r"^Blocked by CORS"))  # the echo server sends no CORS headers
     assert any(seen["path"].startswith("/timp/orders/cancel/from-static/") or seen["method"] == "OPTIONS"
                for seen in echo.seen[before:])
+
+
+def test_send_names_the_operation_it_is_for_to_the_sandbox(page: Page, served: Served) -> None:
+    """Beside the snippet's headers, the page tells the sandbox which operation it is, for
+    operations that share a route (`/files/{id}` beside `/files/{name}`)."""
+    open_page(page, served.url, CONFIRM)
+    with page.expect_request(lambda request: "/sandbox/" in request.url and request.method == "PATCH") as caught:
+        send(page)
+    route = caught.value.headers.get("x-apidocs-route", "")
+    assert route.startswith("/timp/orders/") and route.endswith("/confirm/") and "{" in route, route
+    expect(status(page)).to_have_text(re.compile(r"^200 OK"))
+    assert "X-Apidocs-Route" not in " ".join(tab_texts(page))  # the snippets stay what a reader sends

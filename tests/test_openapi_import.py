@@ -781,3 +781,33 @@ def test_a_path_suffix_names_the_operation_and_is_sent_as_query(tmp_path: Path) 
         assert client.request("POST", "/detect", token=None).json() == {"did": "detect"}
     finally:
         sandbox.stop()
+
+
+def test_a_body_documented_on_get_is_checked_when_sent_and_not_required_of_a_browser(tmp_path: Path) -> None:
+    """Some APIs take a body on GET (contribly, Elasticsearch-style search). The snippets send it
+    and the sandbox checks it; Try it cannot (a browser sends no body with GET), so its absence
+    is no error."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/search": {"get": {
+            "operationId": "search",
+            "requestBody": {"content": {"application/json": {"schema": {
+                "type": "object", "required": ["q"], "properties": {"q": {"type": "string"}}}, "example": {"q": "cats"}}}},
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"hits": 1}}}}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "p"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    result = run("-f", str(dest / "mkdocs.yml"), "check", "--lang", "curl")
+    assert result.returncode == 0, result.stdout + result.stderr
+    from sandbox_helpers import start_sandbox
+
+    sandbox = start_sandbox(None, config=dest / "mkdocs.yml")
+    try:
+        client = sandbox.client()
+        assert client.request("GET", "/search", token=None, json={"q": "dogs"}).json() == {"hits": 1}
+        assert client.request("GET", "/search", token=None).json() == {"hits": 1}
+        refused = client.request("GET", "/search", token=None, json={"q": 5})
+        assert refused.status_code == 400 and "q" in refused.json()["detail"]
+    finally:
+        sandbox.stop()

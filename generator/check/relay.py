@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from apidocs.sandbox.router import ROUTE_HEADER, route_header_value
+from apidocs.model.paths import ROUTE_HEADER, route_header_value
 from apidocs.sandbox.sessions import HEADER as SANDBOX_SESSION_HEADER
 
 PREFIX = "/_apidocs/"

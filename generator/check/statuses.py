@@ -29,9 +29,9 @@ import requests
 from apidocs.check.compare import response_problems
 from apidocs.config.settings import Auth
 from apidocs.model.endpoint import Endpoint, ExampleResponse
+from apidocs.model.paths import ROUTE_HEADER, route_header_value
 from apidocs.rendering.quoting import json_text
 from apidocs.rendering.request import HttpRequest, build_request
-from apidocs.sandbox.router import ROUTE_HEADER, route_header_value
 from apidocs.sandbox.sessions import HEADER as SANDBOX_SESSION_HEADER
 
 PASS, FAIL, NOT_REACHED = "pass", "fail", "not reached"

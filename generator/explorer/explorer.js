@@ -338,9 +338,9 @@
     selectedServer() {
       const option = this.server.selectedOptions[0];
       if (!option) return null;
-      if (option.dataset.key === "sandbox") return { base: location.origin + this.data.sandbox, proxied: false, label: "sandbox" };
+      if (option.dataset.key === "sandbox") return { base: location.origin + this.data.sandbox, proxied: false, label: "sandbox", ours: true };
       const server = this.data.servers[Number(option.value)];
-      return { base: server.url, proxied: Boolean(this.data.proxy), label: server.url, sandbox: Boolean(server.sandbox) };
+      return { base: server.url, proxied: Boolean(this.data.proxy), label: server.url, sandbox: Boolean(server.sandbox), ours: Boolean(server.sandbox) };
     }
 
     input() {
@@ -521,6 +521,8 @@
       }
       const url = server.proxied ? location.origin + this.data.proxy + values.target : values.url;
       if (server.proxied) headers.set("X-Apidocs-Server", server.base);
+      // `ours`: the serve's sandbox or the site's public one (not a real API, which would not know it).
+      if (server.ours && this.data.route) headers.set(this.data.route.header, this.data.route.value);
       const init = { method: this.data.method, headers, credentials: "omit", cache: "no-store", redirect: "follow" };
       if (this.data.body !== null && !["GET", "HEAD"].includes(this.data.method)) init.body = Q.jsonText(values.body);
       const controller = new AbortController();

@@ -17,6 +17,7 @@ from apidocs.config.settings import Server, Settings
 from apidocs.explorer.context import ServeContext
 from apidocs.explorer.slots import render_parts
 from apidocs.model.endpoint import Endpoint, encode_path_template
+from apidocs.model.paths import ROUTE_HEADER, route_header_value
 from apidocs.rendering.languages import Language
 from apidocs.rendering.quoting import html_attribute, json_text
 from apidocs.rendering.request import HttpRequest, build_request
@@ -80,6 +81,9 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
         "snippets": [{"label": language.label, "parts": render_parts(settings.snippets_dir, language, request)}
                      for language in languages],
         "sessionHeader": SESSION_HEADER,
+        # Sent to a sandbox beside the snippet's headers: which operation this page is, among
+        # those sharing its route (`/files/{id}`, `/files/{name}`).
+        "route": {"header": ROUTE_HEADER, "value": route_header_value(endpoint.path)},
     } | _sandbox_snippets(settings, languages, request, servers)
 
 

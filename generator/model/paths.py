@@ -22,6 +22,16 @@ PLACEHOLDER = re.compile(r"\{(" + PLACEHOLDER_NAME + r")\}")
 _PATH_SAFE = "/-._~!$&'()*+,;=:@"
 
 
+# Names the operation a request means among those sharing its route (paths that differ only in
+# placeholder names or suffix): the check and the explorer send it, the sandbox reads it.
+ROUTE_HEADER = "X-Apidocs-Route"
+
+
+def route_header_value(template: str) -> str:
+    """A template as the header carries it: percent-encoded, since a header holds Latin-1 only."""
+    return quote(template, safe="/{}?#&=:;,+*!$'()@~")
+
+
 def split_suffix(text: str) -> tuple[str, str]:
     """(path, suffix): a template may end in `?…` or `#…` outside its placeholders, as specs
     converted from other formats tell operations on one path apart (AWS's `/#Action=Describe`,

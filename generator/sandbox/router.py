@@ -19,19 +19,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from apidocs.model.endpoint import Endpoint
-from apidocs.model.paths import PathTemplate
+from apidocs.model.paths import ROUTE_HEADER, PathTemplate
 
 Handler = Callable[[Any], Awaitable[Any]]
 Accepts = Callable[[dict[str, str], bytes, dict[str, str]], bool]  # (path values, query, headers) → whether they fit
-ROUTE_HEADER = "X-Apidocs-Route"  # the template of the alternative a request means, `route_header_value`d
-
-
-def route_header_value(template: str) -> str:
-    """A template as the header carries it: percent-encoded, since a header holds Latin-1 only."""
-    return quote(template, safe="/{}?#&=:;,+*!$'()@~")
 
 
 def template_key(template: str) -> str:
