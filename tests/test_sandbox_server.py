@@ -224,10 +224,16 @@ parts[].count
 """
 
 
+def sandbox_serving(project: Path, db: Path, name: str, definition: str) -> RunningSandbox:
+    """A sandbox of `project` with one more definition, at docs/`name`."""
+    path = project / "docs" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(definition)
+    return start_sandbox(db, config=project / "mkdocs.yml")
+
+
 def test_any_documented_endpoint_is_mocked_from_its_definition(project: Path, db: Path) -> None:
-    (project / "docs" / "widgets").mkdir()
-    (project / "docs" / "widgets" / "create-widget.md").write_text(WIDGET)
-    server = start_sandbox(db, config=project / "mkdocs.yml")
+    server = sandbox_serving(project, db, "widgets/create-widget.md", WIDGET)
     try:
         client = server.client()
         created = client.request("POST", "/widgets/main/", json={"name": "sprocket"})
@@ -283,9 +289,7 @@ hour
 
 
 def test_a_documented_example_is_accepted_even_where_the_field_list_says_otherwise(project: Path, db: Path) -> None:
-    (project / "docs" / "windows").mkdir()
-    (project / "docs" / "windows" / "set-window.md").write_text(MAINTENANCE)
-    server = start_sandbox(db, config=project / "mkdocs.yml")
+    server = sandbox_serving(project, db, "windows/set-window.md", MAINTENANCE)
     try:
         client = server.client()
         answer = client.request("PUT", "/windows/monday/?after=2025-10-15T13:51:00Z", json={"hour": 840})

@@ -246,6 +246,7 @@ def render_parts(folder: Path, language: Language, request: HttpRequest) -> list
 _ShapeKey = tuple[Path, Language, str, bool, tuple[str, ...]]
 _SHAPES: dict[_ShapeKey, list[Any] | None] = {}  # the parts of templates that do not show the name
 _MAX_SHAPES = 512
+_UNSEEN: Any = object()
 
 
 def _parts_of_shape(folder: Path, language: Language, request: HttpRequest) -> list[Any] | None:
@@ -254,11 +255,9 @@ def _parts_of_shape(folder: Path, language: Language, request: HttpRequest) -> l
     an API share a few shapes, so each is rendered once (every time, for a template that shows
     the name)."""
     key = (folder, language, request.method, request.has_body, tuple(name for name, _ in request.headers))
-    if key in _SHAPES:
-        try:
-            return _SHAPES[key]
-        except KeyError:  # cleared meanwhile by another thread
-            pass
+    known = _SHAPES.get(key, _UNSEEN)
+    if known is not _UNSEEN:
+        return known
     parts, name_read = _record_parts(folder, language, request)
     if not name_read:
         if len(_SHAPES) >= _MAX_SHAPES:

@@ -90,6 +90,13 @@ class ExampleResponse:
         """How OpenAPI names it: the status, `default` or the range."""
         return self.code or str(self.status)
 
+    @staticmethod
+    def key_order(key: str) -> tuple[int, int, str]:
+        """Keys in the order pages and the export list them: statuses, then ranges, then `default`."""
+        if key.isdigit():
+            return 0, int(key), ""
+        return (2 if key == "default" else 1), 0, key
+
     def covers(self, status: int) -> bool:
         """Whether this response documents `status`: its own, its range's, or `default`'s."""
         if self.status is not None:

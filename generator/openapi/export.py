@@ -218,11 +218,7 @@ def _responses(endpoint: Endpoint) -> dict[str, Any]:
     success = endpoint.success_response
     if success is None or (success.status is None and endpoint.expected_status != 200):
         by_key.setdefault(str(endpoint.expected_status), [])
-
-    def order(key: str) -> tuple[int, str]:
-        return (0 if key.isdigit() else 2 if key == "default" else 1), key
-
-    return {key: _response(endpoint, key, by_key[key]) for key in sorted(by_key, key=order)}
+    return {key: _response(endpoint, key, by_key[key]) for key in sorted(by_key, key=ExampleResponse.key_order)}
 
 
 def _code_samples(endpoint: Endpoint, settings: Settings, languages: list[Language]) -> list[dict[str, str]]:

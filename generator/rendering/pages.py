@@ -224,12 +224,8 @@ def _by_status(endpoint: Endpoint) -> dict[str, list[ExampleResponse]]:
     success = endpoint.success_response
     first = success.key if success is not None else str(endpoint.expected_status)
 
-    def order(response: ExampleResponse) -> tuple[bool, int, int, str]:
-        kind = 0 if response.status is not None else 2 if response.code == "default" else 1
-        return response.key != first, kind, response.status or 0, response.code
-
     grouped: dict[str, list[ExampleResponse]] = {}
-    for response in sorted(endpoint.responses, key=order):
+    for response in sorted(endpoint.responses, key=lambda r: (r.key != first, *ExampleResponse.key_order(r.key))):
         grouped.setdefault(response.key, []).append(response)
     return grouped
 

@@ -238,8 +238,11 @@ def documented_errors(endpoint: Endpoint) -> dict[int, bytes]:
     """The documented example body of each error status (4xx/5xx) that has one: its own, else
     its range's (`4XX`), else `default`'s (unless `default` is the success answer)."""
     success = endpoint.success_response
+    statuses = {r.status for r in endpoint.responses if r.status and r.status >= 400}
+    if any(r.status is None for r in endpoint.responses):  # a range or `default` stands for the others
+        statuses.update(_ERROR_STATUSES)
     bodies: dict[int, bytes] = {}
-    for status in sorted({*_ERROR_STATUSES, *(r.status for r in endpoint.responses if r.status and r.status >= 400)}):
+    for status in sorted(statuses):
         response = endpoint.response_for(status)
         if response is not None and response.has_body and response is not success:
             bodies[status] = dump_json(response.body)
