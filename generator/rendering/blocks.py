@@ -19,6 +19,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from apidocs.rendering.lexing import joined
 from apidocs.rendering.quoting import html_text
 
 # Whitespace tokens carry no colour in any theme; as plain text they cost a tenth of a page.
@@ -28,7 +29,7 @@ _WHITESPACE_SPAN = re.compile(r'<span class="w">(\s*)</span>')
 @lru_cache(maxsize=64)
 def _lexer(name: str) -> Lexer:
     try:
-        return get_lexer_by_name(name)
+        return joined(get_lexer_by_name(name))
     except ClassNotFound:
         return TextLexer()
 
