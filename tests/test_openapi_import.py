@@ -811,3 +811,44 @@ def test_a_body_documented_on_get_is_checked_when_sent_and_not_required_of_a_bro
         assert refused.status_code == 400 and "q" in refused.json()["detail"]
     finally:
         sandbox.stop()
+
+
+def test_operations_documenting_no_final_response_export_just_what_they_document(tmp_path: Path) -> None:
+    """OpenAPI 3.1 lets an operation document no response, and a WebSocket upgrade documents
+    only `101`. The sandbox answers both with 200 (it switches no protocol), but the export
+    documents what the spec does, not that stand-in: no responses, and `101` alone."""
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {
+            "/things": {"get": {"operationId": "listThings", "summary": "List things"}},
+            "/socket": {"get": {"operationId": "socket", "responses": {"101": {"description": "Switching Protocols"}}}},
+        },
+    }), encoding="utf-8")
+    dest = tmp_path / "p"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    assert "responses: []" in (dest / "docs" / "endpoints" / "list-things.md").read_text(encoding="utf-8")
+    exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)
+    validate(exported)
+    assert "responses" not in exported["paths"]["/things"]["get"]
+    assert list(exported["paths"]["/socket"]["get"]["responses"]) == ["101"]
+    assert operations(exported) == operations(json.loads(spec.read_text(encoding="utf-8")))
+    result = run("-f", str(dest / "mkdocs.yml"), "check", "--lang", "curl")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_definition_without_responses_documents_the_sandboxs_answer(tmp_path: Path) -> None:
+    """A writer who lists no responses still gets the answer the examples expect documented (the
+    right_code seeds' style); one who lists them gets exactly those."""
+    project = tmp_path / "p"
+    (project / "docs").mkdir(parents=True)
+    (project / "mkdocs.yml").write_text("site_name: t\nplugins:\n  - apidocs\n", encoding="utf-8")
+    front = "title: /things/\nname: {name}\nposition: {position}\nmethod: {method}\n"
+    (project / "docs" / "plain.md").write_text("---\n" + front.format(name="Plain", position=1, method="get") + "---\n", encoding="utf-8")
+    (project / "docs" / "listed.md").write_text(
+        "---\n" + front.format(name="Listed", position=2, method="delete")
+        + "responses:\n- status: 404\n  body: {error: not found}\n---\n", encoding="utf-8")
+    exported = json.loads(run("-f", str(project / "mkdocs.yml"), "export-openapi").stdout)
+    validate(exported)
+    assert list(exported["paths"]["/things/"]["get"]["responses"]) == ["200"]
+    assert list(exported["paths"]["/things/"]["delete"]["responses"]) == ["404"]

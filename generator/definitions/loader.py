@@ -322,6 +322,7 @@ class DefinitionLoader:
         endpoint.expected_status = status or (documented_2xx[0] if documented_2xx else 200)
         endpoint.responses = responses_from_right_code(right_code, endpoint.expected_status if endpoint.expected_status < 300 else 200)
         endpoint.responses += _structured_responses(front, path)
+        endpoint.responses_listed = data.get("responses") is not None
         if status is None and not documented_2xx:
             successes = [r.status for r in endpoint.responses if r.status and 200 <= r.status < 300]
             endpoint.expected_status = successes[0] if successes else 200

@@ -141,6 +141,9 @@ class Endpoint(Document):
     example: ExampleRequest = field(default_factory=ExampleRequest)
     expected_status: int = 200
     responses: list[ExampleResponse] = field(default_factory=list)
+    # The definition lists its responses (`responses:`, even an empty list): those are all it
+    # documents. Otherwise the sandbox's answer is documented beside what `right_code` shows.
+    responses_listed: bool = False
     request_example_title: str | None = None
     request_schema: dict[str, Any] | None = None  # JSON Schema of the request body, when given
     pasted: list[Any] = field(default_factory=list)  # PastedSnippet, kept for lint

@@ -213,10 +213,11 @@ def _responses(endpoint: Endpoint) -> dict[str, Any]:
     by_key: dict[str, list[ExampleResponse]] = {}
     for response in endpoint.responses:
         by_key.setdefault(response.key, []).append(response)
-    # The sandbox's answer, documented or not: under its own status unless `default` or its range
-    # documents it and it is 200 (what the examples expect when nothing says otherwise).
+    # Unless the definition lists its responses, the sandbox's answer too: under its own status
+    # unless `default` or its range documents it and it is 200 (what the examples expect when
+    # nothing says otherwise).
     success = endpoint.success_response
-    if success is None or (success.status is None and endpoint.expected_status != 200):
+    if not endpoint.responses_listed and (success is None or (success.status is None and endpoint.expected_status != 200)):
         by_key.setdefault(str(endpoint.expected_status), [])
     return {key: _response(endpoint, key, by_key[key]) for key in sorted(by_key, key=ExampleResponse.key_order)}
 
@@ -276,7 +277,9 @@ def build_openapi(documents: Iterable[Document], settings: Settings, languages: 
         body = _request_body(item)
         if body is not None:
             operation["requestBody"] = body
-        operation["responses"] = _responses(item)
+        responses = _responses(item)
+        if responses:  # OpenAPI 3.1 lets an operation document none
+            operation["responses"] = responses
         if scheme is not None:
             operation["security"] = [{SECURITY_SCHEME: []}]
             if item.example.token:

@@ -671,8 +671,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         front["example"] = example
     if request_front:
         front["request"] = request_front
-    if responses:
-        front["responses"] = responses
+    # Listed even when empty: the export then documents just these, as the spec does.
+    front["responses"] = responses
     if isinstance(data.get("callbacks"), dict) and data["callbacks"]:
         notes.append("callbacks are not carried over")
     notes.extend(_security_notes(data.get("security", auth.default_security), auth))
