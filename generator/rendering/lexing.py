@@ -19,51 +19,87 @@ from typing import Any
 from pygments.lexer import Lexer, RegexLexer
 from pygments.token import Error, Whitespace, _TokenType
 
-# Rules are (match function, action, new state), as Pygments compiles them (`_tokens`).
-Rule = tuple[Callable[..., Any], Any, Any]
-# Per state: the joined match function, the rule that owns each alternative's group, the rules.
-State = tuple[Callable[[str, int], "re.Match[str] | None"], dict[int, Rule], list[Rule]]
+# Rules are (a compiled pattern's bound `match`, action, new state), as Pygments compiles them (`_tokens`).
+Rule = tuple[Any, Any, Any]
+# A state: its rules as one or more joined expressions, tried in order, each with the rule that
+# owns each alternative's group.
+Alternation = tuple[Callable[[str, int], "re.Match[str] | None"], dict[int, Rule]]
+State = list[Alternation]
 
-# A rule's back-references and conditionals name its own groups: renumbered when joined.
-_GROUP_REFERENCE = re.compile(r"\\([1-9][0-9]?)|\\.|\(\?\((\d+)\)", re.S)
-_LEADING_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
+# What a rule's pattern says about its own groups, read the way `re` reads it: a class or an octal
+# escape is kept as it is; references and conditionals by number are renumbered and group names
+# made the rule's own (rules of one state may reuse a name).
+_GROUP_SYNTAX = re.compile(r"""
+    (?P<kept>\\0[0-7]{0,2} | \\[0-7]{3} | \[\^?\]?(?:\\.|[^\]\\])*\])
+  | \\(?P<reference>[1-9][0-9]?)
+  | \\.
+  | \(\?P<(?P<named>\w+)>
+  | \(\?P=(?P<named_reference>\w+)\)
+  | \(\?\((?P<condition>\w+)\)
+""", re.S | re.X)
+_LEADING_FLAGS = re.compile(r"^(?:\(\?[aiLmsux]+\))+")
 _SCOPED_FLAGS = ((re.I, "i"), (re.M, "m"), (re.S, "s"), (re.X, "x"))
+_MAX_REFERENCE = 99  # `re` reads \100 as an octal escape
 
 
-def _alternative(pattern: re.Pattern[str], first_group: int) -> str:
-    """The rule as one group of the joined expression, with its own flags scoped to it."""
-    offset = first_group  # the rule's group n is the joined expression's group offset + n
+class _TooFar(Exception):
+    """The rule's references would pass \\99 at this place in the alternation."""
+
+
+def _alternative(pattern: re.Pattern[str], offset: int, rule_index: int) -> str:
+    """The rule as group `offset` of the joined expression (its group n is then offset + n),
+    with its own flags scoped to it."""
 
     def renumber(found: re.Match[str]) -> str:
-        if found.group(1):
-            return "\\" + str(int(found.group(1)) + offset)
-        if found.group(2):
-            return f"(?({int(found.group(2)) + offset})"
+        if found["reference"]:
+            number = int(found["reference"]) + offset
+            if number > _MAX_REFERENCE:
+                raise _TooFar
+            return f"(?:\\{number})"  # a group, so that digits after it stay literal
+        if found["named"]:
+            return f"(?P<{found['named']}_{rule_index}>"
+        if found["named_reference"]:
+            return f"(?P={found['named_reference']}_{rule_index})"
+        if found["condition"]:
+            condition = found["condition"]
+            if condition.isdigit():
+                return f"(?({int(condition) + offset})"
+            return f"(?({condition}_{rule_index})"
         return found.group()
 
-    body = _GROUP_REFERENCE.sub(renumber, _LEADING_FLAGS.sub("", pattern.pattern))
+    body = _GROUP_SYNTAX.sub(renumber, _LEADING_FLAGS.sub("", pattern.pattern))
     on = "".join(letter for flag, letter in _SCOPED_FLAGS if pattern.flags & flag)
     off = "".join(letter for flag, letter in _SCOPED_FLAGS if not pattern.flags & flag)
+    ascii_only = "a" if pattern.flags & re.A else ""
     end = "\n" if pattern.flags & re.X else ""  # a verbose rule may end in a comment
-    return f"((?{on}{'-' + off if off else ''}:{body}{end}))"
+    return f"((?{ascii_only}{on}{'-' + off if off else ''}:{body}{end}))"
 
 
-def _joined_states(rules_by_state: dict[str, list[Rule]]) -> dict[str, State] | None:
+def _alternations(rules: list[Rule]) -> State:
+    """The rules joined, in order: a new alternation where a rule's references would pass \\99."""
+    chunks: list[tuple[list[str], dict[int, Rule]]] = [([], {})]
+    group = 1
+    for index, rule in enumerate(rules):
+        pattern: re.Pattern[str] = rule[0].__self__  # the compiled rule whose `match` Pygments keeps
+        try:
+            part = _alternative(pattern, group, index)
+        except _TooFar:
+            chunks.append(([], {}))
+            group = 1
+            part = _alternative(pattern, group, index)
+        chunks[-1][0].append(part)
+        chunks[-1][1][group] = rule
+        group += 1 + pattern.groups
+    return [(re.compile("|".join(parts) or "(?!)").match, owners) for parts, owners in chunks]
+
+
+def _joined_states(rules_by_state: dict[str, list[Rule]]) -> dict[str, State]:
     states: dict[str, State] = {}
     for name, rules in rules_by_state.items():
-        owners: dict[int, Rule] = {}
-        parts = []
-        group = 1
-        for rule in rules:
-            pattern: re.Pattern[str] = getattr(rule[0], "__self__")  # the compiled rule whose `match` Pygments keeps
-            owners[group] = rule
-            parts.append(_alternative(pattern, group))
-            group += 1 + pattern.groups
         try:
-            joined = re.compile("|".join(parts) or "(?!)")
-        except (re.error, RecursionError, OverflowError):
-            return None
-        states[name] = (joined.match, owners, list(rules))
+            states[name] = _alternations(rules)
+        except (re.error, RecursionError, OverflowError, _TooFar):  # tried one by one, as Pygments does
+            states[name] = [(rule[0], dict.fromkeys(range(1, rule[0].__self__.groups + 2), rule)) for rule in rules]
     return states
 
 
@@ -81,17 +117,23 @@ class JoinedLexer(Lexer):
         position = 0
         states = self.states
         stack_now = list(stack)
-        match, owners, _ = states[stack_now[-1]]
+        alternations = states[stack_now[-1]]
         while True:
-            found = match(text, position)
-            if found is not None:
-                rule_match, action, new_state = owners[found.lastindex or 0]
+            found = rule = None
+            for match, owners in alternations:
+                found = match(text, position)
+                if found is not None:
+                    rule = owners[found.lastindex or 1]  # the rule's group closes last: it holds the whole alternative
+                    break
+            if found is not None and rule is not None:
+                rule_match, action, new_state = rule
                 if action is not None:
                     if type(action) is _TokenType:
                         yield position, action, found.group()
-                    else:  # callbacks read the rule's own groups
-                        own = rule_match(text, position)
-                        yield from action(self.inner, own)
+                    else:
+                        # Callbacks read the rule's own groups: its own match, once more. They get
+                        # the wrapped lexer, so `using(this)` lexes with Pygments' loop (same tokens).
+                        yield from action(self.inner, rule_match(text, position))
                 position = found.end()
                 if new_state is not None:
                     if isinstance(new_state, tuple):
@@ -110,12 +152,12 @@ class JoinedLexer(Lexer):
                             del stack_now[new_state:]
                     elif new_state == "#push":
                         stack_now.append(stack_now[-1])
-                    match, owners, _ = states[stack_now[-1]]
+                    alternations = states[stack_now[-1]]
             elif position >= len(text):
                 break
             elif text[position] == "\n":  # no rule matched at the end of a line: back to root
                 stack_now = ["root"]
-                match, owners, _ = states["root"]
+                alternations = states["root"]
                 yield position, Whitespace, "\n"
                 position += 1
             else:
@@ -131,5 +173,4 @@ def joined(lexer: Lexer) -> Lexer:
     if (not isinstance(lexer, RegexLexer) or not isinstance(rules_by_state, dict)
             or type(lexer).get_tokens_unprocessed is not RegexLexer.get_tokens_unprocessed):
         return lexer
-    states = _joined_states(rules_by_state)
-    return lexer if states is None else JoinedLexer(lexer, states)
+    return JoinedLexer(lexer, _joined_states(rules_by_state))
