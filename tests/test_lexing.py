@@ -34,7 +34,7 @@ SNIPPET_LEXERS = sorted({language.highlight for language in LANGUAGES} | {"json"
 
 def joinable_lexers() -> list[tuple[str, Lexer, Lexer]]:
     """(alias, Pygments' lexer, joined) for every lexer Pygments ships that can be joined."""
-    found = []
+    found: list[tuple[str, Lexer, Lexer]] = []
     for _, aliases, _, _ in get_all_lexers():
         if not aliases:
             continue
@@ -140,8 +140,8 @@ def test_every_rule_parses_in_its_joined_expression_as_it_does_alone() -> None:
         assert isinstance(quick, JoinedLexer)
         for state, alternations in quick.states.items():
             for match, owners in alternations:
-                joined_pattern = match.__self__
-                if len(owners) and len({id(rule) for rule in owners.values()}) == 1 and joined_pattern is next(iter(owners.values()))[0].__self__:
+                joined_pattern = match.__self__  # type: ignore[attr-defined]
+                if all(rule[0].__self__ is joined_pattern for rule in owners.values()):
                     continue  # a rule tried on its own, as Pygments does
                 parsed = sre_parser.parse(joined_pattern.pattern, joined_pattern.flags)
                 for group, rule in owners.items():
