@@ -309,3 +309,58 @@ def test_postgres_not_answering_is_a_503_then_the_sandbox_recovers() -> None:
             assert order(server.url, "after").json()["status"] == "canceled"
         finally:
             server.stop()
+
+
+def test_a_write_to_a_session_evicted_by_another_worker_is_kept(postgres: PostgresServer) -> None:
+    """A process marks a session used at most once a second. When another process evicts that
+    session (`--max-sessions`) in that second, a write the first accepts must stay: it starts the
+    session again, and a repeated confirm is refused, not accepted twice. Two sandbox processes
+    on one database, so each request's process is known."""
+    url = postgres.create_database()
+    first = start_sandbox(None, "--database", url, "--max-sessions", "3", timeout=60)
+    second = start_sandbox(None, "--database", url, "--max-sessions", "3", timeout=60)
+    try:
+        reader = "reader-evicted"
+        assert confirm(first.url, reader).status_code == 200
+        for other in ("other-a", "other-b", "other-c"):  # the reader's session is now the least recently used
+            assert order(second.url, other).status_code == 200
+        assert order(first.url, reader).json()["status"] == "cancelation_requested"  # evicted: the fixtures again
+        assert confirm(first.url, reader).status_code == 200
+        assert order(first.url, reader).json()["status"] == "canceled"
+        time.sleep(1.5)  # the first process marks the session used again
+        assert order(first.url, reader).json()["status"] == "canceled"
+        assert order(second.url, reader).json()["status"] == "canceled"
+        assert confirm(first.url, reader).status_code == 422
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_the_bound_on_sessions_holds_while_many_readers_arrive_at_once(postgres: PostgresServer) -> None:
+    """Starting sessions in several workers at once: each counts what the others left, so the
+    number of sessions never passes --max-sessions, not even for a moment."""
+    import psycopg
+
+    url = postgres.create_database()
+    server = start_sandbox(None, "--database", url, "--workers", "4", "--max-sessions", "10", timeout=60)
+    counts: list[int] = []
+    done = False
+
+    def watch() -> None:
+        with psycopg.connect(url, autocommit=True) as connection:
+            while not done:
+                row = connection.execute("SELECT count(*) FROM apidocs_sandbox_sessions").fetchone()
+                counts.append(int(row[0]) if row else 0)
+                time.sleep(0.005)
+
+    try:
+        with ThreadPoolExecutor(17) as pool:
+            watcher = pool.submit(watch)
+            answers = list(pool.map(lambda index: order(server.url, f"arriving-{index}").status_code, range(120)))
+            done = True
+            watcher.result()
+        assert answers == [200] * 120
+        assert len(counts) > 10 and max(counts) <= 10, max(counts)
+    finally:
+        done = True
+        server.stop()

@@ -115,6 +115,28 @@ def test_beyond_the_bound_the_least_recently_used_session_is_dropped(tmp_path: P
         server.stop()
 
 
+def test_a_write_to_a_session_evicted_by_another_process_is_kept(tmp_path: Path) -> None:
+    """A process marks a session used at most once a second; another process sharing the file
+    may evict it in that second. A write the first then accepts starts the session again, and
+    stays (a repeated confirm is refused, not accepted twice)."""
+    first = start_sandbox(tmp_path / "s.sqlite3", "--max-sessions", "3")
+    second = start_sandbox(tmp_path / "s.sqlite3", "--max-sessions", "3")
+    try:
+        evicted = reader(first.url, "reader-evicted")
+        assert evicted.confirm_order(CONFIRM_SEED).status_code == 200
+        for name in ("other-a", "other-b", "other-c"):  # the reader's session is now the least recently used
+            assert reader(second.url, name).order(DETAIL_ORDER).status_code == 200
+        assert status_of(evicted, CONFIRM_SEED) == "cancelation_requested"  # evicted: the fixtures again
+        assert evicted.confirm_order(CONFIRM_SEED).status_code == 200
+        time.sleep(1.5)  # the first process marks the session used again
+        assert status_of(evicted, CONFIRM_SEED) == "canceled"
+        assert status_of(reader(second.url, "reader-evicted"), CONFIRM_SEED) == "canceled"
+        assert evicted.confirm_order(CONFIRM_SEED).status_code == 422
+    finally:
+        first.stop()
+        second.stop()
+
+
 def test_the_check_sessions_are_sessions_too(tmp_path: Path) -> None:
     server = start_sandbox(tmp_path / "s.sqlite3", secret="s3cret")
     try:

@@ -25,6 +25,7 @@ import asyncio
 import functools
 import logging
 import select
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -32,6 +33,7 @@ from typing import Any, TypeVar
 from apidocs.model.errors import ConfigError
 from apidocs.sandbox.errors import ApiError
 from apidocs.sandbox.store import (
+    DEFAULT_SESSION,
     MAX_MIRRORED,
     MAX_VIEWS,
     WORKFLOW_COLUMNS,
@@ -52,6 +54,7 @@ ANSWER_SECONDS = 5.0  # for the database's answer to a batch or a session step: 
 # A statement's whole wait: a connection, maybe a batch ahead of it on it, its own batch.
 STATEMENT_SECONDS = WAIT_SECONDS + 2 * ANSWER_SECONDS
 POOL_SIZE = 4  # connections per worker process
+SCHEMA_LOCK, SESSION_START_LOCK = 727274, 727275  # advisory locks: creating the tables, starting a session
 T = TypeVar("T")
 
 _SCHEMA = f"""
@@ -85,6 +88,17 @@ def _delete_rows(where: str) -> str:
             ' ORDER BY session COLLATE "C", uuid COLLATE "C" FOR UPDATE)')
 
 
+async def _delete_sessions(connection: Any, where: str, parameters: tuple[object, ...]) -> list[str]:
+    """Delete the session rows `where` selects (locked first, in one order everywhere) and
+    return their ids; their changes are deleted next, in the same transaction. Rows first: a
+    batch that marks one of them used meanwhile (`_INSERT_IN_SESSION`) holds it until it
+    commits, and the condition is read again then, so a session used meanwhile stays."""
+    cursor = await connection.execute(
+        f"DELETE FROM {SESSIONS} WHERE id IN (SELECT id FROM {SESSIONS} WHERE {where}"
+        f' ORDER BY id COLLATE "C" FOR UPDATE) AND {where} RETURNING id', parameters * 2)
+    return [row[0] for row in await cursor.fetchall()]
+
+
 # The compare-and-set, answering whether it changed the row and, when not, the row as it is now
 # (as this statement's snapshot sees it; NULLs when it sees none): the next try needs no read.
 # Only a change from version 0 (no row: the fixture's state) inserts; any other updates the row
@@ -98,6 +112,21 @@ FROM (SELECT 1) AS one LEFT JOIN {WORKFLOW} AS now ON now.session = %s AND now.u
 _INSERT = f"""
 WITH changed AS (
     INSERT INTO {WORKFLOW} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1)
+    ON CONFLICT (session, uuid) DO NOTHING
+    RETURNING 1
+)""" + _NOW
+# The same change in a reader's (or the check's) session, which it marks used first: a session
+# another worker evicted since this one last marked it (`Sessions.touch_every`) starts again with
+# this change, instead of the change landing in no session (and the next start deleting it).
+# The session's row stays locked until the batch commits, and an eviction deletes a session's
+# row before its changes: one that comes after this change takes it away with the session.
+_INSERT_IN_SESSION = f"""
+WITH alive AS (
+    INSERT INTO {SESSIONS} AS s (id, last_used) VALUES (%s, %s)
+    ON CONFLICT (id) DO UPDATE SET last_used = GREATEST(s.last_used, EXCLUDED.last_used)
+    RETURNING 1
+), changed AS (
+    INSERT INTO {WORKFLOW} ({_COLUMNS}) SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1 FROM alive
     ON CONFLICT (session, uuid) DO NOTHING
     RETURNING 1
 )""" + _NOW
@@ -216,7 +245,7 @@ class PostgresBackend(Backend):
         backend = cls(url, fixtures)
         try:
             with psycopg.connect(url, connect_timeout=10, autocommit=True) as connection, connection.transaction():
-                connection.execute("SELECT pg_advisory_xact_lock(727274)")  # one worker creates the tables at a time
+                connection.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))  # one worker creates the tables at a time
                 connection.execute(_SCHEMA)
                 found = connection.execute("SELECT version FROM apidocs_sandbox_schema").fetchone()
                 if found is None:
@@ -364,7 +393,9 @@ class PostgresBackend(Backend):
     async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State) -> bool:
         state, version = old
         self._seen.pop((session, uuid), None)  # unknown until the answer (none if the database fails)
-        if version == 0:
+        if version == 0 and session != DEFAULT_SESSION:
+            sql, parameters = _INSERT_IN_SESSION, (session, time.time(), session, uuid, kind, *state_columns(new))
+        elif version == 0:
             sql, parameters = _INSERT, (session, uuid, kind, *state_columns(new))
         else:
             sql, parameters = _UPDATE, (*state_columns(new), session, uuid, version, *state_columns(state))
@@ -403,6 +434,10 @@ class PostgresBackend(Backend):
             if cursor.rowcount == 1:
                 return []
             async with connection.transaction():  # new, or expired: start again from the fixtures
+                # One start at a time across workers, so each counts the sessions the ones before
+                # it left and the bound holds while many readers arrive at once (a start is once
+                # per reader and short).
+                await connection.execute("SELECT pg_advisory_xact_lock(%s)", (SESSION_START_LOCK,))
                 # Another worker may be starting the same session right now: whoever inserts or
                 # locks its row first decides; the other only marks it used.
                 cursor = await connection.execute(f"INSERT INTO {SESSIONS} (id, last_used) VALUES (%s, %s)"
@@ -422,9 +457,8 @@ class PostgresBackend(Backend):
                 if excess > 0:
                     oldest = await (await connection.execute(
                         f"SELECT id FROM {SESSIONS} WHERE id <> %s ORDER BY last_used LIMIT %s", (session, excess))).fetchall()
-                    ids = [row[0] for row in oldest]
+                    ids = await _delete_sessions(connection, "id = ANY(%s)", ([row[0] for row in oldest],))
                     await connection.execute(_delete_rows("session = ANY(%s)"), (ids,))
-                    await connection.execute(f"DELETE FROM {SESSIONS} WHERE id = ANY(%s)", (ids,))
                     restarted += ids
                 return restarted
 
@@ -433,12 +467,10 @@ class PostgresBackend(Backend):
     async def sweep(self, now: float, idle: float) -> int:
         async def expire(connection: Any) -> tuple[int, int]:
             async with connection.transaction():
-                cutoff = now - idle
-                cursor = await connection.execute(
-                    _delete_rows(f"session IN (SELECT id FROM {SESSIONS} WHERE last_used < %s)"), (cutoff,))
+                ids = await _delete_sessions(connection, "last_used < %s", (now - idle,))
+                cursor = await connection.execute(_delete_rows("session = ANY(%s)"), (ids,))
                 rows = int(cursor.rowcount)
-                cursor = await connection.execute(f"DELETE FROM {SESSIONS} WHERE last_used < %s", (cutoff,))
-                dropped = int(cursor.rowcount)
+                dropped = len(ids)
                 cursor = await connection.execute(_delete_rows(f"session <> '' AND NOT EXISTS "
                                                                f"(SELECT 1 FROM {SESSIONS} s WHERE s.id = w.session)"))
                 return dropped, rows + int(cursor.rowcount)

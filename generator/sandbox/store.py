@@ -263,7 +263,18 @@ class SqliteBackend(Backend):
             sql, parameters = _INSERT, (session, uuid, kind, *state_columns(new))
         else:
             sql, parameters = _UPDATE, (*state_columns(new), session, uuid, version, *state_columns(state))
-        count = await self._write(lambda connection: connection.execute(sql, parameters).rowcount)
+
+        def change(connection: sqlite3.Connection) -> int:
+            if version or session == DEFAULT_SESSION:
+                return int(connection.execute(sql, parameters).rowcount)
+            # A reader's session, marked used with the change: one another worker evicted since
+            # this one last marked it (`Sessions.touch_every`) starts again with this change.
+            with _transaction(connection):
+                connection.execute("INSERT INTO sessions (id, last_used) VALUES (?, ?) ON CONFLICT (id) DO UPDATE"
+                                   " SET last_used = max(last_used, excluded.last_used)", (session, time.time()))
+                return int(connection.execute(sql, parameters).rowcount)
+
+        count = await self._write(change)
         self._views.pop(session, None)
         if count != 1:  # another process changed it since it was read
             self._mirror.pop((session, uuid), None)
