@@ -267,6 +267,20 @@ def test_two_authorization_headers_are_400(target: Target, tokens: tuple[str, st
     assert "more than once" in _json_detail(answer)
 
 
+def test_a_control_character_in_a_header_is_a_400_as_json(target: Target) -> None:
+    """No browser sends one; a script may. The sandbox's own server refuses it as JSON, like every
+    refusal of its own; servers that let it through leave it to the sandbox, which refuses it in
+    a session id (and ignores it in a header it does not read)."""
+    session = GET.replace("HTTP/1.1\r\n", "HTTP/1.1\r\nSandbox-Session: a\x01b\r\n", 1) + CLOSE
+    status, answer, _ = target.request(session)
+    assert status == 400, answer[:300]
+    assert _json_detail(answer)
+    if target.kind == "sandbox":
+        status, answer, _ = target.request(GET.replace("HTTP/1.1\r\n", "HTTP/1.1\r\nX-Note: a\x7fb\r\n", 1) + CLOSE)
+        assert status == 400, answer[:300]
+        assert "not valid HTTP" in _json_detail(answer)
+
+
 def test_no_traceback_in_the_log(target: Target) -> None:
     assert "Traceback" not in target.log.read_text(errors="replace")
 

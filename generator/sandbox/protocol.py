@@ -182,9 +182,11 @@ def _limited_protocol(base: Any, head_timeout: float) -> type:
             super().on_headers_complete()
 
         def send_400_response(self, msg: str) -> None:
-            # uvicorn answers every parser error here, a limit raised from a callback included.
+            # uvicorn answers every parser error here, a limit raised from a callback included;
+            # the others as JSON too, like every other refusal of the sandbox's.
             if self._refused is None:
-                super().send_400_response(msg)
+                self._answer_and_close(400, "the request is not valid HTTP/1.1 (a control character in a header, "
+                                            "a malformed request line or chunk?)")
             else:
                 self._answer_and_close(self._refused.status, self._refused.detail)
 
