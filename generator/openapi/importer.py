@@ -416,12 +416,35 @@ def _fitted(value: Any, schema: Schema, converted: Schema, direction: str, what:
     return value, problem
 
 
+def json_longer_than(value: Any, limit: int) -> bool:
+    """Whether `value` as JSON is surely longer than `limit` characters, counting no further than
+    that: a spec's shared schemas expanded in place can write hundreds of kilobytes each (Stripe's
+    left-out schemas were 177 MB of JSON, written only to be measured)."""
+    length = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            length += len(item) + 2
+        elif isinstance(item, dict):
+            length += 2 + sum(len(str(key)) + 4 for key in item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            length += 2 * max(1, len(item))  # brackets, and ", " between items
+            stack.extend(item)
+        else:
+            length += 1
+        if length > limit:
+            return True
+    return False
+
+
 def _carried_schema(schema: Schema, converted: Schema, what: str, notes: list[str]) -> Schema | None:
     """The schema (`converted`: as JSON Schema 2020-12) for the definition, unless it is empty or too large."""
     if not schema:
         return None
     # Size first: checking a schema against the metaschema costs far more than measuring it.
-    if len(json.dumps(converted, ensure_ascii=False)) > _MAX_SCHEMA_BYTES:
+    if json_longer_than(converted, _MAX_SCHEMA_BYTES) or len(json.dumps(converted, ensure_ascii=False)) > _MAX_SCHEMA_BYTES:
         notes.append(f"{what} schema is larger than {_MAX_SCHEMA_BYTES // 1024} KiB and is not carried over (its fields are listed)")
         return None
     try:
