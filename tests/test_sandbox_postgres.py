@@ -338,7 +338,9 @@ def test_a_write_to_a_session_evicted_by_another_worker_is_kept(postgres: Postgr
 
 def test_the_bound_on_sessions_holds_while_many_readers_arrive_at_once(postgres: PostgresServer) -> None:
     """Starting sessions in several workers at once: each counts what the others left, so the
-    number of sessions never passes --max-sessions, not even for a moment."""
+    number of sessions never passes --max-sessions, not even for a moment. (A change in a
+    session evicted a moment before starts it again uncounted, until the next start trims: these
+    readers only read.)"""
     import psycopg
 
     url = postgres.create_database()

@@ -54,6 +54,7 @@ ANSWER_SECONDS = 5.0  # for the database's answer to a batch or a session step: 
 # A statement's whole wait: a connection, maybe a batch ahead of it on it, its own batch.
 STATEMENT_SECONDS = WAIT_SECONDS + 2 * ANSWER_SECONDS
 POOL_SIZE = 4  # connections per worker process
+MAX_DEADLOCK_TRIES = 3  # a batch, or a session step, rolled back to break a deadlock is tried again
 SCHEMA_LOCK, SESSION_START_LOCK = 727274, 727275  # advisory locks: creating the tables, starting a session
 T = TypeVar("T")
 
@@ -92,7 +93,7 @@ async def _delete_sessions(connection: Any, where: str, parameters: tuple[object
     """Delete the session rows `where` selects (locked first, in one order everywhere) and
     return their ids; their changes are deleted next, in the same transaction. Rows first: a
     batch that marks one of them used meanwhile (`_INSERT_IN_SESSION`) holds it until it
-    commits, and the condition is read again then, so a session used meanwhile stays."""
+    commits; expiry's condition is then read again, so a session used meanwhile stays."""
     cursor = await connection.execute(
         f"DELETE FROM {SESSIONS} WHERE id IN (SELECT id FROM {SESSIONS} WHERE {where}"
         f' ORDER BY id COLLATE "C" FOR UPDATE) AND {where} RETURNING id', parameters * 2)
@@ -178,11 +179,17 @@ class _Statement:
     writes: tuple[str, str] | None  # (session, uuid) of the row it changes; None for a read
     result: asyncio.Future[list[tuple[Any, ...]]]  # the rows it returns
     tried: bool = False
+    deadlocks: int = 0  # times its batch was rolled back to break a deadlock
 
     @property
-    def lock_order(self) -> tuple[int, str, str]:
-        """Writes by (session, uuid), compared by code point like PostgreSQL's "C" collation."""
-        return (0, "", "") if self.writes is None else (1, *self.writes)
+    def lock_order(self) -> tuple[int, str, int, str]:
+        """Writes by (session, uuid), compared by code point like PostgreSQL's "C" collation; in
+        a session, one that locks the session's row first (`_INSERT_IN_SESSION`), as starts,
+        evictions and expiry do: row locks are taken in one order everywhere."""
+        if self.writes is None:
+            return (0, "", 0, "")
+        session, uuid = self.writes
+        return (1, session, 0 if self.sql is _INSERT_IN_SESSION else 1, uuid)
 
 
 class _AnswerDeadline:
@@ -285,16 +292,21 @@ class PostgresBackend(Backend):
         from psycopg_pool import PoolTimeout
 
         pool = await self._connection_pool()
-        for attempt in range(2 if retry else 1):
+        attempt = deadlocks = 0
+        while True:
             try:
                 async with pool.connection() as connection, _AnswerDeadline(connection, ANSWER_SECONDS):
                     return await work(connection)
             except (PoolTimeout, TimeoutError) as error:  # no answer: not tried again either
                 raise _unavailable(error) from None
-            except psycopg.OperationalError as error:
-                if attempt or not retry:
+            except psycopg.errors.DeadlockDetected as error:  # rolled back whole: safe to try again
+                deadlocks += 1
+                if deadlocks >= MAX_DEADLOCK_TRIES:
                     raise _unavailable(error) from None
-        raise AssertionError("unreachable")
+            except psycopg.OperationalError as error:
+                attempt += 1
+                if attempt > 1 or not retry:
+                    raise _unavailable(error) from None
 
     async def _batched(self, sql: str, parameters: tuple[object, ...],
                        writes: tuple[str, str] | None = None) -> list[tuple[Any, ...]]:
@@ -347,6 +359,14 @@ class PostgresBackend(Backend):
             self._fail(waiting, _unavailable(error))
         except TimeoutError as error:  # whether the writes were applied is unknown: not tried again
             self._fail(batch, _unavailable(error))
+        except psycopg.errors.DeadlockDetected as error:
+            # PostgreSQL rolled the batch back whole and chose it to break a wait cycle (rare: see
+            # `lock_order`): nothing of it applied, so it is sent again, a few times at most.
+            again = [statement for statement in batch if statement.deadlocks < MAX_DEADLOCK_TRIES]
+            self._fail([statement for statement in batch if statement.deadlocks >= MAX_DEADLOCK_TRIES], _unavailable(error))
+            for statement in again:
+                statement.deadlocks += 1
+            self._queued[:0] = again
         except psycopg.OperationalError as error:
             again = [statement for statement in batch if statement.writes is None and not statement.tried]
             self._fail([statement for statement in batch if statement.writes is not None or statement.tried],
@@ -430,7 +450,8 @@ class PostgresBackend(Backend):
         async def mark(connection: Any) -> list[str]:
             """The sessions whose rows it deleted."""
             cursor = await connection.execute(
-                f"UPDATE {SESSIONS} SET last_used = %s WHERE id = %s AND last_used >= %s", (now, session, now - idle))
+                f"UPDATE {SESSIONS} SET last_used = GREATEST(last_used, %s) WHERE id = %s AND last_used >= %s",
+                (now, session, now - idle))
             if cursor.rowcount == 1:
                 return []
             async with connection.transaction():  # new, or expired: start again from the fixtures
@@ -455,8 +476,11 @@ class PostgresBackend(Backend):
                 count = await (await connection.execute(f"SELECT count(*) FROM {SESSIONS}")).fetchone()
                 excess = int(count[0]) - capacity
                 if excess > 0:
+                    # Locked as they are chosen, skipping any a batch is writing right now (it is in
+                    # use, and waiting for it could close a cycle with that batch's other locks).
                     oldest = await (await connection.execute(
-                        f"SELECT id FROM {SESSIONS} WHERE id <> %s ORDER BY last_used LIMIT %s", (session, excess))).fetchall()
+                        f"SELECT id FROM {SESSIONS} WHERE id <> %s ORDER BY last_used LIMIT %s FOR UPDATE SKIP LOCKED",
+                        (session, excess))).fetchall()
                     ids = await _delete_sessions(connection, "id = ANY(%s)", ([row[0] for row in oldest],))
                     await connection.execute(_delete_rows("session = ANY(%s)"), (ids,))
                     restarted += ids
