@@ -7,7 +7,9 @@ per state, the same rules are tried in the same order by the regular expression 
 (an alternation takes its first alternative that matches, as the loop takes its first rule),
 and the loop below runs once per token. The token stream is the same; a test compares the two.
 
-A lexer that is not a plain `RegexLexer`, or whose rules cannot be joined, is used as it is.
+A lexer that is not a plain `RegexLexer` is used as it is; a state whose rules cannot be joined
+is tried rule by rule, as Pygments does. Where a rule's back-references would pass `\\99` (which
+`re` reads as an octal escape), its state continues in a second alternation.
 """
 
 from __future__ import annotations
