@@ -127,7 +127,11 @@ def test_a_write_to_a_session_evicted_by_another_process_is_kept(tmp_path: Path)
         for name in ("other-a", "other-b", "other-c"):  # the reader's session is now the least recently used
             assert reader(second.url, name).order(DETAIL_ORDER).status_code == 200
         assert status_of(evicted, CONFIRM_SEED) == "cancelation_requested"  # evicted: the fixtures again
-        assert evicted.confirm_order(CONFIRM_SEED).status_code == 200
+        assert evicted.confirm_order(CONFIRM_SEED).status_code == 200  # starts the session again, counted
+        import sqlite3
+
+        with sqlite3.connect(tmp_path / "s.sqlite3") as connection:
+            assert connection.execute("SELECT count(*) FROM sessions").fetchone()[0] <= 3
         time.sleep(1.5)  # the first process marks the session used again
         assert status_of(evicted, CONFIRM_SEED) == "canceled"
         assert status_of(reader(second.url, "reader-evicted"), CONFIRM_SEED) == "canceled"

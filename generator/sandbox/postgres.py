@@ -28,6 +28,7 @@ import select
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from apidocs.model.errors import ConfigError
@@ -100,6 +101,30 @@ async def _delete_sessions(connection: Any, where: str, parameters: tuple[object
     return [row[0] for row in await cursor.fetchall()]
 
 
+async def _evict_excess(connection: Any, keep: str, capacity: int) -> list[str]:
+    """In a transaction holding `SESSION_START_LOCK`: the least recently used sessions beyond
+    `capacity` deleted (never `keep`), with their changes; their ids."""
+    count = await (await connection.execute(f"SELECT count(*) FROM {SESSIONS}")).fetchone()
+    excess = int(count[0]) - capacity
+    if excess <= 0:
+        return []
+    # Locked as they are chosen, skipping any a batch is writing right now (it is in use, and
+    # waiting for it could close a cycle with that batch's other locks).
+    oldest = await (await connection.execute(
+        f"SELECT id FROM {SESSIONS} WHERE id <> %s ORDER BY last_used LIMIT %s FOR UPDATE SKIP LOCKED",
+        (keep, excess))).fetchall()
+    ids = await _delete_sessions(connection, "id = ANY(%s)", ([row[0] for row in oldest],))
+    await connection.execute(_delete_rows("session = ANY(%s)"), (ids,))
+    return ids
+
+
+async def _evict_beyond_bound(connection: Any, *, keep: str, capacity: int) -> list[str]:
+    """After a change started its session again: the bound kept, as a start keeps it."""
+    async with connection.transaction():
+        await connection.execute("SELECT pg_advisory_xact_lock(%s)", (SESSION_START_LOCK,))
+        return await _evict_excess(connection, keep, capacity)
+
+
 # The compare-and-set, answering whether it changed the row and, when not, the row as it is now
 # (as this statement's snapshot sees it; NULLs when it sees none): the next try needs no read.
 # Only a change from version 0 (no row: the fixture's state) inserts; any other updates the row
@@ -121,16 +146,17 @@ WITH changed AS (
 # this change, instead of the change landing in no session (and the next start deleting it).
 # The session's row stays locked until the batch commits, and an eviction deletes a session's
 # row before its changes: one that comes after this change takes it away with the session.
+# Its last column says whether the session was started by it (a row inserted has no xmax).
 _INSERT_IN_SESSION = f"""
 WITH alive AS (
     INSERT INTO {SESSIONS} AS s (id, last_used) VALUES (%s, %s)
     ON CONFLICT (id) DO UPDATE SET last_used = GREATEST(s.last_used, EXCLUDED.last_used)
-    RETURNING 1
+    RETURNING (xmax = 0) AS started
 ), changed AS (
     INSERT INTO {WORKFLOW} ({_COLUMNS}) SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1 FROM alive
     ON CONFLICT (session, uuid) DO NOTHING
     RETURNING 1
-)""" + _NOW
+)""" + _NOW.replace("now.version\n", "now.version, (SELECT started FROM alive)\n", 1)
 _UPDATE = f"""
 WITH changed AS (
     UPDATE {WORKFLOW} SET status = %s, c_status = %s, c_requested_by = %s, c_requested_date = %s, c_resolved_by = %s,
@@ -410,7 +436,7 @@ class PostgresBackend(Backend):
             self._remember(session, uuid, entry)
         return entries
 
-    async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State) -> bool:
+    async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State, bound: int | None = None) -> bool:
         state, version = old
         self._seen.pop((session, uuid), None)  # unknown until the answer (none if the database fails)
         if version == 0 and session != DEFAULT_SESSION:
@@ -420,6 +446,10 @@ class PostgresBackend(Backend):
         else:
             sql, parameters = _UPDATE, (*state_columns(new), session, uuid, version, *state_columns(state))
         [(changed, *now)] = await self._batched(sql, (*parameters, session, uuid), writes=(session, uuid))
+        if sql is _INSERT_IN_SESSION:
+            *now, started = now
+            if started and bound is not None:  # counted like any start, once the batch is in
+                self._forget(await self._run(partial(_evict_beyond_bound, keep=session, capacity=bound), retry=False))
         if not changed:
             if now[0] is not None:
                 self._remember(session, uuid, row_state(now))
@@ -472,19 +502,7 @@ class PostgresBackend(Backend):
                         return []
                     await connection.execute(f"UPDATE {SESSIONS} SET last_used = %s WHERE id = %s", (now, session))
                 await connection.execute(_delete_rows("session = %s"), (session,))
-                restarted = [session]
-                count = await (await connection.execute(f"SELECT count(*) FROM {SESSIONS}")).fetchone()
-                excess = int(count[0]) - capacity
-                if excess > 0:
-                    # Locked as they are chosen, skipping any a batch is writing right now (it is in
-                    # use, and waiting for it could close a cycle with that batch's other locks).
-                    oldest = await (await connection.execute(
-                        f"SELECT id FROM {SESSIONS} WHERE id <> %s ORDER BY last_used LIMIT %s FOR UPDATE SKIP LOCKED",
-                        (session, excess))).fetchall()
-                    ids = await _delete_sessions(connection, "id = ANY(%s)", ([row[0] for row in oldest],))
-                    await connection.execute(_delete_rows("session = ANY(%s)"), (ids,))
-                    restarted += ids
-                return restarted
+                return [session, *await _evict_excess(connection, session, capacity)]
 
         self._forget(await self._run(mark, retry=False))
 

@@ -83,7 +83,7 @@ class Sessions:
         if key == DEFAULT_SESSION:
             return self.default
         await self.mark_used(key)
-        return SessionState(self.backend, key)
+        return SessionState(self.backend, key, self.capacity)
 
     async def mark_used(self, key: str) -> None:
         now = time.time()

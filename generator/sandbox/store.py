@@ -114,9 +114,10 @@ class Backend(ABC):
         ...
 
     @abstractmethod
-    async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State) -> bool:
+    async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State, bound: int | None = None) -> bool:
         """Store `new` if the row still holds `old` (a state and its version; 0: no row yet);
-        False when it changed."""
+        False when it changed. A change that starts its session again (one evicted since this
+        process last marked it used) evicts the least recently used beyond `bound` sessions."""
         ...
 
     def last_seen(self, session: str, uuid: str) -> Entry | None:
@@ -162,18 +163,19 @@ class Backend(ABC):
 class SessionState:
     """A backend bound to one session: what the workflow handlers use as `call.store`."""
 
-    __slots__ = ("backend", "fixtures", "session")
+    __slots__ = ("backend", "bound", "fixtures", "session")
 
-    def __init__(self, backend: Backend, session: str) -> None:
+    def __init__(self, backend: Backend, session: str, bound: int | None = None) -> None:
         self.backend = backend
         self.session = session
+        self.bound = bound  # the most sessions kept (None: the shared default session)
         self.fixtures = backend.fixtures
 
     async def read(self, *uuids: str) -> list[Entry]:
         return await self.backend.read(self.session, uuids)
 
     async def replace(self, uuid: str, kind: str, old: Entry, new: State) -> bool:
-        return await self.backend.replace(self.session, uuid, kind, old, new)
+        return await self.backend.replace(self.session, uuid, kind, old, new, self.bound)
 
     def last_seen(self, uuid: str) -> Entry | None:
         return self.backend.last_seen(self.session, uuid)
@@ -257,24 +259,35 @@ class SqliteBackend(Backend):
             self._mirror[key] = entry
         return entry
 
-    async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State) -> bool:
+    async def replace(self, session: str, uuid: str, kind: str, old: Entry, new: State, bound: int | None = None) -> bool:
         state, version = old
         if version == 0:
             sql, parameters = _INSERT, (session, uuid, kind, *state_columns(new))
         else:
             sql, parameters = _UPDATE, (*state_columns(new), session, uuid, version, *state_columns(state))
 
+        started = False
+
         def change(connection: sqlite3.Connection) -> int:
+            nonlocal started
             if version or session == DEFAULT_SESSION:
                 return int(connection.execute(sql, parameters).rowcount)
             # A reader's session, marked used with the change: one another worker evicted since
-            # this one last marked it (`Sessions.touch_every`) starts again with this change.
+            # this one last marked it (`Sessions.touch_every`) starts again with this change, and
+            # counts against the bound as any start does.
             with _transaction(connection):
-                connection.execute("INSERT INTO sessions (id, last_used) VALUES (?, ?) ON CONFLICT (id) DO UPDATE"
-                                   " SET last_used = max(last_used, excluded.last_used)", (session, time.time()))
+                now = time.time()
+                started = connection.execute("INSERT OR IGNORE INTO sessions (id, last_used) VALUES (?, ?)",
+                                             (session, now)).rowcount == 1
+                if not started:
+                    connection.execute("UPDATE sessions SET last_used = max(last_used, ?) WHERE id = ?", (now, session))
+                elif bound is not None:
+                    _evict_beyond(connection, session, bound)
                 return int(connection.execute(sql, parameters).rowcount)
 
         count = await self._write(change)
+        if started:
+            self._forget()  # sessions it evicted may be remembered here
         self._views.pop(session, None)
         if count != 1:  # another process changed it since it was read
             self._mirror.pop((session, uuid), None)
@@ -317,12 +330,7 @@ class SqliteBackend(Backend):
             connection.execute("DELETE FROM workflow WHERE session = ?", (session,))
             connection.execute("INSERT INTO sessions (id, last_used) VALUES (?, ?) ON CONFLICT (id) DO UPDATE"
                                " SET last_used = excluded.last_used", (session, now))
-            excess = connection.execute("SELECT count(*) FROM sessions").fetchone()[0] - capacity
-            if excess > 0:
-                oldest = [row[0] for row in connection.execute(
-                    "SELECT id FROM sessions WHERE id <> ? ORDER BY last_used LIMIT ?", (session, excess))]
-                connection.executemany("DELETE FROM workflow WHERE session = ?", [(s,) for s in oldest])
-                connection.executemany("DELETE FROM sessions WHERE id = ?", [(s,) for s in oldest])
+            _evict_beyond(connection, session, capacity)
 
     async def sweep(self, now: float, idle: float) -> int:
         def expire(connection: sqlite3.Connection) -> int:
@@ -385,6 +393,16 @@ class SqliteBackend(Backend):
 
 def _busy(error: sqlite3.OperationalError) -> ApiError:
     return ApiError(503, f"the sandbox database is busy ({error}); try again", {"Retry-After": "1"})
+
+
+def _evict_beyond(connection: sqlite3.Connection, keep: str, capacity: int) -> None:
+    """In a write transaction: the least recently used sessions beyond `capacity` dropped (never `keep`)."""
+    excess = connection.execute("SELECT count(*) FROM sessions").fetchone()[0] - capacity
+    if excess > 0:
+        oldest = [row[0] for row in connection.execute(
+            "SELECT id FROM sessions WHERE id <> ? ORDER BY last_used LIMIT ?", (keep, excess))]
+        connection.executemany("DELETE FROM workflow WHERE session = ?", [(s,) for s in oldest])
+        connection.executemany("DELETE FROM sessions WHERE id = ?", [(s,) for s in oldest])
 
 
 class _transaction:
