@@ -90,14 +90,14 @@ def _delete_rows(where: str) -> str:
             ' ORDER BY session COLLATE "C", uuid COLLATE "C" FOR UPDATE)')
 
 
-async def _delete_sessions(connection: Any, where: str, parameters: tuple[object, ...]) -> list[str]:
-    """Delete the session rows `where` selects (locked first, in one order everywhere) and
-    return their ids; their changes are deleted next, in the same transaction. Rows first: a
-    batch that marks one of them used meanwhile (`_INSERT_IN_SESSION`) holds it until it
-    commits; expiry's condition is then read again, so a session used meanwhile stays."""
+async def _delete_idle_sessions(connection: Any, cutoff: float) -> list[str]:
+    """Delete the rows of sessions last used before `cutoff` (locked first, in one order
+    everywhere) and return their ids; their changes are deleted next, in the same transaction.
+    Rows first: a batch that marks one of them used meanwhile (`_INSERT_IN_SESSION`) holds it
+    until it commits, and the condition is then read again, so a session used meanwhile stays."""
     cursor = await connection.execute(
-        f"DELETE FROM {SESSIONS} WHERE id IN (SELECT id FROM {SESSIONS} WHERE {where}"
-        f' ORDER BY id COLLATE "C" FOR UPDATE) AND {where} RETURNING id', parameters * 2)
+        f"DELETE FROM {SESSIONS} WHERE id IN (SELECT id FROM {SESSIONS} WHERE last_used < %s"
+        f' ORDER BY id COLLATE "C" FOR UPDATE) AND last_used < %s RETURNING id', (cutoff, cutoff))
     return [row[0] for row in await cursor.fetchall()]
 
 
@@ -113,7 +113,8 @@ async def _evict_excess(connection: Any, keep: str, capacity: int) -> list[str]:
     oldest = await (await connection.execute(
         f"SELECT id FROM {SESSIONS} WHERE id <> %s ORDER BY last_used LIMIT %s FOR UPDATE SKIP LOCKED",
         (keep, excess))).fetchall()
-    ids = await _delete_sessions(connection, "id = ANY(%s)", ([row[0] for row in oldest],))
+    ids = [row[0] for row in oldest]
+    await connection.execute(f"DELETE FROM {SESSIONS} WHERE id = ANY(%s)", (ids,))  # rows first, as expiry
     await connection.execute(_delete_rows("session = ANY(%s)"), (ids,))
     return ids
 
@@ -130,11 +131,15 @@ async def _evict_beyond_bound(connection: Any, *, keep: str, capacity: int) -> l
 # Only a change from version 0 (no row: the fixture's state) inserts; any other updates the row
 # only while it holds the version and state read, so a row deleted meanwhile (a reset, an expiry,
 # a restart) is never brought back from an outdated guess.
-_NOW = f"""
+def _now(*more: str) -> str:
+    return f"""
 SELECT EXISTS (SELECT 1 FROM changed), now.status, now.c_status, now.c_requested_by, now.c_requested_date,
-       now.c_resolved_by, now.c_resolved_date, now.c_reason, now.version
+       now.c_resolved_by, now.c_resolved_date, now.c_reason, now.version{"".join(", " + column for column in more)}
 FROM (SELECT 1) AS one LEFT JOIN {WORKFLOW} AS now ON now.session = %s AND now.uuid = %s
 """
+
+
+_NOW = _now()
 _INSERT = f"""
 WITH changed AS (
     INSERT INTO {WORKFLOW} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1)
@@ -156,7 +161,7 @@ WITH alive AS (
     INSERT INTO {WORKFLOW} ({_COLUMNS}) SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1 FROM alive
     ON CONFLICT (session, uuid) DO NOTHING
     RETURNING 1
-)""" + _NOW.replace("now.version\n", "now.version, (SELECT started FROM alive)\n", 1)
+)""" + _now("(SELECT started FROM alive)")
 _UPDATE = f"""
 WITH changed AS (
     UPDATE {WORKFLOW} SET status = %s, c_status = %s, c_requested_by = %s, c_requested_date = %s, c_resolved_by = %s,
@@ -512,7 +517,7 @@ class PostgresBackend(Backend):
     async def sweep(self, now: float, idle: float) -> int:
         async def expire(connection: Any) -> tuple[int, int]:
             async with connection.transaction():
-                ids = await _delete_sessions(connection, "last_used < %s", (now - idle,))
+                ids = await _delete_idle_sessions(connection, now - idle)
                 cursor = await connection.execute(_delete_rows("session = ANY(%s)"), (ids,))
                 rows = int(cursor.rowcount)
                 dropped = len(ids)

@@ -282,7 +282,7 @@ class SqliteBackend(Backend):
                 if not started:
                     connection.execute("UPDATE sessions SET last_used = max(last_used, ?) WHERE id = ?", (now, session))
                 elif bound is not None:
-                    _evict_beyond(connection, session, bound)
+                    _evict_excess(connection, session, bound)
                 return int(connection.execute(sql, parameters).rowcount)
 
         count = await self._write(change)
@@ -330,7 +330,7 @@ class SqliteBackend(Backend):
             connection.execute("DELETE FROM workflow WHERE session = ?", (session,))
             connection.execute("INSERT INTO sessions (id, last_used) VALUES (?, ?) ON CONFLICT (id) DO UPDATE"
                                " SET last_used = excluded.last_used", (session, now))
-            _evict_beyond(connection, session, capacity)
+            _evict_excess(connection, session, capacity)
 
     async def sweep(self, now: float, idle: float) -> int:
         def expire(connection: sqlite3.Connection) -> int:
@@ -395,7 +395,7 @@ def _busy(error: sqlite3.OperationalError) -> ApiError:
     return ApiError(503, f"the sandbox database is busy ({error}); try again", {"Retry-After": "1"})
 
 
-def _evict_beyond(connection: sqlite3.Connection, keep: str, capacity: int) -> None:
+def _evict_excess(connection: sqlite3.Connection, keep: str, capacity: int) -> None:
     """In a write transaction: the least recently used sessions beyond `capacity` dropped (never `keep`)."""
     excess = connection.execute("SELECT count(*) FROM sessions").fetchone()[0] - capacity
     if excess > 0:
