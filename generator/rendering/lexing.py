@@ -95,20 +95,30 @@ def _alternations(rules: list[Rule]) -> State:
     return [(re.compile("|".join(parts) or "(?!)").match, owners) for parts, owners in chunks]
 
 
-def _joined_states(rules_by_state: dict[str, list[Rule]]) -> dict[str, State]:
-    states: dict[str, State] = {}
-    for name, rules in rules_by_state.items():
-        try:
-            states[name] = _alternations(rules)
-        except (re.error, RecursionError, OverflowError, _TooFar):  # tried one by one, as Pygments does
-            states[name] = [(rule[0], dict.fromkeys(range(1, rule[0].__self__.groups + 2), rule)) for rule in rules]
-    return states
+def _joined_state(rules: list[Rule]) -> State:
+    try:
+        return _alternations(rules)
+    except (re.error, RecursionError, OverflowError, _TooFar):  # tried one by one, as Pygments does
+        return [(rule[0], dict.fromkeys(range(1, rule[0].__self__.groups + 2), rule)) for rule in rules]
+
+
+class JoinedStates(dict[str, State]):
+    """Each state joined when the lexer first enters it: a snippet visits a few of a lexer's
+    states (Python has 49; joining them all took a fifth of a second)."""
+
+    def __init__(self, rules_by_state: dict[str, list[Rule]]) -> None:
+        super().__init__()
+        self.rules_by_state = rules_by_state
+
+    def __missing__(self, name: str) -> State:
+        state = self[name] = _joined_state(self.rules_by_state[name])  # KeyError for a state the lexer lacks, as in Pygments
+        return state
 
 
 class JoinedLexer(Lexer):
     """A `RegexLexer`'s tokens, found with one match per token."""
 
-    def __init__(self, inner: RegexLexer, states: dict[str, State]) -> None:
+    def __init__(self, inner: RegexLexer, states: JoinedStates) -> None:
         super().__init__(**inner.options)
         self.inner = inner
         self.states = states
@@ -170,9 +180,9 @@ class JoinedLexer(Lexer):
 def joined(lexer: Lexer) -> Lexer:
     """The lexer with its states joined, or the lexer itself when that is not possible.
 
-    Joining compiles every state anew: keep the result (blocks.py keeps one per language)."""
+    Joining compiles each state anew: keep the result (blocks.py keeps one per language)."""
     rules_by_state = getattr(lexer, "_tokens", None)  # the compiled rules (some lexers pick them per instance)
     if (not isinstance(lexer, RegexLexer) or not isinstance(rules_by_state, dict)
             or type(lexer).get_tokens_unprocessed is not RegexLexer.get_tokens_unprocessed):
         return lexer
-    return JoinedLexer(lexer, _joined_states(rules_by_state))
+    return JoinedLexer(lexer, JoinedStates(rules_by_state))
