@@ -225,6 +225,13 @@ def completed(value: Any, schema: Any, *, direction: str, converted: Any = None)
 UNPORTABLE_PATTERN = "x-apidocs-pattern"
 
 
+# OpenAPI keywords JSON Schema has no use for; `$id` and its kind because the schema's `$ref`s are
+# resolved already (a kept `$id` would only clash with its copies); `example` is OpenAPI's own.
+_DROPPED_KEYWORDS = frozenset(("nullable", "discriminator", "xml", "externalDocs", "deprecated", "readOnly", "writeOnly",
+                               "$id", "$schema", "$anchor", "$dynamicAnchor", "example"))
+_KEPT_AS_WRITTEN = frozenset(("enum", "const", "default", "examples", "required"))  # values, not schemas
+
+
 def json_schema(schema: Any) -> Any:
     """An OpenAPI 3.0 schema object as JSON Schema 2020-12 (`nullable`, `example` translated)."""
     if isinstance(schema, list):
@@ -233,11 +240,7 @@ def json_schema(schema: Any) -> Any:
         return schema
     result: dict[str, Any] = {}
     for key, value in schema.items():
-        if key in ("nullable", "discriminator", "xml", "externalDocs", "deprecated", "readOnly", "writeOnly"):
-            continue
-        if key in ("$id", "$schema", "$anchor", "$dynamicAnchor"):
-            continue  # its `$ref`s are resolved already; a kept `$id` would only clash with its copies
-        if key == "example":
+        if key in _DROPPED_KEYWORDS:
             continue
         if key == UNPORTABLE_PATTERN and isinstance(value, str) and "pattern" not in schema:
             result["pattern"] = value
@@ -248,7 +251,7 @@ def json_schema(schema: Any) -> Any:
             bound = "minimum" if key == "exclusiveMinimum" else "maximum"
             if value and bound in schema:
                 result[key] = schema[bound]
-        elif key in ("enum", "const", "default", "examples", "required"):
+        elif key in _KEPT_AS_WRITTEN or not isinstance(value, (dict, list)):
             result[key] = value
         else:
             result[key] = json_schema(value)

@@ -32,6 +32,7 @@ MAX_ALIASES = 10_000  # YAML aliases per file: real specs use few, alias bombs n
 MAX_DEPTH = 24  # nesting of a resolved part (a recursive schema is cut here)
 MAX_NODES = 200_000  # values of one part as written (YAML aliases can make a small file huge)
 MAX_EXPANDED = 20_000  # values one path item may add by following `$ref`s (a few times what its tables show)
+_LEAVES = (str, int, float, bool, type(None))  # the values JSON and safe YAML give besides dicts and lists
 
 
 class RefResolver(Protocol):
@@ -264,7 +265,13 @@ class Spec:
                 scope = value
             out: dict[str, Any] = {}
             for name, item in value.items():
-                out[str(name)] = self._child(item, out, str(name), resolver, scope, chain, literal, queue)
+                if type(item) in _LEAVES:  # most values: copied here, without a call per value
+                    literal.nodes -= 1
+                    out[str(name)] = item
+                else:
+                    out[str(name)] = self._child(item, out, str(name), resolver, scope, chain, literal, queue)
+            if literal.nodes < 0:
+                raise SpecError(f"a part of the spec expands to more than {MAX_NODES} values")
             return out
         if isinstance(value, list):
             items: list[Any] = []
