@@ -50,7 +50,7 @@ def check_templates(folder: Path) -> list[Finding]:
 
 def _check_template(folder: Path, language: Language) -> list[Finding]:
     path = folder / language.template
-    environment = snippet_environment(folder.resolve())
+    environment = snippet_environment(folder)
     try:
         template = environment.get_template(language.template)
     except jinja2.TemplateSyntaxError as error:  # unknown filters and tests are reported here too
