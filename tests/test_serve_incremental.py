@@ -7,6 +7,9 @@
   served shows the nav as it is;
 - the search index and openapi.json follow a saved page;
 - a snippet template change puts each endpoint page's request column in again, page by page,
+  without a full build, and pages rendered later for their nav keep it; a template that fails
+  on some endpoints changes no page and is reported at its line;
+- a definition gaining an error shows it on its page, and losing it shows the page again, each
   without a full build;
 - a config change rebuilds the whole site while the previous one is still served, complete.
 
@@ -145,6 +148,64 @@ def test_a_snippet_template_change_reaches_every_request_column_without_a_full_b
     assert page_bytes(server, urls[0]) == spliced
     poll(lambda: "# Edited snippet line" in requests.get(f"{server.url}/openapi.json", timeout=60).text,
          "openapi.json's code samples follow the templates")
+
+
+def test_a_page_rendered_again_for_its_nav_keeps_the_changed_snippet_template(served_site: tuple[Path, Served]) -> None:
+    project, server = served_site
+    template = project / "snippets" / "node.js.j2"
+    logged = len(server.output())
+    template.write_text("// Edited node line\n" + template.read_text(encoding="utf-8"), encoding="utf-8")
+    poll(lambda: re.search(r"Rendered the request column of \d+ page\(s\) again", server.output()[logged:]),
+         "the template change is through", timeout=120)
+    assert b"Edited node line" in page_bytes(server, "section-01/endpoint-0036/")
+    # A renamed page: the pages of its section are rendered again for their nav, from what
+    # MkDocs kept of each page, which must hold the new request column too.
+    source = project / "docs" / "section-01" / "endpoint-0035.md"
+    source.write_text(definition(35).replace("name: Endpoint 0035", "name: Renamed Thirty-Five"), encoding="utf-8")
+    poll(lambda: b"Renamed Thirty-Five" in page_bytes(server, "section-01/endpoint-0036/"), "a neighbour's nav shows the new name")
+    for url in ("section-01/endpoint-0036/", "section-01/endpoint-0021/", "section-01/endpoint-0035/"):
+        assert b"Edited node line" in page_bytes(server, url), url
+
+
+def test_a_template_failing_on_some_endpoints_changes_no_page_and_names_its_line(tmp_path: Path) -> None:
+    # A site of its own: the broken template leaves a change for the server to take after the
+    # full build it starts, which would fall into another test's change.
+    project = write_project(tmp_path, 8)
+    shutil.copytree(ROOT / "snippets", project / "snippets")
+    server = start_serve(project, timeout=120)
+    try:
+        template = project / "snippets" / "httpie.sh.j2"
+        urls = ("section-00/endpoint-0001/", "section-00/endpoint-0003/")  # a POST and a DELETE endpoint
+        before = {url: page_bytes(server, url) for url in urls}
+        # Fails for DELETE requests only, on line 2: rendered one page at a time, the pages of
+        # other methods would get line 1 before the error stops the update.
+        template.write_text("# Half-applied line\n{% if request.method == 'DELETE' %}{{ request.nope }}{% endif %}\n"
+                            + template.read_text(encoding="utf-8"), encoding="utf-8")
+        poll(lambda: "Aborted with a BuildError" in server.output(), "the full build after the update fails too", timeout=120)
+        assert "httpie.sh.j2:2:" in server.output()  # the line of the template that failed
+        assert {url: page_bytes(server, url) for url in urls} == before
+    finally:
+        stop_serve(server)
+
+
+def test_a_definition_error_shows_on_its_page_and_goes_without_a_full_build(served_site: tuple[Path, Served]) -> None:
+    project, server = served_site
+    source = project / "docs" / "section-05" / "endpoint-0112.md"
+    good = definition(112)
+    source.write_text(good, encoding="utf-8")
+    poll(lambda: b"Endpoint 0112" in page_bytes(server, "section-05/endpoint-0113/"), "the page is in its section's nav")
+    logged = len(server.output())
+    broken = good.replace("\nmethod: ", "\nbroken: [unclosed\nmethod: ", 1)
+    line = broken.splitlines().index("method: get") + 1  # where the parser finds the list unclosed
+    source.write_text(broken, encoding="utf-8")
+    poll(lambda: b"This definition has errors" in page_bytes(server, "section-05/endpoint-0112/"), "the page shows the error")
+    page = page_bytes(server, "section-05/endpoint-0112/").decode()
+    assert f"endpoint-0112.md:{line}" in page and "not valid YAML" in page
+    assert b"Endpoint 0112" not in page_bytes(server, "section-05/endpoint-0113/")  # out of the nav, as a full build leaves it
+    source.write_text(good, encoding="utf-8")
+    poll(lambda: b"Does thing 112." in page_bytes(server, "section-05/endpoint-0112/"), "the page is back")
+    poll(lambda: b"Endpoint 0112" in page_bytes(server, "section-05/endpoint-0113/"), "and back in the nav")
+    assert "Cleaning site directory" not in server.output()[logged:]  # no full build either way
 
 
 def test_a_config_change_serves_the_previous_site_until_the_new_one_is_complete(served_site: tuple[Path, Served]) -> None:

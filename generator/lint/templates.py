@@ -7,7 +7,6 @@ endpoint and without the template's line. Here it is one finding, `template:line
 
 from __future__ import annotations
 
-import traceback
 from pathlib import Path
 
 import jinja2
@@ -18,7 +17,7 @@ from apidocs.model.endpoint import NO_BODY
 from apidocs.model.errors import ConfigError, Finding
 from apidocs.rendering.languages import Language, load_languages
 from apidocs.rendering.request import HttpRequest
-from apidocs.rendering.snippets import snippet_environment
+from apidocs.rendering.snippets import snippet_environment, template_line_of
 
 TEMPLATE_CHECK = 140
 MESSAGE_LIMIT = 300  # characters of an error message kept (a template can raise anything)
@@ -63,7 +62,7 @@ def _check_template(folder: Path, language: Language) -> list[Finding]:
         try:
             text = template.render(request=request)
         except Exception as error:  # a template may raise anything; each is a finding, not a crash
-            line = _template_line_of(error, path)
+            line = template_line_of(error, path)
             what = "undefined name" if isinstance(error, jinja2.UndefinedError) else type(error).__name__
             message = f"fails to render for a {request.method} request ({what}): {_short(error)}"
             findings.setdefault((line, what), _finding(path, line, message))
@@ -75,14 +74,6 @@ def _check_template(folder: Path, language: Language) -> list[Finding]:
                 message = f"renders Python for a {request.method} request that cannot work: {problem.message}"
                 findings.setdefault((line, problem.kind), _finding(path, line, message))
     return list(findings.values())
-
-
-def _template_line_of(error: BaseException, path: Path) -> int:
-    """The template line that raised: Jinja rewrites its traceback to point into the template."""
-    name = path.resolve()
-    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__)
-             if frame.lineno and Path(frame.filename).resolve() == name]
-    return lines[-1] if lines else getattr(error, "lineno", None) or 1
 
 
 def _line_in_template(source: str, rendered_line: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import traceback
 from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
@@ -95,7 +96,7 @@ def _render_snippet(folder: Path, language: Language, request: HttpRequest) -> s
         template = snippet_environment(folder).get_template(language.template)
         text = template.render(request=request)
     except jinja2.TemplateError as error:
-        where = f"{folder / language.template}:{getattr(error, 'lineno', None) or 1}"
+        where = f"{folder / language.template}:{template_line_of(error, folder / language.template)}"
         raise SnippetError(f"{where}: {error}") from None
     except ValueError as error:  # a value the language cannot express (QuotingError)
         raise SnippetError(f"{language.label}: {error}") from None
@@ -104,3 +105,13 @@ def _render_snippet(folder: Path, language: Language, request: HttpRequest) -> s
 
 def render_snippets(folder: Path, request: HttpRequest) -> list[tuple[Language, str]]:
     return [(language, render_snippet(folder, language, request)) for language in load_languages(folder)]
+
+
+
+def template_line_of(error: BaseException, path: Path) -> int:
+    """The line of the template at `path` that raised: Jinja rewrites its traceback to point into
+    the template (an error while rendering has no `lineno` of its own; a syntax error has)."""
+    name = path.resolve()
+    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__)
+             if frame.lineno and Path(frame.filename).resolve() == name]
+    return lines[-1] if lines else getattr(error, "lineno", None) or 1

@@ -17,8 +17,9 @@ environment). On the next change to pages, definitions, overlays or section file
    404.html and the sitemap follow the nav; openapi.json is regenerated after the page is served.
 
 The server holds page requests while this runs, so no reader gets half of an update.
-Anything else (mkdocs.yml, a snippet template, languages.yml, an include, a static file, a page
-gaining or losing errors) takes a full build.
+A page gaining or losing errors is re-rendered alone (out of the nav while broken); a change in
+the snippets folder puts every endpoint page's request column in again. Anything else
+(mkdocs.yml, an include, a static file) takes a full build.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from urllib.parse import urlsplit
 import jinja2
 from mkdocs.structure.files import File, Files, set_exclusions
 
-from apidocs.definitions.loader import OVERLAY_SUFFIX, SECTION_FILE, DefinitionLoader, LoadedFile
+from apidocs.definitions.loader import OVERLAY_SUFFIX, SECTION_FILE, DefinitionLoader, DocsTree, LoadedFile
 from apidocs.model.endpoint import Endpoint
 from apidocs.site.compact import compact_html
 
@@ -233,8 +234,8 @@ class IncrementalSite:
         from apidocs.openapi.command import OPENAPI_URI
 
         config, plugin = self.config, self.plugin
-        if config is None or plugin is None or plugin.built_state is None or plugin.settings is None:
-            return None
+        if config is None or plugin is None or plugin.built_state is None or plugin.settings is None or plugin.tree.errors:
+            return None  # with errors: the last openapi.json made without stays
         file = plugin.built_state.files.get_file_from_path(OPENAPI_URI)
         if file is None or file.generated_by is None:
             return None
@@ -274,9 +275,15 @@ class IncrementalSite:
             return None
         self.config = None  # until this update is through, the next change takes a full build
         documents, documents_before = plugin.tree.documents, before.documents
-        removed = sorted(documents_before.keys() - documents.keys())
-        added = sorted(documents.keys() - documents_before.keys())
-        rewritten = sorted(uri for uri in documents.keys() & documents_before.keys() if documents[uri] is not documents_before[uri])
+        # A definition that does not load is still a page (showing its errors), out of the nav.
+        broken, broken_before = _broken_pages(plugin.tree, docs_dir), _broken_pages(before, docs_dir)
+        shown, shown_before = documents.keys() | broken, documents_before.keys() | broken_before
+        removed = sorted(shown_before - shown)
+        added = sorted(shown - shown_before)
+        rewritten = sorted(uri for uri in shown & shown_before
+                           if uri in broken or documents.get(uri) is not documents_before.get(uri))
+        if any((docs_dir / uri).is_file() for uri in removed):
+            return None  # a page gone from the tree whose file is still there (an error not tied to it): a full build
         update = Update(removed=removed, endpoints_changed=any(
             isinstance(document, Endpoint) for uri in removed + added + rewritten
             for document in (documents.get(uri), documents_before.get(uri))))
@@ -290,6 +297,8 @@ class IncrementalSite:
         if added or removed or config.nav != nav_before:
             state.nav = _navigation(config, files)
         pages = {file.src_uri: file.page for file in _shown_pages(files) if file.page is not None}
+        for uri in broken & pages.keys():  # out of the nav, as a full build leaves it
+            pages[uri].parent = pages[uri].previous_page = pages[uri].next_page = None
         for uri in rewritten + added:
             if uri in pages:
                 populate_page(config, files, pages[uri])
@@ -330,12 +339,23 @@ class IncrementalSite:
         plugin.reload_languages()  # a broken languages.yml raises: the full build reports it
         self.config = None  # until this update is through, the next change takes a full build
         update = Update()
+        # Every column first: a template that fails on one endpoint leaves every page as it
+        # was (the full build then reports it), not some pages with the new template.
+        columns = []
         for file in _shown_pages(files):
             endpoint = plugin.tree.documents.get(file.src_uri)
             if not isinstance(endpoint, Endpoint) or endpoint.passthrough or file.page is None:
                 continue
+            columns.append((file, file.page, plugin.render_request_column(endpoint)))
+        for file, page, fresh in columns:
             path = Path(file.abs_dest_path)
-            column = compact_html(plugin.render_request_column(endpoint))
+            # The page's rendered content keeps the column too: a later render of the page for
+            # its nav alone (write_page from page.content) must not bring the old one back.
+            content = page.content or ""
+            at = content.rfind(REQUEST_COLUMN_START)
+            until = content.find(REQUEST_COLUMN_END, at)
+            if at >= 0 and until >= 0:
+                page.content = content[:at + len(REQUEST_COLUMN_START)] + fresh + content[until:]
             try:
                 html = path.read_text(encoding="utf-8")
             except OSError:
@@ -343,10 +363,10 @@ class IncrementalSite:
             start = html.rfind(REQUEST_COLUMN_START)
             end = html.find(REQUEST_COLUMN_END, start)
             if start < 0 or end < 0:
-                populate_page(config, files, file.page)
-                write_page(config, plugin, file.page, skip=_search_index(config))
+                populate_page(config, files, page)
+                write_page(config, plugin, page, skip=_search_index(config))
             else:
-                write_atomically(path, (html[:start + len(REQUEST_COLUMN_START)] + column + html[end:]).encode("utf-8"))
+                write_atomically(path, (html[:start + len(REQUEST_COLUMN_START)] + compact_html(fresh) + html[end:]).encode("utf-8"))
             update.request_columns += 1
         self.config = config
         return update
@@ -381,6 +401,17 @@ def _change_kind(path: Path, docs_dir: Path, files: Files) -> bool | None:
     # A static file (an image, a style sheet) the site copies: a full build. A temporary file
     # that came and went (an editor's test of the folder) is none of the site's business.
     return None if path.exists() or files.get_file_from_path(relative.as_posix()) is not None else False
+
+
+def _broken_pages(tree: DocsTree, docs_dir: Path) -> set[str]:
+    """The src_uris of pages under docs_dir whose definition has errors."""
+    uris = set()
+    for finding in tree.errors:
+        with contextlib.suppress(ValueError):
+            relative = Path(finding.path).resolve().relative_to(docs_dir)
+            if relative.suffix == ".md":
+                uris.add(relative.as_posix())
+    return uris
 
 
 def _docs_paths(changed: Iterable[str], docs_dir: Path) -> Iterator[str]:

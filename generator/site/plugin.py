@@ -383,8 +383,12 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         except ConfigError:
             return None
         hidden = _hidden_uris(tree, shown)
-        errors, errors_before = sorted(map(str, tree.errors)), sorted(map(str, before.errors))
-        if (hidden != self.hidden or errors != errors_before or bool(tree.endpoints) != bool(before.endpoints)
+        # A definition gaining or losing errors re-renders its page alone (the page shows the
+        # errors; IncrementalSite keeps it). Only a site built with errors, which has no
+        # openapi.json, takes a full build once they are gone.
+        lost_openapi = (not tree.errors and bool(tree.endpoints) and self.built_state is not None
+                        and self.built_state.files.get_file_from_path(OPENAPI_URI) is None)
+        if (hidden != self.hidden or lost_openapi or bool(tree.endpoints) != bool(before.endpoints)
                 or tree.has_definitions != before.has_definitions
                 or (len(shown) > FULL_NAV_PAGES) != (len(shown_before) > FULL_NAV_PAGES)):
             return None
