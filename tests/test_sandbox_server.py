@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import socket
 import subprocess
@@ -20,7 +21,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from apidocs.config.loading import load_settings
+from apidocs.definitions.loader import load_endpoints
 from apidocs.sandbox import create_app
+from apidocs.sandbox.app import refresh_routes
 from sandbox_helpers import (
     CONFIRM_SEED,
     DETAIL_ORDER,
@@ -324,3 +327,24 @@ def test_mounted_under_a_prefix_routes_relative_to_the_mount(tmp_path: Path) -> 
         server.should_exit = True
         thread.join(10)
         listener.close()
+
+
+def test_routing_again_reuses_the_mocks_of_unchanged_definitions() -> None:
+    # `apidocs serve` routes every definition again after each save: the mocks of definitions it
+    # kept (the same objects) are reused, a changed definition gets its own.
+    settings = load_settings(ROOT / "mkdocs.yml")
+    timp, _ = load_endpoints(settings)
+    mocked = [dataclasses.replace(timp[0], path=f"/mocked/{{thing}}/n{index}/") for index in range(5)]  # no workflow route
+    endpoints = [*timp, *mocked]
+    sandbox_app = create_app(endpoints)
+    info = sandbox_app.state.sandbox
+    before = dict(info.mocks)
+    assert set(before) == {id(endpoint) for endpoint in mocked}
+    changed = dataclasses.replace(mocked[0], path="/mocked/{thing}/moved/")
+    now = [changed if endpoint is mocked[0] else endpoint for endpoint in endpoints]
+    assert refresh_routes(sandbox_app, settings, now) == len(endpoints)
+    assert all(info.mocks[id(endpoint)] is before[id(endpoint)] for endpoint in mocked[1:])
+    assert info.mocks[id(changed)].endpoint is changed and id(mocked[0]) not in info.mocks
+    found = info.router.match("/mocked/x/moved/")
+    assert found is not None and found.route_for(changed.method).endpoint is changed
+    assert info.router.match("/mocked/x/n0/") is None

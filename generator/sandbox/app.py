@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -29,7 +29,7 @@ from apidocs.sandbox.errors import ApiError
 from apidocs.sandbox.limits import SINGLE_HEADERS
 from apidocs.sandbox.mock import documented_error, documented_errors, mock_handler, parameters_fit, suffix_pairs
 from apidocs.sandbox.responses import Answer, error_answer, json_answer, send_answer
-from apidocs.sandbox.router import Router, template_key
+from apidocs.sandbox.router import Accepts, Handler, Router, template_key
 from apidocs.sandbox.sessions import DEFAULT_CAPACITY, DEFAULT_IDLE, HEADER, READER_HEADER, RESET_PATH, Sessions
 from apidocs.sandbox.store import Backend, SqliteBackend
 from apidocs.sandbox.timp.fixtures import Fixtures, load_fixtures
@@ -53,6 +53,25 @@ class SandboxInfo:
     router: Router
     endpoint_count: int
     stateful_count: int
+    # What routing each endpoint took, by the definition's identity: `refresh_routes` reuses it
+    # for the definitions `apidocs serve` read before and kept (unchanged files).
+    mocks: dict[int, MockRoute] = field(default_factory=dict)
+
+
+@dataclass
+class MockRoute:
+    """An endpoint's mock as the router takes it; holds the definition, so its id stays its own."""
+
+    endpoint: Endpoint
+    handler: Handler
+    error_bodies: dict[int, bytes]
+    accepts: Accepts | None
+    constrained: bool
+
+    @classmethod
+    def of(cls, endpoint: Endpoint) -> MockRoute:
+        return cls(endpoint, mock_handler(endpoint), documented_errors(endpoint), parameters_fit(endpoint),
+                   bool(suffix_pairs(endpoint)))
 
 
 def route_path(scope: Scope) -> str:
@@ -189,10 +208,14 @@ class SandboxApp(Starlette):
         return self.endpoint
 
 
-def _build_router(endpoints: Sequence[Endpoint], workflow: bool = True) -> tuple[Router, int]:
-    """Every endpoint mocked, except the workflow routes, which get their stateful handlers."""
+def _build_router(endpoints: Sequence[Endpoint], workflow: bool = True,
+                  known: dict[int, MockRoute] | None = None) -> tuple[Router, int, dict[int, MockRoute]]:
+    """Every endpoint mocked, except the workflow routes, which get their stateful handlers;
+    the mocks made, by the definition's identity (those in `known` are reused)."""
     stateful_handlers = {(method, template_key(template)): handler for method, template, handler in ROUTES} if workflow else {}
+    known = known or {}
     router = Router()
+    mocks: dict[int, MockRoute] = {}
     stateful = 0
     for endpoint in endpoints:
         repeated = endpoint.template.repeated_names
@@ -205,13 +228,17 @@ def _build_router(endpoints: Sequence[Endpoint], workflow: bool = True) -> tuple
             if handler is not None:
                 router.add(endpoint.method, endpoint.path, handler, endpoint)
             else:
-                router.add(endpoint.method, endpoint.path, mock_handler(endpoint), endpoint, documented_errors(endpoint),
-                           parameters_fit(endpoint), bool(suffix_pairs(endpoint)))
+                mock = known.get(id(endpoint))
+                if mock is None or mock.endpoint is not endpoint:
+                    mock = MockRoute.of(endpoint)
+                mocks[id(endpoint)] = mock
+                router.add(endpoint.method, endpoint.path, mock.handler, endpoint, mock.error_bodies, mock.accepts,
+                           mock.constrained)
         except Exception as error:  # one definition must never take the whole sandbox down
             log.warning("%s: %s %s not served: %s", endpoint.source, endpoint.method, endpoint.path, error)
             continue
         stateful += handler is not None
-    return router, stateful
+    return router, stateful, mocks
 
 
 def create_app(source: Settings | Sequence[Endpoint], db_path: str | Path | None = None,
@@ -243,7 +270,7 @@ def create_app(source: Settings | Sequence[Endpoint], db_path: str | Path | None
         site_tokens = {auth.token, *auth.demo_tokens}
         workflow = True
     example_tokens = {e.example.token for e in endpoints if e.example.token}
-    router, stateful = _build_router(endpoints, workflow)
+    router, stateful, mocks = _build_router(endpoints, workflow)
     store: Backend
     if database is not None:
         from apidocs.sandbox.postgres import PostgresBackend  # psycopg only when asked for
@@ -254,7 +281,7 @@ def create_app(source: Settings | Sequence[Endpoint], db_path: str | Path | None
     sessions = Sessions(isolation_secret, store, idle=session_idle, capacity=max_sessions)
     authenticator = Authenticator(auth, fixtures.users, site_tokens | example_tokens)
     app = SandboxApp(SandboxEndpoint(router, authenticator, sessions, body_timeout, cors_origins))
-    app.state.sandbox = SandboxInfo(fixtures, store, sessions, router, len(endpoints), stateful)
+    app.state.sandbox = SandboxInfo(fixtures, store, sessions, router, len(endpoints), stateful, mocks)
     return app
 
 
@@ -265,8 +292,8 @@ def refresh_routes(app: SandboxApp, settings: Settings, endpoints: Sequence[Endp
     read them again). Returns the number of endpoints."""
     if endpoints is None:
         endpoints, _findings = load_endpoints(settings)  # broken definitions are lint's to report
-    router, stateful = _build_router(endpoints, settings.sandbox_workflow)
     info: SandboxInfo = app.state.sandbox
+    router, stateful, info.mocks = _build_router(endpoints, settings.sandbox_workflow, info.mocks)
     example_tokens = {e.example.token for e in endpoints if e.example.token}
     authenticator = Authenticator(settings.auth, info.fixtures.users, settings.known_tokens | example_tokens)
     # Two assignments a request in flight never sees half-done: it holds the old router.
