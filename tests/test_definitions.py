@@ -200,6 +200,8 @@ def test_missing_path_value_marks_the_example_incomplete(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(("text", "line", "code", "words"), [
     ("---\ntitle: /a/\nmethod: get\nname: [broken\n---\n", 5, "E001", "not valid YAML"),
+    ("---\ntitle: /a/\nname: [broken\nmethod: get\n---\n", 4, "E001", "(while parsing a flow sequence that starts on line 3)"),
+    ("---\ntitle: /a/\nname: \"open\nmethod: get\n---\n", 5, "E001", "(while scanning a quoted scalar that starts on line 3)"),
     ("---\ntitle: /a/\nname: A\n---\n", 2, "E002", "`method` is missing"),
     ("---\ntitle: /a/\nname: A\nmethod: fetch\n---\n", 4, "E003", "unknown method 'fetch'"),
     ("---\ntitle: /a/&lt;id&gt;/\nmethod: get\n---\n### URL Parameters:\n\nother\n: (string) Not in the path\n", 7, "E007", "`other` is documented but not in the path"),

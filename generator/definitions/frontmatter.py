@@ -162,6 +162,11 @@ def parse_yaml(source: str, path: Path | str, first_line: int, what: str = "fron
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = first_line + mark.line if mark else 1
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        # The parser stops where it notices (often the line after an unclosed `[` or quote);
+        # what it was reading says where the mistake most likely is.
+        context, context_mark = getattr(error, "context", None), getattr(error, "context_mark", None)
+        if context and context_mark is not None and mark is not None and context_mark.line < mark.line:
+            problem += f" ({context} that starts on line {first_line + context_mark.line})"
         raise DefinitionError(path, line, f"{what} is not valid YAML: {problem}", "E001") from None
     except (RecursionError, ValueError, OverflowError) as error:  # bounds above should make these unreachable
         raise DefinitionError(path, first_line, f"{what} cannot be read: {type(error).__name__}: {str(error)[:100]}", "E013") from None
