@@ -276,7 +276,8 @@ class IncrementalSite:
         self.config = None  # until this update is through, the next change takes a full build
         documents, documents_before = plugin.tree.documents, before.documents
         # A definition that does not load is still a page (showing its errors), out of the nav.
-        broken, broken_before = _broken_pages(plugin.tree, docs_dir), _broken_pages(before, docs_dir)
+        broken = _broken_pages(plugin.tree, docs_dir) - documents.keys()
+        broken_before = _broken_pages(before, docs_dir) - documents_before.keys()
         shown, shown_before = documents.keys() | broken, documents_before.keys() | broken_before
         removed = sorted(shown_before - shown)
         added = sorted(shown - shown_before)
@@ -404,7 +405,8 @@ def _change_kind(path: Path, docs_dir: Path, files: Files) -> bool | None:
 
 
 def _broken_pages(tree: DocsTree, docs_dir: Path) -> set[str]:
-    """The src_uris of pages under docs_dir whose definition has errors."""
+    """The src_uris of pages under docs_dir with errors (a definition that loaded despite one is
+    taken out by the caller)."""
     uris = set()
     for finding in tree.errors:
         with contextlib.suppress(ValueError):
