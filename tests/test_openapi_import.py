@@ -201,6 +201,37 @@ def test_links_in_imported_text_cannot_run_script(tmp_path: Path) -> None:
         assert ">a</span>" in page.read_text(encoding="utf-8")  # the link's text stays, as text
 
 
+def test_links_to_files_beside_the_spec_are_shown_as_text_and_reported(tmp_path: Path) -> None:
+    """Specs published with their docs link to files there (`../tables.xlsx`): the project has
+    none of them, and a strict build refuses a link to a missing file."""
+    spec = tmp_path / "local.json"
+    text = ("The tables are listed [here](../tables.xlsx \"Tables\").\n\n![Authorization flow](../flow.png)\n\n"
+            "See [Authentication](../#section/Authentication), [the `Guide`](/guide/start), [the site](https://example.com/docs),"
+            " [this page](#top) and `[code](../kept.md)`.")
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "local", "version": "1", "description": text},
+        "paths": {"/employers": {"get": {"operationId": "listEmployers", "description": text,
+                                         "responses": {"200": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    site = tmp_path / "site"
+    result = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(site))
+    assert result.returncode == 0, result.stdout + result.stderr
+    for page in (site / "index.html", site / "endpoints" / "list-employers" / "index.html"):
+        links = _Links()
+        links.feed(page.read_text(encoding="utf-8"))
+        assert not any(url.startswith(("../tables", "../flow", "../#", "/guide")) or "tables.xlsx" in url for url in links.urls)
+        assert "https://example.com/docs" in links.urls and "#top" in links.urls
+        shown = html.unescape(page.read_text(encoding="utf-8"))
+        assert "listed here." in shown and "Authorization flow" in shown and "the <code>Guide</code>" in shown
+        assert "<code>[code](../kept.md)</code>" in shown  # code is shown as written
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert ("GET /employers: links in the description to `../tables.xlsx`, `../flow.png`, `../#section/Authentication` …"
+            " are shown as their text") in report
+    assert "links in the API's description to `../tables.xlsx`" in report
+
+
 def test_imported_project_passes_the_check(tmp_path: Path) -> None:
     dest = tmp_path / "petstore"
     assert run("import-openapi", str(SPECS / "oai-petstore-expanded.yaml"), str(dest)).returncode == 0

@@ -107,17 +107,54 @@ _HTML_NAMES = BLOCK_TAGS | {"article", "aside", "audio", "base", "body", "button
 _HTML_TAG = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)[^<>]*>")
 _MARK_WORDS = re.compile(r"\*{1,3}\s*(required|optional)\s*\*{1,3}", re.I)
 _CODE_MARK = re.compile("\ue000(\\d+)\ue001")  # a code part kept aside while the HTML is cleaned
+# A Markdown link or image, `[text](target "title")` / `![alt](target)`, or else a code part
+# (matched first at its position, so links written inside code stay as written).
+_LINK_OR_CODE = re.compile(
+    _CODE.pattern + r"|!?\[(?P<text>(?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
+    r"\(\s*(?P<target><[^<>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)",
+    re.S)
+_URL_SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def _is_beside_the_spec(target: str) -> bool:
+    """Whether a link target is a file or page of the site the spec was published on (`../tables.xlsx`,
+    `/guide`, `../#section/Auth`): the imported project has no such file, and MkDocs refuses a
+    strict build that links to one. Anchors on the same page (`#top`) and URLs with a scheme or a
+    host are fine as they are."""
+    target = target.strip("<>").strip()
+    return bool(target) and not target.startswith(("#", "//")) and not _URL_SCHEME.match(target)
+
+
+def _local_links(text: str) -> tuple[str, list[str]]:
+    """`text` with each link or image to a file beside the spec replaced by its text (an image by
+    its alt text), and the targets so replaced, for the report."""
+    targets: list[str] = []
+
+    def unlinked(match: re.Match[str]) -> str:
+        if match.group("target") is None or not _is_beside_the_spec(match.group("target")):
+            return match.group(0)
+        targets.append(match.group("target").strip("<>"))
+        return match.group("text")
+
+    return _LINK_OR_CODE.sub(unlinked, text), targets
+
+
+def local_links(text: Any) -> list[str]:
+    """The targets of the links `safe_markdown` shows as text (files beside the spec), for the report."""
+    return list(dict.fromkeys(_local_links(text)[1])) if isinstance(text, str) else []
 
 
 def safe_markdown(text: Any) -> str:
     """Spec Markdown as prose: formatting HTML kept (cleaned by nh3), any other HTML dropped, Liquid never run.
 
     Code spans and blocks stay as written (Markdown shows them literally). Text without tags
-    has its `<`, `>` and `&` escaped, as before there was HTML to keep.
+    has its `<`, `>` and `&` escaped, as before there was HTML to keep. Links to files beside the
+    spec (`[tables](../tables.xlsx)`) are shown as their text: the project has no such files.
     """
     if not isinstance(text, str):
         return ""
-    parts = _CODE.split(text.replace("\r\n", "\n"))
+    text = _local_links(text.replace("\r\n", "\n"))[0]
+    parts = _CODE.split(text)
     prose = "".join(part if index % 2 == 0 else f"\ue000{index // 2}\ue001" for index, part in enumerate(parts))
     escaped = "".join(part if index % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                       for index, part in enumerate(parts))
@@ -155,6 +192,14 @@ def plain_line(text: Any) -> str:
 
 def _is_html(prose: str) -> bool:
     return any(tag.group(1).lower() in _HTML_NAMES for tag in _HTML_TAG.finditer(prose))
+
+
+def _local_links_note(text: Any, where: str) -> list[str]:
+    targets = local_links(text)
+    if not targets:
+        return []
+    shown = ", ".join(f"`{one_line(target, 80)}`" for target in targets[:3]) + (" …" if len(targets) > 3 else "")
+    return [f"links in {where} to {shown} are shown as their text (files beside the spec are not part of the project)"]
 
 
 def dropped_html(text: Any) -> list[str]:
@@ -529,6 +574,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     dropped = dropped_html(data.get("description"))
     if dropped:
         notes.append(f"HTML {', '.join(f'`{tag}`' for tag in dropped[:5])} in the description is not shown (its text is)")
+    notes.extend(_local_links_note(data.get("description"), "the description"))
 
     groups: dict[str, list[tuple[str, str, bool, str]]] = {"path": [], "query": [], "header": [], "cookie": []}
     params: dict[str, str] = {}
@@ -993,6 +1039,7 @@ def import_spec(spec_path: Path, dest: Path, *, force: bool = False) -> ImportRe
         if tag_text.get(tag):
             notes.append(f"tag `{one_line(tag, 60)}`: its description is not shown (sections have no text)")
         result.sections += 1
+    notes.extend(_local_links_note(mapping(top.get("info")).get("description"), "the API's description"))
     write_under(docs, "index.md", index_page(top, spec_path))
     write_under(dest, "mkdocs.yml", mkdocs_yml(top, servers, auth, spec_path))
     report = [f"apidocs import-openapi {spec_path.name}: {result.endpoints} endpoints in {result.sections} sections", ""]
