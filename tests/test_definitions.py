@@ -132,6 +132,32 @@ order_fee
     assert fees is not None and fees.title == "Fees Object" and fees.parameters[0].is_required
 
 
+def test_a_code_span_of_three_backticks_alone_on_a_line_does_not_open_a_fence(tmp_path: Path) -> None:
+    """"```a && b```" is inline code (a backtick fence's info string holds no backtick); read as a
+    fence that is never closed it hid every parameter list below it."""
+    endpoint = load(tmp_path, """---
+title: /events/triggers
+method: post
+---
+The condition, for example:
+
+```changeType == 'UPDATE' && Invoice.Amount > 1000```
+
+### Headers
+
+Zuora-Track-Id
+: (string) An id for tracing the call.
+
+```json
+{"kept": "as a block"}
+```
+""")
+    headers = endpoint.group_of_kind("header")
+    assert headers is not None and [p.name for p in headers.parameters] == ["Zuora-Track-Id"]
+    prose = "".join(block.markdown or "" for block in endpoint.blocks)
+    assert "```changeType == 'UPDATE'" in prose and '``` json\n{"kept": "as a block"}\n```' in prose  # a real block stays one
+
+
 def test_right_code_request_block_is_the_body_and_responses_are_kept(tmp_path: Path) -> None:
     endpoint = load(tmp_path, """---
 title: /orders/

@@ -296,3 +296,12 @@ def test_templates_are_not_linted_for_a_single_definition(project: Path) -> None
     break_template(project, "curl.sh.j2", "\n", "\n{{ request.nope }}\n")
     result = lint("lint", "docs/orders-retailer/cancel-order.md", cwd=project)
     assert "E140" not in result.stdout, result.stdout
+
+
+def test_python_after_a_three_backtick_code_span_is_still_linted(project: Path) -> None:
+    """"```a```" alone on a line is a code span, not a fence that hides the next block from lint."""
+    page = project / "docs" / "orders-retailer" / "code-span.md"
+    page.write_text("---\ntitle: /timp/orders/\nmethod: get\n---\nFor example:\n\n```status == 'open'```\n\n"
+                    "```python\nrequests.get('https://example.com',\n```\n", encoding="utf-8")
+    result = lint("lint", "docs/orders-retailer/code-span.md", cwd=project)
+    assert f"docs/orders-retailer/code-span.md:{line_of(page, '```python') + 1}: E202 " in result.stdout, result.stdout

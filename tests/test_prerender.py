@@ -22,7 +22,7 @@ from apidocs.model.endpoint import Endpoint
 from apidocs.rendering.languages import load_languages
 from apidocs.rendering.request import build_request
 from apidocs.rendering.snippets import render_snippet
-from apidocs.site.prerender import MANIFEST, render_tree
+from apidocs.site.prerender import MANIFEST, relative_links, render_tree
 from apidocs.site.verify import page_file, verify_pages
 
 PYTHON = sys.executable
@@ -221,3 +221,9 @@ def test_render_does_not_follow_a_link_out_of_docs(project: Path, tmp_path: Path
     (project / "docs/leak.txt").symlink_to(secret)
     render_tree(project / "mkdocs.yml", tmp_path / "out")
     assert not (tmp_path / "out/docs/leak.txt").exists()
+
+
+def test_links_after_a_three_backtick_code_span_are_still_made_relative() -> None:
+    """"```a```" alone on a line is a code span, not a fence hiding the links below it."""
+    markdown = "```x && y```\n\nSee [b](/guides/b.md).\n\n```\n[kept](/guides/c.md)\n```\n"
+    assert relative_links(markdown, "api/page.md") == markdown.replace("(/guides/b.md)", "(../guides/b.md)")

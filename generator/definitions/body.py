@@ -19,7 +19,9 @@ from apidocs.definitions.pasted import PastedSnippet, is_snippet_title
 from apidocs.model.endpoint import NO_BODY, Block, ExampleResponse, Parameter, ParameterGroup
 from apidocs.model.errors import DefinitionError
 
-_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>~{3,}|`{3,})\s*(?P<lang>[\w+.#-]*)\s*(?P<rest>.*)$")
+# A backtick fence's info string holds no backtick (CommonMark): "```a && b```" alone on a line is
+# a code span, not a block that would run to the end of the page.
+_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>~{3,}|`{3,}(?=[^`]*$))\s*(?P<lang>[\w+.#-]*)\s*(?P<rest>.*)$")
 _ATTRIBUTES = re.compile(r"^\s*{:\s*(?P<body>.*?)\s*}\s*$")
 _TITLE_ATTRIBUTE = re.compile(r"""title\s*=\s*["'](?P<title>[^"']*)["']""")
 _HEADING = re.compile(r"^(?P<hashes>#{2,6})\s+(?P<title>.+?)\s*#*\s*$")

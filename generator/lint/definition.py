@@ -22,7 +22,7 @@ from apidocs.model.errors import Finding
 from apidocs.model.positions import LAST
 
 _BROKEN_ENTITY = re.compile(r"&(lt|gt)(?!;)")
-_FENCE = re.compile(r"^\s*(?P<fence>~{3,}|`{3,})\s*(?P<lang>[\w+.#-]*)")
+_FENCE = re.compile(r"^\s*(?P<fence>~{3,}|`{3,}(?=[^`]*$))\s*(?P<lang>[\w+.#-]*)")  # as definitions/body.py reads fences
 
 
 def shape_of(source: SourceFile) -> Endpoint | None:

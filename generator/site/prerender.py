@@ -222,7 +222,7 @@ def _front_matter(meta: dict[str, Any]) -> str:
 # `[text](/page.md#anchor)` and `[id]: /page.md`: links MkDocs resolves from docs_dir when
 # `validation.links.absolute_links` is `relative_to_docs`; other engines need them relative.
 _ABSOLUTE_MD_LINK = re.compile(r"(\]\(\s*<?|^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?)/([^\s)>#?]+\.md)(?=[#?)>\s]|$)", re.M)
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+_FENCE = re.compile(r"^[ \t]*(`{3,}(?=[^`]*$)|~{3,})")  # "```a```" alone on a line is a code span
 
 
 def relative_links(markdown: str, src_uri: str) -> str:
