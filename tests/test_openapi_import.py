@@ -232,6 +232,27 @@ def test_links_to_files_beside_the_spec_are_shown_as_text_and_reported(tmp_path:
     assert "links in the API's description to `../tables.xlsx`" in report
 
 
+def test_a_templates_tag_gets_pages_although_mkdocs_leaves_docs_templates_out(tmp_path: Path) -> None:
+    """MkDocs never builds `docs/templates/`: a `Templates` tag written there built green without its pages."""
+    spec = tmp_path / "templates.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/templates": {"get": {"operationId": "listTemplates", "tags": ["Templates"],
+                                         "responses": {"200": {"description": "ok"}}}},
+                  "/templates-x": {"get": {"operationId": "listOthers", "tags": ["Templates X"],
+                                           "responses": {"200": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    site = tmp_path / "site"
+    result = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(site))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (site / "templates-endpoints" / "list-templates" / "index.html").is_file()
+    assert (site / "templates-x" / "list-others" / "index.html").is_file()
+    assert "Templates" in (site / "templates-endpoints" / "list-templates" / "index.html").read_text(encoding="utf-8")
+    assert "tag `Templates`: its pages are in the folder `templates-endpoints`" in (dest / "import-report.txt").read_text(encoding="utf-8")
+
+
 def test_imported_project_passes_the_check(tmp_path: Path) -> None:
     dest = tmp_path / "petstore"
     assert run("import-openapi", str(SPECS / "oai-petstore-expanded.yaml"), str(dest)).returncode == 0

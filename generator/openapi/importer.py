@@ -50,6 +50,9 @@ _MAX_NAME = 80
 _FIELD_DEPTH = 4  # nesting shown in field tables (`a.b.c.d`)
 _MAX_FIELDS = 200
 _MAX_SCHEMA_BYTES = 64 * 1024  # a larger schema is left out of the definition (and reported)
+# Folders MkDocs leaves out of every site by default (`exclude_docs` always holds `/templates/`):
+# a section there would build green with none of its pages.
+_EXCLUDED_BY_MKDOCS = frozenset({"templates"})
 # libyaml's emitter when PyYAML has it: writing the definitions is most of an import's time.
 _DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -1006,6 +1009,9 @@ def import_spec(spec_path: Path, dest: Path, *, force: bool = False) -> ImportRe
     used_folders: set[str] = set()
     for tag in tag_order:
         name = slug(tag, "section")
+        if name in _EXCLUDED_BY_MKDOCS:
+            notes.append(f"tag `{one_line(tag, 60)}`: its pages are in the folder `{name}-endpoints`, as MkDocs leaves `docs/{name}/` out of a site")
+            name += "-endpoints"
         while name in used_folders:
             name += "-x"
         used_folders.add(name)
