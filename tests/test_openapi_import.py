@@ -253,6 +253,38 @@ def test_a_templates_tag_gets_pages_although_mkdocs_leaves_docs_templates_out(tm
     assert "tag `Templates`: its pages are in the folder `templates-endpoints`" in (dest / "import-report.txt").read_text(encoding="utf-8")
 
 
+def test_json_media_types_with_a_charset_are_json(tmp_path: Path) -> None:
+    """Zuora writes `application/json; charset=utf-8`: JSON, not a type to report as sent "as JSON"."""
+    spec = tmp_path / "charset.json"
+    body = {"schema": {"type": "object", "properties": {"name": {"type": "string"}}}, "example": {"name": "a"}}
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/triggers": {"post": {
+            "operationId": "createTrigger",
+            "requestBody": {"required": True, "content": {"application/json; charset=utf-8": body}},
+            "responses": {"200": {"description": "ok", "content": {"application/json; charset=utf-8": body}}}}},
+            "/problems": {"post": {
+                "operationId": "createProblem",
+                "requestBody": {"required": True, "content": {"application/problem+json; charset=utf-8": body}},
+                "responses": {"200": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "Everything was carried over." in report, report
+    trigger = load_front_matter(dest / "docs" / "endpoints" / "create-trigger.md")
+    assert trigger["example"]["body"] == {"name": "a"} and "headers" not in trigger["example"]
+    assert trigger["request"]["schema"]["properties"]["name"] == {"type": "string"}
+    assert trigger["responses"][0]["body"] == {"name": "a"}
+    problem = load_front_matter(dest / "docs" / "endpoints" / "create-problem.md")
+    assert problem["example"]["headers"] == {"Content-Type": "application/problem+json; charset=utf-8"}
+
+
+def load_front_matter(page: Path) -> dict[str, Any]:
+    front: dict[str, Any] = yaml.safe_load(page.read_text(encoding="utf-8").split("---\n")[1])
+    return front
+
+
 def test_imported_project_passes_the_check(tmp_path: Path) -> None:
     dest = tmp_path / "petstore"
     assert run("import-openapi", str(SPECS / "oai-petstore-expanded.yaml"), str(dest)).returncode == 0

@@ -399,12 +399,21 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
+def _is_json(media_type: str) -> bool:
+    """`application/json` or a `+json` type, whatever its parameters (`; charset=utf-8` is still JSON)."""
+    return re.fullmatch(r"application/([\w.+-]+\+)?json", _essence(media_type)) is not None
+
+
+def _essence(media_type: str) -> str:
+    return media_type.split(";", 1)[0].strip().lower()
+
+
 def _media(content: Any) -> tuple[str, dict[str, Any]] | None:
     """The media type to document: JSON first (the snippets send JSON), else the first one."""
     if not isinstance(content, dict) or not content:
         return None
     for name, media in content.items():
-        if isinstance(name, str) and re.match(r"application/([\w.+-]+\+)?json", name) and isinstance(media, dict):
+        if isinstance(name, str) and _is_json(name) and isinstance(media, dict):
             return name, media
     name, media = next(iter(content.items()))
     return (str(name), media) if isinstance(media, dict) else None
@@ -671,15 +680,15 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     # The sandbox checks requests against the carried schema: it would refuse the example.
                     notes.append(f"request example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
                 example["body"] = value
-                if re.fullmatch(r"application/([\w.+-]+\+)?json", media_type):
-                    if media_type != "application/json":
+                if _is_json(media_type):
+                    if _essence(media_type) != "application/json":
                         headers["Content-Type"] = media_type
                 else:
                     # The snippets and the sandbox speak JSON: say so rather than send a form as JSON text.
                     notes.append(f"request body is {media_type}; documented and sent as JSON")
             else:
                 problem = None
-                if not re.fullmatch(r"application/([\w.+-]+\+)?json", media_type):
+                if not _is_json(media_type):
                     notes.append(f"request body is {media_type}; documented as JSON")
             request_rows = fields(schema, "request")
             carried = _carried_schema(schema, converted, "request body", notes) if not problem else None
@@ -727,7 +736,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             carried = _carried_schema(schema, converted, f"{status} response", notes) if not problem else None
             if carried is not None:
                 entry["schema"] = carried
-            if not re.fullmatch(r"application/([\w.+-]+\+)?json", media_type) and not (media_type.startswith("text/") and isinstance(value, str)):
+            if not _is_json(media_type) and not (media_type.startswith("text/") and isinstance(value, str)):
                 notes.append(f"{status} response is {media_type}; documented as JSON")
             if len(mapping(response.get("content"))) > 1:
                 notes.append(f"{status} response media types other than {media_type} are not carried over")
