@@ -232,6 +232,19 @@ def test_links_to_files_beside_the_spec_are_shown_as_text_and_reported(tmp_path:
     assert "links in the API's description to `../tables.xlsx`" in report
 
 
+@pytest.mark.parametrize("text", ["[a](" + " " * 200_000 + "x", "[a](" + "\n" * 200_000, "[a](b" + " " * 200_000,
+                                  "[a](b 't'" + " " * 200_000])
+def test_reading_links_in_spec_prose_takes_linear_time(text: str) -> None:
+    """Spec text is untrusted: a run of spaces after `](` once cost time quadratic in its length."""
+    import time
+
+    from apidocs.openapi.importer import safe_markdown
+
+    started = time.monotonic()
+    safe_markdown(text)
+    assert time.monotonic() - started < 2  # about 10 ms; quadratic, 200,000 spaces took minutes
+
+
 def test_a_templates_tag_gets_pages_although_mkdocs_leaves_docs_templates_out(tmp_path: Path) -> None:
     """MkDocs never builds `docs/templates/`: a `Templates` tag written there built green without its pages."""
     spec = tmp_path / "templates.json"
