@@ -215,3 +215,32 @@ def test_lint_reports_every_schema_error_of_a_file_at_its_line(site: Path) -> No
     ], linted.stdout
     built, _ = apidocs(site, "build")
     assert f"attack.md:{line_with(text, 'name:')}: E015 `name` must be text" in built.stdout + built.stderr
+
+
+def test_a_segment_of_text_and_placeholders_wins_over_a_bare_placeholder_and_a_shorter_variant() -> None:
+    """OData function paths (`/calls/getPstnCalls(from={from},to={to})`) hold more placeholders
+    than the `/calls/{id}` beside them, and `image(width={w},height={h})` matches the paths of
+    `image(width={w},height={h},mode='{m}')` with `4,mode='fit'` as its height."""
+    from apidocs.sandbox.router import Router
+
+    async def handler(call: object) -> None:
+        return None
+
+    router = Router()
+    templates = ["/calls/{id}", "/calls/getPstnCalls(from={from},to={to})",
+                 "/charts/{chart}/image(width={width},height={height})",
+                 "/charts/{chart}/image(width={width},height={height},mode='{mode}')", "/calls/recent"]
+    for template in templates:
+        router.add("GET", template, handler)
+    for path, template, params in [
+        ("/calls/getPstnCalls(from=2026-01-31T12:00:00Z,to=2026-02-01)", templates[1],
+         {"from": "2026-01-31T12:00:00Z", "to": "2026-02-01"}),
+        ("/calls/c-1", templates[0], {"id": "c-1"}),
+        ("/calls/recent", templates[4], {}),
+        ("/charts/c/image(width=3,height=4,mode='fit')", templates[3], {"chart": "c", "width": "3", "height": "4", "mode": "fit"}),
+        ("/charts/c/image(width=3,height=4)", templates[2], {"chart": "c", "width": "3", "height": "4"}),
+    ]:
+        found = router.match(path)
+        assert found is not None
+        route = found.route_for("GET")
+        assert route is not None and (route.template, found.params(route)) == (template, params)

@@ -1,8 +1,8 @@
 """Which route a concrete path is, from path templates like `/timp/orders/{uuid}/`.
 
-Templates are tried most specific first (fewest placeholders, then most literal text), so
-`/timp/orders/cancel/` is the Cancel Order route even though `/timp/orders/{uuid}/` matches it
-too; like Django, a path belongs to one template and a wrong method there is a 405 with the
+Templates are tried most specific first (segment by segment, literal text before placeholders;
+then most literal text), so `/timp/orders/cancel/` is the Cancel Order route even though
+`/timp/orders/{uuid}/` matches it too; like Django, a path belongs to one template and a wrong method there is a 405 with the
 template's `Allow`, not a fall-through to another template.
 
 Two definitions of one method may share a template that differs only in placeholder names
@@ -84,8 +84,14 @@ class PathGroup:
         return ", ".join(methods)
 
     @property
-    def specificity(self) -> tuple[int, int]:
-        return len(self.template.names), -self.template.literal_length
+    def specificity(self) -> tuple[tuple[int, ...], int, int]:
+        """Most specific first: segment by segment, literal text before text with placeholders in
+        it before a bare placeholder, as `/calls/getPstnCalls(from={from},to={to})` holds more
+        placeholders than `/calls/{id}` yet is the one meant for its own paths, which `{id}` also
+        matches; then more literal text, so `image(width={w},height={h},mode={m})` goes before
+        `image(width={w},height={h})`, whose `{h}` would take `4,mode=fit`; then fewer placeholders."""
+        kinds = tuple(0 if "{}" not in segment else 2 if segment == "{}" else 1 for segment in self.key.split("/"))
+        return kinds, -self.template.literal_length, len(self.template.names)
 
 
 @dataclass
