@@ -131,6 +131,18 @@ def test_a_dropped_in_definition_becomes_a_page_with_no_other_edit(project: Path
     assert "Hold Order" in page(project / "site", "orders/get-order-detail")  # in everyone's nav
 
 
+def test_a_definition_mkdocs_leaves_out_fails_the_strict_build(project: Path) -> None:
+    folder = "templates"  # MkDocs leaves it out of every site
+    (project / "docs" / folder).mkdir()
+    (project / "docs" / folder / "hold-order.md").write_text(
+        "---\ntitle: /timp/orders/&lt;order_uuid&gt;/hold/\nname: Hold Order\nmethod: post\n---\nHold it.\n")
+    result = build(project, "--strict")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert f"{folder}/hold-order.md: MkDocs leaves this page out of the site" in output
+    assert "Traceback" not in output
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("---\ntitle: /x/\nmethod: fetch\n---\n", "broken.md:3: E003 unknown method 'fetch'"),
     ("---\ntitle: /x/\nname: [oops\nmethod: get\n---\n", "broken.md:4: E001 front matter is not valid YAML"),

@@ -342,7 +342,21 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self._nav = nav
+        self._report_excluded(files)
         return nav
+
+    def _report_excluded(self, files: Files) -> None:
+        """A definition MkDocs leaves out (its `exclude_docs`, and always `templates/` at the top of
+        the docs) would have no page, yet be in openapi.json, the sandbox and a green build: a
+        warning (an error under --strict), so no endpoint is lost silently."""
+        for uri, document in self.tree.documents.items():
+            if document.passthrough or uri in self.hidden:
+                continue  # an ordinary page is MkDocs' own business; another audience's is left out on purpose
+            file = files.get_file_from_path(uri)
+            if file is not None and file.inclusion.is_excluded():
+                log.warning(f"{document.source}: MkDocs leaves this page out of the site (`exclude_docs`, or "
+                            "`templates/` at the top of the docs, which it always leaves out); "
+                            "move the file, or hide it from readers with `visibility`")
 
     def on_env(self, env: jinja2.Environment, *, config: MkDocsConfig, files: Files) -> jinja2.Environment:
         self.bounded_nav = self.bounded_nav and _nav_item_is_ours(env)
