@@ -229,7 +229,8 @@ def test_a_segment_of_text_and_placeholders_wins_over_a_bare_placeholder_and_a_s
     router = Router()
     templates = ["/calls/{id}", "/calls/getPstnCalls(from={from},to={to})",
                  "/charts/{chart}/image(width={width},height={height})",
-                 "/charts/{chart}/image(width={width},height={height},mode='{mode}')", "/calls/recent"]
+                 "/charts/{chart}/image(width={width},height={height},mode='{mode}')", "/calls/recent",
+                 "/files/{id}", "/files/{name}{ext}"]  # placeholders only: no more specific than one
     for template in templates:
         router.add("GET", template, handler)
     for path, template, params in [
@@ -239,6 +240,7 @@ def test_a_segment_of_text_and_placeholders_wins_over_a_bare_placeholder_and_a_s
         ("/calls/recent", templates[4], {}),
         ("/charts/c/image(width=3,height=4,mode='fit')", templates[3], {"chart": "c", "width": "3", "height": "4", "mode": "fit"}),
         ("/charts/c/image(width=3,height=4)", templates[2], {"chart": "c", "width": "3", "height": "4"}),
+        ("/files/f-12", templates[5], {"id": "f-12"}),
     ]:
         found = router.match(path)
         assert found is not None

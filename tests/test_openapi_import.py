@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -291,6 +292,35 @@ def test_json_media_types_with_a_charset_are_json(tmp_path: Path) -> None:
     assert trigger["responses"][0]["body"] == {"name": "a"}
     problem = load_front_matter(dest / "docs" / "endpoints" / "create-problem.md")
     assert problem["example"]["headers"] == {"Content-Type": "application/problem+json; charset=utf-8"}
+
+
+def test_a_json_media_type_whose_parameters_http_cannot_carry_is_sent_without_them(tmp_path: Path) -> None:
+    spec = tmp_path / "params.json"
+    odd = 'application/vnd.api+json; profile="https://example.com/pro\tfile\u00e9"'
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/things": {"post": {"operationId": "makeThing", "requestBody": {"content": {odd: {"example": {"a": 1}}}},
+                                       "responses": {"200": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    thing = load_front_matter(dest / "docs" / "endpoints" / "make-thing.md")
+    assert thing["example"]["headers"] == {"Content-Type": "application/vnd.api+json"}
+    assert "parameters are not sent (HTTP cannot carry them)" in (dest / "import-report.txt").read_text(encoding="utf-8")
+    result = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_html_tag_never_closed_in_a_description_is_read_in_linear_time(tmp_path: Path) -> None:
+    spec = tmp_path / "angle.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1", "description": "[a](<" + "y" * 200_000},
+        "paths": {"/things": {"get": {"operationId": "listThings", "description": "<" + "y" * 200_000,
+                                      "responses": {"200": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    started = time.monotonic()
+    assert run("import-openapi", str(spec), str(tmp_path / "out")).returncode == 0
+    assert time.monotonic() - started < 60  # quadratic, this took minutes
 
 
 def load_front_matter(page: Path) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from serve_helpers import ROOT, Served, start_serve, stop_serve
 from test_scale import definition, page_bytes, poll, write_project
@@ -231,3 +232,35 @@ def test_a_config_change_serves_the_previous_site_until_the_new_one_is_complete(
             poll(lambda: "Reloading browsers" in server.output()[logged:], "the new site is switched to")
     assert all(shown), "the new site never came"
     assert during >= 1  # answered while the build ran, not after it
+
+
+def test_with_its_own_nav_a_fixed_definition_and_openapi_json_come_back_whole(tmp_path: Path) -> None:
+    # A site with a `nav:` of its own keeps a broken page in it: once fixed, the page has its
+    # neighbours again. And openapi.json, not written while the tree has errors, follows a path
+    # changed meanwhile as soon as the last error (here a section file's) is gone.
+    project = write_project(tmp_path, 6)
+    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["nav"] = ["index.md", {"Things": [f"section-00/endpoint-{index:04d}.md" for index in range(6)]}]
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    server = start_serve(project, timeout=120)
+    try:
+        source = project / "docs" / "section-00" / "endpoint-0003.md"
+        next_link = b'<link rel="next" href="../endpoint-0004/">'
+        assert next_link in page_bytes(server, "section-00/endpoint-0003/")
+        source.write_text(definition(3).replace("\nmethod: ", "\nbroken: [unclosed\nmethod: ", 1), encoding="utf-8")
+        poll(lambda: b"This definition has errors" in page_bytes(server, "section-00/endpoint-0003/"), "the page shows the error")
+        source.write_text(definition(3), encoding="utf-8")
+        poll(lambda: b"Does thing 3." in page_bytes(server, "section-00/endpoint-0003/"), "the page is back")
+        assert next_link in page_bytes(server, "section-00/endpoint-0003/")
+
+        section = project / "docs" / "section-00" / ".section.yml"
+        kept = section.read_text(encoding="utf-8")
+        section.write_text("title: [unclosed\n", encoding="utf-8")
+        poll(lambda: ".section.yml" in server.output(), "the section file's error is reported")
+        (project / "docs" / "section-00" / "endpoint-0002.md").write_text(definition(2, path_word="gadgets"), encoding="utf-8")
+        poll(lambda: b"/gadgets/" in page_bytes(server, "section-00/endpoint-0002/"), "the page shows the new path")
+        section.write_text(kept, encoding="utf-8")
+        poll(lambda: "/gadgets/{thing_id}/n2/" in requests.get(f"{server.url}/openapi.json", timeout=60).text,
+             "openapi.json has the path changed while there were errors")
+    finally:
+        stop_serve(server)

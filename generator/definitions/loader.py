@@ -38,6 +38,14 @@ OPT_IN_KEY = "apidocs"
 _CLAIMS_DEFINITION = re.compile(r"^(?:method|apidocs)[ \t]*:|^title[ \t]*:[ \t]*['\"]?(?:/|&lt;)", re.M)
 
 
+def page_of_finding(path: Path | str) -> Path:
+    """The page file a finding is about: an overlay's (`x.apidocs.yml`) is its definition's (`x.md`)."""
+    path = Path(path)
+    if path.name.endswith(OVERLAY_SUFFIX):
+        return path.with_name(path.name[: -len(OVERLAY_SUFFIX)] + ".md")
+    return path
+
+
 def glob_pattern(glob: str) -> re.Pattern[str]:
     """A docs-relative glob (`api/**/*.md`): `**/` spans folders, `*` and `?` stay inside one."""
     parts = re.split(r"(\*\*/|\*\*|\*|\?)", glob.strip().lstrip("/"))

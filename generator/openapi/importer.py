@@ -107,7 +107,7 @@ _HTML_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"colspan",
 _HTML_NAMES = BLOCK_TAGS | {"article", "aside", "audio", "base", "body", "button", "center", "embed", "figure", "font", "form",
                             "h1", "h2", "h3", "h4", "h5", "h6", "head", "html", "iframe", "img", "input", "link", "meta",
                             "noscript", "object", "script", "section", "select", "style", "svg", "textarea", "video"}
-_HTML_TAG = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)[^<>]*>")
+_HTML_TAG = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*+)[^<>]*+>")  # possessive: linear on a `<` never closed
 _MARK_WORDS = re.compile(r"\*{1,3}\s*(required|optional)\s*\*{1,3}", re.I)
 _CODE_MARK = re.compile("\ue000(\\d+)\ue001")  # a code part kept aside while the HTML is cleaned
 # A Markdown link or image, `[text](target "title")` / `![alt](target)`, or else a code part
@@ -684,7 +684,12 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 example["body"] = value
                 if _is_json(media_type):
                     if _essence(media_type) != "application/json":
-                        headers["Content-Type"] = media_type
+                        # As a header value: its parameters on one line, or none when HTTP cannot carry them.
+                        sent = " ".join(media_type.split())
+                        if not (sent.isascii() and sent.isprintable()):
+                            notes.append(f"request media type parameters are not sent (HTTP cannot carry them): {one_line(media_type, 120)}")
+                            sent = _essence(media_type)
+                        headers["Content-Type"] = sent
                 else:
                     # The snippets and the sandbox speak JSON: say so rather than send a form as JSON text.
                     notes.append(f"request body is {media_type}; documented and sent as JSON")

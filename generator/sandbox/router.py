@@ -90,7 +90,7 @@ class PathGroup:
         placeholders than `/calls/{id}` yet is the one meant for its own paths, which `{id}` also
         matches; then more literal text, so `image(width={w},height={h},mode={m})` goes before
         `image(width={w},height={h})`, whose `{h}` would take `4,mode=fit`; then fewer placeholders."""
-        kinds = tuple(0 if "{}" not in segment else 2 if segment == "{}" else 1 for segment in self.key.split("/"))
+        kinds = tuple(0 if "{}" not in segment else 2 if not segment.replace("{}", "") else 1 for segment in self.key.split("/"))
         return kinds, -self.template.literal_length, len(self.template.names)
 
 

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 import jinja2
 from mkdocs.structure.files import File, Files, set_exclusions
 
-from apidocs.definitions.loader import OVERLAY_SUFFIX, SECTION_FILE, DefinitionLoader, DocsTree, LoadedFile
+from apidocs.definitions.loader import OVERLAY_SUFFIX, SECTION_FILE, DefinitionLoader, DocsTree, LoadedFile, page_of_finding
 from apidocs.model.endpoint import Endpoint
 from apidocs.site.compact import compact_html
 
@@ -287,7 +287,9 @@ class IncrementalSite:
             return None  # a page gone from the tree whose file is still there (an error not tied to it): a full build
         update = Update(removed=removed, endpoints_changed=any(
             isinstance(document, Endpoint) for uri in removed + added + rewritten
-            for document in (documents.get(uri), documents_before.get(uri))))
+            for document in (documents.get(uri), documents_before.get(uri)))
+            # openapi.json is not written while the tree has errors: the first update without brings it up to date.
+            or (bool(before.errors) and not plugin.tree.errors))
         files = state.files
         for uri in removed:
             _remove_page(files, uri)
@@ -295,11 +297,13 @@ class IncrementalSite:
             file = File(uri, config.docs_dir, config.site_dir, config.use_directory_urls)
             set_exclusions([file], config)
             files.append(file)
-        if added or removed or config.nav != nav_before:
+        if added or removed or config.nav != nav_before or broken != broken_before:
             state.nav = _navigation(config, files)
         pages = {file.src_uri: file.page for file in _shown_pages(files) if file.page is not None}
-        for uri in broken & pages.keys():  # out of the nav, as a full build leaves it
-            pages[uri].parent = pages[uri].previous_page = pages[uri].next_page = None
+        in_nav = {id(page) for page in state.nav.pages}
+        for page in pages.values():  # a page out of the nav keeps no links from an earlier one, as in a full build
+            if id(page) not in in_nav:
+                page.parent = page.previous_page = page.next_page = None
         for uri in rewritten + added:
             if uri in pages:
                 populate_page(config, files, pages[uri])
@@ -410,7 +414,7 @@ def _broken_pages(tree: DocsTree, docs_dir: Path) -> set[str]:
     uris = set()
     for finding in tree.errors:
         with contextlib.suppress(ValueError):
-            relative = Path(finding.path).resolve().relative_to(docs_dir)
+            relative = page_of_finding(finding.path).resolve().relative_to(docs_dir)
             if relative.suffix == ".md":
                 uris.add(relative.as_posix())
     return uris

@@ -37,7 +37,7 @@ from apidocs.config.loading import settings_from_options
 from apidocs.config.options import ApidocsConfig
 from apidocs.config.settings import Settings
 from apidocs.definitions.audiences import visible_documents
-from apidocs.definitions.loader import OVERLAY_SUFFIX, DocsTree, duplicate_endpoints, load_tree
+from apidocs.definitions.loader import OVERLAY_SUFFIX, DocsTree, duplicate_endpoints, load_tree, page_of_finding
 from apidocs.explorer import SCRIPT_URI as EXPLORER_SCRIPT
 from apidocs.explorer import ServeContext, explorer_script, render_panel
 from apidocs.model.endpoint import Document, Endpoint
@@ -230,7 +230,8 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         assert self.settings is not None
         document = self.tree.documents.get(page.file.src_uri)
         if document is None:
-            broken = [f for f in self.tree.errors if Path(f.path).resolve() == Path(page.file.abs_src_path or "").resolve()]
+            broken = [f for f in self.tree.errors
+                      if page_of_finding(f.path).resolve() == Path(page.file.abs_src_path or "").resolve()]
             if broken:
                 # Only reachable in `serve`: show the writer what is wrong, keep the other pages up.
                 page.meta["title"] = theme_text(page.file.name)
@@ -382,8 +383,9 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         and follow them with the nav and the hidden pages; the tree before.
 
         None, leaving everything as it was, when the change reaches beyond pages and the nav:
-        pages gaining or losing errors (openapi.json is made only from a tree without), the
-        audience's pages, the first or last endpoint, the site size that bounds the nav.
+        the audience's pages, the first or last endpoint, the site size that bounds the nav, the
+        last error gone from a site first built with errors (it has no openapi.json to update).
+        A page gaining or losing errors is the caller's to render again alone.
         """
         assert self.settings is not None
         before, cache = self.tree, self.definition_cache
