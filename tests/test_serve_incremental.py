@@ -209,6 +209,18 @@ def test_a_definition_error_shows_on_its_page_and_goes_without_a_full_build(serv
     assert "Cleaning site directory" not in server.output()[logged:]  # no full build either way
 
 
+def test_an_overlay_error_shows_on_its_definitions_page_without_a_full_build(served_site: tuple[Path, Served]) -> None:
+    project, server = served_site
+    overlay = project / "docs" / "section-05" / "endpoint-0114.apidocs.yml"
+    logged = len(server.output())
+    overlay.write_text("responses: [unclosed\n", encoding="utf-8")
+    poll(lambda: b"This definition has errors" in page_bytes(server, "section-05/endpoint-0114/"), "the page shows the error")
+    assert b"endpoint-0114.apidocs.yml" in page_bytes(server, "section-05/endpoint-0114/")
+    overlay.unlink()
+    poll(lambda: b"Does thing 114." in page_bytes(server, "section-05/endpoint-0114/"), "the page is back")
+    assert "Cleaning site directory" not in server.output()[logged:]  # no full build either way
+
+
 def test_a_config_change_serves_the_previous_site_until_the_new_one_is_complete(served_site: tuple[Path, Served]) -> None:
     project, server = served_site
     config = project / "mkdocs.yml"
