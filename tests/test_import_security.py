@@ -291,6 +291,7 @@ def test_credentials_in_other_forms_are_found_and_scrubbed(line: str) -> None:
 
 
 # --- item 15: the time grows with the secret lines, not with their square ----------------------
+# (CPU time of this process, best of five: the other test workers share the cores.)
 
 def _convert_with_secret_lines(count: int) -> float:
     lines = "\n".join(f"Send `Authorization: Token tok{index:06d}a9b8c7d6e5f4` and cookie sessionid=abcdef{index:06d}"
@@ -298,20 +299,20 @@ def _convert_with_secret_lines(count: int) -> float:
     text = page("Secrets", lines)
     context = ImportContext(LinkMap(), Path("/nonexistent"), "1234567890", include_names=set())
     best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
+    for _ in range(5):
+        started = time.process_time()
         convert_document(text, Path("secrets.md"), context, FileReport("secrets.md", None))
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.process_time() - started)
     return best
 
 
 def _read_tokens_of_secret_lines(count: int) -> float:
     text = "\n".join(f"Authorization: Token tok{index:06d}a9b8c7d6e5f4" for index in range(count))
     best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
+    for _ in range(5):
+        started = time.process_time()
         assert len(authorization_tokens(text)) == count
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.process_time() - started)
     return best
 
 
