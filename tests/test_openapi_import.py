@@ -178,18 +178,23 @@ class _Links(HTMLParser):
                 self.urls.append(value)
 
 
-def test_links_in_imported_text_cannot_run_script(tmp_path: Path) -> None:
-    spec = tmp_path / "links.json"
-    text = "\n\n".join([*SCRIPT_LINKS, "[safe](https://example.com/docs) and [relative](#top)"])
-    spec.write_text(json.dumps({
-        "openapi": "3.0.3", "info": {"title": "links", "version": "1", "description": text},
-        "paths": {"/x": {"get": {"description": text, "responses": {"200": {"description": text}}}}},
-    }), encoding="utf-8")
-    dest = tmp_path / "out"
+def imported_and_built(tmp_path: Path, document: dict[str, Any]) -> tuple[Path, Path]:
+    """The spec `document` imported into a project, and that project's strict build: (project, site)."""
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(document), encoding="utf-8")
+    dest, site = tmp_path / "out", tmp_path / "site"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
-    site = tmp_path / "site"
     result = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(site))
     assert result.returncode == 0, result.stdout + result.stderr
+    return dest, site
+
+
+def test_links_in_imported_text_cannot_run_script(tmp_path: Path) -> None:
+    text = "\n\n".join([*SCRIPT_LINKS, "[safe](https://example.com/docs) and [relative](#top)"])
+    _, site = imported_and_built(tmp_path, {
+        "openapi": "3.0.3", "info": {"title": "links", "version": "1", "description": text},
+        "paths": {"/x": {"get": {"description": text, "responses": {"200": {"description": text}}}}},
+    })
     for page in (site / "index.html", site / "endpoints" / "get-x" / "index.html"):
         links = _Links()
         links.feed(page.read_text(encoding="utf-8"))
@@ -205,20 +210,14 @@ def test_links_in_imported_text_cannot_run_script(tmp_path: Path) -> None:
 def test_links_to_files_beside_the_spec_are_shown_as_text_and_reported(tmp_path: Path) -> None:
     """Specs published with their docs link to files there (`../tables.xlsx`): the project has
     none of them, and a strict build refuses a link to a missing file."""
-    spec = tmp_path / "local.json"
     text = ("The tables are listed [here](../tables.xlsx \"Tables\").\n\n![Authorization flow](../flow.png)\n\n"
             "See [Authentication](../#section/Authentication), [the `Guide`](/guide/start), [the site](https://example.com/docs),"
             " [this page](#top) and `[code](../kept.md)`.")
-    spec.write_text(json.dumps({
+    dest, site = imported_and_built(tmp_path, {
         "openapi": "3.0.3", "info": {"title": "local", "version": "1", "description": text},
         "paths": {"/employers": {"get": {"operationId": "listEmployers", "description": text,
                                          "responses": {"200": {"description": "ok"}}}}},
-    }), encoding="utf-8")
-    dest = tmp_path / "out"
-    assert run("import-openapi", str(spec), str(dest)).returncode == 0
-    site = tmp_path / "site"
-    result = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(site))
-    assert result.returncode == 0, result.stdout + result.stderr
+    })
     for page in (site / "index.html", site / "endpoints" / "list-employers" / "index.html"):
         links = _Links()
         links.feed(page.read_text(encoding="utf-8"))
