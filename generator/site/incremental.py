@@ -17,9 +17,9 @@ environment). On the next change to pages, definitions, overlays or section file
    404.html and the sitemap follow the nav; openapi.json is regenerated after the page is served.
 
 The server holds page requests while this runs, so no reader gets half of an update.
-A page gaining or losing errors is re-rendered alone (out of the nav while broken); a change in
-the snippets folder puts every endpoint page's request column in again. Anything else
-(mkdocs.yml, an include, a static file) takes a full build.
+A page gaining or losing errors is re-rendered alone (out of a nav made from the tree while
+broken); a change in the snippets folder puts every endpoint page's request column in again.
+Anything else (mkdocs.yml, an include, a static file) takes a full build.
 """
 
 from __future__ import annotations
@@ -275,7 +275,7 @@ class IncrementalSite:
             return None
         self.config = None  # until this update is through, the next change takes a full build
         documents, documents_before = plugin.tree.documents, before.documents
-        # A definition that does not load is still a page (showing its errors), out of the nav.
+        # A definition that does not load is still a page (showing its errors), out of a nav made from the tree.
         broken = _broken_pages(plugin.tree, docs_dir) - documents.keys()
         broken_before = _broken_pages(before, docs_dir) - documents_before.keys()
         shown, shown_before = documents.keys() | broken, documents_before.keys() | broken_before
