@@ -19,9 +19,11 @@ from apidocs.definitions.pasted import PastedSnippet, is_snippet_title
 from apidocs.model.endpoint import NO_BODY, Block, ExampleResponse, Parameter, ParameterGroup
 from apidocs.model.errors import DefinitionError
 
-# A backtick fence's info string holds no backtick (CommonMark): "```a && b```" alone on a line is
-# a code span, not a block that would run to the end of the page.
-_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>~{3,}|`{3,}(?=[^`]*$))\s*(?P<lang>[\w+.#-]*)\s*(?P<rest>.*)$")
+# A fence's opening, as lint and the pre-rendered tree read it too. A backtick fence's info string
+# holds no backtick (CommonMark): "```a && b```" alone on a line is a code span, not a block that
+# would run to the end of the page.
+FENCE_OPENING = r"~{3,}|`{3,}(?=[^`]*$)"
+_FENCE = re.compile(rf"^(?P<indent>\s*)(?P<fence>{FENCE_OPENING})\s*(?P<lang>[\w+.#-]*)\s*(?P<rest>.*)$")
 _ATTRIBUTES = re.compile(r"^\s*{:\s*(?P<body>.*?)\s*}\s*$")
 _TITLE_ATTRIBUTE = re.compile(r"""title\s*=\s*["'](?P<title>[^"']*)["']""")
 _HEADING = re.compile(r"^(?P<hashes>#{2,6})\s+(?P<title>.+?)\s*#*\s*$")

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from apidocs.definitions.body import FENCE_OPENING
 from apidocs.definitions.loader import path_from_title
 from apidocs.definitions.scaffold import SKELETON_MARKERS
 from apidocs.definitions.secrets import Secret, find_secrets
@@ -22,7 +23,7 @@ from apidocs.model.errors import Finding
 from apidocs.model.positions import LAST
 
 _BROKEN_ENTITY = re.compile(r"&(lt|gt)(?!;)")
-_FENCE = re.compile(r"^\s*(?P<fence>~{3,}|`{3,}(?=[^`]*$))\s*(?P<lang>[\w+.#-]*)")  # as definitions/body.py reads fences
+_FENCE = re.compile(rf"^\s*(?P<fence>{FENCE_OPENING})\s*(?P<lang>[\w+.#-]*)")
 
 
 def shape_of(source: SourceFile) -> Endpoint | None:

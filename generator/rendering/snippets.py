@@ -107,7 +107,6 @@ def render_snippets(folder: Path, request: HttpRequest) -> list[tuple[Language, 
     return [(language, render_snippet(folder, language, request)) for language in load_languages(folder)]
 
 
-
 def template_line_of(error: BaseException, path: Path) -> int:
     """The line of the template at `path` that raised: Jinja rewrites its traceback to point into
     the template (an error while rendering has no `lineno` of its own; a syntax error has)."""

@@ -2,8 +2,8 @@
 
 Templates are tried most specific first (segment by segment, literal text before placeholders;
 then most literal text), so `/timp/orders/cancel/` is the Cancel Order route even though
-`/timp/orders/{uuid}/` matches it too; like Django, a path belongs to one template and a wrong method there is a 405 with the
-template's `Allow`, not a fall-through to another template.
+`/timp/orders/{uuid}/` matches it too; like Django, a path belongs to one template and a wrong
+method there is a 405 with the template's `Allow`, not a fall-through to another template.
 
 Two definitions of one method may share a template that differs only in placeholder names
 (`/files/{id}` and `/files/{path}`: OpenAPI calls them identical, real specs have them). The

@@ -41,6 +41,7 @@ import apidocs
 from apidocs.config.loading import load_config_and_settings
 from apidocs.config.settings import Settings
 from apidocs.definitions.audiences import visible_documents
+from apidocs.definitions.body import FENCE_OPENING
 from apidocs.definitions.loader import OVERLAY_SUFFIX, SECTION_FILE, DocsTree, duplicate_endpoints, load_tree
 from apidocs.explorer import SCRIPT_URI as EXPLORER_SCRIPT
 from apidocs.explorer import ServeContext, explorer_script, render_panel
@@ -222,7 +223,7 @@ def _front_matter(meta: dict[str, Any]) -> str:
 # `[text](/page.md#anchor)` and `[id]: /page.md`: links MkDocs resolves from docs_dir when
 # `validation.links.absolute_links` is `relative_to_docs`; other engines need them relative.
 _ABSOLUTE_MD_LINK = re.compile(r"(\]\(\s*<?|^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?)/([^\s)>#?]+\.md)(?=[#?)>\s]|$)", re.M)
-_FENCE = re.compile(r"^[ \t]*(`{3,}(?=[^`]*$)|~{3,})")  # "```a```" alone on a line is a code span
+_FENCE = re.compile(rf"^[ \t]*({FENCE_OPENING})")
 
 
 def relative_links(markdown: str, src_uri: str) -> str:
