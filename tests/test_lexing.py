@@ -24,7 +24,7 @@ from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from apidocs.rendering.languages import Language, load_languages
-from apidocs.rendering.lexing import JoinedLexer, joined
+from apidocs.rendering.lexing import JoinedLexer, join_rules, joined
 from apidocs.rendering.request import HttpRequest
 from apidocs.rendering.snippets import render_snippet
 
@@ -138,9 +138,8 @@ def test_every_rule_parses_in_its_joined_expression_as_it_does_alone() -> None:
     checked = 0
     for alias, _, quick in joinable_lexers():
         assert isinstance(quick, JoinedLexer)
-        for state in quick.states.rules_by_state:  # every state, joined here if no text entered it yet
-            alternations = quick.states[state]
-            for match, owners in alternations:
+        for state, rules in quick.states.rules_by_state.items():  # every state, all its rules joined
+            for match, owners in join_rules(list(enumerate(rules))):
                 joined_pattern = match.__self__  # type: ignore[attr-defined]
                 if all(rule[0].__self__ is joined_pattern for rule in owners.values()):
                     continue  # a rule tried on its own, as Pygments does
@@ -192,3 +191,19 @@ def test_back_references_and_flags_keep_their_meaning() -> None:
     assert tokens(joined(bash), text) == tokens(bash, text)
     assert any(value.startswith("<<EOF") for _, value in tokens(joined(bash), text))
     assert re.search(r"\\[1-9]", "".join(rule[0].__self__.pattern for rule in bash._tokens["basic"]))  # type: ignore[attr-defined]
+
+
+def test_each_character_is_tried_against_the_rules_that_can_begin_there() -> None:
+    """Python's root state holds about sixty rules; a token that starts with `"` is tried against
+    the few that can begin with it (and those that can match empty text), with the same tokens."""
+    python = joined(get_lexer_by_name("python"))
+    assert isinstance(python, JoinedLexer)
+    text = 'x = "a" + 1  # note\n'
+    assert tokens(python, text) == tokens(get_lexer_by_name("python"), text)
+    every_rule = len(python.states.rules_by_state["root"])
+    by_character = python.states["root"]
+    tried = {character: sum(len(owners) for _, owners in by_character[character]) for character in '"#1x '}
+    assert every_rule > 40
+    assert all(tried[character] < every_rule / 4 for character in '"#1 '), tried
+    assert tried["x"] < every_rule  # letters share one expression: the rules any letter can begin
+    assert by_character["x"] is by_character["y"]
