@@ -192,6 +192,27 @@ def test_a_sites_own_nav_item_override_still_wins(tmp_path: Path) -> None:
     assert page.count('class="site-own-nav"') == top_level and "md-nav__item--pruned" not in page
 
 
+def test_a_sites_own_nav_override_still_wins(tmp_path: Path) -> None:
+    """apidocs' nav.html writes the top level's plain links itself; a site's own wins over it."""
+    project = write_project(tmp_path, FULL_NAV_PAGES + 1)
+    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["theme"]["custom_dir"] = "overrides"
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    (project / "overrides/partials").mkdir(parents=True)
+    (project / "overrides/partials/nav.html").write_text(
+        '{% import "partials/nav-item.html" as item with context %}<nav class="site-own-primary-nav"><ul>'
+        '{% for nav_item in nav.items %}{{ item.render(nav_item, "n" ~ loop.index, 1) }}{% endfor %}</ul></nav>\n',
+        encoding="utf-8")
+    result = subprocess.run([APIDOCS, "-f", str(project / "mkdocs.yml"), "build", "-d", str(project / "site")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (project / "site/section-01/endpoint-0021/index.html").read_text(encoding="utf-8")
+    assert 'class="site-own-primary-nav"' in page and 'class="md-nav md-nav--primary"' not in page
+    top_level = 1 + (FULL_NAV_PAGES + 1 + PER_SECTION - 1) // PER_SECTION  # home and the sections
+    own_nav = page[page.index("site-own-primary-nav"):]
+    assert own_nav.count("md-nav__item--pruned") == top_level - 2  # the bounded nav items still: all but home and its own
+
+
 def test_nav_entries_keep_subtitles_status_notes_and_icons(tmp_path: Path) -> None:
     """Plain entries are written by site/nav_links.py, the others by the theme's macros: both
     carry what Material's nav shows (a subtitle, a status with its note, an icon)."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+
 # `re`'s parser and compiler (Python 3.11 and later) tell which characters a rule can begin with.
 from re import _compiler as re_compiler  # type: ignore[attr-defined]
 from re import _constants as re_constants  # type: ignore[attr-defined]
