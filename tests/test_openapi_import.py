@@ -514,6 +514,54 @@ def test_refs_inside_a_schema_with_an_id_point_into_that_schema(tmp_path: Path) 
     assert budget.unresolved == [] and budget.trimmed_below is None
 
 
+def test_keywords_beside_a_ref_are_kept_over_its_target(tmp_path: Path) -> None:
+    """OpenAPI 3.1 (JSON Schema) lets a `$ref` carry keywords of its own: a property's own
+    description, a type with null. They show in the tables and the mock's schema, over the
+    target's; beside a recursive `$ref` (read as any value) they stay alone."""
+    from jsonschema import Draft202012Validator
+
+    spec = tmp_path / "beside.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "paths": {"/orders/{id}": {"get": {
+            "operationId": "getOrder",
+            "parameters": [{"$ref": "#/components/parameters/Id", "description": "The order's own id"}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["billing"], "properties": {
+                    "billing": {"$ref": "#/components/schemas/Address", "description": "Where the invoice goes"},
+                    "shipping": {"$ref": "#/components/schemas/Alias", "description": "Where the parcel goes",
+                                 "type": ["object", "null"]},
+                    "parent": {"$ref": "#/components/schemas/Node", "description": "The order it splits from"},
+                }}}}}}}}},
+        "components": {
+            "parameters": {"Id": {"name": "id", "in": "path", "required": True, "description": "An id",
+                                  "schema": {"type": "string"}}},
+            "schemas": {
+                "Address": {"type": "object", "description": "A postal address", "required": ["city"],
+                            "properties": {"city": {"type": "string", "example": "Oslo"},
+                                           "country": {"$ref": "#/components/schemas/Country"}}},
+                "Alias": {"$ref": "#/components/schemas/Address", "description": "An address, by another name"},
+                "Country": {"type": "string", "example": "NO"},
+                "Node": {"type": "object", "properties": {"parent": {"$ref": "#/components/schemas/Node"}}},
+            }},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    page = (dest / "docs" / "endpoints" / "get-order.md").read_text(encoding="utf-8")
+    assert "The order's own id" in page and "An id" not in page
+    assert "billing\n: (object) ***Required*** Where the invoice goes" in page
+    assert "shipping\n: (object or null) Where the parcel goes" in page  # over the target's and the alias'
+    assert "billing.country\n: (string)" in page  # the target's own `$ref`s are followed still
+    assert "The order it splits from" in page
+    assert "A postal address" not in page and "another name" not in page
+    response = yaml.safe_load(page.split("---")[1])["responses"][0]
+    validator = Draft202012Validator(response["schema"])
+    assert validator.is_valid(response["body"])
+    assert validator.is_valid({"billing": {"city": "Oslo"}, "shipping": None})
+    assert not validator.is_valid({"billing": None})
+    assert run("build", "--strict", "-d", str(dest / "site"), cwd=dest).returncode == 0
+
+
 def test_nullable_without_a_type_means_this_or_null(tmp_path: Path) -> None:
     """`anyOf: [{$ref}]` with `nullable: true` (how Stripe writes an optional object) accepts both."""
     from jsonschema import Draft202012Validator

@@ -133,6 +133,9 @@ class _Pending:
     resolver: RefResolver
     scope: dict[str, Any] | None  # the enclosing schema with an `$id`, for `#...` refs
     chain: tuple[int, ...]  # the targets (by identity) of the `$ref`s followed to get here
+    # What stands in `container[key]` meanwhile: the keywords written beside the `$ref` (`{}`
+    # when none), put over its target when it is read, and kept alone when it cannot be.
+    placeholder: dict[str, Any] = field(default_factory=dict)
 
 
 class Spec:
@@ -176,6 +179,9 @@ class Spec:
         past `MAX_DEPTH`, is read as any value too, as is a `$ref` below the top that cannot be
         resolved (noted in `budget.unresolved`). A `#...` `$ref` inside a schema with an `$id`
         points into that schema (JSON Schema 2020-12), else into the document.
+
+        Keywords written beside a `$ref` (OpenAPI 3.1 and JSON Schema allow them; 3.0 specs write
+        them too: a `description`, `nullable`, a type with null) are kept, over the target's own.
         """
         budget = budget if budget is not None else Budget()
         found = self._locate(where)
@@ -205,8 +211,14 @@ class Spec:
                 continue
             budget.nodes -= size
             chain = (*pending.chain, id(target))
-            pending.container[pending.key] = self._child(target, pending.container, pending.key, target_resolver,
-                                                         scope, chain, Budget(nodes=size + 1), queue)
+            if pending.container[pending.key] is not pending.placeholder:
+                continue  # a keyword beside an enclosing `$ref` took its place
+            copy = self._child(target, pending.container, pending.key, target_resolver, scope, chain,
+                               Budget(nodes=size + 1), queue)
+            if pending.placeholder and isinstance(copy, dict):
+                # In place: `$ref`s queued inside the copy (or a `$ref` the target is) fill it later.
+                copy.update(pending.placeholder)
+            pending.container[pending.key] = copy
         return holder[0]
 
     def _locate(self, where: tuple[str, ...], follow_last: bool = False) -> tuple[Any, RefResolver] | None:
@@ -253,10 +265,23 @@ class Spec:
 
     def _child(self, value: Any, container: Any, key: Any, resolver: RefResolver, scope: dict[str, Any] | None,
                chain: tuple[int, ...], literal: Budget, queue: deque[_Pending]) -> Any:
-        """A copy of `value` whose `$ref`s are `{}` for now, each queued to be followed."""
+        """A copy of `value` whose `$ref`s are `{}` (or the keywords beside them) for now, each
+        queued to be followed."""
         if isinstance(value, dict) and isinstance(value.get("$ref"), str):
-            queue.append(_Pending(container, key, value, value["$ref"], resolver, scope, chain))
-            return {}
+            beside: dict[str, Any] = {}
+            if len(value) > 1:
+                for name, item in value.items():
+                    if name == "$ref":
+                        continue
+                    if type(item) in _LEAVES:
+                        literal.nodes -= 1
+                        beside[str(name)] = item
+                    else:
+                        beside[str(name)] = self._child(item, beside, str(name), resolver, scope, chain, literal, queue)
+                if literal.nodes < 0:
+                    raise SpecError(f"a part of the spec expands to more than {MAX_NODES} values")
+            queue.append(_Pending(container, key, value, value["$ref"], resolver, scope, chain, beside))
+            return beside
         literal.nodes -= 1
         if literal.nodes < 0:
             raise SpecError(f"a part of the spec expands to more than {MAX_NODES} values")
@@ -291,7 +316,9 @@ class Spec:
             item = stack.pop()
             seen += 1
             if isinstance(item, dict):
-                if not isinstance(item.get("$ref"), str):
+                if isinstance(item.get("$ref"), str):  # the keywords beside it are copied
+                    stack.extend(value for name, value in item.items() if name != "$ref")
+                else:
                     stack.extend(item.values())
             elif isinstance(item, list):
                 stack.extend(item)
