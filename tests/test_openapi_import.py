@@ -335,6 +335,60 @@ def test_imported_project_passes_the_check(tmp_path: Path) -> None:
     assert "16 passed, 0 failed" in result.stdout
 
 
+YAML_12_SPEC = """\
+openapi: 3.0.3
+info: {title: Yaml, version: "1"}
+servers: [{url: https://api.example.com}]
+paths:
+  /answers:
+    get:
+      operationId: answers
+      parameters:
+        - {name: reply, in: query, required: true, schema: {type: string, enum: [yes, no, maybe]}}
+        - {name: country, in: query, required: true, schema: {type: string, enum: [no, se, dk]}}
+        - {name: on, in: query, required: true, schema: {type: string}, example: off}
+        - {name: X Bad Header, in: header, required: true, schema: {type: string}, example: v}
+        - {name: Content-Length, in: header, schema: {type: integer}, example: 10}
+        - {name: X-Lang, in: header, required: true, schema: {type: string, enum: [français, english]}, example: français}
+        - {name: X-Name, in: header, required: true, schema: {type: string}, example: Zoë}
+      responses:
+        '200':
+          description: OK
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  born: {type: string, format: date, example: 2017-07-21}
+                  at: {type: string, format: date-time, example: 2024-01-31T12:00:00Z}
+                  duration: {type: string, example: 1:20}
+"""
+
+
+def test_yaml_specs_read_as_yaml_1_2_and_header_examples_http_can_carry(tmp_path: Path) -> None:
+    """OpenAPI asks for YAML 1.2: `no` is a country code, not false, and a date example is text
+    (PyYAML's 1.1 reading made the operation fail on a date). Header examples HTTP cannot carry,
+    header names that are not names, and headers each client sets itself are reported, and the
+    imported project passes the check."""
+    spec = tmp_path / "yaml12.yaml"
+    spec.write_text(YAML_12_SPEC, encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    page = (dest / "docs" / "endpoints" / "answers.md").read_text(encoding="utf-8")
+    front = yaml.safe_load(page.split("---")[1])
+    assert front["example"]["query"] == {"reply": "yes", "country": "no", "on": "off"}
+    assert front["example"]["headers"] == {"X-Lang": "english", "X-Name": "Zoe"}
+    assert front["responses"][0]["body"] == {"born": "2017-07-21", "at": "2024-01-31T12:00:00Z", "duration": "1:20"}
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "`X Bad Header` is not an HTTP header name" in report
+    assert "Content-Length is documented; the snippets do not send it" in report
+    assert "the example 'français' cannot travel in an HTTP header; 'english' is sent instead" in report
+    assert "the example 'Zoë' cannot travel in an HTTP header; 'Zoe' is sent instead" in report
+    assert run("build", "--strict", "-d", str(dest / "site"), cwd=dest).returncode == 0
+    result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 # --- hostile specs: one clear line, nothing read outside the spec's folder, nothing fetched ------
 
 def refuse(spec: Path, dest: Path, reason: str) -> None:

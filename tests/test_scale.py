@@ -175,38 +175,36 @@ def test_small_sites_keep_materials_full_nav(built: Path, tmp_path: Path) -> Non
     assert len(links) == FULL_NAV_PAGES and "md-nav__item--pruned" not in (project / "site" / url / "index.html").read_text()
 
 
-def test_a_sites_own_nav_item_override_still_wins(tmp_path: Path) -> None:
+def built_with_own_partial(tmp_path: Path, name: str, text: str, page_url: str) -> str:
+    """A site with more pages than the full nav shows, built with its own `partials/<name>`; a page's HTML."""
     project = write_project(tmp_path, FULL_NAV_PAGES + 1)
     config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
     config["theme"]["custom_dir"] = "overrides"
     (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     (project / "overrides/partials").mkdir(parents=True)
-    (project / "overrides/partials/nav-item.html").write_text(
-        '{% macro render(nav_item, path, level, parent) %}<li class="site-own-nav">{{ nav_item.title }}</li>{% endmacro %}\n',
-        encoding="utf-8")
+    (project / "overrides/partials" / name).write_text(text, encoding="utf-8")
     result = subprocess.run([APIDOCS, "-f", str(project / "mkdocs.yml"), "build", "-d", str(project / "site")],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
-    page = (project / "site/section-00/endpoint-0001/index.html").read_text(encoding="utf-8")
+    return (project / "site" / page_url / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_sites_own_nav_item_override_still_wins(tmp_path: Path) -> None:
+    page = built_with_own_partial(
+        tmp_path, "nav-item.html",
+        '{% macro render(nav_item, path, level, parent) %}<li class="site-own-nav">{{ nav_item.title }}</li>{% endmacro %}\n',
+        "section-00/endpoint-0001")
     top_level = 1 + (FULL_NAV_PAGES + 1 + PER_SECTION - 1) // PER_SECTION  # home and the sections
     assert page.count('class="site-own-nav"') == top_level and "md-nav__item--pruned" not in page
 
 
 def test_a_sites_own_nav_override_still_wins(tmp_path: Path) -> None:
     """apidocs' nav.html writes the top level's plain links itself; a site's own wins over it."""
-    project = write_project(tmp_path, FULL_NAV_PAGES + 1)
-    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
-    config["theme"]["custom_dir"] = "overrides"
-    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    (project / "overrides/partials").mkdir(parents=True)
-    (project / "overrides/partials/nav.html").write_text(
+    page = built_with_own_partial(
+        tmp_path, "nav.html",
         '{% import "partials/nav-item.html" as item with context %}<nav class="site-own-primary-nav"><ul>'
         '{% for nav_item in nav.items %}{{ item.render(nav_item, "n" ~ loop.index, 1) }}{% endfor %}</ul></nav>\n',
-        encoding="utf-8")
-    result = subprocess.run([APIDOCS, "-f", str(project / "mkdocs.yml"), "build", "-d", str(project / "site")],
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    page = (project / "site/section-01/endpoint-0021/index.html").read_text(encoding="utf-8")
+        "section-01/endpoint-0021")
     assert 'class="site-own-primary-nav"' in page and 'class="md-nav md-nav--primary"' not in page
     top_level = 1 + (FULL_NAV_PAGES + 1 + PER_SECTION - 1) // PER_SECTION  # home and the sections
     own_nav = page[page.index("site-own-primary-nav"):]

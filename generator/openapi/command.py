@@ -16,6 +16,7 @@ from apidocs.definitions.loader import DocsTree, load_tree
 from apidocs.model.endpoint import Document
 from apidocs.model.errors import ConfigError
 from apidocs.openapi.export import build_openapi
+from apidocs.openapi.source import YAML_12_SCALARS
 from apidocs.rendering.languages import load_languages
 from apidocs.rendering.nav import NavItem, build_nav
 
@@ -52,11 +53,20 @@ def openapi_document(settings: Settings, tree: DocsTree) -> dict[str, Any]:
                          tags=section_tags(tree, ordered))
 
 
+class _PortableDumper(yaml.SafeDumper):
+    """PyYAML's writer, which quotes what YAML 1.1 would not read as text, also quoting what
+    YAML 1.2 would not (`0987654321` is a number there): OpenAPI tools read YAML 1.2."""
+
+
+for _tag, _pattern, _first in YAML_12_SCALARS:
+    _PortableDumper.add_implicit_resolver(_tag, _pattern, _first)
+
+
 def dump(document: dict[str, Any], path: Path | None, *, compact: bool = False) -> str:
     """JSON, or YAML when `path` ends in .yaml/.yml; `compact`: JSON without indentation (the
     site's copy, read by tools, a third smaller)."""
     if path is not None and path.suffix.lower() in (".yaml", ".yml"):
-        return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
+        return yaml.dump(document, Dumper=_PortableDumper, sort_keys=False, allow_unicode=True, width=120)
     if compact:
         return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

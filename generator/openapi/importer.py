@@ -347,6 +347,28 @@ def _parameter_example(parameter: dict[str, Any]) -> Any:
     return given if given is not NO_EXAMPLE else example_of(_parameter_schema(parameter), direction="request")
 
 
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP token (RFC 9110)
+# Headers each HTTP client works out from the request it sends: a fixed example would contradict it.
+_SET_BY_CLIENTS = frozenset(("content-length", "host", "transfer-encoding", "connection", "expect", "keep-alive", "te",
+                             "trailer", "upgrade"))
+
+
+def _travels_in_a_header(text: str) -> bool:
+    """Visible ASCII and spaces only: what the definitions accept in a header value (lint E009)."""
+    return all(32 <= ord(character) <= 126 for character in text)
+
+
+def _header_instead(text: str, schema: dict[str, Any]) -> str:
+    """A header value HTTP carries in place of `text`: another value the schema lists, else
+    `text`'s ASCII letters (accents taken off, control characters as spaces)."""
+    listed = schema.get("enum")
+    for value in listed if isinstance(listed, list) else []:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and _travels_in_a_header(str(value)) and str(value):
+            return str(value)
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " ".join("".join(ch if 32 <= ord(ch) <= 126 else " " for ch in folded).split()) or "example"
+
+
 _DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
 _JOINERS = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
 
@@ -627,9 +649,21 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             if name.lower() in ("accept", "content-type", "authorization"):
                 notes.append(f"header parameter {name} is set by the snippets themselves and not documented separately")
                 continue
+            if not _HEADER_NAME.fullmatch(name):
+                notes.append(f"header parameter `{one_line(name, 80)}` is not an HTTP header name and is not carried over")
+                continue
             groups["header"].append(row)
+            if name.lower() in _SET_BY_CLIENTS:
+                notes.append(f"header parameter {name} is documented; the snippets do not send it (each HTTP client sets it)")
+                continue
             if parameter.get("required") or "example" in parameter or parameter.get("examples"):
-                headers[name] = ",".join(wire) if isinstance(wire, list) else wire
+                text = ",".join(wire) if isinstance(wire, list) else str(wire)
+                if not _travels_in_a_header(text):
+                    sent = _header_instead(text, schema)
+                    notes.append(f"header parameter {name}: the example {text[:80]!r} cannot travel in an HTTP header;"
+                                 f" {sent!r} is sent instead")
+                    text = sent
+                headers[name] = text
         elif place == "cookie":
             # Documented, not sent: a Cookie header in a page reads as a leaked session (lint E301).
             groups["cookie"].append(row)

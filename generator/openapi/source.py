@@ -14,12 +14,13 @@ objects...) that the full expansion of one operation can run to millions of valu
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 from urllib.parse import unquote, urlparse
 
 import yaml
@@ -50,7 +51,51 @@ class UnresolvedRef(SpecError):
 
 
 # libyaml's parser when PyYAML has it: a multi-megabyte spec parses about ten times faster.
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Yaml12Loader(_BASE_LOADER):
+    """A safe loader reading plain scalars by YAML 1.2's core schema, as OpenAPI asks: PyYAML
+    reads YAML 1.1, where `no`, `on` and `yes` are booleans, `2017-07-21` a date and `1:20` the
+    number 80, so an enum of country codes or a date example would change on the way in."""
+
+    yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, Any]]]] = {}  # its own, filled below
+
+    def construct_core_int(self, node: Any) -> int:
+        text = self.construct_scalar(node)
+        sign, digits = (-1, text[1:]) if text[0] == "-" else (1, text.lstrip("+"))
+        base = 8 if digits.startswith("0o") else 16 if digits.startswith("0x") else 10
+        return sign * int(digits[2:] if base != 10 else digits, base)
+
+    def construct_core_float(self, node: Any) -> float:
+        text = str(self.construct_scalar(node)).lower()
+        if text.lstrip("+-") == ".inf":
+            return float(text.replace(".inf", "inf"))
+        return float("nan") if text == ".nan" else float(text)
+
+    def construct_as_text(self, node: Any) -> str:
+        """An explicitly tagged date or binary value, kept as written (JSON has neither)."""
+        return str(self.construct_scalar(node))
+
+
+# YAML 1.2's core schema: the plain scalars that are not text (tag, pattern, first characters).
+YAML_12_SCALARS = [
+    ("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")),
+    ("tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")),
+    ("tag:yaml.org,2002:float",
+     re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+     list("-+.0123456789")),
+]
+for _tag, _pattern, _first in YAML_12_SCALARS:
+    _Yaml12Loader.add_implicit_resolver(_tag, _pattern, _first)
+# YAML 1.1's merge key, which specs written for PyYAML use.
+_Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _Yaml12Loader.construct_core_int)
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:float", _Yaml12Loader.construct_core_float)
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:timestamp", _Yaml12Loader.construct_as_text)
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:binary", _Yaml12Loader.construct_as_text)
+_LOADER: Any = _Yaml12Loader
 
 
 def parse_text(text: str, name: str) -> Any:
@@ -270,16 +315,8 @@ class Spec:
         if isinstance(value, dict) and isinstance(value.get("$ref"), str):
             beside: dict[str, Any] = {}
             if len(value) > 1:
-                for name, item in value.items():
-                    if name == "$ref":
-                        continue
-                    if type(item) in _LEAVES:
-                        literal.nodes -= 1
-                        beside[str(name)] = item
-                    else:
-                        beside[str(name)] = self._child(item, beside, str(name), resolver, scope, chain, literal, queue)
-                if literal.nodes < 0:
-                    raise SpecError(f"a part of the spec expands to more than {MAX_NODES} values")
+                self._copy_entries(value, beside, resolver, scope, chain, literal, queue)
+                del beside["$ref"]
             queue.append(_Pending(container, key, value, value["$ref"], resolver, scope, chain, beside))
             return beside
         literal.nodes -= 1
@@ -289,14 +326,7 @@ class Spec:
             if isinstance(value.get("$id"), str):
                 scope = value
             out: dict[str, Any] = {}
-            for name, item in value.items():
-                if type(item) in _LEAVES:  # most values: copied here, without a call per value
-                    literal.nodes -= 1
-                    out[str(name)] = item
-                else:
-                    out[str(name)] = self._child(item, out, str(name), resolver, scope, chain, literal, queue)
-            if literal.nodes < 0:
-                raise SpecError(f"a part of the spec expands to more than {MAX_NODES} values")
+            self._copy_entries(value, out, resolver, scope, chain, literal, queue)
             return out
         if isinstance(value, list):
             items: list[Any] = []
@@ -304,6 +334,17 @@ class Spec:
                 items.append(self._child(item, items, index, resolver, scope, chain, literal, queue))
             return items
         return value
+
+    def _copy_entries(self, value: dict[Any, Any], out: dict[str, Any], resolver: RefResolver, scope: dict[str, Any] | None,
+                      chain: tuple[int, ...], literal: Budget, queue: deque[_Pending]) -> None:
+        for name, item in value.items():
+            if type(item) in _LEAVES:  # most values: copied here, without a call per value
+                literal.nodes -= 1
+                out[str(name)] = item
+            else:
+                out[str(name)] = self._child(item, out, str(name), resolver, scope, chain, literal, queue)
+        if literal.nodes < 0:
+            raise SpecError(f"a part of the spec expands to more than {MAX_NODES} values")
 
     def _size(self, value: Any) -> int:
         """How many values `value` holds, not counting its `$ref`s' targets (bounded, remembered)."""
