@@ -616,6 +616,27 @@ def test_keywords_beside_a_ref_are_kept_over_its_target(tmp_path: Path) -> None:
     assert run("build", "--strict", "-d", str(dest / "site"), cwd=dest).returncode == 0
 
 
+def test_properties_and_requirements_beside_a_ref_join_the_targets(tmp_path: Path) -> None:
+    """JSON Schema applies a `$ref` and the keywords beside it both: an extension of a base
+    schema keeps the base's fields and requirements."""
+    from apidocs.openapi.source import open_spec
+
+    spec = tmp_path / "extended.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"post": {"requestBody": {"content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/Base", "required": ["extra", "id"], "properties": {"extra": {"type": "boolean"}},
+            "allOf": [{"minProperties": 1}], "description": "An extended base"}}}}, "responses": {"201": {"description": "ok"}}}}},
+        "components": {"schemas": {"Base": {"type": "object", "required": ["id"], "description": "A base",
+                                            "allOf": [{"maxProperties": 5}],
+                                            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}}},
+    }), encoding="utf-8")
+    schema = open_spec(spec).plain(("paths", "/x", "post", "requestBody", "content", "application/json", "schema"))
+    assert schema == {"type": "object", "required": ["id", "extra"], "description": "An extended base",
+                      "allOf": [{"maxProperties": 5}, {"minProperties": 1}],
+                      "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "extra": {"type": "boolean"}}}
+
+
 def test_nullable_without_a_type_means_this_or_null(tmp_path: Path) -> None:
     """`anyOf: [{$ref}]` with `nullable: true` (how Stripe writes an optional object) accepts both."""
     from jsonschema import Draft202012Validator

@@ -261,8 +261,7 @@ class Spec:
             copy = self._child(target, pending.container, pending.key, target_resolver, scope, chain,
                                Budget(nodes=size + 1), queue)
             if pending.placeholder and isinstance(copy, dict):
-                # In place: `$ref`s queued inside the copy (or a `$ref` the target is) fill it later.
-                copy.update(pending.placeholder)
+                _put_beside(copy, pending.placeholder)
             pending.container[pending.key] = copy
         return holder[0]
 
@@ -365,6 +364,21 @@ class Spec:
                 stack.extend(item)
         self._sizes[id(value)] = seen
         return seen
+
+
+def _put_beside(target: dict[str, Any], beside: dict[str, Any]) -> None:
+    """The keywords written beside a `$ref` put over a copy of its target, in place (`$ref`s
+    queued inside the copy, or a `$ref` the target is, fill it later). Both apply to a value,
+    as JSON Schema reads them: properties and requirements of both are kept, and `allOf` lists
+    are joined; for any other keyword, the one beside the `$ref` (the more specific) wins."""
+    for name, value in beside.items():
+        present = target.get(name)
+        if name in ("properties", "patternProperties", "$defs") and isinstance(present, dict) and isinstance(value, dict):
+            present.update(value)
+        elif name in ("required", "allOf") and isinstance(present, list) and isinstance(value, list):
+            present.extend(item for item in value if name != "required" or item not in present)
+        else:
+            target[name] = value
 
 
 def _pointer_parts(fragment: str) -> list[str]:
