@@ -637,6 +637,39 @@ def test_properties_and_requirements_beside_a_ref_join_the_targets(tmp_path: Pat
                       "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "extra": {"type": "boolean"}}}
 
 
+def test_read_only_fields_are_not_asked_of_requests_nor_write_only_ones_answered(tmp_path: Path) -> None:
+    """OpenAPI: a `readOnly` property's `required` holds for responses only, a `writeOnly` one's
+    for requests only. The request body's own description is shown above its fields."""
+    from jsonschema import Draft202012Validator
+
+    spec = tmp_path / "users.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/users": {"post": {
+            "operationId": "createUser",
+            "requestBody": {"required": True, "description": "The user to create", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/User"}}}},
+            "responses": {"201": {"description": "Created", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/User"}}}}}}}},
+        "components": {"schemas": {"User": {"type": "object", "required": ["id", "name", "password"], "properties": {
+            "id": {"type": "integer", "readOnly": True}, "name": {"type": "string"},
+            "password": {"type": "string", "writeOnly": True}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    page = (dest / "docs" / "endpoints" / "create-user.md").read_text(encoding="utf-8")
+    front = yaml.safe_load(page.split("---")[1])
+    assert front["example"]["body"] == {"name": "string", "password": "string"}
+    assert front["responses"][0]["body"] == {"id": 1, "name": "string"}
+    request, answer = Draft202012Validator(front["request"]["schema"]), Draft202012Validator(front["responses"][0]["schema"])
+    assert request.is_valid({"name": "a", "password": "b"}) and not request.is_valid({"name": "a"})
+    assert answer.is_valid({"id": 1, "name": "a"}) and not answer.is_valid({"name": "a", "password": "b"})
+    assert "### Request Parameters\n\nThe user to create\n" in page
+    assert "example lacked" not in (dest / "import-report.txt").read_text(encoding="utf-8")
+    result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_nullable_without_a_type_means_this_or_null(tmp_path: Path) -> None:
     """`anyOf: [{$ref}]` with `nullable: true` (how Stripe writes an optional object) accepts both."""
     from jsonschema import Draft202012Validator

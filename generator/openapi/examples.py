@@ -221,6 +221,39 @@ def completed(value: Any, schema: Any, *, direction: str, converted: Any = None)
     return copy, added
 
 
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+
+
+def directed(schema: Any, direction: str) -> Any:
+    """`schema` as one direction sees it: in a request no `readOnly` property, in a response no
+    `writeOnly` one, nor their requirements (OpenAPI: `required` holds for that direction only).
+    Parts left as they are stay the same objects."""
+    if not isinstance(schema, dict):
+        return schema
+    skip = "readOnly" if direction == "request" else "writeOnly"
+    changed: dict[str, Any] = {}
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        kept = {name: directed(sub, direction) for name, sub in properties.items()
+                if not (isinstance(sub, dict) and sub.get(skip) is True)}
+        if len(kept) != len(properties) or any(kept[name] is not properties[name] for name in kept):
+            changed["properties"] = kept
+            required = schema.get("required")
+            if isinstance(required, list):
+                changed["required"] = [name for name in required if name in kept or name not in properties]
+    for key in ("items", "additionalProperties", "not"):
+        if isinstance(schema.get(key), dict):
+            sub = directed(schema[key], direction)
+            if sub is not schema[key]:
+                changed[key] = sub
+    for key in _SUBSCHEMA_LISTS:
+        if isinstance(schema.get(key), list):
+            subs = [directed(sub, direction) for sub in schema[key]]
+            if any(new is not old for new, old in zip(subs, schema[key], strict=True)):
+                changed[key] = subs
+    return {**schema, **changed} if changed else schema
+
+
 # Where `export-openapi` keeps a pattern Python's `re` cannot read (see `export.portable_patterns`).
 UNPORTABLE_PATTERN = "x-apidocs-pattern"
 

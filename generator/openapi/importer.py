@@ -35,6 +35,7 @@ from apidocs.openapi.examples import (
     Schema,
     chosen_branch,
     completed,
+    directed,
     example_of,
     fits,
     given_example,
@@ -293,7 +294,8 @@ def fields(schema: Any, direction: str, prefix: str = "", depth: int = 0) -> lis
     return rows[:_MAX_FIELDS]
 
 
-def definition_list(title: str, rows: Iterable[tuple[str, str, bool, str]]) -> str:
+def definition_list(title: str, rows: Iterable[tuple[str, str, bool, str]], intro: str = "") -> str:
+    """A parameter heading and its definition list, with `intro` (Markdown) between them."""
     lines = []
     for name, kind, required, description in rows:
         term = name.replace("\n", " ").strip() or "(unnamed)"
@@ -303,7 +305,7 @@ def definition_list(title: str, rows: Iterable[tuple[str, str, bool, str]]) -> s
         mark = "***Required*** " if required else ""
         text = plain_line(description)
         lines.append(f"{term}\n: {kind_text}{mark}{text}".rstrip() + "\n")
-    return f"### {title}\n\n" + "\n".join(lines) if lines else ""
+    return f"### {title}\n\n" + (f"{intro}\n\n" if intro else "") + "\n".join(lines) if lines or intro else ""
 
 
 # --- one operation ---------------------------------------------------------------------------
@@ -482,6 +484,17 @@ def _expected_status(statuses: list[int | str | None], notes: list[str]) -> tupl
     if any(isinstance(status, int) for status in statuses):
         notes.append("only informational (1xx) responses are documented, which are never an answer: the examples expect 200")
     return None, None
+
+
+def _directed_schema(media: dict[str, Any], direction: str, notes: list[str]) -> Schema:
+    """A media type's schema as the direction sees it (`readOnly` fields are not sent, `writeOnly`
+    ones not answered); a schema too deep to go through is taken as it is."""
+    schema = mapping(media.get("schema"))
+    try:
+        return directed(schema, direction)
+    except RecursionError:
+        notes.append(f"{direction} schema is nested too deeply to leave out its readOnly/writeOnly fields")
+        return schema
 
 
 def _fitted(value: Any, schema: Schema, converted: Schema, direction: str, what: str,
@@ -703,7 +716,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         if chosen is not None:
             media_type, media = chosen
             value = _media_example(media, "request")
-            schema = mapping(media.get("schema"))
+            schema = _directed_schema(media, "request", notes)
             converted: Schema = json_schema(schema) if schema else {}  # once: converting is most of an import's time
             # An optional body the spec shows no example of is documented, not sent by the example.
             shown = "example" in media or bool(media.get("examples")) or given_example(schema) is not NO_EXAMPLE
@@ -766,7 +779,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         if chosen is not None:
             media_type, media = chosen
             value = _media_example(media, "response")
-            schema = mapping(media.get("schema"))
+            schema = _directed_schema(media, "response", notes)
             converted = json_schema(schema) if schema else {}
             problem = None
             if value is not NO_EXAMPLE:
@@ -807,8 +820,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         listed = definition_list(title, groups[key])
         if listed:
             body_parts.append(listed)
-    if request_rows:
-        body_parts.append(definition_list("Request Parameters", request_rows))
+    request_intro = safe_markdown(request_body.get("description") or "") if isinstance(request_body, dict) else ""
+    if request_rows or request_intro:
+        body_parts.append(definition_list("Request Parameters", request_rows, request_intro))
     if response_rows:
         body_parts.append(definition_list("Response Parameters", response_rows))
     head = yaml.dump(front, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=1000)
