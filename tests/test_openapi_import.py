@@ -670,6 +670,26 @@ def test_read_only_fields_are_not_asked_of_requests_nor_write_only_ones_answered
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_made_up_strings_follow_their_patterns_or_are_left_out_when_optional(tmp_path: Path) -> None:
+    """A code like `^[A-Z]{3}$` gets a value that matches; an optional field whose pattern no
+    made-up value matches is left out of the example, so the request schema is kept."""
+    spec = tmp_path / "patterns.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "paths": {"/pay": {"post": {"operationId": "pay", "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"type": "object", "required": ["currency", "amount"], "properties": {
+                "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}, "amount": {"type": "string", "pattern": "^[0-9]+$"},
+                "reference": {"type": "string", "pattern": "^ref_[0-9a-f]{8}$"}}}}}},
+            "responses": {"200": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    front = yaml.safe_load((dest / "docs" / "endpoints" / "pay.md").read_text(encoding="utf-8").split("---")[1])
+    assert front["example"]["body"] == {"currency": "ABC", "amount": "123"}
+    assert front["request"]["schema"]["properties"]["reference"]["pattern"] == "^ref_[0-9a-f]{8}$"
+    assert (dest / "import-report.txt").read_text(encoding="utf-8").endswith("Everything was carried over.\n")
+
+
 def test_nullable_without_a_type_means_this_or_null(tmp_path: Path) -> None:
     """`anyOf: [{$ref}]` with `nullable: true` (how Stripe writes an optional object) accepts both."""
     from jsonschema import Draft202012Validator

@@ -10,6 +10,7 @@ publishes against its schema and reports the ones that do not fit.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from apidocs.model.validation import SchemaError, UnknownType, schema_validator
@@ -88,14 +89,33 @@ def given_example(schema: Schema) -> Any:
     return NO_EXAMPLE
 
 
+# Tried in turn for a string with a `pattern` (a currency code, digits, a slug...): the first
+# that matches it is the example. Short, so an untrusted pattern cannot take long on any.
+_PATTERN_CANDIDATES = ("string", "ABC", "abc", "123", "abc123", "ABC123", "A1", "a-b", "abc_def", "ABC-123", "1.0",
+                       "a", "A", "1", "x1")
+
+
 def _string(schema: Schema) -> str:
-    value = _FORMATS.get(str(schema.get("format") or ""), "string")
+    formatted = _FORMATS.get(str(schema.get("format") or ""), "string")
+    pattern = schema.get("pattern")
+    candidates = (formatted, *_PATTERN_CANDIDATES) if isinstance(pattern, str) else (formatted,)
+    for candidate in candidates:
+        value = _within_length(candidate, schema)
+        try:
+            if not isinstance(pattern, str) or re.search(pattern, value):
+                return value
+        except (re.error, RecursionError, OverflowError):  # a pattern Python cannot read: the format's value
+            break
+    return _within_length(formatted, schema)
+
+
+def _within_length(value: str, schema: Schema) -> str:
     minimum = schema.get("minLength")
     maximum = schema.get("maxLength")
     if isinstance(minimum, int) and len(value) < minimum:
-        value = value + "x" * (minimum - len(value))
+        value = value + value[-1:] * min(minimum - len(value), 10_000)
     if isinstance(maximum, int) and len(value) > maximum:
-        value = value[:maximum]
+        value = value[:max(maximum, 0)]
     return value
 
 
@@ -146,6 +166,8 @@ def example_of(schema: Any, *, direction: str = "response", depth: int = 0) -> A
                 continue
             if depth >= _FULL_DEPTH and name not in required and _holds_values(sub):
                 continue
+            if name not in required and _unmatched_pattern(sub, direction):
+                continue  # optional, and no value of ours fits it: left out rather than the schema lost
             result[name] = example_of(sub, direction=direction, depth=depth + 1)
         return result
     if kind == "array":
@@ -165,6 +187,21 @@ def example_of(schema: Any, *, direction: str = "response", depth: int = 0) -> A
     if kind == "boolean":
         return True
     return None
+
+
+def _unmatched_pattern(schema: Any, direction: str) -> bool:
+    """Whether a made-up value of `schema` is a string its `pattern` refuses."""
+    if not isinstance(schema, dict):
+        return False
+    folded = chosen_branch(schema)
+    pattern = folded.get("pattern")
+    if not isinstance(pattern, str):
+        return False
+    value = example_of(schema, direction=direction, depth=_MAX_DEPTH)
+    try:
+        return isinstance(value, str) and re.search(pattern, value) is None
+    except (re.error, RecursionError, OverflowError):
+        return False
 
 
 def _holds_values(schema: Any) -> bool:
