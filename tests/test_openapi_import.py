@@ -690,6 +690,30 @@ def test_made_up_strings_follow_their_patterns_or_are_left_out_when_optional(tmp
     assert (dest / "import-report.txt").read_text(encoding="utf-8").endswith("Everything was carried over.\n")
 
 
+@pytest.mark.parametrize(("schemes", "security", "header", "scheme", "note"), [
+    ({"queryKey": {"type": "apiKey", "in": "query", "name": "key"}, "bearer": {"type": "http", "scheme": "bearer"}},
+     [{"queryKey": []}, {"bearer": []}], "Authorization", "Bearer", None),  # an alternative the snippets can send
+    ({"token": {"type": "http", "scheme": "Token"}}, [{"token": []}], "Authorization", "Token", None),
+    ({"digest": {"type": "http", "scheme": "digest"}}, [{"digest": []}], "Authorization", "Bearer",
+     "security scheme `digest` (HTTP digest) is shown as a bearer token"),
+])
+def test_the_site_sends_a_security_scheme_it_can(tmp_path: Path, schemes: dict[str, Any], security: list[Any], header: str,
+                                                  scheme: str, note: str | None) -> None:
+    spec = tmp_path / "auth.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "security": security,
+        "paths": {"/x": {"get": {"responses": {"200": {"description": "ok"}}}}},
+        "components": {"securitySchemes": schemes},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    config = yaml.load((dest / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.Loader)
+    auth = next(plugin["apidocs"] for plugin in config["plugins"] if isinstance(plugin, dict) and "apidocs" in plugin)["auth"]
+    assert (auth["header"], auth["scheme"]) == (header, scheme)
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert (note in report) if note else report.endswith("Everything was carried over.\n")
+
+
 def test_nullable_without_a_type_means_this_or_null(tmp_path: Path) -> None:
     """`anyOf: [{$ref}]` with `nullable: true` (how Stripe writes an optional object) accepts both."""
     from jsonschema import Draft202012Validator

@@ -371,6 +371,8 @@ def _header_instead(text: str, schema: dict[str, Any]) -> str:
     return " ".join("".join(ch if 32 <= ord(ch) <= 126 else " " for ch in folded).split()) or "example"
 
 
+# HTTP authentication schemes that answer a server's challenge: no fixed header a snippet could send.
+_CHALLENGED_SCHEMES = frozenset(("digest", "negotiate", "ntlm", "hoba", "mutual", "scram-sha-1", "scram-sha-256", "vapid"))
 _DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
 _JOINERS = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
 
@@ -857,6 +859,7 @@ def _chosen_auth(spec: dict[str, Any]) -> Auth:
     requirements: list[Any] = security if isinstance(security, list) else []
     names = [name for requirement in requirements if isinstance(requirement, dict) for name in requirement]
     names += [name for name in schemes if name not in names]
+    fallback = None  # a scheme the snippets cannot send (an API key in the query): taken when no other is
     for name in names:
         scheme = schemes.get(name)
         if not isinstance(scheme, dict):
@@ -865,8 +868,10 @@ def _chosen_auth(spec: dict[str, Any]) -> Auth:
         chosen = _auth_of_scheme(name, scheme, kind)
         if chosen is not None:
             chosen.scheme_name = name
-            return chosen
-    return Auth()
+            if chosen.header:
+                return chosen
+            fallback = fallback or chosen
+    return fallback or Auth()
 
 
 def _auth_of_scheme(name: str, scheme: dict[str, Any], kind: str) -> Auth | None:
@@ -874,11 +879,16 @@ def _auth_of_scheme(name: str, scheme: dict[str, Any], kind: str) -> Auth | None
     written = _written_auth(scheme, kind)
     if written is not None:
         return written
-    if kind == "http" and str(scheme.get("scheme") or "").lower() == "basic":
+    written_scheme = str(scheme.get("scheme") or "")
+    if kind == "http" and written_scheme.lower() == "basic":
         token = base64.b64encode(b"username:password").decode()
         return Auth("Authorization", "Basic", token)
+    if kind == "http" and _HEADER_NAME.fullmatch(written_scheme) and written_scheme.lower() not in _CHALLENGED_SCHEMES | {"bearer"}:
+        return Auth("Authorization", written_scheme, DEMO_TOKEN)  # `Authorization: Token <token>` and the like
     if kind in ("http", "oauth2", "openidconnect"):
-        note = "" if kind == "http" else f"security scheme `{name}` ({kind}) is shown as a bearer token"
+        note = (f"security scheme `{name}` ({kind}) is shown as a bearer token" if kind != "http"
+                else "" if written_scheme.lower() == "bearer"
+                else f"security scheme `{name}` (HTTP {one_line(written_scheme, 40) or 'with no scheme'}) is shown as a bearer token")
         return Auth("Authorization", "Bearer", DEMO_TOKEN, note)
     if kind == "apikey":
         place, key = str(scheme.get("in") or ""), str(scheme.get("name") or "")
