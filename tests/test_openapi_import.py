@@ -714,6 +714,33 @@ def test_the_site_sends_a_security_scheme_it_can(tmp_path: Path, schemes: dict[s
     assert (note in report) if note else report.endswith("Everything was carried over.\n")
 
 
+def test_parameters_travel_in_the_style_the_spec_gives_them(tmp_path: Path) -> None:
+    """OpenAPI `style`/`explode` (RFC 6570): a scalar in a matrix or label path segment keeps its
+    prefix, an exploded pipe-delimited array repeats its name, an object header is `key,value`,
+    and a parameter given as a media type takes that media type's example. The check passes."""
+    spec = tmp_path / "styles.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {"/m/{mid}/l/{lid}": {"get": {"operationId": "styles", "parameters": [
+            {"name": "mid", "in": "path", "required": True, "style": "matrix", "schema": {"type": "integer"}, "example": 5},
+            {"name": "lid", "in": "path", "required": True, "style": "label", "schema": {"type": "integer"}, "example": 6},
+            {"name": "pipe", "in": "query", "required": True, "style": "pipeDelimited", "explode": True,
+             "schema": {"type": "array", "items": {"type": "string"}}, "example": ["p", "q"]},
+            {"name": "X-Obj", "in": "header", "required": True, "schema": {"type": "object"}, "example": {"r": 1, "g": 2}},
+            {"name": "filter", "in": "query", "required": True, "content": {"application/json": {
+                "schema": {"type": "object", "properties": {"color": {"type": "string"}}}, "example": {"color": "red"}}}},
+        ], "responses": {"200": {"description": "ok"}}}}},
+    }, sort_keys=False), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    example = yaml.safe_load((dest / "docs" / "endpoints" / "styles.md").read_text(encoding="utf-8").split("---")[1])["example"]
+    assert example["params"] == {"mid": ";mid=5", "lid": ".6"}
+    assert example["query"] == {"pipe": ["p", "q"], "filter": '{"color":"red"}'}
+    assert example["headers"] == {"X-Obj": "r,1,g,2"}
+    result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_nullable_without_a_type_means_this_or_null(tmp_path: Path) -> None:
     """`anyOf: [{$ref}]` with `nullable: true` (how Stripe writes an optional object) accepts both."""
     from jsonschema import Draft202012Validator

@@ -346,6 +346,9 @@ def _named_example(holder: dict[str, Any]) -> Any:
 
 def _parameter_example(parameter: dict[str, Any]) -> Any:
     given = _named_example(parameter)
+    content = parameter.get("content")
+    if given is NO_EXAMPLE and isinstance(content, dict) and content and isinstance(next(iter(content.values())), dict):
+        given = _named_example(next(iter(content.values())))  # a parameter given as a media type: its example
     return given if given is not NO_EXAMPLE else example_of(_parameter_schema(parameter), direction="request")
 
 
@@ -394,7 +397,7 @@ def _on_the_wire(parameter: dict[str, Any], schema: Schema, value: Any) -> tuple
     explode = parameter.get("explode", style == "form")
     if isinstance(value, list) and all(not isinstance(item, (dict, list)) for item in value):
         items = [_as_text(item) for item in value]
-        if place == "query" and style == "form" and explode:
+        if place == "query" and style in ("form", "spaceDelimited", "pipeDelimited") and explode:
             inner = type_word(schema.get("items")) if isinstance(schema.get("items"), dict) else ""
             return items, inner or "string", f"Repeatable ({kind}): one `{parameter.get('name')}=` per item."
         joiner = _JOINERS.get(style, ",")
@@ -406,6 +409,11 @@ def _on_the_wire(parameter: dict[str, Any], schema: Schema, value: Any) -> tuple
         else:
             text = joiner.join(items)
         return text, "string" if place in ("path", "query") else kind, f"A {kind}, sent as `{text}` (style {style})."
+    if (isinstance(value, dict) and place in ("path", "header") and style == "simple"
+            and all(not isinstance(item, (dict, list)) for item in value.values())):
+        # RFC 6570 simple style: `r,1,g,2`, or `r=1,g=2` exploded
+        text = ",".join(f"{key}={_as_text(item)}" if explode else f"{key},{_as_text(item)}" for key, item in value.items())
+        return text, "string", f"A {kind or 'object'}, sent as `{text}` (style simple)."
     if isinstance(value, (dict, list)):
         text = _as_text(value)
         if place in ("path", "query"):
@@ -413,6 +421,9 @@ def _on_the_wire(parameter: dict[str, Any], schema: Schema, value: Any) -> tuple
         return text, kind, ""
     if place in ("path", "query") and (kind.startswith("array") or kind == "object" or kind.startswith("object ")):
         return _as_text(value), "string", f"A {kind} (style {style})."
+    if place == "path" and style in ("label", "matrix"):
+        text = "." + _as_text(value) if style == "label" else f";{parameter.get('name')}={_as_text(value)}"
+        return text, "string", f"A {kind or 'value'}, sent as `{text}` (style {style})."
     return _as_text(value), kind, ""
 
 
