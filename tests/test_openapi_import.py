@@ -741,6 +741,43 @@ def test_parameters_travel_in_the_style_the_spec_gives_them(tmp_path: Path) -> N
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_shapes_told_apart_by_a_discriminator_and_what_the_tables_say_of_a_field(tmp_path: Path) -> None:
+    """A `oneOf` with a discriminator over shapes sharing a base: the example names its shape by
+    a mapping key and keeps its schema (the discriminator tells the shapes apart, so a value
+    matching two of them is not refused); the tables show every type of a field, its constant,
+    a deprecated parameter, and that there are other shapes."""
+    from jsonschema import Draft202012Validator
+
+    base = {"type": "object", "required": ["petType"], "properties": {"petType": {"type": "string"}}}
+    spec = tmp_path / "pets.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/pets": {"post": {
+            "operationId": "addPet",
+            "parameters": [{"name": "legacy", "in": "query", "deprecated": True, "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
+                "discriminator": {"propertyName": "petType", "mapping": {"cat": "#/components/schemas/Cat",
+                                                                         "dog": "#/components/schemas/Dog"}}}}}},
+            "responses": {"200": {"description": "ok"}}}}},
+        "components": {"schemas": {
+            "Cat": {"allOf": [base, {"type": "object", "properties": {"lives": {"type": ["integer", "string"]},
+                                                                      "kind": {"type": "string", "const": "feline"}}}]},
+            "Dog": {"allOf": [base, {"type": "object", "properties": {"packSize": {"type": "integer"}}}]}}},
+    }, sort_keys=False), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    page = (dest / "docs" / "endpoints" / "add-pet.md").read_text(encoding="utf-8")
+    front = yaml.safe_load(page.split("---")[1])
+    assert front["example"]["body"]["petType"] == "cat"
+    assert Draft202012Validator(front["request"]["schema"]).is_valid(front["example"]["body"])
+    assert "lives\n: (integer or string)" in page and "Always `\"feline\"`." in page
+    assert "legacy\n: (string) Deprecated." in page
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "request body has 2 alternative shapes (oneOf/anyOf); the fields of the first are listed" in report
+    assert "does not fit" not in report
+
+
 def test_nullable_without_a_type_means_this_or_null(tmp_path: Path) -> None:
     """`anyOf: [{$ref}]` with `nullable: true` (how Stripe writes an optional object) accepts both."""
     from jsonschema import Draft202012Validator

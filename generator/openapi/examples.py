@@ -169,6 +169,11 @@ def example_of(schema: Any, *, direction: str = "response", depth: int = 0) -> A
             if name not in required and _unmatched_pattern(sub, direction):
                 continue  # optional, and no value of ours fits it: left out rather than the schema lost
             result[name] = example_of(sub, direction=direction, depth=depth + 1)
+        discriminator = schema.get("discriminator")
+        if isinstance(discriminator, dict) and isinstance(discriminator.get("mapping"), dict) and discriminator["mapping"]:
+            named = discriminator.get("propertyName")
+            if isinstance(named, str) and named in result:  # the first shape is listed, and named, first
+                result[named] = next(iter(discriminator["mapping"]))
         return result
     if kind == "array":
         if isinstance(schema.get("prefixItems"), list):  # a tuple (JSON Schema 2020-12): one value per position
@@ -329,6 +334,10 @@ def json_schema(schema: Any) -> Any:
         del result["minimum"]
     if result.get("exclusiveMaximum") is not None and "maximum" in result and schema.get("exclusiveMaximum") is True:
         del result["maximum"]
+    if isinstance(schema.get("discriminator"), dict) and isinstance(result.get("oneOf"), list) and "anyOf" not in result:
+        # The discriminator tells the shapes apart (OpenAPI), so shapes that overlap (an `allOf`
+        # on a shared base, without `additionalProperties: false`) must not refuse a value.
+        result["anyOf"] = result.pop("oneOf")
     if schema.get("nullable") is True:
         kinds = [kind for kind in types_of(schema) if kind != "null"]
         if "type" in result and "null" not in (result["type"] if isinstance(result["type"], list) else [result["type"]]):

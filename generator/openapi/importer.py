@@ -40,6 +40,7 @@ from apidocs.openapi.examples import (
     fits,
     given_example,
     json_schema,
+    merged,
     types_of,
 )
 from apidocs.openapi.source import MAX_EXPANDED, Budget, Spec, SpecError, open_spec
@@ -246,19 +247,27 @@ def type_word(schema: Any) -> str:
         return ""
     schema = chosen_branch(schema)
     kinds = types_of(schema)
-    main = next((kind for kind in kinds if kind != "null"), "")
-    if main == "array":
-        inner = type_word(schema.get("items"))
-        main = f"array of {inner}" if inner else "array"
-    elif main == "string" and isinstance(schema.get("format"), str) and schema["format"] in ("uuid", "date", "date-time", "email"):
-        main = {"date-time": "datetime"}.get(schema["format"], schema["format"])
-    if "null" in kinds and main:
-        main += " or null"
-    return main
+    words = []
+    for kind in (kind for kind in kinds if kind != "null"):
+        if kind == "array":
+            inner = type_word(schema.get("items"))
+            kind = f"array of {inner}" if inner else "array"
+        elif kind == "string" and isinstance(schema.get("format"), str) and schema["format"] in ("uuid", "date", "date-time", "email"):
+            kind = {"date-time": "datetime"}.get(schema["format"], schema["format"])
+        words.append(kind)
+    if "null" in kinds and words:
+        words.append("null")
+    return " or ".join(words)
 
 
-def _describe(schema: dict[str, Any]) -> str:
+def _describe(schema: dict[str, Any], alternatives: int = 0) -> str:
+    """A field's description, with what its schema says beyond the type; `alternatives`: how
+    many `oneOf`/`anyOf` shapes it has (the first is the one listed)."""
     parts = [one_line(schema.get("description") or schema.get("title"), 600)]
+    if alternatives > 1:
+        parts.append(f"One of {alternatives} shapes (the first is listed).")
+    if "const" in schema:
+        parts.append(f"Always `{json.dumps(schema['const'], ensure_ascii=False)}`.")
     if isinstance(schema.get("enum"), list):
         parts.append("One of: " + ", ".join(f"`{json.dumps(v, ensure_ascii=False)}`" for v in schema["enum"][:30]))
     if "default" in schema:
@@ -266,6 +275,14 @@ def _describe(schema: dict[str, Any]) -> str:
     if schema.get("deprecated") is True:
         parts.append("Deprecated.")
     return " ".join(part for part in parts if part)
+
+
+def _alternatives(schema: Any) -> int:
+    """How many shapes a schema's `oneOf` (or `anyOf`) offers, with `allOf` merged."""
+    if not isinstance(schema, dict):
+        return 0
+    folded = merged(schema)
+    return max((len(folded[key]) for key in ("oneOf", "anyOf") if isinstance(folded.get(key), list)), default=0)
 
 
 def fields(schema: Any, direction: str, prefix: str = "", depth: int = 0) -> list[tuple[str, str, bool, str]]:
@@ -285,8 +302,9 @@ def fields(schema: Any, direction: str, prefix: str = "", depth: int = 0) -> lis
         if not isinstance(sub, dict) or sub.get(skip) is True:
             continue
         full = f"{prefix}{name}"
+        shapes = _alternatives(sub)
         sub = chosen_branch(sub)
-        rows.append((full, type_word(sub), name in required, _describe(sub)))
+        rows.append((full, type_word(sub), name in required, _describe(sub, shapes)))
         inner = sub.get("items") if "array" in types_of(sub) else sub
         rows += fields(inner, direction, f"{full}{'[]' if inner is not sub else ''}.", depth + 1)
         if len(rows) > _MAX_FIELDS:
@@ -657,7 +675,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         wire, kind, how = _on_the_wire(parameter, schema, value)
         description = parameter.get("description") or schema.get("description")
         row = (name, kind, bool(parameter.get("required")) or place == "path",
-               _describe({**schema, "description": " ".join(one_line(text, 600) for text in (description, how) if text)}))
+               _describe({**schema, "description": " ".join(one_line(text, 600) for text in (description, how) if text),
+                          "deprecated": parameter.get("deprecated") is True or schema.get("deprecated") is True}))
         if how.endswith("shown as JSON text."):
             notes.append(f"{place} parameter `{name}` (style {parameter.get('style') or _DEFAULT_STYLE.get(place)}) is shown as JSON text")
         if place == "path":
@@ -758,6 +777,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 if not _is_json(media_type):
                     notes.append(f"request body is {media_type}; documented as JSON")
             request_rows = fields(schema, "request")
+            if _alternatives(schema) > 1:
+                notes.append(f"request body has {_alternatives(schema)} alternative shapes (oneOf/anyOf); the fields of the first are listed")
             carried = _carried_schema(schema, converted, "request body", notes) if not problem else None
             if carried is not None:
                 request_front = {"schema": carried}
