@@ -608,6 +608,8 @@ def test_keywords_beside_a_ref_are_kept_over_its_target(tmp_path: Path) -> None:
     assert "billing.country\n: (string)" in page  # the target's own `$ref`s are followed still
     assert "The order it splits from" in page
     assert "A postal address" not in page and "another name" not in page
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "recursive schemas (`#/components/schemas/Node`) are shown down to where they repeat" in report
     response = yaml.safe_load(page.split("---")[1])["responses"][0]
     validator = Draft202012Validator(response["schema"])
     assert validator.is_valid(response["body"])
@@ -776,6 +778,26 @@ def test_shapes_told_apart_by_a_discriminator_and_what_the_tables_say_of_a_field
     report = (dest / "import-report.txt").read_text(encoding="utf-8")
     assert "request body has 2 alternative shapes (oneOf/anyOf); the fields of the first are listed" in report
     assert "does not fit" not in report
+
+
+def test_response_headers_are_described_and_links_reported(tmp_path: Path) -> None:
+    spec = tmp_path / "created.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/things": {"post": {"operationId": "createThing", "responses": {"201": {
+            "description": "Created",
+            "headers": {"Location": {"required": True, "description": "Where the new thing is", "schema": {"type": "string"}},
+                        "X-Rate-Limit": {"schema": {"type": "integer"}, "example": 99}},
+            "links": {"GetThing": {"operationId": "getThing"}}}}}}},
+    }, sort_keys=False), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    response = yaml.safe_load((dest / "docs" / "endpoints" / "create-thing.md").read_text(encoding="utf-8").split("---")[1])["responses"][0]
+    assert response["description"] == ("Created. Headers: `Location` (string, required): Where the new thing is;"
+                                       " `X-Rate-Limit` (integer).")
+    assert response["headers"] == {"X-Rate-Limit": "99"}
+    assert "201 response links (GetThing) are not carried over" in (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert run("build", "--strict", "-d", str(dest / "site"), cwd=dest).returncode == 0
 
 
 def test_nullable_without_a_type_means_this_or_null(tmp_path: Path) -> None:

@@ -277,6 +277,19 @@ def _describe(schema: dict[str, Any], alternatives: int = 0) -> str:
     return " ".join(part for part in parts if part)
 
 
+def _response_headers(headers: dict[str, Any]) -> str:
+    """A response's headers in words, for its description: `Location` (string, required): …"""
+    described = []
+    for name, header in list(headers.items())[:20]:
+        if not isinstance(header, dict) or str(name).lower() == "content-type":  # ignored by OpenAPI
+            continue
+        schema = mapping(header.get("schema"))
+        kind = ", ".join(part for part in (type_word(schema), "required" if header.get("required") is True else "") if part)
+        text = one_line(header.get("description") or schema.get("description"), 200)
+        described.append(f"`{one_line(str(name), 80).replace('`', '')}`" + (f" ({kind})" if kind else "") + (f": {text}" if text else ""))
+    return ("Headers: " + "; ".join(described) + ".") if described else ""
+
+
 def _alternatives(schema: Any) -> int:
     """How many shapes a schema's `oneOf` (or `anyOf`) offers, with `allOf` merged."""
     if not isinstance(schema, dict):
@@ -805,6 +818,12 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                                if isinstance(header, dict) and "example" in header and re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", str(name))}
         if examples_of_headers:
             entry["headers"] = examples_of_headers
+        documented = _response_headers(mapping(response.get("headers")))
+        if documented:
+            entry["description"] = f"{described}{'.' if described and described[-1] not in '.!?:' else ''} {documented}".strip()
+        if mapping(response.get("links")):
+            notes.append(f"{status} response links ({', '.join(one_line(str(name), 40) for name in list(response['links'])[:3])})"
+                         " are not carried over")
         chosen = _media(response.get("content"))
         if chosen is not None and (status in (204, 205, 304) or operation.method == "head"):
             reason = f"HTTP sends no body with {status}" if status in (204, 205, 304) else "HTTP sends no body in answer to HEAD"
@@ -1098,6 +1117,11 @@ def import_spec(spec_path: Path, dest: Path, *, force: bool = False) -> ImportRe
             if path_budget.trimmed_below is not None:
                 unresolved[key].append(f"schemas nested {path_budget.trimmed_below + 1} or more `$ref`s deep are read as any"
                                        f" value (following every `$ref` would exceed {MAX_EXPANDED} values)")
+            recursive = list(dict.fromkeys(path_budget.cut))
+            if recursive:
+                shown = ", ".join(f"`{one_line(ref, 80)}`" for ref in recursive[:3]) + (" …" if len(recursive) > 3 else "")
+                unresolved[key].append(f"recursive schemas ({shown}) are shown down to where they repeat; deeper levels"
+                                       " are read as any value")
     operations = collect_operations(raw_paths, tag_order, notes)
     for operation in operations:
         operation.notes.extend(unresolved.get(operation.path, []))
