@@ -800,6 +800,25 @@ def test_response_headers_are_described_and_links_reported(tmp_path: Path) -> No
     assert run("build", "--strict", "-d", str(dest / "site"), cwd=dest).returncode == 0
 
 
+def test_named_examples_a_page_does_not_show_are_reported(tmp_path: Path) -> None:
+    spec = tmp_path / "examples.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/pets": {"post": {"operationId": "addPet", "requestBody": {"content": {"application/json": {
+            "schema": {"type": "object", "properties": {"name": {"type": "string"}}},
+            "examples": {"cat": {"value": {"name": "Tom"}}, "dog": {"value": {"name": "Rex"}},
+                         "big": {"externalValue": "https://example.com/big.json"}}}}},
+            "responses": {"200": {"description": "ok"}}}}},
+    }, sort_keys=False), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    front = yaml.safe_load((dest / "docs" / "endpoints" / "add-pet.md").read_text(encoding="utf-8").split("---")[1])
+    assert front["example"]["body"] == {"name": "Tom"}
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "request body: example `cat` is shown; `dog` not" in report
+    assert "request body: examples in files of their own (externalValue: `big`) are not fetched" in report
+
+
 def test_nullable_without_a_type_means_this_or_null(tmp_path: Path) -> None:
     """`anyOf: [{$ref}]` with `nullable: true` (how Stripe writes an optional object) accepts both."""
     from jsonschema import Draft202012Validator

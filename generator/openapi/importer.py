@@ -375,6 +375,24 @@ def _named_example(holder: dict[str, Any]) -> Any:
     return NO_EXAMPLE
 
 
+def _examples_left_out(holder: dict[str, Any], what: str) -> list[str]:
+    """Report lines for the named `examples` a page does not show: all but the one it takes, and
+    those kept in a file of their own (`externalValue`: never fetched)."""
+    named = holder.get("examples")
+    if "example" in holder or not isinstance(named, dict):
+        return []
+    inline = [str(name) for name, item in named.items() if isinstance(item, dict) and "value" in item]
+    external = [str(name) for name, item in named.items() if isinstance(item, dict) and "value" not in item and "externalValue" in item]
+    lines = []
+    if len(inline) > 1:
+        others = ", ".join(f"`{one_line(name, 40)}`" for name in inline[1:4]) + (" …" if len(inline) > 4 else "")
+        lines.append(f"{what}: example `{one_line(inline[0], 40)}` is shown; {others} not")
+    if external:
+        lines.append(f"{what}: examples in files of their own (externalValue: {', '.join(f'`{one_line(name, 40)}`' for name in external[:3])})"
+                     " are not fetched")
+    return lines
+
+
 def _parameter_example(parameter: dict[str, Any]) -> Any:
     given = _named_example(parameter)
     content = parameter.get("content")
@@ -685,6 +703,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 notes.append(f"path parameter `{name}` is not in the path and is not carried over")
                 continue
         value = _parameter_example(parameter)
+        notes.extend(_examples_left_out(parameter, f"{place} parameter `{one_line(name, 80)}`"))
         wire, kind, how = _on_the_wire(parameter, schema, value)
         description = parameter.get("description") or schema.get("description")
         row = (name, kind, bool(parameter.get("required")) or place == "path",
@@ -761,6 +780,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         if chosen is not None:
             media_type, media = chosen
             value = _media_example(media, "request")
+            notes.extend(_examples_left_out(media, "request body"))
             schema = _directed_schema(media, "request", notes)
             converted: Schema = json_schema(schema) if schema else {}  # once: converting is most of an import's time
             # An optional body the spec shows no example of is documented, not sent by the example.
@@ -832,6 +852,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         if chosen is not None:
             media_type, media = chosen
             value = _media_example(media, "response")
+            notes.extend(_examples_left_out(media, f"{status} response"))
             schema = _directed_schema(media, "response", notes)
             converted = json_schema(schema) if schema else {}
             problem = None
