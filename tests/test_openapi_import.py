@@ -819,6 +819,32 @@ def test_named_examples_a_page_does_not_show_are_reported(tmp_path: Path) -> Non
     assert "request body: examples in files of their own (externalValue: `big`) are not fetched" in report
 
 
+def test_the_home_page_carries_contact_licence_terms_and_external_docs(tmp_path: Path) -> None:
+    long_summary = "Creates a thing " + "and says a great deal about it " * 6
+    spec = tmp_path / "info.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1", "summary": "Things as a service", "termsOfService": "https://example.com/tos",
+                 "contact": {"name": "Support [team]", "email": "help@example.com", "url": "javascript:alert(1)"},
+                 "license": {"name": "Apache 2.0", "identifier": "Apache-2.0"}},
+        "externalDocs": {"url": "https://example.com/docs", "description": "Full docs"},
+        "paths": {"/things": {"post": {"operationId": "createThing", "summary": long_summary,
+                                       "externalDocs": {"url": "https://example.com/op"},
+                                       "responses": {"200": {"description": "ok"}}}}},
+    }, sort_keys=False), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    home = (dest / "docs" / "index.md").read_text(encoding="utf-8")
+    assert "Things as a service" in home
+    assert "- Contact: Support \\[team\\], [help@example.com](mailto:help@example.com)" in home  # no javascript: link
+    assert "- Licence: [Apache 2.0](https://spdx.org/licenses/Apache-2.0.html)" in home
+    assert "- Terms of service: [https://example.com/tos](https://example.com/tos)" in home
+    assert "- See also: [Full docs](https://example.com/docs)" in home
+    page = (dest / "docs" / "endpoints" / "create-thing.md").read_text(encoding="utf-8")
+    assert " ".join(long_summary.split()) in page and "See also: [https://example.com/op](https://example.com/op)." in page
+    assert run("build", "--strict", "-d", str(dest / "site"), cwd=dest).returncode == 0
+
+
 def test_nullable_without_a_type_means_this_or_null(tmp_path: Path) -> None:
     """`anyOf: [{$ref}]` with `nullable: true` (how Stripe writes an optional object) accepts both."""
     from jsonschema import Draft202012Validator

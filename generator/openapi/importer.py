@@ -679,9 +679,14 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     body_parts: list[str] = []
     if data.get("deprecated") is True:
         body_parts.append('!!! warning "Deprecated"\n    This operation is deprecated.\n')
+    if len(" ".join(str(data.get("summary") or "").split())) > 120:  # cut in the title: given whole here
+        body_parts.append(safe_markdown(" ".join(str(data["summary"]).split())) + "\n")
     described = safe_markdown(data.get("description") or "")
     if described:
         body_parts.append(described + "\n")
+    see_also = _external_docs(data.get("externalDocs"))
+    if see_also:
+        body_parts.append(f"See also: {see_also}.\n")
     dropped = dropped_html(data.get("description"))
     if dropped:
         notes.append(f"HTML {', '.join(f'`{tag}`' for tag in dropped[:5])} in the description is not shown (its text is)")
@@ -1024,9 +1029,44 @@ def index_page(spec: dict[str, Any], source: Path) -> str:
     parts = [f"---\n{front}---\n"]
     if info.get("version"):
         parts.append(f"Version `{one_line(info['version'], 40)}`.\n")
+    if info.get("summary"):
+        parts.append(safe_markdown(" ".join(str(info["summary"]).split())) + "\n")
     if info.get("description"):
         parts.append(safe_markdown(info["description"]) + "\n")
+    contact, licence = mapping(info.get("contact")), mapping(info.get("license"))
+    facts = []
+    if contact:
+        reach = [_link(contact.get("name") or contact.get("url"), contact.get("url")),
+                 _link(contact.get("email"), f"mailto:{contact['email']}" if isinstance(contact.get("email"), str) else None)]
+        facts.append("Contact: " + ", ".join(part for part in dict.fromkeys(reach) if part))
+    if licence.get("name"):
+        identifier = licence.get("identifier")
+        url = licence.get("url") or (f"https://spdx.org/licenses/{identifier}.html"
+                                     if isinstance(identifier, str) and re.fullmatch(r"[\w.+-]+", identifier) else None)
+        facts.append("Licence: " + _link(licence["name"], url))
+    if info.get("termsOfService"):
+        facts.append("Terms of service: " + _link(info["termsOfService"], info["termsOfService"]))
+    see_also = _external_docs(spec.get("externalDocs"))
+    if see_also:
+        facts.append("See also: " + see_also)
+    facts = [fact for fact in facts if not fact.endswith(": ")]
+    if facts:
+        parts.append("\n".join(f"- {fact}" for fact in facts) + "\n")
     return "\n".join(parts)
+
+
+def _link(text: Any, url: Any) -> str:
+    """Spec text as Markdown text, linked to `url` when it is a plain http(s) or mailto address."""
+    shown = re.sub(r"([\\`*_\[\]<>#|!{}])", r"\\\1", one_line(text, 120)) if text else ""
+    if isinstance(url, str) and re.fullmatch(r"(?:https?://|mailto:)[^\s<>()\[\]`\\\"']+", url):
+        return f"[{shown or url}]({url})"
+    return shown
+
+
+def _external_docs(docs: Any) -> str:
+    """An `externalDocs` object as a Markdown link (its description, or its address, as the text)."""
+    docs = mapping(docs)
+    return _link(docs.get("description") or docs.get("url"), docs.get("url")) if docs.get("url") else ""
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -1119,7 +1159,7 @@ def import_spec(spec_path: Path, dest: Path, *, force: bool = False) -> ImportRe
     result = ImportResult()
     notes = result.notes
     budget = Budget()
-    top: dict[str, Any] = {key: _part(spec, (key,), budget, notes) for key in ("openapi", "info", "servers", "security", "tags")}
+    top: dict[str, Any] = {key: _part(spec, (key,), budget, notes) for key in ("openapi", "info", "servers", "security", "tags", "externalDocs")}
     top["components"] = {"securitySchemes": mapping(_part(spec, ("components", "securitySchemes"), budget, notes))}
     notes.extend(f"{reason}; read as any value" for reason in dict.fromkeys(budget.unresolved))
     tags = top.get("tags")
