@@ -788,7 +788,10 @@ def test_response_headers_are_described_and_links_reported(tmp_path: Path) -> No
             "description": "Created",
             "headers": {"Location": {"required": True, "description": "Where the new thing is", "schema": {"type": "string"}},
                         "X-Rate-Limit": {"schema": {"type": "integer"}, "example": 99}},
-            "links": {"GetThing": {"operationId": "getThing"}}}}}}},
+            "links": {"GetThing": {"operationId": "getThing"}}}}}},
+                  "/things.csv": {"get": {"operationId": "listThings", "responses": {"200": {
+                      "description": "Every thing", "content": {"text/csv": {"schema": {"type": "string"},
+                                                                             "example": "id,name\n1,a\n"}}}}}}},
     }, sort_keys=False), encoding="utf-8")
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
@@ -796,7 +799,9 @@ def test_response_headers_are_described_and_links_reported(tmp_path: Path) -> No
     assert response["description"] == ("Created. Headers: `Location` (string, required): Where the new thing is;"
                                        " `X-Rate-Limit` (integer).")
     assert response["headers"] == {"X-Rate-Limit": "99"}
-    assert "201 response links (GetThing) are not carried over" in (dest / "import-report.txt").read_text(encoding="utf-8")
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "201 response links (GetThing) are not carried over" in report
+    assert "200 response is text/csv; documented as text/plain" in report
     assert run("build", "--strict", "-d", str(dest / "site"), cwd=dest).returncode == 0
 
 

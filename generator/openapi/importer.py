@@ -871,6 +871,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 entry["schema"] = carried
             if not _is_json(media_type) and not (media_type.startswith("text/") and isinstance(value, str)):
                 notes.append(f"{status} response is {media_type}; documented as JSON")
+            elif not _is_json(media_type) and _essence(media_type) != "text/plain":
+                notes.append(f"{status} response is {media_type}; documented as text/plain")
             if len(mapping(response.get("content"))) > 1:
                 notes.append(f"{status} response media types other than {media_type} are not carried over")
             if status == success and not response_rows:
