@@ -729,6 +729,7 @@ def test_parameters_travel_in_the_style_the_spec_gives_them(tmp_path: Path) -> N
             {"name": "pipe", "in": "query", "required": True, "style": "pipeDelimited", "explode": True,
              "schema": {"type": "array", "items": {"type": "string"}}, "example": ["p", "q"]},
             {"name": "X-Obj", "in": "header", "required": True, "schema": {"type": "object"}, "example": {"r": 1, "g": 2}},
+            {"name": "next", "in": "query", "allowReserved": True, "schema": {"type": "string"}, "example": "/a?b"},
             {"name": "filter", "in": "query", "required": True, "content": {"application/json": {
                 "schema": {"type": "object", "properties": {"color": {"type": "string"}}}, "example": {"color": "red"}}}},
         ], "responses": {"200": {"description": "ok"}}}}},
@@ -737,7 +738,9 @@ def test_parameters_travel_in_the_style_the_spec_gives_them(tmp_path: Path) -> N
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     example = yaml.safe_load((dest / "docs" / "endpoints" / "styles.md").read_text(encoding="utf-8").split("---")[1])["example"]
     assert example["params"] == {"mid": ";mid=5", "lid": ".6"}
-    assert example["query"] == {"pipe": ["p", "q"], "filter": '{"color":"red"}'}
+    assert example["query"] == {"pipe": ["p", "q"], "next": "/a?b", "filter": '{"color":"red"}'}
+    assert "query parameter `next` allows reserved characters unencoded (allowReserved)" in (
+        dest / "import-report.txt").read_text(encoding="utf-8")
     assert example["headers"] == {"X-Obj": "r,1,g,2"}
     result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -725,6 +725,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             params[name] = text or name
         elif place == "query":
             groups["query"].append(row)
+            if parameter.get("allowReserved") is True:
+                notes.append(f"query parameter `{one_line(name, 80)}` allows reserved characters unencoded (allowReserved);"
+                             " the snippets percent-encode them (valid in any query value)")
             if parameter.get("required") or "example" in parameter or parameter.get("examples"):
                 query[name] = wire
         elif place == "header":
