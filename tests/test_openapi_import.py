@@ -102,7 +102,8 @@ def test_multi_file_spec_carries_schemas_examples_and_auth(tmp_path: Path) -> No
     assert run("import-openapi", str(SPECS / "library" / "openapi.yaml"), str(dest)).returncode == 0
     config = load(dest / "mkdocs.yml")
     options = next(p["apidocs"] for p in config["plugins"] if isinstance(p, dict))
-    assert options["servers"] == [{"url": "https://eu.library.example.com/v2", "description": "Production"}]
+    assert options["servers"] == [{"url": "https://eu.library.example.com/v2", "description": "Production"},
+                                  {"url": "https://us.library.example.com/v2", "description": "Production (region: us)"}]
     assert options["auth"]["header"] == "X-Library-Key"
     create = (dest / "docs" / "books" / "create-book.md").read_text(encoding="utf-8")
     front = yaml.safe_load(create.split("---\n")[1])
@@ -836,9 +837,11 @@ def test_the_home_page_carries_contact_licence_terms_and_external_docs(tmp_path:
                  "contact": {"name": "Support [team]", "email": "help@example.com", "url": "javascript:alert(1)"},
                  "license": {"name": "Apache 2.0", "identifier": "Apache-2.0"}},
         "externalDocs": {"url": "https://example.com/docs", "description": "Full docs"},
-        "paths": {"/things": {"post": {"operationId": "createThing", "summary": long_summary,
-                                       "externalDocs": {"url": "https://example.com/op"},
-                                       "responses": {"200": {"description": "ok"}}}}},
+        "paths": {"/things": {
+            "post": {"operationId": "createThing", "summary": long_summary, "externalDocs": {"url": "https://example.com/op"},
+                     "responses": {"200": {"description": "ok"}}},
+            "get": {"operationId": "listThings", "responses": {"200": {"description": "ok"}},
+                    "externalDocs": {"url": "https://example.com/{{ page.title }}", "description": "Our {% docs <b>"}}}},
     }, sort_keys=False), encoding="utf-8")
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
@@ -850,7 +853,72 @@ def test_the_home_page_carries_contact_licence_terms_and_external_docs(tmp_path:
     assert "- See also: [Full docs](https://example.com/docs)" in home
     page = (dest / "docs" / "endpoints" / "create-thing.md").read_text(encoding="utf-8")
     assert " ".join(long_summary.split()) in page and "See also: [https://example.com/op](https://example.com/op)." in page
+    listed = (dest / "docs" / "endpoints" / "list-things.md").read_text(encoding="utf-8")
+    assert "See also: Our &#123;% docs &lt;b&gt;." in listed  # not a link (braces), and nothing Liquid or HTML reads
     assert run("build", "--strict", "-d", str(dest / "site"), cwd=dest).returncode == 0
+
+
+def test_server_variables_with_listed_values_give_a_server_each(tmp_path: Path) -> None:
+    spec = tmp_path / "servers.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "servers": [{"url": "https://{region}.api.example.com/{base}", "description": "Regional",
+                     "variables": {"region": {"default": "eu", "enum": ["eu", "us"]}, "base": {"default": "v2"}}}],
+        "paths": {"/x": {"get": {"responses": {"200": {"description": "ok"}}}}},
+    }, sort_keys=False), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    config = yaml.load((dest / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.Loader)
+    options = next(plugin["apidocs"] for plugin in config["plugins"] if isinstance(plugin, dict) and "apidocs" in plugin)
+    assert options["servers"] == [{"url": "https://eu.api.example.com/v2", "description": "Regional"},
+                                  {"url": "https://us.api.example.com/v2", "description": "Regional (region: us)"}]
+
+
+def test_a_ref_to_a_ref_inside_the_keywords_beside_a_ref_is_followed(tmp_path: Path) -> None:
+    from apidocs.openapi.source import open_spec
+
+    spec = tmp_path / "chain.json"
+    spec.write_text(json.dumps({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": {
+        "Y": {"type": "string", "enum": ["a"]}, "X": {"$ref": "#/components/schemas/Y", "description": "An X"},
+        "T": {"type": "array", "description": "t"}, "O": {"type": "object", "properties": {"a": {"type": "integer"}}},
+        "A": {"$ref": "#/components/schemas/T", "items": {"$ref": "#/components/schemas/X"}},
+        "B": {"$ref": "#/components/schemas/O", "properties": {"b": {"$ref": "#/components/schemas/X"}}},
+    }}}), encoding="utf-8")
+    opened = open_spec(spec)
+    x = {"type": "string", "enum": ["a"], "description": "An X"}
+    assert opened.plain(("components", "schemas", "A")) == {"type": "array", "description": "t", "items": x}
+    assert opened.plain(("components", "schemas", "B")) == {"type": "object", "properties": {"a": {"type": "integer"}, "b": x}}
+
+
+def test_a_pattern_that_backtracks_cannot_hold_up_an_import(tmp_path: Path) -> None:
+    """Made-up strings are tried against a pattern with validation's time limit."""
+    spec = tmp_path / "slow.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {"parameters": [{"name": "q", "in": "query", "required": True, "schema": {
+            "type": "string", "minLength": 60, "pattern": "(a+)+!"}}], "responses": {"200": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    assert run("import-openapi", str(spec), str(tmp_path / "out"), timeout=60).returncode == 0
+
+
+def test_a_read_only_field_required_in_another_part_of_an_all_of_is_not_asked_for(tmp_path: Path) -> None:
+    from apidocs.openapi.examples import directed
+
+    schema = {"allOf": [{"type": "object", "required": ["id", "name"], "properties": {"name": {"type": "string"}}},
+                        {"type": "object", "properties": {"id": {"type": "integer", "readOnly": True}}}]}
+    assert directed(schema, "request") == {"allOf": [
+        {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}, {"type": "object", "properties": {}}]}
+    assert directed(schema, "response") is schema
+
+
+@pytest.mark.parametrize("value", ["!!int abc", "!!int ''", "!!int +", "!!float ''"])
+def test_a_tagged_value_that_is_not_its_tag_is_one_clear_line(tmp_path: Path, value: str) -> None:
+    spec = tmp_path / "tagged.yaml"
+    spec.write_text('openapi: 3.0.3\ninfo: {title: t, version: "1"}\npaths:\n  /x:\n    get:\n      responses:\n'
+                    f'        "200": {{description: ok, content: {{application/json: {{example: {value}}}}}}}\n', encoding="utf-8")
+    result = run("import-openapi", str(spec), str(tmp_path / "out"))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "tagged.yaml:7: not valid YAML or JSON" in result.stdout + result.stderr
 
 
 def test_nullable_without_a_type_means_this_or_null(tmp_path: Path) -> None:

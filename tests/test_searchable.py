@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from material.plugins.search.plugin import Parser  # type: ignore[import-untyped]
 
@@ -76,4 +76,8 @@ def fragments(draw: st.DrawFn, depth: int = 0) -> str:
 @settings(max_examples=300, deadline=None)
 @given(fragments())
 def test_any_markup_indexes_the_same(html: str) -> None:
-    assert indexed(on_a_page(search_view(html))) == indexed(on_a_page(html))
+    try:
+        expected = indexed(on_a_page(html))
+    except ValueError:  # Material's own parser fails on some nestings (headings in headings): nothing to match
+        assume(False)
+    assert indexed(on_a_page(search_view(html))) == expected

@@ -52,6 +52,15 @@ def _search(pattern: str, text: str) -> bool | None:
         return None
 
 
+def pattern_matches(pattern: str, text: str) -> bool | None:
+    """Whether a schema's `pattern` matches somewhere in `text`, read and timed as validation
+    reads it; None when it cannot be read or the time limit ran out (an untrusted pattern)."""
+    try:
+        return _search(pattern, text)
+    except SchemaError:
+        return None
+
+
 def _pattern(validator: Validator, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "string"):
         return
@@ -123,4 +132,5 @@ def schema_validator(schema: Any) -> Validator:
     return SchemaValidator(schema, format_checker=FORMATS)
 
 
-__all__ = ["MATCH_SECONDS", "SchemaError", "UnknownType", "ValidationError", "Validator", "check_schema", "schema_validator"]
+__all__ = ["MATCH_SECONDS", "SchemaError", "UnknownType", "ValidationError", "Validator", "check_schema", "pattern_matches",
+           "schema_validator"]

@@ -10,10 +10,10 @@ publishes against its schema and reports the ones that do not fit.
 from __future__ import annotations
 
 import json
-import re
+from functools import lru_cache
 from typing import Any
 
-from apidocs.model.validation import SchemaError, UnknownType, schema_validator
+from apidocs.model.validation import SchemaError, UnknownType, pattern_matches, schema_validator
 
 Schema = dict[str, Any]
 NO_EXAMPLE = object()
@@ -90,7 +90,7 @@ def given_example(schema: Schema) -> Any:
 
 
 # Tried in turn for a string with a `pattern` (a currency code, digits, a slug...): the first
-# that matches it is the example. Short, so an untrusted pattern cannot take long on any.
+# that matches it is the example. Each try has validation's time limit (an untrusted pattern).
 _PATTERN_CANDIDATES = ("string", "ABC", "abc", "123", "abc123", "ABC123", "A1", "a-b", "abc_def", "ABC-123", "1.0",
                        "a", "A", "1", "x1")
 
@@ -98,15 +98,22 @@ _PATTERN_CANDIDATES = ("string", "ABC", "abc", "123", "abc123", "ABC123", "A1", 
 def _string(schema: Schema) -> str:
     formatted = _FORMATS.get(str(schema.get("format") or ""), "string")
     pattern = schema.get("pattern")
-    candidates = (formatted, *_PATTERN_CANDIDATES) if isinstance(pattern, str) else (formatted,)
-    for candidate in candidates:
+    if not isinstance(pattern, str):
+        return _within_length(formatted, schema)
+    for candidate in (formatted, *_PATTERN_CANDIDATES):
         value = _within_length(candidate, schema)
-        try:
-            if not isinstance(pattern, str) or re.search(pattern, value):
-                return value
-        except (re.error, RecursionError, OverflowError):  # a pattern Python cannot read: the format's value
+        found = _matches(pattern, value)
+        if found:
+            return value
+        if found is None:  # unreadable, or too slow on this text: no more tries
             break
     return _within_length(formatted, schema)
+
+
+@lru_cache(maxsize=4096)
+def _matches(pattern: str, text: str) -> bool | None:
+    """`pattern_matches`, once per pattern and text (an untrusted pattern may take the whole time limit)."""
+    return pattern_matches(pattern, text)
 
 
 def _within_length(value: str, schema: Schema) -> str:
@@ -172,7 +179,10 @@ def example_of(schema: Any, *, direction: str = "response", depth: int = 0) -> A
         discriminator = schema.get("discriminator")
         if isinstance(discriminator, dict) and isinstance(discriminator.get("mapping"), dict) and discriminator["mapping"]:
             named = discriminator.get("propertyName")
-            if isinstance(named, str) and named in result:  # the first shape is listed, and named, first
+            own = chosen_branch(properties[named]) if isinstance(named, str) and isinstance(properties.get(named), dict) else {}
+            # The shape's own value when its schema fixes one; else the mapping's first name (the
+            # mapping's order need not be the shapes' order, so a fixed value wins).
+            if isinstance(named, str) and named in result and not ({"enum", "const"} & own.keys()):
                 result[named] = next(iter(discriminator["mapping"]))
         return result
     if kind == "array":
@@ -203,10 +213,7 @@ def _unmatched_pattern(schema: Any, direction: str) -> bool:
     if not isinstance(pattern, str):
         return False
     value = example_of(schema, direction=direction, depth=_MAX_DEPTH)
-    try:
-        return isinstance(value, str) and re.search(pattern, value) is None
-    except (re.error, RecursionError, OverflowError):
-        return False
+    return isinstance(value, str) and _matches(pattern, value) is False
 
 
 def _holds_values(schema: Any) -> bool:
@@ -266,23 +273,32 @@ def completed(value: Any, schema: Any, *, direction: str, converted: Any = None)
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 
 
-def directed(schema: Any, direction: str) -> Any:
+def directed(schema: Any, direction: str, dropped_beside: frozenset[str] = frozenset()) -> Any:
     """`schema` as one direction sees it: in a request no `readOnly` property, in a response no
-    `writeOnly` one, nor their requirements (OpenAPI: `required` holds for that direction only).
-    Parts left as they are stay the same objects."""
+    `writeOnly` one, nor their requirements (OpenAPI: `required` holds for that direction only),
+    also where an `allOf` declares the property in one part and requires it in another
+    (`dropped_beside`: names left out by the other parts). Parts left as they are stay the same objects."""
     if not isinstance(schema, dict):
         return schema
     skip = "readOnly" if direction == "request" else "writeOnly"
+
+    def left_out(holder: Any) -> set[str]:
+        properties = holder.get("properties") if isinstance(holder, dict) else None
+        return {str(name) for name, sub in properties.items()
+                if isinstance(sub, dict) and sub.get(skip) is True} if isinstance(properties, dict) else set()
+
+    parts = schema.get("allOf")
+    dropped = frozenset(left_out(schema).union(*(left_out(part) for part in (parts if isinstance(parts, list) else [])))
+                        | dropped_beside)
     changed: dict[str, Any] = {}
     properties = schema.get("properties")
     if isinstance(properties, dict):
-        kept = {name: directed(sub, direction) for name, sub in properties.items()
-                if not (isinstance(sub, dict) and sub.get(skip) is True)}
+        kept = {name: directed(sub, direction) for name, sub in properties.items() if name not in dropped}
         if len(kept) != len(properties) or any(kept[name] is not properties[name] for name in kept):
             changed["properties"] = kept
-            required = schema.get("required")
-            if isinstance(required, list):
-                changed["required"] = [name for name in required if name in kept or name not in properties]
+    required = schema.get("required")
+    if isinstance(required, list) and any(name in dropped for name in required):
+        changed["required"] = [name for name in required if name not in dropped]
     for key in ("items", "additionalProperties", "not"):
         if isinstance(schema.get(key), dict):
             sub = directed(schema[key], direction)
@@ -290,7 +306,7 @@ def directed(schema: Any, direction: str) -> Any:
                 changed[key] = sub
     for key in _SUBSCHEMA_LISTS:
         if isinstance(schema.get(key), list):
-            subs = [directed(sub, direction) for sub in schema[key]]
+            subs = [directed(sub, direction, dropped if key == "allOf" else frozenset()) for sub in schema[key]]
             if any(new is not old for new, old in zip(subs, schema[key], strict=True)):
                 changed[key] = subs
     return {**schema, **changed} if changed else schema

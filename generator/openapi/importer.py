@@ -742,7 +742,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 notes.append(f"header parameter {name} is documented; the snippets do not send it (each HTTP client sets it)")
                 continue
             if parameter.get("required") or "example" in parameter or parameter.get("examples"):
-                text = ",".join(wire) if isinstance(wire, list) else str(wire)
+                # HTTP takes white space off either end of a header value (and clients refuse it there).
+                text = (",".join(wire) if isinstance(wire, list) else str(wire)).strip(" \t")
                 if not _travels_in_a_header(text):
                     sent = _header_instead(text, schema)
                     notes.append(f"header parameter {name}: the example {text[:80]!r} cannot travel in an HTTP header;"
@@ -990,18 +991,45 @@ def servers_of(spec: dict[str, Any], notes: list[str]) -> list[dict[str, str]]:
     for server in listed if isinstance(listed, list) else []:
         if not isinstance(server, dict) or not isinstance(server.get("url"), str):
             continue
-        url = server["url"]
-        for name, variable in mapping(server.get("variables")).items():
-            default = variable.get("default") if isinstance(variable, dict) else None
-            url = url.replace("{" + str(name) + "}", str(default if default is not None else name))
-        if not re.match(r"https?://[^/\s]+", url):
-            notes.append(f"server `{url}` is not an absolute http(s) URL and is left out")
-            continue
-        entry = {"url": url.rstrip("/")}
-        if isinstance(server.get("description"), str):
-            entry["description"] = one_line(server["description"], 80)
-        servers.append(entry)
+        for url, chosen in _server_urls(server["url"], mapping(server.get("variables"))):
+            if not re.match(r"https?://[^/\s]+", url):
+                notes.append(f"server `{url}` is not an absolute http(s) URL and is left out")
+                continue
+            entry = {"url": url.rstrip("/")}
+            described = one_line(server.get("description"), 80) if isinstance(server.get("description"), str) else ""
+            described = " ".join(part for part in (described, f"({chosen})" if chosen else "") if part)
+            if described:
+                entry["description"] = described
+            if entry not in servers:
+                servers.append(entry)
     return servers
+
+
+MAX_SERVER_CHOICES = 8  # addresses made from one server's variables with `enum` values
+
+
+def _server_urls(template: str, variables: dict[str, Any]) -> list[tuple[str, str]]:
+    """A server's address with each variable at its default, then with the other values its
+    variables list (`enum`), one variable changed at a time: (url, what was chosen)."""
+    defaults = {}
+    for name, variable in variables.items():
+        default = variable.get("default") if isinstance(variable, dict) else None
+        defaults[str(name)] = str(default if default is not None else name)
+
+    def filled(values: dict[str, str]) -> str:
+        url = template
+        for name, value in values.items():
+            url = url.replace("{" + name + "}", value)
+        return url
+
+    urls = [(filled(defaults), "")]
+    for name, variable in variables.items():
+        listed = variable.get("enum") if isinstance(variable, dict) else None
+        for value in listed if isinstance(listed, list) else []:
+            if len(urls) > MAX_SERVER_CHOICES or str(value) == defaults[str(name)] or isinstance(value, (dict, list)):
+                continue
+            urls.append((filled({**defaults, str(name): str(value)}), f"{one_line(str(name), 30)}: {one_line(str(value), 30)}"))
+    return urls
 
 
 def config_text(text: str) -> str:
@@ -1062,10 +1090,19 @@ def index_page(spec: dict[str, Any], source: Path) -> str:
 
 def _link(text: Any, url: Any) -> str:
     """Spec text as Markdown text, linked to `url` when it is a plain http(s) or mailto address."""
-    shown = re.sub(r"([\\`*_\[\]<>#|!{}])", r"\\\1", one_line(text, 120)) if text else ""
-    if isinstance(url, str) and re.fullmatch(r"(?:https?://|mailto:)[^\s<>()\[\]`\\\"']+", url):
-        return f"[{shown or url}]({url})"
-    return shown
+    if isinstance(url, str) and re.fullmatch(r"(?:https?://|mailto:)[^\s<>()\[\]{}`\\\"']+", url):
+        return f"[{_plain_text(text or url)}]({url})"
+    return _plain_text(text) if text else ""
+
+
+# Spec text kept as text in Markdown: its marks escaped, and what Markdown does not escape (`<`,
+# `&`) or Liquid would read (`{`, `}`: the page's body is rendered by Liquid) as character references.
+_TEXT_MARKS = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "{": "&#123;", "}": "&#125;"}
+
+
+def _plain_text(text: Any) -> str:
+    return re.sub(r"[<>&{}]|([\\`*_\[\]#|!])", lambda found: _TEXT_MARKS.get(found.group(), "\\" + found.group()),
+                  one_line(text, 120))
 
 
 def _external_docs(docs: Any) -> str:

@@ -62,16 +62,22 @@ class _Yaml12Loader(_BASE_LOADER):
     yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, Any]]]] = {}  # its own, filled below
 
     def construct_core_int(self, node: Any) -> int:
-        text = self.construct_scalar(node)
-        sign, digits = (-1, text[1:]) if text[0] == "-" else (1, text.lstrip("+"))
+        text = str(self.construct_scalar(node))
+        sign, digits = (-1, text[1:]) if text.startswith("-") else (1, text.removeprefix("+"))
         base = 8 if digits.startswith("0o") else 16 if digits.startswith("0x") else 10
-        return sign * int(digits[2:] if base != 10 else digits, base)
+        try:
+            return sign * int(digits[2:] if base != 10 else digits, base)
+        except ValueError:  # `!!int abc`: a tag the value does not fit
+            raise yaml.constructor.ConstructorError(None, None, f"{text[:40]!r} is not an integer", node.start_mark) from None
 
     def construct_core_float(self, node: Any) -> float:
         text = str(self.construct_scalar(node)).lower()
-        if text.lstrip("+-") == ".inf":
-            return float(text.replace(".inf", "inf"))
-        return float("nan") if text == ".nan" else float(text)
+        try:
+            if text.lstrip("+-") == ".inf":
+                return float(text.replace(".inf", "inf"))
+            return float("nan") if text == ".nan" else float(text)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(None, None, f"{text[:40]!r} is not a number", node.start_mark) from None
 
     def construct_as_text(self, node: Any) -> str:
         """An explicitly tagged date or binary value, kept as written (JSON has neither)."""
@@ -256,13 +262,19 @@ class Spec:
                 continue
             budget.nodes -= size
             chain = (*pending.chain, id(target))
-            if pending.container[pending.key] is not pending.placeholder:
+            placeholder = pending.placeholder
+            if pending.container[pending.key] is not placeholder:
                 continue  # a keyword beside an enclosing `$ref` took its place
+            # The target is copied into the placeholder itself: wherever the placeholder was put
+            # meanwhile (over an enclosing `$ref`'s target), it becomes the target there too.
+            beside = dict(placeholder)
+            placeholder.clear()
             copy = self._child(target, pending.container, pending.key, target_resolver, scope, chain,
-                               Budget(nodes=size + 1), queue)
-            if pending.placeholder and isinstance(copy, dict):
-                _put_beside(copy, pending.placeholder)
-            pending.container[pending.key] = copy
+                               Budget(nodes=size + 1), queue, into=placeholder)
+            if copy is placeholder:
+                _put_beside(placeholder, beside)
+            else:  # a list or a single value: keywords beside the `$ref` have nothing to go over
+                pending.container[pending.key] = copy
         return holder[0]
 
     def _locate(self, where: tuple[str, ...], follow_last: bool = False) -> tuple[Any, RefResolver] | None:
@@ -308,11 +320,11 @@ class Spec:
         return resolved.contents, resolved.resolver, None
 
     def _child(self, value: Any, container: Any, key: Any, resolver: RefResolver, scope: dict[str, Any] | None,
-               chain: tuple[int, ...], literal: Budget, queue: deque[_Pending]) -> Any:
+               chain: tuple[int, ...], literal: Budget, queue: deque[_Pending], into: dict[str, Any] | None = None) -> Any:
         """A copy of `value` whose `$ref`s are `{}` (or the keywords beside them) for now, each
-        queued to be followed."""
+        queued to be followed; a mapping is copied into `into` when given."""
         if isinstance(value, dict) and isinstance(value.get("$ref"), str):
-            beside: dict[str, Any] = {}
+            beside: dict[str, Any] = into if into is not None else {}
             if len(value) > 1:
                 self._copy_entries(value, beside, resolver, scope, chain, literal, queue)
                 del beside["$ref"]
@@ -324,7 +336,7 @@ class Spec:
         if isinstance(value, dict):
             if isinstance(value.get("$id"), str):
                 scope = value
-            out: dict[str, Any] = {}
+            out: dict[str, Any] = into if into is not None else {}
             self._copy_entries(value, out, resolver, scope, chain, literal, queue)
             return out
         if isinstance(value, list):
