@@ -350,6 +350,7 @@ paths:
         - {name: on, in: query, required: true, schema: {type: string}, example: off}
         - {name: X Bad Header, in: header, required: true, schema: {type: string}, example: v}
         - {name: Content-Length, in: header, schema: {type: integer}, example: 10}
+        - {name: Cookie, in: header, schema: {type: string}, example: session=abc}
         - {name: X-Lang, in: header, required: true, schema: {type: string, enum: [français, english]}, example: français}
         - {name: X-Name, in: header, required: true, schema: {type: string}, example: Zoë}
       responses:
@@ -383,6 +384,8 @@ def test_yaml_specs_read_as_yaml_1_2_and_header_examples_http_can_carry(tmp_path
     report = (dest / "import-report.txt").read_text(encoding="utf-8")
     assert "`X Bad Header` is not an HTTP header name" in report
     assert "Content-Length is documented; the snippets do not send it" in report
+    assert "header parameter Cookie is documented; the snippets do not send it" in report
+    assert run("-f", str(dest / "mkdocs.yml"), "lint").returncode == 0
     assert "the example 'français' cannot travel in an HTTP header; 'english' is sent instead" in report
     assert "the example 'Zoë' cannot travel in an HTTP header; 'Zoe' is sent instead" in report
     assert run("build", "--strict", "-d", str(dest / "site"), cwd=dest).returncode == 0

@@ -741,6 +741,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             if name.lower() in _SET_BY_CLIENTS:
                 notes.append(f"header parameter {name} is documented; the snippets do not send it (each HTTP client sets it)")
                 continue
+            if name.lower() == "cookie":  # as cookie parameters: a Cookie header in a page reads as a leaked session (E301)
+                notes.append(f"header parameter {name} is documented; the snippets do not send it")
+                continue
             if parameter.get("required") or "example" in parameter or parameter.get("examples"):
                 # HTTP takes white space off either end of a header value (and clients refuse it there).
                 text = (",".join(wire) if isinstance(wire, list) else str(wire)).strip(" \t")
