@@ -22,6 +22,7 @@ from apidocs.definitions.liquid import Line, LiquidRenderer
 from apidocs.definitions.pasted import HarvestedRequest, PastedSnippet, harvest
 from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Document, Endpoint, ExampleRequest, ExampleResponse
 from apidocs.model.errors import DefinitionError, Finding
+from apidocs.model.headers import carried_in_a_header
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate
 from apidocs.model.positions import LAST, PositionKey, position_key
 
@@ -454,7 +455,7 @@ def _build_example(endpoint: Endpoint, front: FrontMatter, right_code: list[Righ
     if "token" in raw:
         example.token = _scalar_text(raw["token"])
     for name, value in example.headers:
-        if any(ord(ch) < 32 or ord(ch) > 126 for ch in value):
+        if not carried_in_a_header(value):
             raise DefinitionError(path, line, f"header {name} has a value HTTP cannot carry (control or non-ASCII characters)", "E009")
     if example.has_body and not any(n.lower() == "content-type" for n, _ in example.headers):
         example.headers.append(("Content-Type", "application/json"))

@@ -28,6 +28,7 @@ import yaml
 
 from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
+from apidocs.model.headers import HEADER_NAME, carried_in_a_header
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate, split_suffix
 from apidocs.model.validation import SchemaError, check_schema
 from apidocs.openapi.examples import (
@@ -401,15 +402,9 @@ def _parameter_example(parameter: dict[str, Any]) -> Any:
     return given if given is not NO_EXAMPLE else example_of(_parameter_schema(parameter), direction="request")
 
 
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP token (RFC 9110)
 # Headers each HTTP client works out from the request it sends: a fixed example would contradict it.
 _SET_BY_CLIENTS = frozenset(("content-length", "host", "transfer-encoding", "connection", "expect", "keep-alive", "te",
                              "trailer", "upgrade"))
-
-
-def _travels_in_a_header(text: str) -> bool:
-    """Visible ASCII and spaces only: what the definitions accept in a header value (lint E009)."""
-    return all(32 <= ord(character) <= 126 for character in text)
 
 
 def _header_instead(text: str, schema: dict[str, Any]) -> str:
@@ -417,10 +412,10 @@ def _header_instead(text: str, schema: dict[str, Any]) -> str:
     `text`'s ASCII letters (accents taken off, control characters as spaces)."""
     listed = schema.get("enum")
     for value in listed if isinstance(listed, list) else []:
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and _travels_in_a_header(str(value)) and str(value):
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and carried_in_a_header(str(value)) and str(value):
             return str(value)
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return " ".join("".join(ch if 32 <= ord(ch) <= 126 else " " for ch in folded).split()) or "example"
+    return " ".join("".join(ch if carried_in_a_header(ch) else " " for ch in folded).split()) or "example"
 
 
 # HTTP authentication schemes that answer a server's challenge: no fixed header a snippet could send.
@@ -734,7 +729,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             if name.lower() in ("accept", "content-type", "authorization"):
                 notes.append(f"header parameter {name} is set by the snippets themselves and not documented separately")
                 continue
-            if not _HEADER_NAME.fullmatch(name):
+            if not HEADER_NAME.fullmatch(name):
                 notes.append(f"header parameter `{one_line(name, 80)}` is not an HTTP header name and is not carried over")
                 continue
             groups["header"].append(row)
@@ -747,7 +742,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             if parameter.get("required") or "example" in parameter or parameter.get("examples"):
                 # HTTP takes white space off either end of a header value (and clients refuse it there).
                 text = (",".join(wire) if isinstance(wire, list) else str(wire)).strip(" \t")
-                if not _travels_in_a_header(text):
+                if not carried_in_a_header(text):
                     sent = _header_instead(text, schema)
                     notes.append(f"header parameter {name}: the example {text[:80]!r} cannot travel in an HTTP header;"
                                  f" {sent!r} is sent instead")
@@ -810,7 +805,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     if _essence(media_type) != "application/json":
                         # As a header value: its parameters on one line, or none when HTTP cannot carry them.
                         sent = " ".join(media_type.split())
-                        if not (sent.isascii() and sent.isprintable()):
+                        if not carried_in_a_header(sent):
                             notes.append(f"request media type parameters are not sent (HTTP cannot carry them): {one_line(media_type, 120)}")
                             sent = _essence(media_type)
                         headers["Content-Type"] = sent
@@ -822,8 +817,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 if not _is_json(media_type):
                     notes.append(f"request body is {media_type}; documented as JSON")
             request_rows = fields(schema, "request")
-            if _alternatives(schema) > 1:
-                notes.append(f"request body has {_alternatives(schema)} alternative shapes (oneOf/anyOf); the fields of the first are listed")
+            shapes = _alternatives(schema)
+            if shapes > 1:
+                notes.append(f"request body has {shapes} alternative shapes (oneOf/anyOf); the fields of the first are listed")
             carried = _carried_schema(schema, converted, "request body", notes) if not problem else None
             if carried is not None:
                 request_front = {"schema": carried}
@@ -847,7 +843,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         if described:
             entry["description"] = described
         examples_of_headers = {str(name): _as_text(header["example"]) for name, header in mapping(response.get("headers")).items()
-                               if isinstance(header, dict) and "example" in header and re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", str(name))}
+                               if isinstance(header, dict) and "example" in header and HEADER_NAME.fullmatch(str(name))}
         if examples_of_headers:
             entry["headers"] = examples_of_headers
         documented = _response_headers(mapping(response.get("headers")))
@@ -927,7 +923,7 @@ def _written_auth(scheme: dict[str, Any], kind: str) -> Auth | None:
     header = "Authorization" if kind == "http" else str(scheme.get("name") or "")
     token, written_scheme = extension.get("token"), extension.get("scheme")
     demo = extension.get("demo_tokens") or []
-    if not (re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", header) and isinstance(token, str) and isinstance(written_scheme, str)
+    if not (HEADER_NAME.fullmatch(header) and isinstance(token, str) and isinstance(written_scheme, str)
             and isinstance(demo, list) and all(isinstance(item, str) for item in demo)):
         return None
     return Auth(header, written_scheme, token, demo_tokens=list(demo))
@@ -969,7 +965,7 @@ def _auth_of_scheme(name: str, scheme: dict[str, Any], kind: str) -> Auth | None
     if kind == "http" and written_scheme.lower() == "basic":
         token = base64.b64encode(b"username:password").decode()
         return Auth("Authorization", "Basic", token)
-    if kind == "http" and _HEADER_NAME.fullmatch(written_scheme) and written_scheme.lower() not in _CHALLENGED_SCHEMES | {"bearer"}:
+    if kind == "http" and HEADER_NAME.fullmatch(written_scheme) and written_scheme.lower() not in _CHALLENGED_SCHEMES | {"bearer"}:
         return Auth("Authorization", written_scheme, DEMO_TOKEN)  # `Authorization: Token <token>` and the like
     if kind in ("http", "oauth2", "openidconnect"):
         note = (f"security scheme `{name}` ({kind}) is shown as a bearer token" if kind != "http"
@@ -978,9 +974,9 @@ def _auth_of_scheme(name: str, scheme: dict[str, Any], kind: str) -> Auth | None
         return Auth("Authorization", "Bearer", DEMO_TOKEN, note)
     if kind == "apikey":
         place, key = str(scheme.get("in") or ""), str(scheme.get("name") or "")
-        if place == "header" and re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", key):
+        if place == "header" and HEADER_NAME.fullmatch(key):
             return Auth(key, "", DEMO_TOKEN)
-        if place == "cookie" and re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", key):
+        if place == "cookie" and HEADER_NAME.fullmatch(key):
             return Auth("Cookie", "", f"{key}={DEMO_TOKEN}", f"API key cookie `{key}` is sent as a Cookie header")
         return Auth(note=f"API key `{key}` in the {place} is not sent by the snippets (only header auth is)")
     return None

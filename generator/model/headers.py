@@ -1,0 +1,14 @@
+"""What an HTTP header can carry: the rules the definitions are checked by (lint E009, E016) and
+that the OpenAPI import writes definitions to."""
+
+from __future__ import annotations
+
+import re
+
+# A header name is a token (RFC 9110): letters, digits and !#$%&'*+-.^_`|~.
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def carried_in_a_header(value: str) -> bool:
+    """Whether `value` is visible ASCII and spaces only, as a header value the snippets send must be."""
+    return all(32 <= ord(character) <= 126 for character in value)
