@@ -48,6 +48,10 @@ ATTACKS = [
     ("deep-flow-list", "name: " + "[" * 50000 + "\n", "", "E013", "name:"),
     ("deep-mappings", "deep:\n" + NESTED_MAPPINGS, "", "E013", "k50:"),
     ("deep-flow-mappings", "deep: " + NESTED_FLOW + "\n", "", "E013", "deep:"),
+    # Deeper than the bound but within libyaml's own (a thousand levels): refused from the node tree.
+    ("deep-lists-in-bounds", "deep: " + "[" * 60 + "1" + "]" * 60 + "\n", "", "E013", "deep:"),
+    ("deep-block-mappings-in-bounds", "deep:\n" + "".join(" " * level + f"k{level}:\n" for level in range(60)) + " " * 60 + "x: 1\n",
+     "", "E013", "k50:"),
     ("lone-surrogate", 'name: "\\ud800"\n', "", "E013", "name:"),
     ("right-code-huge-number", f"right_code: |\n  ```json\n  {{\"n\": {HUGE}}}\n  ```\n  {{: title=\"Request\" }}\n", "",
      "E020", '{"n"'),

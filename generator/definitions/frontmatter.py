@@ -104,47 +104,125 @@ def _short_tag(tag: str) -> str:
 
 
 def _check_nodes(loader: Any, root: yaml.Node, first_line: int) -> dict[tuple[str, ...], int]:
-    """Refuse what a definition cannot hold; return the line of every key path (iteratively)."""
+    """Refuse what a definition cannot hold and nesting deeper than MAX_YAML_DEPTH; return the
+    line of every key path (iteratively: libyaml composes up to a thousand levels)."""
     lines: dict[tuple[str, ...], int] = {}
     seen: set[int] = set()
-    stack: list[tuple[yaml.Node, tuple[str, ...]]] = [(root, ())]
+    stack: list[tuple[yaml.Node, tuple[str, ...], int]] = [(root, (), 1)]
     while stack:
-        node, where = stack.pop()
+        node, where, depth = stack.pop()
         if id(node) in seen:
             continue  # an alias: checked where its anchor was written
         seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
             _check_scalar(loader, node)
-        elif node.tag not in _COLLECTION_TAGS:
+            continue
+        if node.tag not in _COLLECTION_TAGS:
             raise YamlLimitError(node.start_mark.line, f"YAML tag {_short_tag(node.tag)} is not supported "
                                                        "(text, numbers, booleans, lists and mappings only)")
-        elif isinstance(node, yaml.MappingNode):
+        if depth > MAX_YAML_DEPTH:
+            raise YamlLimitError(node.start_mark.line, f"lists and mappings nested more than {MAX_YAML_DEPTH} levels deep")
+        children: list[tuple[yaml.Node, tuple[str, ...], int]] = []
+        if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
                 lines.setdefault((*where, name), first_line + key.start_mark.line)
-                stack.append((key, (*where, name)))
-                stack.append((value, (*where, name)))
+                children += [(key, (*where, name), depth + 1), (value, (*where, name), depth + 1)]
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 lines.setdefault((*where, str(index)), first_line + item.start_mark.line)
-                stack.append((item, (*where, str(index))))
+                children.append((item, (*where, str(index)), depth + 1))
+        stack += reversed(children)  # in document order: a node is met where its anchor is written
     return lines
 
 
+class _Expansion:
+    """What aliases add to a composed document: each alias counts the values of the node it
+    names, in document order, as the event check counts them (a node named while still open
+    counts one). Refused at the collection where the sum passes MAX_ALIAS_EXPANSION. Runs after
+    the depth check, so its recursion is bounded."""
+
+    def __init__(self) -> None:
+        self.sizes: dict[int, int] = {}
+        self.added = 0
+
+    def size(self, node: yaml.Node) -> int:
+        known = self.sizes.get(id(node))
+        if known is not None:
+            return known
+        if isinstance(node, yaml.ScalarNode):
+            self.sizes[id(node)] = 1
+            return 1
+        self.sizes[id(node)] = 1  # while open
+        children = [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else node.value
+        total = 1
+        for child in children:
+            if id(child) in self.sizes:  # written before: an alias
+                repeated = self.sizes[id(child)]
+                self.added += repeated
+                total += repeated
+                if self.added > MAX_ALIAS_EXPANSION:
+                    raise YamlLimitError(node.start_mark.line, f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION:,} "
+                                                               "values (an alias bomb?): write the values out")
+            else:
+                total += self.size(child)
+        self.sizes[id(node)] = total
+        return total
+
+
+_STR = _CORE + "str"
+_MERGE = _CORE + "merge"
+
+
+class _NotPlain(Exception):
+    """A mapping with a merge key or a key that is not a scalar: PyYAML's constructor builds it."""
+
+
+def _construct(loader: Any, node: yaml.Node, built: dict[int, Any]) -> Any:
+    """The value of a checked node tree, as PyYAML's safe constructor builds it (one object per
+    anchored node), without its generator per collection: text, the bulk of a definition, is
+    taken as it is; other scalars go through PyYAML."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.value if node.tag == _STR else loader.construct_object(node)
+    found = built.get(id(node))
+    if found is not None:
+        return found
+    if isinstance(node, yaml.SequenceNode):
+        items: list[Any] = []
+        built[id(node)] = items
+        items.extend(_construct(loader, item, built) for item in node.value)
+        return items
+    mapping: dict[Any, Any] = {}
+    built[id(node)] = mapping
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE:
+            raise _NotPlain
+        mapping[key.value if key.tag == _STR else loader.construct_object(key)] = _construct(loader, value, built)
+    return mapping
+
+
 def _parse(source: str, loader_class: Any, first_line: int) -> tuple[Any, Any, dict[tuple[str, ...], int]]:
-    """The node tree, the data and the line of every key, from checked YAML."""
-    checker = loader_class(source)
-    try:
-        _check_events(checker)
-    finally:
-        checker.dispose()
+    """The node tree, the data and the line of every key, from checked YAML. libyaml bounds
+    nesting itself (a thousand levels), so its node tree is composed first and checked whole;
+    PyYAML's own composer recurses in Python, so its event stream is checked before."""
+    if loader_class is yaml.SafeLoader:
+        checker = loader_class(source)
+        try:
+            _check_events(checker)
+        finally:
+            checker.dispose()
     loader = loader_class(source)
     try:
         node = loader.get_single_node()
         if node is None:
             return None, None, {}
         lines = _check_nodes(loader, node, first_line)
-        return node, loader.construct_document(node), lines
+        _Expansion().size(node)
+        try:
+            data = _construct(loader, node, {})
+        except _NotPlain:
+            data = loader.construct_document(node)
+        return node, data, lines
     finally:
         loader.dispose()
 
