@@ -168,7 +168,17 @@ def html_attribute(text: str) -> str:
 # entities, backslash escapes, code, emphasis (an underscore only at a word's edge, as Markdown
 # reads it), links and images, attr_list's `{: ...}`, table pipes, heading hashes, pymdownx's
 # ~ ^ = + marks and $ maths. Quotes and colons mean nothing outside those constructs.
-_MARKDOWN_ACTIVE = re.compile(r"[\\`*{}\[\]()!<>&|#~^=+$]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+_MARKDOWN_ACTIVE = re.compile(r"[\\`*{}\[\]()!<>&|#~^=+$]")
+_AS_REFERENCES = {character: f"&#{ord(character)};" for character in "\\`*{}[]()!<>&|#~^=+$"}
+# Underscores next, in a search of their own (one class alone is scanned far faster than an
+# alternation with look-arounds). A reference's `&` and `;` are no letters either, so an
+# underscore is at a word's edge exactly when it was before.
+_EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+_WHITE_SPACE = re.compile(r"\s+")
+
+
+def _as_reference(found: re.Match[str]) -> str:
+    return _AS_REFERENCES[found.group()]
 
 
 def markdown_text(text: str) -> str:
@@ -178,5 +188,5 @@ def markdown_text(text: str) -> str:
     through untouched and the browser shows the character, so nothing can open a tag, a link,
     an attribute list or a new line.
     """
-    line = re.sub(r"\s+", " ", str(text))
-    return _MARKDOWN_ACTIVE.sub(lambda match: f"&#{ord(match.group())};", line)
+    line = _MARKDOWN_ACTIVE.sub(_as_reference, _WHITE_SPACE.sub(" ", str(text)))
+    return _EDGE_UNDERSCORE.sub("&#95;", line) if "_" in line else line

@@ -59,7 +59,15 @@ log = logging.getLogger("mkdocs.plugins.apidocs")
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 PANEL_MARK = "data-apidocs-explorer="  # the attribute of the explorer's panel (explorer/panel.py)
-ANCHOR_ID = re.compile(r'\sid="([^"]+)"')  # in HTML apidocs writes, where every attribute is double-quoted
+# In HTML apidocs writes, where every attribute is double-quoted. Found by its literal start and
+# then checked for the space before it: a pattern opening with `\s` is tried at every position.
+_ID_ATTRIBUTE = re.compile(r'id="([^"]+)"')
+
+
+def anchor_ids(html: str) -> list[str]:
+    """The values of the `id` attributes in `html`."""
+    return [found.group(1) for found in _ID_ATTRIBUTE.finditer(html)
+            if found.start() > 0 and html[found.start() - 1].isspace()]
 ASSET_URI = "assets/apidocs"
 # Template overrides for Material (a nav bounded per page: see theme/partials/nav-item.html),
 # used above this many pages; a smaller site keeps Material's nav with every page in it.
@@ -265,7 +273,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         html = RenderedPage.fill(html, generated.marks)
         if page.present_anchor_ids is not None:  # for MkDocs' check of links to anchors
             for part in generated.marks.values():
-                page.present_anchor_ids.update(ANCHOR_ID.findall(part))
+                page.present_anchor_ids.update(anchor_ids(part))
         return html
 
     @event_priority(50)
@@ -324,7 +332,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
             aside = REQUEST_COLUMN_START + aside + REQUEST_COLUMN_END
         page.content = RenderedPage.fill(page.content, {generated.aside_mark: aside})
         if page.present_anchor_ids is not None:
-            page.present_anchor_ids.update(ANCHOR_ID.findall(generated.aside))
+            page.present_anchor_ids.update(anchor_ids(generated.aside))
         if self.settings is not None and self.settings.explorer and PANEL_MARK in generated.aside:
             # Only pages with a panel load the explorer. The tag sits in the content, which
             # Material's instant navigation swaps in and whose scripts it runs, so a reader who

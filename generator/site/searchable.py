@@ -19,12 +19,22 @@ from apidocs.site.compact import compact_html
 _INDEXED_TAGS = r"(?:p|code|pre|li|ol|ul|sub|sup)"
 # A tag, quoted attribute values and all, as an unrolled loop (runs of plain characters at once).
 _DROPPED_TAG = re.compile(rf"<(?!/?{_INDEXED_TAGS}[\s/>])/?[a-zA-Z][^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>")
-_SKIPPED_CONTENT = re.compile(r"<(?:script|style|object|h[1-6])\b|data-search-exclude|linenodiv|headerlink", re.IGNORECASE)
+# What makes the parser leave content out or end a section. Three searches, not one: an
+# alternation without a common first character is tried at every position of a part (a
+# response tree of a large API is hundreds of kilobytes), and so is a literal in IGNORECASE.
+_SKIPPED_TAG = re.compile(r"<(?:script|style|object|h[1-6])\b", re.IGNORECASE)  # tag names in any case
+_EXCLUDED = re.compile("-[sS][eE][aA][rR][cC][hH]-[eE][xX][cC][lL][uU][dD][eE]")  # the attribute, in any case
+_SKIPPED_CLASSES = ("linenodiv", "headerlink")  # class values, compared as written
+
+
+def _parser_must_see_tags(html: str) -> bool:
+    return (_SKIPPED_TAG.search(html) is not None or _EXCLUDED.search(html) is not None
+            or any(name in html for name in _SKIPPED_CLASSES))
 
 
 def search_view(html: str) -> str:
     """`html` with the tags the search index drops taken out (and white space compacted the way
     a browser shows it), or `html` itself when the parser must see its tags."""
-    if _SKIPPED_CONTENT.search(html):
+    if _parser_must_see_tags(html):
         return html
     return compact_html(_DROPPED_TAG.sub("", html))
