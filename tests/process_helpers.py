@@ -33,3 +33,16 @@ def survivors(pids: Iterable[int], within: float = 5.0) -> list[int]:
         if not remaining or time.monotonic() >= deadline:
             return remaining
         time.sleep(0.02)
+
+
+def children_of(parent: int) -> list[int]:
+    """The live child processes of `parent` (a sandbox's workers), from /proc."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent and fields[0] != "Z":
+            children.append(int(stat.parent.name))
+    return children

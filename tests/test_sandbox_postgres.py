@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from postgres_helpers import PostgresServer, postgres_bin, postgres_server, wait_for
+from process_helpers import children_of
 from sandbox_helpers import (
     CONFIRM_SEED,
     DETAIL_ORDER,
@@ -45,16 +46,8 @@ def start(postgres: PostgresServer, *extra: str, workers: int = 4) -> RunningSan
 
 
 def workers_of(server: RunningSandbox) -> list[int]:
-    """The worker processes (children of the supervisor), found in /proc."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == server.process.pid and fields[0] != "Z":
-            children.append(int(stat.parent.name))
-    return children
+    """The worker processes (children of the supervisor)."""
+    return children_of(server.process.pid)
 
 
 def confirm(url: str, session: str | None = None) -> requests.Response:

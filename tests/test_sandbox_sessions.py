@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import http.client
+import os
+import signal
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 import requests
 
+from process_helpers import children_of, survivors
 from sandbox_helpers import (
     CONFIRM_SEED,
     DETAIL_ORDER,
@@ -57,6 +61,17 @@ def test_a_malformed_session_id_is_a_400_naming_the_rule(tmp_path: Path) -> None
             assert answer.headers["content-type"] == "application/json"
             assert "Sandbox-Session must be 1 to 64" in answer.json()["detail"]
         assert reader(server.url, "a" * 64).order(DETAIL_ORDER).status_code == 200
+        # White space around a field value is not part of it (RFC 9110): curl sends it as typed.
+        for padded in ("spaced  ", "tabbed\t", "  both \t"):
+            connection = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=10)
+            connection.putrequest("GET", f"/timp/orders/{DETAIL_ORDER}/")
+            connection.putheader("Sandbox-Session", padded)
+            connection.putheader("Authorization", f"Token {SUPPLIER}")
+            connection.endheaders()
+            raw = connection.getresponse()
+            assert raw.status == 200, padded
+            assert raw.getheader("Sandbox-Session") == padded.strip(), padded
+            connection.close()
         connection = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=10)
         connection.putrequest("GET", f"/timp/orders/{DETAIL_ORDER}/")
         for name, value in (("Sandbox-Session", "a"), ("Sandbox-Session", "b"), ("Authorization", f"Token {SUPPLIER}")):
@@ -206,3 +221,26 @@ def test_a_change_from_a_guess_made_before_another_workers_reset_is_refused(tmp_
                                                           SqliteBackend.open(path, fixtures))
     assert not changed
     assert now == (fixtures.orders[DETAIL_ORDER].initial, 0)
+
+
+def test_workers_stop_when_their_supervisor_is_killed(tmp_path: Path) -> None:
+    """A supervisor killed with SIGKILL cannot stop its workers: they end by themselves, and the
+    port is free for the next sandbox (before, they kept serving it, never replaced)."""
+    server = start_sandbox(tmp_path / "s.sqlite3", "--workers", "2")
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(workers := children_of(server.process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(workers) == 2
+        assert server.client().order(DETAIL_ORDER, SUPPLIER).status_code == 200
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait(10)
+        assert survivors(workers, within=15) == []
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"{server.url}/timp/orders/{DETAIL_ORDER}/", timeout=5)
+    finally:
+        server.stop()
+        for pid in survivors(workers, within=0):  # none, unless the test failed
+            os.kill(pid, signal.SIGKILL)
+

@@ -132,6 +132,16 @@ def test_reject_reopens_the_order_and_records_the_reason(sandbox: SandboxClient)
     assert sandbox.order(REJECT_SEED, RETAILER).json()["cancelation"]["reason"] == "Already shipped"
 
 
+def test_a_reason_is_bounded_kept_whole_up_to_the_bound(sandbox: SandboxClient) -> None:
+    """Each session stores its reasons: a public sandbox must not hold megabytes per request."""
+    too_long = sandbox.reject_order(REJECT_SEED, json={"reason": "x" * 1001})
+    assert too_long.status_code == 400 and "at most 1,000 characters" in too_long.json()["detail"]
+    assert sandbox.order(REJECT_SEED, RETAILER).json()["cancelation"]["status"] == "requested"  # nothing applied
+    assert sandbox.reject_item(REJECT_ITEM, json={"reason": "y" * 1001}).status_code == 400
+    longest = sandbox.reject_order(REJECT_SEED, json={"reason": "é" * 1000})
+    assert longest.status_code == 200 and longest.json()["cancelation"]["reason"] == "é" * 1000
+
+
 def test_reject_without_a_body_records_no_reason(sandbox: SandboxClient) -> None:
     rejected = sandbox.reject_order(REJECT_SEED)
     assert rejected.status_code == 200

@@ -13,6 +13,7 @@ The other bounds are fixed: see `apidocs.sandbox.limits`.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import importlib.util
 import json
@@ -21,6 +22,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -213,6 +215,7 @@ def supervise(count: int, work: Callable[[], int]) -> int:
     committed compare-and-set, so none is half-applied."""
     children: set[int] = set()
     stopping = False
+    supervisor = os.getpid()
 
     def spawn() -> None:
         pid = os.fork()
@@ -221,6 +224,7 @@ def supervise(count: int, work: Callable[[], int]) -> int:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             code = 1
             try:
+                _end_with_parent(supervisor)
                 code = work()
             except BaseException:  # a worker must never return into the supervisor's loop
                 log.exception("apidocs sandbox worker failed")
@@ -259,6 +263,30 @@ def supervise(count: int, work: Callable[[], int]) -> int:
         log.warning("apidocs sandbox: worker %d exited (%s); starting another", pid, _exit_reason(status))
         spawn()
     return 0
+
+
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent ends
+
+
+def _end_with_parent(parent: int) -> None:
+    """A worker gets SIGTERM (a graceful stop) when its supervisor ends, however it ends: a
+    supervisor killed with SIGKILL cannot stop its workers, which would keep the port and
+    never be replaced. Linux's prctl where there is one, else a thread that watches."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        asked = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        asked = False
+    if os.getppid() != parent:  # it ended before the request: nothing would tell this worker
+        os._exit(1)
+    if not asked:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="apidocs-parent-watch").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _exit_reason(status: int) -> str:

@@ -19,6 +19,8 @@ from apidocs.sandbox.timp import workflow
 from apidocs.sandbox.timp.fixtures import LineItem, Order, User
 
 _ATTEMPTS = 5
+# A reason is stored with every session that rejects: a public sandbox holds thousands of them.
+MAX_REASON_CHARACTERS = 1000
 RETAILER = "retailer"
 SUPPLIER = "supplier"
 Step = Callable[[workflow.State, str, str, str], workflow.State]
@@ -87,7 +89,11 @@ def _item_answer(item: LineItem, state: workflow.State) -> dict[str, Any]:
 
 
 def _reason(body: Any) -> str | None:
-    return field_of(json_object(body), "reason", "string")
+    """The supplier's reason for a rejection: kept in the session's state, so bounded."""
+    reason = field_of(json_object(body), "reason", "string")
+    if reason is not None and len(reason) > MAX_REASON_CHARACTERS:
+        raise ApiError(400, f"`reason` must be at most {MAX_REASON_CHARACTERS:,} characters, not {len(reason):,}")
+    return reason
 
 
 # Order detail ---------------------------------------------------------------------------------
