@@ -211,6 +211,31 @@ def test_a_sites_own_nav_override_still_wins(tmp_path: Path) -> None:
     assert own_nav.count("md-nav__item--pruned") == top_level - 2  # the bounded nav items still: all but home and its own
 
 
+def test_interface_texts_are_materials_own_in_the_sites_language(tmp_path: Path) -> None:
+    """apidocs' language.html looks each text up once per build: the pages are byte for byte
+    those built with Material's own language.html (German, with English where it has none)."""
+    import material
+
+    original = (Path(material.__file__).parent / "templates/partials/language.html").read_text(encoding="utf-8")
+    pages = []
+    for name, partial in (("ours", None), ("materials", original)):
+        (tmp_path / name).mkdir()
+        project = write_project(tmp_path / name, FULL_NAV_PAGES + 1)
+        config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+        config["theme"]["language"] = "de"
+        if partial is not None:
+            config["theme"]["custom_dir"] = "overrides"
+            (project / "overrides/partials").mkdir(parents=True)
+            (project / "overrides/partials/language.html").write_text(partial, encoding="utf-8")
+        (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        result = subprocess.run([APIDOCS, "-f", str(project / "mkdocs.yml"), "build", "-d", str(project / "site")],
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+        pages.append((project / "site/section-01/endpoint-0021/index.html").read_text(encoding="utf-8"))
+    assert 'placeholder="Suche"' in pages[0] and "md-nav__item--pruned" in pages[0]
+    assert pages[0] == pages[1]
+
+
 def test_nav_entries_keep_subtitles_status_notes_and_icons(tmp_path: Path) -> None:
     """Plain entries are written by site/nav_links.py, the others by the theme's macros: both
     carry what Material's nav shows (a subtitle, a status with its note, an icon)."""

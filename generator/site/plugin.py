@@ -54,6 +54,7 @@ from apidocs.site.nav_links import NavLinks
 from apidocs.site.nav_window import NavWindow, WindowedNav
 from apidocs.site.schemas import response_schema
 from apidocs.site.searchable import search_view
+from apidocs.site.translations import Translations
 
 log = logging.getLogger("mkdocs.plugins.apidocs")
 
@@ -369,6 +370,8 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
 
     def on_env(self, env: jinja2.Environment, *, config: MkDocsConfig, files: Files) -> jinja2.Environment:
         self.bounded_nav = self.bounded_nav and _nav_item_is_ours(env)
+        if self.bounded_nav:  # our partials are in: theme/partials/language.html reads these
+            env.globals["apidocs_translations"] = Translations()
         if self.is_serving and self._nav is not None:
             self.built_state = BuiltState(files, self._nav, env)
         return env
