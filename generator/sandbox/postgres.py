@@ -252,10 +252,7 @@ class _AnswerDeadline:
             raise TimeoutError(f"no answer within {self.seconds:g} s") from None
 
 
-def _unavailable(error: BaseException) -> ApiError:
-    first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return ApiError(503, f"the sandbox database is unavailable ({first_line[:200]}); try again in a moment",
-                    {"Retry-After": "1"})
+_REPORTED_EVERY = 5.0  # seconds between two log lines about the database being unavailable
 
 
 class PostgresBackend(Backend):
@@ -271,6 +268,17 @@ class PostgresBackend(Backend):
         self._queued: list[_Statement] = []
         self._sending = 0  # senders at work: each takes what is queued until nothing is
         self._senders: set[asyncio.Task[None]] = set()  # held, or the loop could drop them
+        self._last_reported = -_REPORTED_EVERY  # when the log last said the database is unavailable
+
+    def _unavailable(self, error: BaseException) -> ApiError:
+        """The 503 a reader gets. The driver's words (host names, pipeline states) go to the
+        log, once every few seconds during an outage, not to every reader of a public sandbox."""
+        now = time.monotonic()
+        if now - self._last_reported >= _REPORTED_EVERY:
+            self._last_reported = now
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            log.warning("sandbox database unavailable: %s", first_line[:300])
+        return ApiError(503, "the sandbox database is unavailable; try again in a moment", {"Retry-After": "1"})
 
     @classmethod
     def open(cls, url: str, fixtures: Fixtures, reset: bool = False) -> PostgresBackend:
@@ -329,15 +337,15 @@ class PostgresBackend(Backend):
                 async with pool.connection() as connection, _AnswerDeadline(connection, ANSWER_SECONDS):
                     return await work(connection)
             except (PoolTimeout, TimeoutError) as error:  # no answer: not tried again either
-                raise _unavailable(error) from None
+                raise self._unavailable(error) from None
             except psycopg.errors.DeadlockDetected as error:  # rolled back whole: safe to try again
                 deadlocks += 1
                 if deadlocks >= MAX_DEADLOCK_TRIES:
-                    raise _unavailable(error) from None
+                    raise self._unavailable(error) from None
             except psycopg.OperationalError as error:
                 attempt += 1
                 if attempt > 1 or not retry:
-                    raise _unavailable(error) from None
+                    raise self._unavailable(error) from None
 
     async def _batched(self, sql: str, parameters: tuple[object, ...],
                        writes: tuple[str, str] | None = None) -> list[tuple[Any, ...]]:
@@ -355,7 +363,7 @@ class PostgresBackend(Backend):
         except TimeoutError:
             if statement in self._queued:  # never sent: it never will be
                 self._queued.remove(statement)
-            raise _unavailable(TimeoutError(f"no answer within {STATEMENT_SECONDS:g} s")) from None
+            raise self._unavailable(TimeoutError(f"no answer within {STATEMENT_SECONDS:g} s")) from None
 
     async def _send_queued(self) -> None:
         try:
@@ -387,21 +395,21 @@ class PostgresBackend(Backend):
                     batch = []
         except PoolTimeout as error:  # no connection within WAIT_SECONDS: neither for what waits behind
             waiting, self._queued = [*batch, *self._queued], []
-            self._fail(waiting, _unavailable(error))
+            self._fail(waiting, self._unavailable(error))
         except TimeoutError as error:  # whether the writes were applied is unknown: not tried again
-            self._fail(batch, _unavailable(error))
+            self._fail(batch, self._unavailable(error))
         except psycopg.errors.DeadlockDetected as error:
             # PostgreSQL rolled the batch back whole and chose it to break a wait cycle (rare: see
             # `lock_order`): nothing of it applied, so it is sent again, a few times at most.
             again = [statement for statement in batch if statement.deadlocks < MAX_DEADLOCK_TRIES]
-            self._fail([statement for statement in batch if statement.deadlocks >= MAX_DEADLOCK_TRIES], _unavailable(error))
+            self._fail([statement for statement in batch if statement.deadlocks >= MAX_DEADLOCK_TRIES], self._unavailable(error))
             for statement in again:
                 statement.deadlocks += 1
             self._queued[:0] = again
         except psycopg.OperationalError as error:
             again = [statement for statement in batch if statement.writes is None and not statement.tried]
             self._fail([statement for statement in batch if statement.writes is not None or statement.tried],
-                       _unavailable(error))
+                       self._unavailable(error))
             for statement in again:
                 statement.tried = True
             self._queued[:0] = again
