@@ -474,7 +474,10 @@ class LiquidRenderer:
             if not in_raw:
                 open_tag = _ends_inside_tag(text, open_tag)
             skeleton.append(text if starts_in_tag else _MARK.format(index) + text)
-        rendered_body = self._render_body(skeleton, path, first_line, findings).split("\n")
+        if any("{%" in text or "{{" in text for text in skeleton):
+            rendered_body = self._render_body(skeleton, path, first_line, findings).split("\n")
+        else:  # the includes were all its Liquid (a seed's usual body): the rest is text as it is
+            rendered_body = skeleton
         lines: list[Line] = []
         current = 0
         for text in rendered_body:
