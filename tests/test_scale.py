@@ -13,6 +13,7 @@ Speed is measured by bench/build.py and bench/serve.py, not here.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -214,9 +215,9 @@ def test_a_sites_own_nav_override_still_wins(tmp_path: Path) -> None:
 def test_interface_texts_are_materials_own_in_the_sites_language(tmp_path: Path) -> None:
     """apidocs' language.html looks each text up once per build: the pages are byte for byte
     those built with Material's own language.html (German, with English where it has none)."""
-    import material
-
-    original = (Path(material.__file__).parent / "templates/partials/language.html").read_text(encoding="utf-8")
+    spec = importlib.util.find_spec("material")
+    assert spec is not None and spec.origin is not None
+    original = (Path(spec.origin).parent / "templates/partials/language.html").read_text(encoding="utf-8")
     pages = []
     for name, partial in (("ours", None), ("materials", original)):
         (tmp_path / name).mkdir()

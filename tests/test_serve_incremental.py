@@ -221,6 +221,58 @@ def test_an_overlay_error_shows_on_its_definitions_page_without_a_full_build(ser
     assert "Cleaning site directory" not in server.output()[logged:]  # no full build either way
 
 
+def status_of(server: Served, url: str) -> int:
+    return requests.get(f"{server.url}/{url}", timeout=60).status_code
+
+
+def test_a_renamed_section_folder_moves_its_pages_without_a_full_build(served_site: tuple[Path, Served]) -> None:
+    project, server = served_site
+    logged = len(server.output())
+    (project / "docs" / "section-04").rename(project / "docs" / "section-04-renamed")  # its 19 pages, gone and new
+    poll(lambda: status_of(server, "section-04-renamed/endpoint-0085/") == 200, "the pages are at their new address")
+    assert status_of(server, "section-04/endpoint-0085/") == 404
+    poll(lambda: b"section-04-renamed/endpoint-0081/" in page_bytes(server, "section-00/endpoint-0003/"), "every nav links there")
+    assert "Cleaning site directory" not in server.output()[logged:]
+
+
+def test_a_section_folder_moved_out_of_the_tree_leaves_the_site(served_site: tuple[Path, Served], tmp_path: Path) -> None:
+    """A folder moved to the trash is one event for all it held."""
+    project, server = served_site
+    logged = len(server.output())
+    folder = project / "docs" / "section-04-renamed"
+    if not folder.is_dir():  # run alone
+        folder = project / "docs" / "section-04"
+    url = f"{folder.name}/endpoint-0085/"
+    assert status_of(server, url) == 200
+    folder.rename(tmp_path / "trash")
+    poll(lambda: status_of(server, url) == 404, "the folder's pages are gone")
+    poll(lambda: f"{folder.name}/".encode() not in page_bytes(server, "section-00/endpoint-0003/"), "and out of every nav")
+    assert folder.name not in requests.get(f"{server.url}/sitemap.xml", timeout=60).text
+    (tmp_path / "trash").rename(folder)  # and back
+    poll(lambda: status_of(server, url) == 200, "the folder's pages are back")
+    assert "Cleaning site directory" not in server.output()[logged:]
+
+
+def test_static_files_and_editor_backups_are_copied_without_a_full_build(served_site: tuple[Path, Served]) -> None:
+    project, server = served_site
+    logged = len(server.output())
+    page = project / "docs" / "section-00" / "endpoint-0009.md"
+    backup = page.with_name(page.name + "~")  # what Emacs leaves beside a file it saves
+    backup.write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
+    picture = project / "docs" / "section-00" / "diagram.svg"
+    picture.write_text('<svg xmlns="http://www.w3.org/2000/svg"><title>first</title></svg>', encoding="utf-8")
+    poll(lambda: status_of(server, "section-00/diagram.svg") == 200, "a new static file is served")
+    picture.write_text('<svg xmlns="http://www.w3.org/2000/svg"><title>second</title></svg>', encoding="utf-8")
+    poll(lambda: b"second" in requests.get(f"{server.url}/section-00/diagram.svg", timeout=60).content, "and its change")
+    page.write_text(definition(9, note="Saved beside a backup. "), encoding="utf-8")
+    poll(lambda: b"Saved beside a backup." in page_bytes(server, "section-00/endpoint-0009/"), "the page shows the change")
+    assert status_of(server, "section-00/endpoint-0009.md~") == 200  # copied, as a full build copies it
+    picture.unlink()
+    backup.unlink()
+    poll(lambda: status_of(server, "section-00/diagram.svg") == 404, "a deleted static file is gone")
+    assert "Cleaning site directory" not in server.output()[logged:]
+
+
 def test_a_config_change_serves_the_previous_site_until_the_new_one_is_complete(served_site: tuple[Path, Served]) -> None:
     project, server = served_site
     config = project / "mkdocs.yml"

@@ -52,8 +52,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("mkdocs.apidocs.serve")
 
 # Above this many changed files at once (a checkout, a search-and-replace), a full build is
-# as fast as page by page and certainly consistent.
-MAX_PAGES_ALONE = 20
+# as fast as page by page and certainly consistent. A section's folder renamed is twice its
+# pages (gone, and new): at 25 ms a page, a hundred paths stay well under the 3 s of a nav change.
+MAX_PAGES_ALONE = 100
 # At most this many pages are re-rendered for their nav before the change is served; beyond it
 # (a section's title, its first page: every page's nav changes, 4 ms each), pages outside the
 # changed pages' folders are rendered when requested, and meanwhile in the background.
@@ -256,17 +257,23 @@ class IncrementalSite:
 
     def _update(self, changed: set[str]) -> Update | None:
         config, plugin = self.config, self.plugin
-        if config is None or plugin is None or plugin.built_state is None or not changed or len(changed) > MAX_PAGES_ALONE:
+        if config is None or plugin is None or plugin.built_state is None or not changed:
             return None
         state = plugin.built_state
+        changed = _files_of_folders(changed, state.files)
+        if len(changed) > MAX_PAGES_ALONE:
+            return None
         if self.is_request_column_change(changed):
             return self._update_request_columns(config, plugin, state.files)
         docs_dir = Path(config.docs_dir).resolve()
-        kinds = {_change_kind(Path(name), docs_dir, state.files) for name in changed}
-        if None in kinds:
+        kinds = {name: _change_kind(Path(name), docs_dir) for name in changed}
+        if OUTSIDE in kinds.values():
             return None
-        if kinds == {False}:
-            return Update()  # only files the site does not show (an editor's temporary files)
+        for name, kind in kinds.items():
+            if kind == STATIC:
+                _update_static_file(config, state.files, Path(name), docs_dir)
+        if not any(kind == PAGE for kind in kinds.values()):
+            return Update()  # static files copied, or files the site does not show (an editor's temporary files)
         bounded = plugin.bounded_nav
         views_before = _nav_views(state.nav, state.files, bounded)
         nav_before = config.nav  # replaced, not changed, by reload_tree
@@ -387,9 +394,14 @@ def _is_inside(path: Path, folder: Path) -> bool:
     return False
 
 
-def _change_kind(path: Path, docs_dir: Path, files: Files) -> bool | None:
-    """True for a change to what pages and the nav are made of (a page, definition, overlay or
-    section file); False for one the site does not show; None for one that needs a full build."""
+# What a changed path is to the site (`_change_kind`).
+PAGE = "page"  # what pages and the nav are made of: a page, definition, overlay or section file
+STATIC = "static"  # a file the site copies as it is (an image, a style sheet, an editor's backup)
+IGNORED = "ignored"  # a file the site leaves out (dot files: an editor's swap file)
+OUTSIDE = "outside"  # beyond the pages (mkdocs.yml, snippets, includes): a full build
+
+
+def _change_kind(path: Path, docs_dir: Path) -> str:
     if not path.is_absolute():
         path = Path.cwd() / path
     try:
@@ -398,14 +410,53 @@ def _change_kind(path: Path, docs_dir: Path, files: Files) -> bool | None:
         try:
             relative = path.resolve().relative_to(docs_dir)
         except ValueError:
-            return None  # mkdocs.yml, snippets, includes: beyond the pages
+            return OUTSIDE
     if any(part.startswith(".") for part in relative.parts[:-1]) or (relative.name.startswith(".") and relative.name != SECTION_FILE):
-        return False  # MkDocs and the definitions leave dot files out (an editor's swap file)
+        return IGNORED  # MkDocs and the definitions leave dot files out
     if relative.name == SECTION_FILE or relative.suffix == ".md" or relative.name.endswith(OVERLAY_SUFFIX):
-        return True
-    # A static file (an image, a style sheet) the site copies: a full build. A temporary file
-    # that came and went (an editor's test of the folder) is none of the site's business.
-    return None if path.exists() or files.get_file_from_path(relative.as_posix()) is not None else False
+        return PAGE
+    return STATIC
+
+
+def _update_static_file(config: MkDocsConfig, files: Files, path: Path, docs_dir: Path) -> None:
+    """Copy a static file the site shows into it again, or take a deleted one out: no page
+    changes for it (a full build did that, at every editor's backup file)."""
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    try:
+        uri = path.relative_to(docs_dir).as_posix()
+    except ValueError:
+        uri = path.resolve().relative_to(docs_dir).as_posix()
+    known = files.get_file_from_path(uri)
+    if path.is_file() and not path.is_symlink():
+        if known is None:
+            known = File(uri, config.docs_dir, config.site_dir, config.use_directory_urls)
+            set_exclusions([known], config)
+            if known.inclusion.is_excluded():
+                return
+            files.append(known)
+        known.copy_file()
+    elif known is not None:
+        files.remove(known)
+        Path(known.abs_dest_path).unlink(missing_ok=True)
+
+
+def _files_of_folders(changed: set[str], files: Files) -> set[str]:
+    """`changed` with each folder that went away (moved out of the tree, deleted whole: one
+    event for all it held) as the files the site had in it. A folder that is there is left out:
+    the watcher reports each of its files (a folder moved in) on its own."""
+    expanded = set()
+    for name in changed:
+        path = Path(name) if Path(name).is_absolute() else Path.cwd() / name
+        if path.is_dir():
+            continue
+        if path.exists() or path.is_symlink():
+            expanded.add(name)
+            continue
+        folder = str(path) + os.sep
+        inside = [file.abs_src_path for file in files if file.abs_src_path and file.abs_src_path.startswith(folder)]
+        expanded.update(inside or [name])
+    return expanded
 
 
 def _broken_pages(tree: DocsTree, docs_dir: Path) -> set[str]:

@@ -141,8 +141,12 @@ def _server_class() -> type:
 
         def _change_handler(self) -> Any:
             def changed(event: Any) -> None:
-                # Only writes: the build itself opens and reads the watched files.
-                if event.is_directory or event.event_type not in ("created", "modified", "deleted", "moved", "closed"):
+                # Only writes: the build itself opens and reads the watched files. Of a folder's
+                # events, only its going away: moved out of the tree (to the trash), it is one event
+                # for everything it held; its files' own events come for the rest.
+                if event.is_directory and event.event_type not in ("deleted", "moved"):
+                    return
+                if event.event_type not in ("created", "modified", "deleted", "moved", "closed"):
                     return
                 self.changes.record(event)
                 with self._rebuild_cond:
