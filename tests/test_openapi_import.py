@@ -294,6 +294,34 @@ def test_json_media_types_with_a_charset_are_json(tmp_path: Path) -> None:
     assert problem["example"]["headers"] == {"Content-Type": "application/problem+json; charset=utf-8"}
 
 
+def test_an_optional_body_without_a_usable_schema_is_kept_as_any_value(tmp_path: Path) -> None:
+    """An upload (`schema: {}`), a media type without a schema, and a schema refused: the body
+    stays in the definition and the export, as optional and any value (it was dropped)."""
+    def body(media: dict[str, Any], required: bool = False) -> dict[str, Any]:
+        return {"requestBody": {"required": required, "content": media}, "responses": {"200": {"description": "ok"}}}
+
+    spec = tmp_path / "bodies.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/upload": {"put": body({"application/octet-stream": {"schema": {}}})},
+                  "/bare": {"post": body({"application/json": {}})},
+                  "/refused": {"post": body({"application/json": {"schema": {"type": "string", "pattern": "("}}})},
+                  "/anything": {"post": body({"application/json": {"schema": {}}}, required=True)}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    assert "POST /refused: request body is documented as taking any value" in (dest / "import-report.txt").read_text(encoding="utf-8")
+    exported = tmp_path / "export.json"
+    assert run("-f", str(dest / "mkdocs.yml"), "export-openapi", "-o", str(exported)).returncode == 0
+    document = load(exported)
+    validate(document)
+    for path, method, required in (("/upload", "put", False), ("/bare", "post", False), ("/refused", "post", False),
+                                   ("/anything", "post", True)):
+        request = document["paths"][path][method]["requestBody"]
+        assert request["required"] is required, path
+        assert [media["schema"] for media in request["content"].values()] == [{}], path  # any value, not an object
+
+
 def test_a_json_media_type_whose_parameters_http_cannot_carry_is_sent_without_them(tmp_path: Path) -> None:
     spec = tmp_path / "params.json"
     odd = 'application/vnd.api+json; profile="https://example.com/pro\tfile\u00e9"'

@@ -823,6 +823,12 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             carried = _carried_schema(schema, converted, "request body", notes) if not problem else None
             if carried is not None:
                 request_front = {"schema": carried}
+            elif not schema and not problem:
+                request_front = {"schema": {}}  # no schema, or `{}`: any value, as the spec says
+            if not request_front and not request_rows and "body" not in example:
+                # An optional body whose schema is not carried would leave no trace (page, export).
+                request_front = {"schema": {}}
+                notes.append("request body is documented as taking any value")
             if len(request_body["content"]) > 1:
                 notes.append(f"request body media types other than {media_type} are not carried over")
     if headers:
