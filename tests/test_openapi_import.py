@@ -322,6 +322,24 @@ def test_an_optional_body_without_a_usable_schema_is_kept_as_any_value(tmp_path:
         assert [media["schema"] for media in request["content"].values()] == [{}], path  # any value, not an object
 
 
+def test_exported_parameter_examples_are_values_of_their_schemas_types(tmp_path: Path) -> None:
+    """A definition keeps what the URL carries (`7`); the export gives the integer 7 again."""
+    parameters = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}, "example": 7},
+                  {"name": "ratio", "in": "query", "schema": {"type": "number"}, "example": 0.5},
+                  {"name": "flag", "in": "query", "schema": {"type": "boolean"}, "example": True},
+                  {"name": "tags", "in": "query", "schema": {"type": "array", "items": {"type": "integer"}}, "example": [1, 2]},
+                  {"name": "X-Count", "in": "header", "schema": {"type": "integer"}, "example": 3},
+                  {"name": "code", "in": "query", "schema": {"type": "string"}, "example": "007"}]
+    spec = tmp_path / "typed.json"
+    spec.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+        "/items/{id}": {"get": {"parameters": parameters, "responses": {"200": {"description": "ok"}}}}}}), encoding="utf-8")
+    dest, exported = tmp_path / "out", tmp_path / "export.json"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    assert run("-f", str(dest / "mkdocs.yml"), "export-openapi", "-o", str(exported)).returncode == 0
+    examples = {p["name"]: p.get("example") for p in load(exported)["paths"]["/items/{id}"]["get"]["parameters"]}
+    assert examples == {"id": 7, "ratio": 0.5, "flag": True, "tags": [1, 2], "X-Count": 3, "code": "007"}
+
+
 def test_a_json_media_type_whose_parameters_http_cannot_carry_is_sent_without_them(tmp_path: Path) -> None:
     spec = tmp_path / "params.json"
     odd = 'application/vnd.api+json; profile="https://example.com/pro\tfile\u00e9"'

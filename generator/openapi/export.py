@@ -9,6 +9,7 @@ executes.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -87,6 +88,25 @@ def _parameter_schema(parameter: Parameter | None) -> Schema:
     return schema_of_type_word(parameter.type if parameter else None) or {"type": "string"}
 
 
+_INTEGER = re.compile(r"-?[0-9]{1,300}")
+_NUMBER = re.compile(r"-?(?:[0-9]{1,300}(?:\.[0-9]{0,300})?|\.[0-9]{1,300})(?:[eE][-+]?[0-9]{1,3})?")
+
+
+def _typed_example(value: str, schema: Schema) -> Any:
+    """A parameter's example as a value of its schema's type: a definition keeps what the URL or
+    header carries (`7`, `true`), an OpenAPI example should fit its schema (the integer 7)."""
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if "integer" in kinds and _INTEGER.fullmatch(value):
+        return int(value)
+    if "number" in kinds and _NUMBER.fullmatch(value):
+        number = float(value)
+        return int(value) if _INTEGER.fullmatch(value) else number if math.isfinite(number) else value
+    if "boolean" in kinds and value in ("true", "false"):
+        return value == "true"
+    return value
+
+
 def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
     documented = {(group.kind, p.name): p for group in endpoint.groups for p in group.parameters}
@@ -98,7 +118,7 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
         if parameter and parameter.description:
             entry["description"] = parameter.description
         if value and endpoint.is_example_complete:
-            entry["example"] = value
+            entry["example"] = _typed_example(value, entry["schema"])
         result.append(entry)
     for name in PLACEHOLDER.findall(endpoint.template.suffix):
         # `/search?query={query}`: OpenAPI wants a path parameter for every `{name}` of a path
@@ -118,9 +138,9 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
         if len(values) > 1:
             entry["schema"] = {"type": "array", "items": schema}
             entry["explode"] = True
-            entry["example"] = values
+            entry["example"] = [_typed_example(value, schema) for value in values]
         elif values:
-            entry["example"] = values[0]
+            entry["example"] = _typed_example(values[0], schema)
         if parameter and parameter.description:
             entry["description"] = parameter.description
         result.append(entry)
@@ -135,7 +155,7 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
         entry = {"name": name, "in": "header", "required": bool(parameter and parameter.is_required),
                  "schema": _parameter_schema(parameter)}
         if name.lower() in header_values:
-            entry["example"] = header_values[name.lower()][1]
+            entry["example"] = _typed_example(header_values[name.lower()][1], entry["schema"])
         if parameter and parameter.description:
             entry["description"] = parameter.description
         result.append(entry)
