@@ -18,8 +18,9 @@ environment). On the next change to pages, definitions, overlays or section file
 
 The server holds page requests while this runs, so no reader gets half of an update.
 A page gaining or losing errors is re-rendered alone (out of a nav made from the tree while
-broken); a change in the snippets folder puts every endpoint page's request column in again.
-Anything else (mkdocs.yml, an include, a static file) takes a full build.
+broken); a change in the snippets folder puts every endpoint page's request column in again
+(rendered on two cores while the site is served as it was, then every page replaced at once);
+a static file is copied alone. Anything else (mkdocs.yml, an include) takes a full build.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ import contextlib
 import hashlib
 import logging
 import os
+import pickle
+import select
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -59,6 +63,10 @@ MAX_PAGES_ALONE = 100
 # (a section's title, its first page: every page's nav changes, 4 ms each), pages outside the
 # changed pages' folders are rendered when requested, and meanwhile in the background.
 EAGER_NAV_PAGES = 100
+# A template change renders every request column: in a second process from this many
+# endpoints on each side (below it, a fork costs more than it saves).
+PARALLEL_AT_LEAST = 50
+CHILD_SECONDS = 300.0  # then the second process' half is rendered here instead
 
 
 class DefinitionCache:
@@ -186,6 +194,7 @@ class IncrementalSite:
         self.config: MkDocsConfig | None = None
         self._lock = threading.RLock()
         self._stale: dict[str, tuple[MkDocsConfig, ApidocsPlugin, Any]] = {}  # by page address
+        self._holding = False  # an update is replacing every page: requests wait for it
 
     def built(self, config: MkDocsConfig) -> None:
         """A full build finished with `config`, and is served: the next changes start from it."""
@@ -195,8 +204,9 @@ class IncrementalSite:
             self._stale = {}  # pages of the previous site
 
     def render_stale(self, path: str) -> None:
-        """Before answering a request for `path` (a page's address): render the page if its nav lags."""
-        if not self._stale:
+        """Before answering a request for `path` (a page's address): render the page if its nav
+        lags, or wait while an update replaces every page."""
+        if not self._stale and not self._holding:
             return
         url = path.lstrip("/")
         with self._lock:
@@ -252,6 +262,11 @@ class IncrementalSite:
 
     def update(self, changed: set[str]) -> Update | None:
         """Bring the pages `changed` reaches up to date; None when the change needs a full build."""
+        config, plugin = self.config, self.plugin
+        if (config is not None and plugin is not None and plugin.built_state is not None
+                and len(changed) <= MAX_PAGES_ALONE and self.is_request_column_change(changed)):
+            # Rendered without the lock (seconds on a large site: requests go on meanwhile).
+            return self._update_request_columns(config, plugin, plugin.built_state.files)
         with self._lock:
             return self._update(changed)
 
@@ -263,8 +278,6 @@ class IncrementalSite:
         changed = _files_of_folders(changed, state.files)
         if len(changed) > MAX_PAGES_ALONE:
             return None
-        if self.is_request_column_change(changed):
-            return self._update_request_columns(config, plugin, state.files)
         docs_dir = Path(config.docs_dir).resolve()
         kinds = {name: _change_kind(Path(name), docs_dir) for name in changed}
         if OUTSIDE in kinds.values():
@@ -344,44 +357,90 @@ class IncrementalSite:
     def _update_request_columns(self, config: MkDocsConfig, plugin: ApidocsPlugin, files: Files) -> Update:
         """After a change in the snippets folder: each endpoint page's request column (snippets,
         examples, Try it) rendered again and put into the page as written, the rest of the page
-        kept. Each page is replaced whole, so every answer is a page before or after the change;
-        a page without its column marked is rendered whole."""
+        kept. The columns are rendered first, on every core, while the pages as they were are
+        served; then every page is replaced while page requests wait (a second at 1,000
+        endpoints), so the site a reader sees is all before the change or all after it. A page
+        without its column marked is rendered whole."""
         from apidocs.site.plugin import REQUEST_COLUMN_END, REQUEST_COLUMN_START
 
         plugin.reload_languages()  # a broken languages.yml raises: the full build reports it
-        self.config = None  # until this update is through, the next change takes a full build
-        update = Update()
-        # Every column first: a template that fails on one endpoint leaves every page as it
-        # was (the full build then reports it), not some pages with the new template.
-        columns = []
+        with self._lock:
+            self.config = None  # until this update is through, the next change takes a full build
+        pages = []
         for file in _shown_pages(files):
             endpoint = plugin.tree.documents.get(file.src_uri)
-            if not isinstance(endpoint, Endpoint) or endpoint.passthrough or file.page is None:
-                continue
-            columns.append((file, file.page, plugin.render_request_column(endpoint)))
-        for file, page, fresh in columns:
-            path = Path(file.abs_dest_path)
-            # The page's rendered content keeps the column too: a later render of the page for
-            # its nav alone (write_page from page.content) must not bring the old one back.
-            content = page.content or ""
-            at = content.rfind(REQUEST_COLUMN_START)
-            until = content.find(REQUEST_COLUMN_END, at)
-            if at >= 0 and until >= 0:
-                page.content = content[:at + len(REQUEST_COLUMN_START)] + fresh + content[until:]
+            if isinstance(endpoint, Endpoint) and not endpoint.passthrough and file.page is not None:
+                pages.append((file, file.page, endpoint))
+        # Every column first: a template that fails on one endpoint leaves every page as it
+        # was (the full build then reports it), not some pages with the new template.
+        columns = render_in_parallel(plugin.render_request_column, [endpoint for _, _, endpoint in pages])
+        update = Update()
+        with self._lock:
+            self._holding = True  # page requests wait for the lock, not for one page each
             try:
-                html = path.read_text(encoding="utf-8")
-            except OSError:
-                html = ""
-            start = html.rfind(REQUEST_COLUMN_START)
-            end = html.find(REQUEST_COLUMN_END, start)
-            if start < 0 or end < 0:
-                populate_page(config, files, page)
-                write_page(config, plugin, page, skip=_search_index(config))
-            else:
-                write_atomically(path, (html[:start + len(REQUEST_COLUMN_START)] + compact_html(fresh) + html[end:]).encode("utf-8"))
-            update.request_columns += 1
-        self.config = config
+                for (file, page, _), fresh in zip(pages, columns, strict=True):
+                    path = Path(file.abs_dest_path)
+                    # The page's rendered content keeps the column too: a later render of the page
+                    # for its nav alone (write_page from page.content) must not bring the old one back.
+                    content = page.content or ""
+                    at = content.rfind(REQUEST_COLUMN_START)
+                    until = content.find(REQUEST_COLUMN_END, at)
+                    if at >= 0 and until >= 0:
+                        page.content = content[:at + len(REQUEST_COLUMN_START)] + fresh + content[until:]
+                    try:
+                        html = path.read_text(encoding="utf-8")
+                    except OSError:
+                        html = ""
+                    start = html.rfind(REQUEST_COLUMN_START)
+                    end = html.find(REQUEST_COLUMN_END, start)
+                    if start < 0 or end < 0:
+                        populate_page(config, files, page)
+                        write_page(config, plugin, page, skip=_search_index(config))
+                    else:
+                        write_atomically(path, (html[:start + len(REQUEST_COLUMN_START)] + compact_html(fresh) + html[end:]).encode("utf-8"))
+                    update.request_columns += 1
+                self.config = config
+            finally:
+                self._holding = False
         return update
+
+
+def render_in_parallel(render: Callable[[Endpoint], str], endpoints: list[Endpoint]) -> list[str]:
+    """`render` of each endpoint, the second half in a forked process when there is more than
+    one core and enough work. The fork inherits everything `render` reads; its answers come
+    back through a pipe, and whatever goes wrong there (it died, it was too slow) is rendered
+    here instead, so the result never depends on it."""
+    half = len(endpoints) // 2
+    if half < PARALLEL_AT_LEAST or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        return [render(endpoint) for endpoint in endpoints]
+    first, second = endpoints[:half], endpoints[half:]
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: render, send, leave without running anything of the parent's
+        code = 1
+        try:
+            os.close(reading)
+            with os.fdopen(writing, "wb") as out:
+                pickle.dump([render(endpoint) for endpoint in second], out, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writing)
+    mine = [render(endpoint) for endpoint in first]
+    theirs: list[str] | None = None
+    with os.fdopen(reading, "rb") as answers:
+        try:
+            if select.select([answers], [], [], CHILD_SECONDS)[0]:
+                received = pickle.load(answers)
+                if isinstance(received, list) and len(received) == len(second) and all(isinstance(c, str) for c in received):
+                    theirs = received
+        except (OSError, EOFError, pickle.UnpicklingError):
+            theirs = None
+    if theirs is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return mine + (theirs if theirs is not None else [render(endpoint) for endpoint in second])
 
 
 def _is_inside(path: Path, folder: Path) -> bool:
