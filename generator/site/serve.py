@@ -21,6 +21,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 import wsgiref.simple_server
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -41,6 +42,7 @@ from apidocs.site.request_limits import CONNECTION_KEY, HEADER_LIST_KEY, HeadRea
 
 SANDBOX_PATH = "/sandbox"
 WRITE_TIMEOUT = 60.0  # seconds a single socket operation may take once the head is in
+OPENAPI_QUIET = 1.0  # seconds without another update before openapi.json is written again
 
 log = logging.getLogger("mkdocs.apidocs.serve")
 
@@ -316,7 +318,7 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
                 if update.endpoints_changed or update.request_columns:  # its code samples are the snippets
                     openapi = site.openapi_writer()
                     if openapi is not None:
-                        after_update.submit("openapi.json", openapi)
+                        after_update.submit("openapi.json", openapi, quiet=OPENAPI_QUIET)
                 return
             assert server is not None
             server.build_aside(lambda: full_build(None))
@@ -394,24 +396,36 @@ class BackgroundWork:
     """What follows an update, in a thread of its own, so the saved page is served without
     waiting for it (openapi.json of 1,000 endpoints takes half a second; routing them again,
     with the unchanged ones kept, a few hundredths);
-    jobs of one kind submitted in quick succession collapse into the latest."""
+    jobs of one kind submitted in quick succession collapse into the latest. A job given a
+    `quiet` time waits until its kind was not submitted for that long: a writer saving again
+    and again does not have each next update compete with the last one's openapi.json."""
 
     def __init__(self) -> None:
         self._wanted = threading.Condition()
-        self._pending: dict[str, Callable[[], None]] = {}
+        self._pending: dict[str, tuple[Callable[[], None], float]] = {}  # kind → (job, when it may run)
         threading.Thread(target=self._run, name="apidocs-after-update", daemon=True).start()
 
-    def submit(self, kind: str, job: Callable[[], None]) -> None:
+    def submit(self, kind: str, job: Callable[[], None], quiet: float = 0.0) -> None:
         with self._wanted:
-            self._pending[kind] = job
+            self._pending[kind] = (job, time.monotonic() + quiet)
             self._wanted.notify()
+
+    def _next(self) -> tuple[str, Callable[[], None]]:
+        with self._wanted:
+            while True:
+                if not self._pending:
+                    self._wanted.wait()
+                    continue
+                kind, (job, due) = min(self._pending.items(), key=lambda item: item[1][1])
+                wait = due - time.monotonic()
+                if wait <= 0:
+                    del self._pending[kind]
+                    return kind, job
+                self._wanted.wait(wait)
 
     def _run(self) -> None:
         while True:
-            with self._wanted:
-                self._wanted.wait_for(lambda: bool(self._pending))
-                kind = next(iter(self._pending))
-                job = self._pending.pop(kind)
+            kind, job = self._next()
             try:
                 job()
             except Exception as error:  # the docs server keeps going; the next update tries again
