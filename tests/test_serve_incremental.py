@@ -30,7 +30,8 @@ import pytest
 import requests
 import yaml
 
-from apidocs.site.incremental import PARALLEL_AT_LEAST, render_in_parallel
+from apidocs.site.incremental import CHILD_GRACE_SECONDS, PARALLEL_AT_LEAST, render_in_parallel
+from process_helpers import children_of
 from serve_helpers import ROOT, Served, start_serve, stop_serve
 from test_scale import definition, page_bytes, poll, write_project
 
@@ -176,6 +177,52 @@ def test_request_columns_render_on_two_cores_and_the_same_as_on_one() -> None:
         return f"<column {endpoint}>"
 
     assert render_in_parallel(failing_in_the_child, endpoints) == [f"<column {index}>" for index in endpoints]
+
+
+def test_a_failing_or_stuck_fork_leaves_nothing_behind_and_the_columns_complete() -> None:
+    """A template that fails in this process's half raises, with the fork ended and reaped; a
+    fork stuck on a lock another thread held when it was forked is given up after a grace."""
+    parent = os.getpid()
+    endpoints: list[Any] = list(range(2 * PARALLEL_AT_LEAST))
+    others = set(children_of(parent))  # a served site of this module's, say
+
+    def failing_here(endpoint: Any) -> str:
+        if os.getpid() == parent and endpoint == 3:
+            raise RuntimeError("the template fails on endpoint 3")
+        return "x" * 5000  # more than a pipe holds: the fork would wait for a reader forever
+
+    with pytest.raises(RuntimeError, match="endpoint 3"):
+        render_in_parallel(failing_here, endpoints)
+    assert set(children_of(parent)) <= others
+
+    def stuck_in_the_fork(endpoint: Any) -> str:
+        if os.getpid() != parent:
+            time.sleep(3600)
+        return f"<column {endpoint}>"
+
+    started = time.monotonic()
+    assert render_in_parallel(stuck_in_the_fork, endpoints) == [f"<column {index}>" for index in endpoints]
+    assert time.monotonic() - started < CHILD_GRACE_SECONDS + 10 and set(children_of(parent)) <= others
+
+
+def test_under_serve_excluded_files_stay_out_and_other_markdown_spellings_stay_pages(tmp_path: Path) -> None:
+    project = write_project(tmp_path, 3)
+    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["exclude_docs"] = "secret.txt\n"
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    secret, notes = project / "docs" / "secret.txt", project / "docs" / "notes.markdown"
+    secret.write_text("first secret", encoding="utf-8")
+    notes.write_text("# Notes\n\nFirst *words*.\n", encoding="utf-8")
+    server = start_serve(project, timeout=300)
+    try:
+        assert status_of(server, "secret.txt") == 404
+        secret.write_text("second secret", encoding="utf-8")
+        notes.write_text("# Notes\n\nSecond *words*.\n", encoding="utf-8")
+        poll(lambda: b"<em>words</em>" in page_bytes(server, "notes/") and b"Second" in page_bytes(server, "notes/"),
+             "the other spelling of Markdown is rendered again as a page")
+        assert status_of(server, "secret.txt") == 404  # excluded in the build, excluded after a save
+    finally:
+        stop_serve(server)
 
 
 def test_during_a_template_change_the_site_is_all_before_or_all_after(served_site: tuple[Path, Served]) -> None:

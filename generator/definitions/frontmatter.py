@@ -172,10 +172,12 @@ class _Expansion:
 
 _STR = _CORE + "str"
 _MERGE = _CORE + "merge"
+_SEQ, _MAP = _CORE + "seq", _CORE + "map"
 
 
 class _NotPlain(Exception):
-    """A mapping with a merge key or a key that is not a scalar: PyYAML's constructor builds it."""
+    """A mapping with a merge key or a key that is not a scalar, or a collection tagged as the
+    other kind: PyYAML's constructor builds it (or refuses it)."""
 
 
 def _construct(loader: Any, node: yaml.Node, built: dict[int, Any]) -> Any:
@@ -187,6 +189,8 @@ def _construct(loader: Any, node: yaml.Node, built: dict[int, Any]) -> Any:
     found = built.get(id(node))
     if found is not None:
         return found
+    if node.tag != (_SEQ if isinstance(node, yaml.SequenceNode) else _MAP):
+        raise _NotPlain  # `!!map [1]`: PyYAML refuses it, in its own words
     if isinstance(node, yaml.SequenceNode):
         items: list[Any] = []
         built[id(node)] = items

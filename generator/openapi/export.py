@@ -97,6 +97,8 @@ def _typed_example(value: str, schema: Schema) -> Any:
     header carries (`7`, `true`), an OpenAPI example should fit its schema (the integer 7)."""
     kind = schema.get("type")
     kinds = kind if isinstance(kind, list) else [kind]
+    if "string" in kinds:
+        return value  # `"007"` stays the text it may be
     if "integer" in kinds and _INTEGER.fullmatch(value):
         return int(value)
     if "number" in kinds and _NUMBER.fullmatch(value):

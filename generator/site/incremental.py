@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 from mkdocs.structure.files import File, Files, set_exclusions
+from mkdocs.utils import is_markdown_file
 
 from apidocs.definitions.loader import OVERLAY_SUFFIX, SECTION_FILE, DefinitionLoader, DocsTree, LoadedFile, page_of_finding
 from apidocs.model.endpoint import Endpoint
@@ -66,7 +67,7 @@ EAGER_NAV_PAGES = 100
 # A template change renders every request column: in a second process from this many
 # endpoints on each side (below it, a fork costs more than it saves).
 PARALLEL_AT_LEAST = 50
-CHILD_SECONDS = 300.0  # then the second process' half is rendered here instead
+CHILD_GRACE_SECONDS = 5.0  # beyond the time this process took for its half: then it renders the other half too
 
 
 class DefinitionCache:
@@ -408,8 +409,9 @@ class IncrementalSite:
 def render_in_parallel(render: Callable[[Endpoint], str], endpoints: list[Endpoint]) -> list[str]:
     """`render` of each endpoint, the second half in a forked process when there is more than
     one core and enough work. The fork inherits everything `render` reads; its answers come
-    back through a pipe, and whatever goes wrong there (it died, it was too slow) is rendered
-    here instead, so the result never depends on it."""
+    back through a pipe, and whatever goes wrong there (it died, or waits for a lock another
+    thread held when it was forked) is rendered here instead, so the result never depends on it:
+    it gets as long again as this process took for its own half, and a few seconds more."""
     half = len(endpoints) // 2
     if half < PARALLEL_AT_LEAST or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         return [render(endpoint) for endpoint in endpoints]
@@ -426,20 +428,26 @@ def render_in_parallel(render: Callable[[Endpoint], str], endpoints: list[Endpoi
         finally:
             os._exit(code)
     os.close(writing)
-    mine = [render(endpoint) for endpoint in first]
     theirs: list[str] | None = None
-    with os.fdopen(reading, "rb") as answers:
+    try:
+        started = time.monotonic()
+        mine = [render(endpoint) for endpoint in first]  # an error here is the template's: raised, after the cleanup
         try:
-            if select.select([answers], [], [], CHILD_SECONDS)[0]:
-                received = pickle.load(answers)
+            waiting = select.poll()
+            waiting.register(reading, select.POLLIN | select.POLLHUP)
+            if waiting.poll(1000 * (CHILD_GRACE_SECONDS + time.monotonic() - started)):
+                with os.fdopen(os.dup(reading), "rb") as answers:
+                    received = pickle.load(answers)
                 if isinstance(received, list) and len(received) == len(second) and all(isinstance(c, str) for c in received):
                     theirs = received
-        except (OSError, EOFError, pickle.UnpicklingError):
+        except Exception:  # the child died mid-answer, or sent nothing: its half is rendered here
             theirs = None
-    if theirs is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
+    finally:
+        os.close(reading)
+        if theirs is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
     return mine + (theirs if theirs is not None else [render(endpoint) for endpoint in second])
 
 
@@ -474,6 +482,8 @@ def _change_kind(path: Path, docs_dir: Path) -> str:
         return IGNORED  # MkDocs and the definitions leave dot files out
     if relative.name == SECTION_FILE or relative.suffix == ".md" or relative.name.endswith(OVERLAY_SUFFIX):
         return PAGE
+    if is_markdown_file(relative.name):
+        return OUTSIDE  # a page of MkDocs' own in another spelling (`.markdown`): a full build
     return STATIC
 
 
@@ -491,13 +501,13 @@ def _update_static_file(config: MkDocsConfig, files: Files, path: Path, docs_dir
         if known is None:
             known = File(uri, config.docs_dir, config.site_dir, config.use_directory_urls)
             set_exclusions([known], config)
-            if known.inclusion.is_excluded():
-                return
-            files.append(known)
-        known.copy_file()
+            files.append(known)  # excluded or not, as a build keeps it
+        if known.inclusion.is_in_serve():  # what a build under serve copies (not `exclude_docs`)
+            known.copy_file()
     elif known is not None:
         files.remove(known)
-        Path(known.abs_dest_path).unlink(missing_ok=True)
+        if known.inclusion.is_in_serve():
+            Path(known.abs_dest_path).unlink(missing_ok=True)
 
 
 def _files_of_folders(changed: set[str], files: Files) -> set[str]:
