@@ -111,7 +111,8 @@ class SandboxEndpoint:
             await self._other(scope, receive, send)
             return
         raw_headers = scope["headers"]
-        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw_headers}
+        # White space around a field value is not part of it (RFC 9110): curl sends it as typed.
+        headers = {name.decode("latin-1"): value.decode("latin-1").strip(" \t") for name, value in raw_headers}
         method: str = scope["method"]
         try:
             if len(headers) != len(raw_headers):  # some header came twice: fine, unless it must be single
@@ -131,7 +132,7 @@ class SandboxEndpoint:
         extra = [] if origin is None else _CORS_ANSWER if self.cors_origins is None else self._cors_for(origin)
         named = headers.get(_READER_KEY)
         if named is not None and answer.status != 400:  # says which session served (a 400 may be about the id)
-            extra = [*extra, (_READER_HEADER_BYTES, named.strip(" \t").encode("latin-1"))]
+            extra = [*extra, (_READER_HEADER_BYTES, named.encode("latin-1"))]
         await send_answer(send, answer, extra, method == "HEAD")
 
     async def handle(self, scope: Scope, receive: Receive, method: str, headers: dict[str, str]) -> Answer:
@@ -171,7 +172,7 @@ class SandboxEndpoint:
         if method != "POST":
             raise ApiError(405, f"{method} is not allowed on {RESET_PATH} (allowed: POST)", {"Allow": "POST, OPTIONS"})
         await self.sessions.reset(headers)
-        shown = (headers.get(_READER_KEY) or "").strip(" \t") or "(the check's private session)"
+        shown = headers.get(_READER_KEY) or "(the check's private session)"
         return json_answer({"session": shown, "detail": "the session is back to the fixtures"})
 
     def _refuse_repeated(self, raw_headers: list[tuple[bytes, bytes]]) -> None:

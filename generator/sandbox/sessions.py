@@ -53,7 +53,6 @@ class Sessions:
         value = headers.get(_READER_KEY)
         if value is None:
             return None
-        value = value.strip(" \t")  # white space around a field value is not part of it (RFC 9110)
         if not SESSION_ID.fullmatch(value):
             raise ApiError(400, f"{READER_HEADER} must be 1 to 64 letters, digits, '-' or '_' "
                                 f"(e.g. {READER_HEADER}: reader-3f9a2c)")

@@ -468,16 +468,20 @@ IGNORED = "ignored"  # a file the site leaves out (dot files: an editor's swap f
 OUTSIDE = "outside"  # beyond the pages (mkdocs.yml, snippets, includes): a full build
 
 
-def _change_kind(path: Path, docs_dir: Path) -> str:
+def _in_docs(path: Path, docs_dir: Path) -> Path | None:
+    """`path` relative to docs_dir (as written, else resolved), or None when it is outside."""
     if not path.is_absolute():
         path = Path.cwd() / path
-    try:
-        relative = path.relative_to(docs_dir)
-    except ValueError:
-        try:
-            relative = path.resolve().relative_to(docs_dir)
-        except ValueError:
-            return OUTSIDE
+    for candidate in (path, path.resolve()):
+        with contextlib.suppress(ValueError):
+            return candidate.relative_to(docs_dir)
+    return None
+
+
+def _change_kind(path: Path, docs_dir: Path) -> str:
+    relative = _in_docs(path, docs_dir)
+    if relative is None:
+        return OUTSIDE  # mkdocs.yml, snippets, includes
     if any(part.startswith(".") for part in relative.parts[:-1]) or (relative.name.startswith(".") and relative.name != SECTION_FILE):
         return IGNORED  # MkDocs and the definitions leave dot files out
     if relative.name == SECTION_FILE or relative.suffix == ".md" or relative.name.endswith(OVERLAY_SUFFIX):
@@ -490,12 +494,9 @@ def _change_kind(path: Path, docs_dir: Path) -> str:
 def _update_static_file(config: MkDocsConfig, files: Files, path: Path, docs_dir: Path) -> None:
     """Copy a static file the site shows into it again, or take a deleted one out: no page
     changes for it (a full build did that, at every editor's backup file)."""
-    if not path.is_absolute():
-        path = Path.cwd() / path
-    try:
-        uri = path.relative_to(docs_dir).as_posix()
-    except ValueError:
-        uri = path.resolve().relative_to(docs_dir).as_posix()
+    relative = _in_docs(path, docs_dir)
+    assert relative is not None  # a STATIC change is inside docs_dir
+    uri = relative.as_posix()
     known = files.get_file_from_path(uri)
     if path.is_file() and not path.is_symlink():
         if known is None:

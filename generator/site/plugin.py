@@ -63,12 +63,6 @@ PANEL_MARK = "data-apidocs-explorer="  # the attribute of the explorer's panel (
 # In HTML apidocs writes, where every attribute is double-quoted. Found by its literal start and
 # then checked for the space before it: a pattern opening with `\s` is tried at every position.
 _ID_ATTRIBUTE = re.compile(r'id="([^"]+)"')
-
-
-def anchor_ids(html: str) -> list[str]:
-    """The values of the `id` attributes in `html`."""
-    return [found.group(1) for found in _ID_ATTRIBUTE.finditer(html)
-            if found.start() > 0 and html[found.start() - 1].isspace()]
 ASSET_URI = "assets/apidocs"
 # Template overrides for Material (a nav bounded per page: see theme/partials/nav-item.html),
 # used above this many pages; a smaller site keeps Material's nav with every page in it.
@@ -425,6 +419,12 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         known = set(map(str, before.findings + duplicate_endpoints(shown_before)))
         self._report([finding for finding in tree.findings + duplicate_endpoints(shown) if str(finding) not in known])
         return before
+
+
+def anchor_ids(html: str) -> list[str]:
+    """The values of the `id` attributes in `html`."""
+    return [found.group(1) for found in _ID_ATTRIBUTE.finditer(html)
+            if found.start() > 0 and html[found.start() - 1].isspace()]
 
 
 def _hidden_uris(tree: DocsTree, shown: list[Document]) -> set[str]:
