@@ -23,7 +23,7 @@ from apidocs.model.validation import Validator, schema_validator
 from apidocs.sandbox.body import matches_type
 from apidocs.sandbox.call import Call
 from apidocs.sandbox.errors import ApiError
-from apidocs.sandbox.responses import JSON, Answer, dump_json
+from apidocs.sandbox.responses import JSON, Answer, dump_json, header_text
 
 REASON_HEADER = "X-Apidocs-Reason"  # why the mock refused, when it answers with a documented body
 
@@ -251,9 +251,8 @@ def documented_errors(endpoint: Endpoint) -> dict[int, bytes]:
 
 def documented_error(error: ApiError, body: bytes) -> Answer:
     """The documented answer for `error`'s status; the sandbox's reason travels in a header."""
-    reason = " ".join(error.detail.split()).encode("latin-1", "replace")[:1000]
     headers = [(name.lower().encode("latin-1"), value.encode("latin-1", "replace")) for name, value in error.headers.items()]
-    return Answer(error.status, body, [*headers, (REASON_HEADER.lower().encode(), reason)], JSON)
+    return Answer(error.status, body, [*headers, (REASON_HEADER.lower().encode(), header_text(error.detail))], JSON)
 
 
 def mock_handler(endpoint: Endpoint) -> Callable[[Call], Awaitable[Answer]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,17 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=s
 
 def dump_json(payload: Any) -> bytes:
     return _ENCODER.encode(payload).encode("utf-8")
+
+
+# A field value holds no control characters (RFC 9110 5.5); uvicorn refuses to send one that does.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def header_text(text: str, limit: int = 1000) -> bytes:
+    """`text` as a header value: one line of printable ASCII, any other character escaped as
+    Python writes it (`\\x08`, `\\u2028`). Reasons quote what the request held, which may be anything."""
+    line = _CONTROL.sub(lambda found: f"\\x{ord(found[0]):02x}", " ".join(text.split()))
+    return line.encode("ascii", "backslashreplace")[:limit]
 
 
 def json_answer(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Answer:
