@@ -103,6 +103,13 @@ def test_response_that_contradicts_the_docs_is_reported_by_json_path() -> None:
     assert response_problems({"a": 1}, "<html>")[0].startswith("response: not JSON")
 
 
+def test_a_documented_text_body_agrees_with_the_text_as_printed() -> None:
+    # A string example is a text/plain answer (the export and the mock say so); the snippets print it raw.
+    assert response_problems("id,name\n1,a\n", "id,name\n1,a\n\n") == []
+    assert response_problems("id,name\n1,a\n", json.dumps("id,name\n1,a\n")) == []  # sent as a JSON string
+    assert response_problems("id,name\n1,a\n", "id,name\n2,b\n") != []
+
+
 def test_timestamps_are_datetimes_not_dates() -> None:
     assert is_timestamp("2018-08-23T16:07:35.864274Z") and is_timestamp("2026-11-22 18:00:00+01:00")
     assert not is_timestamp("2018-11-12") and not is_timestamp("soon")

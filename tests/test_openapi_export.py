@@ -18,7 +18,7 @@ from apidocs.model.endpoint import Endpoint
 from apidocs.rendering.languages import load_languages
 from apidocs.rendering.request import build_request
 from apidocs.rendering.snippets import render_snippet
-from conftest import PYTHON, ROOT
+from conftest import PYTHON, ROOT, copy_project
 
 APIDOCS = [PYTHON, "-m", "apidocs"]
 
@@ -128,3 +128,56 @@ def test_the_build_publishes_the_document_at_the_site_root(tmp_path: Path, docum
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads((site / "openapi.json").read_text(encoding="utf-8")) == document
     assert 'href="openapi.json"' in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_nested_fields_named_by_path_become_nested_schemas(tmp_path: Path) -> None:
+    # Imported pages list a response's nested fields as `parent.child` and `list[].child` when its
+    # schema is too large to carry; the document read them as flat names, and `required` then asked
+    # the answer for a property called "profile.mcc" that no answer has.
+    project = copy_project(tmp_path / "project")
+    (project / "docs" / "orders" / "account.md").write_text("""---
+title: /timp/account/
+name: Get Account
+position: 5.9
+method: get
+responses:
+- status: 200
+  body: {"id": "acct_1", "profile": {"mcc": "5734", "name": "Shop"}, "items": [{"sku": "a", "qty": 2}], "a.b": 1}
+---
+Reads the account.
+
+### Response Parameters:
+
+id
+: (string) ***Required*** The account
+
+profile
+: (object) Who the account is
+
+profile.mcc
+: (string) ***Required*** The merchant category code
+
+items
+: (array of object) What it sells
+
+items[].sku
+: (string) ***Required*** The product
+
+a.b
+: (integer) A key with a dot in its name
+""", encoding="utf-8")
+    result = export(project / "mkdocs.yml")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    validate(document)
+    media = document["paths"]["/timp/account/"]["get"]["responses"]["200"]["content"]["application/json"]
+    schema = media["schema"]
+    assert schema["required"] == ["id"]
+    assert schema["properties"]["profile"]["required"] == ["mcc"]
+    assert schema["properties"]["profile"]["properties"]["mcc"] == {"type": "string", "description": "The merchant category code"}
+    assert schema["properties"]["items"]["items"]["required"] == ["sku"]
+    assert schema["properties"]["a.b"]["type"] == "integer"  # the example holds it as one key
+    assert not any("." in name for name in schema["properties"] if name != "a.b")
+    jsonschema.validate(media["example"], schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**media["example"], "profile": {"name": "no code"}}, schema)

@@ -99,6 +99,10 @@ PATTERNS_SPEC = {
         "responses": {"201": {"description": "added", "content": {"application/json": {"example": {"added": True}}}},
                       "422": {"description": "invalid"}},
     }},
+    "/people.csv": {"get": {
+        "operationId": "listPeople",
+        "responses": {"200": {"description": "every person", "content": {"text/csv": {
+            "schema": {"type": "string"}, "example": "name,code\nAna,aa\n"}}}}}},
     "/tags": {"post": {
         "operationId": "addTags",
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
@@ -110,7 +114,7 @@ PATTERNS_SPEC = {
 
 
 @pytest.fixture(scope="module")
-def people(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+def people_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("patterns")
     spec = folder / "spec.json"
     spec.write_text(json.dumps(PATTERNS_SPEC), encoding="utf-8")
@@ -118,7 +122,12 @@ def people(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "schema" not in (folder / "project" / "import-report.txt").read_text(encoding="utf-8")  # carried over whole
-    sandbox = start_sandbox(folder / "state.sqlite3", config=folder / "project" / "mkdocs.yml")
+    return folder / "project"
+
+
+@pytest.fixture(scope="module")
+def people(people_project: Path) -> Iterator[RunningSandbox]:
+    sandbox = start_sandbox(people_project.parent / "state.sqlite3", config=people_project / "mkdocs.yml")
     yield sandbox
     sandbox.stop()
 
@@ -146,3 +155,17 @@ def test_a_reason_quoting_control_characters_goes_out_escaped(people: RunningSan
     assert refused.status_code == 422
     assert refused.json() == {"error": "invalid tags"}  # the documented body; the reason in a header
     assert refused.headers["X-Apidocs-Reason"].endswith(": body.a\\x08b\\xeb: 5 is not of type 'string'")
+
+
+def test_a_text_example_is_answered_as_the_text_the_document_describes(people: RunningSandbox, people_project: Path) -> None:
+    answer = requests.get(people.url + "/people.csv", timeout=10)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "text/plain; charset=utf-8"  # as exported; it was JSON, a quoted string
+    assert answer.text == "name,code\nAna,aa\n"
+    exported = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(people_project / "mkdocs.yml"), "export-openapi"],
+                              capture_output=True, text=True, timeout=120)
+    assert list(json.loads(exported.stdout)["paths"]["/people.csv"]["get"]["responses"]["200"]["content"]) == ["text/plain"]
+    checked = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(people_project / "mkdocs.yml"), "check", "-j", "2",
+                              "list-people.md"], capture_output=True, text=True, timeout=300, cwd=people_project / "docs" / "endpoints")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "4 passed, 0 failed" in checked.stdout  # every language prints the text as documented

@@ -6,6 +6,7 @@ the sandbox, the check and the explorer read them and never go back to the Markd
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,15 @@ class Parameter:
     is_required: bool
     description: str
     line: int = 0
+
+    @property
+    def path(self) -> list[str]:
+        """Where a body field sits, as its table names it: `format.pages` → [format, pages],
+        `items[].id` → [items, [], id] (imported specs list nested fields this way)."""
+        return _FIELD_PARTS.findall(self.name) or [self.name]
+
+
+_FIELD_PARTS = re.compile(r"\[\]|[^.\[\]]+")
 
 
 @dataclass

@@ -878,10 +878,10 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             carried = _carried_schema(schema, converted, f"{status} response", notes) if not problem else None
             if carried is not None:
                 entry["schema"] = carried
-            if not _is_json(media_type) and not (media_type.startswith("text/") and isinstance(value, str)):
-                notes.append(f"{status} response is {media_type}; documented as JSON")
-            elif not _is_json(media_type) and _essence(media_type) != "text/plain":
-                notes.append(f"{status} response is {media_type}; documented as text/plain")
+            # A string example is answered and exported as text/plain, anything else as JSON.
+            shown_as = "text/plain" if isinstance(value, str) else "application/json"
+            if _essence(media_type) != shown_as and not (shown_as == "application/json" and _is_json(media_type)):
+                notes.append(f"{status} response is {media_type}; documented as {shown_as}")
             if len(mapping(response.get("content"))) > 1:
                 notes.append(f"{status} response media types other than {media_type} are not carried over")
             if status == success and not response_rows:

@@ -82,25 +82,74 @@ def object_schema(parameters: list[Parameter], example: Any = None) -> Schema:
     """An object schema from documented fields, completed by the example's shape.
 
     A documented field keeps the writer's type and required mark (fields are optional unless
-    marked); a field only the example shows gets the example's type and stays optional.
+    marked); a field only the example shows gets the example's type and stays optional. A name
+    such as `format.pages` or `items[].id` is a field inside another (`Parameter.path`), unless
+    the example holds it as one key; its required mark applies inside its parent.
     """
+    literal = example if isinstance(example, dict) else {}
+    return _object([(([p.name] if p.name in literal else p.path), p) for p in parameters], example)
+
+
+_Field = tuple[list[str], Parameter]  # (path left to walk, the documented field)
+
+
+def _object(fields: list[_Field], example: Any) -> Schema:
     shown: dict[str, Schema] = schema_of_value(example)["properties"] if isinstance(example, dict) else {}
+    own: dict[str, Parameter | None] = {}
+    inside: dict[str, list[_Field]] = {}
+    for path, field in fields:
+        own.setdefault(path[0], None)
+        if len(path) == 1:
+            own[path[0]] = field
+        else:
+            inside.setdefault(path[0], []).append((path[1:], field))
     properties: dict[str, Schema] = {}
     required: list[str] = []
-    for parameter in parameters:
-        schema = schema_of_type_word(parameter.type)
-        if not schema:
-            schema = shown.get(parameter.name, {})
-        elif parameter.name in shown:
-            schema = _admitting(schema, shown[parameter.name])
-        if parameter.description:
-            schema = {**schema, "description": parameter.description}
-        properties[parameter.name] = schema
-        if parameter.is_required:
-            required.append(parameter.name)
+    for name, parameter in own.items():
+        value = example.get(name) if isinstance(example, dict) else None
+        schema = _field_schema(parameter, shown.get(name, {}))
+        properties[name] = _with_inner(schema, inside[name], value) if name in inside else schema
+        if parameter is not None and parameter.is_required:
+            required.append(name)
     for name, schema in shown.items():
         properties.setdefault(name, schema)
     result: Schema = {"type": "object", "properties": properties}
     if required:
         result["required"] = required
+    return result
+
+
+def _field_schema(parameter: Parameter | None, shown: Schema) -> Schema:
+    """A field's own schema: the writer's type (widened to what the example shows), else the
+    example's; for a parent only named in its fields' paths, the example's."""
+    if parameter is None:
+        return shown
+    schema = schema_of_type_word(parameter.type)
+    if not schema:
+        schema = shown
+    elif shown:
+        schema = _admitting(schema, shown)
+    return {**schema, "description": parameter.description} if parameter.description else schema
+
+
+def _with_inner(schema: Schema, fields: list[_Field], example: Any) -> Schema:
+    """`schema` with the fields documented inside it: its properties, or its items' (`[]`)."""
+    result = dict(schema)
+    members = [(path, parameter) for path, parameter in fields if path[0] != "[]"]
+    if members:
+        inner = _object(members, example if isinstance(example, dict) else None)
+        result["properties"] = inner["properties"]  # documented marks, not the example's every key
+        result.pop("required", None)
+        if "required" in inner:
+            result["required"] = inner["required"]
+    items = [(path[1:], parameter) for path, parameter in fields if path[0] == "[]"]
+    if items:
+        item_example = example[0] if isinstance(example, list) and example else None
+        given = result.get("items")
+        item: Schema = given if isinstance(given, dict) else {}
+        for path, parameter in items:
+            if not path:  # `tags[]` itself: the items' own type
+                item = _field_schema(parameter, item)
+        below = [(path, parameter) for path, parameter in items if path]
+        result["items"] = _with_inner(item, below, item_example) if below else item
     return result

@@ -64,7 +64,7 @@ class MockRoute:
 
     endpoint: Endpoint
     handler: Handler
-    error_bodies: dict[int, bytes]
+    error_bodies: dict[int, tuple[bytes, bytes]]
     accepts: Accepts | None
     constrained: bool
 

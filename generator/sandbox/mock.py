@@ -11,7 +11,6 @@ documented status.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any, cast
@@ -23,7 +22,7 @@ from apidocs.model.validation import Validator, schema_validator
 from apidocs.sandbox.body import matches_type
 from apidocs.sandbox.call import Call
 from apidocs.sandbox.errors import ApiError
-from apidocs.sandbox.responses import JSON, Answer, dump_json, header_text
+from apidocs.sandbox.responses import Answer, documented_content, header_text
 
 REASON_HEADER = "X-Apidocs-Reason"  # why the mock refused, when it answers with a documented body
 
@@ -112,34 +111,29 @@ def check_request_body(endpoint: Endpoint, body: object, validator: Validator | 
     required = [p.name for p in group.parameters if p.is_required]
     if body is NO_BODY:
         if required:
-            top = [name for name in required if len(_field_path(name)) == 1] or required
+            top = [p.name for p in group.parameters if p.is_required and len(p.path) == 1] or required
             raise ApiError(400, f"the body is missing: send a JSON object with {', '.join(top)}")
         return
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object")
-    missing = [name for name in required if _field_values(body, name)[1]]
+    missing = [p.name for p in group.parameters if p.is_required and _field_values(body, p)[1]]
     if missing:
         fields = "field" if len(missing) == 1 else "fields"
         raise ApiError(400, f"missing required body {fields}: {', '.join(missing)}")
     for parameter in group.parameters:
-        if not all(matches_type(value, parameter.type) for value in _field_values(body, parameter.name)[0]):
+        if not all(matches_type(value, parameter.type) for value in _field_values(body, parameter)[0]):
             raise ApiError(400, f"`{parameter.name}` must be a {parameter.type}")
 
 
-def _field_path(name: str) -> list[str]:
-    """A field as its table names it: `format.pages` → [format, pages], `items[].id` → [items, [], id]."""
-    return re.findall(r"\[\]|[^.\[\]]+", name) or [name]
-
-
-def _field_values(body: dict[str, Any], name: str) -> tuple[list[object], bool]:
+def _field_values(body: dict[str, Any], field: Parameter) -> tuple[list[object], bool]:
     """The values a documented field has in `body`, and whether an object that should hold it does not.
 
     A nested field is required only where its parent is present, as JSON Schema reads `required`.
     """
-    if name in body:
-        return [body[name]], False
+    if field.name in body:
+        return [body[field.name]], False
     parents: list[object] = [body]
-    parts = _field_path(name)
+    parts = field.path
     missing = False
     for index, part in enumerate(parts):
         found: list[object] = []
@@ -234,25 +228,27 @@ def parameters_fit(endpoint: Endpoint) -> Callable[[dict[str, str], bytes, dict[
 _ERROR_STATUSES = [status.value for status in HTTPStatus if status.value >= 400]
 
 
-def documented_errors(endpoint: Endpoint) -> dict[int, bytes]:
+def documented_errors(endpoint: Endpoint) -> dict[int, tuple[bytes, bytes]]:
     """The documented example body of each error status (4xx/5xx) that has one: its own, else
     its range's (`4XX`), else `default`'s (unless `default` is the success answer)."""
     success = endpoint.success_response
     statuses = {r.status for r in endpoint.responses if r.status and r.status >= 400}
     if any(r.status is None for r in endpoint.responses):  # a range or `default` stands for the others
         statuses.update(_ERROR_STATUSES)
-    bodies: dict[int, bytes] = {}
+    bodies: dict[int, tuple[bytes, bytes]] = {}
     for status in sorted(statuses):
         response = endpoint.response_for(status)
         if response is not None and response.has_body and response is not success:
-            bodies[status] = dump_json(response.body)
+            bodies[status] = documented_content(response.body)
     return bodies
 
 
-def documented_error(error: ApiError, body: bytes) -> Answer:
-    """The documented answer for `error`'s status; the sandbox's reason travels in a header."""
+def documented_error(error: ApiError, documented: tuple[bytes, bytes]) -> Answer:
+    """The documented answer (content, media type) for `error`'s status; the sandbox's reason
+    travels in a header."""
+    body, media_type = documented
     headers = [(name.lower().encode("latin-1"), value.encode("latin-1", "replace")) for name, value in error.headers.items()]
-    return Answer(error.status, body, [*headers, (REASON_HEADER.lower().encode(), header_text(error.detail))], JSON)
+    return Answer(error.status, body, [*headers, (REASON_HEADER.lower().encode(), header_text(error.detail))], media_type)
 
 
 def mock_handler(endpoint: Endpoint) -> Callable[[Call], Awaitable[Answer]]:
@@ -262,7 +258,7 @@ def mock_handler(endpoint: Endpoint) -> Callable[[Call], Awaitable[Answer]]:
     if status in NO_CONTENT or documented is None or not documented.has_body:
         content, media_type = b"", None
     else:
-        content, media_type = dump_json(documented.body), JSON
+        content, media_type = documented_content(documented.body)
     # Built once per route: compiling a schema costs more than answering.
     validator = schema_validator(endpoint.request_schema) if endpoint.request_schema is not None else None
     checks = _parameter_checks(endpoint)

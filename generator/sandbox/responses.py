@@ -12,6 +12,7 @@ from starlette.types import Send
 from apidocs.sandbox.errors import ApiError
 
 JSON = b"application/json"
+TEXT = b"text/plain; charset=utf-8"
 
 
 @dataclass(slots=True)
@@ -27,6 +28,12 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=s
 
 def dump_json(payload: Any) -> bytes:
     return _ENCODER.encode(payload).encode("utf-8")
+
+
+def documented_content(body: Any) -> tuple[bytes, bytes]:
+    """A documented example body as an answer's content and media type: a string is text (as
+    the exported OpenAPI document describes it), anything else JSON."""
+    return (body.encode("utf-8"), TEXT) if isinstance(body, str) else (dump_json(body), JSON)
 
 
 # A field value holds no control characters (RFC 9110 5.5); uvicorn refuses to send one that does.

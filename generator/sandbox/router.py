@@ -42,7 +42,7 @@ class Route:
     endpoint: Endpoint | None = None
     # For a mocked endpoint: the documented body of each error status, answered instead of the
     # sandbox's own `{"detail": …}` so the mock keeps to the documented contract.
-    error_bodies: dict[int, bytes] = field(default_factory=dict)
+    error_bodies: dict[int, tuple[bytes, bytes]] = field(default_factory=dict)  # (content, media type)
     accepts: Accepts | None = None  # None: any values
     constrained: bool = False  # whether `accepts` asks for query or header values of its own (`?uploads`)
     # Later routes of this method whose templates differ from this one's in placeholder names only.
@@ -118,7 +118,7 @@ class Router:
         self._by_depth: dict[int, list[PathGroup]] | None = None
 
     def add(self, method: str, template: str, handler: Handler, endpoint: Endpoint | None = None,
-            error_bodies: dict[int, bytes] | None = None, accepts: Accepts | None = None, constrained: bool = False) -> None:
+            error_bodies: dict[int, tuple[bytes, bytes]] | None = None, accepts: Accepts | None = None, constrained: bool = False) -> None:
         """Register a route; a later route for the same method and template replaces the earlier,
         one whose placeholder names differ becomes an alternative of the first."""
         parsed = PathTemplate(template)
