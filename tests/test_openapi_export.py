@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -130,11 +131,9 @@ def test_the_build_publishes_the_document_at_the_site_root(tmp_path: Path, docum
     assert 'href="openapi.json"' in (site / "index.html").read_text(encoding="utf-8")
 
 
-def test_nested_fields_named_by_path_become_nested_schemas(tmp_path: Path) -> None:
-    # Imported pages list a response's nested fields as `parent.child` and `list[].child` when its
-    # schema is too large to carry; the document read them as flat names, and `required` then asked
-    # the answer for a property called "profile.mcc" that no answer has.
-    project = copy_project(tmp_path / "project")
+def nested_fields_project(folder: Path) -> Path:
+    """The shipped project and an endpoint whose response fields are named by path."""
+    project = copy_project(folder)
     (project / "docs" / "orders" / "account.md").write_text("""---
 title: /timp/account/
 name: Get Account
@@ -142,7 +141,7 @@ position: 5.9
 method: get
 responses:
 - status: 200
-  body: {"id": "acct_1", "profile": {"mcc": "5734", "name": "Shop"}, "items": [{"sku": "a", "qty": 2}], "a.b": 1}
+  body: {"id": "acct_1", "profile": {"mcc": "5734", "name": "Shop", "address": {"city": "Oslo"}}, "items": [{"sku": "a", "qty": 2}], "a.b": 1}
 ---
 Reads the account.
 
@@ -166,6 +165,14 @@ items[].sku
 a.b
 : (integer) A key with a dot in its name
 """, encoding="utf-8")
+    return project
+
+
+def test_nested_fields_named_by_path_become_nested_schemas(tmp_path: Path) -> None:
+    # Imported pages list a response's nested fields as `parent.child` and `list[].child` when its
+    # schema is too large to carry; the document read them as flat names, and `required` then asked
+    # the answer for a property called "profile.mcc" that no answer has.
+    project = nested_fields_project(tmp_path / "project")
     result = export(project / "mkdocs.yml")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
@@ -181,3 +188,23 @@ a.b
     jsonschema.validate(media["example"], schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**media["example"], "profile": {"name": "no code"}}, schema)
+
+
+def test_the_page_shows_fields_named_by_path_inside_their_parents(tmp_path: Path) -> None:
+    project = nested_fields_project(tmp_path / "project")
+    site = tmp_path / "site"
+    result = subprocess.run([*APIDOCS, "-f", str(project / "mkdocs.yml"), "build", "--strict", "-d", str(site)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (site / "orders" / "account" / "index.html").read_text(encoding="utf-8")
+    tree = page[page.index('id="response-200"'):]
+    tree = tree[:tree.index('class="apidocs-aside"')]
+    # Each field's row up to the next field's: a parent's row ends where its first child's begins.
+    rows = re.split(r'(?=<li class="apidocs-field[^"]*" id="response-200-)', tree)[1:]
+    required = {re.match(r'<li class="apidocs-field[^"]*" id="response-200-([^"]+)"', row)[1]: ">required<" in row  # type: ignore[index]
+                for row in rows}
+    assert list(required) == ["id", "profile", "profile.mcc", "profile.name", "profile.address", "profile.address.city",
+                              "items", "items.sku", "items.qty", "a.b"]
+    # Written marks count inside their parents; what only the example shows is never required.
+    assert required == {"id": True, "profile": False, "profile.mcc": True, "profile.name": False, "profile.address": False,
+                        "profile.address.city": False, "items": False, "items.sku": True, "items.qty": False, "a.b": False}

@@ -31,16 +31,31 @@ def response_schema(endpoint: Endpoint, response: ExampleResponse) -> dict[str, 
     if group is not None and not isinstance(body, str):
         inferred = object_schema(group.parameters, body)
         written = {parameter.name for parameter in group.parameters}
-        shown = body if isinstance(body, dict) else {}
-        properties = {}
-        for name, value in inferred.get("properties", {}).items():
-            if name not in written:
-                properties[name] = _written_required_only(value)
-                continue
-            # A written `(object)` or `(array)` gets its children from the example.
-            example = _written_required_only(schema_of_value(shown[name])) if name in shown else {}
-            properties[name] = {**{key: example[key] for key in ("properties", "items") if key in example}, **value}
-        return {**inferred, "properties": properties}
+        return {**inferred, "properties": _completed(inferred.get("properties", {}), body, written, "")}
     if not response.has_body or isinstance(body, str):
         return None
     return _written_required_only(schema_of_value(body))
+
+
+def _completed(properties: dict[str, Any], shown: Any, written: set[str], prefix: str) -> dict[str, Any]:
+    """The properties of a table's schema as the page's tree shows them: what only the example
+    shows without `required`, and a written `(object)` or `(array)` given its children from the
+    example, at every depth (fields inside others are written `parent.child`, `list[].child`)."""
+    shown = shown if isinstance(shown, dict) else {}
+    result = {}
+    for name, value in properties.items():
+        path = f"{prefix}{name}"
+        if path not in written:
+            result[name] = _written_required_only(value)
+            continue
+        example = _written_required_only(schema_of_value(shown[name])) if name in shown else {}
+        completed = {**{key: example[key] for key in ("properties", "items") if key in example}, **value}
+        if isinstance(value.get("properties"), dict):
+            completed["properties"] = _completed(value["properties"], shown.get(name), written, f"{path}.")
+        items = value.get("items")
+        if isinstance(items, dict) and isinstance(items.get("properties"), dict):
+            listed = shown.get(name)
+            first = listed[0] if isinstance(listed, list) and listed else None
+            completed["items"] = {**items, "properties": _completed(items["properties"], first, written, f"{path}[].")}
+        result[name] = completed
+    return result
