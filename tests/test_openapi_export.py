@@ -165,7 +165,54 @@ items[].sku
 a.b
 : (integer) A key with a dot in its name
 """, encoding="utf-8")
+    (project / "docs" / "orders" / "accounts.md").write_text("""---
+title: /timp/accounts/
+name: List Accounts
+position: 5.91
+method: get
+responses:
+- status: 200
+  body: [{"id": "acct_1", "profile": {"mcc": "5734"}}]
+- status: 206
+  body: ["not an account"]
+---
+Lists the accounts: the table describes each item of the list.
+
+### Response Parameters:
+
+id
+: (string) ***Required*** The account
+
+profile.mcc
+: (string) The merchant category code
+
+name
+: (string) ***Required*** What the account is called
+""", encoding="utf-8")
     return project
+
+
+def test_a_list_answer_documents_its_items_and_every_example_fits_its_schema(tmp_path: Path) -> None:
+    project = nested_fields_project(tmp_path / "project")
+    result = export(project / "mkdocs.yml")
+    assert result.returncode == 0, result.stderr
+    responses = json.loads(result.stdout)["paths"]["/timp/accounts/"]["get"]["responses"]
+    # The table (a list answer's items) asks for a name the example lacks: the example's shape
+    # wins, as a document whose example fails its own schema misleads every tool that reads it.
+    listed = responses["200"]["content"]["application/json"]
+    assert listed["schema"]["type"] == "array"
+    assert "name" not in listed["schema"]["items"]["properties"] and listed["schema"]["items"]["required"] == ["id", "profile"]
+    jsonschema.validate(listed["example"], listed["schema"])
+    other = responses["206"]["content"]["application/json"]
+    jsonschema.validate(other["example"], other["schema"])
+    # Where the table and the example agree, the table's words and marks stay.
+    page = project / "docs" / "orders" / "accounts.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("(string) ***Required*** What", "(string) What"), encoding="utf-8")
+    items = json.loads(export(project / "mkdocs.yml").stdout)["paths"]["/timp/accounts/"]["get"]["responses"]["200"]
+    schema = items["content"]["application/json"]["schema"]
+    assert schema["type"] == "array" and schema["items"]["required"] == ["id"]
+    assert schema["items"]["properties"]["profile"]["properties"]["mcc"]["description"] == "The merchant category code"
+    jsonschema.validate(items["content"]["application/json"]["example"], schema)
 
 
 def test_nested_fields_named_by_path_become_nested_schemas(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from apidocs.model.endpoint import Document, Endpoint, ExampleResponse, Paramete
 from apidocs.model.paths import PLACEHOLDER
 from apidocs.model.types import Schema, schema_of_type_word
 from apidocs.openapi.examples import UNPORTABLE_PATTERN
-from apidocs.openapi.schemas import merge_schemas, object_schema, schema_of_value
+from apidocs.openapi.schemas import fields_schema, merge_schemas, object_schema, schema_of_value
 from apidocs.rendering.languages import Language
 from apidocs.rendering.request import build_request
 from apidocs.rendering.snippets import render_snippet
@@ -183,7 +183,7 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
     if endpoint.request_schema is not None:
         schema = portable_patterns(endpoint.request_schema)
     elif group is not None:
-        schema = object_schema(group.parameters, body)
+        schema = fields_schema(group.parameters, [body]) if endpoint.example.has_body else object_schema(group.parameters)
     else:
         schema = schema_of_value(body)
     media: dict[str, Any] = {"schema": schema}
@@ -219,7 +219,7 @@ def _response(endpoint: Endpoint, key: str, examples: list[ExampleResponse]) -> 
     if given is not None:
         schema = given
     elif group is not None and not is_text:
-        schema = object_schema(group.parameters, bodies[0])
+        schema = fields_schema(group.parameters, bodies)
     else:
         schema = merge_schemas([schema_of_value(body) for body in bodies])
     media: dict[str, Any] = {"schema": schema}

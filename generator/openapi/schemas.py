@@ -11,6 +11,7 @@ from typing import Any
 
 from apidocs.model.endpoint import Parameter
 from apidocs.model.types import Schema, schema_of_type_word
+from apidocs.model.validation import schema_validator
 
 
 def schema_of_value(value: Any) -> Schema:
@@ -76,6 +77,23 @@ def _admitting(documented: Schema, example: Schema) -> Schema:
     if not documented_types or not shown:
         return documented
     return {**documented, "type": documented_types + shown}
+
+
+def fields_schema(parameters: list[Parameter], examples: list[Any]) -> Schema:
+    """The schema a field list documents, completed by the first example: an object's, or the
+    items' of a list (the table of a list answer describes its items). A schema published
+    beside examples must accept them: where the writer's table contradicts one (a type, a
+    required field it lacks), the examples' own shape is used instead."""
+    first = examples[0] if examples else None
+    if isinstance(first, list):
+        item = next((value for value in first if isinstance(value, dict)), None)
+        schema: Schema = {"type": "array", "items": object_schema(parameters, item)}
+    else:
+        schema = object_schema(parameters, first)
+    validator = schema_validator(schema)
+    if all(validator.is_valid(example) for example in examples):
+        return schema
+    return merge_schemas([schema_of_value(example) for example in examples])
 
 
 def object_schema(parameters: list[Parameter], example: Any = None) -> Schema:
