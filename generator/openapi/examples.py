@@ -29,7 +29,10 @@ _FORMATS = {
     "time": "12:00:00Z", "email": "user@example.com", "uri": "https://example.com/resource",
     "url": "https://example.com/resource", "hostname": "example.com", "ipv4": "192.0.2.1", "ipv6": "2001:db8::1",
     "byte": "U3dhZ2dlciByb2Nrcw==", "binary": "binary data", "password": "example-password",
-    "uri-reference": "/resource", "int32": "1", "int64": "1",
+    "uri-reference": "/resource", "int32": "1", "int64": "1", "duration": "P1D", "idn-email": "user@example.com",
+    "idn-hostname": "example.com", "iri": "https://example.com/resource", "iri-reference": "/resource",
+    "uri-template": "https://example.com/resource/{id}", "json-pointer": "/resource/0", "relative-json-pointer": "0/id",
+    "regex": "^[a-z]+$",
 }
 
 
