@@ -61,6 +61,14 @@ def test_a_body_outside_the_schema_is_refused_with_the_reason(library: RunningSa
     assert reason in answer.json()["detail"]
 
 
+def test_a_body_that_is_not_json_gets_the_status_documented_for_invalid_input(library: RunningSandbox) -> None:
+    # createBook documents 422, not 400, for what it refuses: a body that is not JSON is one more such case.
+    answer = call(library, "POST", "/books", data="{not json", headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422
+    assert "the body is not valid JSON" in answer.json()["detail"]
+    assert call(library, "POST", "/books", data="{}", headers={"Content-Type": "text/csv"}).status_code == 415  # not a value refused
+
+
 def test_parameters_keep_to_their_documented_types(library: RunningSandbox) -> None:
     assert call(library, "GET", "/books", params={"limit": "20"}).status_code == 200
     missing = call(library, "GET", "/books")
