@@ -255,3 +255,9 @@ def test_the_page_shows_fields_named_by_path_inside_their_parents(tmp_path: Path
     # Written marks count inside their parents; what only the example shows is never required.
     assert required == {"id": True, "profile": False, "profile.mcc": True, "profile.name": False, "profile.address": False,
                         "profile.address.city": False, "items": False, "items.sku": True, "items.qty": False, "a.b": False}
+    # Search finds the success answer's fields once, in the table, not again in the tree (a large
+    # API's trees were most of its search index); the tree is still on the page.
+    index = {doc["location"]: doc["text"] for doc in json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]}
+    assert "merchant category code" in index["orders/account/#response-parameters"]
+    assert "merchant category code" not in index["orders/account/#responses"] and "200 OK" in index["orders/account/#responses"]
+    assert "The merchant category code" in tree

@@ -104,6 +104,11 @@ def test_search_index_has_the_endpoint_pages(site: Path) -> None:
     assert {"Confirm Order Cancelation", "Reject Order Cancelation", "Cancel Order"} <= titles
 
 
+def test_search_indexes_a_response_tree_no_table_lists(site: Path) -> None:
+    index = {doc["location"]: doc["text"] for doc in json.loads((site / "search/search_index.json").read_text())["docs"]}
+    assert "resolved_by" in index["orders-supplier/confirm-order-cancelation/#responses"]  # its only list of fields
+
+
 def test_plain_mkdocs_build_works_through_the_entry_point(project: Path) -> None:
     result = subprocess.run([str(Path(PYTHON).parent / "mkdocs"), "build", "--strict", "-d", str(project / "site")],
                             capture_output=True, text=True, timeout=120, cwd=project)

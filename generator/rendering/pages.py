@@ -204,8 +204,16 @@ class _FieldTree:
         return f'<li class="apidocs-field" id="{identifier}">{"".join(parts)}</li>'
 
 
-def field_tree(schema: Mapping[str, Any] | None, prefix: str) -> str:
-    """The fields of a body schema as a tree; a body that is not an object says what it is."""
+# Around a field tree the page also lists in a table: search leaves it out (Material's parser skips
+# `data-search-exclude`; `site.searchable` cuts the part between the comments before parsing). A
+# large API's trees were most of its search index, which every reader's browser loads.
+UNSEARCHED_START, UNSEARCHED_END = "<!-- apidocs unsearched -->", "<!-- /apidocs unsearched -->"
+_TREE_START = '<ul class="apidocs-fields">'
+
+
+def field_tree(schema: Mapping[str, Any] | None, prefix: str, searched: bool = True) -> str:
+    """The fields of a body schema as a tree; a body that is not an object says what it is.
+    `searched` False: the fields are left out of the search index."""
     if not isinstance(schema, dict) or not schema:
         return ""
     tree = _FieldTree(prefix)
@@ -213,7 +221,11 @@ def field_tree(schema: Mapping[str, Any] | None, prefix: str) -> str:
     if properties:
         lead = "" if "object" in _schema_types(schema) or not _schema_types(schema) else \
             f'<p class="apidocs-field-root">Body: <span class="apidocs-field-type">{_text(_type_text(schema))}</span></p>'
-        return lead + tree.render(properties, required, [])
+        fields = tree.render(properties, required, [])
+        if not searched:
+            fields = (UNSEARCHED_START + '<ul class="apidocs-fields" data-search-exclude>' + fields.removeprefix(_TREE_START)
+                      + UNSEARCHED_END)
+        return lead + fields
     type_text = _type_text(schema)
     return f'<p class="apidocs-field-root">Body: <span class="apidocs-field-type">{_text(type_text)}</span></p>' \
         if type_text else ""
@@ -251,6 +263,10 @@ def responses_section(endpoint: Endpoint, response_schema: ResponseSchema | None
     grouped = _by_status(endpoint)
     if not grouped:
         return ""
+    # The success answer's fields, when the page lists them in its response parameter table too,
+    # are found in search there once.
+    success = endpoint.success_response
+    listed = success.key if success is not None and endpoint.group_of_kind("response") is not None else None
     tabs = []
     for status, responses in grouped.items():
         identifier = anchor_id("response", status)
@@ -269,7 +285,7 @@ def responses_section(endpoint: Endpoint, response_schema: ResponseSchema | None
         schema = None
         if response_schema is not None:
             schema = next((found for r in responses if (found := response_schema(endpoint, r)) is not None), None)
-        tree = field_tree(schema, identifier)
+        tree = field_tree(schema, identifier, searched=status != listed)
         if tree or any(r.has_body for r in responses):
             parts.append(tree)
         else:

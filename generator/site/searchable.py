@@ -7,12 +7,14 @@ index. A generated part with the dropped tags taken out gives the same words und
 headings, about five times faster. Parts with content the parser leaves out on purpose (script,
 style, object, `data-search-exclude`, line numbers, permalinks) are given whole, and so are
 parts with headings: the parser ends a heading's section where the element around it closes.
+What the page marks as unsearched (a field tree it also lists in a table) is cut out first.
 """
 
 from __future__ import annotations
 
 import re
 
+from apidocs.rendering.pages import UNSEARCHED_END, UNSEARCHED_START
 from apidocs.site.compact import compact_html
 
 # The tags Material's search keeps in the index.
@@ -25,6 +27,8 @@ _DROPPED_TAG = re.compile(rf"<(?!/?{_INDEXED_TAGS}[\s/>])/?[a-zA-Z][^>\"']*(?:(?
 _SKIPPED_TAG = re.compile(r"<(?:script|style|object|h[1-6])\b", re.IGNORECASE)  # tag names in any case
 _EXCLUDED = re.compile("-[sS][eE][aA][rR][cC][hH]-[eE][xX][cC][lL][uU][dD][eE]")  # the attribute, in any case
 _SKIPPED_CLASSES = ("linenodiv", "headerlink")  # class values, compared as written
+# What the page marks as left out of search, cut whole (its start tag has `data-search-exclude`).
+_UNSEARCHED = re.compile(re.escape(UNSEARCHED_START) + ".*?" + re.escape(UNSEARCHED_END), re.S)
 
 
 def _parser_must_see_tags(html: str) -> bool:
@@ -35,6 +39,8 @@ def _parser_must_see_tags(html: str) -> bool:
 def search_view(html: str) -> str:
     """`html` with the tags the search index drops taken out (and white space compacted the way
     a browser shows it), or `html` itself when the parser must see its tags."""
+    if UNSEARCHED_START in html:
+        html = _UNSEARCHED.sub("", html)
     if _parser_must_see_tags(html):
         return html
     return compact_html(_DROPPED_TAG.sub("", html))
