@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import requests
 
-from conftest import PYTHON
+from apidocs.sandbox.responses import header_text
+from conftest import PYTHON, copy_project
 from sandbox_helpers import RunningSandbox, start_sandbox
 
 SPEC = Path(__file__).resolve().parent / "fixtures" / "openapi" / "library" / "openapi.yaml"
@@ -177,3 +178,55 @@ def test_a_text_example_is_answered_as_the_text_the_document_describes(people: R
                               "list-people.md"], capture_output=True, text=True, timeout=300, cwd=people_project / "docs" / "endpoints")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "4 passed, 0 failed" in checked.stdout  # every language prints the text as documented
+
+
+def test_text_and_json_examples_of_one_status_are_each_documented_as_sent(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    (project / "docs" / "orders" / "health.md").write_text("""---
+title: /timp/health/
+name: Health
+position: 5.9
+method: get
+responses:
+- status: 200
+  body: "ok"
+- status: 200
+  body: {"ok": true}
+---
+Says whether the service is up.
+""", encoding="utf-8")
+    (project / "docs" / "orders" / "quiet.md").write_text("""---
+title: /timp/quiet/
+name: Quiet
+position: 5.91
+method: get
+responses:
+- status: 200
+  body: ""
+---
+Answers an empty text.
+""", encoding="utf-8")
+    exported = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "export-openapi"],
+                              capture_output=True, text=True, timeout=120)
+    assert exported.returncode == 0, exported.stderr
+    paths = json.loads(exported.stdout)["paths"]
+    health = paths["/timp/health/"]["get"]["responses"]["200"]["content"]
+    assert health == {"text/plain": {"schema": {"type": "string"}, "example": "ok"},
+                      "application/json": {"schema": {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]},
+                                           "example": {"ok": True}}}
+    assert list(paths["/timp/quiet/"]["get"]["responses"]["200"]["content"]) == ["text/plain"]
+    sandbox = start_sandbox(tmp_path / "state.sqlite3", config=project / "mkdocs.yml")
+    try:
+        answered = sandbox.client().request("GET", "/timp/health/")
+        assert (answered.status_code, answered.headers["Content-Type"], answered.text) == (200, "text/plain; charset=utf-8", "ok")
+        empty = sandbox.client().request("GET", "/timp/quiet/")  # an empty text is still text: it had no Content-Type
+        assert (empty.status_code, empty.headers.get("Content-Type"), empty.text) == (200, "text/plain; charset=utf-8", "")
+    finally:
+        sandbox.stop()
+
+
+def test_a_reason_header_is_one_line_of_printable_ascii() -> None:
+    # Characters Python counts as white space but a header does not (U+2028, U+00A0, \x1c) are
+    # escaped, not turned into spaces: the reason names the member as it is.
+    assert header_text("a\u2028b \x1c\u00a0c\n\td") == b"a\\u2028b \\x1c\\xa0c d"
+    assert header_text("a" * 999 + " b") == b"a" * 999  # cut at the limit, never ending in a space (h11 refuses one)

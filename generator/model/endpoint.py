@@ -34,6 +34,10 @@ class _NoBody:
 NO_BODY: Any = _NoBody()
 
 
+_FIELD_PARTS = re.compile(r"\[\]|[^.\[\]]+")
+MAX_FIELD_DEPTH = 32  # parts of a field's path: deeper names stay whole (schemas and trees are built by recursion)
+
+
 @dataclass(frozen=True)
 class Parameter:
     name: str
@@ -45,11 +49,10 @@ class Parameter:
     @property
     def path(self) -> list[str]:
         """Where a body field sits, as its table names it: `format.pages` → [format, pages],
-        `items[].id` → [items, [], id] (imported specs list nested fields this way)."""
-        return _FIELD_PARTS.findall(self.name) or [self.name]
-
-
-_FIELD_PARTS = re.compile(r"\[\]|[^.\[\]]+")
+        `items[].id` → [items, [], id] (imported specs list nested fields this way). A name of
+        more than `MAX_FIELD_DEPTH` parts is one field's name."""
+        parts = _FIELD_PARTS.findall(self.name)
+        return parts if 0 < len(parts) <= MAX_FIELD_DEPTH else [self.name]
 
 
 @dataclass

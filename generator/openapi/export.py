@@ -211,23 +211,29 @@ def _response(endpoint: Endpoint, key: str, examples: list[ExampleResponse]) -> 
         if given is not None:
             answer["content"] = {"application/json": {"schema": given}}
         return answer
-    bodies = [r.body for r in with_body]
     # The response fields describe the success answer (the expected status's, or its range's).
     success = endpoint.success_response
     group = endpoint.group_of_kind("response") if success is not None and success.key == key else None
-    is_text = all(isinstance(body, str) for body in bodies)
-    if given is not None:
-        schema = given
-    elif group is not None and not is_text:
-        schema = fields_schema(group.parameters, bodies)
-    else:
-        schema = merge_schemas([schema_of_value(body) for body in bodies])
-    media: dict[str, Any] = {"schema": schema}
-    if len(bodies) == 1:
-        media["example"] = bodies[0]
-    else:
-        media["examples"] = {f"example{index + 1}": {"summary": r.title, "value": r.body} for index, r in enumerate(with_body)}
-    answer["content"] = {"text/plain" if is_text else "application/json": media}
+    # A string example is a text answer (the sandbox sends it as text/plain), any other JSON.
+    content: dict[str, Any] = {}
+    for media_type, examples in (("text/plain", [r for r in with_body if isinstance(r.body, str)]),
+                                 ("application/json", [r for r in with_body if not isinstance(r.body, str)])):
+        if not examples:
+            continue
+        bodies = [r.body for r in examples]
+        if given is not None:
+            schema = given
+        elif group is not None and media_type == "application/json":
+            schema = fields_schema(group.parameters, bodies)
+        else:
+            schema = merge_schemas([schema_of_value(body) for body in bodies])
+        media: dict[str, Any] = {"schema": schema}
+        if len(bodies) == 1:
+            media["example"] = bodies[0]
+        else:
+            media["examples"] = {f"example{index + 1}": {"summary": r.title, "value": r.body} for index, r in enumerate(examples)}
+        content[media_type] = media
+    answer["content"] = content
     return answer
 
 

@@ -82,56 +82,96 @@ def _admitting(documented: Schema, example: Schema) -> Schema:
 def fields_schema(parameters: list[Parameter], examples: list[Any]) -> Schema:
     """The schema a field list documents, completed by the first example: an object's, or the
     items' of a list (the table of a list answer describes its items). A schema published
-    beside examples must accept them: where the writer's table contradicts one (a type, a
-    required field it lacks), the examples' own shape is used instead."""
+    beside examples must accept them: where the writer's table contradicts one, what it
+    contradicts is loosened (a required field an example lacks is optional, a type an example
+    shows is admitted), and only where that is not enough are the examples' shapes used."""
     first = examples[0] if examples else None
     if isinstance(first, list):
         item = next((value for value in first if isinstance(value, dict)), None)
         schema: Schema = {"type": "array", "items": object_schema(parameters, item)}
     else:
         schema = object_schema(parameters, first)
-    validator = schema_validator(schema)
-    if all(validator.is_valid(example) for example in examples):
+    if _accepts(schema, examples):
         return schema
+    loosened = _loosened(schema, examples)
+    if _accepts(loosened, examples):
+        return loosened
     return merge_schemas([schema_of_value(example) for example in examples])
+
+
+def _accepts(schema: Schema, values: list[Any]) -> bool:
+    validator = schema_validator(schema)
+    return all(validator.is_valid(value) for value in values)
+
+
+def _loosened(schema: Schema, values: list[Any]) -> Schema:
+    """`schema` with what `values` contradict taken back, at every depth: a required name one
+    of them lacks, a type one of them has not."""
+    if not values:
+        return schema
+    result = _admitting(schema, merge_schemas([schema_of_value(value) for value in values]))
+    objects = [value for value in values if isinstance(value, dict)]
+    if objects and isinstance(result.get("required"), list):
+        kept = [name for name in result["required"] if all(name in value for value in objects)]
+        result = {key: value for key, value in result.items() if key != "required"}
+        if kept:
+            result["required"] = kept
+    if objects and isinstance(result.get("properties"), dict):
+        result = {**result, "properties": {
+            name: _loosened(sub, [value[name] for value in objects if name in value]) if isinstance(sub, dict) else sub
+            for name, sub in result["properties"].items()}}
+    lists = [value for value in values if isinstance(value, list)]
+    if lists and isinstance(result.get("items"), dict):
+        result = {**result, "items": _loosened(result["items"], [item for value in lists for item in value])}
+    return result
 
 
 def object_schema(parameters: list[Parameter], example: Any = None) -> Schema:
     """An object schema from documented fields, completed by the example's shape.
 
     A documented field keeps the writer's type and required mark (fields are optional unless
-    marked); a field only the example shows gets the example's type and stays optional. A name
-    such as `format.pages` or `items[].id` is a field inside another (`Parameter.path`), unless
-    the example holds it as one key; its required mark applies inside its parent.
+    marked; a name listed twice is required when either says so); a field only the example
+    shows gets the example's type and stays optional. A name such as `format.pages` or
+    `items[].id` is a field inside another (`Parameter.path`), unless the example holds it, or
+    the rest of it inside a parent, as one key; its required mark applies inside its parent.
     """
-    literal = example if isinstance(example, dict) else {}
-    return _object([(([p.name] if p.name in literal else p.path), p) for p in parameters], example)
+    return _object([(p.path, p) for p in parameters], example)
 
 
 _Field = tuple[list[str], Parameter]  # (path left to walk, the documented field)
 
 
+def _joined(path: list[str]) -> str:
+    """A path's parts as the table writes them: [a, [], b] → `a[].b`."""
+    text = path[0]
+    for part in path[1:]:
+        text += part if part == "[]" else f".{part}"
+    return text
+
+
 def _object(fields: list[_Field], example: Any) -> Schema:
     shown: dict[str, Schema] = schema_of_value(example)["properties"] if isinstance(example, dict) else {}
     own: dict[str, Parameter | None] = {}
+    marked: set[str] = set()
     inside: dict[str, list[_Field]] = {}
     for path, field in fields:
-        own.setdefault(path[0], None)
+        if len(path) > 1 and isinstance(example, dict) and _joined(path) in example:
+            path = [_joined(path)]  # the example holds it as one key
+        if own.get(path[0]) is None:
+            own[path[0]] = field if len(path) == 1 else None
         if len(path) == 1:
-            own[path[0]] = field
+            marked.update([path[0]] if field.is_required else [])
         else:
             inside.setdefault(path[0], []).append((path[1:], field))
     properties: dict[str, Schema] = {}
-    required: list[str] = []
     for name, parameter in own.items():
         value = example.get(name) if isinstance(example, dict) else None
         schema = _field_schema(parameter, shown.get(name, {}))
         properties[name] = _with_inner(schema, inside[name], value) if name in inside else schema
-        if parameter is not None and parameter.is_required:
-            required.append(name)
     for name, schema in shown.items():
         properties.setdefault(name, schema)
     result: Schema = {"type": "object", "properties": properties}
+    required = [name for name in own if name in marked]
     if required:
         result["required"] = required
     return result

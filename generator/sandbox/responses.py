@@ -38,13 +38,15 @@ def documented_content(body: Any) -> tuple[bytes, bytes]:
 
 # A field value holds no control characters (RFC 9110 5.5); uvicorn refuses to send one that does.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_LINE_BREAKS = str.maketrans("\t\r\n", "   ")
 
 
 def header_text(text: str, limit: int = 1000) -> bytes:
     """`text` as a header value: one line of printable ASCII, any other character escaped as
     Python writes it (`\\x08`, `\\u2028`). Reasons quote what the request held, which may be anything."""
-    line = _CONTROL.sub(lambda found: f"\\x{ord(found[0]):02x}", " ".join(text.split()))
-    return line.encode("ascii", "backslashreplace")[:limit]
+    spaced = text.translate(_LINE_BREAKS)
+    escaped = _CONTROL.sub(lambda found: f"\\x{ord(found[0]):02x}", spaced).encode("ascii", "backslashreplace")
+    return b" ".join(escaped.split())[:limit].strip(b" ")
 
 
 def json_answer(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Answer:
@@ -58,7 +60,7 @@ def error_answer(error: ApiError) -> Answer:
 
 async def send_answer(send: Send, answer: Answer, extra_headers: list[tuple[bytes, bytes]], head_only: bool) -> None:
     headers = [(b"content-length", str(len(answer.body)).encode())]
-    if answer.media_type is not None and answer.body:
+    if answer.media_type is not None:  # an empty text answer is text too
         headers.append((b"content-type", answer.media_type))
     headers += answer.headers
     headers += extra_headers

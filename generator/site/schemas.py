@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from apidocs.model.endpoint import Endpoint, ExampleResponse
-from apidocs.openapi.schemas import object_schema, schema_of_value
+from apidocs.openapi.schemas import fields_schema, schema_of_value
 
 
 def _written_required_only(schema: Any) -> Any:
@@ -29,18 +29,36 @@ def response_schema(endpoint: Endpoint, response: ExampleResponse) -> dict[str, 
     group = endpoint.group_of_kind("response") if success is not None and response.key == success.key else None
     body = response.body if response.has_body else None
     if group is not None and not isinstance(body, str):
-        inferred = object_schema(group.parameters, body)
+        inferred = fields_schema(group.parameters, [body])
         written = {parameter.name for parameter in group.parameters}
-        return {**inferred, "properties": _completed(inferred.get("properties", {}), body, written, "")}
+        written |= {ancestor for parameter in group.parameters for ancestor in _ancestors(parameter.path)}
+        if isinstance(inferred.get("properties"), dict):
+            return {**inferred, "properties": _completed(inferred["properties"], body, written, "")}
+        items = inferred.get("items")
+        if isinstance(items, dict) and isinstance(items.get("properties"), dict):  # a list answer: its items
+            first = body[0] if isinstance(body, list) and body else None
+            return {**inferred, "items": {**items, "properties": _completed(items["properties"], first, written, "")}}
+        return _written_required_only(inferred)
     if not response.has_body or isinstance(body, str):
         return None
     return _written_required_only(schema_of_value(body))
 
 
+def _ancestors(path: list[str]) -> list[str]:
+    """The fields a path goes through, as `_completed` names them: [a, [], b, c] → a, a[].b."""
+    names, text = [], path[0]
+    for part in path[1:]:
+        if part != "[]":
+            names.append(text)
+        text += part if part == "[]" else f".{part}"
+    return names
+
+
 def _completed(properties: dict[str, Any], shown: Any, written: set[str], prefix: str) -> dict[str, Any]:
     """The properties of a table's schema as the page's tree shows them: what only the example
     shows without `required`, and a written `(object)` or `(array)` given its children from the
-    example, at every depth (fields inside others are written `parent.child`, `list[].child`)."""
+    example, at every depth (fields inside others are written `parent.child`, `list[].child`;
+    `written` holds the parents they go through too)."""
     shown = shown if isinstance(shown, dict) else {}
     result = {}
     for name, value in properties.items():
