@@ -11,11 +11,15 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
 from apidocs.config.loading import load_settings
 from apidocs.definitions.loader import load_tree
-from apidocs.model.endpoint import Endpoint
+from apidocs.model.endpoint import Endpoint, Parameter
+from apidocs.model.validation import schema_validator
+from apidocs.openapi.schemas import fields_schema
 from apidocs.rendering.languages import load_languages
 from apidocs.rendering.request import build_request
 from apidocs.rendering.snippets import render_snippet
@@ -303,3 +307,24 @@ def test_a_list_answers_page_shows_its_items_fields_and_a_name_of_any_depth_buil
     assert "A name of 600 parts" in (site / "orders" / "deep" / "index.html").read_text(encoding="utf-8")
     exported = export(project / "mkdocs.yml")
     assert exported.returncode == 0, exported.stderr
+
+
+# --- a field list's schema always accepts the examples published with it ------------------------
+
+NAMES = st.sampled_from(["a", "b", "a.b", "a.c", "a[].b", "b[].c.d", "c", "x.y"])
+TYPE_WORDS = st.sampled_from([None, "string", "integer", "number", "boolean", "object", "array", "array of integer",
+                              "array of object", "uuid", "date-time", "string?", "integer or null", "thing"])
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers(-3, 3) | st.floats(-2, 2, allow_nan=False)
+                           | st.sampled_from(["", "x", "2026-01-31T12:00:00Z", "3fa85f64-5717-4562-b3fc-2c963f66afa6"]),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b", "c", "d", "x.y"]), inner, max_size=4),
+                           max_leaves=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.builds(Parameter, NAMES, TYPE_WORDS, st.booleans(), st.just("d")), max_size=6),
+       st.lists(JSON_VALUES, min_size=1, max_size=2))
+def test_a_field_lists_schema_accepts_its_examples(parameters: list[Parameter], examples: list[Any]) -> None:
+    schema = fields_schema(parameters, examples)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = schema_validator(schema)
+    assert all(validator.is_valid(example) for example in examples), (schema, examples)
