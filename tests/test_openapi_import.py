@@ -13,9 +13,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import jsonschema_rs
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
 from apidocs.openapi.examples import example_of
@@ -1448,5 +1451,42 @@ FORMATS = ["date-time", "date", "time", "duration", "email", "idn-email", "hostn
 def test_a_made_up_string_is_valid_for_its_format(kind: str) -> None:
     # Judged by the validator Schemathesis uses: a made-up "string" for a `duration` failed it.
     schema = {"type": "string", "format": kind}
+    made_up = example_of(schema)
+    assert jsonschema_rs.Draft202012Validator(schema, validate_formats=True).is_valid(made_up), made_up
+
+
+@settings(max_examples=500, deadline=None)
+@given(low=st.none() | st.integers(-50, 50), width=st.integers(12, 200), has_high=st.booleans(),
+       step=st.none() | st.sampled_from([0.01, 0.25, 0.3, 0.5, 1, 2, 5]), low_open=st.booleans(), high_open=st.booleans(),
+       form=st.sampled_from(["3.0", "3.1"]), integer=st.booleans())
+def test_a_made_up_number_keeps_to_its_bounds_and_step(low: int | None, width: int, has_high: bool, step: float | None,
+                                                       low_open: bool, high_open: bool, form: str, integer: bool) -> None:
+    # OpenAPI 3.0 writes an open bound as `minimum` with `exclusiveMinimum: true` (JSON Schema draft 4);
+    # 3.1 as `exclusiveMinimum: <number>`. A made-up 1 ignored the first, and a step below the minimum.
+    schema: dict[str, Any] = {"type": "integer" if integer else "number"}
+    high = (low if low is not None else 0) + width if has_high else None
+    for bound, value, is_open, name in ((low, low, low_open, "Minimum"), (high, high, high_open, "Maximum")):
+        if bound is None:
+            continue
+        if form == "3.0":
+            schema[name.lower()] = value
+            if is_open:
+                schema[f"exclusive{name}"] = True
+        else:
+            schema[f"exclusive{name}" if is_open else name.lower()] = value
+    if step is not None:
+        schema["multipleOf"] = step
+    made_up = example_of(schema)
+    validator = jsonschema.Draft4Validator if form == "3.0" else jsonschema.Draft202012Validator
+    assert validator(schema).is_valid(made_up), made_up
+
+
+@pytest.mark.parametrize("schema", [
+    {"type": "array", "uniqueItems": True, "minItems": 2, "items": {"type": "string"}},
+    {"type": "array", "uniqueItems": True, "minItems": 4, "items": {"type": "integer", "minimum": 0, "maximum": 3}},
+    {"type": "array", "uniqueItems": True, "minItems": 2, "items": {"enum": ["a", "b", "c"]}},
+    {"type": "array", "minItems": 5, "items": {"type": "boolean"}},
+])
+def test_a_made_up_list_has_its_minimum_of_items_each_different_when_asked(schema: dict[str, Any]) -> None:
     made_up = example_of(schema)
     assert jsonschema_rs.Draft202012Validator(schema, validate_formats=True).is_valid(made_up), made_up

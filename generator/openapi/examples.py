@@ -10,6 +10,9 @@ publishes against its schema and reports the ones that do not fit.
 from __future__ import annotations
 
 import json
+import math
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +25,7 @@ _MAX_DEPTH = 8
 # in densely linked specs every optional object field leads to more objects, and an example
 # with all of them runs to megabytes.
 _FULL_DEPTH = 3
+MAX_ITEMS = 50  # items of a made-up list with `minItems`
 
 # Values for common string formats, each valid for its format.
 _FORMATS = {
@@ -129,24 +133,54 @@ def _within_length(value: str, schema: Schema) -> str:
     return value
 
 
+def _bound(schema: Schema, key: str) -> Decimal | None:
+    value = schema.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return Decimal(str(value))
+
+
 def _number(schema: Schema, integer: bool) -> int | float:
-    low = schema.get("minimum")
-    high = schema.get("maximum")
-    if isinstance(schema.get("exclusiveMinimum"), (int, float)) and not isinstance(schema.get("exclusiveMinimum"), bool):
-        low = schema["exclusiveMinimum"] + 1
-    if isinstance(schema.get("exclusiveMaximum"), (int, float)) and not isinstance(schema.get("exclusiveMaximum"), bool):
-        high = schema["exclusiveMaximum"] - 1
-    value: int | float = 1
-    if isinstance(low, (int, float)) and value < low:
-        value = low
-    if isinstance(high, (int, float)) and value > high:
-        value = high
-    if integer:
-        value = int(value)
-    multiple = schema.get("multipleOf")
-    if isinstance(multiple, (int, float)) and multiple > 0 and value % multiple:
-        value = multiple if not integer else int(multiple)
-    return value
+    """1, or the value nearest it within the bounds (inclusive, or exclusive in both the 3.0
+    form, `exclusiveMinimum: true`, and the 3.1 one) that is a multiple of `multipleOf` (and
+    whole, for an integer)."""
+    low, high = _bound(schema, "minimum"), _bound(schema, "maximum")
+    low_open, high_open = schema.get("exclusiveMinimum") is True, schema.get("exclusiveMaximum") is True
+    above, below = _bound(schema, "exclusiveMinimum"), _bound(schema, "exclusiveMaximum")
+    if above is not None and (low is None or above >= low):
+        low, low_open = above, True
+    if below is not None and (high is None or below <= high):
+        high, high_open = below, True
+    step = _bound(schema, "multipleOf")
+    if step is not None and step <= 0:
+        step = None
+    if integer:  # whole multiples of the step: of 1, or of the least whole one (0.25 → 1, 0.3 → 3, 2.5 → 5)
+        step = Decimal(1) if step is None else Decimal(Fraction(str(step)).numerator)
+    value = Decimal(1) if step is None else step * (1 / step).to_integral_value(ROUND_CEILING)
+    if low is not None and (value < low or (low_open and value == low)):
+        if step is None:
+            value = low + 1 if low_open else low
+        else:
+            value = step * (low / step).to_integral_value(ROUND_CEILING)
+            value += step if low_open and value == low else 0
+    if high is not None and (value > high or (high_open and value == high)):
+        if step is None:
+            value = high if not high_open else (high - 1 if low is None or high - 1 > low else (low + high) / 2)
+        else:
+            value = step * (high / step).to_integral_value(ROUND_FLOOR)
+            value -= step if high_open and value == high else 0
+    if step is not None and not _divides(step, value):
+        # Validators divide in floating point (2.1 / 0.3 is 7.000000000000001): a multiple they
+        # also see as one, from the next few within the bounds.
+        value = next((candidate for candidate in (value + step * index for index in range(1, 40))
+                      if _divides(step, candidate) and (high is None or candidate < high or (candidate == high and not high_open))),
+                     value)
+    return int(value) if integer or value == value.to_integral_value() else float(value)
+
+
+def _divides(step: Decimal, value: Decimal) -> bool:
+    quotient = float(value) / float(step)
+    return quotient == int(quotient)
 
 
 def example_of(schema: Any, *, direction: str = "response", depth: int = 0) -> Any:
@@ -195,7 +229,11 @@ def example_of(schema: Any, *, direction: str = "response", depth: int = 0) -> A
         if items == {} and depth:  # a recursive schema cut by the reader: no deeper level to show
             return []
         count = schema.get("minItems") if isinstance(schema.get("minItems"), int) and schema["minItems"] > 1 else 1
-        return [example_of(items if isinstance(items, dict) else {}, direction=direction, depth=depth + 1)] * min(count, 3)
+        item_schema = items if isinstance(items, dict) else {}
+        first = example_of(item_schema, direction=direction, depth=depth + 1)
+        if schema.get("uniqueItems") is True and count > 1:
+            return _distinct(first, item_schema, min(count, MAX_ITEMS))
+        return [first] * min(count, MAX_ITEMS)
     if kind == "string":
         return _string(schema)
     if kind == "integer":
@@ -205,6 +243,38 @@ def example_of(schema: Any, *, direction: str = "response", depth: int = 0) -> A
     if kind == "boolean":
         return True
     return None
+
+
+def _distinct(first: Any, schema: Schema, count: int) -> list[Any]:
+    """`count` different values of `schema` (`uniqueItems`), made from `first` and checked; fewer
+    when no more are found (the import then reports that the example does not fit)."""
+    enum = schema.get("enum")
+    if isinstance(enum, list):
+        candidates: list[Any] = enum
+    elif isinstance(first, str):
+        candidates = [f"{first}{index}" for index in range(2, 3 * count)]
+    elif isinstance(first, (int, float)) and not isinstance(first, bool):
+        given = schema.get("multipleOf")
+        step: int | float = given if isinstance(given, (int, float)) and not isinstance(given, bool) and given > 0 else 1
+        candidates = [first + index * step for index in range(1, 3 * count)] + [first - index * step for index in range(1, 3 * count)]
+    elif isinstance(first, bool):
+        candidates = [not first]
+    else:
+        candidates = []
+    try:
+        validator = schema_validator(schema)
+    except (SchemaError, UnknownType):
+        return [first] * count
+    values = [first]
+    seen = {json.dumps(first, sort_keys=True)}
+    for candidate in candidates:
+        if len(values) >= count:
+            break
+        key = json.dumps(candidate, sort_keys=True)
+        if key not in seen and validator.is_valid(candidate):
+            seen.add(key)
+            values.append(candidate)
+    return values
 
 
 def _unmatched_pattern(schema: Any, direction: str) -> bool:
