@@ -1490,3 +1490,22 @@ def test_a_made_up_number_keeps_to_its_bounds_and_step(low: int | None, width: i
 def test_a_made_up_list_has_its_minimum_of_items_each_different_when_asked(schema: dict[str, Any]) -> None:
     made_up = example_of(schema)
     assert jsonschema_rs.Draft202012Validator(schema, validate_formats=True).is_valid(made_up), made_up
+
+
+def test_an_operations_whole_description_reaches_the_export(tmp_path: Path) -> None:
+    long = ("Paragraph one, " + "long enough to be cut short in the front matter's one line. " * 4).strip()
+    spec = tmp_path / "described.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/a": {"get": {"operationId": "noSummary", "description": "Said without a summary.",
+                                 "responses": {"200": {"description": "ok"}}}},
+                  "/b": {"get": {"operationId": "long", "summary": "Long one", "description": f"{long}\n\nParagraph two.",
+                                 "responses": {"200": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    exported = run("-f", str(dest / "mkdocs.yml"), "export-openapi")
+    assert exported.returncode == 0, exported.stderr
+    paths = json.loads(exported.stdout)["paths"]
+    assert paths["/a"]["get"]["description"] == "Said without a summary."
+    assert paths["/b"]["get"]["description"] == f"{long}\n\nParagraph two."

@@ -192,6 +192,23 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
     return {"required": endpoint.example.has_body, "content": {_content_type(endpoint): media}}
 
 
+_HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)", re.M)
+
+
+def _lead_prose(endpoint: Endpoint) -> str:
+    """What the page says of the operation before its first heading or parameter list: the whole
+    of it (the front matter's `description` is one line, cut short when longer)."""
+    lead = []
+    for block in endpoint.blocks:
+        if block.group is not None:
+            break
+        heading = _HEADING.search(block.markdown)
+        lead.append(block.markdown[:heading.start()] if heading else block.markdown)
+        if heading:
+            break
+    return "\n\n".join(part.strip() for part in lead if part.strip())
+
+
 def _description(key: str, examples: list[ExampleResponse]) -> str:
     """What the writer said the answer means, else its block title, else the reason phrase."""
     given = next((r.description for r in examples if r.description), None)
@@ -292,8 +309,9 @@ def build_openapi(documents: Iterable[Document], settings: Settings, languages: 
         if not isinstance(item, Endpoint):
             continue
         operation: dict[str, Any] = {"operationId": operation_id(item, taken), "summary": item.name}
-        if item.description:
-            operation["description"] = item.description
+        description = _lead_prose(item) or item.description
+        if description:
+            operation["description"] = description
         tag = (tags or {}).get(item.src_uri)
         if tag:
             operation["tags"] = [tag]
