@@ -1509,3 +1509,22 @@ def test_an_operations_whole_description_reaches_the_export(tmp_path: Path) -> N
     paths = json.loads(exported.stdout)["paths"]
     assert paths["/a"]["get"]["description"] == "Said without a summary."
     assert paths["/b"]["get"]["description"] == f"{long}\n\nParagraph two."
+
+
+def test_liquid_in_spec_text_is_shown_as_written(tmp_path: Path) -> None:
+    # Pages are read through Liquid, so spec text is kept from it; it used to come out altered
+    # (`{ % if paid %}`), and only an `endraw` in it needs care.
+    said = "Send a template such as {% if paid %}Thanks{% endif %} or {{ name }}; an end {% endraw %} and {%- endraw -%} too."
+    field = "A template: {% if x %}y{% endif %} {% endraw %} {{ z }}"
+    spec = tmp_path / "liquid.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/render": {"post": {"operationId": "render", "description": said,
+                                       "parameters": [{"name": "tpl", "in": "query", "description": field, "schema": {"type": "string"}}],
+                                       "responses": {"200": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    assert run("build", "--strict", "-d", str(dest / "site"), cwd=dest).returncode == 0
+    page = html.unescape((dest / "site" / "endpoints" / "render" / "index.html").read_text(encoding="utf-8"))
+    assert said in page and field in page

@@ -152,6 +152,16 @@ def local_links(text: Any) -> list[str]:
     return list(dict.fromkeys(_local_links(text)[1])) if isinstance(text, str) else []
 
 
+# What ends a `{% raw %}` block early, wherever it stands in the text.
+_END_RAW = re.compile(r"\{%(?=-?\s*endraw\b)")
+
+
+def liquid_raw_text(text: str) -> str:
+    """`text` to stand between `{% raw %}` and `{% endraw %}` and come out as written: only an
+    `endraw` tag in it would end the block, so its `{%` is closed out and given as a string."""
+    return _END_RAW.sub(lambda _: "{% endraw %}{{ '{%' }}{% raw %}", text)
+
+
 def safe_markdown(text: Any) -> str:
     """Spec Markdown as prose: formatting HTML kept (cleaned by nh3), any other HTML dropped, Liquid never run.
 
@@ -174,7 +184,7 @@ def safe_markdown(text: Any) -> str:
         if not any("\ue000" in tag.group(0) for tag in _HTML_TAG.finditer(cleaned)):
             out = _CODE_MARK.sub(lambda mark: parts[2 * int(mark.group(1)) + 1], cleaned)
     if "{{" in out or "{%" in out:
-        out = "{% raw %}\n" + out.replace("{%", "{ %").replace("{ % raw", "{% raw") + "\n{% endraw %}"
+        out = "{% raw %}\n" + liquid_raw_text(out) + "\n{% endraw %}"
     return out.strip()
 
 
@@ -194,7 +204,7 @@ def plain_line(text: Any) -> str:
     # drops `*optional*`): GitHub's "**Required** when using `subject_id`" is prose, kept as words.
     out = _MARK_WORDS.sub(r"\1", out)
     if "{{" in out or "{%" in out:  # definitions are read through Liquid: this text is not to be run
-        out = "{% raw %}" + out.replace("{%", "{ %").replace("{ % raw", "{% raw") + "{% endraw %}"
+        out = "{% raw %}" + liquid_raw_text(out) + "{% endraw %}"
     return out
 
 
