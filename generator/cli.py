@@ -7,6 +7,7 @@ never as a traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -54,11 +55,29 @@ def _sandbox(args: argparse.Namespace) -> int:
                        max_sessions=args.max_sessions, cors_origins=args.cors_origin)
 
 
+class Stopped(KeyboardInterrupt):
+    """A stop asked for by a signal other than Ctrl-C's, ended the way Ctrl-C ends a command."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
 def _check(args: argparse.Namespace) -> int:
     from apidocs.check.run import run_check
 
-    return run_check(args.config_file, paths=args.paths, languages=args.lang, base_url=args.base_url,
-                     jobs=args.jobs, timeout=args.timeout, junit=args.junit)
+    # `timeout`, a cancelled CI job and service managers stop with SIGTERM: the check then ends as
+    # Ctrl-C ends it, its sandbox, snippets and temporary folders cleaned up (it left them running).
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        return run_check(args.config_file, paths=args.paths, languages=args.lang, base_url=args.base_url,
+                         jobs=args.jobs, timeout=args.timeout, junit=args.junit)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _lint(args: argparse.Namespace) -> int:
@@ -175,8 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, DefinitionError) as error:
         print(f"apidocs: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as stopped:
+        return 128 + (stopped.signum if isinstance(stopped, Stopped) else signal.SIGINT)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from process_helpers import survivors
+from process_helpers import children_of, survivors
 
 CONFIRM = "docs/orders-supplier/confirm-order-cancelation.md"
 DETAIL = "docs/orders/get-order-detail.md"
@@ -101,7 +101,9 @@ def test_user_mistakes_are_one_clear_line(project: Path, args: list[str], messag
     assert result.stderr.strip() == message
 
 
-def test_ctrl_c_stops_at_once_and_leaves_no_snippet_running(project: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_stops_at_once_and_leaves_nothing_running(project: Path, stop: signal.Signals) -> None:
+    # SIGTERM (`timeout`, a cancelled CI job) left the check's sandbox running, and its folders.
     pids = project / "pids"
     (project / "snippets" / "node.js.j2").write_text(
         f'require("fs").appendFileSync({str(pids)!r}, process.pid + "\\n");\nsetInterval(() => {{}}, 1000);\n')
@@ -110,12 +112,18 @@ def test_ctrl_c_stops_at_once_and_leaves_no_snippet_running(project: Path) -> No
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(pids.read_text().split() if pids.exists() else []) < 2:
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    sandboxes = [pid for pid in children_of(process.pid) if b"sandbox" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    assert len(sandboxes) == 1
+    command = Path(f"/proc/{sandboxes[0]}/cmdline").read_bytes().decode().split("\0")
+    workdir = Path(command[command.index("--db") + 1]).parent  # the check's temporary folder
+    assert workdir.is_dir()
+    process.send_signal(stop)
     started = time.monotonic()
     out, err = process.communicate(timeout=30)
-    assert process.returncode == 130 and time.monotonic() - started < 5
+    assert process.returncode == 128 + stop and time.monotonic() - started < 5
     assert "Traceback" not in out + err
-    assert survivors(map(int, pids.read_text().split())) == []
+    assert survivors([*map(int, pids.read_text().split()), *sandboxes]) == []
+    assert not workdir.exists()
 
 
 def test_a_definition_that_cannot_load_fails_the_run_and_shows_in_junit(project: Path, echo_server: str) -> None:

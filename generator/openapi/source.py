@@ -135,7 +135,7 @@ def read_file(path: Path, root: Path) -> Any:
     if not resolved.is_file():
         raise SpecError(f"{path}: not a file")
     if resolved.stat().st_size > MAX_FILE_BYTES:
-        raise SpecError(f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise SpecError(f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
     try:
         text = resolved.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
