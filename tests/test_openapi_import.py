@@ -1528,3 +1528,26 @@ def test_liquid_in_spec_text_is_shown_as_written(tmp_path: Path) -> None:
     assert run("build", "--strict", "-d", str(dest / "site"), cwd=dest).returncode == 0
     page = html.unescape((dest / "site" / "endpoints" / "render" / "index.html").read_text(encoding="utf-8"))
     assert said in page and field in page
+
+
+def test_operation_ids_are_kept_through_the_pages(tmp_path: Path) -> None:
+    # SDK generators name methods after them: the export made its own from the page names.
+    spec = tmp_path / "ids.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/": {"get": {"operationId": "meta/root", "summary": "GitHub API Root", "responses": {"200": {"description": "ok"}}}},
+                  "/a": {"get": {"operationId": "noSummary", "deprecated": True, "description": "Old.",
+                                 "responses": {"200": {"description": "ok"}}}},
+                  "/b": {"get": {"summary": "No id", "responses": {"200": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    exported = run("-f", str(dest / "mkdocs.yml"), "export-openapi")
+    assert exported.returncode == 0, exported.stderr
+    paths = json.loads(exported.stdout)["paths"]
+    assert [paths[path]["get"]["operationId"] for path in ("/", "/a", "/b")] == ["meta/root", "noSummary", "noId"]
+    assert paths["/a"]["get"]["description"] == "Old."  # the page's deprecation note is not part of it
+    page = next((dest / "docs").rglob("no-summary.md"))
+    page.write_text(page.read_text(encoding="utf-8").replace("operation_id: noSummary", "operation_id: no summary"), encoding="utf-8")
+    linted = run("-f", str(dest / "mkdocs.yml"), "lint")
+    assert linted.returncode == 1 and re.search(r"no-summary\.md:\d+: E\d+ .*operation_id", linted.stdout + linted.stderr), linted.stdout

@@ -323,6 +323,7 @@ class DefinitionLoader:
             visibility=split_visibility(data.get("visibility")), blocks=body.blocks, meta=meta,
             method=method_name, path=endpoint_path, name=str(data.get("name") or endpoint_path),
             description=str(data.get("description") or ""), pasted=body.pasted, harvested=harvested,
+            operation_id=data["operation_id"] if isinstance(data.get("operation_id"), str) else None,
             raw_title=title, title_line=front.line_of("title"),
         )
         _check_path_parameters(endpoint, path)

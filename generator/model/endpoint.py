@@ -151,6 +151,7 @@ class Endpoint(Document):
     path: str = "/"  # template with `{name}` placeholders
     name: str = ""
     description: str = ""
+    operation_id: str | None = None  # the operationId openapi.json gives it (else made from the name)
     example: ExampleRequest = field(default_factory=ExampleRequest)
     expected_status: int = 200
     responses: list[ExampleResponse] = field(default_factory=list)

@@ -34,7 +34,11 @@ _REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: 
 
 
 def operation_id(endpoint: Endpoint, taken: set[str]) -> str:
-    """camelCase of the endpoint's name (or method and path), unique in the document."""
+    """The definition's `operation_id`, else camelCase of the endpoint's name (or method and
+    path); unique in the document."""
+    if endpoint.operation_id and endpoint.operation_id not in taken:
+        taken.add(endpoint.operation_id)
+        return endpoint.operation_id
     words = re.findall(r"[A-Za-z0-9]+", endpoint.name) or re.findall(r"[A-Za-z0-9]+", f"{endpoint.method} {endpoint.path}")
     base = words[0].lower() + "".join(word[:1].upper() + word[1:].lower() for word in words[1:])
     if not base[:1].isalpha():
@@ -193,6 +197,7 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
 
 
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)", re.M)
+_ADMONITION = re.compile(r"^!!! .*\n(?:(?: {4}.*)?\n)*", re.M)  # a page's note (`!!! warning "Deprecated"`)
 
 
 def _lead_prose(endpoint: Endpoint) -> str:
@@ -206,7 +211,7 @@ def _lead_prose(endpoint: Endpoint) -> str:
         lead.append(block.markdown[:heading.start()] if heading else block.markdown)
         if heading:
             break
-    return "\n\n".join(part.strip() for part in lead if part.strip())
+    return "\n\n".join(part.strip() for part in (_ADMONITION.sub("", text + "\n") for text in lead) if part.strip())
 
 
 def _description(key: str, examples: list[ExampleResponse]) -> str:

@@ -676,6 +676,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     front["name"] = one_line(data.get("summary"), 120) or one_line(data.get("operationId"), 120) or operation.label
     front["position"] = position
     front["method"] = operation.method
+    given_id = data.get("operationId")
+    if isinstance(given_id, str) and re.fullmatch(r"\S{1,200}", given_id):  # kept for openapi.json (SDKs are generated from them)
+        front["operation_id"] = given_id
     summary = one_line(data.get("description"), 300) if data.get("summary") else ""
     if summary:
         front["description"] = summary
