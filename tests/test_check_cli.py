@@ -165,3 +165,12 @@ def test_a_stateful_base_url_is_named_up_front_and_junit_shows_the_url_and_real_
     assert len(cases) == 2 and all(float(case.get("time", "0")) > 0 for case in cases), text
     [failure] = [case for case in cases if case.find("failure") is not None]
     assert f"{server.url}/timp/orders/cancel/" in (failure.findtext("system-out") or "")
+
+
+def test_a_long_run_says_how_far_it_is_while_it_runs(project: Path) -> None:
+    # The grid comes at the end: a large API's check runs for an hour with nothing to show, and CI
+    # services end a job that is silent too long. A line every 10 s says how far it is.
+    (project / "snippets" / "node.js.j2").write_text("setTimeout(() => {}, 11000);\n")
+    result = apidocs(project, "--lang", "curl,node", "-j", "2", CONFIRM, timeout=60)
+    assert result.returncode == 1  # the node snippet never sends its request
+    assert "apidocs check: 1 of 2 snippets done, 0 failed" in result.stderr, result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -93,6 +94,28 @@ def _validate(base_url: str | None, jobs: int, timeout: float) -> None:
         raise ConfigError(f"--timeout {timeout:g}: must be more than 0 seconds")
 
 
+PROGRESS_SECONDS = 10.0
+
+
+class Progress:
+    """A line on standard error every `PROGRESS_SECONDS` of a long run (the grid comes at its
+    end: a large API's check takes an hour, and CI services end a job that is silent too long)."""
+
+    def __init__(self, total: int, every: float = PROGRESS_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.total = total
+        self.every = every
+        self.clock = clock
+        self.next_line = clock() + every
+
+    def __call__(self, done: list[SnippetResult]) -> None:
+        now = self.clock()
+        if now < self.next_line or len(done) >= self.total:
+            return
+        self.next_line = now + self.every
+        failed = sum(1 for result in done if result.outcome == FAIL)
+        print(f"apidocs check: {len(done):,} of {self.total:,} snippets done, {failed:,} failed", file=sys.stderr, flush=True)
+
+
 def run_check(config_file: str | Path = "mkdocs.yml", *, paths: list[str] | None = None,
               languages: list[str] | None = None, base_url: str | None = None, jobs: int | None = None,
               timeout: float = 30.0, junit: str | Path | None = None) -> int:
@@ -122,7 +145,7 @@ def run_check(config_file: str | Path = "mkdocs.yml", *, paths: list[str] | None
     started = time.perf_counter()
     with open_session(settings, base_url=base_url, timeout=timeout) as session:
         session.warm_up(chosen, jobs)
-        results: list[SnippetResult] = session.check_all(pairs, jobs)
+        results: list[SnippetResult] = session.check_all(pairs, jobs, Progress(len(pairs)))
         statuses: list[StatusResult] = session.check_statuses(endpoints)
     elapsed = time.perf_counter() - started
     print(render_report(results, chosen, elapsed, jobs))

@@ -11,8 +11,8 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,8 +168,10 @@ class CheckSession:
         send = sandbox_sender(self.sandbox_secret, self.timeout)
         return [result for endpoint in endpoints for result in check_statuses(endpoint, self.auth, self.target_url, send)]
 
-    def check_all(self, pairs: list[tuple[Endpoint, Language]], jobs: int) -> list[SnippetResult]:
-        """All pairs, `jobs` at a time, results in the order of `pairs`."""
+    def check_all(self, pairs: list[tuple[Endpoint, Language]], jobs: int,
+                  progress: Callable[[list[SnippetResult]], None] | None = None) -> list[SnippetResult]:
+        """All pairs, `jobs` at a time, results in the order of `pairs`; `progress` is told the
+        results so far as they come, and at least once a second."""
         # Process-per-snippet languages first, warm ones last: the tail of the run is then made of
         # millisecond snippets instead of a lone slow process start.
         order = sorted(range(len(pairs)), key=lambda i: pairs[i][1].warm is not None)
@@ -177,8 +179,15 @@ class CheckSession:
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))
         try:
             futures = {pool.submit(self.check, *pairs[i]): i for i in order}
-            for future, index in futures.items():
-                results[index] = future.result()
+            done: list[SnippetResult] = []
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    results[futures[future]] = result = future.result()
+                    done.append(result)
+                if progress is not None:
+                    progress(done)
         except BaseException:
             # Ctrl-C (or a bug): drop what has not started and kill what runs, instead of
             # waiting up to a timeout per running snippet.
