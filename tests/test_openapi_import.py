@@ -133,7 +133,7 @@ def test_imported_text_is_data_not_markup_nor_liquid(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     page = (site / "books" / "create-book" / "index.html").read_text(encoding="utf-8")
     assert "<script>alert" not in page and 'alert("not run")' not in page  # dropped, and reported
-    assert "HTML `<script>` in the description is not shown" in (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "HTML `<script>` in the description is not shown, nor what it holds" in (dest / "import-report.txt").read_text(encoding="utf-8")
     assert "{{ site.secret }}" in page
 
 

@@ -696,8 +696,12 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     if see_also:
         body_parts.append(f"See also: {see_also}.\n")
     dropped = dropped_html(data.get("description"))
-    if dropped:
-        notes.append(f"HTML {', '.join(f'`{tag}`' for tag in dropped[:5])} in the description is not shown (its text is)")
+    whole = [tag for tag in dropped if tag in ("<script>", "<style>")]  # nh3 drops what these hold too
+    if whole:
+        notes.append(f"HTML {', '.join(f'`{tag}`' for tag in whole)} in the description is not shown, nor what it holds")
+    if len(whole) < len(dropped):
+        shown_text = [tag for tag in dropped if tag not in whole]
+        notes.append(f"HTML {', '.join(f'`{tag}`' for tag in shown_text[:5])} in the description is not shown (its text is)")
     notes.extend(_local_links_note(data.get("description"), "the description"))
 
     groups: dict[str, list[tuple[str, str, bool, str]]] = {"path": [], "query": [], "header": [], "cookie": []}
