@@ -171,10 +171,14 @@ def _number(schema: Schema, integer: bool) -> int | float:
             value -= step if high_open and value == high else 0
     if step is not None and not _divides(step, value):
         # Validators divide in floating point (2.1 / 0.3 is 7.000000000000001): a multiple they
-        # also see as one, from the next few within the bounds.
-        value = next((candidate for candidate in (value + step * index for index in range(1, 40))
-                      if _divides(step, candidate) and (high is None or candidate < high or (candidate == high and not high_open))),
-                     value)
+        # also see as one, from the nearest few within the bounds.
+
+        def inside(candidate: Decimal) -> bool:
+            return ((low is None or candidate > low or (candidate == low and not low_open))
+                    and (high is None or candidate < high or (candidate == high and not high_open)))
+
+        nearby = (value + step * offset for index in range(1, 40) for offset in (index, -index))
+        value = next((candidate for candidate in nearby if inside(candidate) and _divides(step, candidate)), value)
     return int(value) if integer or value == value.to_integral_value() else float(value)
 
 
