@@ -18,6 +18,7 @@ from apidocs.config.settings import Settings
 from apidocs.model.endpoint import Document, Endpoint, ExampleResponse, Parameter
 from apidocs.model.paths import PLACEHOLDER
 from apidocs.model.types import Schema, schema_of_type_word
+from apidocs.openapi.components import share_schemas
 from apidocs.openapi.examples import UNPORTABLE_PATTERN
 from apidocs.openapi.schemas import fields_schema, merge_schemas, object_schema, schema_of_value
 from apidocs.rendering.languages import Language
@@ -341,4 +342,4 @@ def build_openapi(documents: Iterable[Document], settings: Settings, languages: 
         document["tags"] = [{"name": name} for name in tag_names]
     if scheme is not None:
         document["components"] = {"securitySchemes": {SECURITY_SCHEME: scheme}}
-    return document
+    return share_schemas(document)

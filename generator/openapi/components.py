@@ -1,0 +1,156 @@
+"""Schemas written once: a schema the document repeats goes under `components/schemas`, and each
+place that had it refers to it (`$ref`).
+
+Definitions hold their schemas whole (an imported spec's `$ref`s are followed on import), so
+the document built from them repeats every shared schema in every operation: Stripe's 2.5 MB
+spec became a 16.6 MB `openapi.json`, and an 11,000-operation one 246 MB. Written once, they
+come back to about the spec's size, and tools (SDK generators) see the shared types again.
+
+Only positions where JSON Schema has a schema are looked at (properties, items, allOf, …), never
+examples, defaults or enums, which are data; a schema is shared when it is written at least twice
+and is at least `MIN_BYTES` long, so small ones stay where they are read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+MIN_BYTES = 400  # a repeated schema shorter than this (as compact JSON) stays inline
+
+# Keywords whose value is a schema, a list of schemas, or a mapping of names to schemas.
+_SCHEMA = ("items", "not", "additionalProperties", "contains", "propertyNames", "if", "then", "else",
+           "unevaluatedItems", "unevaluatedProperties")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
+_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _subschemas(schema: dict[str, Any]) -> Iterator[tuple[str, Any, dict[str, Any]]]:
+    """(keyword, name or index, schema) of each schema directly inside `schema`."""
+    for keyword, value in schema.items():
+        if keyword in _SCHEMA and isinstance(value, dict):
+            yield keyword, None, value
+        elif keyword in _SCHEMA_LISTS and isinstance(value, list):
+            yield from ((keyword, index, item) for index, item in enumerate(value) if isinstance(item, dict))
+        elif keyword in _SCHEMA_MAPS and isinstance(value, dict):
+            yield from ((keyword, name, item) for name, item in value.items() if isinstance(item, dict))
+
+
+def _schema_places(document: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+    """(holder, name hint) of each operation's top schemas (`holder["schema"]`): parameters,
+    bodies, response headers. The holders are the document's own."""
+    for item in (document.get("paths") or {}).values():
+        for operation in (item or {}).values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters") or []:
+                if isinstance(parameter, dict) and isinstance(parameter.get("schema"), dict):
+                    yield parameter, str(parameter.get("name") or "")
+            hint = str(operation.get("operationId") or "")
+            bodies = [("Request", operation.get("requestBody"))]
+            bodies += [(f"Response{status}", answer) for status, answer in (operation.get("responses") or {}).items()]
+            for suffix, holder in bodies:
+                if not isinstance(holder, dict):
+                    continue
+                for media in (holder.get("content") or {}).values():
+                    if isinstance(media, dict) and isinstance(media.get("schema"), dict):
+                        yield media, hint + suffix
+                for header in (holder.get("headers") or {}).values():
+                    if isinstance(header, dict) and isinstance(header.get("schema"), dict):
+                        yield header, ""
+
+
+class _Fingerprints:
+    """What each schema is (a digest of its whole content) and how long it is, computed once per
+    schema from its subschemas' digests (a walk per schema would be quadratic in the depth)."""
+
+    def __init__(self) -> None:
+        self.of: dict[int, str] = {}
+        self.size: dict[str, int] = {}
+        self.count: dict[str, int] = {}
+
+    def take(self, schema: dict[str, Any]) -> str:
+        inner: dict[tuple[str, Any], str] = {}
+        size = 2
+        for keyword, name, child in _subschemas(schema):
+            digest = inner[(keyword, name)] = self.take(child)
+            size += self.size[digest] + len(str(name)) + 4
+        parts = []
+        for keyword, value in schema.items():
+            if keyword in _SCHEMA and (keyword, None) in inner:
+                text = "#" + inner[(keyword, None)]
+            elif keyword in _SCHEMA_LISTS + _SCHEMA_MAPS and isinstance(value, (list, dict)):
+                keys = list(value) if isinstance(value, dict) else range(len(value))
+                items = value.values() if isinstance(value, dict) else value
+                text = "[" + ",".join(f"{key}={inner.get((keyword, key)) or json.dumps(item, sort_keys=True)}"
+                                      for key, item in zip(keys, items, strict=True))
+                size += sum(len(json.dumps(item)) for key, item in zip(keys, items, strict=True) if (keyword, key) not in inner)
+            else:
+                text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+                size += len(text)
+            parts.append(f"{keyword}\0{text}")
+            size += len(keyword) + 4
+        digest = hashlib.blake2b("\1".join(sorted(parts)).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        self.of[id(schema)] = digest
+        self.size[digest] = size
+        return digest
+
+    def count_in(self, schema: dict[str, Any]) -> None:
+        """How often each schema is written where the document will still hold it: what is
+        inside a schema written again is not counted again (it goes with it)."""
+        digest = self.of[id(schema)]
+        self.count[digest] = self.count.get(digest, 0) + 1
+        if self.count[digest] == 1:
+            for _, _, child in _subschemas(schema):
+                self.count_in(child)
+
+
+def share_schemas(document: dict[str, Any], min_bytes: int = MIN_BYTES) -> dict[str, Any]:
+    """`document` with each repeated schema under `components/schemas`. The operations' holders
+    of schemas are changed in place; the schemas themselves are copied where they change (they
+    may be the definitions' own)."""
+    fingerprints = _Fingerprints()
+    places = list(_schema_places(document))
+    for holder, _ in places:
+        fingerprints.take(holder["schema"])
+    for holder, _ in places:
+        fingerprints.count_in(holder["schema"])
+    components: dict[str, Any] = {}
+    names: dict[str, str] = {}
+
+    def placed(schema: dict[str, Any], hint: str) -> dict[str, Any]:
+        digest = fingerprints.of[id(schema)]
+        if fingerprints.count.get(digest, 0) < 2 or fingerprints.size[digest] < min_bytes:
+            return rebuilt(schema)
+        if digest not in names:
+            title = schema.get("title") if isinstance(schema.get("title"), str) else ""
+            base = _NAME.sub("_", title or hint).strip("_")[:60] or "Schema"
+            base = base[:1].upper() + base[1:]
+            name, number = base, 2
+            while name in components:
+                name, number = f"{base}{number}", number + 1
+            names[digest] = name
+            components[name] = {}  # the name is taken before the schemas inside it take theirs
+            components[name] = rebuilt(schema)
+        return {"$ref": f"#/components/schemas/{names[digest]}"}
+
+    def rebuilt(schema: dict[str, Any]) -> dict[str, Any]:
+        result = dict(schema)
+        for keyword, name, child in _subschemas(schema):
+            if name is None:
+                result[keyword] = placed(child, "")
+            else:
+                if result[keyword] is schema[keyword]:
+                    result[keyword] = list(schema[keyword]) if isinstance(schema[keyword], list) else dict(schema[keyword])
+                result[keyword][name] = placed(child, "" if isinstance(name, int) else str(name))
+        return result
+
+    for holder, hint in places:
+        holder["schema"] = placed(holder["schema"], hint)
+    if components:
+        document.setdefault("components", {})["schemas"] = components
+    return document
