@@ -19,6 +19,7 @@ from apidocs.config.loading import load_settings
 from apidocs.definitions.loader import load_tree
 from apidocs.model.endpoint import Endpoint, Parameter
 from apidocs.model.validation import schema_validator
+from apidocs.openapi.components import share_schemas
 from apidocs.openapi.schemas import fields_schema
 from apidocs.rendering.languages import load_languages
 from apidocs.rendering.request import build_request
@@ -363,3 +364,36 @@ def test_a_schema_written_more_than_once_is_written_once_under_components(tmp_pa
     assert document["components"]["schemas"]["Account"]["properties"]["tags"]["example"] == ["a"]
     # What is written once, or is short, stays where it is read.
     assert "$ref" not in json.dumps(document["paths"]["/timp/orders/cancel/"])
+
+
+def resolved(node: Any, components: dict[str, Any]) -> Any:
+    """`node` with every `#/components/schemas/` ref replaced by what it names."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if len(node) == 1 and isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            return resolved(components[ref.rsplit("/", 1)[1]], components)
+        return {key: resolved(value, components) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolved(value, components) for value in node]
+    return node
+
+
+BIG = {"type": "object", "properties": {f"field{index}": {"type": "string", "description": "x" * 40} for index in range(8)}}
+
+
+@pytest.mark.parametrize("first, second", [
+    ({"properties": {"a": True, "b": BIG}}, {"properties": {"a=true,b": BIG}}),  # names that read as a list
+    ({"a": 1, "b": 2, "c": BIG}, {"a\x001\x01b": 2, "c": BIG}),  # keywords with separators in them
+    ({"properties": [True], "c": BIG}, {"properties": {"0": True}, "c": BIG}),  # a list and a map
+    ({"example": {"x": 1, "y": 2}, "c": BIG}, {"example": {"y": 2, "x": 1}, "c": BIG}),  # the same data in another order
+])
+def test_only_schemas_written_alike_are_shared(first: dict[str, Any], second: dict[str, Any]) -> None:
+    operations = {f"/op{index}": {"get": {"operationId": f"op{index}", "responses": {"200": {"description": "ok", "content": {
+        "application/json": {"schema": json.loads(json.dumps(schema))}}}}}} for index, schema in enumerate([first, second, first, second])}
+    document = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": operations}
+    original = json.loads(json.dumps(document))
+    shared = share_schemas(document)
+    assert json.dumps(resolved(shared["paths"], shared["components"]["schemas"])) == json.dumps(original["paths"])
+    names = {json.dumps(shared["paths"][f"/op{index}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"])
+             for index in range(4)}
+    assert len(names) == 2  # each written twice: two components

@@ -1486,8 +1486,16 @@ def test_a_made_up_number_keeps_to_its_bounds_and_step(low: int | None, width: i
     {"type": "array", "uniqueItems": True, "minItems": 4, "items": {"type": "integer", "minimum": 0, "maximum": 3}},
     {"type": "array", "uniqueItems": True, "minItems": 2, "items": {"enum": ["a", "b", "c"]}},
     {"type": "array", "minItems": 5, "items": {"type": "boolean"}},
+    {"type": "array", "minItems": 60, "items": {"type": "integer"}},
+    {"type": "array", "uniqueItems": True, "minItems": 3, "items": {"type": "string", "format": "date"}},
+    {"type": "array", "uniqueItems": True, "minItems": 3, "items": {"type": "string", "maxLength": 1}},
+    {"type": "array", "uniqueItems": True, "minItems": 3, "items": {"type": "object", "required": ["id"],
+                                                                    "properties": {"id": {"type": "string", "format": "uuid"}}}},
+    {"type": "integer", "maximum": 7.5, "multipleOf": 0.07},  # validators: 7 / 0.07 is 100.00000000000001
+    {"type": "integer", "maximum": -32.01, "multipleOf": 1.1},
+    {"type": "number", "minimum": 1e308},  # 10**308 is below the float 1e308
 ])
-def test_a_made_up_list_has_its_minimum_of_items_each_different_when_asked(schema: dict[str, Any]) -> None:
+def test_a_made_up_list_or_number_keeps_to_its_schema(schema: dict[str, Any]) -> None:
     made_up = example_of(schema)
     assert jsonschema_rs.Draft202012Validator(schema, validate_formats=True).is_valid(made_up), made_up
 
@@ -1538,16 +1546,44 @@ def test_operation_ids_are_kept_through_the_pages(tmp_path: Path) -> None:
         "paths": {"/": {"get": {"operationId": "meta/root", "summary": "GitHub API Root", "responses": {"200": {"description": "ok"}}}},
                   "/a": {"get": {"operationId": "noSummary", "deprecated": True, "description": "Old.",
                                  "responses": {"200": {"description": "ok"}}}},
-                  "/b": {"get": {"summary": "No id", "responses": {"200": {"description": "ok"}}}}},
+                  "/b": {"get": {"summary": "No id", "responses": {"200": {"description": "ok"}}}},
+                  "/c": {"get": {"operationId": "noId", "responses": {"200": {"description": "ok"}}}}},
     }), encoding="utf-8")
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     exported = run("-f", str(dest / "mkdocs.yml"), "export-openapi")
     assert exported.returncode == 0, exported.stderr
     paths = json.loads(exported.stdout)["paths"]
-    assert [paths[path]["get"]["operationId"] for path in ("/", "/a", "/b")] == ["meta/root", "noSummary", "noId"]
+    # /b's own id would be noId, which /c gives: a given id is never taken by a made one.
+    assert [paths[path]["get"]["operationId"] for path in ("/", "/a", "/b", "/c")] == ["meta/root", "noSummary", "noId2", "noId"]
     assert paths["/a"]["get"]["description"] == "Old."  # the page's deprecation note is not part of it
     page = next((dest / "docs").rglob("no-summary.md"))
     page.write_text(page.read_text(encoding="utf-8").replace("operation_id: noSummary", "operation_id: no summary"), encoding="utf-8")
     linted = run("-f", str(dest / "mkdocs.yml"), "lint")
     assert linted.returncode == 1 and re.search(r"no-summary\.md:\d+: E\d+ .*operation_id", linted.stdout + linted.stderr), linted.stdout
+    page.write_text(page.read_text(encoding="utf-8").replace("operation_id: no summary", 'operation_id: "noSummary\\n"'), encoding="utf-8")
+    linted = run("-f", str(dest / "mkdocs.yml"), "lint")  # a line break at the end is not text without spaces either
+    assert linted.returncode == 1 and re.search(r"no-summary\.md:\d+: E\d+ .*operation_id", linted.stdout + linted.stderr), linted.stdout
+
+
+
+@pytest.mark.parametrize("schema", [{"type": "number", "minimum": 1e300, "multipleOf": 1e-10},
+                                    {"type": "number", "minimum": 1, "multipleOf": 1e-310}])
+def test_a_number_no_validator_can_accept_is_made_up_without_an_error(schema: dict[str, Any]) -> None:
+    assert isinstance(example_of(schema), (int, float))  # it raised, and the import left the operation out
+
+
+def test_the_exported_description_keeps_code_and_the_writers_notes(tmp_path: Path) -> None:
+    described = ('Install it first:\n\n```sh\n# fetch the tool\ncurl https://example.com/tool\n```\n\n'
+                 '!!! warning "Careful"\n    This is important.\n\nThen call this endpoint.')
+    spec = tmp_path / "described.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/a": {"get": {"operationId": "getA", "summary": "A", "deprecated": True, "description": described,
+                                 "responses": {"200": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)["paths"]["/a"]["get"]["description"]
+    assert "# fetch the tool" in exported and "Then call this endpoint." in exported  # a # in code is not a heading
+    assert '!!! warning "Careful"' in exported and "Deprecated" not in exported

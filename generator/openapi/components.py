@@ -74,27 +74,30 @@ class _Fingerprints:
         self.count: dict[str, int] = {}
 
     def take(self, schema: dict[str, Any]) -> str:
+        """The schema's digest: of its keywords in order, each with its value as JSON, or, where a
+        schema stands, the tagged digest of that schema (equal digests: equal JSON)."""
         inner: dict[tuple[str, Any], str] = {}
         size = 2
         for keyword, name, child in _subschemas(schema):
             digest = inner[(keyword, name)] = self.take(child)
             size += self.size[digest] + len(str(name)) + 4
-        parts = []
+        parts: list[Any] = []
         for keyword, value in schema.items():
             if keyword in _SCHEMA and (keyword, None) in inner:
-                text = "#" + inner[(keyword, None)]
-            elif keyword in _SCHEMA_LISTS + _SCHEMA_MAPS and isinstance(value, (list, dict)):
-                keys = list(value) if isinstance(value, dict) else range(len(value))
-                items = value.values() if isinstance(value, dict) else value
-                text = "[" + ",".join(f"{key}={inner.get((keyword, key)) or json.dumps(item, sort_keys=True)}"
-                                      for key, item in zip(keys, items, strict=True))
-                size += sum(len(json.dumps(item)) for key, item in zip(keys, items, strict=True) if (keyword, key) not in inner)
+                parts.append([keyword, "schema", inner[(keyword, None)]])
+            elif keyword in _SCHEMA_LISTS and isinstance(value, list):
+                parts.append([keyword, "list", [["schema", inner[(keyword, index)]] if (keyword, index) in inner else ["value", item]
+                                                for index, item in enumerate(value)]])
+                size += sum(len(json.dumps(item)) for index, item in enumerate(value) if (keyword, index) not in inner)
+            elif keyword in _SCHEMA_MAPS and isinstance(value, dict):
+                parts.append([keyword, "map", [[name, "schema", inner[(keyword, name)]] if (keyword, name) in inner
+                                               else [name, "value", item] for name, item in value.items()]])
+                size += sum(len(json.dumps(item)) + len(str(name)) for name, item in value.items() if (keyword, name) not in inner)
             else:
-                text = json.dumps(value, sort_keys=True, separators=(",", ":"))
-                size += len(text)
-            parts.append(f"{keyword}\0{text}")
-            size += len(keyword) + 4
-        digest = hashlib.blake2b("\1".join(sorted(parts)).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+                parts.append([keyword, "value", value])
+                size += len(json.dumps(value)) + len(keyword) + 4
+        text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         self.of[id(schema)] = digest
         self.size[digest] = size
         return digest

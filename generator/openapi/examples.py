@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -25,7 +27,7 @@ _MAX_DEPTH = 8
 # in densely linked specs every optional object field leads to more objects, and an example
 # with all of them runs to megabytes.
 _FULL_DEPTH = 3
-MAX_ITEMS = 50  # items of a made-up list with `minItems`
+MAX_ITEMS = 1000  # items of a made-up list with `minItems` (a larger minimum is reported as not met)
 
 # Values for common string formats, each valid for its format.
 _FORMATS = {
@@ -137,7 +139,7 @@ def _bound(schema: Schema, key: str) -> Decimal | None:
     value = schema.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
-    return Decimal(str(value))
+    return Decimal(value)  # exactly the float a validator compares with (1e308 is not 10**308)
 
 
 def _number(schema: Schema, integer: bool) -> int | float:
@@ -151,9 +153,10 @@ def _number(schema: Schema, integer: bool) -> int | float:
         low, low_open = above, True
     if below is not None and (high is None or below <= high):
         high, high_open = below, True
-    step = _bound(schema, "multipleOf")
-    if step is not None and step <= 0:
-        step = None
+    multiple = schema.get("multipleOf")
+    if isinstance(multiple, bool) or not isinstance(multiple, (int, float)) or not math.isfinite(multiple) or multiple <= 0:
+        multiple = None
+    step = Decimal(str(multiple)) if multiple is not None else None  # as written: 0.1, not its binary neighbour
     if integer:  # whole multiples of the step: of 1, or of the least whole one (0.25 → 1, 0.3 → 3, 2.5 → 5)
         step = Decimal(1) if step is None else Decimal(Fraction(str(step)).numerator)
     value = Decimal(1) if step is None else step * (1 / step).to_integral_value(ROUND_CEILING)
@@ -169,22 +172,27 @@ def _number(schema: Schema, integer: bool) -> int | float:
         else:
             value = step * (high / step).to_integral_value(ROUND_FLOOR)
             value -= step if high_open and value == high else 0
-    if step is not None and not _divides(step, value):
-        # Validators divide in floating point (2.1 / 0.3 is 7.000000000000001): a multiple they
-        # also see as one, from the nearest few within the bounds.
+    if multiple is not None and step is not None and not _divides(multiple, value):
+        # Validators divide by the schema's own multipleOf in floating point (2.1 / 0.3 is
+        # 7.000000000000001, 7 / 0.07 is 100.00000000000001): a multiple they also see as one,
+        # from the nearest few within the bounds.
 
         def inside(candidate: Decimal) -> bool:
             return ((low is None or candidate > low or (candidate == low and not low_open))
                     and (high is None or candidate < high or (candidate == high and not high_open)))
 
         nearby = (value + step * offset for index in range(1, 40) for offset in (index, -index))
-        value = next((candidate for candidate in nearby if inside(candidate) and _divides(step, candidate)), value)
-    return int(value) if integer or value == value.to_integral_value() else float(value)
+        value = next((candidate for candidate in nearby if inside(candidate) and _divides(multiple, candidate)), value)
+    result = int(value) if integer or value == value.to_integral_value() else float(value)
+    return result if isinstance(result, int) or math.isfinite(result) else 1
 
 
-def _divides(step: Decimal, value: Decimal) -> bool:
-    quotient = float(value) / float(step)
-    return quotient == int(quotient)
+def _divides(multiple: float, value: Decimal) -> bool:
+    try:
+        quotient = float(value) / multiple
+        return math.isfinite(quotient) and quotient == int(quotient)
+    except (OverflowError, ZeroDivisionError):
+        return False
 
 
 def example_of(schema: Any, *, direction: str = "response", depth: int = 0) -> Any:
@@ -253,32 +261,53 @@ def _distinct(first: Any, schema: Schema, count: int) -> list[Any]:
     """`count` different values of `schema` (`uniqueItems`), made from `first` and checked; fewer
     when no more are found (the import then reports that the example does not fit)."""
     enum = schema.get("enum")
-    if isinstance(enum, list):
-        candidates: list[Any] = enum
-    elif isinstance(first, str):
-        candidates = [f"{first}{index}" for index in range(2, 3 * count)]
-    elif isinstance(first, (int, float)) and not isinstance(first, bool):
-        given = schema.get("multipleOf")
-        step: int | float = given if isinstance(given, (int, float)) and not isinstance(given, bool) and given > 0 else 1
-        candidates = [first + index * step for index in range(1, 3 * count)] + [first - index * step for index in range(1, 3 * count)]
-    elif isinstance(first, bool):
-        candidates = [not first]
-    else:
-        candidates = []
+    candidates: Iterable[Any] = enum if isinstance(enum, list) else _variants(first, schema, count)
     try:
         validator = schema_validator(schema)
     except (SchemaError, UnknownType):
         return [first] * count
     values = [first]
-    seen = {json.dumps(first, sort_keys=True)}
+    seen = {json.dumps(first)}
     for candidate in candidates:
         if len(values) >= count:
             break
-        key = json.dumps(candidate, sort_keys=True)
+        key = json.dumps(candidate)
         if key not in seen and validator.is_valid(candidate):
             seen.add(key)
             values.append(candidate)
     return values
+
+
+_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _variants(first: Any, schema: Schema, count: int) -> Iterator[Any]:
+    """Values near `first`, for `uniqueItems`: other numbers by the step, strings with another
+    ending (or another day, another id), objects with one of their values varied."""
+    if isinstance(first, bool):
+        yield not first
+    elif isinstance(first, (int, float)):
+        given = schema.get("multipleOf")
+        step: int | float = given if isinstance(given, (int, float)) and not isinstance(given, bool) and given > 0 else 1
+        for index in range(1, 3 * count):
+            yield first + index * step
+            yield first - index * step
+    elif isinstance(first, str):
+        for index in range(1, 3 * count):
+            day = date(2026, 1, 31) + timedelta(days=index)
+            yield from (day.isoformat(), f"{day.isoformat()}T12:00:00Z", f"user{index}@example.com",
+                        f"{first[:-12]}{index:012x}" if len(first) == 36 else f"{first}{index}")
+        yield from (f"{first[:-1]}{character}" for character in _CHARACTERS)
+        yield from _CHARACTERS
+    elif isinstance(first, dict):
+        given_properties = schema.get("properties")
+        properties: dict[str, Any] = given_properties if isinstance(given_properties, dict) else {}
+        for name, value in first.items():
+            if isinstance(value, (str, int, float)):
+                found = properties.get(name)
+                inner: Schema = found if isinstance(found, dict) else {}
+                yield from ({**first, name: variant} for variant in _variants(value, inner, count))
+                return
 
 
 def _unmatched_pattern(schema: Any, direction: str) -> bool:

@@ -34,9 +34,9 @@ _REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: 
             422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error"}
 
 
-def operation_id(endpoint: Endpoint, taken: set[str]) -> str:
+def operation_id(endpoint: Endpoint, taken: set[str], given: frozenset[str] = frozenset()) -> str:
     """The definition's `operation_id`, else camelCase of the endpoint's name (or method and
-    path); unique in the document."""
+    path); unique in the document. A made one never takes an id another definition `given`."""
     if endpoint.operation_id and endpoint.operation_id not in taken:
         taken.add(endpoint.operation_id)
         return endpoint.operation_id
@@ -45,7 +45,7 @@ def operation_id(endpoint: Endpoint, taken: set[str]) -> str:
     if not base[:1].isalpha():
         base = endpoint.method.lower() + base[:1].upper() + base[1:]
     candidate, number = base, 2
-    while candidate in taken:
+    while candidate in taken or candidate in given:
         candidate, number = f"{base}{number}", number + 1
     taken.add(candidate)
     return candidate
@@ -197,8 +197,27 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
     return {"required": endpoint.example.has_body, "content": {_content_type(endpoint): media}}
 
 
-_HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)", re.M)
-_ADMONITION = re.compile(r"^!!! .*\n(?:(?: {4}.*)?\n)*", re.M)  # a page's note (`!!! warning "Deprecated"`)
+_HEADING = re.compile(r" {0,3}#{1,6}(?:\s|$)")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+# The note the import puts first on a deprecated operation's page: OpenAPI says so in `deprecated`.
+_DEPRECATED_NOTE = '!!! warning "Deprecated"\n    This operation is deprecated.\n'
+
+
+def _heading_at(markdown: str) -> int | None:
+    """Where the first heading outside fenced code starts, if any."""
+    fence = ""
+    offset = 0
+    for line in markdown.splitlines(keepends=True):
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence) and not line[opened.end():].strip():
+                fence = ""
+        elif opened:
+            fence = opened.group(1)
+        elif _HEADING.match(line):
+            return offset
+        offset += len(line)
+    return None
 
 
 def _lead_prose(endpoint: Endpoint) -> str:
@@ -208,11 +227,11 @@ def _lead_prose(endpoint: Endpoint) -> str:
     for block in endpoint.blocks:
         if block.group is not None:
             break
-        heading = _HEADING.search(block.markdown)
-        lead.append(block.markdown[:heading.start()] if heading else block.markdown)
-        if heading:
+        heading = _heading_at(block.markdown)
+        lead.append(block.markdown[:heading] if heading is not None else block.markdown)
+        if heading is not None:
             break
-    return "\n\n".join(part.strip() for part in (_ADMONITION.sub("", text + "\n") for text in lead) if part.strip())
+    return "\n\n".join(part.strip() for part in (text.replace(_DEPRECATED_NOTE, "") for text in lead) if part.strip())
 
 
 def _description(key: str, examples: list[ExampleResponse]) -> str:
@@ -311,10 +330,12 @@ def build_openapi(documents: Iterable[Document], settings: Settings, languages: 
                                 "servers": servers, "paths": {}}
     tag_names: list[str] = []
     taken: set[str] = set()
+    documents = list(documents)
+    given_ids = frozenset(item.operation_id for item in documents if isinstance(item, Endpoint) and item.operation_id)
     for item in documents:
         if not isinstance(item, Endpoint):
             continue
-        operation: dict[str, Any] = {"operationId": operation_id(item, taken), "summary": item.name}
+        operation: dict[str, Any] = {"operationId": operation_id(item, taken, given_ids), "summary": item.name}
         description = _lead_prose(item) or item.description
         if description:
             operation["description"] = description
