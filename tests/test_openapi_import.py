@@ -1500,60 +1500,34 @@ def test_a_made_up_list_or_number_keeps_to_its_schema(schema: dict[str, Any]) ->
     assert jsonschema_rs.Draft202012Validator(schema, validate_formats=True).is_valid(made_up), made_up
 
 
-def test_an_operations_whole_description_reaches_the_export(tmp_path: Path) -> None:
-    long = ("Paragraph one, " + "long enough to be cut short in the front matter's one line. " * 4).strip()
-    spec = tmp_path / "described.yaml"
-    spec.write_text(yaml.safe_dump({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
-        "paths": {"/a": {"get": {"operationId": "noSummary", "description": "Said without a summary.",
-                                 "responses": {"200": {"description": "ok"}}}},
-                  "/b": {"get": {"operationId": "long", "summary": "Long one", "description": f"{long}\n\nParagraph two.",
-                                 "responses": {"200": {"description": "ok"}}}}},
-    }), encoding="utf-8")
+def imported_and_exported(tmp_path: Path, paths: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
+    """A one-file OpenAPI 3.0 spec of `paths`, imported; and the paths of the document exported from its pages."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths}), encoding="utf-8")
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     exported = run("-f", str(dest / "mkdocs.yml"), "export-openapi")
     assert exported.returncode == 0, exported.stderr
-    paths = json.loads(exported.stdout)["paths"]
+    return dest, json.loads(exported.stdout)["paths"]
+
+
+def test_an_operations_whole_description_reaches_the_export(tmp_path: Path) -> None:
+    long = ("Paragraph one, " + "long enough to be cut short in the front matter's one line. " * 4).strip()
+    _, paths = imported_and_exported(tmp_path, {
+        "/a": {"get": {"operationId": "noSummary", "description": "Said without a summary.", "responses": {"200": {"description": "ok"}}}},
+        "/b": {"get": {"operationId": "long", "summary": "Long one", "description": f"{long}\n\nParagraph two.",
+                       "responses": {"200": {"description": "ok"}}}}})
     assert paths["/a"]["get"]["description"] == "Said without a summary."
     assert paths["/b"]["get"]["description"] == f"{long}\n\nParagraph two."
 
 
-def test_liquid_in_spec_text_is_shown_as_written(tmp_path: Path) -> None:
-    # Pages are read through Liquid, so spec text is kept from it; it used to come out altered
-    # (`{ % if paid %}`), and only an `endraw` in it needs care.
-    said = "Send a template such as {% if paid %}Thanks{% endif %} or {{ name }}; an end {% endraw %} and {%- endraw -%} too."
-    field = "A template: {% if x %}y{% endif %} {% endraw %} {{ z }}"
-    spec = tmp_path / "liquid.yaml"
-    spec.write_text(yaml.safe_dump({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
-        "paths": {"/render": {"post": {"operationId": "render", "description": said,
-                                       "parameters": [{"name": "tpl", "in": "query", "description": field, "schema": {"type": "string"}}],
-                                       "responses": {"200": {"description": "ok"}}}}},
-    }), encoding="utf-8")
-    dest = tmp_path / "out"
-    assert run("import-openapi", str(spec), str(dest)).returncode == 0
-    assert run("build", "--strict", "-d", str(dest / "site"), cwd=dest).returncode == 0
-    page = html.unescape((dest / "site" / "endpoints" / "render" / "index.html").read_text(encoding="utf-8"))
-    assert said in page and field in page
-
-
 def test_operation_ids_are_kept_through_the_pages(tmp_path: Path) -> None:
     # SDK generators name methods after them: the export made its own from the page names.
-    spec = tmp_path / "ids.yaml"
-    spec.write_text(yaml.safe_dump({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
-        "paths": {"/": {"get": {"operationId": "meta/root", "summary": "GitHub API Root", "responses": {"200": {"description": "ok"}}}},
-                  "/a": {"get": {"operationId": "noSummary", "deprecated": True, "description": "Old.",
-                                 "responses": {"200": {"description": "ok"}}}},
-                  "/b": {"get": {"summary": "No id", "responses": {"200": {"description": "ok"}}}},
-                  "/c": {"get": {"operationId": "noId", "responses": {"200": {"description": "ok"}}}}},
-    }), encoding="utf-8")
-    dest = tmp_path / "out"
-    assert run("import-openapi", str(spec), str(dest)).returncode == 0
-    exported = run("-f", str(dest / "mkdocs.yml"), "export-openapi")
-    assert exported.returncode == 0, exported.stderr
-    paths = json.loads(exported.stdout)["paths"]
+    dest, paths = imported_and_exported(tmp_path, {
+        "/": {"get": {"operationId": "meta/root", "summary": "GitHub API Root", "responses": {"200": {"description": "ok"}}}},
+        "/a": {"get": {"operationId": "noSummary", "deprecated": True, "description": "Old.", "responses": {"200": {"description": "ok"}}}},
+        "/b": {"get": {"summary": "No id", "responses": {"200": {"description": "ok"}}}},
+        "/c": {"get": {"operationId": "noId", "responses": {"200": {"description": "ok"}}}}})
     # /b's own id would be noId, which /c gives: a given id is never taken by a made one.
     assert [paths[path]["get"]["operationId"] for path in ("/", "/a", "/b", "/c")] == ["meta/root", "noSummary", "noId2", "noId"]
     assert paths["/a"]["get"]["description"] == "Old."  # the page's deprecation note is not part of it
@@ -1576,14 +1550,8 @@ def test_a_number_no_validator_can_accept_is_made_up_without_an_error(schema: di
 def test_the_exported_description_keeps_code_and_the_writers_notes(tmp_path: Path) -> None:
     described = ('Install it first:\n\n```sh\n# fetch the tool\ncurl https://example.com/tool\n```\n\n'
                  '!!! warning "Careful"\n    This is important.\n\nThen call this endpoint.')
-    spec = tmp_path / "described.yaml"
-    spec.write_text(yaml.safe_dump({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
-        "paths": {"/a": {"get": {"operationId": "getA", "summary": "A", "deprecated": True, "description": described,
-                                 "responses": {"200": {"description": "ok"}}}}},
-    }), encoding="utf-8")
-    dest = tmp_path / "out"
-    assert run("import-openapi", str(spec), str(dest)).returncode == 0
-    exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)["paths"]["/a"]["get"]["description"]
+    _, paths = imported_and_exported(tmp_path, {"/a": {"get": {"operationId": "getA", "summary": "A", "deprecated": True,
+                                                                "description": described, "responses": {"200": {"description": "ok"}}}}})
+    exported = paths["/a"]["get"]["description"]
     assert "# fetch the tool" in exported and "Then call this endpoint." in exported  # a # in code is not a heading
     assert '!!! warning "Careful"' in exported and "Deprecated" not in exported
