@@ -38,6 +38,14 @@ _FIELD_PARTS = re.compile(r"\[\]|[^.\[\]]+")
 MAX_FIELD_DEPTH = 32  # parts of a field's path: deeper names stay whole (schemas and trees are built by recursion)
 
 
+def field_name(path: list[str]) -> str:
+    """A field's path as its table writes it: [a, [], b] → `a[].b` (the reverse of `Parameter.path`)."""
+    text = path[0]
+    for part in path[1:]:
+        text += part if part == "[]" else f".{part}"
+    return text
+
+
 @dataclass(frozen=True)
 class Parameter:
     name: str

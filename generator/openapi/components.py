@@ -76,11 +76,7 @@ class _Fingerprints:
     def take(self, schema: dict[str, Any]) -> str:
         """The schema's digest: of its keywords in order, each with its value as JSON, or, where a
         schema stands, the tagged digest of that schema (equal digests: equal JSON)."""
-        inner: dict[tuple[str, Any], str] = {}
-        size = 2
-        for keyword, name, child in _subschemas(schema):
-            digest = inner[(keyword, name)] = self.take(child)
-            size += self.size[digest] + len(str(name)) + 4
+        inner = {(keyword, name): self.take(child) for keyword, name, child in _subschemas(schema)}
         parts: list[Any] = []
         for keyword, value in schema.items():
             if keyword in _SCHEMA and (keyword, None) in inner:
@@ -88,18 +84,16 @@ class _Fingerprints:
             elif keyword in _SCHEMA_LISTS and isinstance(value, list):
                 parts.append([keyword, "list", [["schema", inner[(keyword, index)]] if (keyword, index) in inner else ["value", item]
                                                 for index, item in enumerate(value)]])
-                size += sum(len(json.dumps(item)) for index, item in enumerate(value) if (keyword, index) not in inner)
             elif keyword in _SCHEMA_MAPS and isinstance(value, dict):
                 parts.append([keyword, "map", [[name, "schema", inner[(keyword, name)]] if (keyword, name) in inner
                                                else [name, "value", item] for name, item in value.items()]])
-                size += sum(len(json.dumps(item)) + len(str(name)) for name, item in value.items() if (keyword, name) not in inner)
             else:
                 parts.append([keyword, "value", value])
-                size += len(json.dumps(value)) + len(keyword) + 4
         text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
         digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         self.of[id(schema)] = digest
-        self.size[digest] = size
+        # About its length as JSON (the digests of the schemas inside stand in for them in `text`).
+        self.size[digest] = len(text) + sum(self.size[child] for child in inner.values())
         return digest
 
     def count_in(self, schema: dict[str, Any]) -> None:

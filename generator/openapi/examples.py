@@ -153,9 +153,8 @@ def _number(schema: Schema, integer: bool) -> int | float:
         low, low_open = above, True
     if below is not None and (high is None or below <= high):
         high, high_open = below, True
-    multiple = schema.get("multipleOf")
-    if isinstance(multiple, bool) or not isinstance(multiple, (int, float)) or not math.isfinite(multiple) or multiple <= 0:
-        multiple = None
+    given_step = _bound(schema, "multipleOf")
+    multiple = float(given_step) if given_step is not None and given_step > 0 else None
     step = Decimal(str(multiple)) if multiple is not None else None  # as written: 0.1, not its binary neighbour
     if integer:  # whole multiples of the step: of 1, or of the least whole one (0.25 → 1, 0.3 → 3, 2.5 → 5)
         step = Decimal(1) if step is None else Decimal(Fraction(str(step)).numerator)

@@ -199,8 +199,9 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
 
 _HEADING = re.compile(r" {0,3}#{1,6}(?:\s|$)")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-# The note the import puts first on a deprecated operation's page: OpenAPI says so in `deprecated`.
-_DEPRECATED_NOTE = '!!! warning "Deprecated"\n    This operation is deprecated.\n'
+# The note import-openapi puts first on a deprecated operation's page; left out of the
+# description (OpenAPI says so in `deprecated`).
+DEPRECATED_NOTE = '!!! warning "Deprecated"\n    This operation is deprecated.\n'
 
 
 def _heading_at(markdown: str) -> int | None:
@@ -231,7 +232,7 @@ def _lead_prose(endpoint: Endpoint) -> str:
         lead.append(block.markdown[:heading] if heading is not None else block.markdown)
         if heading is not None:
             break
-    return "\n\n".join(part.strip() for part in (text.replace(_DEPRECATED_NOTE, "") for text in lead) if part.strip())
+    return "\n\n".join(part.strip() for part in (text.replace(DEPRECATED_NOTE, "") for text in lead) if part.strip())
 
 
 def _description(key: str, examples: list[ExampleResponse]) -> str:

@@ -44,6 +44,7 @@ from apidocs.openapi.examples import (
     merged,
     types_of,
 )
+from apidocs.openapi.export import DEPRECATED_NOTE
 from apidocs.openapi.source import MAX_EXPANDED, Budget, Spec, SpecError, open_spec
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")  # `trace` has no place in the model
@@ -686,7 +687,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     example: dict[str, Any] = {}
     body_parts: list[str] = []
     if data.get("deprecated") is True:
-        body_parts.append('!!! warning "Deprecated"\n    This operation is deprecated.\n')
+        body_parts.append(DEPRECATED_NOTE)
     if len(" ".join(str(data.get("summary") or "").split())) > 120:  # cut in the title: given whole here
         body_parts.append(safe_markdown(" ".join(str(data["summary"]).split())) + "\n")
     described = safe_markdown(data.get("description") or "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apidocs.model.endpoint import Parameter
+from apidocs.model.endpoint import Parameter, field_name
 from apidocs.model.types import Schema, schema_of_type_word
 from apidocs.model.validation import schema_validator
 
@@ -173,22 +173,14 @@ def object_schema(parameters: list[Parameter], example: Any = None) -> Schema:
 _Field = tuple[list[str], Parameter]  # (path left to walk, the documented field)
 
 
-def _joined(path: list[str]) -> str:
-    """A path's parts as the table writes them: [a, [], b] → `a[].b`."""
-    text = path[0]
-    for part in path[1:]:
-        text += part if part == "[]" else f".{part}"
-    return text
-
-
 def _object(fields: list[_Field], example: Any) -> Schema:
     shown: dict[str, Schema] = schema_of_value(example)["properties"] if isinstance(example, dict) else {}
     own: dict[str, Parameter | None] = {}
     marked: set[str] = set()
     inside: dict[str, list[_Field]] = {}
     for path, field in fields:
-        if len(path) > 1 and isinstance(example, dict) and _joined(path) in example:
-            path = [_joined(path)]  # the example holds it as one key
+        if len(path) > 1 and isinstance(example, dict) and field_name(path) in example:
+            path = [field_name(path)]  # the example holds it as one key
         if own.get(path[0]) is None:
             own[path[0]] = field if len(path) == 1 else None
         if len(path) == 1:

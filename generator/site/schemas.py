@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apidocs.model.endpoint import Endpoint, ExampleResponse
+from apidocs.model.endpoint import Endpoint, ExampleResponse, field_name
 from apidocs.openapi.schemas import fields_schema, schema_of_value
 
 
@@ -45,13 +45,8 @@ def response_schema(endpoint: Endpoint, response: ExampleResponse) -> dict[str, 
 
 
 def _ancestors(path: list[str]) -> list[str]:
-    """The fields a path goes through, as `_completed` names them: [a, [], b, c] → a, a[].b."""
-    names, text = [], path[0]
-    for part in path[1:]:
-        if part != "[]":
-            names.append(text)
-        text += part if part == "[]" else f".{part}"
-    return names
+    """The fields a path goes through: [a, [], b, c] → a, a[].b."""
+    return [field_name(path[:end]) for end in range(1, len(path)) if path[end - 1] != "[]"]
 
 
 def _completed(properties: dict[str, Any], shown: Any, written: set[str], prefix: str) -> dict[str, Any]:
