@@ -13,6 +13,7 @@ Goals (issue 11): apidocs ≤ 2× Redocly, ≤ 1.15× plain MkDocs.
 
     python bench/openapi.py [--operations 700] [--repeat 3] [--keep DIR]
     python bench/openapi.py --spec path/to/real-spec.json   # the same three, on a spec of your own
+    python bench/openapi.py --scale 100 1000 5000 [--plain-up-to 1000]   # how each cost grows with size
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -130,9 +133,97 @@ def redocly_command() -> list[str]:
     return [str(binary)]
 
 
+@dataclass
+class Figures:
+    """CPU seconds of one spec's builds, the best of the repeats (plain: None when not run)."""
+
+    operations: int
+    pages: int
+    imported: float
+    built: float
+    redocly: float
+    plain: float | None
+
+    @property
+    def apidocs(self) -> float:
+        return self.imported + self.built
+
+
+def operation_count(spec: Path) -> int:
+    """Operations of a spec whose paths may be `$ref`s into sibling files (as `write_spec` makes)."""
+    document = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    count = 0
+    for item in (document.get("paths") or {}).values():
+        if isinstance(item, dict) and "$ref" in item:
+            file, _, pointer = item["$ref"].partition("#/")
+            item = yaml.safe_load((spec.parent / file).read_text(encoding="utf-8"))[pointer]
+        count += sum(1 for method in item if method in ("get", "put", "post", "delete", "options", "head", "patch", "trace"))
+    return count
+
+
+def measure(spec: Path, work: Path, repeat: int, redocly: list[str], plain: bool) -> Figures:
+    """apidocs (import + strict build), Redocly and, when `plain`, plain MkDocs on one spec."""
+    project = work / "project"
+    plain_config = None
+    if plain:  # the plain side needs the rendered pages once (its Markdown is what the plugin makes)
+        subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(work / "render-source")], check=True,
+                       capture_output=True)
+        plain_config = write_prerendered(work / "render-source" / "mkdocs.yml", work / "plain")
+    parts: list[tuple[float, float]] = []  # (import, build) of each apidocs run
+    redocly_runs: list[float] = []
+    plain_runs: list[float] = []
+    for _ in range(repeat):
+        shutil.rmtree(project, ignore_errors=True)
+        _, imported = timed([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(project)])
+        _, built = timed([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "build", "--strict",
+                          "-d", str(work / "site-apidocs")])
+        parts.append((imported, built))
+        redocly_runs.append(timed([*redocly, "build-docs", str(spec), "-o", str(work / "redoc.html")])[1])
+        if plain_config is not None:
+            plain_runs.append(timed([PYTHON, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(plain_config),
+                                     "-d", str(work / "site-plain")])[1])
+    imported, built = min(parts, key=sum)
+    pages = sum(1 for _ in (work / "site-apidocs").rglob("index.html"))
+    return Figures(operation_count(spec), pages, imported, built, min(redocly_runs), min(plain_runs) if plain_runs else None)
+
+
+def report_one(figures: Figures, source: str, repeat: int) -> None:
+    print(f"{source}; {figures.pages} HTML pages built by apidocs; CPU seconds, best of {repeat}:")
+    print(f"    apidocs import + strict build  {figures.apidocs:7.2f} s   (import {figures.imported:.2f} s, build {figures.built:.2f} s)")
+    print(f"    redocly build-docs             {figures.redocly:7.2f} s   apidocs / redocly = {figures.apidocs / figures.redocly:4.2f}x (goal <= 2x)")
+    if figures.plain is not None:
+        print(f"    plain mkdocs build (same pages){figures.plain:7.2f} s   apidocs / plain   = {figures.apidocs / figures.plain:4.2f}x (goal <= 1.15x)")
+    print(f"    (load average at the end: {os.getloadavg()[0]:.2f})")
+
+
+def report_scale(rows: list[Figures], repeat: int) -> None:
+    """Per operation at each size, and how the cost per operation grows from the smallest size."""
+    print(f"\nScale: CPU seconds, best of {repeat}; ms per operation in brackets")
+    print(f"{'operations':>10} | {'apidocs':>16} | {'redocly':>16} | {'apidocs/redocly':>15} | {'plain mkdocs':>16} | {'apidocs/plain':>13}")
+    for row in rows:
+        plain = (f"{row.plain:6.2f} s ({1000 * row.plain / row.operations:5.1f})" if row.plain is not None
+                 else f"{'(not run)':>16}")
+        plain_ratio = f"{row.apidocs / row.plain:12.2f}x" if row.plain is not None else f"{'':>13}"
+        print(f"{row.operations:>10} | {row.apidocs:6.2f} s ({1000 * row.apidocs / row.operations:5.1f}) |"
+              f" {row.redocly:6.2f} s ({1000 * row.redocly / row.operations:5.1f}) | {row.apidocs / row.redocly:14.2f}x |"
+              f" {plain} | {plain_ratio}")
+    first, last = rows[0], rows[-1]
+    if len(rows) > 1:
+        def growth(figure: Callable[[Figures], float]) -> float:
+            return (figure(last) / last.operations) / (figure(first) / first.operations)
+
+        print(f"cost per operation at {last.operations} over {first.operations}: apidocs {growth(lambda r: r.apidocs):.2f}x,"
+              f" redocly {growth(lambda r: r.redocly):.2f}x (1.00x: linear)")
+    print(f"(load average at the end: {os.getloadavg()[0]:.2f})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--operations", type=int, default=700)
+    parser.add_argument("--scale", type=int, nargs="*", default=None, metavar="N",
+                        help="generated specs of about N operations each (default 100 1000 5000)")
+    parser.add_argument("--plain-up-to", type=int, default=1000, metavar="N",
+                        help="with --scale: build plain MkDocs only up to N operations (its nav makes it quadratic)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", default=None, help="keep the generated folders here")
     parser.add_argument("--spec", default=None, help="time this spec (one file or many) instead of a generated one")
@@ -140,36 +231,21 @@ def main() -> int:
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="apidocs-openapi-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        spec = Path(args.spec).resolve() if args.spec else write_spec(work / "spec", args.operations)
         redocly = redocly_command()
-        project = work / "project"
-        # The plain side needs the rendered pages once (its Markdown is what the plugin makes).
-        subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(work / "render-source")], check=True,
-                       capture_output=True)
-        plain_config = write_prerendered(work / "render-source" / "mkdocs.yml", work / "plain")
-        runs: dict[str, list[float]] = {"apidocs": [], "redocly": [], "plain": []}
-        parts: list[tuple[float, float]] = []  # (import, build) of each apidocs run
-        for _ in range(args.repeat):
-            shutil.rmtree(project, ignore_errors=True)
-            _, imported = timed([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(project)])
-            _, built = timed([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "build", "--strict",
-                              "-d", str(work / "site-apidocs")])
-            runs["apidocs"].append(imported + built)
-            parts.append((imported, built))
-            _, seconds = timed([*redocly, "build-docs", str(spec), "-o", str(work / "redoc.html")])
-            runs["redocly"].append(seconds)
-            _, seconds = timed([PYTHON, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(plain_config),
-                                "-d", str(work / "site-plain")])
-            runs["plain"].append(seconds)
-        best = {name: min(values) for name, values in runs.items()}
-        pages = sum(1 for _ in (work / "site-apidocs").rglob("index.html"))
-        source = spec.name if args.spec else f"{args.operations} operations requested"
-        print(f"{source}; {pages} HTML pages built by apidocs; CPU seconds, best of {args.repeat}:")
-        imported, built = min(parts, key=sum)
-        print(f"    apidocs import + strict build  {best['apidocs']:7.2f} s   (import {imported:.2f} s, build {built:.2f} s)")
-        print(f"    redocly build-docs             {best['redocly']:7.2f} s   apidocs / redocly = {best['apidocs'] / best['redocly']:4.2f}x (goal <= 2x)")
-        print(f"    plain mkdocs build (same pages){best['plain']:7.2f} s   apidocs / plain   = {best['apidocs'] / best['plain']:4.2f}x (goal <= 1.15x)")
-        print(f"    (load average at the end: {os.getloadavg()[0]:.2f})")
+        if args.scale is not None:
+            rows = []
+            for count in args.scale or [100, 1000, 5000]:
+                folder = work / f"scale-{count}"
+                shutil.rmtree(folder, ignore_errors=True)
+                rows.append(measure(write_spec(folder / "spec", count), folder, args.repeat, redocly,
+                                    plain=count <= args.plain_up_to))
+                print(f"  {rows[-1].operations} operations: apidocs {rows[-1].apidocs:.2f} s, redocly {rows[-1].redocly:.2f} s",
+                      flush=True)
+            report_scale(rows, args.repeat)
+            return 0
+        spec = Path(args.spec).resolve() if args.spec else write_spec(work / "spec", args.operations)
+        figures = measure(spec, work, args.repeat, redocly, plain=True)
+        report_one(figures, spec.name if args.spec else f"{args.operations} operations requested", args.repeat)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
