@@ -19,7 +19,7 @@ from apidocs.config.loading import load_settings
 from apidocs.definitions.loader import load_tree
 from apidocs.model.endpoint import Endpoint, Parameter
 from apidocs.model.validation import schema_validator
-from apidocs.openapi.components import share_schemas
+from apidocs.openapi.components import share_schemas, shared_name
 from apidocs.openapi.schemas import fields_schema
 from apidocs.rendering.languages import load_languages
 from apidocs.rendering.request import build_request
@@ -397,3 +397,18 @@ def test_only_schemas_written_alike_are_shared(first: dict[str, Any], second: di
     names = {json.dumps(shared["paths"][f"/op{index}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"])
              for index in range(4)}
     assert len(names) == 2  # each written twice: two components
+
+
+def test_a_shared_schema_is_named_by_the_words_the_places_that_write_it_have_in_common(tmp_path: Path) -> None:
+    # Named after its first use, the answer of confirm and reject was "ConfirmOrderCancelationResponse200".
+    result = export(copy_project(tmp_path / "project") / "mkdocs.yml")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    for action in ("confirm", "reject"):
+        answer = document["paths"][f"/timp/orders/cancel/{{order_uuid}}/{action}/"]["patch"]["responses"]["200"]
+        assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/OrderCancelationResponse200"}
+    assert shared_name(["getHTTPStatus2", "listHTTPStatus2"]) == "HTTPStatus2"
+    assert shared_name(["billing_address", "shipping_address"]) == "Address"
+    # Places that share only what marks their kind keep the first one's name.
+    assert shared_name(["getUserResponse200", "listUsersResponse200"]) == "getUserResponse200"
+    assert shared_name([]) == ""

@@ -27,6 +27,10 @@ _SCHEMA = ("items", "not", "additionalProperties", "contains", "propertyNames", 
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
 _NAME = re.compile(r"[^A-Za-z0-9._-]+")
+# The words of a name: runs of capitals (an acronym) not followed by a small letter, a capital
+# with the small letters after it, or small letters or digits (so `getHTTPStatus2` → get, HTTP, Status2).
+_WORD = re.compile(r"[A-Z]+(?![a-z])[0-9]*|[A-Z]?[a-z]+[0-9]*|[0-9]+")
+_PLACE_WORD = re.compile(r"Request|Response[0-9A-Za-z]*")  # what `_schema_places` adds to an operation id
 
 
 def _subschemas(schema: dict[str, Any]) -> Iterator[tuple[str, Any, dict[str, Any]]]:
@@ -72,6 +76,7 @@ class _Fingerprints:
         self.of: dict[int, str] = {}
         self.size: dict[str, int] = {}
         self.count: dict[str, int] = {}
+        self.hints: dict[str, list[str]] = {}
 
     def take(self, schema: dict[str, Any]) -> str:
         """The schema's digest: of its keywords in order, each with its value as JSON, or, where a
@@ -96,14 +101,30 @@ class _Fingerprints:
         self.size[digest] = len(text) + sum(self.size[child] for child in inner.values())
         return digest
 
-    def count_in(self, schema: dict[str, Any]) -> None:
-        """How often each schema is written where the document will still hold it: what is
-        inside a schema written again is not counted again (it goes with it)."""
+    def count_in(self, schema: dict[str, Any], hint: str) -> None:
+        """How often each schema is written where the document will still hold it (what is
+        inside a schema written again is not counted again: it goes with it), and the name
+        hints of the places it is written in."""
         digest = self.of[id(schema)]
         self.count[digest] = self.count.get(digest, 0) + 1
+        if hint:
+            self.hints.setdefault(digest, []).append(hint)
         if self.count[digest] == 1:
-            for _, _, child in _subschemas(schema):
-                self.count_in(child)
+            for _, name, child in _subschemas(schema):
+                self.count_in(child, "" if name is None or isinstance(name, int) else str(name))
+
+
+def shared_name(hints: list[str]) -> str:
+    """A name for a schema from the names of the places it is written in: the words they all
+    have, in order (`confirmOrderCancelationResponse200` and `rejectOrderCancelationResponse200`
+    → `OrderCancelationResponse200`), or the first when they share none but the place's kind."""
+    if not hints:
+        return ""
+    words = [_WORD.findall(hint) for hint in hints]
+    common = [word for word in words[0] if all(word.lower() in {w.lower() for w in other} for other in words[1:])]
+    if not [word for word in common if not _PLACE_WORD.fullmatch(word)]:
+        return hints[0]
+    return "".join(word[:1].upper() + word[1:] for word in common)
 
 
 def share_schemas(document: dict[str, Any], min_bytes: int = MIN_BYTES) -> dict[str, Any]:
@@ -114,18 +135,18 @@ def share_schemas(document: dict[str, Any], min_bytes: int = MIN_BYTES) -> dict[
     places = list(_schema_places(document))
     for holder, _ in places:
         fingerprints.take(holder["schema"])
-    for holder, _ in places:
-        fingerprints.count_in(holder["schema"])
+    for holder, hint in places:
+        fingerprints.count_in(holder["schema"], hint)
     components: dict[str, Any] = {}
     names: dict[str, str] = {}
 
-    def placed(schema: dict[str, Any], hint: str) -> dict[str, Any]:
+    def placed(schema: dict[str, Any]) -> dict[str, Any]:
         digest = fingerprints.of[id(schema)]
         if fingerprints.count.get(digest, 0) < 2 or fingerprints.size[digest] < min_bytes:
             return rebuilt(schema)
         if digest not in names:
             title = schema.get("title") if isinstance(schema.get("title"), str) else ""
-            base = _NAME.sub("_", title or hint).strip("_")[:60] or "Schema"
+            base = _NAME.sub("_", title or shared_name(fingerprints.hints.get(digest, []))).strip("_")[:60] or "Schema"
             base = base[:1].upper() + base[1:]
             name, number = base, 2
             while name in components:
@@ -139,15 +160,15 @@ def share_schemas(document: dict[str, Any], min_bytes: int = MIN_BYTES) -> dict[
         result = dict(schema)
         for keyword, name, child in _subschemas(schema):
             if name is None:
-                result[keyword] = placed(child, "")
+                result[keyword] = placed(child)
             else:
                 if result[keyword] is schema[keyword]:
                     result[keyword] = list(schema[keyword]) if isinstance(schema[keyword], list) else dict(schema[keyword])
-                result[keyword][name] = placed(child, "" if isinstance(name, int) else str(name))
+                result[keyword][name] = placed(child)
         return result
 
-    for holder, hint in places:
-        holder["schema"] = placed(holder["schema"], hint)
+    for holder, _ in places:
+        holder["schema"] = placed(holder["schema"])
     if components:
         document.setdefault("components", {})["schemas"] = components
     return document
