@@ -195,6 +195,23 @@ def imported_and_built(tmp_path: Path, document: dict[str, Any]) -> tuple[Path, 
     return dest, site
 
 
+def test_the_home_page_shows_the_specs_description_as_written(tmp_path: Path) -> None:
+    # The home page is an ordinary page, never read as Liquid: the guard tags endpoint pages
+    # need were shown on it as text, and `{% endraw %}` after a paragraph read as its attributes.
+    document = {"openapi": "3.1.0", "info": {
+        "title": "Odd <script>alert('t')</script> API", "version": "2.4",
+        "description": "Use {{ variables }} in templates.\n\n{% if paid %}Paid plans{% endif %} {% endraw %} stay as written.\n\nThe end."},
+        "paths": {"/a": {"get": {"responses": {"200": {"description": "OK"}}}}}}
+    dest, site = imported_and_built(tmp_path, document)
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "Use {{ variables }} in templates." in home
+    assert "{% if paid %}Paid plans{% endif %} {% endraw %} stay as written." in home
+    assert "{% raw %}" not in home and "<p _" not in home and "<p>The end.</p>" in home
+    config = yaml.safe_load((dest / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert config["site_name"] == "Odd API"  # HTML reduced to its text, not its letters
+    assert config["site_description"].startswith("Use {{ variables }} in templates.")
+
+
 def test_links_in_imported_text_cannot_run_script(tmp_path: Path) -> None:
     text = "\n\n".join([*SCRIPT_LINKS, "[safe](https://example.com/docs) and [relative](#top)"])
     _, site = imported_and_built(tmp_path, {

@@ -163,8 +163,11 @@ def liquid_raw_text(text: str) -> str:
     return _END_RAW.sub(lambda _: "{% endraw %}{{ '{%' }}{% raw %}", text)
 
 
-def safe_markdown(text: Any) -> str:
+def safe_markdown(text: Any, liquid: bool = True) -> str:
     """Spec Markdown as prose: formatting HTML kept (cleaned by nh3), any other HTML dropped, Liquid never run.
+
+    `liquid`: the text goes on a page that is read as Liquid (an endpoint's), so text that looks
+    like Liquid is guarded with `raw` tags; other pages are never read as Liquid and take it as is.
 
     Code spans and blocks stay as written (Markdown shows them literally). Text without tags
     has its `<`, `>` and `&` escaped, as before there was HTML to keep. Links to files beside the
@@ -184,14 +187,14 @@ def safe_markdown(text: Any) -> str:
         # A code part that lands inside a tag (`<a href="`...`">`) could close its attribute: escape all then.
         if not any("\ue000" in tag.group(0) for tag in _HTML_TAG.finditer(cleaned)):
             out = _CODE_MARK.sub(lambda mark: parts[2 * int(mark.group(1)) + 1], cleaned)
-    if "{{" in out or "{%" in out:
+    if liquid and ("{{" in out or "{%" in out):
         out = "{% raw %}\n" + liquid_raw_text(out) + "\n{% endraw %}"
     return out.strip()
 
 
-def plain_line(text: Any) -> str:
+def plain_line(text: Any, liquid: bool = True) -> str:
     """Spec prose for a table cell, which pages show as literal text with `code spans`: one line,
-    HTML reduced to its text (`<code>` to a code span)."""
+    HTML reduced to its text (`<code>` to a code span). `liquid`: as in `safe_markdown`."""
     if not isinstance(text, str):
         return ""
     parts = _CODE.split(text)
@@ -204,7 +207,7 @@ def plain_line(text: Any) -> str:
     # The definition format reads `**Required**` anywhere in the cell as the required mark (and
     # drops `*optional*`): GitHub's "**Required** when using `subject_id`" is prose, kept as words.
     out = _MARK_WORDS.sub(r"\1", out)
-    if "{{" in out or "{%" in out:  # definitions are read through Liquid: this text is not to be run
+    if liquid and ("{{" in out or "{%" in out):  # definitions are read through Liquid: this text is not to be run
         out = "{% raw %}" + liquid_raw_text(out) + "{% endraw %}"
     return out
 
@@ -1072,23 +1075,23 @@ def mkdocs_yml(spec: dict[str, Any], servers: list[dict[str, str]], auth: Auth, 
                                         **({"demo_tokens": auth.demo_tokens} if auth.demo_tokens else {})},
                                # An imported API has no stateful handlers: its sandbox answers the examples.
                                "sandbox_workflow": False}
-    document = project_config(config_text(one_line(info.get("title"), 120)) or source.stem, options,
-                              description=config_text(one_line(info.get("summary") or info.get("description"), 300)))
+    document = project_config(config_text(one_line(plain_line(info.get("title"), liquid=False), 120)) or source.stem, options,
+                              description=config_text(one_line(plain_line(info.get("summary") or info.get("description"), liquid=False), 300)))
     header = f"# Imported from the OpenAPI document {source.name} by `apidocs import-openapi`.\n# What the import could not carry over is listed in {REPORT}.\n"
     return dump_config(document, header)
 
 
 def index_page(spec: dict[str, Any], source: Path) -> str:
     info = mapping(spec.get("info"))
-    title = one_line(info.get("title"), 120) or source.stem
+    title = one_line(plain_line(info.get("title"), liquid=False), 120) or source.stem
     front = yaml.safe_dump({"title": title, "position": 0}, sort_keys=False, allow_unicode=True)
     parts = [f"---\n{front}---\n"]
     if info.get("version"):
         parts.append(f"Version `{one_line(info['version'], 40)}`.\n")
     if info.get("summary"):
-        parts.append(safe_markdown(" ".join(str(info["summary"]).split())) + "\n")
-    if info.get("description"):
-        parts.append(safe_markdown(info["description"]) + "\n")
+        parts.append(safe_markdown(" ".join(str(info["summary"]).split()), liquid=False) + "\n")
+    if info.get("description"):  # the home page is not an endpoint's: MkDocs shows it as written
+        parts.append(safe_markdown(info["description"], liquid=False) + "\n")
     contact, licence = mapping(info.get("contact")), mapping(info.get("license"))
     facts = []
     if contact:
