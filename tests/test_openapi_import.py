@@ -1572,3 +1572,25 @@ def test_the_exported_description_keeps_code_and_the_writers_notes(tmp_path: Pat
     exported = paths["/a"]["get"]["description"]
     assert "# fetch the tool" in exported and "Then call this endpoint." in exported  # a # in code is not a heading
     assert '!!! warning "Careful"' in exported and "Deprecated" not in exported
+
+
+def test_defaults_their_schema_refuses_are_left_out_of_the_export_which_stays_valid(tmp_path: Path) -> None:
+    # Telnyx's spec has `default: null` on fields that are not nullable: copied over, the
+    # exported document failed the spec validator (19 errors).
+    fields = {"limit": {"type": "integer", "default": None}, "mode": {"type": "string", "enum": ["a", "b"], "default": "c"},
+              "size": {"type": "integer", "default": 10}, "note": {"type": "string", "nullable": True, "default": None}}
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"post": {
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": fields}}}},
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"limit": fields["limit"]}}}}}}}}}}), encoding="utf-8")
+    dest, exported = tmp_path / "out", tmp_path / "export.json"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    assert run("-f", str(dest / "mkdocs.yml"), "export-openapi", "-o", str(exported)).returncode == 0
+    document = load(exported)
+    validate(document)
+    operation = document["paths"]["/a"]["post"]
+    sent = operation["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert "default" not in sent["limit"] and "default" not in sent["mode"]
+    assert sent["size"]["default"] == 10 and "default" in sent["note"] and sent["note"]["default"] is None
+    assert "default" not in operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["limit"]

@@ -18,6 +18,7 @@ from apidocs.config.settings import Settings
 from apidocs.model.endpoint import Document, Endpoint, ExampleResponse, Parameter
 from apidocs.model.paths import PLACEHOLDER
 from apidocs.model.types import Schema, schema_of_type_word
+from apidocs.model.validation import schema_validator
 from apidocs.openapi.components import share_schemas
 from apidocs.openapi.examples import UNPORTABLE_PATTERN
 from apidocs.openapi.schemas import fields_schema, merge_schemas, object_schema, schema_of_value
@@ -59,16 +60,22 @@ _NAMED_SCHEMAS = {"properties", "patternProperties", "$defs", "definitions", "de
 
 
 def portable_patterns(schema: Any) -> Any:
-    """`schema` with each `pattern` that Python's `re` cannot read (ECMA-262's `\\p{L}`, common in
-    AWS's specs) kept as `x-apidocs-pattern`: OpenAPI tools written in Python, the spec validator
-    among them, check patterns with `re` and call the document invalid otherwise. The import reads
-    it back as `pattern`."""
+    """`schema` as OpenAPI tools written in Python read it, the spec validator among them (they
+    call the document invalid otherwise):
+
+    - each `pattern` that Python's `re` cannot read (ECMA-262's `\\p{L}`, common in AWS's specs)
+      kept as `x-apidocs-pattern`, which the import reads back as `pattern`;
+    - without a `default` that its own schema refuses (`default: null` on a field that is not
+      nullable, as some real specs have): it tells readers nothing true.
+    """
     if not isinstance(schema, dict):
         return schema
     result: dict[str, Any] = {}
     for key, value in schema.items():
         if key == "pattern" and isinstance(value, str) and not _python_reads(value):
             result[UNPORTABLE_PATTERN] = value
+        elif key == "default" and not _fits_schema(value, schema):
+            continue
         elif key in _SUBSCHEMA or (key == "items" and isinstance(value, list)):
             result[key] = [portable_patterns(item) for item in value] if isinstance(value, list) else portable_patterns(value)
         elif key in _SUBSCHEMAS and isinstance(value, list):
@@ -78,6 +85,16 @@ def portable_patterns(schema: Any) -> Any:
         else:
             result[key] = value
     return result
+
+
+def _fits_schema(value: Any, schema: dict[str, Any]) -> bool:
+    """Whether the schema (its own keywords, without the examples beside them) takes `value`;
+    True when that cannot be told (a `$ref` that points out of it)."""
+    bare = {key: item for key, item in schema.items() if key not in ("default", "example", "examples")}
+    try:
+        return bool(schema_validator(bare).is_valid(value))
+    except Exception:  # jsonschema's errors for an unresolvable ref vary by version
+        return True
 
 
 def _python_reads(pattern: str) -> bool:
