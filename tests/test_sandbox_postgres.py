@@ -363,3 +363,24 @@ def test_the_bound_on_sessions_holds_while_many_readers_arrive_at_once(postgres:
     finally:
         done = True
         server.stop()
+
+
+def test_after_a_database_restart_no_request_is_refused_for_the_pools_old_connections(postgres: PostgresServer) -> None:
+    # Each of a worker's pooled connections died with the restart. Checked one by one, with the
+    # pool's growing pause after each failure, they held the first request past its 2 s wait:
+    # a 503, however long after the restart it came.
+    server = start(postgres, workers=1)
+    try:
+        with ThreadPoolExecutor(32) as pool:  # requests in flight together: the pool opens all its connections
+            assert set(pool.map(lambda n: order(server.url, f"r{n}").status_code, range(64))) == {200}
+        postgres.stop("immediate")
+        postgres.start()
+        time.sleep(2)  # long back: what follows never meets the database restarting
+        for number in range(8):
+            started = time.monotonic()
+            answer = order(server.url, f"after-{number}")
+            assert answer.status_code == 200, answer.text
+            assert time.monotonic() - started < 5  # the first waits for the pool's pause after a failed check (1 s)
+        assert "error connecting" not in server.log.read_text(encoding="utf-8")  # the pool's own lines, one per try
+    finally:
+        server.stop()

@@ -188,17 +188,12 @@ def shown_url(url: str) -> str:
     return f"{scheme}://{user}:***@{host}" if ":" in credentials else f"{scheme}://{user}@{host}"
 
 
-async def check_idle(connection: Any) -> None:
-    """The pool's check of a connection before handing it out, without a round trip when it is
-    healthy: an idle connection has nothing to read unless the server closed it (a restart: its
-    farewell and end-of-file wait on the socket) or sent a notice. Only then is the connection
-    asked to answer, and the pool replaces it when it cannot."""
-    from psycopg_pool import AsyncConnectionPool
-
+def _has_news(connection: Any) -> bool:
+    """Whether an idle connection has something to read: nothing, unless the server closed it (a
+    restart: its farewell and end-of-file wait on the socket) or sent a notice."""
     waiting = select.poll()
     waiting.register(connection.fileno(), select.POLLIN)
-    if waiting.poll(0):
-        await AsyncConnectionPool.check_connection(connection)
+    return bool(waiting.poll(0))
 
 
 @dataclass
@@ -269,6 +264,7 @@ class PostgresBackend(Backend):
         self._sending = 0  # senders at work: each takes what is queued until nothing is
         self._senders: set[asyncio.Task[None]] = set()  # held, or the loop could drop them
         self._last_reported = -_REPORTED_EVERY  # when the log last said the database is unavailable
+        self._sweeping = False  # the pool's idle connections are being tested (`_check_idle`)
 
     def _unavailable(self, error: BaseException) -> ApiError:
         """The 503 a reader gets. The driver's words (host names, pipeline states) go to the
@@ -289,6 +285,9 @@ class PostgresBackend(Backend):
         except ImportError:
             raise ConfigError("--database postgresql://… needs psycopg 3: pip install 'psycopg[binary]' psycopg-pool") from None
         backend = cls(url, fixtures)
+        # The pool logs each failed connection of each worker (hundreds of lines in an outage of
+        # seconds); the sandbox says the database is unavailable itself, once every few seconds.
+        logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
         try:
             with psycopg.connect(url, connect_timeout=10, autocommit=True) as connection, connection.transaction():
                 connection.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))  # one worker creates the tables at a time
@@ -317,11 +316,33 @@ class PostgresBackend(Backend):
                     # `check`: a connection that died with a database restart is replaced before
                     # it is handed out, so a write after the restart is not refused for it.
                     pool = AsyncConnectionPool(self.url, min_size=1, max_size=self.pool_size, open=False,
-                                               timeout=WAIT_SECONDS, reconnect_timeout=5, check=check_idle,
+                                               timeout=WAIT_SECONDS, reconnect_timeout=5, check=self._check_idle,
                                                kwargs={"autocommit": True, "connect_timeout": WAIT_SECONDS})
                     await pool.open(wait=False)
                     self._pool = pool
         return self._pool
+
+    async def _check_idle(self, connection: Any) -> None:
+        """The pool's check of a connection before handing it out, without a round trip when it
+        has nothing to read (`_has_news`). Otherwise it is asked to answer; when it cannot, the
+        database went away (a restart), and so did the pool's other idle connections: they are
+        all replaced now. One by one, each failed check would make the request wait longer for
+        the next (the pool's backoff), past `WAIT_SECONDS` with a few of them: a 503 for the
+        first request of every worker after a restart, however long after."""
+        from psycopg_pool import AsyncConnectionPool
+
+        if not _has_news(connection):
+            return
+        try:
+            await AsyncConnectionPool.check_connection(connection)
+        except Exception:
+            if self._pool is not None and not self._sweeping:
+                self._sweeping = True
+                try:
+                    await self._pool.check()  # the others, each tested once; the broken ones replaced
+                finally:
+                    self._sweeping = False
+            raise  # the pool replaces this one too
 
     async def _run(self, work: Callable[[Any], Awaitable[T]], retry: bool = True) -> T:
         """`work(connection)` on a pooled connection; 503 when the database cannot be reached.
@@ -567,6 +588,7 @@ class PostgresBackend(Backend):
         self._queued.clear()
         self._sending = 0
         self._senders.clear()
+        self._sweeping = False
 
     async def aclose(self) -> None:
         """Close the pool and wait for it (`close` only starts that, from code that cannot wait)."""
