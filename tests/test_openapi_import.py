@@ -1594,3 +1594,21 @@ def test_defaults_their_schema_refuses_are_left_out_of_the_export_which_stays_va
     assert "default" not in sent["limit"] and "default" not in sent["mode"]
     assert sent["size"]["default"] == 10 and "default" in sent["note"] and sent["note"]["default"] is None
     assert "default" not in operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["limit"]
+
+
+def test_spec_prose_cannot_add_parameters_or_drop_its_own_lines(tmp_path: Path) -> None:
+    # A description is CommonMark: under a heading that names parameters, `term` + `: (type)`
+    # lines were read as a parameter the spec does not have (and `check` then failed on it), and
+    # a `{: title="Curl" }` line took the code block above it away as a pasted snippet.
+    description = ("Intro.\n\n### Query Parameters\n\nevil\n: (string) ***Required*** not a parameter\n\n"
+                   "```\ncurl https://example.com/kept\n```\n{: title=\"Curl\" }\n\n  {: .attributes }\n\nThe end.")
+    dest, paths = imported_and_exported(tmp_path, {"/a": {"get": {
+        "description": description, "parameters": [{"name": "real", "in": "query", "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "ok"}}}}})
+    assert [parameter["name"] for parameter in paths["/a"]["get"]["parameters"]] == ["real"]
+    site = tmp_path / "site"
+    result = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(site))
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = html.unescape(re.sub(r"<[^>]+>", "", (site / "endpoints" / "get-a" / "index.html").read_text(encoding="utf-8")))
+    assert ": (string) Required not a parameter" in page
+    assert "curl https://example.com/kept" in page and '{: title="Curl" }' in page and "{: .attributes }" in page

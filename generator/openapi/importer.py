@@ -163,6 +163,16 @@ def liquid_raw_text(text: str) -> str:
     return _END_RAW.sub(lambda _: "{% endraw %}{{ '{%' }}{% raw %}", text)
 
 
+# Lines the definition format reads as its own where spec prose (CommonMark) means text: a `: `
+# line makes the line above a parameter of the table a heading names, a `{: …}` line is dropped
+# (or takes the code block above for a pasted snippet). Written with an entity, they show as typed.
+_FORMAT_LINES = re.compile(r"^(?::|([ \t]*)\{:)", re.M)
+
+
+def _as_text_lines(prose: str) -> str:
+    return _FORMAT_LINES.sub(lambda line: "&#58;" if line.group(1) is None else f"{line.group(1)}&#123;:", prose)
+
+
 def safe_markdown(text: Any, liquid: bool = True) -> str:
     """Spec Markdown as prose: formatting HTML kept (cleaned by nh3), any other HTML dropped, Liquid never run.
 
@@ -178,7 +188,7 @@ def safe_markdown(text: Any, liquid: bool = True) -> str:
     text = _local_links(text.replace("\r\n", "\n"))[0]
     parts = _CODE.split(text)
     prose = "".join(part if index % 2 == 0 else f"\ue000{index // 2}\ue001" for index, part in enumerate(parts))
-    escaped = "".join(part if index % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = "".join(part if index % 2 else _as_text_lines(part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
                       for index, part in enumerate(parts))
     out = escaped
     if _is_html(prose) and "\ue000" not in text and "\ue001" not in text:
@@ -186,7 +196,7 @@ def safe_markdown(text: Any, liquid: bool = True) -> str:
                             url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer", strip_comments=True)
         # A code part that lands inside a tag (`<a href="`...`">`) could close its attribute: escape all then.
         if not any("\ue000" in tag.group(0) for tag in _HTML_TAG.finditer(cleaned)):
-            out = _CODE_MARK.sub(lambda mark: parts[2 * int(mark.group(1)) + 1], cleaned)
+            out = _CODE_MARK.sub(lambda mark: parts[2 * int(mark.group(1)) + 1], _as_text_lines(cleaned))
     if liquid and ("{{" in out or "{%" in out):
         out = "{% raw %}\n" + liquid_raw_text(out) + "\n{% endraw %}"
     return out.strip()
