@@ -68,6 +68,8 @@ ATTACKS = [
     ("response-status-huge", "responses:\n  - status: 99999\n    body: {}\n", "", "E021", "status:"),
     ("response-status-bool", "responses:\n  - status: true\n", "", "E021", "status:"),
     ("name-list", "name: [a, b]\n", "", "E015", "name:"),
+    ("parameter-schema-invalid", "request:\n  parameters:\n    query:\n      limit: {minimum: x}\n", "", "E015", "limit:"),
+    ("parameter-schema-place", "request:\n  parameters:\n    body:\n      a: {}\n", "", "E015", "parameters:"),
 ]
 
 

@@ -230,3 +230,39 @@ def test_a_reason_header_is_one_line_of_printable_ascii() -> None:
     # escaped, not turned into spaces: the reason names the member as it is.
     assert header_text("a\u2028b \x1c\u00a0c\n\td") == b"a\\u2028b \\x1c\\xa0c d"
     assert header_text("a" * 999 + " b") == b"a" * 999  # cut at the limit, never ending in a space (h11 refuses one)
+
+
+def test_the_mock_checks_parameters_against_their_imported_schemas(tmp_path: Path) -> None:
+    # The definition kept only each parameter's type: a pattern, bounds, an enum and a required
+    # header were lost, from the export too, and the mock answered 200 to anything.
+    spec = tmp_path / "params.json"
+    spec.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "Params", "version": "1"}, "paths": {"/things/{thing_id}": {"get": {
+        "parameters": [
+            {"name": "thing_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z]{3}$"}, "example": "abc"},
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}, "example": 10},
+            {"name": "mode", "in": "query", "schema": {"type": "string", "enum": ["fast", "slow"]}},
+            {"name": "X-Req", "in": "header", "required": True, "schema": {"type": "string", "minLength": 2}, "example": "hello"},
+            {"name": "tags", "in": "query", "schema": {"type": "array", "items": {"type": "string", "maxLength": 3}}}],
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"ok": True}}}}}}}}}), encoding="utf-8")
+    dest = tmp_path / "out"
+    imported = subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(dest)], capture_output=True, text=True, timeout=120)
+    assert imported.returncode == 0, imported.stderr
+    exported = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(dest / "mkdocs.yml"), "export-openapi"], capture_output=True,
+                              text=True, timeout=120)
+    schemas = {p["name"]: p["schema"] for p in json.loads(exported.stdout)["paths"]["/things/{thing_id}"]["get"]["parameters"]}
+    assert schemas["thing_id"] == {"type": "string", "pattern": "^[a-z]{3}$"}
+    assert schemas["limit"] == {"type": "integer", "minimum": 1, "maximum": 100}
+    assert schemas["mode"] == {"type": "string", "enum": ["fast", "slow"]} and schemas["X-Req"] == {"type": "string", "minLength": 2}
+    sandbox = start_sandbox(tmp_path / "state.sqlite3", config=dest / "mkdocs.yml")
+    try:
+        def status(path: str, **headers: str) -> int:
+            return requests.get(f"{sandbox.url}{path}", headers=headers, timeout=10).status_code
+
+        assert status("/things/abc?limit=10", **{"X-Req": "hello"}) == 200  # the documented example
+        assert status("/things/abc?limit=1&mode=slow&tags=a&tags=bc", **{"X-Req": "hi"}) == 200
+        for refused in ("/things/TOOLONG?limit=10", "/things/abc?limit=500", "/things/abc?mode=zzz"):
+            assert status(refused, **{"X-Req": "hello"}) == 400, refused
+        assert status("/things/abc?limit=10") == 400  # the required header is missing
+        assert status("/things/abc?limit=10", **{"X-Req": "h"}) == 400
+    finally:
+        sandbox.stop()

@@ -48,6 +48,7 @@ class Settings:
     definitions: list[str] = field(default_factory=list)  # globs of files that are apidocs' own pages
     site_name: str = ""
     site_description: str = ""
+    api_version: str = ""  # `info.version` of openapi.json (empty: 1.0.0)
 
     @property
     def project_dir(self) -> Path:

@@ -342,7 +342,27 @@ class DefinitionLoader:
         if isinstance(request, dict) and request.get("schema") is not None:
             line = front.path_lines.get(("request", "schema"), front.line_of("request"))
             endpoint.request_schema = _json_schema(request["schema"], "request.schema", path, line, "E015")
+        if isinstance(request, dict) and isinstance(request.get("parameters"), dict):
+            endpoint.parameter_schemas = _parameter_schemas(request["parameters"], front, path)
         return endpoint
+
+
+PARAMETER_PLACES = ("path", "query", "header", "cookie")
+
+
+def _parameter_schemas(given: dict[str, Any], front: FrontMatter, path: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """`request.parameters`: {where: {name: JSON Schema}} → {(where, name): schema}, header names in lower case."""
+    schemas: dict[tuple[str, str], dict[str, Any]] = {}
+    for place, named in given.items():
+        line = front.path_lines.get(("request", "parameters", place), front.line_of("request"))
+        if place not in PARAMETER_PLACES or not isinstance(named, dict):
+            raise DefinitionError(path, line, f"`request.parameters` maps {', '.join(PARAMETER_PLACES)} to parameter "
+                                  f"names and their JSON Schemas, not {str(place)[:40]!r}", "E015")
+        for name, schema in named.items():
+            where = f"request.parameters.{place}.{name}"
+            at = front.path_lines.get(("request", "parameters", place, name), line)
+            schemas[(place, str(name).lower() if place == "header" else str(name))] = _json_schema(schema, where, path, at, "E015")
+    return schemas
 
 
 def _json_schema(value: Any, where: str, path: Path, line: int, code: str) -> dict[str, Any]:

@@ -168,6 +168,9 @@ class Endpoint(Document):
     responses_listed: bool = False
     request_example_title: str | None = None
     request_schema: dict[str, Any] | None = None  # JSON Schema of the request body, when given
+    # JSON Schemas of path, query, header and cookie parameters, when given, by (where, name);
+    # header names in lower case (HTTP's are case-blind).
+    parameter_schemas: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     pasted: list[Any] = field(default_factory=list)  # PastedSnippet, kept for lint
     harvested: Any = None  # HarvestedRequest read from the pasted snippets, if any
     raw_title: str = ""  # the `title` as written (entities and all)

@@ -50,7 +50,7 @@ def openapi_document(settings: Settings, tree: DocsTree) -> dict[str, Any]:
     ordered = [by_uri[uri] for uri in _nav_order(build_nav(tree, shown)) if uri in by_uri]
     return build_openapi(ordered, settings, load_languages(settings.snippets_dir),
                          title=settings.site_name or "API reference", description=settings.site_description,
-                         tags=section_tags(tree, ordered))
+                         version=settings.api_version or "1.0.0", tags=section_tags(tree, ordered))
 
 
 class _PortableDumper(yaml.SafeDumper):

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from apidocs.model.validation import SchemaError, UnknownType, pattern_matches, schema_validator
+from apidocs.openapi.patterns import text_matching
 
 Schema = dict[str, Any]
 NO_EXAMPLE = object()
@@ -109,7 +110,8 @@ def _string(schema: Schema) -> str:
     pattern = schema.get("pattern")
     if not isinstance(pattern, str):
         return _within_length(formatted, schema)
-    for candidate in (formatted, *_PATTERN_CANDIDATES):
+    built = text_matching(pattern)  # what the pattern itself spells (`^[A-Z]{2}$` → "AA")
+    for candidate in (formatted, *([built] if built else []), *_PATTERN_CANDIDATES):
         value = _within_length(candidate, schema)
         found = _matches(pattern, value)
         if found:

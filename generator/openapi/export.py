@@ -105,7 +105,11 @@ def _python_reads(pattern: str) -> bool:
     return True
 
 
-def _parameter_schema(parameter: Parameter | None) -> Schema:
+def _parameter_schema(endpoint: Endpoint, place: str, name: str, parameter: Parameter | None) -> Schema:
+    """The definition's JSON Schema of the parameter (`request.parameters`), else one of its `(type)`."""
+    given = endpoint.parameter_schemas.get((place, name.lower() if place == "header" else name))
+    if given is not None:
+        return dict(portable_patterns(given))
     # Path, query and header values are strings on the wire unless the writer says otherwise.
     return schema_of_type_word(parameter.type if parameter else None) or {"type": "string"}
 
@@ -138,7 +142,7 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
         parameter = documented.get(("path", name))
         value = endpoint.example.path_params.get(name)
         entry: dict[str, Any] = {"name": name, "in": "path", "required": True,
-                                 "schema": _parameter_schema(parameter)}
+                                 "schema": _parameter_schema(endpoint, "path", name, parameter)}
         if parameter and parameter.description:
             entry["description"] = parameter.description
         if value and endpoint.is_example_complete:
@@ -157,12 +161,13 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
     for name in query_names:
         parameter = documented.get(("query", name))
         values = query_values.get(name, [])
-        schema = _parameter_schema(parameter)
+        schema = _parameter_schema(endpoint, "query", name, parameter)
         entry = {"name": name, "in": "query", "required": bool(parameter and parameter.is_required), "schema": schema}
-        if len(values) > 1:
-            entry["schema"] = {"type": "array", "items": schema}
+        if len(values) > 1 or (values and schema.get("type") == "array"):
+            items = schema.get("items") if schema.get("type") == "array" else schema
+            entry["schema"] = schema if schema.get("type") == "array" else {"type": "array", "items": schema}
             entry["explode"] = True
-            entry["example"] = [_typed_example(value, schema) for value in values]
+            entry["example"] = [_typed_example(value, items if isinstance(items, dict) else {}) for value in values]
         elif values:
             entry["example"] = _typed_example(values[0], schema)
         if parameter and parameter.description:
@@ -177,7 +182,7 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
             continue
         parameter = documented.get(("header", name))
         entry = {"name": name, "in": "header", "required": bool(parameter and parameter.is_required),
-                 "schema": _parameter_schema(parameter)}
+                 "schema": _parameter_schema(endpoint, "header", name, parameter)}
         if name.lower() in header_values:
             entry["example"] = _typed_example(header_values[name.lower()][1], entry["schema"])
         if parameter and parameter.description:
@@ -185,7 +190,8 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
         result.append(entry)
     for (kind, name), parameter in documented.items():
         if kind == "cookie":
-            entry = {"name": name, "in": "cookie", "required": parameter.is_required, "schema": _parameter_schema(parameter)}
+            entry = {"name": name, "in": "cookie", "required": parameter.is_required,
+                     "schema": _parameter_schema(endpoint, "cookie", name, parameter)}
             if parameter.description:
                 entry["description"] = parameter.description
             result.append(entry)

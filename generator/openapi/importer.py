@@ -30,6 +30,7 @@ from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
 from apidocs.model.headers import HEADER_NAME, carried_in_a_header
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate, split_suffix
+from apidocs.model.types import schema_of_type_word
 from apidocs.model.validation import SchemaError, check_schema
 from apidocs.openapi.examples import (
     NO_EXAMPLE,
@@ -630,6 +631,26 @@ def _carried_schema(schema: Schema, converted: Schema, what: str, notes: list[st
     return converted
 
 
+_ANNOTATIONS = frozenset({"description", "example", "examples", "title", "deprecated", "readOnly", "writeOnly", "$comment"})
+_SCALAR_TYPES = frozenset({"string", "integer", "number", "boolean", "null"})
+_COMPOSED = ("allOf", "anyOf", "oneOf", "not", "$ref", "$dynamicRef", "items", "properties", "if")
+
+
+def _parameter_front_schema(schema: Schema, kind: str, what: str, notes: list[str]) -> Schema | None:
+    """The JSON Schema of a parameter whose value is one scalar, for `request.parameters`, when
+    it says more than the `(type)` of the table (an enum, a pattern, bounds, a format): the
+    sandbox checks values against it and the export gives it back. None otherwise: a list or an
+    object travels as text of another shape (the table's type is what each value is)."""
+    converted = {key: value for key, value in json_schema(schema).items() if key not in _ANNOTATIONS}
+    kinds = converted.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if not isinstance(kinds, list) or not set(kinds) <= _SCALAR_TYPES or any(key in converted for key in _COMPOSED):
+        return None
+    if set(converted) <= {"type"} and converted == schema_of_type_word(kind):
+        return None
+    return _carried_schema(schema, converted, what, notes)
+
+
 def placeholder_names(path: str) -> list[tuple[str, str]]:
     """Each `{name}` of an OpenAPI path, in order, with the placeholder name the definition uses.
 
@@ -719,6 +740,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     notes.extend(_local_links_note(data.get("description"), "the description"))
 
     groups: dict[str, list[tuple[str, str, bool, str]]] = {"path": [], "query": [], "header": [], "cookie": []}
+    parameter_schemas: dict[str, dict[str, Schema]] = {}
     params: dict[str, str] = {}
     query: dict[str, Any] = {}
     headers: dict[str, str] = {}
@@ -742,6 +764,10 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                           "deprecated": parameter.get("deprecated") is True or schema.get("deprecated") is True}))
         if how.endswith("shown as JSON text."):
             notes.append(f"{place} parameter `{name}` (style {parameter.get('style') or _DEFAULT_STYLE.get(place)}) is shown as JSON text")
+        carried = _parameter_front_schema(schema, kind, f"{place} parameter `{one_line(name, 80)}`", notes)
+        if carried is not None and place in groups and (place != "header" or (
+                HEADER_NAME.fullmatch(name) and name.lower() not in ("accept", "content-type", "authorization"))):
+            parameter_schemas.setdefault(place, {})[name] = carried
         if place == "path":
             groups["path"].append(row)
             text = str(wire) if not isinstance(wire, list) else ",".join(wire)
@@ -925,6 +951,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         example["token"] = token
     if example:
         front["example"] = example
+    if parameter_schemas:
+        request_front["parameters"] = parameter_schemas
     if request_front:
         front["request"] = request_front
     # Listed even when empty: the export then documents just these, as the spec does.
@@ -1085,6 +1113,9 @@ def mkdocs_yml(spec: dict[str, Any], servers: list[dict[str, str]], auth: Auth, 
                                         **({"demo_tokens": auth.demo_tokens} if auth.demo_tokens else {})},
                                # An imported API has no stateful handlers: its sandbox answers the examples.
                                "sandbox_workflow": False}
+    version = info.get("version")
+    if isinstance(version, (str, int, float)) and not isinstance(version, bool) and str(version).strip():
+        options["api_version"] = one_line(str(version), 100)
     document = project_config(config_text(one_line(plain_line(info.get("title"), liquid=False), 120)) or source.stem, options,
                               description=config_text(one_line(plain_line(info.get("summary") or info.get("description"), liquid=False), 300)))
     header = f"# Imported from the OpenAPI document {source.name} by `apidocs import-openapi`.\n# What the import could not carry over is listed in {REPORT}.\n"

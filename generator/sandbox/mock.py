@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from urllib.parse import parse_qsl
 
 from apidocs.model.endpoint import NO_BODY, Endpoint, Parameter
@@ -46,13 +46,15 @@ def _typed(text: str, types: list[str]) -> Any:
 
 
 class ValueCheck:
-    """One documented path or query parameter, checked against its `(type)`."""
+    """One documented path, query or header parameter, checked against its JSON Schema when the
+    definition gives one (`request.parameters`), else against its `(type)`."""
 
-    def __init__(self, parameter: Parameter, place: str) -> None:
+    def __init__(self, parameter: Parameter, place: str, schema: dict[str, Any] | None = None) -> None:
         self.name = parameter.name
         self.place = place
         self.required = parameter.is_required
-        schema = schema_of_type_word(parameter.type)
+        if schema is None:
+            schema = schema_of_type_word(parameter.type)
         kind = schema.get("type")
         self.types = [kind] if isinstance(kind, str) else list(kind or [])
         self.validator = schema_validator(schema) if schema else None
@@ -77,11 +79,27 @@ def _where(error: Any) -> str:
     return f"body{path}"
 
 
-def check_parameters(endpoint: Endpoint, params: dict[str, str], query_string: bytes,
-                     checks: tuple[list[ValueCheck], list[ValueCheck]]) -> None:
-    path_checks, query_checks = checks
+class ParameterChecks(NamedTuple):
+    path: list[ValueCheck]
+    query: list[ValueCheck]
+    header: list[ValueCheck]
+
+
+def check_parameters(endpoint: Endpoint, params: dict[str, str], query_string: bytes, checks: ParameterChecks,
+                     headers: dict[str, str]) -> None:
+    """`headers` by lower-case name."""
+    path_checks, query_checks, header_checks = checks
     for check in path_checks:
         problem = check.problem(params.get(check.name, ""))
+        if problem:
+            raise ApiError(400, problem)
+    for check in header_checks:
+        value = headers.get(check.name.lower())
+        if value is None:
+            if check.required:
+                raise ApiError(400, f"header `{check.name}` is required")
+            continue
+        problem = check.problem(value)
         if problem:
             raise ApiError(400, problem)
     if not query_checks:
@@ -175,22 +193,28 @@ def _check_against_schema(endpoint: Endpoint, body: object, validator: Validator
         raise ApiError(_invalid_status(endpoint), f"the body does not match the documented schema: {reasons}")
 
 
-def _parameter_checks(endpoint: Endpoint) -> tuple[list[ValueCheck], list[ValueCheck]]:
-    checks: tuple[list[ValueCheck], list[ValueCheck]] = ([], [])
-    for kind, target in (("path", checks[0]), ("query", checks[1])):
+def _parameter_checks(endpoint: Endpoint) -> ParameterChecks:
+    checks = ParameterChecks([], [], [])
+    for kind, target in (("path", checks.path), ("query", checks.query), ("header", checks.header)):
         group = endpoint.group_of_kind(kind)
         for parameter in group.parameters if group else []:
-            if parameter.type or parameter.is_required:
-                check = ValueCheck(parameter, kind)
-                # As for the body: a documented example value the type word does not allow wins.
-                if kind == "path":
-                    documented = endpoint.example.path_params
-                    shown = [documented[parameter.name]] if parameter.name in documented else []
-                else:
-                    shown = [value for name, value in endpoint.example.query if name == parameter.name]
-                if any(check.problem(value) is not None for value in shown):
-                    check.validator = None
-                target.append(check)
+            schema = endpoint.parameter_schemas.get((kind, parameter.name.lower() if kind == "header" else parameter.name))
+            if not (parameter.type or parameter.is_required or schema is not None):
+                continue
+            check = ValueCheck(parameter, kind, schema)
+            # As for the body: a documented example value the parameter's schema or type does
+            # not allow wins. So does the example, for a header it does not send.
+            if kind == "path":
+                documented = endpoint.example.path_params
+                shown = [documented[parameter.name]] if parameter.name in documented else []
+            elif kind == "query":
+                shown = [value for name, value in endpoint.example.query if name == parameter.name]
+            else:
+                shown = [value for name, value in endpoint.example.headers if name.lower() == parameter.name.lower()]
+                check.required = check.required and bool(shown)
+            if any(check.problem(value) is not None for value in shown):
+                check.validator = None
+            target.append(check)
     return checks
 
 
@@ -217,7 +241,7 @@ def parameters_fit(endpoint: Endpoint) -> Callable[[dict[str, str], bytes, dict[
                 if not (in_query or in_header):
                     return False
         try:
-            check_parameters(endpoint, params, query_string, checks)
+            check_parameters(endpoint, params, query_string, checks, headers)
         except ApiError:
             return False
         return True
@@ -272,8 +296,8 @@ def mock_handler(endpoint: Endpoint) -> Callable[[Call], Awaitable[Answer]]:
 
     async def handle(call: Call) -> Answer:
         try:
-            if checks[0] or checks[1]:
-                check_parameters(endpoint, call.params, call.query_string, checks)
+            if checks.path or checks.query or checks.header:
+                check_parameters(endpoint, call.params, call.query_string, checks, call.headers)
             body = await call.json()
             # A body documented on GET is checked when sent; a browser (Try it) cannot send one.
             if body_checked and not (body is NO_BODY and call.method in ("GET", "HEAD")):
