@@ -69,6 +69,8 @@ ATTACKS = [
     ("response-status-bool", "responses:\n  - status: true\n", "", "E021", "status:"),
     ("name-list", "name: [a, b]\n", "", "E015", "name:"),
     ("parameter-schema-invalid", "request:\n  parameters:\n    query:\n      limit: {minimum: x}\n", "", "E015", "limit:"),
+    ("request-required-text", "request:\n  required: maybe\n", "", "E015", "required:"),
+    ("request-media-type-bad", "request:\n  media_type: 'json; evil'\n", "", "E015", "media_type:"),
     ("parameter-schema-place", "request:\n  parameters:\n    body:\n      a: {}\n", "", "E015", "parameters:"),
 ]
 

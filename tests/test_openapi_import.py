@@ -1646,3 +1646,18 @@ def test_a_body_whose_fields_have_patterns_keeps_its_schema(tmp_path: Path) -> N
     assert "does not fit" not in (dest / "import-report.txt").read_text(encoding="utf-8")
     schema = paths["/a"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert schema["properties"]["f0"] == {"type": "string", "pattern": "^[A-Z]{2}$"}
+
+
+def test_an_optional_body_stays_optional_and_a_json_media_type_without_example_is_kept(tmp_path: Path) -> None:
+    # The export called every body the example sends required, and an optional
+    # application/vnd.api+json body without an example application/json.
+    _, paths = imported_and_exported(tmp_path, {
+        "/shown": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "string"}, "example": "hello"}}},
+                            "responses": {"200": {"description": "ok"}}}},
+        "/vendor": {"post": {"requestBody": {"content": {"application/vnd.api+json": {"schema": {
+            "type": "object", "properties": {"data": {"type": "object"}}}}}}, "responses": {"200": {"description": "ok"}}}},
+        "/needed": {"post": {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "integer"}, "example": 3}}},
+                             "responses": {"200": {"description": "ok"}}}}})
+    assert paths["/shown"]["post"]["requestBody"]["required"] is False
+    assert list(paths["/vendor"]["post"]["requestBody"]["content"]) == ["application/vnd.api+json"]
+    assert paths["/needed"]["post"]["requestBody"]["required"] is True

@@ -266,3 +266,21 @@ def test_the_mock_checks_parameters_against_their_imported_schemas(tmp_path: Pat
         assert status("/things/abc?limit=10", **{"X-Req": "h"}) == 400
     finally:
         sandbox.stop()
+
+
+def test_an_optional_body_may_be_left_out(tmp_path: Path) -> None:
+    # The example sends a body, the operation takes none too: a request without one was refused.
+    spec = tmp_path / "optional.json"
+    spec.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "Optional", "version": "1"}, "paths": {"/notes": {"post": {
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["text"], "properties": {
+            "text": {"type": "string"}}}, "example": {"text": "hi"}}}},
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"ok": True}}}}}}}}}), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(dest)], capture_output=True, timeout=120).returncode == 0
+    sandbox = start_sandbox(tmp_path / "state.sqlite3", config=dest / "mkdocs.yml")
+    try:
+        assert requests.post(f"{sandbox.url}/notes", timeout=10).status_code == 200
+        assert requests.post(f"{sandbox.url}/notes", json={"text": "hi"}, timeout=10).status_code == 200
+        assert requests.post(f"{sandbox.url}/notes", json={"text": 3}, timeout=10).status_code == 400
+    finally:
+        sandbox.stop()

@@ -344,10 +344,22 @@ class DefinitionLoader:
             endpoint.request_schema = _json_schema(request["schema"], "request.schema", path, line, "E015")
         if isinstance(request, dict) and isinstance(request.get("parameters"), dict):
             endpoint.parameter_schemas = _parameter_schemas(request["parameters"], front, path)
+        if isinstance(request, dict) and request.get("required") is not None:
+            if not isinstance(request["required"], bool):
+                raise DefinitionError(path, front.path_lines.get(("request", "required"), front.line_of("request")),
+                                      "`request.required` must be true or false", "E015")
+            endpoint.request_required = request["required"]
+        if isinstance(request, dict) and request.get("media_type") is not None:
+            media_type = request["media_type"]
+            if not isinstance(media_type, str) or not MEDIA_TYPE.fullmatch(media_type):
+                raise DefinitionError(path, front.path_lines.get(("request", "media_type"), front.line_of("request")),
+                                      "`request.media_type` must be a media type such as application/vnd.api+json", "E015")
+            endpoint.request_media_type = media_type
         return endpoint
 
 
 PARAMETER_PLACES = ("path", "query", "header", "cookie")
+MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")
 
 
 def _parameter_schemas(given: dict[str, Any], front: FrontMatter, path: Path) -> dict[tuple[str, str], dict[str, Any]]:

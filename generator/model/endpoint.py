@@ -168,6 +168,8 @@ class Endpoint(Document):
     responses_listed: bool = False
     request_example_title: str | None = None
     request_schema: dict[str, Any] | None = None  # JSON Schema of the request body, when given
+    request_required: bool | None = None  # whether the operation needs a body (None: when the example sends one)
+    request_media_type: str | None = None  # the body's media type when no example sends its Content-Type
     # JSON Schemas of path, query, header and cookie parameters, when given, by (where, name);
     # header names in lower case (HTTP's are case-blind).
     parameter_schemas: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)

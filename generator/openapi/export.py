@@ -217,7 +217,8 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
     media: dict[str, Any] = {"schema": schema}
     if endpoint.example.has_body:
         media["example"] = body
-    return {"required": endpoint.example.has_body, "content": {_content_type(endpoint): media}}
+    required = endpoint.example.has_body if endpoint.request_required is None else endpoint.request_required
+    return {"required": required, "content": {endpoint.request_media_type or _content_type(endpoint): media}}
 
 
 _HEADING = re.compile(r" {0,3}#{1,6}(?:\s|$)")

@@ -886,6 +886,10 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 # An optional body whose schema is not carried would leave no trace (page, export).
                 request_front = {"schema": {}}
                 notes.append("request body is documented as taking any value")
+            if "body" in example and not request_body.get("required"):
+                request_front["required"] = False  # the example sends one; the operation takes none too
+            if "body" not in example and _is_json(media_type) and _essence(media_type) != "application/json":
+                request_front["media_type"] = _essence(media_type)  # no example sends its Content-Type
             if len(request_body["content"]) > 1:
                 notes.append(f"request body media types other than {media_type} are not carried over")
     if headers:

@@ -128,7 +128,7 @@ def check_request_body(endpoint: Endpoint, body: object, validator: Validator | 
         return
     required = [p.name for p in group.parameters if p.is_required]
     if body is NO_BODY:
-        if required:
+        if required and endpoint.request_required is not False:
             top = [p.name for p in group.parameters if p.is_required and len(p.path) == 1] or required
             raise ApiError(400, f"the body is missing: send a JSON object with {', '.join(top)}")
         return
@@ -184,7 +184,7 @@ def _invalid_status(endpoint: Endpoint) -> int:
 
 def _check_against_schema(endpoint: Endpoint, body: object, validator: Validator) -> None:
     if body is NO_BODY:
-        if endpoint.example.has_body:
+        if endpoint.example.has_body and endpoint.request_required is not False:
             raise ApiError(_invalid_status(endpoint), "the body is missing: send a JSON body as documented")
         return
     errors = sorted(validator.iter_errors(cast(Any, body)), key=lambda error: list(error.absolute_path))[:_MAX_REASONS]
