@@ -1661,3 +1661,16 @@ def test_an_optional_body_stays_optional_and_a_json_media_type_without_example_i
     assert paths["/shown"]["post"]["requestBody"]["required"] is False
     assert list(paths["/vendor"]["post"]["requestBody"]["content"]) == ["application/vnd.api+json"]
     assert paths["/needed"]["post"]["requestBody"]["required"] is True
+
+
+@pytest.mark.parametrize("schema", [
+    {"type": "object", "minProperties": 1},
+    {"type": "object", "minProperties": 2, "properties": {"a": {"type": "string"}}, "additionalProperties": {"type": "integer"}},
+    {"type": "object", "minProperties": 2, "required": ["a"], "properties": {"a": {"type": "string"}, "b": {"type": "boolean"}}},
+    {"type": "array", "contains": {"type": "integer", "minimum": 5}},
+    {"type": "array", "items": {"type": "integer"}, "contains": {"minimum": 5}, "minItems": 2},
+])
+def test_made_up_objects_and_lists_meet_their_counts(schema: dict[str, Any]) -> None:
+    # `{}` for minProperties 1 and `[1]` for a `contains`: the example did not fit, and the
+    # import then left the schema out.
+    jsonschema.Draft202012Validator(schema).validate(example_of(schema))

@@ -234,6 +234,9 @@ def example_of(schema: Any, *, direction: str = "response", depth: int = 0) -> A
             # mapping's order need not be the shapes' order, so a fixed value wins).
             if isinstance(named, str) and named in result and not ({"enum", "const"} & own.keys()):
                 result[named] = next(iter(discriminator["mapping"]))
+        least = schema.get("minProperties")
+        if isinstance(least, int) and not isinstance(least, bool) and len(result) < least:
+            _add_properties(result, schema, properties, min(least, MAX_ITEMS), direction, depth)
         return result
     if kind == "array":
         if isinstance(schema.get("prefixItems"), list):  # a tuple (JSON Schema 2020-12): one value per position
@@ -243,6 +246,9 @@ def example_of(schema: Any, *, direction: str = "response", depth: int = 0) -> A
             return []
         count = schema.get("minItems") if isinstance(schema.get("minItems"), int) and schema["minItems"] > 1 else 1
         item_schema = items if isinstance(items, dict) else {}
+        contained = schema.get("contains")
+        if isinstance(contained, dict) and contained:  # one item at least must be a `contains` value: all are
+            item_schema = {"allOf": [item_schema, contained]} if item_schema else contained
         first = example_of(item_schema, direction=direction, depth=depth + 1)
         if schema.get("uniqueItems") is True and count > 1:
             return _distinct(first, item_schema, min(count, MAX_ITEMS))
@@ -256,6 +262,27 @@ def example_of(schema: Any, *, direction: str = "response", depth: int = 0) -> A
     if kind == "boolean":
         return True
     return None
+
+
+def _add_properties(result: dict[str, Any], schema: Schema, properties: dict[str, Any], least: int, direction: str,
+                    depth: int) -> None:
+    """Properties up to `minProperties`: the optional ones first, then made-up names where the
+    schema takes others (`additionalProperties` not false)."""
+    skip = "readOnly" if direction == "request" else "writeOnly"
+    for name, sub in properties.items():
+        if len(result) >= least:
+            return
+        if name not in result and not (isinstance(sub, dict) and sub.get(skip) is True):
+            result[name] = example_of(sub, direction=direction, depth=depth + 1)
+    others = schema.get("additionalProperties", True)
+    if others is False or schema.get("unevaluatedProperties") is False or "patternProperties" in schema:
+        return
+    number = 1
+    while len(result) < least:
+        name = f"property{number}"
+        if name not in result and name not in properties:
+            result[name] = example_of(others if isinstance(others, dict) else {}, direction=direction, depth=depth + 1)
+        number += 1
 
 
 def _distinct(first: Any, schema: Schema, count: int) -> list[Any]:
