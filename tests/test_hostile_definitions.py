@@ -71,6 +71,9 @@ ATTACKS = [
     ("parameter-schema-invalid", "request:\n  parameters:\n    query:\n      limit: {minimum: x}\n", "", "E015", "limit:"),
     ("request-required-text", "request:\n  required: maybe\n", "", "E015", "required:"),
     ("request-media-type-bad", "request:\n  media_type: 'json; evil'\n", "", "E015", "media_type:"),
+    ("parameter-schema-ref-out", "request:\n  parameters:\n    query:\n      q: {$ref: '#/nope'}\n", "", "E015", "q:"),
+    ("body-schema-remote-ref", "request:\n  schema: {$ref: 'http://127.0.0.1:9/x'}\n", "", "E015", "schema:"),
+    ("parameter-schema-null-name", "request:\n  parameters:\n    header:\n      null: {type: string}\n", "", "E015", "header:"),
     ("parameter-schema-place", "request:\n  parameters:\n    body:\n      a: {}\n", "", "E015", "parameters:"),
 ]
 

@@ -20,6 +20,7 @@ from apidocs.definitions.loader import load_tree
 from apidocs.model.endpoint import Endpoint, Parameter
 from apidocs.model.validation import schema_validator
 from apidocs.openapi.components import share_schemas, shared_name
+from apidocs.openapi.export import portable_patterns
 from apidocs.openapi.schemas import fields_schema
 from apidocs.rendering.languages import load_languages
 from apidocs.rendering.request import build_request
@@ -412,3 +413,31 @@ def test_a_shared_schema_is_named_by_the_words_the_places_that_write_it_have_in_
     # Places that share only what marks their kind keep the first one's name.
     assert shared_name(["getUserResponse200", "listUsersResponse200"]) == "getUserResponse200"
     assert shared_name([]) == ""
+
+
+def test_checking_a_schema_never_fetches_what_a_ref_names() -> None:
+    # jsonschema's default registry fetched an http(s) `$ref` (no time limit) while the export
+    # checked a default against its schema: a spec could make apidocs call any URL.
+    import http.server
+    import threading
+
+    asked: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"type": "string"}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        remote = {"$ref": f"http://127.0.0.1:{server.server_port}/schema", "default": 1}
+        assert portable_patterns(remote) == remote  # cannot be told: the default stays
+    finally:
+        server.shutdown()
+    assert asked == []

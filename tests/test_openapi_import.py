@@ -753,14 +753,15 @@ def test_made_up_strings_follow_their_patterns_or_are_left_out_when_optional(tmp
         "paths": {"/pay": {"post": {"operationId": "pay", "requestBody": {"required": True, "content": {"application/json": {
             "schema": {"type": "object", "required": ["currency", "amount"], "properties": {
                 "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}, "amount": {"type": "string", "pattern": "^[0-9]+$"},
-                "reference": {"type": "string", "pattern": "^ref_[0-9a-f]{8}$"}}}}}},
+                "reference": {"type": "string", "pattern": "^ref_[0-9a-f]{8}$"},
+                "code": {"type": "string", "pattern": "^(?=.*[0-9])(?=.*[a-z])[a-z0-9]{8}$"}}}}}},
             "responses": {"200": {"description": "ok"}}}}},
     }), encoding="utf-8")
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     front = yaml.safe_load((dest / "docs" / "endpoints" / "pay.md").read_text(encoding="utf-8").split("---")[1])
-    assert front["example"]["body"] == {"currency": "ABC", "amount": "123"}
-    assert front["request"]["schema"]["properties"]["reference"]["pattern"] == "^ref_[0-9a-f]{8}$"
+    assert front["example"]["body"] == {"currency": "AAA", "amount": "0", "reference": "ref_00000000"}  # as each pattern spells it
+    assert front["request"]["schema"]["properties"]["code"]["pattern"] == "^(?=.*[0-9])(?=.*[a-z])[a-z0-9]{8}$"
     assert (dest / "import-report.txt").read_text(encoding="utf-8").endswith("Everything was carried over.\n")
 
 
@@ -1606,6 +1607,10 @@ def test_spec_prose_cannot_add_parameters_or_drop_its_own_lines(tmp_path: Path) 
         "description": description, "parameters": [{"name": "real", "in": "query", "schema": {"type": "string"}}],
         "responses": {"200": {"description": "ok"}}}}})
     assert [parameter["name"] for parameter in paths["/a"]["get"]["parameters"]] == ["real"]
+    (tmp_path / "lead").mkdir()
+    _, paths = imported_and_exported(tmp_path / "lead", {"/b": {"get": {
+        "description": "key\n: its value\n{: not attributes }", "responses": {"200": {"description": "ok"}}}}})
+    assert paths["/b"]["get"]["description"] == "key\n: its value\n{: not attributes }"  # the spec's words, not entities
     site = tmp_path / "site"
     result = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(site))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -1674,3 +1679,16 @@ def test_made_up_objects_and_lists_meet_their_counts(schema: dict[str, Any]) -> 
     # `{}` for minProperties 1 and `[1]` for a `contains`: the example did not fit, and the
     # import then left the schema out.
     jsonschema.Draft202012Validator(schema).validate(example_of(schema))
+
+
+def test_a_pattern_cannot_hold_the_import_nor_make_text_that_is_not_text(tmp_path: Path) -> None:
+    # Repeats of nothing, nested, ran a thousand times a thousand times: an import that never ended.
+    for pattern in (r"(?:(?:(?:){1000}){1000}){10}", r"^((((a?){1000}){1000}){1000})$", r"(?:x{1000}){1000}"):
+        started = time.monotonic()
+        example_of({"type": "string", "pattern": pattern})
+        assert time.monotonic() - started < 2, pattern
+    # A lone surrogate spelled by a pattern is not UTF-8: it left the whole operation out.
+    _, paths = imported_and_exported(tmp_path, {"/a": {"get": {
+        "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string", "pattern": "^\\ud800$"}}],
+        "responses": {"200": {"description": "ok"}}}}})
+    assert "/a" in paths

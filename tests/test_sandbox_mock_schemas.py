@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 
 from apidocs.sandbox.responses import header_text
 from conftest import PYTHON, copy_project
@@ -253,6 +254,7 @@ def test_the_mock_checks_parameters_against_their_imported_schemas(tmp_path: Pat
     assert schemas["thing_id"] == {"type": "string", "pattern": "^[a-z]{3}$"}
     assert schemas["limit"] == {"type": "integer", "minimum": 1, "maximum": 100}
     assert schemas["mode"] == {"type": "string", "enum": ["fast", "slow"]} and schemas["X-Req"] == {"type": "string", "minLength": 2}
+    assert schemas["tags"] == {"type": "array", "items": {"type": "string", "maxLength": 3}}  # sent as tags=a&tags=b
     sandbox = start_sandbox(tmp_path / "state.sqlite3", config=dest / "mkdocs.yml")
     try:
         def status(path: str, **headers: str) -> int:
@@ -262,6 +264,7 @@ def test_the_mock_checks_parameters_against_their_imported_schemas(tmp_path: Pat
         assert status("/things/abc?limit=1&mode=slow&tags=a&tags=bc", **{"X-Req": "hi"}) == 200
         for refused in ("/things/TOOLONG?limit=10", "/things/abc?limit=500", "/things/abc?mode=zzz"):
             assert status(refused, **{"X-Req": "hello"}) == 400, refused
+        assert status("/things/abc?limit=10&tags=abcd", **{"X-Req": "hello"}) == 400  # an item over maxLength
         assert status("/things/abc?limit=10") == 400  # the required header is missing
         assert status("/things/abc?limit=10", **{"X-Req": "h"}) == 400
     finally:
@@ -282,5 +285,27 @@ def test_an_optional_body_may_be_left_out(tmp_path: Path) -> None:
         assert requests.post(f"{sandbox.url}/notes", timeout=10).status_code == 200
         assert requests.post(f"{sandbox.url}/notes", json={"text": "hi"}, timeout=10).status_code == 200
         assert requests.post(f"{sandbox.url}/notes", json={"text": 3}, timeout=10).status_code == 400
+    finally:
+        sandbox.stop()
+
+
+def test_the_auth_header_is_not_checked_as_a_parameter(tmp_path: Path) -> None:
+    # A spec that declares its API-key header as a parameter too, with a pattern the demo token
+    # does not match: every request was refused, Try it included.
+    spec = tmp_path / "keyed.json"
+    spec.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "Keyed", "version": "1"},
+                                "components": {"securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}},
+                                "security": [{"key": []}], "paths": {"/a": {"get": {
+        "parameters": [{"name": "X-API-Key", "in": "header", "required": True, "schema": {"type": "string", "pattern": "^[a-f0-9]{32}$"}}],
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"ok": True}}}}}}}}}), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(dest)], capture_output=True, timeout=120).returncode == 0
+    lint = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(dest / "mkdocs.yml"), "lint"], capture_output=True, text=True, timeout=120)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    token = yaml.safe_load((dest / "mkdocs.yml").read_text(encoding="utf-8").split("\n", 2)[2])["plugins"][1]["apidocs"]["auth"]["token"]
+    sandbox = start_sandbox(tmp_path / "state.sqlite3", config=dest / "mkdocs.yml")
+    try:
+        answer = requests.get(f"{sandbox.url}/a", headers={"X-API-Key": token}, timeout=10)
+        assert answer.status_code == 200, answer.text
     finally:
         sandbox.stop()

@@ -56,7 +56,7 @@ def settings_from_options(options: ApidocsConfig, config: MkDocsConfig) -> Setti
         site_url=config.site_url or "",
         site_name=config.site_name or "",
         site_description=config.site_description or "",
-        api_version=options.api_version.strip(),
+        api_version=str(options.api_version).strip(),
     )
 
 

@@ -42,7 +42,7 @@ class ApidocsConfig(base.Config):
     # A sandbox reachable from the published (static) site, offered first in its Try-it server list.
     public_sandbox = c.Optional(c.Type(str))
     # The API's version, as openapi.json's `info.version` says it (import-openapi keeps the spec's).
-    api_version = c.Type(str, default="")
+    api_version = c.Type((str, int, float), default="")  # `2.1` unquoted is a number in YAML
     # Globs under docs_dir (`api/**/*.md`) whose files are definitions even without `method`;
     # any other page is left to MkDocs unless it has `method` or `apidocs: true`.
     definitions = c.ListOfItems(c.Type(str), default=[])

@@ -371,6 +371,9 @@ def _parameter_schemas(given: dict[str, Any], front: FrontMatter, path: Path) ->
             raise DefinitionError(path, line, f"`request.parameters` maps {', '.join(PARAMETER_PLACES)} to parameter "
                                   f"names and their JSON Schemas, not {str(place)[:40]!r}", "E015")
         for name, schema in named.items():
+            if not isinstance(name, str) or not name.strip():
+                raise DefinitionError(path, line, f"`request.parameters.{place}` names its parameters with text, "
+                                      f"not {name!r}", "E015")
             where = f"request.parameters.{place}.{name}"
             at = front.path_lines.get(("request", "parameters", place, name), line)
             schemas[(place, str(name).lower() if place == "header" else str(name))] = _json_schema(schema, where, path, at, "E015")
@@ -379,7 +382,11 @@ def _parameter_schemas(given: dict[str, Any], front: FrontMatter, path: Path) ->
 
 def _json_schema(value: Any, where: str, path: Path, line: int, code: str) -> dict[str, Any]:
     """A JSON Schema (2020-12, OpenAPI 3.1's dialect) given in front matter, checked as one."""
-    from apidocs.model.validation import SchemaError, check_schema  # first use only: jsonschema takes a tenth of a second to import
+    from apidocs.model.validation import (  # first use only: jsonschema takes a tenth of a second to import
+        SchemaError,
+        check_schema,
+        ref_outside,
+    )
 
     if value is True or value is False:
         return {} if value else {"not": {}}
@@ -389,6 +396,10 @@ def _json_schema(value: Any, where: str, path: Path, line: int, code: str) -> di
         check_schema(value)
     except SchemaError as error:
         raise DefinitionError(path, line, f"`{where}` is not a valid JSON Schema: {error.message}", code) from None
+    outside = ref_outside(value)
+    if outside is not None:
+        raise DefinitionError(path, line, f"`{where}` has a `$ref` that does not point inside it ({outside[:80]}): "
+                                          "only refs such as `#/$defs/Name` are read", code)
     return value
 
 

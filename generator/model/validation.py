@@ -7,26 +7,82 @@ A schema's `pattern` is an ECMA-262 regular expression (JSON Schema says so), an
 use what Python's `re` cannot read, above all Unicode classes such as `\\p{L}`. Patterns are
 therefore read by the `regex` module, which knows them, and matched with a time limit: the
 sandbox matches text sent by anyone against patterns from imported specs, and one pattern that
-backtracks badly must not hold a worker.
+backtracks badly must not hold a worker. Nor may one that is large once written out: the
+`regex` module writes counted repeats out as it compiles, so `((a?){1000}){1000}){1000}` would
+take gigabytes. A pattern whose repeats multiply past `MAX_PATTERN_SIZE` is not read at all.
 """
 
 from __future__ import annotations
 
+import importlib
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 import jsonschema_rs
 import regex
 from jsonschema import Draft202012Validator, FormatChecker, SchemaError, ValidationError, validators
 from jsonschema.exceptions import UnknownType
 from jsonschema.protocols import Validator
+from referencing import Registry
 
 MATCH_SECONDS = 0.05  # one pattern against one value
 
 
+MAX_PATTERN_SIZE = 100_000  # parts of a pattern with its counted repeats written out
+
+_re_parser: Any
+_re_constants: Any
+try:  # the stdlib's parser (not public, no stubs): the shape of the repeats without compiling
+    _re_parser = importlib.import_module("re._parser")
+    _re_constants = importlib.import_module("re._constants")
+except ImportError:
+    _re_parser = _re_constants = None
+_COUNT = re.compile(r"\{(\d{1,9})(?:,(\d{0,9}))?\}")
+
+
+def _written_out_size(pattern: str) -> int:
+    """About how many parts the pattern has once its counted repeats are written out."""
+    if _re_parser is not None:
+        try:
+            return _size(_re_parser.parse(pattern))
+        except Exception:  # not `re` syntax (ECMA's `\p{L}`…): counted below
+            pass
+    size = len(pattern)  # every count as if the repeats were nested: an over-estimate
+    for low, high in _COUNT.findall(pattern):
+        size *= max(int(high or low), 1)
+        if size > MAX_PATTERN_SIZE:
+            break
+    return size
+
+
+def _size(items: Any) -> int:
+    total = 0
+    for op, value in items:
+        if op in (_re_constants.MAX_REPEAT, _re_constants.MIN_REPEAT, getattr(_re_constants, "POSSESSIVE_REPEAT", None)):
+            low, high, inner = value
+            total += max(high if high != _re_constants.MAXREPEAT else low, 1) * _size(inner)
+        elif op is _re_constants.SUBPATTERN:
+            total += _size(value[3])
+        elif op is _re_constants.BRANCH:
+            total += sum(_size(branch) for branch in value[1])
+        elif op in (_re_constants.ASSERT, _re_constants.ASSERT_NOT):
+            total += _size(value[1])
+        elif op is getattr(_re_constants, "ATOMIC_GROUP", None):
+            total += _size(value)
+        else:
+            total += 1
+        if total > MAX_PATTERN_SIZE:
+            return total
+    return total
+
+
 @lru_cache(maxsize=1024)
 def _compiled(pattern: str) -> Any:
+    if _written_out_size(pattern) > MAX_PATTERN_SIZE:
+        raise ValueError(f"its repeats written out are over {MAX_PATTERN_SIZE:,} parts")
     return regex.compile(pattern)
 
 
@@ -127,9 +183,53 @@ def check_schema(schema: Any) -> None:
     SchemaValidator.check_schema(schema, format_checker=FORMATS)
 
 
+# Refs are read inside the schema only: jsonschema's default registry still fetches an http(s)
+# `$ref` (with no time limit), and a schema comes from an untrusted spec or definition.
+_NO_RETRIEVAL = Registry()
+
+
+def ref_outside(schema: Any) -> str | None:
+    """The first `$ref` of `schema` that does not point inside it (`#/$defs/Name`), or None. A
+    schema with an `$id` inside is not looked at: its refs are read from there."""
+    refs: list[str] = []
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node is not schema and isinstance(node.get("$id"), str):
+                return None
+            if isinstance(node.get("$ref"), str):
+                refs.append(node["$ref"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    for ref in refs:
+        if not ref.startswith("#") or not _points_inside(schema, ref[1:]):
+            return ref
+    return None
+
+
+def _points_inside(schema: Any, pointer: str) -> bool:
+    if pointer == "":
+        return True
+    if not pointer.startswith("/"):
+        return False  # an anchor (`#name`): not looked up here
+    node = schema
+    for part in pointer[1:].split("/"):
+        key = unquote(part).replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return False
+    return True
+
+
 def schema_validator(schema: Any) -> Validator:
-    """A validator of data against `schema` (assumed checked), formats asserted."""
-    return SchemaValidator(schema, format_checker=FORMATS)
+    """A validator of data against `schema` (assumed checked), formats asserted; a `$ref` that
+    points out of the schema raises `referencing.exceptions.Unresolvable` when it is used."""
+    return SchemaValidator(schema, format_checker=FORMATS, registry=_NO_RETRIEVAL)
 
 
 __all__ = ["MATCH_SECONDS", "SchemaError", "UnknownType", "ValidationError", "Validator", "check_schema", "pattern_matches",

@@ -121,7 +121,10 @@ def shared_name(hints: list[str]) -> str:
     if not hints:
         return ""
     words = [_WORD.findall(hint) for hint in hints]
-    common = [word for word in words[0] if all(word.lower() in {w.lower() for w in other} for other in words[1:])]
+    if "".join(words[0]) != re.sub(r"[^A-Za-z0-9]", "", hints[0]) or not hints[0].isascii():
+        return hints[0]  # words `_WORD` cannot tell apart (`Été`): the name as written
+    others = [{word.lower() for word in found} for found in words[1:]]
+    common = [word for word in words[0] if all(word.lower() in other for other in others)]
     if not [word for word in common if not _PLACE_WORD.fullmatch(word)]:
         return hints[0]
     return "".join(word[:1].upper() + word[1:] for word in common)

@@ -245,6 +245,15 @@ def _heading_at(markdown: str) -> int | None:
     return None
 
 
+# Line starts import-openapi writes as entities (a `: ` line, a `{:` line), which the definition
+# format would read as its own: given back as the spec's text.
+_ESCAPED_LINE_START = re.compile(r"^&#58;|^([ \t]*)&#123;:", re.M)
+
+
+def _spec_text(markdown: str) -> str:
+    return _ESCAPED_LINE_START.sub(lambda start: ":" if start.group(1) is None else f"{start.group(1)}{{:", markdown)
+
+
 def _lead_prose(endpoint: Endpoint) -> str:
     """What the page says of the operation before its first heading or parameter list: the whole
     of it (the front matter's `description` is one line, cut short when longer)."""
@@ -256,7 +265,7 @@ def _lead_prose(endpoint: Endpoint) -> str:
         lead.append(block.markdown[:heading] if heading is not None else block.markdown)
         if heading is not None:
             break
-    return "\n\n".join(part.strip() for part in (text.replace(DEPRECATED_NOTE, "") for text in lead) if part.strip())
+    return "\n\n".join(part.strip() for part in (_spec_text(text.replace(DEPRECATED_NOTE, "")) for text in lead) if part.strip())
 
 
 def _description(key: str, examples: list[ExampleResponse]) -> str:

@@ -636,12 +636,18 @@ _SCALAR_TYPES = frozenset({"string", "integer", "number", "boolean", "null"})
 _COMPOSED = ("allOf", "anyOf", "oneOf", "not", "$ref", "$dynamicRef", "items", "properties", "if")
 
 
-def _parameter_front_schema(schema: Schema, kind: str, what: str, notes: list[str]) -> Schema | None:
-    """The JSON Schema of a parameter whose value is one scalar, for `request.parameters`, when
-    it says more than the `(type)` of the table (an enum, a pattern, bounds, a format): the
-    sandbox checks values against it and the export gives it back. None otherwise: a list or an
+def _parameter_front_schema(schema: Schema, kind: str, what: str, notes: list[str], repeated: bool) -> Schema | None:
+    """The JSON Schema of a parameter whose value is one scalar (or, `repeated`, a list of them
+    sent as the parameter repeated), for `request.parameters`, when it says more than the
+    `(type)` of the table (an enum, a pattern, bounds, a format): the sandbox checks values
+    against it and the export gives it back. None otherwise: a list joined into one text or an
     object travels as text of another shape (the table's type is what each value is)."""
     converted = {key: value for key, value in json_schema(schema).items() if key not in _ANNOTATIONS}
+    if repeated and converted.get("type") == "array" and isinstance(converted.get("items"), dict):
+        items = _parameter_front_schema(converted["items"], kind, what, [], repeated=False)
+        if items is None and converted["items"] != schema_of_type_word(kind):
+            return None  # items that are not one scalar each
+        return _carried_schema(schema, converted, what, notes)
     kinds = converted.get("type", [])
     kinds = [kinds] if isinstance(kinds, str) else kinds
     if not isinstance(kinds, list) or not set(kinds) <= _SCALAR_TYPES or any(key in converted for key in _COMPOSED):
@@ -764,9 +770,11 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                           "deprecated": parameter.get("deprecated") is True or schema.get("deprecated") is True}))
         if how.endswith("shown as JSON text."):
             notes.append(f"{place} parameter `{name}` (style {parameter.get('style') or _DEFAULT_STYLE.get(place)}) is shown as JSON text")
-        carried = _parameter_front_schema(schema, kind, f"{place} parameter `{one_line(name, 80)}`", notes)
+        repeated = place == "query" and parameter.get("style", "form") == "form" and parameter.get("explode") is not False
+        carried = _parameter_front_schema(schema, kind, f"{place} parameter `{one_line(name, 80)}`", notes, repeated)
+        set_by_snippets = ("accept", "content-type", "authorization", auth.header.lower())
         if carried is not None and place in groups and (place != "header" or (
-                HEADER_NAME.fullmatch(name) and name.lower() not in ("accept", "content-type", "authorization"))):
+                HEADER_NAME.fullmatch(name) and name.lower() not in set_by_snippets)):
             parameter_schemas.setdefault(place, {})[name] = carried
         if place == "path":
             groups["path"].append(row)
@@ -783,7 +791,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             if parameter.get("required") or "example" in parameter or parameter.get("examples"):
                 query[name] = wire
         elif place == "header":
-            if name.lower() in ("accept", "content-type", "authorization"):
+            if name.lower() in set_by_snippets:  # the auth header carries the site's demo token
                 notes.append(f"header parameter {name} is set by the snippets themselves and not documented separately")
                 continue
             if not HEADER_NAME.fullmatch(name):

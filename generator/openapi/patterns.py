@@ -23,6 +23,7 @@ except ImportError:  # Python < 3.11 calls them sre_parse and sre_constants
     _parser = _sre = None
 
 MAX_TEXT = 1000  # characters: a pattern asking for more gets no text here
+MAX_STEPS = 10_000  # parts of the pattern written (repeats counted): an untrusted pattern may nest them deep
 # For a negated class (`[^,]`): the first of these the class does not exclude.
 _ANY_OF = "a0A_-. x"
 
@@ -44,15 +45,18 @@ def text_matching(pattern: str) -> str | None:
     except Exception:  # not `re` syntax (ECMA's `\p{L}`, …), or too deep
         return None
     try:
-        return _Writer().write(tree)
+        text = _Writer().write(tree)
     except (_TooLong, _Unknown, RecursionError, ValueError):
         return None
+    # Text only: no lone surrogate (not UTF-8) and no control character (a header or a path cannot carry it).
+    return None if any(ord(c) < 0x20 or ord(c) == 0x7F or 0xD800 <= ord(c) <= 0xDFFF for c in text) else text
 
 
 class _Writer:
     def __init__(self) -> None:
         self.groups: dict[int, str] = {}
         self.length = 0
+        self.steps = 0
 
     def write(self, items: Any) -> str:
         return "".join(self._item(op, value) for op, value in items)
@@ -64,6 +68,9 @@ class _Writer:
         return text
 
     def _item(self, op: Any, value: Any) -> str:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise _TooLong
         if op is _sre.LITERAL:
             return self._add(chr(value))
         if op is _sre.NOT_LITERAL:
@@ -84,7 +91,10 @@ class _Writer:
             least, _, items = value
             if least > MAX_TEXT:
                 raise _TooLong
-            return "".join(self.write(items) for _ in range(least))
+            if least == 0:
+                return ""
+            once = self.write(items)
+            return once + "".join(self.write(items) for _ in range(least - 1)) if once else ""  # empty: so is every time
         if op is getattr(_sre, "ATOMIC_GROUP", None):
             return self.write(value)
         if op is _sre.GROUPREF:

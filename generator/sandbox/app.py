@@ -69,9 +69,9 @@ class MockRoute:
     constrained: bool
 
     @classmethod
-    def of(cls, endpoint: Endpoint) -> MockRoute:
-        return cls(endpoint, mock_handler(endpoint), documented_errors(endpoint), parameters_fit(endpoint),
-                   bool(suffix_pairs(endpoint)))
+    def of(cls, endpoint: Endpoint, auth_header: str = "") -> MockRoute:
+        return cls(endpoint, mock_handler(endpoint, auth_header), documented_errors(endpoint),
+                   parameters_fit(endpoint, auth_header), bool(suffix_pairs(endpoint)))
 
 
 def route_path(scope: Scope) -> str:
@@ -209,8 +209,8 @@ class SandboxApp(Starlette):
         return self.endpoint
 
 
-def _build_router(endpoints: Sequence[Endpoint], workflow: bool = True,
-                  known: dict[int, MockRoute] | None = None) -> tuple[Router, int, dict[int, MockRoute]]:
+def _build_router(endpoints: Sequence[Endpoint], workflow: bool = True, known: dict[int, MockRoute] | None = None,
+                  auth_header: str = "") -> tuple[Router, int, dict[int, MockRoute]]:
     """Every endpoint mocked, except the workflow routes, which get their stateful handlers;
     the mocks made, by the definition's identity (those in `known` are reused)."""
     stateful_handlers = {(method, template_key(template)): handler for method, template, handler in ROUTES} if workflow else {}
@@ -231,7 +231,7 @@ def _build_router(endpoints: Sequence[Endpoint], workflow: bool = True,
             else:
                 mock = known.get(id(endpoint))
                 if mock is None or mock.endpoint is not endpoint:
-                    mock = MockRoute.of(endpoint)
+                    mock = MockRoute.of(endpoint, auth_header)
                 mocks[id(endpoint)] = mock
                 router.add(endpoint.method, endpoint.path, mock.handler, endpoint, mock.error_bodies, mock.accepts,
                            mock.constrained)
@@ -271,7 +271,7 @@ def create_app(source: Settings | Sequence[Endpoint], db_path: str | Path | None
         site_tokens = {auth.token, *auth.demo_tokens}
         workflow = True
     example_tokens = {e.example.token for e in endpoints if e.example.token}
-    router, stateful, mocks = _build_router(endpoints, workflow)
+    router, stateful, mocks = _build_router(endpoints, workflow, auth_header=auth.header)
     store: Backend
     if database is not None:
         from apidocs.sandbox.postgres import PostgresBackend  # psycopg only when asked for
@@ -294,7 +294,7 @@ def refresh_routes(app: SandboxApp, settings: Settings, endpoints: Sequence[Endp
     if endpoints is None:
         endpoints, _findings = load_endpoints(settings)  # broken definitions are lint's to report
     info: SandboxInfo = app.state.sandbox
-    router, stateful, info.mocks = _build_router(endpoints, settings.sandbox_workflow, info.mocks)
+    router, stateful, info.mocks = _build_router(endpoints, settings.sandbox_workflow, info.mocks, settings.auth.header)
     example_tokens = {e.example.token for e in endpoints if e.example.token}
     authenticator = Authenticator(settings.auth, info.fixtures.users, settings.known_tokens | example_tokens)
     # Two assignments a request in flight never sees half-done: it holds the old router.

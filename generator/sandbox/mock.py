@@ -16,6 +16,8 @@ from http import HTTPStatus
 from typing import Any, NamedTuple, cast
 from urllib.parse import parse_qsl
 
+from referencing.exceptions import Unresolvable
+
 from apidocs.model.endpoint import NO_BODY, Endpoint, Parameter
 from apidocs.model.types import schema_of_type_word
 from apidocs.model.validation import Validator, schema_validator
@@ -55,6 +57,8 @@ class ValueCheck:
         self.required = parameter.is_required
         if schema is None:
             schema = schema_of_type_word(parameter.type)
+        elif schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+            schema = schema["items"]  # a list travels as the parameter repeated: each value is one item
         kind = schema.get("type")
         self.types = [kind] if isinstance(kind, str) else list(kind or [])
         self.validator = schema_validator(schema) if schema else None
@@ -62,7 +66,10 @@ class ValueCheck:
     def problem(self, text: str) -> str | None:
         if self.validator is None:
             return None
-        error = next(iter(self.validator.iter_errors(_typed(text, self.types))), None)
+        try:
+            error = next(iter(self.validator.iter_errors(_typed(text, self.types))), None)
+        except Unresolvable:  # a `$ref` out of the schema (the loader refuses them): nothing to check against
+            return None
         return None if error is None else f"{self.place} parameter `{self.name}` {_reason(error)}, not {text!r}"
 
 
@@ -193,11 +200,15 @@ def _check_against_schema(endpoint: Endpoint, body: object, validator: Validator
         raise ApiError(_invalid_status(endpoint), f"the body does not match the documented schema: {reasons}")
 
 
-def _parameter_checks(endpoint: Endpoint) -> ParameterChecks:
+def _parameter_checks(endpoint: Endpoint, auth_header: str = "") -> ParameterChecks:
+    """The checks of the endpoint's documented parameters; the auth header is the authenticator's
+    to check (a schema of its own would refuse every demo token)."""
     checks = ParameterChecks([], [], [])
     for kind, target in (("path", checks.path), ("query", checks.query), ("header", checks.header)):
         group = endpoint.group_of_kind(kind)
         for parameter in group.parameters if group else []:
+            if kind == "header" and auth_header and parameter.name.lower() == auth_header.lower():
+                continue
             schema = endpoint.parameter_schemas.get((kind, parameter.name.lower() if kind == "header" else parameter.name))
             if not (parameter.type or parameter.is_required or schema is not None):
                 continue
@@ -226,10 +237,10 @@ def suffix_pairs(endpoint: Endpoint) -> list[tuple[str, str | None]]:
     return [(name, value) for name, value in endpoint.template.fixed_query if name in sent or name.lower() in sent]
 
 
-def parameters_fit(endpoint: Endpoint) -> Callable[[dict[str, str], bytes, dict[str, str]], bool]:
+def parameters_fit(endpoint: Endpoint, auth_header: str = "") -> Callable[[dict[str, str], bytes, dict[str, str]], bool]:
     """Whether a request's path, query and header values fit `endpoint`'s parameters: how the
     sandbox picks among definitions whose paths differ only in placeholder names or suffix."""
-    checks = _parameter_checks(endpoint)
+    checks = _parameter_checks(endpoint, auth_header)
     fixed = suffix_pairs(endpoint)
 
     def fits(params: dict[str, str], query_string: bytes, headers: dict[str, str]) -> bool:
@@ -275,8 +286,8 @@ def documented_error(error: ApiError, documented: tuple[bytes, bytes]) -> Answer
     return Answer(error.status, body, [*headers, (REASON_HEADER.lower().encode(), header_text(error.detail))], media_type)
 
 
-def mock_handler(endpoint: Endpoint) -> Callable[[Call], Awaitable[Answer]]:
-    """A handler answering `endpoint`'s documented success example."""
+def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], Awaitable[Answer]]:
+    """A handler answering `endpoint`'s documented success example (`auth_header`: the site's, not checked here)."""
     status = endpoint.expected_status
     documented = endpoint.success_response
     if status in NO_CONTENT or documented is None or not documented.has_body:
@@ -285,7 +296,7 @@ def mock_handler(endpoint: Endpoint) -> Callable[[Call], Awaitable[Answer]]:
         content, media_type = documented_content(documented.body)
     # Built once per route: compiling a schema costs more than answering.
     validator = schema_validator(endpoint.request_schema) if endpoint.request_schema is not None else None
-    checks = _parameter_checks(endpoint)
+    checks = _parameter_checks(endpoint, auth_header)
     # The documented example is what every snippet sends. Without a schema the body is checked
     # against the field list; where that list contradicts the example (a type or a required
     # field the example does not have, as imported specs often do), the example wins.

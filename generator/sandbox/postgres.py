@@ -326,9 +326,9 @@ class PostgresBackend(Backend):
         """The pool's check of a connection before handing it out, without a round trip when it
         has nothing to read (`_has_news`). Otherwise it is asked to answer; when it cannot, the
         database went away (a restart), and so did the pool's other idle connections: they are
-        all replaced now. One by one, each failed check would make the request wait longer for
-        the next (the pool's backoff), past `WAIT_SECONDS` with a few of them: a 503 for the
-        first request of every worker after a restart, however long after."""
+        all tested and replaced at once, beside this request. One by one, each failed check would
+        make the request wait longer for the next (the pool's backoff), past `WAIT_SECONDS` with a
+        few of them: a 503 for the first request of every worker after a restart, however long after."""
         from psycopg_pool import AsyncConnectionPool
 
         if not _has_news(connection):
@@ -337,12 +337,22 @@ class PostgresBackend(Backend):
             await AsyncConnectionPool.check_connection(connection)
         except Exception:
             if self._pool is not None and not self._sweeping:
+                # In a task of its own: not cancelled with this request, and not in its wait (the
+                # pool pauses about a second before its next try, which then meets new connections).
                 self._sweeping = True
-                try:
-                    await self._pool.check()  # the others, each tested once; the broken ones replaced
-                finally:
-                    self._sweeping = False
+                sweep = asyncio.create_task(self._sweep(self._pool))
+                self._senders.add(sweep)
+                sweep.add_done_callback(self._senders.discard)
             raise  # the pool replaces this one too
+
+    async def _sweep(self, pool: Any) -> None:
+        """The pool's idle connections, each tested once; the broken ones replaced."""
+        try:
+            await pool.check()
+        except Exception as error:  # the pool closed meanwhile, or the database went again
+            log.debug("sandbox database: idle connections not tested: %s", error)
+        finally:
+            self._sweeping = False
 
     async def _run(self, work: Callable[[Any], Awaitable[T]], retry: bool = True) -> T:
         """`work(connection)` on a pooled connection; 503 when the database cannot be reached.
