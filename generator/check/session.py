@@ -11,8 +11,9 @@ import re
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,8 @@ from apidocs.rendering.request import build_request
 from apidocs.rendering.snippets import SnippetError, render_snippet
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
+
+_LOOK_EVERY = 0.02  # seconds between two looks for finished snippets (check_all)
 
 
 def display_path(path: Path) -> str:
@@ -177,17 +180,30 @@ class CheckSession:
         order = sorted(range(len(pairs)), key=lambda i: pairs[i][1].warm is not None)
         results: list[SnippetResult | None] = [None] * len(pairs)
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        # Finished futures are handed over in a deque the workers append to, and this thread
+        # sleeps between looks: Ctrl-C (KeyboardInterrupt, raised wherever this thread is) then
+        # lands in a sleep. Raised inside `concurrent.futures.wait`, which locks every pending
+        # future in turn, it could leave some locked: their workers then hung as they finished.
+        finished: deque[Future[SnippetResult]] = deque()
         try:
-            futures = {pool.submit(self.check, *pairs[i]): i for i in order}
+            futures: dict[Future[SnippetResult], int] = {}
+            for index in order:
+                future = pool.submit(self.check, *pairs[index])
+                futures[future] = index
+                future.add_done_callback(finished.append)
             done: list[SnippetResult] = []
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
-                for future in finished:
+            told = time.monotonic()
+            while len(done) < len(futures):
+                came = bool(finished)
+                while finished:
+                    future = finished.popleft()
                     results[futures[future]] = result = future.result()
                     done.append(result)
-                if progress is not None:
+                if progress is not None and (came or time.monotonic() - told >= 1.0):
                     progress(done)
+                    told = time.monotonic()
+                if len(done) < len(futures) and not finished:
+                    time.sleep(_LOOK_EVERY)
         except BaseException:
             # Ctrl-C (or a bug): drop what has not started and kill what runs, instead of
             # waiting up to a timeout per running snippet.
