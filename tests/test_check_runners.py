@@ -47,6 +47,18 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     assert survivors([child]) == [], "the snippet's background child survived the timeout"
 
 
+def test_a_snippet_started_as_the_runner_closes_is_killed_too(tmp_path: Path) -> None:
+    # Ctrl-C between a snippet's start and its thread noting it: close() did not see it, and it
+    # ran until its timeout (a check that would not stop for 30 s).
+    script = tmp_path / "forever.sh"
+    script.write_text("sleep 60\n")
+    runner = ProcessRunner(BASH, dict(os.environ), tmp_path)
+    runner.close()
+    started = time.monotonic()
+    runner.run(script, timeout=30)
+    assert time.monotonic() - started < 5
+
+
 def test_children_left_behind_after_a_normal_exit_are_killed_too(tmp_path: Path) -> None:
     script = tmp_path / "leak.sh"
     pid_file = tmp_path / "child.pid"

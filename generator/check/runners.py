@@ -88,6 +88,7 @@ class ProcessRunner:
     def __init__(self, language: Language, env: dict[str, str], cwd: Path) -> None:
         self.language, self.env, self.cwd = language, env, cwd
         self._live: set[subprocess.Popen[bytes]] = set()  # killed by close(), e.g. on Ctrl-C
+        self._closed = False
         self._lock = threading.Lock()
 
     def run(self, file: Path, timeout: float) -> RunOutcome:
@@ -99,6 +100,10 @@ class ProcessRunner:
         except OSError as error:  # e.g. `node` is not installed: a failed run, reported like any other
             return RunOutcome(127, "", f"cannot start {argv[0]!r}: {error.strerror or error}", time.perf_counter() - started)
         with self._lock:
+            # A close() between the start and here (Ctrl-C while this thread waited for its
+            # turn) did not see it: it would run until its timeout.
+            if self._closed:
+                _kill_group(process)
             self._live.add(process)
         try:
             out, err = process.communicate(timeout=timeout)
@@ -116,6 +121,7 @@ class ProcessRunner:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             live = list(self._live)
         for process in live:
             _kill_group(process)
