@@ -183,6 +183,10 @@ class Endpoint(Document):
     def is_endpoint(self) -> bool:
         return True
 
+    def parameter_schema(self, place: str, name: str) -> dict[str, Any] | None:
+        """The JSON Schema `request.parameters` gives a parameter, if any (header names case-blind)."""
+        return self.parameter_schemas.get((place, name.lower() if place == "header" else name))
+
     @property
     def template(self) -> PathTemplate:
         return PathTemplate(self.path)

@@ -33,21 +33,23 @@ MATCH_SECONDS = 0.05  # one pattern against one value
 
 MAX_PATTERN_SIZE = 100_000  # parts of a pattern with its counted repeats written out
 
-_re_parser: Any
-_re_constants: Any
-try:  # the stdlib's parser (not public, no stubs): the shape of the repeats without compiling
-    _re_parser = importlib.import_module("re._parser")
-    _re_constants = importlib.import_module("re._constants")
+# The stdlib's own regular expression parser and its opcodes (`re` has no public one, and no
+# stubs): the shape of a pattern without compiling it. None on a Python that moved them.
+RE_PARSER: Any
+RE_CONSTANTS: Any
+try:
+    RE_PARSER = importlib.import_module("re._parser")
+    RE_CONSTANTS = importlib.import_module("re._constants")
 except ImportError:
-    _re_parser = _re_constants = None
+    RE_PARSER = RE_CONSTANTS = None
 _COUNT = re.compile(r"\{(\d{1,9})(?:,(\d{0,9}))?\}")
 
 
 def _written_out_size(pattern: str) -> int:
     """About how many parts the pattern has once its counted repeats are written out."""
-    if _re_parser is not None:
+    if RE_PARSER is not None:
         try:
-            return _size(_re_parser.parse(pattern))
+            return _size(RE_PARSER.parse(pattern))
         except Exception:  # not `re` syntax (ECMA's `\p{L}`…): counted below
             pass
     size = len(pattern)  # every count as if the repeats were nested: an over-estimate
@@ -61,16 +63,16 @@ def _written_out_size(pattern: str) -> int:
 def _size(items: Any) -> int:
     total = 0
     for op, value in items:
-        if op in (_re_constants.MAX_REPEAT, _re_constants.MIN_REPEAT, getattr(_re_constants, "POSSESSIVE_REPEAT", None)):
+        if op in (RE_CONSTANTS.MAX_REPEAT, RE_CONSTANTS.MIN_REPEAT, getattr(RE_CONSTANTS, "POSSESSIVE_REPEAT", None)):
             low, high, inner = value
-            total += max(high if high != _re_constants.MAXREPEAT else low, 1) * _size(inner)
-        elif op is _re_constants.SUBPATTERN:
+            total += max(high if high != RE_CONSTANTS.MAXREPEAT else low, 1) * _size(inner)
+        elif op is RE_CONSTANTS.SUBPATTERN:
             total += _size(value[3])
-        elif op is _re_constants.BRANCH:
+        elif op is RE_CONSTANTS.BRANCH:
             total += sum(_size(branch) for branch in value[1])
-        elif op in (_re_constants.ASSERT, _re_constants.ASSERT_NOT):
+        elif op in (RE_CONSTANTS.ASSERT, RE_CONSTANTS.ASSERT_NOT):
             total += _size(value[1])
-        elif op is getattr(_re_constants, "ATOMIC_GROUP", None):
+        elif op is getattr(RE_CONSTANTS, "ATOMIC_GROUP", None):
             total += _size(value)
         else:
             total += 1

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from referencing.exceptions import Unresolvable
+
 from apidocs.config.settings import Settings
 from apidocs.model.endpoint import Document, Endpoint, ExampleResponse, Parameter
 from apidocs.model.paths import PLACEHOLDER
@@ -93,7 +95,7 @@ def _fits_schema(value: Any, schema: dict[str, Any]) -> bool:
     bare = {key: item for key, item in schema.items() if key not in ("default", "example", "examples")}
     try:
         return bool(schema_validator(bare).is_valid(value))
-    except Exception:  # jsonschema's errors for an unresolvable ref vary by version
+    except Unresolvable:
         return True
 
 
@@ -107,7 +109,7 @@ def _python_reads(pattern: str) -> bool:
 
 def _parameter_schema(endpoint: Endpoint, place: str, name: str, parameter: Parameter | None) -> Schema:
     """The definition's JSON Schema of the parameter (`request.parameters`), else one of its `(type)`."""
-    given = endpoint.parameter_schemas.get((place, name.lower() if place == "header" else name))
+    given = endpoint.parameter_schema(place, name)
     if given is not None:
         return dict(portable_patterns(given))
     # Path, query and header values are strings on the wire unless the writer says otherwise.
@@ -163,9 +165,10 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
         values = query_values.get(name, [])
         schema = _parameter_schema(endpoint, "query", name, parameter)
         entry = {"name": name, "in": "query", "required": bool(parameter and parameter.is_required), "schema": schema}
-        if len(values) > 1 or (values and schema.get("type") == "array"):
-            items = schema.get("items") if schema.get("type") == "array" else schema
-            entry["schema"] = schema if schema.get("type") == "array" else {"type": "array", "items": schema}
+        is_list = schema.get("type") == "array"
+        if values and (len(values) > 1 or is_list):  # sent as the parameter repeated
+            items = schema.get("items") if is_list else schema
+            entry["schema"] = schema if is_list else {"type": "array", "items": schema}
             entry["explode"] = True
             entry["example"] = [_typed_example(value, items if isinstance(items, dict) else {}) for value in values]
         elif values:

@@ -5,22 +5,16 @@ alternative, each repetition its fewest times, each class its first character. T
 checks the text with the pattern itself (ECMA-262 and `re` differ at the edges, and lookarounds
 are not followed here), so a wrong guess is never used, only missed.
 
-The tree comes from `re._parser`, the parser `re` itself uses (the stdlib has no public one);
-when a Python release changes it, every pattern is simply given no text here.
+The tree comes from the parser `re` itself uses (`apidocs.model.validation.RE_PARSER`); when a
+Python release moves it, every pattern is simply given no text here.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-_parser: Any
-_sre: Any
-try:  # the stdlib's own regular expression parser (no stubs: it is not public)
-    _parser = importlib.import_module("re._parser")
-    _sre = importlib.import_module("re._constants")
-except ImportError:  # Python < 3.11 calls them sre_parse and sre_constants
-    _parser = _sre = None
+from apidocs.model.validation import RE_CONSTANTS as _sre
+from apidocs.model.validation import RE_PARSER as _parser
 
 MAX_TEXT = 1000  # characters: a pattern asking for more gets no text here
 MAX_STEPS = 10_000  # parts of the pattern written (repeats counted): an untrusted pattern may nest them deep

@@ -209,7 +209,7 @@ def _parameter_checks(endpoint: Endpoint, auth_header: str = "") -> ParameterChe
         for parameter in group.parameters if group else []:
             if kind == "header" and auth_header and parameter.name.lower() == auth_header.lower():
                 continue
-            schema = endpoint.parameter_schemas.get((kind, parameter.name.lower() if kind == "header" else parameter.name))
+            schema = endpoint.parameter_schema(kind, parameter.name)
             if not (parameter.type or parameter.is_required or schema is not None):
                 continue
             check = ValueCheck(parameter, kind, schema)
