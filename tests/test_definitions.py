@@ -233,6 +233,9 @@ def test_missing_path_value_marks_the_example_incomplete(tmp_path: Path) -> None
     ("---\ntitle: /a/&lt;id&gt;/\nmethod: get\n---\n### URL Parameters:\n\nother\n: (string) Not in the path\n", 7, "E007", "`other` is documented but not in the path"),
     ("---\ntitle: /a/\nmethod: get\nposition: x.y\n---\n", 4, "E004", "position"),
     ("---\ntitle: /a/\nmethod: get\nexample: {status: ok}\n---\n", 4, "E008", "example.status"),
+    # A form sends an object's members as its fields: a list or a text cannot be one.
+    ("---\ntitle: /a/\nmethod: post\nexample:\n  headers:\n    Content-Type: application/x-www-form-urlencoded\n"
+     "  body:\n    - amount\n---\n", 7, "E008", "sent as a form"),
     ("---\ntitle: /a/\nmethod: get\n---\n{% include missing.md %}\n", 5, "E010", "include not found"),
     ("---\ntitle: /a/\nmethod: get\n", 1, "E001", "never ends"),
 ])

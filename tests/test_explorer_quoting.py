@@ -13,13 +13,14 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apidocs.explorer.bundle import quoting_script
+from apidocs.model.forms import form_fields, form_map
 from apidocs.rendering.quoting import FILTERS, QuotingError, json_text
 
 NODE = shutil.which("node")
@@ -33,6 +34,12 @@ function run(c) {
   if (c.op === "filters") return Object.keys(Q.FILTERS).sort();
   if (c.op === "quote") return Q.quote(c.args[0].text);
   if (c.op === "reindent") return Q.jsonText(Q.parseJson(c.args[0].text), c.indent);
+  if (c.op === "form_fields") return Q.formFields(value(c.args[0]));
+  if (c.op === "form_map_items") {  // the Obj as [name, text or texts] pairs, order included
+    const mapping = Q.FILTERS.form_map(value(c.args[0]));
+    return mapping.keys.map((key, index) => [key, mapping.values[index]]);
+  }
+  if (c.op === "form_map_py") return Q.FILTERS.py(Q.FILTERS.form_map(value(c.args[0])));  // as python.py.j2 prints it
   return Q.FILTERS[c.op](...c.args.map(value));
 }
 lines.on("line", (line) => {
@@ -56,6 +63,25 @@ JSON_HAZARDS: list[Any] = [
     2**63, -(2**70), 1.7976931348623157e308, 5e-324, 1e22, 1e21, 12345.678e10, [], {}, [[]], {"": {}},
     {"a": [1, 2.5, None, True, "x"]}, {"nested": {"deep": [{"k": "v"}]}}, HAZARDS, {s: s for s in HAZARDS},
 ]
+
+# Objects as form bodies (model/forms.py): bracket names, repeated names, indexed lists, empty
+# containers (no field), scalars as text, and names or texts that need percent-encoding.
+FORM_HAZARDS: list[Any] = [
+    {}, {"": ""}, {"a": ""}, {"amount": 2000, "tags": ["a", "b"], "meta": {"k": "v w"}},
+    {"n": None, "t": True, "f": False, "z": 0, "nz": -0.0, "tenth": 0.1, "big": 1e16, "small": 1e-7,
+     "huge": 2**70, "neg": -(2**63), "exp": 12345.678e10, "max": 1.7976931348623157e308, "tiny": 5e-324},
+    {"list": [1, 2.5, None, True, False, "x", ""]}, {"empty_list": [], "empty_obj": {}, "after": 1},
+    {"rows": [{"id": 1, "tags": ["a", "b"]}, {"id": 2, "tags": []}]}, {"mixed": [1, {"k": "v"}, [2, 3], [], {}]},
+    {"grid": [[1, 2], [3, [4, {"deep": None}]]]}, {"a": {"b": {"c": {"d": {"e": "f"}}}}},
+    {"~!*'()[]&=+ %": "~!*'()[]&=+ %", "a[b]": "c", "x=y&z": "1+1=2", "%41": "%", "+": " "},
+    {"café": "naïve", "日本": "語", "😀": "👩‍👩‍👧", "\U0010fffd": "\U000e0001", "\u2028": "\x00\x7f\x85\u202e"},
+    {"line": "a\\nb", "newline": "a\nb\r\n", "tab": "\t", "html": "</script><b>&amp;", "jinja": "{{ x }}"},
+    # A name the brackets of another member also spell: `form_map` groups them, `form_text` keeps the order.
+    {"a[b]": 1, "x": 2, "a": {"b": 3}}, {"a": [{"k": 1}], "a[0][k]": 2},
+    {s: [s, {s: s}] for s in HAZARDS}, {"hazards": HAZARDS}, {"nested": {s: s for s in HAZARDS}},
+]
+# A lone surrogate has no UTF-8: Python's quote_plus raises UnicodeEncodeError, the twin must refuse too.
+FORM_SURROGATES: list[Any] = [{"a": "\ud800"}, {"\udfff": "x"}, {"a": ["ok", "x\ud83d"]}, {"a": {"\udc00b": 1}}]
 
 
 class Node:
@@ -133,8 +159,21 @@ def check_json(node: Node, value: Any) -> None:
     agree(python(json_text, value), node("reindent", text(json.dumps(value)), indent=2))
 
 
+def check_form(node: Node, value: Any) -> None:
+    """The value as a form body: its fields, its encoded text and its mapping (or both refuse it)."""
+    arg = as_json(value)
+    agree(python(lambda v: [list(pair) for pair in form_fields(v)], value), node("form_fields", arg))
+    encoded = node("form_text", arg)
+    agree(python(FILTERS["form_text"], value), encoded)
+    if "ok" in encoded:  # what a form reader reads back is the fields, whichever characters stay readable
+        assert parse_qsl(encoded["ok"], keep_blank_values=True) == form_fields(value)
+    agree(python(lambda v: [list(item) for item in form_map(v).items()], value), node("form_map_items", arg))
+    agree(python(lambda v: FILTERS["py"](FILTERS["form_map"](v)), value), node("form_map_py", arg))
+
+
 def test_same_filter_names(node: Node) -> None:
     assert node("filters") == {"ok": sorted(FILTERS)}
+    assert FILTERS["form_map"] is form_map  # so check_form holds the filter itself
 
 
 @pytest.mark.parametrize("value", HAZARDS)
@@ -148,6 +187,39 @@ def test_hazardous_strings(node: Node, value: str) -> None:
 @pytest.mark.parametrize("value", JSON_HAZARDS, ids=lambda v: repr(v)[:30])
 def test_hazardous_json(node: Node, value: Any) -> None:
     check_json(node, value)
+    check_form(node, value)  # the objects among them as forms; the rest refused by both
+
+
+@pytest.mark.parametrize("value", FORM_HAZARDS, ids=lambda v: repr(v)[:30])
+def test_hazardous_forms(node: Node, value: Any) -> None:
+    check_form(node, value)
+    check_form(node, {"wrapped": value, "list": [value]})
+
+
+@pytest.mark.parametrize("value", [None, True, False, 0, -0.0, 1.5, 2**70, 1e16, "", "text", [], [{}], [["a"]]],
+                         ids=repr)
+def test_a_form_body_that_is_not_an_object_is_refused_by_both(node: Node, value: Any) -> None:
+    assert "error" in python(FILTERS["form_text"], value)
+    check_form(node, value)
+    assert node("form_text", as_json(value))["error"] == python(FILTERS["form_text"], value)["error"]  # same words
+
+
+@pytest.mark.parametrize("value", FORM_SURROGATES, ids=ascii)
+def test_a_lone_surrogate_is_refused_by_both_form_texts(node: Node, value: Any) -> None:
+    assert "error" in python(FILTERS["form_text"], value)
+    assert "error" in node("form_text", as_json(value))
+    check_form(node, value)  # its fields and mapping still agree: only the encoding refuses
+
+
+def test_the_form_twin_spells_the_example_the_same(node: Node) -> None:
+    value = {"amount": 2000, "tags": ["a", "b"], "meta": {"k": "v w"}, "odd": "~!*'()$,/:?@[];#%&=+"}
+    encoded = node("form_text", as_json(value))
+    assert encoded == {"ok": FILTERS["form_text"](value)}
+    # Whichever characters are kept readable, a form reader reads the same fields back.
+    assert parse_qsl(encoded["ok"], keep_blank_values=True) == [("amount", "2000"), ("tags", "a"), ("tags", "b"),
+                                                                ("meta[k]", "v w"), ("odd", value["odd"])]
+    assert node("form_map_items", as_json(value)) == {"ok": [["amount", "2000"], ["tags", ["a", "b"]], ["meta[k]", "v w"],
+                                                            ["odd", value["odd"]]]}
 
 
 @pytest.mark.parametrize("document", [
@@ -183,7 +255,17 @@ def test_any_text(node: Node, value: str) -> None:
     check_header(node, "X-Any", value)
 
 
+form_values = st.dictionaries(st.text(max_size=8), json_values, max_size=5)
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=json_values)
 def test_any_json(node: Node, value: Any) -> None:
     check_json(node, value)
+    check_form(node, value)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=form_values)
+def test_any_form(node: Node, value: Any) -> None:
+    check_form(node, value)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from apidocs.model.endpoint import NO_BODY
+from apidocs.model.forms import form_map, form_text
 from apidocs.rendering.quoting import (
     FILTERS,
     QuotingError,
@@ -184,4 +185,4 @@ def test_js_body_is_the_json_text_itself_so_big_numbers_survive(tmp_path: Path) 
 def test_filters_table_names_every_function_templates_use() -> None:
     assert {"sh": shell_quote, "curl_header": curl_header, "httpie_header": httpie_header,
                        "json_text": json_text, "py": python_literal, "py_str": python_string, "js_str": js_string,
-                       "js_body": js_body} == FILTERS
+                       "js_body": js_body, "form_text": form_text, "form_map": form_map} == FILTERS

@@ -4,7 +4,7 @@ Requests compare on meaning, not bytes: the path percent-decoded; the query as a
 decoded pairs (order and `%20`/`+` spelling do not matter, repeats and empty values do); every
 documented header plus the auth header with its exact value (clients add others such as
 User-Agent, which are fine); the body equal as JSON, where `true` is not `1` and a rounded big
-number is not the number. Responses compare on shape and values: same keys and types, equal
+number is not the number (a form body: each field name's texts, in order). Responses compare on shape and values: same keys and types, equal
 values, except ISO-8601 timestamps, which only need to be timestamps too.
 """
 
@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 
 from apidocs.check.relay import Exchange
 from apidocs.model.endpoint import NO_BODY, json_type
+from apidocs.model.forms import form_fields, form_pairs
 from apidocs.rendering.request import HttpRequest
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
@@ -42,7 +43,7 @@ class NormalRequest:
         if self.body is NO_BODY:
             out.append("body   (none)")
         elif isinstance(self.body, _Raw):
-            out.append(f"body   (not JSON) {self.body.text!r}")
+            out.append(f"body   (unreadable) {self.body.text!r}")
         else:
             out.append("body")
             out += ["  " + line for line in json.dumps(self.body, indent=2, sort_keys=True, ensure_ascii=False).splitlines()]
@@ -74,17 +75,28 @@ def _ows(value: str) -> str:
 
 def expected_request(request: HttpRequest) -> NormalRequest:
     headers = sorted((name.lower(), _ows(value)) for name, value in request.headers)
-    return NormalRequest(request.method, decode_path(request.path), sorted(request.query), headers, request.body)
+    body = _by_name(form_fields(request.body)) if request.is_form else request.body
+    return NormalRequest(request.method, decode_path(request.path), sorted(request.query), headers, body)
 
 
-def sent_request(exchange: Exchange, documented_headers: list[str]) -> NormalRequest:
+def _by_name(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """A form's fields compared: each name's texts in the order sent (the order of different
+    names does not matter to a form's reader)."""
+    fields: dict[str, list[str]] = {}
+    for name, text in pairs:
+        fields.setdefault(name, []).append(text)
+    return fields
+
+
+def sent_request(exchange: Exchange, documented_headers: list[str], form: bool = False) -> NormalRequest:
+    """`form`: the body is documented as a form, so it is read as one (else as JSON)."""
     path, query = _split_target(exchange.target)
     names = sorted({name.lower() for name in documented_headers})
     headers = sorted((name, _ows(value)) for name in names for value in exchange.header_values(name))
     body: object = NO_BODY
     if exchange.body:
         try:
-            body = json.loads(exchange.body.decode("utf-8"))
+            body = _by_name(form_pairs(exchange.body)) if form else json.loads(exchange.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             body = _Raw(exchange.body.decode("utf-8", errors="replace"))
     pairs = sorted(parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="replace"))
@@ -105,7 +117,7 @@ def json_equal(a: object, b: object) -> bool:
     return type(a) is type(b) and a == b
 
 
-def request_problems(expected: NormalRequest, sent: NormalRequest) -> list[str]:
+def request_problems(expected: NormalRequest, sent: NormalRequest, form: bool = False) -> list[str]:
     problems = []
     if sent.method != expected.method:
         problems.append(f"method: sent {sent.method}, documented {expected.method}")
@@ -120,9 +132,9 @@ def request_problems(expected: NormalRequest, sent: NormalRequest) -> list[str]:
     elif expected.body is not NO_BODY and sent.body is NO_BODY:
         problems.append("body: sent none, one is documented")
     elif isinstance(sent.body, _Raw):
-        problems.append("body: sent text that is not JSON")
+        problems.append("body: sent text that is not JSON" if not form else "body: sent text that is not a form")
     elif expected.body is not NO_BODY and not json_equal(expected.body, sent.body):
-        problems.append("body: not equal to the documented JSON")
+        problems.append("body: not equal to the documented JSON" if not form else "body: not the documented form fields")
     return problems
 
 
@@ -136,8 +148,8 @@ def compare_exchanges(request: HttpRequest, exchanges: list[Exchange], expected_
         return ["sent no request (nothing reached the check's relay)"], ""
     expected = expected_request(request)
     first = exchanges[0]
-    sent = sent_request(first, [name for name, _ in request.headers])
-    problems = request_problems(expected, sent)
+    sent = sent_request(first, [name for name, _ in request.headers], request.is_form)
+    problems = request_problems(expected, sent, request.is_form)
     diff = request_diff(expected, sent) if problems else ""
     if len(exchanges) > 1:
         others = ", ".join(f"{e.method} {e.target}" for e in exchanges[1:])

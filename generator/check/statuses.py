@@ -9,8 +9,8 @@ that status's example, by the same rules as the success example:
 - the example with each of the site's demo tokens → e.g. 403 or 409 (another role);
 - the example with unknown path values (`UNKNOWN_UUID` for a UUID, else `unknown`) → 404;
 - the example sent twice, the second answer → e.g. 422 once the first changed the state;
-- the example with an empty JSON object as body → 400 when fields are required;
-- a JSON array as body, where the endpoint takes a body → 400.
+- the example with an empty JSON object as body (a form: no fields) → 400 when fields are required;
+- a JSON array as body, where the endpoint takes a JSON body → 400.
 
 A documented status none of these reaches is "not reached", not a failure: some answers need a
 state only a longer scenario sets up.
@@ -29,6 +29,7 @@ import requests
 from apidocs.check.compare import response_problems
 from apidocs.config.settings import Auth
 from apidocs.model.endpoint import Endpoint, ExampleResponse
+from apidocs.model.forms import form_text
 from apidocs.model.paths import ROUTE_HEADER, route_header_value
 from apidocs.rendering.quoting import json_text
 from apidocs.rendering.request import HttpRequest, build_request
@@ -81,7 +82,9 @@ def probes(endpoint: Endpoint, auth: Auth, base_url: str) -> list[Probe]:
     if endpoint.example.has_body and isinstance(endpoint.example.body, dict) and endpoint.example.body:
         empty = build_request(endpoint, auth, base_url)
         empty.body = {}
-        found.append(Probe("with an empty JSON object as body", empty))
+        found.append(Probe("with no form fields" if example.is_form else "with an empty JSON object as body", empty))
+    if example.is_form:
+        return found  # a form is always fields: no array to send
     if endpoint.example.has_body or endpoint.request_schema is not None or endpoint.group_of_kind("request") is not None:
         listed = build_request(endpoint, auth, base_url)
         listed.body = []
@@ -102,7 +105,9 @@ def sandbox_sender(secret: str, timeout: float = 30.0) -> Send:
         headers = dict(request.headers)
         headers[SANDBOX_SESSION_HEADER] = f"{secret}:{session}"
         headers[ROUTE_HEADER] = route_header_value(route)  # among paths that differ only in placeholder names
-        data = json_text(request.body).encode("utf-8") if request.has_body else None
+        data = None
+        if request.has_body:
+            data = (form_text(request.body) if request.is_form else json_text(request.body)).encode("utf-8")
         return http.request(request.method, request.url, headers=headers, data=data, timeout=timeout,
                             allow_redirects=False)
 

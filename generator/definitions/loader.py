@@ -22,6 +22,7 @@ from apidocs.definitions.liquid import Line, LiquidRenderer
 from apidocs.definitions.pasted import HarvestedRequest, PastedSnippet, harvest
 from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Document, Endpoint, ExampleRequest, ExampleResponse
 from apidocs.model.errors import DefinitionError, Finding
+from apidocs.model.forms import is_form
 from apidocs.model.headers import carried_in_a_header
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate
 from apidocs.model.positions import LAST, PositionKey, position_key
@@ -501,8 +502,12 @@ def _build_example(endpoint: Endpoint, front: FrontMatter, right_code: list[Righ
     for name, value in example.headers:
         if not carried_in_a_header(value):
             raise DefinitionError(path, line, f"header {name} has a value HTTP cannot carry (control or non-ASCII characters)", "E009")
-    if example.has_body and not any(n.lower() == "content-type" for n, _ in example.headers):
+    content_type = next((v for n, v in example.headers if n.lower() == "content-type"), None)
+    if example.has_body and content_type is None:
         example.headers.append(("Content-Type", "application/json"))
+    elif example.has_body and is_form(content_type) and not isinstance(example.body, dict):
+        raise DefinitionError(path, front.path_lines.get(("example", "body"), line),
+                              f"`example.body` is sent as a form ({content_type}): it must be a mapping of its fields", "E008")
 
     missing = [name for name in endpoint.path_parameters if not example.path_params.get(name)]
     for name in missing:

@@ -177,6 +177,7 @@
       this.busy = false;
       this.parsedBody = undefined;
       this.bodyProblem = null;
+      this.bodyRefusal = null; // what "Not sent" says about the body: not JSON, or not a form
       this.codes = [];
       // Right under the snippet tabs it drives, above the documented example responses.
       const aside = root.closest(".apidocs-aside");
@@ -383,12 +384,24 @@
     parseBody() {
       if (!this.body) return;
       this.bodyProblem = null;
+      let parsed;
       try {
         if (!this.body.value.trim()) throw new SyntaxError("it is empty (write JSON, e.g. {})");
-        this.parsedBody = Q.parseJson(this.body.value);
+        parsed = Q.parseJson(this.body.value);
       } catch (error) {
         this.bodyProblem = `Body is not valid JSON: ${error.message}.`;
+        this.bodyRefusal = "Not sent: the body is not valid JSON.";
       }
+      if (!this.bodyProblem && this.data.form) {
+        // A form endpoint sends the object's fields: a list, a scalar or a lone surrogate cannot go.
+        try {
+          Q.FILTERS.form_text(parsed);
+        } catch (error) {
+          this.bodyProblem = `Body cannot be sent as form fields: ${error.message}.`;
+          this.bodyRefusal = "Not sent: the body cannot be sent as form fields.";
+        }
+      }
+      if (!this.bodyProblem) this.parsedBody = parsed;
       this.body.setAttribute("aria-invalid", this.bodyProblem ? "true" : "false");
       this.bodyError.textContent = this.bodyProblem || "";
       this.bodyError.hidden = !this.bodyProblem;
@@ -500,7 +513,7 @@
       }
       if (this.bodyProblem) {
         this.clearResponse();
-        this.say("error", "Not sent: the body is not valid JSON.", "Fix it (the problem is shown under Body) and send again.");
+        this.say("error", this.bodyRefusal, "Fix it (the problem is shown under Body) and send again.");
         this.body.focus();
         return;
       }
@@ -524,7 +537,10 @@
       // `ours`: the serve's sandbox or the site's public one (not a real API, which would not know it).
       if (server.ours && this.data.route) headers.set(this.data.route.header, this.data.route.value);
       const init = { method: this.data.method, headers, credentials: "omit", cache: "no-store", redirect: "follow" };
-      if (this.data.body !== null && !["GET", "HEAD"].includes(this.data.method)) init.body = Q.jsonText(values.body);
+      if (this.data.body !== null && !["GET", "HEAD"].includes(this.data.method)) {
+        // A form goes as its fields (the Content-Type among the headers says so), as the snippets send it.
+        init.body = this.data.form ? Q.FILTERS.form_text(values.body) : Q.jsonText(values.body);
+      }
       const controller = new AbortController();
       init.signal = controller.signal;
       let timedOut = false;

@@ -17,6 +17,7 @@ from apidocs.config.settings import Server, Settings
 from apidocs.explorer.context import ServeContext
 from apidocs.explorer.slots import render_parts
 from apidocs.model.endpoint import Endpoint, encode_path_template
+from apidocs.model.forms import FORM_MEDIA_TYPE
 from apidocs.model.paths import ROUTE_HEADER, route_header_value
 from apidocs.rendering.languages import Language
 from apidocs.rendering.quoting import html_attribute, json_text
@@ -71,6 +72,9 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
                  "own": bool(endpoint.example.token and endpoint.example.token != settings.auth.token)}
         if settings.auth.header else None,
         "body": json_text(endpoint.example.body) if endpoint.example.has_body else None,
+        # The body is sent as form fields (the example's Content-Type is a form): the reader still
+        # edits it as a JSON object, and the page sends its `form_text`.
+        "form": request.is_form,
         "servers": [{"url": server.url, "description": server.description,
                      "sandbox": bool(settings.public_sandbox) and server.url == settings.public_sandbox}
                     for server in servers],
@@ -159,9 +163,16 @@ def _body_field(data: dict[str, Any]) -> str:
     rows = min(max(text.count("\n") + 2, 4), 16)
     # Newlines as character references: the panel is one line, so Markdown cannot split it.
     content = html.escape(text).replace("\n", "&#10;")
+    described = f"{ID}-body-error"
+    hint = ""
+    if data.get("form"):
+        described = f"{ID}-body-hint {described}"
+        # A grid item of the field, under its label (a <small>: no paragraph margins to undo).
+        hint = (f'<small class="apidocs-explorer-body-hint" id="{ID}-body-hint">'
+                f'{html.escape(f"Sent as form fields ({FORM_MEDIA_TYPE}): write them as a JSON object.")}</small>')
     return (f'<div class="apidocs-explorer-field apidocs-explorer-field--body"><label for="{ID}-body">Body</label>'
-            f'<textarea id="{ID}-body" data-field="body" rows="{rows}" spellcheck="false" autocomplete="off"'
-            f' aria-describedby="{ID}-body-error">{content}</textarea>'
+            f'{hint}<textarea id="{ID}-body" data-field="body" rows="{rows}" spellcheck="false" autocomplete="off"'
+            f' aria-describedby="{described}">{content}</textarea>'
             f'<p class="apidocs-explorer-body-error" id="{ID}-body-error" hidden></p></div>')
 
 

@@ -358,6 +358,93 @@
     }
   }
 
+  // --- Form bodies (model/forms.py): a JSON object as application/x-www-form-urlencoded fields ---
+
+  // Kept as they are in a form's text: forms.py's `_READABLE` (beside quote's A-Z a-z 0-9 _ . - ~).
+  const FORM_SAFE = "!$'()*,/:?@[]";
+
+  // urllib.parse.quote_plus(text, safe=FORM_SAFE): quote's escapes, less those of FORM_SAFE,
+  // and a space as "+". A "%" starts every escape (a "%" of the text is "%25"), so escapes
+  // are matched whole; a lone surrogate is refused by quote.
+  function formQuote(text) {
+    return quote(text).replace(/%[0-9A-F]{2}/g, (escape) => {
+      if (escape === "%20") return "+";
+      const char = String.fromCharCode(parseInt(escape.slice(1), 16));
+      return FORM_SAFE.includes(char) ? char : escape;
+    });
+  }
+
+  // json.dumps of a value that is not an object, as forms.py names it in its error.
+  function formKind(value) {
+    if (Array.isArray(value)) return "a list";
+    if (typeof value === "string") return "text";
+    if (value === null || value === true || value === false || value instanceof Num) return jsonText(value, null);
+    throw new QuotingError("not a JSON value");
+  }
+
+  function formScalar(value) {
+    if (value === null) return "";
+    if (value === true) return "true";
+    if (value === false) return "false";
+    if (value instanceof Num) return value.text;
+    if (typeof value === "string") return value;
+    throw new QuotingError("not a JSON value");
+  }
+
+  const isContainer = (value) => Array.isArray(value) || value instanceof Obj;
+
+  // form_fields: [name, text] pairs in order, bracket names for nested members, a list of
+  // scalars repeating its name, a list holding containers indexed. Depth first, without recursion.
+  function formFields(value) {
+    if (!(value instanceof Obj)) {
+      throw new QuotingError(`a form body must be a JSON object (its fields), not ${formKind(value)}`);
+    }
+    const fields = [];
+    const pending = [];
+    // Last first, so the stack pops them in order (a loop: spreading a long list overflows).
+    const later = (names, items) => {
+      for (let index = items.length - 1; index >= 0; index -= 1) pending.push([names(index), items[index]]);
+    };
+    later((index) => value.keys[index], value.values);
+    while (pending.length) {
+      const [name, member] = pending.pop();
+      if (member instanceof Obj) {
+        later((index) => `${name}[${member.keys[index]}]`, member.values);
+      } else if (Array.isArray(member) && member.some(isContainer)) {
+        later((index) => `${name}[${index}]`, member);
+      } else if (Array.isArray(member)) {
+        for (const item of member) fields.push([name, formScalar(item)]);
+      } else {
+        fields.push([name, formScalar(member)]);
+      }
+    }
+    return fields;
+  }
+
+  // form_map: name → text, or the list of texts of a repeated name, in first-appearance order.
+  function formMap(value) {
+    const mapping = new Obj();
+    const at = new Map(); // name → its index in mapping (Obj.set looks keys up one by one)
+    for (const [name, text] of formFields(value)) {
+      const index = at.get(name);
+      if (index === undefined) {
+        at.set(name, mapping.keys.length);
+        mapping.keys.push(name);
+        mapping.values.push(text);
+      } else if (Array.isArray(mapping.values[index])) {
+        mapping.values[index].push(text);
+      } else {
+        mapping.values[index] = [mapping.values[index], text];
+      }
+    }
+    return mapping;
+  }
+
+  // form_text: the body's text as forms.py writes it (a lone surrogate is refused, as Python's UTF-8 does).
+  function formText(value) {
+    return formFields(value).map(([name, text]) => `${formQuote(name)}=${formQuote(text)}`).join("&");
+  }
+
   const FILTERS = {
     sh: shellQuote,
     curl_header: curlHeader,
@@ -367,9 +454,11 @@
     py_str: pythonString,
     js_str: jsString,
     js_body: jsBody,
+    form_text: formText,
+    form_map: formMap,
   };
 
-  const api = { FILTERS, Num, Obj, QuotingError, parseJson, jsonText, quote, str, setNonPrintable };
+  const api = { FILTERS, Num, Obj, QuotingError, parseJson, jsonText, quote, str, setNonPrintable, formFields };
   if (typeof window !== "undefined") window.apidocsQuoting = api;
   if (typeof module === "object" && module.exports) module.exports = api;
 })();

@@ -115,7 +115,7 @@ def _encode(value: Any) -> Expr:
 _RECORDER: ContextVar[_Recorder] = ContextVar("apidocs_slot_recorder")
 
 
-def _deferred(name: str, function: Callable[..., str]) -> Callable[..., Any]:
+def _deferred(name: str, function: Callable[..., object]) -> Callable[..., Any]:
     signature = inspect.signature(function)
 
     def apply(*args: Any, **kwargs: Any) -> Any:
@@ -143,7 +143,7 @@ def _guarded(function: Callable[..., Any]) -> Callable[..., Any]:
 class SlotRequest:
     """What templates see as `request`: fixed parts as values, changeable parts as slots.
 
-    The method, the name and whether there is a body are fixed per endpoint; header names are
+    The method, the name, whether there is a body and whether it is a form are fixed per endpoint; header names are
     fixed, their values are slots `header.<index>` (the auth header is index 0 when present).
     """
 
@@ -155,6 +155,7 @@ class SlotRequest:
         self._name = request.name
         self.name_read = False  # whether the template shows the endpoint's name (see `render_parts`)
         self.has_body = request.has_body
+        self.is_form = request.is_form
         self.body: Any = slot("body") if request.has_body else NO_BODY
         self.url, self.base_url, self.path = slot("url"), slot("base_url"), slot("path")
         self.query, self.query_string, self.target = slot("query"), slot("query_string"), slot("target")
@@ -243,7 +244,7 @@ def render_parts(folder: Path, language: Language, request: HttpRequest) -> list
     return parts
 
 
-_ShapeKey = tuple[Path, Language, str, bool, tuple[str, ...]]
+_ShapeKey = tuple[Path, Language, str, bool, bool, tuple[str, ...]]
 _SHAPES: dict[_ShapeKey, list[Any] | None] = {}  # the parts of templates that do not show the name
 _MAX_SHAPES = 512
 _UNSEEN: Any = object()
@@ -251,10 +252,10 @@ _UNSEEN: Any = object()
 
 def _parts_of_shape(folder: Path, language: Language, request: HttpRequest) -> list[Any] | None:
     """The parts depend only on what `SlotRequest` shows as values: the method, whether there is
-    a body, the header names, and the endpoint's name if the template shows it. Most endpoints of
+    a body and a form, the header names, and the endpoint's name if the template shows it. Most endpoints of
     an API share a few shapes, so each is rendered once (every time, for a template that shows
     the name)."""
-    key = (folder, language, request.method, request.has_body, tuple(name for name, _ in request.headers))
+    key = (folder, language, request.method, request.has_body, request.is_form, tuple(name for name, _ in request.headers))
     known = _SHAPES.get(key, _UNSEEN)
     if known is not _UNSEEN:
         return known

@@ -188,6 +188,15 @@ class Endpoint(Document):
         return self.parameter_schemas.get((place, name.lower() if place == "header" else name))
 
     @property
+    def request_content_type(self) -> str:
+        """The request body's media type (without parameters): the example's Content-Type, else
+        `request.media_type`, else JSON."""
+        given = next((value for name, value in self.example.headers if name.lower() == "content-type"), None)
+        if given is None or not self.example.has_body:
+            given = self.request_media_type or given or "application/json"
+        return given.split(";", 1)[0].strip().lower() or "application/json"
+
+    @property
     def template(self) -> PathTemplate:
         return PathTemplate(self.path)
 

@@ -18,6 +18,7 @@ from referencing.exceptions import Unresolvable
 
 from apidocs.config.settings import Settings
 from apidocs.model.endpoint import Document, Endpoint, ExampleResponse, Parameter
+from apidocs.model.forms import FORM_MEDIA_TYPE
 from apidocs.model.paths import PLACEHOLDER
 from apidocs.model.types import Schema, schema_of_type_word
 from apidocs.model.validation import schema_validator
@@ -201,11 +202,6 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
     return result
 
 
-def _content_type(endpoint: Endpoint) -> str:
-    given = next((value for name, value in endpoint.example.headers if name.lower() == "content-type"), "application/json")
-    return given.split(";")[0].strip() or "application/json"
-
-
 def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
     group = endpoint.group_of_kind("request")
     if not endpoint.example.has_body and group is None and endpoint.request_schema is None:
@@ -221,7 +217,32 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
     if endpoint.example.has_body:
         media["example"] = body
     required = endpoint.example.has_body if endpoint.request_required is None else endpoint.request_required
-    return {"required": required, "content": {endpoint.request_media_type or _content_type(endpoint): media}}
+    media_type = endpoint.request_content_type
+    if media_type == FORM_MEDIA_TYPE and isinstance(schema, dict):
+        encoding = _form_encoding(schema, body)
+        if encoding:
+            media["encoding"] = encoding
+    return {"required": required, "content": {media_type: media}}
+
+
+def _form_encoding(schema: Schema, body: Any) -> dict[str, Any]:
+    """How the form's nested members travel (`model/forms.py`): objects, and lists holding
+    objects or lists, as `name[key]` fields, OpenAPI's `deepObject`; lists of scalars repeat the
+    name, which is OpenAPI's default for a form and needs no entry."""
+    declared = schema.get("properties")
+    properties: dict[str, Any] = declared if isinstance(declared, dict) else {}
+    sample: dict[str, Any] = body if isinstance(body, dict) else {}
+    encoding = {}
+    for name in [*properties, *(key for key in sample if key not in properties)]:
+        given = properties.get(name)
+        member: dict[str, Any] = given if isinstance(given, dict) else {}
+        value = sample.get(name)
+        kind = member.get("type")
+        nested = (kind == "object" or "properties" in member or isinstance(value, dict)
+                  or (isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value)))
+        if nested:
+            encoding[name] = {"style": "deepObject", "explode": True}
+    return encoding
 
 
 _HEADING = re.compile(r" {0,3}#{1,6}(?:\s|$)")

@@ -28,6 +28,7 @@ import yaml
 
 from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
+from apidocs.model.forms import FORM_MEDIA_TYPE
 from apidocs.model.headers import HEADER_NAME, carried_in_a_header
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate, split_suffix
 from apidocs.model.types import schema_of_type_word
@@ -512,6 +513,21 @@ def _is_json(media_type: str) -> bool:
     return re.fullmatch(r"application/([\w.+-]+\+)?json", _essence(media_type)) is not None
 
 
+def _form_encoding_notes(media: dict[str, Any]) -> list[str]:
+    """What of a form's `encoding` the snippets do not follow: they send nested objects as
+    `name[key]` fields and lists as the name repeated (`model/forms.py`)."""
+    notes = []
+    for name, how in mapping(media.get("encoding")).items():
+        if not isinstance(how, dict):
+            continue
+        style, explode = how.get("style", "form"), how.get("explode", how.get("style", "form") == "form")
+        if (style, explode) not in (("form", True), ("deepObject", True)) or how.get("contentType"):
+            shown = f"style {style}, explode {str(explode).lower()}" + (f", {how['contentType']}" if how.get("contentType") else "")
+            notes.append(f"form field `{one_line(str(name), 60)}` is sent as `name[key]` fields or repeated, not as its "
+                         f"encoding says ({one_line(shown, 80)})")
+    return notes
+
+
 def _essence(media_type: str) -> str:
     return media_type.split(";", 1)[0].strip().lower()
 
@@ -866,7 +882,10 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     # The sandbox checks requests against the carried schema: it would refuse the example.
                     notes.append(f"request example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
                 example["body"] = value
-                if _is_json(media_type):
+                if _essence(media_type) == FORM_MEDIA_TYPE and isinstance(value, dict):
+                    headers["Content-Type"] = FORM_MEDIA_TYPE  # the snippets send its fields
+                    notes.extend(_form_encoding_notes(media))
+                elif _is_json(media_type):
                     if _essence(media_type) != "application/json":
                         # As a header value: its parameters on one line, or none when HTTP cannot carry them.
                         sent = " ".join(media_type.split())
@@ -879,7 +898,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     notes.append(f"request body is {media_type}; documented and sent as JSON")
             else:
                 problem = None
-                if not _is_json(media_type):
+                if not _is_json(media_type) and _essence(media_type) != FORM_MEDIA_TYPE:
                     notes.append(f"request body is {media_type}; documented as JSON")
             request_rows = fields(schema, "request")
             shapes = _alternatives(schema)
@@ -896,7 +915,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 notes.append("request body is documented as taking any value")
             if "body" in example and not request_body.get("required"):
                 request_front["required"] = False  # the example sends one; the operation takes none too
-            if "body" not in example and _is_json(media_type) and _essence(media_type) != "application/json":
+            if "body" not in example and (_is_json(media_type) or _essence(media_type) == FORM_MEDIA_TYPE) \
+                    and _essence(media_type) != "application/json":
                 request_front["media_type"] = _essence(media_type)  # no example sends its Content-Type
             if len(request_body["content"]) > 1:
                 notes.append(f"request body media types other than {media_type} are not carried over")

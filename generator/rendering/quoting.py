@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 
 from apidocs.model.endpoint import NO_BODY
+from apidocs.model.forms import form_map, form_text
 
 
 class QuotingError(ValueError):
@@ -135,7 +136,7 @@ def js_body(value: object) -> str:
 
 # --- The table templates see --------------------------------------------------------------------
 
-FILTERS: dict[str, Callable[..., str]] = {
+FILTERS: dict[str, Callable[..., object]] = {
     "sh": shell_quote,
     "curl_header": curl_header,
     "httpie_header": httpie_header,
@@ -144,6 +145,9 @@ FILTERS: dict[str, Callable[..., str]] = {
     "py_str": python_string,
     "js_str": js_string,
     "js_body": js_body,
+    # A form body (`model/forms.py`): its encoded text, and its fields as a name → text(s) mapping.
+    "form_text": form_text,
+    "form_map": form_map,
 }
 
 

@@ -7,6 +7,7 @@ from urllib.parse import quote, urlencode
 
 from apidocs.config.settings import Auth
 from apidocs.model.endpoint import NO_BODY, PLACEHOLDER, Endpoint, encode_path_segment, encode_path_template
+from apidocs.model.forms import is_form
 
 
 @dataclass
@@ -22,6 +23,11 @@ class HttpRequest:
     @property
     def has_body(self) -> bool:
         return self.body is not NO_BODY
+
+    @property
+    def is_form(self) -> bool:
+        """Whether the body goes as form fields (its Content-Type says so), not as JSON text."""
+        return self.has_body and is_form(self.header("content-type"))
 
     @property
     def query_string(self) -> str:

@@ -1,4 +1,5 @@
-"""Request bodies: read within limits (size and time), then parse as JSON or refuse clearly.
+"""Request bodies: read within limits (size and time), then parse as JSON (or as a form, where
+the endpoint documents one) or refuse clearly.
 
 Nothing here can hang or raise past the handler: an oversized body is 413 (by Content-Length
 before reading, or by counting a streamed or chunked body), a body that stops arriving is 408
@@ -19,6 +20,7 @@ from typing import Any
 from starlette.types import Receive
 
 from apidocs.model.endpoint import NO_BODY, json_type
+from apidocs.model.forms import FORM_MEDIA_TYPE, FormError, is_form, read_form
 from apidocs.sandbox.errors import ApiError
 from apidocs.sandbox.limits import BODY_DEADLINE, BODY_IDLE_TIMEOUT, MAX_BODY
 
@@ -104,6 +106,20 @@ def parse_json(raw: bytes, content_type: str | None) -> Any:
     if (b"\\u0000" in raw or b"\x00" in raw[:4]) and _holds_string(body, lambda text: "\x00" in text):
         raise ApiError(400, "the body is not usable JSON: a string in it holds a NUL character (\\u0000); send text without it")
     return body
+
+
+def parse_form(raw: bytes, content_type: str | None) -> Any:
+    """The form body as an object (`model/forms.py`), or NO_BODY when there is none. Without a
+    Content-Type the bytes are read as a form, which is what they were sent as by HTML's rules."""
+    if not raw.strip():
+        return NO_BODY
+    if content_type is not None and not is_form(content_type):
+        media = content_type.split(";", 1)[0].strip() or "(empty)"
+        raise ApiError(415, f"the body is {media}, not a form: send its fields with Content-Type: {FORM_MEDIA_TYPE}")
+    try:
+        return read_form(raw)
+    except FormError as error:
+        raise ApiError(400, f"the body is not a usable form: {error}") from None
 
 
 def _is_not_utf8(text: str) -> bool:

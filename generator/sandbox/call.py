@@ -8,7 +8,7 @@ from typing import Any
 from starlette.types import Receive
 
 from apidocs.model.endpoint import NO_BODY
-from apidocs.sandbox.body import parse_json, read_body
+from apidocs.sandbox.body import parse_form, parse_json, read_body
 from apidocs.sandbox.router import Route
 from apidocs.sandbox.store import SessionState
 from apidocs.sandbox.timp.fixtures import Fixtures, User
@@ -45,3 +45,11 @@ class Call:
             return NO_BODY
         raw = await read_body(self.headers, self.receive, idle_timeout=self.body_timeout)
         return parse_json(raw, self.headers.get("content-type"))
+
+    async def form(self) -> Any:
+        """The form body read back into an object (text at its leaves: `model/forms.py`), or
+        NO_BODY; for an endpoint that documents a form. A body that is not a form is a 415."""
+        if self.method not in BODY_METHODS and not (self.route.endpoint is not None and self.route.endpoint.example.has_body):
+            return NO_BODY
+        raw = await read_body(self.headers, self.receive, idle_timeout=self.body_timeout)
+        return parse_form(raw, self.headers.get("content-type"))

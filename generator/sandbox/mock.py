@@ -2,7 +2,8 @@
 
 For an endpoint without a stateful handler, after routing (404/405) and auth (401): path and
 query values must fit their documented types and required query parameters must be there
-(400); the body must be JSON when there is one (415/400); it must satisfy the endpoint's
+(400); the body must be JSON when there is one, or a form where the endpoint documents one
+(415/400); it must satisfy the endpoint's
 request schema when one is given (400, or 422 when that is the status the endpoint documents
 for invalid input), else the documented `Required` request fields must be there and fit their
 types (400 naming the field). Then the documented success response comes back with the
@@ -19,11 +20,13 @@ from urllib.parse import parse_qsl
 from referencing.exceptions import Unresolvable
 
 from apidocs.model.endpoint import NO_BODY, Endpoint, Parameter
+from apidocs.model.forms import is_form
 from apidocs.model.types import schema_of_type_word
 from apidocs.model.validation import Validator, schema_validator
 from apidocs.sandbox.body import matches_type
 from apidocs.sandbox.call import Call
 from apidocs.sandbox.errors import ApiError
+from apidocs.sandbox.forms import typed_form
 from apidocs.sandbox.responses import Answer, documented_content, header_text
 
 REASON_HEADER = "X-Apidocs-Reason"  # why the mock refused, when it answers with a documented body
@@ -126,9 +129,11 @@ def check_parameters(endpoint: Endpoint, params: dict[str, str], query_string: b
                 raise ApiError(400, problem)
 
 
-def check_request_body(endpoint: Endpoint, body: object, validator: Validator | None = None) -> None:
+def check_request_body(endpoint: Endpoint, body: object, validator: Validator | None = None, form: bool = False) -> None:
+    """`form`: the body was sent as a form, its leaves are text (typed by the schema, when there
+    is one, before this check)."""
     if validator is not None:
-        _check_against_schema(endpoint, body, validator)
+        _check_against_schema(endpoint, body, validator, form)
         return
     group = endpoint.group_of_kind("request")
     if group is None or not group.parameters:
@@ -137,7 +142,8 @@ def check_request_body(endpoint: Endpoint, body: object, validator: Validator | 
     if body is NO_BODY:
         if required and endpoint.request_required is not False:
             top = [p.name for p in group.parameters if p.is_required and len(p.path) == 1] or required
-            raise ApiError(400, f"the body is missing: send a JSON object with {', '.join(top)}")
+            sent_as = "form fields" if form else "a JSON object with"
+            raise ApiError(400, f"the body is missing: send {sent_as} {', '.join(top)}")
         return
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object")
@@ -146,8 +152,16 @@ def check_request_body(endpoint: Endpoint, body: object, validator: Validator | 
         fields = "field" if len(missing) == 1 else "fields"
         raise ApiError(400, f"missing required body {fields}: {', '.join(missing)}")
     for parameter in group.parameters:
-        if not all(matches_type(value, parameter.type) for value in _field_values(body, parameter)[0]):
+        values = _field_values(body, parameter)[0]
+        if form:  # text, as a form sends every value: read as the field's type where it can be
+            values = [_form_typed(value, parameter.type) for value in values]
+        if not all(matches_type(value, parameter.type) for value in values):
             raise ApiError(400, f"`{parameter.name}` must be a {parameter.type}")
+
+
+def _form_typed(value: object, kind: str | None) -> object:
+    schema = schema_of_type_word(kind)
+    return typed_form(value, schema) if schema else value
 
 
 def _field_values(body: dict[str, Any], field: Parameter) -> tuple[list[object], bool]:
@@ -189,10 +203,11 @@ def _invalid_status(endpoint: Endpoint) -> int:
     return 422 if 422 in documented and 400 not in documented else 400
 
 
-def _check_against_schema(endpoint: Endpoint, body: object, validator: Validator) -> None:
+def _check_against_schema(endpoint: Endpoint, body: object, validator: Validator, form: bool = False) -> None:
     if body is NO_BODY:
         if endpoint.example.has_body and endpoint.request_required is not False:
-            raise ApiError(_invalid_status(endpoint), "the body is missing: send a JSON body as documented")
+            sent_as = "the form fields" if form else "a JSON body"
+            raise ApiError(_invalid_status(endpoint), f"the body is missing: send {sent_as} as documented")
         return
     errors = sorted(validator.iter_errors(cast(Any, body)), key=lambda error: list(error.absolute_path))[:_MAX_REASONS]
     if errors:
@@ -304,15 +319,21 @@ def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], 
     # An operation that documents 422 and not 400 for what it refuses (FastAPI's way) gets 422
     # for every refused value, a body that is not JSON included.
     invalid = _invalid_status(endpoint)
+    form = is_form(endpoint.request_content_type)  # else JSON, as the snippets send
 
     async def handle(call: Call) -> Answer:
         try:
             if checks.path or checks.query or checks.header:
                 check_parameters(endpoint, call.params, call.query_string, checks, call.headers)
-            body = await call.json()
+            if form:
+                body = await call.form()
+                if validator is not None and body is not NO_BODY:
+                    body = typed_form(body, endpoint.request_schema)
+            else:
+                body = await call.json()
             # A body documented on GET is checked when sent; a browser (Try it) cannot send one.
             if body_checked and not (body is NO_BODY and call.method in ("GET", "HEAD")):
-                check_request_body(endpoint, body, validator)
+                check_request_body(endpoint, body, validator, form)
         except ApiError as error:
             if error.status == 400 and invalid != 400:
                 raise ApiError(invalid, error.detail, error.headers) from None

@@ -1,0 +1,172 @@
+"""Form bodies (`application/x-www-form-urlencoded`): how a JSON object travels as form fields.
+
+A definition's example body is JSON whatever it is sent as. When the example's Content-Type is
+a form, the snippets, the explorer and the check send the object as form fields, and the sandbox
+reads the fields back into an object. Field names follow the bracket convention that Rails, PHP
+and Stripe read (OpenAPI's `deepObject` style for nested objects):
+
+- a member `name: value` is the field `name=value`;
+- a list of scalars repeats the name, `tag=a&tag=b` (OpenAPI's default for forms: `form`, exploded);
+- an object's members are `name[key]=…`; a list that holds objects or lists is indexed,
+  `name[0][key]=…`;
+- scalars as text: a string as it is, a number as JSON writes it, `true`/`false`, null as nothing.
+
+An empty list or object sends no field at all (a form cannot say it). Reading fields back gives
+text at the leaves (`form_value`); the sandbox types them by the body's schema before checking.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl, quote_plus
+
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+MAX_FIELDS = 1000  # fields read from one body
+MAX_DEPTH = 32  # brackets in one field name
+
+
+class FormError(ValueError):
+    """A value that is not a form, or form fields that are not one object (the message says why)."""
+
+
+def is_form(content_type: str | None) -> bool:
+    """Whether a Content-Type value is the form media type (its parameters aside)."""
+    return content_type is not None and content_type.split(";", 1)[0].strip().lower() == FORM_MEDIA_TYPE
+
+
+def _scalar_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value, allow_nan=False)
+    return str(value)
+
+
+def _is_container(value: Any) -> bool:
+    return isinstance(value, (dict, list))
+
+
+def form_fields(value: Any) -> list[tuple[str, str]]:
+    """The fields, in order, that send the JSON object `value` as a form."""
+    if not isinstance(value, dict):
+        kind = "a list" if isinstance(value, list) else "text" if isinstance(value, str) else json.dumps(value)
+        raise FormError(f"a form body must be a JSON object (its fields), not {kind}")
+    fields: list[tuple[str, str]] = []
+    pending: list[tuple[str, Any]] = list(reversed([(str(key), member) for key, member in value.items()]))
+    while pending:  # depth first, in order, without recursion (bodies come from anyone)
+        name, member = pending.pop()
+        if isinstance(member, dict):
+            pending.extend(reversed([(f"{name}[{key}]", inner) for key, inner in member.items()]))
+        elif isinstance(member, list) and any(_is_container(item) for item in member):
+            pending.extend(reversed([(f"{name}[{index}]", item) for index, item in enumerate(member)]))
+        elif isinstance(member, list):
+            fields.extend((name, _scalar_text(item)) for item in member)
+        else:
+            fields.append((name, _scalar_text(member)))
+    return fields
+
+
+def form_map(value: Any) -> dict[str, str | list[str]]:
+    """The fields as a mapping, a repeated name's texts as a list: what Python's `requests` and
+    other clients take. `form_fields` repeats a name in a row (a list), so the order is the
+    same, unless a member's own name holds brackets (`{"a[b]": 1, "a": {"b": 2}}`): then the
+    texts of the name go together."""
+    mapping: dict[str, str | list[str]] = {}
+    for name, text in form_fields(value):
+        held = mapping.get(name)
+        if held is None:
+            mapping[name] = text
+        elif isinstance(held, list):
+            held.append(text)
+        else:
+            mapping[name] = [held, text]
+    return mapping
+
+
+# Kept as they are in the form's text, to keep it readable (`meta[id]=6,7`): they mean nothing
+# to a form reader, which splits only at `&` and `=` and decodes only `%` and `+` (`;` is
+# encoded: some older readers split at it too).
+_READABLE = "!$'()*,/:?@[]"
+
+
+def form_text(value: Any) -> str:
+    """The body's bytes as text: `name=value` pairs joined by `&`; `%`, `&`, `=`, `+`, `#`, `;`,
+    white space, control and non-ASCII characters percent-encoded (UTF-8), a space as `+`."""
+    return "&".join(f"{quote_plus(name, safe=_READABLE)}={quote_plus(text, safe=_READABLE)}"
+                    for name, text in form_fields(value))
+
+
+_NAME = re.compile(r"([^\[\]]+)((?:\[[^\[\]]*\])*)")
+
+
+def _name_path(name: str) -> list[str]:
+    """`a[b][0]` → [a, b, 0]; a name outside the convention is one key as it is."""
+    found = _NAME.fullmatch(name)
+    if found is None:
+        return [name]
+    keys = re.findall(r"\[([^\[\]]*)\]", found.group(2))
+    if len(keys) > MAX_DEPTH:
+        raise FormError(f"the field name {name[:60]!r} nests more than {MAX_DEPTH} brackets")
+    return [found.group(1), *keys]
+
+
+def form_value(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Form fields read back into an object, text at the leaves: repeated names are lists, and
+    objects keyed 0, 1, … are lists. Raises FormError for a name that is both text and an object."""
+    root: dict[str, Any] = {}
+    for name, text in pairs:
+        path = _name_path(name)
+        parent = root
+        for depth, key in enumerate(path[:-1]):
+            if key == "":
+                key = str(len(parent))  # `name[]`: the next item
+            child = parent.setdefault(key, {})
+            if not isinstance(child, dict):
+                raise FormError(f"the form field {'['.join(path[:depth + 1])!r} is both a value and an object")
+            parent = child
+        last = path[-1]
+        if last == "":
+            last = str(len(parent))
+        if last not in parent:
+            parent[last] = text
+        elif isinstance(parent[last], list):
+            parent[last].append(text)
+        elif isinstance(parent[last], str):
+            parent[last] = [parent[last], text]
+        else:
+            raise FormError(f"the form field {name[:60]!r} is both a value and an object")
+    return _lists_of_indices(root)
+
+
+def _lists_of_indices(value: Any) -> Any:
+    if isinstance(value, dict):
+        members = {key: _lists_of_indices(member) for key, member in value.items()}
+        if members and all(key == str(index) for index, key in enumerate(members)):
+            return list(members.values())
+        return members
+    return value
+
+
+def form_pairs(raw: bytes) -> list[tuple[str, str]]:
+    """A form body's bytes as its fields; FormError when they are not a form."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FormError("the form body is not UTF-8 text") from None
+    try:
+        return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict")
+    except UnicodeDecodeError:
+        raise FormError("a form field is not percent-encoded UTF-8") from None
+    except ValueError:
+        raise FormError(f"the form has more than {MAX_FIELDS} fields") from None
+
+
+def read_form(raw: bytes) -> dict[str, Any]:
+    """A form body's bytes as an object (text at the leaves); FormError when they are not a form."""
+    return form_value(form_pairs(raw))

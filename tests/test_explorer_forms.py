@@ -1,0 +1,204 @@
+"""The "Try it" explorer sends a form endpoint's body as form fields, in real Chromium.
+
+An endpoint whose example Content-Type is `application/x-www-form-urlencoded` keeps its body
+editor in JSON (the object's fields); Send encodes it as `form_text` does (model/forms.py) with
+the example's Content-Type. What reached a server is read from the echo server behind
+`apidocs serve --proxy`; what the page sent to the sandbox is read from the request itself, so
+the test holds whatever the sandbox answers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from apidocs.config.loading import load_settings
+from apidocs.definitions.loader import load_tree
+from apidocs.explorer.panel import explorer_data, render_panel
+from apidocs.model.endpoint import Endpoint
+from apidocs.model.forms import form_text
+from apidocs.rendering.languages import load_languages
+from apidocs.rendering.quoting import FILTERS
+from apidocs.rendering.request import build_request
+from apidocs.rendering.snippets import render_snippet
+from conftest import copy_project
+from serve_helpers import GROUP, Echo, Served, start_serve, stop_serve
+
+
+def in_chromium(test: Any) -> Any:
+    """The marks of the tests driving Chromium against `apidocs serve` (the panel's markup tests need neither)."""
+    return pytest.mark.browser(pytest.mark.xdist_group(GROUP)(test))
+
+
+SLUG = "charges/create-charge"
+PATH = "/timp/charges/"
+FORM = "application/x-www-form-urlencoded"
+BODY = {"amount": 2000, "tags": ["a", "b"], "meta": {"k": "v w"}}
+# What the snippets send (model/forms.py); a form reader reads these fields back from it. (The
+# brackets stay readable in forms.py's text: `meta[k]=v+w`, which reads as `meta%5Bk%5D=v+w` does.)
+ENCODED = form_text(BODY)
+FIELDS = [("amount", "2000"), ("tags", "a"), ("tags", "b"), ("meta[k]", "v w")]
+DEFINITION = f"""---
+title: {PATH}
+name: Create Charge
+position: 9.1
+visibility: public
+method: post
+description: Create a charge from form fields
+example:
+  headers: {{Content-Type: {FORM}}}
+  body: {json.dumps(BODY)}
+---
+Create a charge. The body goes as form fields.
+"""
+
+
+@pytest.fixture(scope="module")
+def form_project(tmp_path_factory: pytest.TempPathFactory, echo: Echo) -> Path:
+    def add_echo(options: dict[str, Any]) -> None:
+        options.setdefault("servers", []).append({"url": echo.url, "description": "Echo"})
+
+    project = copy_project(tmp_path_factory.mktemp("form-project"), add_echo)
+    (project / "docs" / "charges").mkdir()
+    (project / "docs" / "charges" / "create-charge.md").write_text(DEFINITION, encoding="utf-8")
+    return project
+
+
+@pytest.fixture(scope="module")
+def served_forms(form_project: Path) -> Iterator[Served]:
+    server = start_serve(form_project, "--proxy")
+    yield server
+    stop_serve(server)
+
+
+def endpoint_of(project: Path) -> Endpoint:
+    settings = load_settings(project / "mkdocs.yml")
+    tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site)
+    document = tree.documents[f"{SLUG}.md"]
+    assert isinstance(document, Endpoint)
+    return document
+
+
+def expected_snippets(project: Path, endpoint: Endpoint, base_url: str) -> list[str]:
+    settings = load_settings(project / "mkdocs.yml")
+    request = build_request(endpoint, settings.auth, base_url)
+    return [render_snippet(settings.snippets_dir, language, request).rstrip() for language in load_languages(settings.snippets_dir)]
+
+
+def tab_texts(page: Page) -> list[str]:
+    codes = page.locator(".apidocs-aside .tabbed-set").first.locator(":scope > .tabbed-content > .tabbed-block pre > code")
+    return [text.rstrip() for text in codes.all_text_contents()]
+
+
+def expect_tabs(page: Page, expected: list[str], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while (texts := tab_texts(page)) != expected and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert texts == expected
+
+
+def open_form_page(page: Page, served: Served) -> None:
+    page.goto(f"{served.url}/{SLUG}/")
+    page.locator("[data-apidocs-explorer][data-ready]").wait_for()
+
+
+def status(page: Page) -> Any:
+    return page.locator("[data-apidocs-explorer]").get_by_role("status")
+
+
+def send(page: Page) -> None:
+    page.get_by_role("button", name="Send", exact=True).click()
+
+
+def pick_echo(page: Page) -> None:
+    """The Echo server among the panel's (through the proxy of `apidocs serve --proxy`)."""
+    server = page.get_by_label("Server", exact=True)
+    labels = server.locator("option").all_text_contents()
+    server.select_option(index=next(index for index, label in enumerate(labels) if label.startswith("Echo — ")))
+
+
+def test_the_panel_says_the_body_goes_as_form_fields(form_project: Path) -> None:
+    settings = load_settings(form_project / "mkdocs.yml")
+    languages = load_languages(settings.snippets_dir)
+    form = explorer_data(endpoint_of(form_project), settings, languages)
+    assert form["form"] is True and json.loads(form["body"]) == BODY  # edited as JSON, sent as fields
+    panel = render_panel(endpoint_of(form_project), settings, languages)
+    assert '<small class="apidocs-explorer-body-hint" id="apidocs-x-body-hint">Sent as form fields' in panel
+    assert 'aria-describedby="apidocs-x-body-hint apidocs-x-body-error"' in panel
+    tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site)
+    json_endpoint = tree.documents["orders-retailer/cancel-order.md"]
+    assert isinstance(json_endpoint, Endpoint)
+    assert explorer_data(json_endpoint, settings, languages)["form"] is False
+    assert "apidocs-explorer-body-hint" not in render_panel(json_endpoint, settings, languages)
+
+
+@in_chromium
+def test_a_form_body_reaches_the_server_as_form_fields(page: Page, served_forms: Served, echo: Echo) -> None:
+    open_form_page(page, served_forms)
+    body = page.get_by_label("Body", exact=True)
+    assert json.loads(body.input_value()) == BODY  # the reader edits the JSON object
+    expect(body).to_have_accessible_description(re.compile(f"^Sent as form fields \\({FORM}\\)"))
+    pick_echo(page)
+    before = len(echo.seen)
+    send(page)
+    expect(status(page)).to_have_text(re.compile(r"^200 OK"))
+    received = [seen for seen in echo.seen[before:] if seen["path"] == PATH]
+    assert len(received) == 1
+    headers = {name.lower(): value for name, value in received[0]["headers"].items()}
+    assert (received[0]["method"], headers["content-type"], received[0]["body"]) == ("POST", FORM, ENCODED)
+    assert parse_qsl(received[0]["body"], keep_blank_values=True) == FIELDS
+
+
+@in_chromium
+def test_a_form_body_goes_to_the_sandbox_as_form_fields(page: Page, served_forms: Served) -> None:
+    open_form_page(page, served_forms)  # the sandbox is the default server
+    with page.expect_request(lambda request: request.url.endswith(f"/sandbox{PATH}") and request.method == "POST") as caught:
+        send(page)
+    assert caught.value.post_data == ENCODED
+    assert parse_qsl(caught.value.post_data or "", keep_blank_values=True) == FIELDS
+    assert caught.value.headers.get("content-type") == FORM
+    expect(status(page)).to_have_text(re.compile(r"^\d{3} "))  # an answer, whichever
+
+
+@in_chromium
+def test_the_snippets_follow_the_edited_form(page: Page, served_forms: Served, form_project: Path, echo: Echo) -> None:
+    endpoint = endpoint_of(form_project)
+    open_form_page(page, served_forms)
+    pick_echo(page)
+    expect_tabs(page, expected_snippets(form_project, endpoint, echo.url))
+    edited = {"amount": 1e16, "note": "~!*'()[]&=+ % é 😀", "rows": [{"id": 1}, {"id": 2}], "none": None, "empty": []}
+    page.get_by_label("Body", exact=True).fill(json.dumps(edited, ensure_ascii=False, indent=2))
+    changed = dataclasses.replace(endpoint, example=dataclasses.replace(endpoint.example, body=edited))
+    expect_tabs(page, expected_snippets(form_project, changed, echo.url))
+    assert f"--data-raw {FILTERS['sh'](form_text(edited))}" in tab_texts(page)[0]
+
+
+@in_chromium
+def test_a_body_that_is_not_an_object_is_not_sent(page: Page, served_forms: Served, echo: Echo) -> None:
+    open_form_page(page, served_forms)
+    pick_echo(page)
+    before = len(echo.seen)
+    body = page.get_by_label("Body", exact=True)
+    body.fill('["amount", 2000]')  # valid JSON, but a form is the fields of an object
+    expect(body).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".apidocs-explorer-body-error")).to_have_text(
+        "Body cannot be sent as form fields: a form body must be a JSON object (its fields), not a list.")
+    send(page)
+    expect(status(page)).to_have_text("Not sent: the body cannot be sent as form fields.")
+    expect(body).to_be_focused()
+    body.fill('{"amount": "\\ud800"}')  # a lone surrogate has no UTF-8
+    expect(page.locator(".apidocs-explorer-body-error")).to_contain_text("lone surrogate")
+    body.fill(json.dumps(BODY))
+    expect(body).to_have_attribute("aria-invalid", "false")
+    send(page)
+    expect(status(page)).to_have_text(re.compile(r"^200 OK"))
+    assert [seen["body"] for seen in echo.seen[before:] if seen["path"] == PATH] == [ENCODED]
