@@ -11,6 +11,7 @@ Each must refuse the same way (the limits of `apidocs.sandbox.limits`) and stay 
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -219,6 +220,44 @@ def test_a_chunked_body_is_read(target: Target) -> None:
     status, answer, _ = target.request(
         "PATCH {prefix}/timp/orders/cancel/ HTTP/1.1\r\nHost: {host}\r\nAuthorization: Token " + RETAILER +
         "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n" + CLOSE, chunked)
+    assert status == 200, answer[:400]
+    assert b'"requested"' in answer
+
+
+def _statuses(answer: bytes) -> list[int]:
+    return [int(status) for status in re.findall(rb"HTTP/1\.1 (\d{3}) ", answer)]
+
+
+def test_requests_sent_together_are_answered_in_order(target: Target) -> None:
+    # Three requests in one write (HTTP/1.1 pipelining): the sandbox runs a request whose body
+    # came with its head at once, and each must still be answered whole and in its turn. (The
+    # WSGI server under `apidocs serve` speaks HTTP/1.0: one request per connection.)
+    session = f"Sandbox-Session: pipelined-{target.kind}\r\n"
+    body = f'{{"order_uuid": "{OPEN_ORDER}"}}'
+    read = ("GET {prefix}/timp/orders/" + OPEN_ORDER + "/ HTTP/1.1\r\nHost: {host}\r\nAuthorization: Token " + RETAILER +
+            "\r\n" + session)
+    cancel = ("PATCH {prefix}/timp/orders/cancel/ HTTP/1.1\r\nHost: {host}\r\nAuthorization: Token " + RETAILER +
+              f"\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n" + session + "\r\n" + body)
+    status, answer, _ = target.request(read + "\r\n" + cancel + read + CLOSE)
+    if target.kind == "serve":
+        assert status == 200 and answer.startswith(b"HTTP/1.0 ") and _statuses(answer) == [], answer[:600]
+        return
+    assert _statuses(answer) == [200, 200, 200], answer[:600]
+    first, second, third = answer.split(b"HTTP/1.1 ")[1:]
+    assert b'"cancelation":null' in first.replace(b" ", b"") and b'"requested"' in second and b'"requested"' in third
+
+
+def test_a_body_after_its_head_in_a_later_write_is_read(target: Target) -> None:
+    body = f'{{"order_uuid": "{OPEN_ORDER}"}}'.encode()
+
+    def later() -> Iterator[bytes]:
+        time.sleep(0.3)  # the head was read alone: the request waits for its body
+        yield body
+
+    status, answer, _ = target.request(
+        "PATCH {prefix}/timp/orders/cancel/ HTTP/1.1\r\nHost: {host}\r\nAuthorization: Token " + RETAILER +
+        f"\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\nSandbox-Session: later-{target.kind}\r\n"
+        + CLOSE, pieces=later())
     assert status == 200, answer[:400]
     assert b'"requested"' in answer
 
