@@ -60,6 +60,26 @@ example:
 ---
 Create a charge. The body goes as form fields.
 """
+# A second form endpoint whose `tags` travel as indexed names (OpenAPI's deepObject style).
+INDEXED_SLUG = "charges/create-subscription"
+INDEXED_PATH = "/timp/subscriptions/"
+INDEXED_LISTS = {"tags": "index"}
+INDEXED_ENCODED = form_text(BODY, INDEXED_LISTS)
+INDEXED_FIELDS = [("amount", "2000"), ("tags[0]", "a"), ("tags[1]", "b"), ("meta[k]", "v w")]
+INDEXED_DEFINITION = f"""---
+title: {INDEXED_PATH}
+name: Create Subscription
+position: 9.2
+visibility: public
+method: post
+description: Create a subscription from form fields, its tags indexed
+request: {{encoding: {{tags: {{style: deepObject}}}}}}
+example:
+  headers: {{Content-Type: {FORM}}}
+  body: {json.dumps(BODY)}
+---
+Create a subscription. The body goes as form fields, `tags[0]=a&tags[1]=b`.
+"""
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +90,7 @@ def form_project(tmp_path_factory: pytest.TempPathFactory, echo: Echo) -> Path:
     project = copy_project(tmp_path_factory.mktemp("form-project"), add_echo)
     (project / "docs" / "charges").mkdir()
     (project / "docs" / "charges" / "create-charge.md").write_text(DEFINITION, encoding="utf-8")
+    (project / "docs" / "charges" / "create-subscription.md").write_text(INDEXED_DEFINITION, encoding="utf-8")
     return project
 
 
@@ -80,10 +101,10 @@ def served_forms(form_project: Path) -> Iterator[Served]:
     stop_serve(server)
 
 
-def endpoint_of(project: Path) -> Endpoint:
+def endpoint_of(project: Path, slug: str = SLUG) -> Endpoint:
     settings = load_settings(project / "mkdocs.yml")
     tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site)
-    document = tree.documents[f"{SLUG}.md"]
+    document = tree.documents[f"{slug}.md"]
     assert isinstance(document, Endpoint)
     return document
 
@@ -106,8 +127,8 @@ def expect_tabs(page: Page, expected: list[str], timeout: float = 10.0) -> None:
     assert texts == expected
 
 
-def open_form_page(page: Page, served: Served) -> None:
-    page.goto(f"{served.url}/{SLUG}/")
+def open_form_page(page: Page, served: Served, slug: str = SLUG) -> None:
+    page.goto(f"{served.url}/{slug}/")
     page.locator("[data-apidocs-explorer][data-ready]").wait_for()
 
 
@@ -131,6 +152,9 @@ def test_the_panel_says_the_body_goes_as_form_fields(form_project: Path) -> None
     languages = load_languages(settings.snippets_dir)
     form = explorer_data(endpoint_of(form_project), settings, languages)
     assert form["form"] is True and json.loads(form["body"]) == BODY  # edited as JSON, sent as fields
+    assert form["form_lists"] == {}  # lists repeat their name
+    indexed = explorer_data(endpoint_of(form_project, INDEXED_SLUG), settings, languages)
+    assert indexed["form_lists"] == INDEXED_LISTS
     panel = render_panel(endpoint_of(form_project), settings, languages)
     assert '<small class="apidocs-explorer-body-hint" id="apidocs-x-body-hint">Sent as form fields' in panel
     assert 'aria-describedby="apidocs-x-body-hint apidocs-x-body-error"' in panel
@@ -202,3 +226,37 @@ def test_a_body_that_is_not_an_object_is_not_sent(page: Page, served_forms: Serv
     send(page)
     expect(status(page)).to_have_text(re.compile(r"^200 OK"))
     assert [seen["body"] for seen in echo.seen[before:] if seen["path"] == PATH] == [ENCODED]
+
+
+@in_chromium
+def test_an_indexed_list_reaches_the_server_with_indexed_names(page: Page, served_forms: Served, echo: Echo) -> None:
+    open_form_page(page, served_forms, INDEXED_SLUG)
+    pick_echo(page)
+    before = len(echo.seen)
+    send(page)
+    expect(status(page)).to_have_text(re.compile(r"^200 OK"))
+    received = [seen for seen in echo.seen[before:] if seen["path"] == INDEXED_PATH]
+    assert len(received) == 1
+    assert received[0]["body"] == INDEXED_ENCODED == "amount=2000&tags[0]=a&tags[1]=b&meta[k]=v+w"
+    assert parse_qsl(received[0]["body"], keep_blank_values=True) == INDEXED_FIELDS
+
+
+@in_chromium
+def test_the_snippets_follow_the_edited_form_with_indexed_lists(page: Page, served_forms: Served, form_project: Path,
+                                                                echo: Echo) -> None:
+    endpoint = endpoint_of(form_project, INDEXED_SLUG)
+    open_form_page(page, served_forms, INDEXED_SLUG)
+    pick_echo(page)
+    expect_tabs(page, expected_snippets(form_project, endpoint, echo.url))
+    assert f"--data-raw {FILTERS['sh'](INDEXED_ENCODED)}" in tab_texts(page)[0]
+    edited = {"tags": ["x", "y z", 3], "meta": {"k": ["p", "q"]}, "other": ["m", "n"]}
+    page.get_by_label("Body", exact=True).fill(json.dumps(edited, indent=2))
+    changed = dataclasses.replace(endpoint, example=dataclasses.replace(endpoint.example, body=edited))
+    expect_tabs(page, expected_snippets(form_project, changed, echo.url))
+    sent = form_text(edited, INDEXED_LISTS)  # only `tags` is indexed: `other` repeats its name
+    assert sent == "tags[0]=x&tags[1]=y+z&tags[2]=3&meta[k]=p&meta[k]=q&other=m&other=n"
+    assert f"--data-raw {FILTERS['sh'](sent)}" in tab_texts(page)[0]
+    before = len(echo.seen)
+    send(page)  # Send writes what the snippets write
+    expect(status(page)).to_have_text(re.compile(r"^200 OK"))
+    assert [seen["body"] for seen in echo.seen[before:] if seen["path"] == INDEXED_PATH] == [sent]

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apidocs.explorer.bundle import quoting_script
-from apidocs.model.forms import form_fields, form_map
+from apidocs.model.forms import INDEX, REPEAT, form_fields, form_map, form_text, list_styles
 from apidocs.rendering.quoting import FILTERS, QuotingError, json_text
 
 NODE = shutil.which("node")
@@ -34,12 +34,13 @@ function run(c) {
   if (c.op === "filters") return Object.keys(Q.FILTERS).sort();
   if (c.op === "quote") return Q.quote(c.args[0].text);
   if (c.op === "reindent") return Q.jsonText(Q.parseJson(c.args[0].text), c.indent);
-  if (c.op === "form_fields") return Q.formFields(value(c.args[0]));
+  // The form ops take the body and, when given, the lists (`{"json": ...}`: an Obj, or null).
+  if (c.op === "form_fields") return Q.formFields(...c.args.map(value));
   if (c.op === "form_map_items") {  // the Obj as [name, text or texts] pairs, order included
-    const mapping = Q.FILTERS.form_map(value(c.args[0]));
+    const mapping = Q.FILTERS.form_map(...c.args.map(value));
     return mapping.keys.map((key, index) => [key, mapping.values[index]]);
   }
-  if (c.op === "form_map_py") return Q.FILTERS.py(Q.FILTERS.form_map(value(c.args[0])));  // as python.py.j2 prints it
+  if (c.op === "form_map_py") return Q.FILTERS.py(Q.FILTERS.form_map(...c.args.map(value)));  // as python.py.j2 prints it
   return Q.FILTERS[c.op](...c.args.map(value));
 }
 lines.on("line", (line) => {
@@ -79,6 +80,15 @@ FORM_HAZARDS: list[Any] = [
     # A name the brackets of another member also spell: `form_map` groups them, `form_text` keeps the order.
     {"a[b]": 1, "x": 2, "a": {"b": 3}}, {"a": [{"k": 1}], "a[0][k]": 2},
     {s: [s, {s: s}] for s in HAZARDS}, {"hazards": HAZARDS}, {"nested": {s: s for s in HAZARDS}},
+]
+# How a form's lists travel (`lists` of model/forms.py), member by member: none, indexed names,
+# delimiters (`" "` and `"|"` are percent-encoded, `","` is kept), several members, a member the
+# body does not have, a delimiter on lists that hold containers (indexed all the same), and
+# the default said out loud.
+LISTS: list[dict[str, str] | None] = [
+    None, {}, {"tags": INDEX}, {"tags": ","}, {"tags": "|", "meta": INDEX}, {"tags": " "}, {"absent": ","},
+    {"rows": ",", "mixed": "|", "grid": " "}, {"list": ",", "hazards": "|"}, {"tags": REPEAT, "meta": ","},
+    {"a": INDEX, "nested": INDEX, "a[b]": ","},
 ]
 # A lone surrogate has no UTF-8: Python's quote_plus raises UnicodeEncodeError, the twin must refuse too.
 FORM_SURROGATES: list[Any] = [{"a": "\ud800"}, {"\udfff": "x"}, {"a": ["ok", "x\ud83d"]}, {"a": {"\udc00b": 1}}]
@@ -159,16 +169,27 @@ def check_json(node: Node, value: Any) -> None:
     agree(python(json_text, value), node("reindent", text(json.dumps(value)), indent=2))
 
 
-def check_form(node: Node, value: Any) -> None:
-    """The value as a form body: its fields, its encoded text and its mapping (or both refuse it)."""
+def check_form(node: Node, value: Any, lists: dict[str, str] | None = None) -> None:
+    """The value as a form body: its fields, its encoded text and its mapping (or both refuse it),
+    with `lists` as the snippets pass it (a JSON literal the twin parses into an Obj). Without
+    lists, the twin is called both without the argument and with null."""
     arg = as_json(value)
-    agree(python(lambda v: [list(pair) for pair in form_fields(v)], value), node("form_fields", arg))
-    encoded = node("form_text", arg)
-    agree(python(FILTERS["form_text"], value), encoded)
-    if "ok" in encoded:  # what a form reader reads back is the fields, whichever characters stay readable
-        assert parse_qsl(encoded["ok"], keep_blank_values=True) == form_fields(value)
-    agree(python(lambda v: [list(item) for item in form_map(v).items()], value), node("form_map_items", arg))
-    agree(python(lambda v: FILTERS["py"](FILTERS["form_map"](v)), value), node("form_map_py", arg))
+    spellings = [(arg,), (arg, as_json(None))] if lists is None else [(arg, as_json(lists))]
+    for args in spellings:
+        agree(python(lambda v: [list(pair) for pair in form_fields(v, lists)], value), node("form_fields", *args))
+        encoded = node("form_text", *args)
+        agree(python(FILTERS["form_text"], value, lists), encoded)
+        if "ok" in encoded:  # what a form reader reads back is the fields, whichever characters stay readable
+            assert parse_qsl(encoded["ok"], keep_blank_values=True) == form_fields(value, lists)
+        agree(python(lambda v: [list(item) for item in form_map(v, lists).items()], value), node("form_map_items", *args))
+        agree(python(lambda v: FILTERS["py"](FILTERS["form_map"](v, lists)), value), node("form_map_py", *args))
+
+
+def own_lists(value: Any) -> list[dict[str, str]]:
+    """`lists` naming each of the value's own members, one way of travelling at a time."""
+    if not isinstance(value, dict) or not value:
+        return []
+    return [{key: style for key in value} for style in (INDEX, ",", " ", "|")]
 
 
 def test_same_filter_names(node: Node) -> None:
@@ -192,8 +213,46 @@ def test_hazardous_json(node: Node, value: Any) -> None:
 
 @pytest.mark.parametrize("value", FORM_HAZARDS, ids=lambda v: repr(v)[:30])
 def test_hazardous_forms(node: Node, value: Any) -> None:
-    check_form(node, value)
-    check_form(node, {"wrapped": value, "list": [value]})
+    for lists in [*LISTS, *own_lists(value)]:
+        check_form(node, value, lists)
+    for lists in [None, {"wrapped": INDEX, "list": ","}, {"wrapped": "|", "list": INDEX}]:
+        check_form(node, {"wrapped": value, "list": [value]}, lists)
+
+
+@pytest.mark.parametrize("lists", LISTS, ids=repr)
+def test_form_lists_travel_alike(node: Node, lists: dict[str, str] | None) -> None:
+    value = {"amount": 2000, "tags": ["a", "b c", 1.5, None, True], "meta": {"k": ["x", "y"], "deep": [{"z": [1]}]},
+             "rows": [{"id": 1}, {"id": 2}], "mixed": [1, [2, 3]], "grid": [[1, 2]], "empty": [], "one": ["only"]}
+    check_form(node, value, lists)
+    for each in own_lists(value):
+        check_form(node, value, each)
+
+
+@pytest.mark.parametrize(("lists", "expected"), [
+    (None, "tags=a&tags=b&meta[k]=1&meta[k]=2&rows[0][id]=1"),
+    ({"tags": INDEX}, "tags[0]=a&tags[1]=b&meta[k]=1&meta[k]=2&rows[0][id]=1"),
+    ({"tags": ","}, "tags=a,b&meta[k]=1&meta[k]=2&rows[0][id]=1"),
+    ({"tags": "|", "meta": INDEX}, "tags=a%7Cb&meta[k][0]=1&meta[k][1]=2&rows[0][id]=1"),
+    ({"tags": " ", "meta": ","}, "tags=a+b&meta[k]=1&meta[k]=2&rows[0][id]=1"),  # a delimiter joins the member's own list
+    ({"absent": INDEX}, "tags=a&tags=b&meta[k]=1&meta[k]=2&rows[0][id]=1"),
+    ({"rows": ","}, "tags=a&tags=b&meta[k]=1&meta[k]=2&rows[0][id]=1"),  # a list of objects is indexed
+])
+def test_the_form_twin_spells_lists_the_same(node: Node, lists: dict[str, str] | None, expected: str) -> None:
+    value = {"tags": ["a", "b"], "meta": {"k": [1, 2]}, "rows": [{"id": 1}]}
+    assert form_text(value, lists) == expected
+    assert node("form_text", as_json(value), as_json(lists)) == {"ok": expected}
+
+
+def test_the_twin_takes_lists_as_the_snippets_pass_them(node: Node) -> None:
+    """From a definition's `encoding` (OpenAPI's styles) to the JSON literal the slot recording sends."""
+    lists = list_styles({"tags": {"style": "deepObject"}, "ids": {"style": "form", "explode": False},
+                         "words": {"style": "spaceDelimited", "explode": False}, "kept": {"style": "form"},
+                         "bars": {"style": "pipeDelimited", "explode": False}})
+    assert lists == {"tags": INDEX, "ids": ",", "words": " ", "bars": "|"}
+    value = {"tags": ["a", "b"], "ids": [1, 2], "words": ["x", "y"], "bars": ["p", "q"], "kept": ["m", "n"]}
+    assert node("form_text", as_json(value), {"json": json_text(lists, None)}) == {
+        "ok": "tags[0]=a&tags[1]=b&ids=1,2&words=x+y&bars=p%7Cq&kept=m&kept=n"}
+    check_form(node, value, lists)
 
 
 @pytest.mark.parametrize("value", [None, True, False, 0, -0.0, 1.5, 2**70, 1e16, "", "text", [], [{}], [["a"]]],
@@ -256,6 +315,16 @@ def test_any_text(node: Node, value: str) -> None:
 
 
 form_values = st.dictionaries(st.text(max_size=8), json_values, max_size=5)
+list_ways = st.sampled_from([REPEAT, INDEX, ",", " ", "|"]) | st.text(max_size=2)
+
+
+@st.composite
+def forms_with_lists(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, str] | None]:
+    """A form body and `lists` naming some of its members (and perhaps others), or None."""
+    value = draw(form_values)
+    names = st.sampled_from(sorted(value)) | st.text(max_size=8) if value else st.text(max_size=8)
+    lists = draw(st.none() | st.dictionaries(names, list_ways, max_size=4))
+    return value, lists
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -269,3 +338,9 @@ def test_any_json(node: Node, value: Any) -> None:
 @given(value=form_values)
 def test_any_form(node: Node, value: Any) -> None:
     check_form(node, value)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=forms_with_lists())
+def test_any_form_with_lists(node: Node, case: tuple[dict[str, Any], dict[str, str] | None]) -> None:
+    check_form(node, *case)

@@ -20,7 +20,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apidocs.model.forms import FormError, form_fields, form_map, form_text, form_value, read_form
+from apidocs.model.forms import FormError, form_fields, form_map, form_text, form_value, list_styles, read_form
 from apidocs.sandbox.forms import typed_form
 from conftest import PYTHON
 from sandbox_helpers import RunningSandbox, start_sandbox
@@ -107,7 +107,8 @@ def test_alternatives_nested_in_alternatives_stay_bounded() -> None:
 SPEC = {
     "openapi": "3.0.3", "info": {"title": "Payments", "version": "2.1"},
     "servers": [{"url": "https://api.payments.example/v1"}],
-    "components": {"securitySchemes": {"key": {"type": "http", "scheme": "bearer"}}},
+    "components": {"securitySchemes": {"key": {"type": "http", "scheme": "bearer"}},
+                   "schemas": {"Address": {"type": "object", "properties": {"city": {"type": "string"}}}}},
     "security": [{"key": []}],
     "paths": {
         "/charges": {"post": {
@@ -118,11 +119,19 @@ SPEC = {
                     "currency": {"type": "string", "enum": ["usd", "eur"]},
                     "capture": {"type": "boolean"},
                     "expand": {"type": "array", "items": {"type": "string"}},
+                    "tags": {"type": "array", "items": {"type": "string"}},
                     "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
+                    # Stripe's way: a timestamp, or the word `now`; a list, or "" to clear it.
+                    "trial_end": {"anyOf": [{"type": "string", "enum": ["now"]}, {"type": "integer"}]},
+                    "fields": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string", "enum": [""]}]},
+                    "address": {"$ref": "#/components/schemas/Address"},
                     "description": {"type": "string"}}},
-                "encoding": {"metadata": {"style": "deepObject", "explode": True}},
+                "encoding": {"metadata": {"style": "deepObject", "explode": True},
+                             "expand": {"style": "deepObject", "explode": True},
+                             "tags": {"style": "form", "explode": False}},
                 "example": {"amount": 2000, "currency": "usd", "capture": False, "expand": ["customer", "invoice"],
-                            "metadata": {"order_id": "6735"}, "description": "Tea & biscuits, 100% 'fine'"}}}},
+                            "tags": ["tea", "biscuits"], "metadata": {"order_id": "6735"}, "trial_end": 1700000000,
+                            "fields": "", "description": "Tea & biscuits, 100% 'fine'"}}}},
             "responses": {"200": {"description": "the charge", "content": {"application/json": {
                 "example": {"id": "ch_1", "amount": 2000}}}},
                 "400": {"description": "invalid", "content": {"application/json": {"example": {"error": "invalid"}}}}}}},
@@ -131,6 +140,16 @@ SPEC = {
             "requestBody": {"content": {FORM: {"schema": {"type": "object", "properties": {
                 "grant_type": {"type": "string"}, "scope": {"type": "string"}}}}}},
             "responses": {"200": {"description": "a token", "content": {"application/json": {"example": {"token": "t"}}}}}}},
+        # Twilio's way: the body is not marked required, but its schema requires fields.
+        "/calls": {"post": {
+            "operationId": "createCall",
+            "requestBody": {"content": {FORM: {"schema": {"type": "object", "required": ["To", "From"], "properties": {
+                "To": {"type": "string"}, "From": {"type": "string"}, "Timeout": {"type": "integer"}}}}}},
+            "responses": {"201": {"description": "a call", "content": {"application/json": {"example": {"sid": "CA1"}}}}}}},
+        "/pings": {"post": {
+            "operationId": "ping",
+            "requestBody": {"required": True, "content": {FORM: {"schema": {"type": "object"}, "example": {}}}},
+            "responses": {"200": {"description": "pong", "content": {"application/json": {"example": {"pong": True}}}}}}},
     },
 }
 
@@ -160,7 +179,7 @@ def test_every_snippet_sends_the_form_and_gets_the_documented_answer(project: Pa
     result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "check", "-j", "2"],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "8 passed, 0 failed" in result.stdout
+    assert "16 passed, 0 failed" in result.stdout
     # The documented 400 is reached too: the check sends the form without its fields.
     assert "create-charge.md: 400 ok (with no form fields)" in result.stdout
 
@@ -176,6 +195,25 @@ def test_the_sandbox_reads_the_form_by_its_schema(payments: RunningSandbox) -> N
     assert "amount" in refused.headers["X-Apidocs-Reason"] and "50" in refused.headers["X-Apidocs-Reason"]
     assert charge({"amount": "2000", "currency": "gbp"}).status_code == 400
     assert charge({"amount": "many", "currency": "usd"}).status_code == 400
+    # Stripe's alternatives: a timestamp or `now`; a list or "" (which clears it).
+    assert charge({"amount": "2000", "currency": "usd", "trial_end": "now", "fields": ""}).status_code == 200
+    assert charge({"amount": "2000", "currency": "usd", "trial_end": "soon"}).status_code == 400
+    # `tags` travels as one text joined by commas (its encoding: form, not exploded).
+    assert charge({"amount": "2000", "currency": "usd", "tags": "a,b,c"}).status_code == 200
+    # A number too long to read is a clear 400, not an error of the sandbox's.
+    too_long = charge({"amount": "9" * 5000, "currency": "usd"})
+    assert too_long.status_code == 400 and "amount" in too_long.headers["X-Apidocs-Reason"]
+
+
+def test_an_optional_form_may_be_left_out_and_an_empty_one_is_no_fields(payments: RunningSandbox) -> None:
+    def post(path: str, data: Any = None) -> int:
+        headers = {**TOKEN, "Content-Type": FORM}
+        return requests.post(f"{payments.url}{path}", data=data, headers=headers, timeout=10).status_code
+
+    assert post("/calls") == 201  # optional body: none is fine
+    assert post("/calls", {"To": "+1"}) == 400  # but one that is sent needs its required fields
+    assert post("/calls", {"To": "+1", "From": "+2"}) == 201
+    assert post("/pings") == 200  # `{}`: a form without fields
 
 
 def test_json_sent_to_a_form_endpoint_is_refused_as_the_api_would(payments: RunningSandbox) -> None:
@@ -207,7 +245,11 @@ def test_the_export_keeps_the_media_type_and_the_nested_encoding(project: Path, 
     operations = {op["operationId"]: op for item in document["paths"].values() for op in item.values() if isinstance(op, dict)}
     charge = operations["createCharge"]["requestBody"]["content"]
     assert list(charge) == [FORM]
-    assert charge[FORM]["encoding"] == {"metadata": {"style": "deepObject", "explode": True}}
+    # The spec's entries come back; `address`, an object the example does not send, gets one too.
+    assert charge[FORM]["encoding"] == {"metadata": {"style": "deepObject", "explode": True},
+                                        "expand": {"style": "deepObject", "explode": True},
+                                        "tags": {"style": "form", "explode": False},
+                                        "address": {"style": "deepObject", "explode": True}}
     assert charge[FORM]["schema"]["properties"]["amount"]["minimum"] == 50
     assert list(operations["createToken"]["requestBody"]["content"]) == [FORM]  # no example, still a form
     # Imported again, the form stays a form.
@@ -233,3 +275,29 @@ def test_the_check_compares_the_fields_sent_not_their_bytes() -> None:
     assert problems(b"meta%5Bk%5D=v%20w&tags=a&amount=2000&tags=b") == []  # other spelling, other order of names
     assert problems(b"amount=2000&tags=b&tags=a&meta[k]=v+w") == ["body: not the documented form fields"]  # a list's order
     assert problems(json.dumps(body).encode()) == ["body: not the documented form fields"]
+
+
+def test_a_members_lists_travel_as_its_encoding_says() -> None:
+    body = {"expand": ["a", "b"], "tags": ["x", "y"], "meta": {"k": [1, 2]}, "items": [{"p": 1}], "one": ["z"]}
+    lists = list_styles({"expand": {"style": "deepObject", "explode": True}, "tags": {"style": "form", "explode": False},
+                         "one": {"style": "pipeDelimited", "explode": False}, "meta": {"style": "deepObject"},
+                         "plain": {"style": "form", "explode": True}})
+    assert lists == {"expand": "index", "tags": ",", "one": "|", "meta": "index"}
+    assert form_text(body, lists) == "expand[0]=a&expand[1]=b&tags=x,y&meta[k][0]=1&meta[k][1]=2&items[0][p]=1&one=z"
+    assert form_text(body) == "expand=a&expand=b&tags=x&tags=y&meta[k]=1&meta[k]=2&items[0][p]=1&one=z"
+    # Indices read back in their order, wherever they start and whatever their gaps (as Rails and qs do).
+    assert form_value([("a[2]", "x"), ("a[0]", "y"), ("a[10]", "z")]) == {"a": ["y", "x", "z"]}
+
+
+def test_alternatives_take_the_text_as_sent_first_and_enums_count() -> None:
+    schema = {"type": "object", "properties": {
+        "trial_end": {"anyOf": [{"type": "string", "enum": ["now"]}, {"type": "integer"}]},
+        "fields": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string", "enum": [""]}]},
+        "tags": {"type": "array", "items": {"type": "integer"}},
+        "count": {"type": "integer"}, "ratio": {"type": "number"}}}
+    assert typed_form({"trial_end": "1700000000", "fields": ""}, schema) == {"trial_end": 1700000000, "fields": ""}
+    assert typed_form({"trial_end": "now", "fields": "a"}, schema) == {"trial_end": "now", "fields": ["a"]}
+    assert typed_form({"tags": "1,2,3"}, schema, {"tags": ","}) == {"tags": [1, 2, 3]}
+    assert typed_form({"count": "1.0", "ratio": "1e999"}, schema) == {"count": 1, "ratio": "1e999"}
+    huge = "9" * 5000  # over what Python's int() reads: left as text, for the schema to refuse
+    assert typed_form({"count": huge}, schema) == {"count": huge}

@@ -75,7 +75,7 @@ def _ows(value: str) -> str:
 
 def expected_request(request: HttpRequest) -> NormalRequest:
     headers = sorted((name.lower(), _ows(value)) for name, value in request.headers)
-    body = _by_name(form_fields(request.body)) if request.is_form else request.body
+    body = _by_name(form_fields(request.body, request.form_lists)) if request.is_form else request.body
     return NormalRequest(request.method, decode_path(request.path), sorted(request.query), headers, body)
 
 
@@ -93,7 +93,7 @@ def sent_request(exchange: Exchange, documented_headers: list[str], form: bool =
     path, query = _split_target(exchange.target)
     names = sorted({name.lower() for name in documented_headers})
     headers = sorted((name, _ows(value)) for name in names for value in exchange.header_values(name))
-    body: object = NO_BODY
+    body: object = {} if form else NO_BODY  # a form without fields sends no bytes
     if exchange.body:
         try:
             body = _by_name(form_pairs(exchange.body)) if form else json.loads(exchange.body.decode("utf-8"))

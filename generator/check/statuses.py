@@ -107,7 +107,7 @@ def sandbox_sender(secret: str, timeout: float = 30.0) -> Send:
         headers[ROUTE_HEADER] = route_header_value(route)  # among paths that differ only in placeholder names
         data = None
         if request.has_body:
-            data = (form_text(request.body) if request.is_form else json_text(request.body)).encode("utf-8")
+            data = (form_text(request.body, request.form_lists) if request.is_form else json_text(request.body)).encode("utf-8")
         return http.request(request.method, request.url, headers=headers, data=data, timeout=timeout,
                             allow_redirects=False)
 

@@ -356,6 +356,8 @@ class DefinitionLoader:
                 raise DefinitionError(path, front.path_lines.get(("request", "media_type"), front.line_of("request")),
                                       "`request.media_type` must be a media type such as application/vnd.api+json", "E015")
             endpoint.request_media_type = media_type
+        if isinstance(request, dict) and isinstance(request.get("encoding"), dict):  # its shape: definition.schema.json
+            endpoint.request_encoding = {str(name): dict(how) for name, how in request["encoding"].items()}
         return endpoint
 
 

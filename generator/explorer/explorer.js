@@ -165,6 +165,10 @@
     constructor(root) {
       this.root = root;
       this.data = JSON.parse(root.getAttribute("data-apidocs-explorer"));
+      // How the form's lists travel (member → "repeat", "index" or a delimiter), as the twin's
+      // form_text takes it: an Obj, as the snippets' `{"j": …}` argument parses.
+      this.formLists = new Q.Obj();
+      for (const [name, style] of Object.entries(this.data.form_lists || {})) this.formLists.set(name, style);
       this.form = root.querySelector("form");
       this.server = field(root, "server");
       this.token = field(root, "token");
@@ -395,7 +399,7 @@
       if (!this.bodyProblem && this.data.form) {
         // A form endpoint sends the object's fields: a list, a scalar or a lone surrogate cannot go.
         try {
-          Q.FILTERS.form_text(parsed);
+          Q.FILTERS.form_text(parsed, this.formLists);
         } catch (error) {
           this.bodyProblem = `Body cannot be sent as form fields: ${error.message}.`;
           this.bodyRefusal = "Not sent: the body cannot be sent as form fields.";
@@ -539,7 +543,7 @@
       const init = { method: this.data.method, headers, credentials: "omit", cache: "no-store", redirect: "follow" };
       if (this.data.body !== null && !["GET", "HEAD"].includes(this.data.method)) {
         // A form goes as its fields (the Content-Type among the headers says so), as the snippets send it.
-        init.body = this.data.form ? Q.FILTERS.form_text(values.body) : Q.jsonText(values.body);
+        init.body = this.data.form ? Q.FILTERS.form_text(values.body, this.formLists) : Q.jsonText(values.body);
       }
       const controller = new AbortController();
       init.signal = controller.signal;

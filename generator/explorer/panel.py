@@ -75,6 +75,9 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
         # The body is sent as form fields (the example's Content-Type is a form): the reader still
         # edits it as a JSON object, and the page sends its `form_text`.
         "form": request.is_form,
+        # How the form's lists travel, member by member (model/forms.py's `list_styles`): Send
+        # passes them to `form_text` as the snippets do.
+        "form_lists": request.form_lists,
         "servers": [{"url": server.url, "description": server.description,
                      "sandbox": bool(settings.public_sandbox) and server.url == settings.public_sandbox}
                     for server in servers],

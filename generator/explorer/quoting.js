@@ -361,7 +361,7 @@
   // --- Form bodies (model/forms.py): a JSON object as application/x-www-form-urlencoded fields ---
 
   // Kept as they are in a form's text: forms.py's `_READABLE` (beside quote's A-Z a-z 0-9 _ . - ~).
-  const FORM_SAFE = "!$'()*,/:?@[]";
+  const FORM_SAFE = "!$()*,/:?@[]";
 
   // urllib.parse.quote_plus(text, safe=FORM_SAFE): quote's escapes, less those of FORM_SAFE,
   // and a space as "+". A "%" starts every escape (a "%" of the text is "%25"), so escapes
@@ -393,25 +393,52 @@
 
   const isContainer = (value) => Array.isArray(value) || value instanceof Obj;
 
-  // form_fields: [name, text] pairs in order, bracket names for nested members, a list of
-  // scalars repeating its name, a list holding containers indexed. Depth first, without recursion.
-  function formFields(value) {
+  // How a member's lists travel (forms.py's REPEAT, INDEX, or a delimiter string).
+  const REPEAT = "repeat";
+  const INDEX = "index";
+
+  // `lists` (forms.py's `lists`: member name → REPEAT, INDEX or a delimiter) as a Map; null or
+  // undefined is none. An Obj, as the snippets' `{"j": …}` argument parses; a later duplicate
+  // key already replaced the earlier value in the Obj, as in a Python dict.
+  function listStyles(lists) {
+    const styles = new Map();
+    if (lists === null || lists === undefined) return styles;
+    if (!(lists instanceof Obj)) throw new QuotingError("a form's lists must be an object");
+    lists.keys.forEach((key, index) => styles.set(key, lists.values[index]));
+    return styles;
+  }
+
+  // form_fields: [name, text] pairs in order, bracket names for nested members; a list of
+  // scalars repeating its name, or indexed, or its texts joined in one field, as `lists` says for
+  // its top-level member; a list holding containers indexed. Depth first, without recursion.
+  function formFields(value, lists) {
     if (!(value instanceof Obj)) {
       throw new QuotingError(`a form body must be a JSON object (its fields), not ${formKind(value)}`);
     }
+    const styles = listStyles(lists);
     const fields = [];
     const pending = [];
     // Last first, so the stack pops them in order (a loop: spreading a long list overflows).
-    const later = (names, items) => {
-      for (let index = items.length - 1; index >= 0; index -= 1) pending.push([names(index), items[index]]);
+    const later = (names, items, style) => {
+      for (let index = items.length - 1; index >= 0; index -= 1) pending.push([names(index), items[index], style(index)]);
     };
-    later((index) => value.keys[index], value.values);
+    later((index) => value.keys[index], value.values, (index) => {
+      const style = styles.get(value.keys[index]);
+      return style === undefined ? REPEAT : style;
+    });
     while (pending.length) {
-      const [name, member] = pending.pop();
+      const [name, member, style] = pending.pop();
+      const innerStyle = style === INDEX ? INDEX : REPEAT; // a delimiter joins the member's own list only
       if (member instanceof Obj) {
-        later((index) => `${name}[${member.keys[index]}]`, member.values);
-      } else if (Array.isArray(member) && member.some(isContainer)) {
-        later((index) => `${name}[${index}]`, member);
+        later((index) => `${name}[${member.keys[index]}]`, member.values, () => innerStyle);
+      } else if (Array.isArray(member) && (style === INDEX || member.some(isContainer))) {
+        later((index) => `${name}[${index}]`, member, () => innerStyle);
+      } else if (Array.isArray(member) && style !== REPEAT) {
+        if (member.length) {
+          // Python's str.join: only text joins (a style that is not text fails there, and here).
+          if (typeof style !== "string") throw new QuotingError(`the lists of ${name} travel by ${formKind(style)}, not a delimiter`);
+          fields.push([name, member.map(formScalar).join(style)]);
+        }
       } else if (Array.isArray(member)) {
         for (const item of member) fields.push([name, formScalar(item)]);
       } else {
@@ -422,10 +449,10 @@
   }
 
   // form_map: name → text, or the list of texts of a repeated name, in first-appearance order.
-  function formMap(value) {
+  function formMap(value, lists) {
     const mapping = new Obj();
     const at = new Map(); // name → its index in mapping (Obj.set looks keys up one by one)
-    for (const [name, text] of formFields(value)) {
+    for (const [name, text] of formFields(value, lists)) {
       const index = at.get(name);
       if (index === undefined) {
         at.set(name, mapping.keys.length);
@@ -441,8 +468,8 @@
   }
 
   // form_text: the body's text as forms.py writes it (a lone surrogate is refused, as Python's UTF-8 does).
-  function formText(value) {
-    return formFields(value).map(([name, text]) => `${formQuote(name)}=${formQuote(text)}`).join("&");
+  function formText(value, lists) {
+    return formFields(value, lists).map(([name, text]) => `${formQuote(name)}=${formQuote(text)}`).join("&");
   }
 
   const FILTERS = {

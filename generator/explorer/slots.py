@@ -143,7 +143,8 @@ def _guarded(function: Callable[..., Any]) -> Callable[..., Any]:
 class SlotRequest:
     """What templates see as `request`: fixed parts as values, changeable parts as slots.
 
-    The method, the name, whether there is a body and whether it is a form are fixed per endpoint; header names are
+    The method, the name, whether there is a body, whether it is a form and how the form's lists
+    travel are fixed per endpoint; header names are
     fixed, their values are slots `header.<index>` (the auth header is index 0 when present).
     """
 
@@ -156,6 +157,7 @@ class SlotRequest:
         self.name_read = False  # whether the template shows the endpoint's name (see `render_parts`)
         self.has_body = request.has_body
         self.is_form = request.is_form
+        self.form_lists = request.form_lists
         self.body: Any = slot("body") if request.has_body else NO_BODY
         self.url, self.base_url, self.path = slot("url"), slot("base_url"), slot("path")
         self.query, self.query_string, self.target = slot("query"), slot("query_string"), slot("target")
@@ -244,7 +246,7 @@ def render_parts(folder: Path, language: Language, request: HttpRequest) -> list
     return parts
 
 
-_ShapeKey = tuple[Path, Language, str, bool, bool, tuple[str, ...]]
+_ShapeKey = tuple[Path, Language, str, bool, bool, tuple[tuple[str, str], ...], tuple[str, ...]]
 _SHAPES: dict[_ShapeKey, list[Any] | None] = {}  # the parts of templates that do not show the name
 _MAX_SHAPES = 512
 _UNSEEN: Any = object()
@@ -252,10 +254,11 @@ _UNSEEN: Any = object()
 
 def _parts_of_shape(folder: Path, language: Language, request: HttpRequest) -> list[Any] | None:
     """The parts depend only on what `SlotRequest` shows as values: the method, whether there is
-    a body and a form, the header names, and the endpoint's name if the template shows it. Most endpoints of
+    a body and a form (and how its lists travel), the header names, and the endpoint's name if the template shows it. Most endpoints of
     an API share a few shapes, so each is rendered once (every time, for a template that shows
     the name)."""
-    key = (folder, language, request.method, request.has_body, request.is_form, tuple(name for name, _ in request.headers))
+    key = (folder, language, request.method, request.has_body, request.is_form, tuple(sorted(request.form_lists.items())),
+           tuple(name for name, _ in request.headers))
     known = _SHAPES.get(key, _UNSEEN)
     if known is not _UNSEEN:
         return known

@@ -170,6 +170,8 @@ class Endpoint(Document):
     request_schema: dict[str, Any] | None = None  # JSON Schema of the request body, when given
     request_required: bool | None = None  # whether the operation needs a body (None: when the example sends one)
     request_media_type: str | None = None  # the body's media type when no example sends its Content-Type
+    # A form body's members → {style, explode}, as OpenAPI's `encoding` (how their lists travel: `forms.py`).
+    request_encoding: dict[str, dict[str, Any]] = field(default_factory=dict)
     # JSON Schemas of path, query, header and cookie parameters, when given, by (where, name);
     # header names in lower case (HTTP's are case-blind).
     parameter_schemas: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)

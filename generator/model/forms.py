@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus
 
@@ -52,19 +53,50 @@ def _is_container(value: Any) -> bool:
     return isinstance(value, (dict, list))
 
 
-def form_fields(value: Any) -> list[tuple[str, str]]:
-    """The fields, in order, that send the JSON object `value` as a form."""
+# How a member's lists of plain values travel, by OpenAPI's `encoding` style and explode of the
+# member: its name repeated (`form`, exploded: the default), indexed names (`deepObject`: Stripe,
+# Rails, PHP), or one field of the texts joined by a delimiter.
+REPEAT, INDEX = "repeat", "index"
+_LIST_STYLES = {("form", True): REPEAT, ("form", False): ",", ("spaceDelimited", True): REPEAT,
+                ("spaceDelimited", False): " ", ("pipeDelimited", True): REPEAT, ("pipeDelimited", False): "|",
+                ("deepObject", True): INDEX, ("deepObject", False): INDEX}
+ENCODING_STYLES = ("form", "spaceDelimited", "pipeDelimited", "deepObject")
+
+
+def list_styles(encoding: Mapping[str, Any] | None) -> dict[str, str]:
+    """From a body's `encoding` (member → {style, explode}, as OpenAPI writes it), how each
+    member's lists travel (`REPEAT`, `INDEX` or a delimiter); members that repeat are left out."""
+    styles: dict[str, str] = {}
+    for name, how in (encoding or {}).items():
+        if isinstance(how, Mapping):
+            style = how.get("style", "form")
+            explode = how.get("explode", style == "form")
+            chosen = _LIST_STYLES.get((style, explode is True), REPEAT)
+            if chosen != REPEAT:
+                styles[str(name)] = chosen
+    return styles
+
+
+def form_fields(value: Any, lists: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """The fields, in order, that send the JSON object `value` as a form; `lists`: how a member's
+    lists travel when not as its name repeated (`list_styles`)."""
     if not isinstance(value, dict):
         kind = "a list" if isinstance(value, list) else "text" if isinstance(value, str) else json.dumps(value)
         raise FormError(f"a form body must be a JSON object (its fields), not {kind}")
     fields: list[tuple[str, str]] = []
-    pending: list[tuple[str, Any]] = list(reversed([(str(key), member) for key, member in value.items()]))
-    while pending:  # depth first, in order, without recursion (bodies come from anyone)
-        name, member = pending.pop()
+    # (name, value, how its lists travel); depth first, in order, without recursion (bodies come from anyone)
+    pending: list[tuple[str, Any, str]] = [
+        (str(key), member, (lists or {}).get(str(key), REPEAT)) for key, member in reversed(value.items())]
+    while pending:
+        name, member, style = pending.pop()
+        inner_style = INDEX if style == INDEX else REPEAT  # a delimiter joins the member's own list only
         if isinstance(member, dict):
-            pending.extend(reversed([(f"{name}[{key}]", inner) for key, inner in member.items()]))
-        elif isinstance(member, list) and any(_is_container(item) for item in member):
-            pending.extend(reversed([(f"{name}[{index}]", item) for index, item in enumerate(member)]))
+            pending.extend((f"{name}[{key}]", inner, inner_style) for key, inner in reversed(member.items()))
+        elif isinstance(member, list) and (style == INDEX or any(_is_container(item) for item in member)):
+            pending.extend((f"{name}[{index}]", member[index], inner_style) for index in reversed(range(len(member))))
+        elif isinstance(member, list) and style != REPEAT:
+            if member:
+                fields.append((name, style.join(_scalar_text(item) for item in member)))
         elif isinstance(member, list):
             fields.extend((name, _scalar_text(item)) for item in member)
         else:
@@ -72,13 +104,13 @@ def form_fields(value: Any) -> list[tuple[str, str]]:
     return fields
 
 
-def form_map(value: Any) -> dict[str, str | list[str]]:
+def form_map(value: Any, lists: Mapping[str, str] | None = None) -> dict[str, str | list[str]]:
     """The fields as a mapping, a repeated name's texts as a list: what Python's `requests` and
     other clients take. `form_fields` repeats a name in a row (a list), so the order is the
     same, unless a member's own name holds brackets (`{"a[b]": 1, "a": {"b": 2}}`): then the
     texts of the name go together."""
     mapping: dict[str, str | list[str]] = {}
-    for name, text in form_fields(value):
+    for name, text in form_fields(value, lists):
         held = mapping.get(name)
         if held is None:
             mapping[name] = text
@@ -91,15 +123,15 @@ def form_map(value: Any) -> dict[str, str | list[str]]:
 
 # Kept as they are in the form's text, to keep it readable (`meta[id]=6,7`): they mean nothing
 # to a form reader, which splits only at `&` and `=` and decodes only `%` and `+` (`;` is
-# encoded: some older readers split at it too).
-_READABLE = "!$'()*,/:?@[]"
+# encoded: some older readers split at it too; so is `'`, which a shell snippet would quote).
+_READABLE = "!$()*,/:?@[]"
 
 
-def form_text(value: Any) -> str:
+def form_text(value: Any, lists: Mapping[str, str] | None = None) -> str:
     """The body's bytes as text: `name=value` pairs joined by `&`; `%`, `&`, `=`, `+`, `#`, `;`,
-    white space, control and non-ASCII characters percent-encoded (UTF-8), a space as `+`."""
+    `'`, white space, control and non-ASCII characters percent-encoded (UTF-8), a space as `+`."""
     return "&".join(f"{quote_plus(name, safe=_READABLE)}={quote_plus(text, safe=_READABLE)}"
-                    for name, text in form_fields(value))
+                    for name, text in form_fields(value, lists))
 
 
 _NAME = re.compile(r"([^\[\]]+)((?:\[[^\[\]]*\])*)")
@@ -145,12 +177,17 @@ def form_value(pairs: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 def _lists_of_indices(value: Any) -> Any:
+    """Objects keyed by indices only are lists, in the indices' order (gaps closed up, as Rails
+    and qs read them)."""
     if isinstance(value, dict):
         members = {key: _lists_of_indices(member) for key, member in value.items()}
-        if members and all(key == str(index) for index, key in enumerate(members)):
-            return list(members.values())
+        if members and all(_INDEX.fullmatch(key) for key in members):
+            return [members[key] for key in sorted(members, key=int)]
         return members
     return value
+
+
+_INDEX = re.compile(r"0|[1-9][0-9]{0,8}")
 
 
 def form_pairs(raw: bytes) -> list[tuple[str, str]]:

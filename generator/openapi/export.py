@@ -219,30 +219,50 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
     required = endpoint.example.has_body if endpoint.request_required is None else endpoint.request_required
     media_type = endpoint.request_content_type
     if media_type == FORM_MEDIA_TYPE and isinstance(schema, dict):
-        encoding = _form_encoding(schema, body)
+        encoding = _form_encoding(endpoint, schema, body)
         if encoding:
             media["encoding"] = encoding
     return {"required": required, "content": {media_type: media}}
 
 
-def _form_encoding(schema: Schema, body: Any) -> dict[str, Any]:
-    """How the form's nested members travel (`model/forms.py`): objects, and lists holding
-    objects or lists, as `name[key]` fields, OpenAPI's `deepObject`; lists of scalars repeat the
-    name, which is OpenAPI's default for a form and needs no entry."""
+def _form_encoding(endpoint: Endpoint, schema: Schema, body: Any) -> dict[str, Any]:
+    """How the form's members travel (`model/forms.py`): the definition's `request.encoding`,
+    and OpenAPI's `deepObject` for every other member that may be an object or a list holding
+    objects (sent as `name[key]` fields; OpenAPI's default would drop the member's name)."""
+    encoding: dict[str, Any] = {name: dict(how) for name, how in endpoint.request_encoding.items()}
     declared = schema.get("properties")
     properties: dict[str, Any] = declared if isinstance(declared, dict) else {}
     sample: dict[str, Any] = body if isinstance(body, dict) else {}
-    encoding = {}
     for name in [*properties, *(key for key in sample if key not in properties)]:
-        given = properties.get(name)
-        member: dict[str, Any] = given if isinstance(given, dict) else {}
         value = sample.get(name)
-        kind = member.get("type")
-        nested = (kind == "object" or "properties" in member or isinstance(value, dict)
-                  or (isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value)))
-        if nested:
+        nested = (isinstance(value, dict) or (isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value))
+                  or _may_hold_objects(properties.get(name), schema))
+        if nested and name not in encoding:
             encoding[name] = {"style": "deepObject", "explode": True}
     return encoding
+
+
+def _may_hold_objects(member: Any, root: Schema, depth: int = 0) -> bool:
+    """Whether a member's schema (its local `$ref`s, alternatives and parts followed) allows an
+    object, or a list of objects."""
+    if not isinstance(member, dict) or depth > 16:
+        return False
+    kinds = member.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+    if "object" in kinds or "properties" in member or "additionalProperties" in member:
+        return True
+    if "array" in kinds or "items" in member:
+        items = member.get("items")
+        return isinstance(items, dict) and _may_hold_objects(items, root, depth + 1)
+    reference = member.get("$ref")
+    if isinstance(reference, str) and reference.startswith("#/"):
+        target: Any = root
+        for part in reference[2:].split("/"):
+            target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
+        if _may_hold_objects(target, root, depth + 1):
+            return True
+    return any(_may_hold_objects(part, root, depth + 1)
+               for key in ("anyOf", "oneOf", "allOf") for part in member.get(key) or [])
 
 
 _HEADING = re.compile(r" {0,3}#{1,6}(?:\s|$)")

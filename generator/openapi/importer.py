@@ -28,7 +28,7 @@ import yaml
 
 from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
-from apidocs.model.forms import FORM_MEDIA_TYPE
+from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE
 from apidocs.model.headers import HEADER_NAME, carried_in_a_header
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate, split_suffix
 from apidocs.model.types import schema_of_type_word
@@ -513,19 +513,33 @@ def _is_json(media_type: str) -> bool:
     return re.fullmatch(r"application/([\w.+-]+\+)?json", _essence(media_type)) is not None
 
 
-def _form_encoding_notes(media: dict[str, Any]) -> list[str]:
-    """What of a form's `encoding` the snippets do not follow: they send nested objects as
-    `name[key]` fields and lists as the name repeated (`model/forms.py`)."""
-    notes = []
+def _requires_members(schema: Schema) -> bool:
+    """Whether an object schema names required members (itself or in an `allOf` part)."""
+    parts = [schema, *(part for part in schema.get("allOf") or [] if isinstance(part, dict))]
+    return any(isinstance(part.get("required"), list) and part["required"] for part in parts)
+
+
+def _form_encoding(media: dict[str, Any], notes: list[str]) -> dict[str, dict[str, Any]]:
+    """A form's `encoding` as `request.encoding` keeps it: each member's style and explode (how
+    its lists travel: `model/forms.py`). What the snippets cannot follow is reported: a part's
+    own content type or headers, and a style that is not a form's."""
+    carried: dict[str, dict[str, Any]] = {}
     for name, how in mapping(media.get("encoding")).items():
         if not isinstance(how, dict):
             continue
-        style, explode = how.get("style", "form"), how.get("explode", how.get("style", "form") == "form")
-        if (style, explode) not in (("form", True), ("deepObject", True)) or how.get("contentType"):
-            shown = f"style {style}, explode {str(explode).lower()}" + (f", {how['contentType']}" if how.get("contentType") else "")
-            notes.append(f"form field `{one_line(str(name), 60)}` is sent as `name[key]` fields or repeated, not as its "
-                         f"encoding says ({one_line(shown, 80)})")
-    return notes
+        field = f"form field `{one_line(str(name), 60)}`"
+        style, explode = how.get("style", "form"), how.get("explode")
+        if style not in ENCODING_STYLES or not isinstance(explode, (bool, type(None))):
+            notes.append(f"{field}: its encoding (style {one_line(str(style), 40)}) is not one a form has; sent as the name repeated")
+            continue
+        if how.get("contentType") or how.get("headers"):
+            notes.append(f"{field}: the content type and headers of its encoding are not followed (they are multipart's)")
+        entry: dict[str, Any] = {"style": style}
+        if explode is not None:
+            entry["explode"] = explode
+        if entry != {"style": "form"} and entry != {"style": "form", "explode": True}:
+            carried[str(name)] = entry
+    return carried
 
 
 def _essence(media_type: str) -> str:
@@ -873,10 +887,13 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             converted: Schema = json_schema(schema) if schema else {}  # once: converting is most of an import's time
             # An optional body the spec shows no example of is documented, not sent by the example.
             shown = "example" in media or bool(media.get("examples")) or given_example(schema) is not NO_EXAMPLE
-            if request_body.get("required") or shown:
+            # A body the spec calls optional whose schema requires fields is sent too (Twilio's
+            # calls need `To` and `From`): a request without them would not do what the page is for.
+            if request_body.get("required") or shown or _requires_members(converted):
                 if value is NO_EXAMPLE:
                     value = {}
-                    notes.append(f"request body ({media_type}) has no schema or example; documented as an empty JSON object")
+                    empty = "with no fields" if _essence(media_type) == FORM_MEDIA_TYPE else "as an empty JSON object"
+                    notes.append(f"request body ({media_type}) has no schema or example; documented {empty}")
                 value, problem = _fitted(value, schema, converted, "request", "request", notes)
                 if problem:
                     # The sandbox checks requests against the carried schema: it would refuse the example.
@@ -884,7 +901,6 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 example["body"] = value
                 if _essence(media_type) == FORM_MEDIA_TYPE and isinstance(value, dict):
                     headers["Content-Type"] = FORM_MEDIA_TYPE  # the snippets send its fields
-                    notes.extend(_form_encoding_notes(media))
                 elif _is_json(media_type):
                     if _essence(media_type) != "application/json":
                         # As a header value: its parameters on one line, or none when HTTP cannot carry them.
@@ -918,6 +934,10 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             if "body" not in example and (_is_json(media_type) or _essence(media_type) == FORM_MEDIA_TYPE) \
                     and _essence(media_type) != "application/json":
                 request_front["media_type"] = _essence(media_type)  # no example sends its Content-Type
+            if _essence(media_type) == FORM_MEDIA_TYPE:
+                encoding = _form_encoding(media, notes)
+                if encoding:
+                    request_front["encoding"] = encoding
             if len(request_body["content"]) > 1:
                 notes.append(f"request body media types other than {media_type} are not carried over")
     if headers:

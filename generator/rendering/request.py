@@ -7,7 +7,7 @@ from urllib.parse import quote, urlencode
 
 from apidocs.config.settings import Auth
 from apidocs.model.endpoint import NO_BODY, PLACEHOLDER, Endpoint, encode_path_segment, encode_path_template
-from apidocs.model.forms import is_form
+from apidocs.model.forms import is_form, list_styles
 
 
 @dataclass
@@ -19,6 +19,7 @@ class HttpRequest:
     headers: list[tuple[str, str]] = field(default_factory=list)  # the auth header included
     body: object = NO_BODY  # a JSON value, or NO_BODY
     name: str = ""
+    form_lists: dict[str, str] = field(default_factory=dict)  # a form's members whose lists do not repeat the name
 
     @property
     def has_body(self) -> bool:
@@ -62,4 +63,4 @@ def build_request(endpoint: Endpoint, auth: Auth, base_url: str, *, path_params:
     headers = [(auth.header, auth.header_value(token or endpoint.example.token))] if auth.header else []
     headers += [(n, v) for n, v in endpoint.example.headers if n.lower() != auth.header.lower()]
     return HttpRequest(endpoint.method, base_url, concrete, list(endpoint.example.query), headers,
-                       endpoint.example.body, endpoint.name)
+                       endpoint.example.body, endpoint.name, list_styles(endpoint.request_encoding))

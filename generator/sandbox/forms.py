@@ -10,12 +10,17 @@ so the schema's check then says what is wrong.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from apidocs.model.forms import INDEX, REPEAT
 
 _INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 MAX_DEPTH = 64  # schemas and `$ref`s followed for one value, nested
+MAX_DIGITS = 4000  # an integer's digits read as one (Python's int() refuses over 4,300)
 MAX_STEPS = 20_000  # schemas visited for one body: alternatives nested in alternatives multiply
 
 
@@ -52,46 +57,58 @@ def _scalar(text: str, types: list[str]) -> Any:
     if "string" in types:
         return text
     for kind in types:
-        if kind == "integer" and _INTEGER.fullmatch(text):
-            return int(text)
-        if kind == "number" and _NUMBER.fullmatch(text):
+        if kind in ("integer", "number") and _NUMBER.fullmatch(text):
             number = float(text)
-            return int(text) if _INTEGER.fullmatch(text) else number
+            if not math.isfinite(number):  # `1e999`: no JSON number
+                continue
+            if _INTEGER.fullmatch(text) and len(text) <= MAX_DIGITS:
+                return int(text)
+            if kind == "number":
+                return number
+            if number.is_integer() and abs(number) < 2**53:  # `1.0` is an integer to JSON Schema
+                return int(number)
         if kind == "boolean" and text in ("true", "false"):
             return text == "true"
         if kind == "null" and text == "":
             return None
-    return text
+    return text  # the schema's check says what is wrong with it
 
 
-def typed_form(value: Any, schema: Any) -> Any:
-    """`value` (a form read back) with its text typed as `schema` asks (its `$ref`s inside it)."""
-    return _typed(value, schema, schema, 0, [MAX_STEPS])
+def typed_form(value: Any, schema: Any, lists: Mapping[str, str] | None = None) -> Any:
+    """`value` (a form read back) with its text typed as `schema` asks (its `$ref`s inside it);
+    `lists`: members whose lists travel as one text joined by a delimiter (`forms.list_styles`)."""
+    return _typed(value, schema, schema, 0, [MAX_STEPS], lists or {}, None)
 
 
-def _typed(value: Any, schema: Any, root: Any, depth: int, budget: list[int]) -> Any:
+def _typed(value: Any, schema: Any, root: Any, depth: int, budget: list[int], lists: Mapping[str, str],
+           delimiter: str | None) -> Any:
+    """`lists` applies to `value`'s members, `delimiter` to `value` itself."""
     budget[0] -= 1
     if depth > MAX_DEPTH or budget[0] < 0 or not isinstance(schema, dict):
         return value
+
+    def same(inner: Any, part: Any) -> Any:  # `value` again, under a part of its schema
+        return _typed(inner, part, root, depth + 1, budget, lists, delimiter)
+
+    def member(inner: Any, part: Any, how: str | None = None) -> Any:
+        return _typed(inner, part, root, depth + 1, budget, {}, how)
+
     reference = schema.get("$ref")
     if isinstance(reference, str):
-        value = _typed(value, _pointer(root, reference), root, depth + 1, budget)
+        value = same(value, _pointer(root, reference))
     for part in schema.get("allOf") or []:
-        value = _typed(value, part, root, depth + 1, budget)
+        value = same(value, part)
     for key in ("anyOf", "oneOf"):
         branches = schema.get(key)
         if isinstance(branches, list):
-            for branch in branches:  # the first branch that takes the value once typed
-                typed = _typed(value, branch, root, depth + 1, budget)
-                if _takes(typed, branch, root):
-                    value = typed
-                    break
+            value = _alternative(value, [branch for branch in branches if isinstance(branch, dict)], same, root)
     types = _types(schema)
     if not types:
         return value
     if isinstance(value, str):
         if "array" in types and "string" not in types:
-            return [_typed(value, schema.get("items"), root, depth + 1, budget)]
+            parts = value.split(delimiter) if delimiter and delimiter not in (REPEAT, INDEX) else [value]
+            return [member(part, schema.get("items")) for part in parts]
         return _scalar(value, types)
     if isinstance(value, list):
         if "array" not in types and "object" in types:
@@ -100,25 +117,53 @@ def _typed(value: Any, schema: Any, root: Any, depth: int, budget: list[int]) ->
             items = schema.get("items")
             given = schema.get("prefixItems")
             prefix: list[Any] = given if isinstance(given, list) else []
-            return [_typed(item, prefix[index] if index < len(prefix) else items, root, depth + 1, budget)
-                    for index, item in enumerate(value)]
+            return [member(item, prefix[index] if index < len(prefix) else items) for index, item in enumerate(value)]
     if isinstance(value, dict):
         declared = schema.get("properties")
         properties: dict[str, Any] = declared if isinstance(declared, dict) else {}
         others = schema.get("additionalProperties")
-        return {key: _typed(member, properties.get(key, others), root, depth + 1, budget) for key, member in value.items()}
+        return {key: member(inner, properties.get(key, others), lists.get(key)) for key, inner in value.items()}
     return value
 
 
-def _takes(value: Any, schema: Any, root: Any) -> bool:
-    """Whether `schema`'s types (its `$ref`s followed) allow `value`'s JSON type; no types: yes."""
+def _alternative(value: Any, branches: list[dict[str, Any]], typed: Callable[[Any, Any], Any], root: Any) -> Any:
+    """`value` typed by the first of `branches` that takes it: text as it came first (a string
+    branch, its enum allowing), then the first that takes it once typed; else as it is."""
+    if isinstance(value, str):
+        for branch in branches:
+            if typed(value, branch) is value and _takes(value, branch, root) and _fits_types(value, branch, root):
+                return value
+    for branch in branches:
+        candidate = typed(value, branch)
+        if _takes(candidate, branch, root):
+            return candidate
+    return value
+
+
+def _resolved(schema: Any, root: Any) -> Any:
     for _ in range(MAX_DEPTH):
-        if not isinstance(schema, dict):
-            return True
-        if _types(schema) or not isinstance(schema.get("$ref"), str):
+        if not isinstance(schema, dict) or _types(schema) or not isinstance(schema.get("$ref"), str):
             break
         schema = _pointer(root, schema["$ref"])
-    types = _types(schema) if isinstance(schema, dict) else []
+    return schema
+
+
+def _fits_types(value: Any, schema: Any, root: Any) -> bool:
+    """Whether `schema` (its `$ref`s followed) names types and `value`'s is among them."""
+    schema = _resolved(schema, root)
+    return isinstance(schema, dict) and bool(_types(schema)) and _takes(value, schema, root)
+
+
+def _takes(value: Any, schema: Any, root: Any) -> bool:
+    """Whether `schema`'s types, enum and const (its `$ref`s followed) allow `value`; none: yes."""
+    schema = _resolved(schema, root)
+    if not isinstance(schema, dict):
+        return True
+    if isinstance(schema.get("enum"), list) and not any(_same(value, allowed) for allowed in schema["enum"]):
+        return False
+    if "const" in schema and not _same(value, schema["const"]):
+        return False
+    types = _types(schema)
     if not types:
         return True
     if isinstance(value, bool):
@@ -129,3 +174,8 @@ def _takes(value: Any, schema: Any, root: Any) -> bool:
         return "number" in types
     kind = {str: "string", list: "array", dict: "object", type(None): "null"}.get(type(value))
     return kind in types
+
+
+def _same(value: Any, allowed: Any) -> bool:
+    """Equal as JSON values (a boolean is no number)."""
+    return isinstance(value, bool) == isinstance(allowed, bool) and value == allowed
