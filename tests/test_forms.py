@@ -301,3 +301,24 @@ def test_alternatives_take_the_text_as_sent_first_and_enums_count() -> None:
     assert typed_form({"count": "1.0", "ratio": "1e999"}, schema) == {"count": 1, "ratio": "1e999"}
     huge = "9" * 5000  # over what Python's int() reads: left as text, for the schema to refuse
     assert typed_form({"count": huge}, schema) == {"count": huge}
+
+
+def test_an_optional_body_is_sent_only_with_an_example_that_fits(tmp_path: Path) -> None:
+    # Optional bodies whose schema requires members are sent (Twilio's calls need To and From),
+    # unless no example can fit their schema: then the body is documented, its schema kept.
+    impossible = {"type": "string", "minLength": 5, "maxLength": 2}
+    spec = {"openapi": "3.0.3", "info": {"title": "Optional", "version": "1"}, "paths": {
+        "/fits": {"post": {"operationId": "fits", "requestBody": {"content": {FORM: {"schema": {
+            "type": "object", "required": ["To"], "properties": {"To": {"type": "string"}}}}}},
+            "responses": {"200": {"description": "ok"}}}},
+        "/never": {"post": {"operationId": "never", "requestBody": {"content": {FORM: {"schema": {
+            "type": "object", "required": ["To"], "properties": {"To": impossible}}}}},
+            "responses": {"200": {"description": "ok"}}}}}}
+    (tmp_path / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    result = subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(tmp_path / "spec.json"), str(tmp_path / "out")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    fits = yaml.safe_load(next((tmp_path / "out").glob("docs/**/fits.md")).read_text(encoding="utf-8").split("---")[1])
+    never = yaml.safe_load(next((tmp_path / "out").glob("docs/**/never.md")).read_text(encoding="utf-8").split("---")[1])
+    assert fits["example"]["body"] == {"To": "string"} and fits["request"]["required"] is False
+    assert "body" not in never.get("example", {}) and never["request"]["schema"]["properties"]["To"] == impossible

@@ -887,14 +887,25 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             converted: Schema = json_schema(schema) if schema else {}  # once: converting is most of an import's time
             # An optional body the spec shows no example of is documented, not sent by the example.
             shown = "example" in media or bool(media.get("examples")) or given_example(schema) is not NO_EXAMPLE
-            # A body the spec calls optional whose schema requires fields is sent too (Twilio's
-            # calls need `To` and `From`): a request without them would not do what the page is for.
-            if request_body.get("required") or shown or _requires_members(converted):
+            sent_anyway = None
+            if not (request_body.get("required") or shown) and value is not NO_EXAMPLE and _requires_members(converted):
+                # A body the spec calls optional whose schema requires fields is sent too (Twilio's
+                # calls need `To` and `From`): a request without them would not do what the page
+                # is for. Unless no example fits: the body is then documented, not sent.
+                trial: list[str] = []
+                candidate, misfit = _fitted(value, schema, converted, "request", "request", trial)
+                if misfit is None:
+                    sent_anyway = candidate, trial
+            if request_body.get("required") or shown or sent_anyway is not None:
                 if value is NO_EXAMPLE:
                     value = {}
                     empty = "with no fields" if _essence(media_type) == FORM_MEDIA_TYPE else "as an empty JSON object"
                     notes.append(f"request body ({media_type}) has no schema or example; documented {empty}")
-                value, problem = _fitted(value, schema, converted, "request", "request", notes)
+                if sent_anyway is not None:
+                    (value, trial), problem = sent_anyway, None
+                    notes.extend(trial)
+                else:
+                    value, problem = _fitted(value, schema, converted, "request", "request", notes)
                 if problem:
                     # The sandbox checks requests against the carried schema: it would refuse the example.
                     notes.append(f"request example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
