@@ -20,7 +20,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apidocs.model.forms import FormError, form_fields, form_map, form_text, form_value, list_styles, read_form
+from apidocs.model.forms import FormError, form_fields, form_map, form_text, form_value, indexed_lists, list_styles, read_form
 from apidocs.sandbox.forms import typed_form
 from conftest import PYTHON
 from sandbox_helpers import RunningSandbox, start_sandbox
@@ -41,7 +41,10 @@ def test_a_json_object_becomes_bracketed_fields_in_order() -> None:
     assert form_map(body)["tags"] == ["a", "b"]
     assert form_value(form_fields(body)) == {
         "amount": "2000", "paid": "true", "note": "", "tags": ["a", "b"], "meta": {"order": "6735", "n": "1.5"},
-        "items": [{"price": "p_1", "quantity": "2"}], "space": "a b&c=d~*"}
+        "items": {"0": {"price": "p_1", "quantity": "2"}}, "space": "a b&c=d~*"}
+    # Which objects keyed by indices are lists, the schema says; without one, all of them below the top.
+    assert indexed_lists(form_value(form_fields(body)))["items"] == [{"price": "p_1", "quantity": "2"}]
+    assert indexed_lists({"0": "top", "1": {"0": "x"}}) == {"0": "top", "1": ["x"]}
 
 
 @pytest.mark.parametrize("value", [[1, 2], "text", 3, None])
@@ -146,6 +149,12 @@ SPEC = {
             "requestBody": {"content": {FORM: {"schema": {"type": "object", "required": ["To", "From"], "properties": {
                 "To": {"type": "string"}, "From": {"type": "string"}, "Timeout": {"type": "integer"}}}}}},
             "responses": {"201": {"description": "a call", "content": {"application/json": {"example": {"sid": "CA1"}}}}}}},
+        # Optional, and no example fits its schema: documented, not sent; a request without one is fine.
+        "/hooks": {"post": {
+            "operationId": "createHook",
+            "requestBody": {"content": {FORM: {"schema": {"type": "object", "required": ["url"], "properties": {
+                "url": {"type": "string", "minLength": 5, "maxLength": 2}}}}}},
+            "responses": {"200": {"description": "a hook", "content": {"application/json": {"example": {"id": "h1"}}}}}}},
         "/pings": {"post": {
             "operationId": "ping",
             "requestBody": {"required": True, "content": {FORM: {"schema": {"type": "object"}, "example": {}}}},
@@ -179,7 +188,7 @@ def test_every_snippet_sends_the_form_and_gets_the_documented_answer(project: Pa
     result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "check", "-j", "2"],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "16 passed, 0 failed" in result.stdout
+    assert "20 passed, 0 failed" in result.stdout
     # The documented 400 is reached too: the check sends the form without its fields.
     assert "create-charge.md: 400 ok (with no form fields)" in result.stdout
 
@@ -214,6 +223,8 @@ def test_an_optional_form_may_be_left_out_and_an_empty_one_is_no_fields(payments
     assert post("/calls", {"To": "+1"}) == 400  # but one that is sent needs its required fields
     assert post("/calls", {"To": "+1", "From": "+2"}) == 201
     assert post("/pings") == 200  # `{}`: a form without fields
+    assert post("/hooks") == 200  # an optional body the example does not send
+    assert post("/hooks", {"url": "x"}) == 400
 
 
 def test_json_sent_to_a_form_endpoint_is_refused_as_the_api_would(payments: RunningSandbox) -> None:
@@ -286,7 +297,7 @@ def test_a_members_lists_travel_as_its_encoding_says() -> None:
     assert form_text(body, lists) == "expand[0]=a&expand[1]=b&tags=x,y&meta[k][0]=1&meta[k][1]=2&items[0][p]=1&one=z"
     assert form_text(body) == "expand=a&expand=b&tags=x&tags=y&meta[k]=1&meta[k]=2&items[0][p]=1&one=z"
     # Indices read back in their order, wherever they start and whatever their gaps (as Rails and qs do).
-    assert form_value([("a[2]", "x"), ("a[0]", "y"), ("a[10]", "z")]) == {"a": ["y", "x", "z"]}
+    assert indexed_lists(form_value([("a[2]", "x"), ("a[0]", "y"), ("a[10]", "z")])) == {"a": ["y", "x", "z"]}
 
 
 def test_alternatives_take_the_text_as_sent_first_and_enums_count() -> None:
@@ -322,3 +333,38 @@ def test_an_optional_body_is_sent_only_with_an_example_that_fits(tmp_path: Path)
     never = yaml.safe_load(next((tmp_path / "out").glob("docs/**/never.md")).read_text(encoding="utf-8").split("---")[1])
     assert fits["example"]["body"] == {"To": "string"} and fits["request"]["required"] is False
     assert "body" not in never.get("example", {}) and never["request"]["schema"]["properties"]["To"] == impossible
+
+
+def test_the_schema_decides_lists_empty_members_enums_and_formats() -> None:
+    schema = {"type": "object", "required": ["meta", "ids"], "properties": {
+        "meta": {"type": "object", "additionalProperties": {"type": "string"}},
+        "ids": {"type": "array", "items": {"type": "integer"}},
+        "prices": {"type": "object", "additionalProperties": {"type": "number"}},
+        "rows": {"type": "array", "items": {"type": "object", "properties": {"n": {"type": "integer"}}}},
+        "level": {"enum": [1, 2]},
+        "at": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "integer"}]},
+        "big": {"type": "integer"}}}
+    sent = form_value([("prices[7]", "5"), ("prices[9]", "6.5"), ("rows[1][n]", "2"), ("rows[0][n]", "1"),
+                       ("level", "2"), ("at", "1700000000"), ("big", "9" * 400)])
+    assert typed_form(sent, schema) == {
+        "prices": {"7": 5, "9": 6.5},  # an object keyed by numbers keeps its keys
+        "rows": [{"n": 1}, {"n": 2}],  # a list sent as indexed names, in their order
+        "level": 2, "at": 1700000000, "big": int("9" * 400),
+        "meta": {}, "ids": []}  # required, and only empty could be missing: a form cannot send them
+
+
+def test_the_export_of_a_self_referring_form_schema_ends_at_once(tmp_path: Path) -> None:
+    # Each `$ref` of a member is followed once along a path: anyOf of n refs to itself was n^8 steps.
+    definition = tmp_path / "docs" / "loop.md"
+    definition.parent.mkdir()
+    looped = {"$defs": {"a": {"anyOf": [{"$ref": "#/$defs/a"}] * 12 + [{"type": "string"}]}}, "type": "object",
+              "properties": {"x": {"$ref": "#/$defs/a"}}}
+    definition.write_text("---\ntitle: /loop\nmethod: post\nexample:\n  headers:\n"
+                          f"    Content-Type: {FORM}\n  body:\n    x: a\nrequest:\n  schema: {json.dumps(looped)}\n---\nLoops.\n",
+                          encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text("site_name: Loop\nplugins:\n  - apidocs\n", encoding="utf-8")
+    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(tmp_path / "mkdocs.yml"), "export-openapi", "-o",
+                             str(tmp_path / "out.json")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    content = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["paths"]["/loop"]["post"]["requestBody"]["content"]
+    assert list(content) == [FORM]

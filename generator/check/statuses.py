@@ -29,7 +29,7 @@ import requests
 from apidocs.check.compare import response_problems
 from apidocs.config.settings import Auth
 from apidocs.model.endpoint import Endpoint, ExampleResponse
-from apidocs.model.forms import form_text
+from apidocs.model.forms import form_text, is_form
 from apidocs.model.paths import ROUTE_HEADER, route_header_value
 from apidocs.rendering.quoting import json_text
 from apidocs.rendering.request import HttpRequest, build_request
@@ -83,7 +83,7 @@ def probes(endpoint: Endpoint, auth: Auth, base_url: str) -> list[Probe]:
         empty = build_request(endpoint, auth, base_url)
         empty.body = {}
         found.append(Probe("with no form fields" if example.is_form else "with an empty JSON object as body", empty))
-    if example.is_form:
+    if is_form(endpoint.request_content_type):
         return found  # a form is always fields: no array to send
     if endpoint.example.has_body or endpoint.request_schema is not None or endpoint.group_of_kind("request") is not None:
         listed = build_request(endpoint, auth, base_url)

@@ -361,7 +361,7 @@
   // --- Form bodies (model/forms.py): a JSON object as application/x-www-form-urlencoded fields ---
 
   // Kept as they are in a form's text: forms.py's `_READABLE` (beside quote's A-Z a-z 0-9 _ . - ~).
-  const FORM_SAFE = "!$()*,/:?@[]";
+  const FORM_SAFE = "!$()*,/:?@[]|";
 
   // urllib.parse.quote_plus(text, safe=FORM_SAFE): quote's escapes, less those of FORM_SAFE,
   // and a space as "+". A "%" starts every escape (a "%" of the text is "%25"), so escapes

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 # Re-exported for the renderers and clients that import them from here; the template type is `PathTemplate`.
+from apidocs.model.headers import media_type_essence
 from apidocs.model.paths import PLACEHOLDER as PLACEHOLDER
 from apidocs.model.paths import PathTemplate
 from apidocs.model.paths import encode_path_segment as encode_path_segment
@@ -196,7 +197,7 @@ class Endpoint(Document):
         given = next((value for name, value in self.example.headers if name.lower() == "content-type"), None)
         if given is None or not self.example.has_body:
             given = self.request_media_type or given or "application/json"
-        return given.split(";", 1)[0].strip().lower() or "application/json"
+        return media_type_essence(given) or "application/json"
 
     @property
     def template(self) -> PathTemplate:

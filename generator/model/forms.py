@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus
 
+from apidocs.model.headers import media_type_essence
+
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 MAX_FIELDS = 1000  # fields read from one body
 MAX_DEPTH = 32  # brackets in one field name
@@ -34,7 +36,7 @@ class FormError(ValueError):
 
 def is_form(content_type: str | None) -> bool:
     """Whether a Content-Type value is the form media type (its parameters aside)."""
-    return content_type is not None and content_type.split(";", 1)[0].strip().lower() == FORM_MEDIA_TYPE
+    return content_type is not None and media_type_essence(content_type) == FORM_MEDIA_TYPE
 
 
 def _scalar_text(value: Any) -> str:
@@ -124,7 +126,7 @@ def form_map(value: Any, lists: Mapping[str, str] | None = None) -> dict[str, st
 # Kept as they are in the form's text, to keep it readable (`meta[id]=6,7`): they mean nothing
 # to a form reader, which splits only at `&` and `=` and decodes only `%` and `+` (`;` is
 # encoded: some older readers split at it too; so is `'`, which a shell snippet would quote).
-_READABLE = "!$()*,/:?@[]"
+_READABLE = "!$()*,/:?@[]|"
 
 
 def form_text(value: Any, lists: Mapping[str, str] | None = None) -> str:
@@ -150,7 +152,8 @@ def _name_path(name: str) -> list[str]:
 
 def form_value(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Form fields read back into an object, text at the leaves: repeated names are lists, and
-    objects keyed 0, 1, … are lists. Raises FormError for a name that is both text and an object."""
+    `name[0]`, `name[1]` an object keyed by indices (a list only where the schema says so, or by
+    `indexed_lists`). Raises FormError for a name that is both text and an object."""
     root: dict[str, Any] = {}
     for name, text in pairs:
         path = _name_path(name)
@@ -173,21 +176,33 @@ def form_value(pairs: list[tuple[str, str]]) -> dict[str, Any]:
             parent[last] = [parent[last], text]
         else:
             raise FormError(f"the form field {name[:60]!r} is both a value and an object")
-    return _lists_of_indices(root)
+    return root
 
 
-def _lists_of_indices(value: Any) -> Any:
-    """Objects keyed by indices only are lists, in the indices' order (gaps closed up, as Rails
-    and qs read them)."""
-    if isinstance(value, dict):
-        members = {key: _lists_of_indices(member) for key, member in value.items()}
-        if members and all(_INDEX.fullmatch(key) for key in members):
-            return [members[key] for key in sorted(members, key=int)]
-        return members
-    return value
+INDEX_KEY = re.compile(r"0|[1-9][0-9]{0,8}")
 
 
-_INDEX = re.compile(r"0|[1-9][0-9]{0,8}")
+def as_list(members: dict[str, Any]) -> list[Any] | None:
+    """An object keyed by indices only as the list it stands for, in the indices' order (gaps
+    closed up, as Rails and qs read them); None for any other object."""
+    if members and all(INDEX_KEY.fullmatch(key) for key in members):
+        return [members[key] for key in sorted(members, key=int)]
+    return None
+
+
+def indexed_lists(body: dict[str, Any]) -> dict[str, Any]:
+    """A form read back with every object below the top keyed by indices only as a list: how it
+    reads without a schema to say which are lists."""
+    def lists(value: Any) -> Any:
+        if isinstance(value, dict):
+            members = {key: lists(member) for key, member in value.items()}
+            listed = as_list(members)
+            return members if listed is None else listed
+        if isinstance(value, list):
+            return [lists(item) for item in value]
+        return value
+
+    return {key: lists(member) for key, member in body.items()}
 
 
 def form_pairs(raw: bytes) -> list[tuple[str, str]]:

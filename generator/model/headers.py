@@ -12,3 +12,9 @@ HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 def carried_in_a_header(value: str) -> bool:
     """Whether `value` is visible ASCII and spaces only, as a header value the snippets send must be."""
     return all(32 <= ord(character) <= 126 for character in value)
+
+
+def media_type_essence(content_type: str) -> str:
+    """A Content-Type's media type without its parameters, in lower case (`Application/JSON;
+    charset=utf-8` → `application/json`)."""
+    return content_type.split(";", 1)[0].strip().lower()

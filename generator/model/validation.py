@@ -211,21 +211,30 @@ def ref_outside(schema: Any) -> str | None:
     return None
 
 
-def _points_inside(schema: Any, pointer: str) -> bool:
+def pointed_at(root: Any, reference: str) -> Any:
+    """What a local `$ref` (`#/$defs/a%20b`) names inside `root`, or None: a reference out of
+    it, an anchor (`#name`, not looked up here) or one naming nothing."""
+    if not reference.startswith("#"):
+        return None
+    pointer = reference[1:]
     if pointer == "":
-        return True
+        return root
     if not pointer.startswith("/"):
-        return False  # an anchor (`#name`): not looked up here
-    node = schema
+        return None
+    node = root
     for part in pointer[1:].split("/"):
         key = unquote(part).replace("~1", "/").replace("~0", "~")
         if isinstance(node, dict) and key in node:
             node = node[key]
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+        elif isinstance(node, list) and key.isascii() and key.isdigit() and int(key) < len(node):
             node = node[int(key)]
         else:
-            return False
-    return True
+            return None
+    return node
+
+
+def _points_inside(schema: Any, pointer: str) -> bool:
+    return pointer == "" or pointed_at(schema, "#" + pointer) is not None
 
 
 def schema_validator(schema: Any) -> Validator:
@@ -235,4 +244,4 @@ def schema_validator(schema: Any) -> Validator:
 
 
 __all__ = ["MATCH_SECONDS", "SchemaError", "UnknownType", "ValidationError", "Validator", "check_schema", "pattern_matches",
-           "schema_validator"]
+           "pointed_at", "schema_validator"]

@@ -21,7 +21,7 @@ from apidocs.model.endpoint import Document, Endpoint, ExampleResponse, Paramete
 from apidocs.model.forms import FORM_MEDIA_TYPE
 from apidocs.model.paths import PLACEHOLDER
 from apidocs.model.types import Schema, schema_of_type_word
-from apidocs.model.validation import schema_validator
+from apidocs.model.validation import pointed_at, schema_validator
 from apidocs.openapi.components import share_schemas
 from apidocs.openapi.examples import UNPORTABLE_PATTERN
 from apidocs.openapi.schemas import fields_schema, merge_schemas, object_schema, schema_of_value
@@ -225,6 +225,9 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
     return {"required": required, "content": {media_type: media}}
 
 
+_MAX_SCHEMA_STEPS = 10_000  # schemas looked at to tell whether one form member may be an object
+
+
 def _form_encoding(endpoint: Endpoint, schema: Schema, body: Any) -> dict[str, Any]:
     """How the form's members travel (`model/forms.py`): the definition's `request.encoding`,
     and OpenAPI's `deepObject` for every other member that may be an object or a list holding
@@ -242,26 +245,25 @@ def _form_encoding(endpoint: Endpoint, schema: Schema, body: Any) -> dict[str, A
     return encoding
 
 
-def _may_hold_objects(member: Any, root: Schema, depth: int = 0) -> bool:
-    """Whether a member's schema (its local `$ref`s, alternatives and parts followed) allows an
-    object, or a list of objects."""
-    if not isinstance(member, dict) or depth > 16:
+def _may_hold_objects(member: Any, root: Schema, seen: frozenset[str] = frozenset(), budget: list[int] | None = None) -> bool:
+    """Whether a member's schema (its local `$ref`s, alternatives and parts followed, each `$ref`
+    once along a path, within a step budget: definitions are anyone's) allows an object, or a
+    list of objects."""
+    budget = [_MAX_SCHEMA_STEPS] if budget is None else budget
+    budget[0] -= 1
+    if not isinstance(member, dict) or budget[0] < 0:
         return False
     kinds = member.get("type")
     kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
     if "object" in kinds or "properties" in member or "additionalProperties" in member:
         return True
     if "array" in kinds or "items" in member:
-        items = member.get("items")
-        return isinstance(items, dict) and _may_hold_objects(items, root, depth + 1)
+        return _may_hold_objects(member.get("items"), root, seen, budget)
     reference = member.get("$ref")
-    if isinstance(reference, str) and reference.startswith("#/"):
-        target: Any = root
-        for part in reference[2:].split("/"):
-            target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
-        if _may_hold_objects(target, root, depth + 1):
-            return True
-    return any(_may_hold_objects(part, root, depth + 1)
+    if (isinstance(reference, str) and reference not in seen
+            and _may_hold_objects(pointed_at(root, reference), root, seen | {reference}, budget)):
+        return True
+    return any(_may_hold_objects(part, root, seen, budget)
                for key in ("anyOf", "oneOf", "allOf") for part in member.get(key) or [])
 
 

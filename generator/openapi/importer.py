@@ -29,7 +29,7 @@ import yaml
 from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
 from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE
-from apidocs.model.headers import HEADER_NAME, carried_in_a_header
+from apidocs.model.headers import HEADER_NAME, carried_in_a_header, media_type_essence
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate, split_suffix
 from apidocs.model.types import schema_of_type_word
 from apidocs.model.validation import SchemaError, check_schema
@@ -510,7 +510,7 @@ def _as_text(value: Any) -> str:
 
 def _is_json(media_type: str) -> bool:
     """`application/json` or a `+json` type, whatever its parameters (`; charset=utf-8` is still JSON)."""
-    return re.fullmatch(r"application/([\w.+-]+\+)?json", _essence(media_type)) is not None
+    return re.fullmatch(r"application/([\w.+-]+\+)?json", media_type_essence(media_type)) is not None
 
 
 def _requires_members(schema: Schema) -> bool:
@@ -540,10 +540,6 @@ def _form_encoding(media: dict[str, Any], notes: list[str]) -> dict[str, dict[st
         if entry != {"style": "form"} and entry != {"style": "form", "explode": True}:
             carried[str(name)] = entry
     return carried
-
-
-def _essence(media_type: str) -> str:
-    return media_type.split(";", 1)[0].strip().lower()
 
 
 def _media(content: Any) -> tuple[str, dict[str, Any]] | None:
@@ -899,7 +895,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             if request_body.get("required") or shown or sent_anyway is not None:
                 if value is NO_EXAMPLE:
                     value = {}
-                    empty = "with no fields" if _essence(media_type) == FORM_MEDIA_TYPE else "as an empty JSON object"
+                    empty = "with no fields" if media_type_essence(media_type) == FORM_MEDIA_TYPE else "as an empty JSON object"
                     notes.append(f"request body ({media_type}) has no schema or example; documented {empty}")
                 if sent_anyway is not None:
                     (value, trial), problem = sent_anyway, None
@@ -910,22 +906,22 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     # The sandbox checks requests against the carried schema: it would refuse the example.
                     notes.append(f"request example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
                 example["body"] = value
-                if _essence(media_type) == FORM_MEDIA_TYPE and isinstance(value, dict):
+                if media_type_essence(media_type) == FORM_MEDIA_TYPE and isinstance(value, dict):
                     headers["Content-Type"] = FORM_MEDIA_TYPE  # the snippets send its fields
                 elif _is_json(media_type):
-                    if _essence(media_type) != "application/json":
+                    if media_type_essence(media_type) != "application/json":
                         # As a header value: its parameters on one line, or none when HTTP cannot carry them.
                         sent = " ".join(media_type.split())
                         if not carried_in_a_header(sent):
                             notes.append(f"request media type parameters are not sent (HTTP cannot carry them): {one_line(media_type, 120)}")
-                            sent = _essence(media_type)
+                            sent = media_type_essence(media_type)
                         headers["Content-Type"] = sent
                 else:
                     # The snippets and the sandbox speak JSON: say so rather than send a form as JSON text.
                     notes.append(f"request body is {media_type}; documented and sent as JSON")
             else:
                 problem = None
-                if not _is_json(media_type) and _essence(media_type) != FORM_MEDIA_TYPE:
+                if not _is_json(media_type) and media_type_essence(media_type) != FORM_MEDIA_TYPE:
                     notes.append(f"request body is {media_type}; documented as JSON")
             request_rows = fields(schema, "request")
             shapes = _alternatives(schema)
@@ -942,10 +938,10 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 notes.append("request body is documented as taking any value")
             if "body" in example and not request_body.get("required"):
                 request_front["required"] = False  # the example sends one; the operation takes none too
-            if "body" not in example and (_is_json(media_type) or _essence(media_type) == FORM_MEDIA_TYPE) \
-                    and _essence(media_type) != "application/json":
-                request_front["media_type"] = _essence(media_type)  # no example sends its Content-Type
-            if _essence(media_type) == FORM_MEDIA_TYPE:
+            if "body" not in example and (_is_json(media_type) or media_type_essence(media_type) == FORM_MEDIA_TYPE) \
+                    and media_type_essence(media_type) != "application/json":
+                request_front["media_type"] = media_type_essence(media_type)  # no example sends its Content-Type
+            if media_type_essence(media_type) == FORM_MEDIA_TYPE:
                 encoding = _form_encoding(media, notes)
                 if encoding:
                     request_front["encoding"] = encoding
@@ -1000,7 +996,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 entry["schema"] = carried
             # A string example is answered and exported as text/plain, anything else as JSON.
             shown_as = "text/plain" if isinstance(value, str) else "application/json"
-            if _essence(media_type) != shown_as and not (shown_as == "application/json" and _is_json(media_type)):
+            if media_type_essence(media_type) != shown_as and not (shown_as == "application/json" and _is_json(media_type)):
                 notes.append(f"{status} response is {media_type}; documented as {shown_as}")
             if len(mapping(response.get("content"))) > 1:
                 notes.append(f"{status} response media types other than {media_type} are not carried over")

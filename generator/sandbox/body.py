@@ -21,6 +21,7 @@ from starlette.types import Receive
 
 from apidocs.model.endpoint import NO_BODY, json_type
 from apidocs.model.forms import FORM_MEDIA_TYPE, FormError, is_form, read_form
+from apidocs.model.headers import media_type_essence
 from apidocs.sandbox.errors import ApiError
 from apidocs.sandbox.limits import BODY_DEADLINE, BODY_IDLE_TIMEOUT, MAX_BODY
 
@@ -80,7 +81,7 @@ async def read_body(headers: dict[str, str], receive: Receive, limit: int = MAX_
 
 
 def is_json_media_type(content_type: str) -> bool:
-    media = content_type.split(";", 1)[0].strip().lower()
+    media = media_type_essence(content_type)
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
@@ -89,7 +90,7 @@ def parse_json(raw: bytes, content_type: str | None) -> Any:
     if not raw.strip():
         return NO_BODY
     if content_type is not None and not is_json_media_type(content_type):
-        media = content_type.split(";", 1)[0].strip() or "(empty)"
+        media = media_type_essence(content_type) or "(empty)"
         raise ApiError(415, f"the body is {media}, not JSON: send JSON with Content-Type: application/json")
     try:
         body = json.loads(raw)
@@ -114,7 +115,7 @@ def parse_form(raw: bytes, content_type: str | None) -> Any:
     if not raw.strip():
         return NO_BODY
     if content_type is not None and not is_form(content_type):
-        media = content_type.split(";", 1)[0].strip() or "(empty)"
+        media = media_type_essence(content_type) or "(empty)"
         raise ApiError(415, f"the body is {media}, not a form: send its fields with Content-Type: {FORM_MEDIA_TYPE}")
     try:
         return read_form(raw)

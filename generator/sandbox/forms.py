@@ -1,11 +1,14 @@
 """A form body read as its schema's types, before the schema checks it.
 
-Every leaf of a form is text (`model/forms.py` reads `amount=2000` as `{"amount": "2000"}`), and a
-name sent once cannot tell a one-item list from a single value. The schema can: this walks the
-value beside it and turns text into the integer, number, boolean or null the schema asks for
-where the text reads as one, wraps a single value where a list is asked for, and turns a list
-read from indices back into an object where an object is asked for. Anything else stays as sent,
-so the schema's check then says what is wrong.
+Every leaf of a form is text (`model/forms.py` reads `amount=2000` as `{"amount": "2000"}`), a
+name sent once cannot tell a one-item list from a single value, `name[0]` cannot tell a list
+from an object keyed `0`, and an empty list or object is not sent at all. The schema can tell:
+this walks the value beside it and
+- turns text into the integer, number, boolean or null the schema asks for, where it reads as one;
+- wraps a single value, splits a joined one (`request.encoding`) or reads an object keyed by
+  indices as a list, where a list is asked for;
+- puts back a required member that can only be an empty object or list (a form cannot send one).
+Anything else stays as sent, so the schema's check then says what is wrong.
 """
 
 from __future__ import annotations
@@ -15,16 +18,20 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from apidocs.model.forms import INDEX, REPEAT
+from apidocs.model.forms import INDEX, REPEAT, as_list
+from apidocs.model.validation import pointed_at
 
 _INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 MAX_DEPTH = 64  # schemas and `$ref`s followed for one value, nested
 MAX_DIGITS = 4000  # an integer's digits read as one (Python's int() refuses over 4,300)
 MAX_STEPS = 20_000  # schemas visited for one body: alternatives nested in alternatives multiply
+_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object",
+               type(None): "null"}
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
+    """The JSON types `schema` allows, by `type`, else by what it describes or lists."""
     kind = schema.get("type")
     if isinstance(kind, str):
         return [kind]
@@ -34,35 +41,21 @@ def _types(schema: dict[str, Any]) -> list[str]:
         return ["object"]
     if isinstance(schema.get("items"), dict):
         return ["array"]
-    return []
-
-
-def _pointer(root: Any, reference: str) -> Any:
-    """The part of `root` a local `$ref` (`#/$defs/x`) names, or None."""
-    if not reference.startswith("#"):
-        return None
-    target = root
-    for raw in reference[1:].split("/")[1:]:
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(target, dict) and part in target:
-            target = target[part]
-        elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
-            target = target[int(part)]
-        else:
-            return None
-    return target
+    listed = schema["enum"] if isinstance(schema.get("enum"), list) else [schema["const"]] if "const" in schema else []
+    return sorted({_JSON_TYPES.get(type(value), "string") for value in listed})
 
 
 def _scalar(text: str, types: list[str]) -> Any:
+    """`text` as the first of `types` it reads as; as it is when none ("string" among them: as it is)."""
     if "string" in types:
         return text
     for kind in types:
+        if kind in ("integer", "number") and _INTEGER.fullmatch(text) and len(text) <= MAX_DIGITS:
+            return int(text)
         if kind in ("integer", "number") and _NUMBER.fullmatch(text):
             number = float(text)
             if not math.isfinite(number):  # `1e999`: no JSON number
                 continue
-            if _INTEGER.fullmatch(text) and len(text) <= MAX_DIGITS:
-                return int(text)
             if kind == "number":
                 return number
             if number.is_integer() and abs(number) < 2**53:  # `1.0` is an integer to JSON Schema
@@ -95,7 +88,7 @@ def _typed(value: Any, schema: Any, root: Any, depth: int, budget: list[int], li
 
     reference = schema.get("$ref")
     if isinstance(reference, str):
-        value = same(value, _pointer(root, reference))
+        value = same(value, pointed_at(root, reference))
     for part in schema.get("allOf") or []:
         value = same(value, part)
     for key in ("anyOf", "oneOf"):
@@ -110,29 +103,58 @@ def _typed(value: Any, schema: Any, root: Any, depth: int, budget: list[int], li
             parts = value.split(delimiter) if delimiter and delimiter not in (REPEAT, INDEX) else [value]
             return [member(part, schema.get("items")) for part in parts]
         return _scalar(value, types)
+    if isinstance(value, dict) and "array" in types and "object" not in types:
+        listed = as_list(value)  # `name[0]=…&name[1]=…`
+        value = listed if listed is not None else value
     if isinstance(value, list):
-        if "array" not in types and "object" in types:
-            value = {str(index): item for index, item in enumerate(value)}
-        else:
-            items = schema.get("items")
-            given = schema.get("prefixItems")
-            prefix: list[Any] = given if isinstance(given, list) else []
-            return [member(item, prefix[index] if index < len(prefix) else items) for index, item in enumerate(value)]
+        items = schema.get("items")
+        given = schema.get("prefixItems")
+        prefix: list[Any] = given if isinstance(given, list) else []
+        return [member(item, prefix[index] if index < len(prefix) else items) for index, item in enumerate(value)]
     if isinstance(value, dict):
         declared = schema.get("properties")
         properties: dict[str, Any] = declared if isinstance(declared, dict) else {}
         others = schema.get("additionalProperties")
-        return {key: member(inner, properties.get(key, others), lists.get(key)) for key, inner in value.items()}
+        typed = {key: member(inner, properties.get(key, others), lists.get(key)) for key, inner in value.items()}
+        for name in schema.get("required") or []:
+            if isinstance(name, str) and name not in typed:
+                empty = _empty_container(properties.get(name), root)
+                if empty is not None:
+                    typed[name] = empty
+        return typed
     return value
 
 
+def _empty_container(schema: Any, root: Any) -> Any:
+    """`{}` or `[]` where `schema` allows only an object or only a list (a form cannot send one
+    empty); None otherwise."""
+    types = _types(_resolved(schema, root))
+    return {} if types == ["object"] else [] if types == ["array"] else None
+
+
 def _alternative(value: Any, branches: list[dict[str, Any]], typed: Callable[[Any, Any], Any], root: Any) -> Any:
-    """`value` typed by the first of `branches` that takes it: text as it came first (a string
-    branch, its enum allowing), then the first that takes it once typed; else as it is."""
+    """`value` under the first of `branches` that takes it. Text, in this order: where a branch
+    lists it (`enum`, `const`); read as a number, boolean or null where a branch asks for one (a
+    timestamp before a string with a format); as sent where a string branch takes it; then any
+    branch that takes it typed (wrapped in a list). Else as it is."""
     if isinstance(value, str):
-        for branch in branches:
-            if typed(value, branch) is value and _takes(value, branch, root) and _fits_types(value, branch, root):
-                return value
+        def lists(branch: dict[str, Any]) -> bool:
+            resolved = _resolved(branch, root)
+            return "enum" in resolved or "const" in resolved
+
+        def reads(candidate: Any) -> bool:
+            return candidate is not value and not isinstance(candidate, (list, dict))
+
+        tries: list[tuple[list[dict[str, Any]], Callable[[Any], bool]]] = [
+            ([branch for branch in branches if lists(branch)], lambda candidate: True),
+            (branches, reads),
+            (branches, lambda candidate: candidate is value),
+        ]
+        for group, wanted in tries:
+            for branch in group:
+                candidate = typed(value, branch)
+                if wanted(candidate) and _takes(candidate, branch, root):
+                    return candidate
     for branch in branches:
         candidate = typed(value, branch)
         if _takes(candidate, branch, root):
@@ -141,24 +163,17 @@ def _alternative(value: Any, branches: list[dict[str, Any]], typed: Callable[[An
 
 
 def _resolved(schema: Any, root: Any) -> Any:
+    """`schema` with a `$ref` alone followed (to the schema that says something)."""
     for _ in range(MAX_DEPTH):
         if not isinstance(schema, dict) or _types(schema) or not isinstance(schema.get("$ref"), str):
             break
-        schema = _pointer(root, schema["$ref"])
-    return schema
-
-
-def _fits_types(value: Any, schema: Any, root: Any) -> bool:
-    """Whether `schema` (its `$ref`s followed) names types and `value`'s is among them."""
-    schema = _resolved(schema, root)
-    return isinstance(schema, dict) and bool(_types(schema)) and _takes(value, schema, root)
+        schema = pointed_at(root, schema["$ref"])
+    return schema if isinstance(schema, dict) else {}
 
 
 def _takes(value: Any, schema: Any, root: Any) -> bool:
     """Whether `schema`'s types, enum and const (its `$ref`s followed) allow `value`; none: yes."""
     schema = _resolved(schema, root)
-    if not isinstance(schema, dict):
-        return True
     if isinstance(schema.get("enum"), list) and not any(_same(value, allowed) for allowed in schema["enum"]):
         return False
     if "const" in schema and not _same(value, schema["const"]):
@@ -166,16 +181,10 @@ def _takes(value: Any, schema: Any, root: Any) -> bool:
     types = _types(schema)
     if not types:
         return True
-    if isinstance(value, bool):
-        return "boolean" in types
-    if isinstance(value, int):
-        return "integer" in types or "number" in types
-    if isinstance(value, float):
-        return "number" in types
-    kind = {str: "string", list: "array", dict: "object", type(None): "null"}.get(type(value))
-    return kind in types
+    kind = _JSON_TYPES.get(type(value))
+    return kind in types or (kind == "integer" and "number" in types)
 
 
 def _same(value: Any, allowed: Any) -> bool:
-    """Equal as JSON values (a boolean is no number)."""
+    """Equal as JSON scalars (a boolean is no number)."""
     return isinstance(value, bool) == isinstance(allowed, bool) and value == allowed

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 from referencing.exceptions import Unresolvable
 
 from apidocs.model.endpoint import NO_BODY, Endpoint, Parameter
-from apidocs.model.forms import is_form, list_styles
+from apidocs.model.forms import indexed_lists, is_form, list_styles
 from apidocs.model.types import schema_of_type_word
 from apidocs.model.validation import Validator, schema_validator
 from apidocs.sandbox.body import matches_type
@@ -321,6 +321,9 @@ def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], 
     invalid = _invalid_status(endpoint)
     form = is_form(endpoint.request_content_type)  # else JSON, as the snippets send
     lists = list_styles(endpoint.request_encoding)
+    # Whether a request sending no bytes means a form without fields: when the example sends
+    # one (and the body is not optional); otherwise no bytes are no body, as for JSON.
+    fields_expected = endpoint.example.has_body and endpoint.request_required is not False
 
     async def handle(call: Call) -> Answer:
         try:
@@ -328,10 +331,12 @@ def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], 
                 check_parameters(endpoint, call.params, call.query_string, checks, call.headers)
             if form:
                 body = await call.form()
-                if body is NO_BODY and call.method not in ("GET", "HEAD") and endpoint.request_required is not False:
-                    body = {}  # a form without fields sends no bytes (an optional body may be left out)
+                if body is NO_BODY and call.method not in ("GET", "HEAD") and fields_expected:
+                    body = {}  # a form without fields sends no bytes
                 if validator is not None and body is not NO_BODY:
                     body = typed_form(body, endpoint.request_schema, lists)
+                elif isinstance(body, dict):
+                    body = indexed_lists(body)  # no schema to say which `name[0]` are lists
             else:
                 body = await call.json()
             # A body documented on GET is checked when sent; a browser (Try it) cannot send one.
