@@ -253,8 +253,8 @@ def test_the_snippets_follow_the_edited_form_with_indexed_lists(page: Page, serv
     page.get_by_label("Body", exact=True).fill(json.dumps(edited, indent=2))
     changed = dataclasses.replace(endpoint, example=dataclasses.replace(endpoint.example, body=edited))
     expect_tabs(page, expected_snippets(form_project, changed, echo.url))
-    sent = form_text(edited, INDEXED_LISTS)  # only `tags` is indexed: `other` repeats its name
-    assert sent == "tags[0]=x&tags[1]=y+z&tags[2]=3&meta[k]=p&meta[k]=q&other=m&other=n"
+    sent = form_text(edited, INDEXED_LISTS)  # `tags` is indexed, as lists below a member are: `other` repeats its name
+    assert sent == "tags[0]=x&tags[1]=y+z&tags[2]=3&meta[k][0]=p&meta[k][1]=q&other=m&other=n"
     assert f"--data-raw {FILTERS['sh'](sent)}" in tab_texts(page)[0]
     before = len(echo.seen)
     send(page)  # Send writes what the snippets write

@@ -229,13 +229,13 @@ def test_form_lists_travel_alike(node: Node, lists: dict[str, str] | None) -> No
 
 
 @pytest.mark.parametrize(("lists", "expected"), [
-    (None, "tags=a&tags=b&meta[k]=1&meta[k]=2&rows[0][id]=1"),
-    ({"tags": INDEX}, "tags[0]=a&tags[1]=b&meta[k]=1&meta[k]=2&rows[0][id]=1"),
-    ({"tags": ","}, "tags=a,b&meta[k]=1&meta[k]=2&rows[0][id]=1"),
+    (None, "tags=a&tags=b&meta[k][0]=1&meta[k][1]=2&rows[0][id]=1"),
+    ({"tags": INDEX}, "tags[0]=a&tags[1]=b&meta[k][0]=1&meta[k][1]=2&rows[0][id]=1"),
+    ({"tags": ","}, "tags=a,b&meta[k][0]=1&meta[k][1]=2&rows[0][id]=1"),
     ({"tags": "|", "meta": INDEX}, "tags=a|b&meta[k][0]=1&meta[k][1]=2&rows[0][id]=1"),
-    ({"tags": " ", "meta": ","}, "tags=a+b&meta[k]=1&meta[k]=2&rows[0][id]=1"),  # a delimiter joins the member's own list
-    ({"absent": INDEX}, "tags=a&tags=b&meta[k]=1&meta[k]=2&rows[0][id]=1"),
-    ({"rows": ","}, "tags=a&tags=b&meta[k]=1&meta[k]=2&rows[0][id]=1"),  # a list of objects is indexed
+    ({"tags": " ", "meta": ","}, "tags=a+b&meta[k][0]=1&meta[k][1]=2&rows[0][id]=1"),  # a delimiter joins the member's own list; lists below it are indexed
+    ({"absent": INDEX}, "tags=a&tags=b&meta[k][0]=1&meta[k][1]=2&rows[0][id]=1"),
+    ({"rows": ","}, "tags=a&tags=b&meta[k][0]=1&meta[k][1]=2&rows[0][id]=1"),  # a list of objects is indexed
 ])
 def test_the_form_twin_spells_lists_the_same(node: Node, lists: dict[str, str] | None, expected: str) -> None:
     value = {"tags": ["a", "b"], "meta": {"k": [1, 2]}, "rows": [{"id": 1}]}

@@ -428,7 +428,7 @@
     });
     while (pending.length) {
       const [name, member, style] = pending.pop();
-      const innerStyle = style === INDEX ? INDEX : REPEAT; // a delimiter joins the member's own list only
+      const innerStyle = INDEX; // lists below a member are indexed; its own list travels as its style says
       if (member instanceof Obj) {
         later((index) => `${name}[${member.keys[index]}]`, member.values, () => innerStyle);
       } else if (Array.isArray(member) && (style === INDEX || member.some(isContainer))) {

@@ -6,9 +6,10 @@ reads the fields back into an object. Field names follow the bracket convention 
 and Stripe read (OpenAPI's `deepObject` style for nested objects):
 
 - a member `name: value` is the field `name=value`;
-- a list of scalars repeats the name, `tag=a&tag=b` (OpenAPI's default for forms: `form`, exploded);
-- an object's members are `name[key]=…`; a list that holds objects or lists is indexed,
-  `name[0][key]=…`;
+- a member's list of scalars repeats the name, `tag=a&tag=b` (OpenAPI's default for forms: `form`,
+  exploded), unless its `request.encoding` says otherwise (`list_styles`);
+- an object's members are `name[key]=…`; a list inside a member, or one that holds objects or
+  lists, is indexed, `name[0][key]=…` (OpenAPI's `deepObject`, as Stripe's clients send it);
 - scalars as text: a string as it is, a number as JSON writes it, `true`/`false`, null as nothing.
 
 An empty list or object sends no field at all (a form cannot say it). Reading fields back gives
@@ -91,7 +92,9 @@ def form_fields(value: Any, lists: Mapping[str, str] | None = None) -> list[tupl
         (str(key), member, (lists or {}).get(str(key), REPEAT)) for key, member in reversed(value.items())]
     while pending:
         name, member, style = pending.pop()
-        inner_style = INDEX if style == INDEX else REPEAT  # a delimiter joins the member's own list only
+        # Lists below a member are indexed (`meta[tags][0]`: a repeated `meta[tags]` keeps only its
+        # last value in PHP and Rack); a member's own list travels as its style says.
+        inner_style = INDEX
         if isinstance(member, dict):
             pending.extend((f"{name}[{key}]", inner, inner_style) for key, inner in reversed(member.items()))
         elif isinstance(member, list) and (style == INDEX or any(_is_container(item) for item in member)):

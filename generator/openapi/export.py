@@ -240,9 +240,31 @@ def _form_encoding(endpoint: Endpoint, schema: Schema, body: Any) -> dict[str, A
         value = sample.get(name)
         nested = (isinstance(value, dict) or (isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value))
                   or _may_hold_objects(properties.get(name), schema))
-        if nested and name not in encoding:
+        # A member that may also be a list of plain values keeps the default: it repeats its name,
+        # where deepObject would index it (and an import of this document would then do so).
+        plain_list = (isinstance(value, list) and not any(isinstance(item, (dict, list)) for item in value)) \
+            or _may_be_plain_list(properties.get(name), schema)
+        if nested and not plain_list and name not in encoding:
             encoding[name] = {"style": "deepObject", "explode": True}
     return encoding
+
+
+def _may_be_plain_list(member: Any, root: Schema, seen: frozenset[str] = frozenset(), budget: list[int] | None = None) -> bool:
+    """Whether a member's schema allows a list whose items are not objects (as `_may_hold_objects`
+    follows `$ref`s and alternatives)."""
+    budget = [_MAX_SCHEMA_STEPS] if budget is None else budget
+    budget[0] -= 1
+    if not isinstance(member, dict) or budget[0] < 0:
+        return False
+    kinds = member.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+    if "array" in kinds or "items" in member:
+        return not _may_hold_objects(member.get("items"), root)
+    reference = member.get("$ref")
+    if (isinstance(reference, str) and reference not in seen
+            and _may_be_plain_list(pointed_at(root, reference), root, seen | {reference}, budget)):
+        return True
+    return any(_may_be_plain_list(part, root, seen, budget) for key in ("anyOf", "oneOf") for part in member.get(key) or [])
 
 
 def _may_hold_objects(member: Any, root: Schema, seen: frozenset[str] = frozenset(), budget: list[int] | None = None) -> bool:

@@ -28,7 +28,7 @@ import yaml
 
 from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
-from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE
+from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE, INDEX, REPEAT, list_styles
 from apidocs.model.headers import HEADER_NAME, carried_in_a_header, media_type_essence
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate, split_suffix
 from apidocs.model.types import schema_of_type_word
@@ -513,6 +513,18 @@ def _is_json(media_type: str) -> bool:
     return re.fullmatch(r"application/([\w.+-]+\+)?json", media_type_essence(media_type)) is not None
 
 
+def _joined_items_split(body: Any, encoding: dict[str, dict[str, Any]]) -> list[str]:
+    """Members sent as one text joined by a delimiter whose example items hold it: read back,
+    they are more items than were sent (`"Paris, France"` joined by commas is two)."""
+    notes = []
+    for name, delimiter in list_styles(encoding).items():
+        items = body.get(name) if isinstance(body, dict) else None
+        if delimiter not in (INDEX, REPEAT) and isinstance(items, list) and any(delimiter in str(item) for item in items):
+            notes.append(f"form field `{one_line(name, 60)}`: an example item holds {delimiter!r}, which joins its items "
+                         "(the sandbox reads more items back than were sent)")
+    return notes
+
+
 def _requires_members(schema: Schema) -> bool:
     """Whether an object schema names required members (itself or in an `allOf` part)."""
     parts = [schema, *(part for part in schema.get("allOf") or [] if isinstance(part, dict))]
@@ -945,6 +957,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 encoding = _form_encoding(media, notes)
                 if encoding:
                     request_front["encoding"] = encoding
+                    notes.extend(_joined_items_split(example.get("body"), encoding))
             if len(request_body["content"]) > 1:
                 notes.append(f"request body media types other than {media_type} are not carried over")
     if headers:

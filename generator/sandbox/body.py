@@ -90,8 +90,9 @@ def parse_json(raw: bytes, content_type: str | None) -> Any:
     if not raw.strip():
         return NO_BODY
     if content_type is not None and not is_json_media_type(content_type):
-        media = media_type_essence(content_type) or "(empty)"
-        raise ApiError(415, f"the body is {media}, not JSON: send JSON with Content-Type: application/json")
+        media = media_type_essence(content_type)
+        sent = f"the body is {media}" if media else "the Content-Type is empty"
+        raise ApiError(415, f"{sent}, not JSON: send JSON with Content-Type: application/json")
     try:
         body = json.loads(raw)
     except UnicodeDecodeError:
@@ -115,8 +116,9 @@ def parse_form(raw: bytes, content_type: str | None) -> Any:
     if not raw.strip():
         return NO_BODY
     if content_type is not None and not is_form(content_type):
-        media = media_type_essence(content_type) or "(empty)"
-        raise ApiError(415, f"the body is {media}, not a form: send its fields with Content-Type: {FORM_MEDIA_TYPE}")
+        media = media_type_essence(content_type)
+        sent = f"the body is {media}" if media else "the Content-Type is empty"
+        raise ApiError(415, f"{sent}, not a form: send its fields with Content-Type: {FORM_MEDIA_TYPE}")
     try:
         return read_form(raw)
     except FormError as error:
