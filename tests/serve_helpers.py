@@ -21,6 +21,13 @@ from typing import Any
 
 import requests
 
+from apidocs.config.loading import load_settings
+from apidocs.definitions.loader import load_tree
+from apidocs.model.endpoint import Endpoint
+from apidocs.rendering.languages import load_languages
+from apidocs.rendering.request import build_request
+from apidocs.rendering.snippets import render_snippet
+
 ROOT = Path(__file__).resolve().parent.parent
 APIDOCS = str(Path(sys.executable).parent / "apidocs")
 CHROMIUM = "/usr/bin/chromium"
@@ -120,3 +127,17 @@ def stop_serve(served: Served) -> None:
         served.process.wait()
 
 
+def endpoint_of(project: Path, slug: str) -> Endpoint:
+    """The definition `docs/<slug>.md` of a project, as the build reads it."""
+    settings = load_settings(project / "mkdocs.yml")
+    tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site)
+    document = tree.documents[f"{slug}.md"]
+    assert isinstance(document, Endpoint)
+    return document
+
+
+def expected_snippets(project: Path, endpoint: Endpoint, base_url: str) -> list[str]:
+    """What the server renders for this request, tab by tab, as the page shows it."""
+    settings = load_settings(project / "mkdocs.yml")
+    request = build_request(endpoint, settings.auth, base_url)
+    return [render_snippet(settings.snippets_dir, language, request).rstrip() for language in load_languages(settings.snippets_dir)]

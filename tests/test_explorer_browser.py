@@ -21,13 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from apidocs.config.loading import load_settings
-from apidocs.definitions.loader import load_tree
-from apidocs.model.endpoint import Endpoint
-from apidocs.rendering.languages import load_languages
-from apidocs.rendering.request import build_request
-from apidocs.rendering.snippets import render_snippet
-from serve_helpers import APIDOCS, GROUP, HOSTILE, Echo, Served
+from serve_helpers import APIDOCS, GROUP, HOSTILE, Echo, Served, endpoint_of, expected_snippets
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group(GROUP)]
 
@@ -38,19 +32,8 @@ DETAIL = "orders/get-order-detail"
 SHOW_LIMIT = 200 * 1024
 
 
-def endpoint_of(project: Path, slug: str) -> Endpoint:
-    settings = load_settings(project / "mkdocs.yml")
-    tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site)
-    document = tree.documents[f"{slug}.md"]
-    assert isinstance(document, Endpoint)
-    return document
 
 
-def expected_snippets(project: Path, endpoint: Endpoint, base_url: str) -> list[str]:
-    """What the server renders for this request, tab by tab, as the page shows it."""
-    settings = load_settings(project / "mkdocs.yml")
-    request = build_request(endpoint, settings.auth, base_url)
-    return [render_snippet(settings.snippets_dir, language, request).rstrip() for language in load_languages(settings.snippets_dir)]
 
 
 def open_page(page: Page, base: str, slug: str) -> Any:

@@ -28,10 +28,8 @@ from apidocs.model.endpoint import Endpoint
 from apidocs.model.forms import form_text
 from apidocs.rendering.languages import load_languages
 from apidocs.rendering.quoting import FILTERS
-from apidocs.rendering.request import build_request
-from apidocs.rendering.snippets import render_snippet
 from conftest import copy_project
-from serve_helpers import GROUP, Echo, Served, start_serve, stop_serve
+from serve_helpers import GROUP, Echo, Served, endpoint_of, expected_snippets, start_serve, stop_serve
 
 
 def in_chromium(test: Any) -> Any:
@@ -101,18 +99,8 @@ def served_forms(form_project: Path) -> Iterator[Served]:
     stop_serve(server)
 
 
-def endpoint_of(project: Path, slug: str = SLUG) -> Endpoint:
-    settings = load_settings(project / "mkdocs.yml")
-    tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site)
-    document = tree.documents[f"{slug}.md"]
-    assert isinstance(document, Endpoint)
-    return document
 
 
-def expected_snippets(project: Path, endpoint: Endpoint, base_url: str) -> list[str]:
-    settings = load_settings(project / "mkdocs.yml")
-    request = build_request(endpoint, settings.auth, base_url)
-    return [render_snippet(settings.snippets_dir, language, request).rstrip() for language in load_languages(settings.snippets_dir)]
 
 
 def tab_texts(page: Page) -> list[str]:
@@ -150,12 +138,12 @@ def pick_echo(page: Page) -> None:
 def test_the_panel_says_the_body_goes_as_form_fields(form_project: Path) -> None:
     settings = load_settings(form_project / "mkdocs.yml")
     languages = load_languages(settings.snippets_dir)
-    form = explorer_data(endpoint_of(form_project), settings, languages)
+    form = explorer_data(endpoint_of(form_project, SLUG), settings, languages)
     assert form["form"] is True and json.loads(form["body"]) == BODY  # edited as JSON, sent as fields
     assert form["form_lists"] == {}  # lists repeat their name
     indexed = explorer_data(endpoint_of(form_project, INDEXED_SLUG), settings, languages)
     assert indexed["form_lists"] == INDEXED_LISTS
-    panel = render_panel(endpoint_of(form_project), settings, languages)
+    panel = render_panel(endpoint_of(form_project, SLUG), settings, languages)
     assert '<small class="apidocs-explorer-body-hint" id="apidocs-x-body-hint">Sent as form fields' in panel
     assert 'aria-describedby="apidocs-x-body-hint apidocs-x-body-error"' in panel
     tree = load_tree(settings.docs_dir, settings.includes_dir, settings.site)
@@ -195,7 +183,7 @@ def test_a_form_body_goes_to_the_sandbox_as_form_fields(page: Page, served_forms
 
 @in_chromium
 def test_the_snippets_follow_the_edited_form(page: Page, served_forms: Served, form_project: Path, echo: Echo) -> None:
-    endpoint = endpoint_of(form_project)
+    endpoint = endpoint_of(form_project, SLUG)
     open_form_page(page, served_forms)
     pick_echo(page)
     expect_tabs(page, expected_snippets(form_project, endpoint, echo.url))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from referencing.exceptions import Unresolvable
@@ -253,18 +253,13 @@ def _may_be_plain_list(member: Any, root: Schema, seen: frozenset[str] = frozens
     """Whether a member's schema allows a list whose items are not objects (as `_may_hold_objects`
     follows `$ref`s and alternatives)."""
     budget = [_MAX_SCHEMA_STEPS] if budget is None else budget
-    budget[0] -= 1
-    if not isinstance(member, dict) or budget[0] < 0:
+    kinds = _kinds_within(member, budget)
+    if kinds is None:
         return False
-    kinds = member.get("type")
-    kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
     if "array" in kinds or "items" in member:
-        return not _may_hold_objects(member.get("items"), root)
-    reference = member.get("$ref")
-    if (isinstance(reference, str) and reference not in seen
-            and _may_be_plain_list(pointed_at(root, reference), root, seen | {reference}, budget)):
-        return True
-    return any(_may_be_plain_list(part, root, seen, budget) for key in ("anyOf", "oneOf") for part in member.get(key) or [])
+        return not _may_hold_objects(member.get("items"), root, seen, budget)
+    return _through(member, root, seen, ("anyOf", "oneOf"),
+                    lambda schema, followed: _may_be_plain_list(schema, root, followed, budget))
 
 
 def _may_hold_objects(member: Any, root: Schema, seen: frozenset[str] = frozenset(), budget: list[int] | None = None) -> bool:
@@ -272,21 +267,34 @@ def _may_hold_objects(member: Any, root: Schema, seen: frozenset[str] = frozense
     once along a path, within a step budget: definitions are anyone's) allows an object, or a
     list of objects."""
     budget = [_MAX_SCHEMA_STEPS] if budget is None else budget
-    budget[0] -= 1
-    if not isinstance(member, dict) or budget[0] < 0:
+    kinds = _kinds_within(member, budget)
+    if kinds is None:
         return False
-    kinds = member.get("type")
-    kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
     if "object" in kinds or "properties" in member or "additionalProperties" in member:
         return True
     if "array" in kinds or "items" in member:
         return _may_hold_objects(member.get("items"), root, seen, budget)
+    return _through(member, root, seen, ("anyOf", "oneOf", "allOf"),
+                    lambda schema, followed: _may_hold_objects(schema, root, followed, budget))
+
+
+def _kinds_within(member: Any, budget: list[int]) -> list[str] | None:
+    """A schema's `type` as a list; None when it is no schema or the step budget is spent."""
+    budget[0] -= 1
+    if not isinstance(member, dict) or budget[0] < 0:
+        return None
+    kinds = member.get("type")
+    return [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+
+
+def _through(member: dict[str, Any], root: Schema, seen: frozenset[str], alternatives: tuple[str, ...],
+             look: Callable[[Any, frozenset[str]], bool]) -> bool:
+    """`look` at what `member`'s local `$ref` names (once along a path: `seen`) and at its
+    `alternatives`; whether it holds for any."""
     reference = member.get("$ref")
-    if (isinstance(reference, str) and reference not in seen
-            and _may_hold_objects(pointed_at(root, reference), root, seen | {reference}, budget)):
+    if isinstance(reference, str) and reference not in seen and look(pointed_at(root, reference), seen | {reference}):
         return True
-    return any(_may_hold_objects(part, root, seen, budget)
-               for key in ("anyOf", "oneOf", "allOf") for part in member.get(key) or [])
+    return any(look(part, seen) for key in alternatives for part in member.get(key) or [])
 
 
 _HEADING = re.compile(r" {0,3}#{1,6}(?:\s|$)")

@@ -85,14 +85,18 @@ def is_json_media_type(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+def _unsupported(content_type: str, wanted: str, how: str) -> ApiError:
+    media = media_type_essence(content_type)
+    sent = f"the body is {media}" if media else "the Content-Type is empty"
+    return ApiError(415, f"{sent}, not {wanted}: {how}")
+
+
 def parse_json(raw: bytes, content_type: str | None) -> Any:
     """The body as JSON, or NO_BODY when there is none (whatever the Content-Type)."""
     if not raw.strip():
         return NO_BODY
     if content_type is not None and not is_json_media_type(content_type):
-        media = media_type_essence(content_type)
-        sent = f"the body is {media}" if media else "the Content-Type is empty"
-        raise ApiError(415, f"{sent}, not JSON: send JSON with Content-Type: application/json")
+        raise _unsupported(content_type, "JSON", "send JSON with Content-Type: application/json")
     try:
         body = json.loads(raw)
     except UnicodeDecodeError:
@@ -116,9 +120,7 @@ def parse_form(raw: bytes, content_type: str | None) -> Any:
     if not raw.strip():
         return NO_BODY
     if content_type is not None and not is_form(content_type):
-        media = media_type_essence(content_type)
-        sent = f"the body is {media}" if media else "the Content-Type is empty"
-        raise ApiError(415, f"{sent}, not a form: send its fields with Content-Type: {FORM_MEDIA_TYPE}")
+        raise _unsupported(content_type, "a form", f"send its fields with Content-Type: {FORM_MEDIA_TYPE}")
     try:
         return read_form(raw)
     except FormError as error:
