@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from playwright.sync_api import Page
 
 from apidocs.config.loading import load_settings
 from apidocs.definitions.loader import load_tree
@@ -141,3 +142,25 @@ def expected_snippets(project: Path, endpoint: Endpoint, base_url: str) -> list[
     settings = load_settings(project / "mkdocs.yml")
     request = build_request(endpoint, settings.auth, base_url)
     return [render_snippet(settings.snippets_dir, language, request).rstrip() for language in load_languages(settings.snippets_dir)]
+
+
+def status(page: Page) -> Any:
+    """The explorer panel's status line."""
+    return page.locator("[data-apidocs-explorer]").get_by_role("status")
+
+
+def send(page: Page) -> None:
+    page.get_by_role("button", name="Send", exact=True).click()
+
+
+def tab_texts(page: Page) -> list[str]:
+    codes = page.locator(".apidocs-aside .tabbed-set").first.locator(":scope > .tabbed-content > .tabbed-block pre > code")
+    return [text.rstrip() for text in codes.all_text_contents()]
+
+
+def expect_tabs(page: Page, expected: list[str], timeout: float = 10.0) -> None:
+    """The snippet tabs come to read `expected`: the explorer re-renders after an input event, so poll."""
+    deadline = time.monotonic() + timeout
+    while (texts := tab_texts(page)) != expected and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert texts == expected

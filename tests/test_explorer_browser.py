@@ -11,7 +11,6 @@ import json
 import re
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from serve_helpers import APIDOCS, GROUP, HOSTILE, Echo, Served, endpoint_of, expected_snippets
+from serve_helpers import APIDOCS, GROUP, HOSTILE, Echo, Served, endpoint_of, expect_tabs, expected_snippets, send, status, tab_texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group(GROUP)]
 
@@ -32,36 +31,11 @@ DETAIL = "orders/get-order-detail"
 SHOW_LIMIT = 200 * 1024
 
 
-
-
-
-
 def open_page(page: Page, base: str, slug: str) -> Any:
     page.goto(f"{base}/{slug}/")
     panel = page.locator("[data-apidocs-explorer][data-ready]")
     panel.wait_for()
     return panel
-
-
-def status(page: Page) -> Any:
-    return page.locator("[data-apidocs-explorer]").get_by_role("status")
-
-
-def send(page: Page) -> None:
-    page.get_by_role("button", name="Send", exact=True).click()
-
-
-def tab_texts(page: Page) -> list[str]:
-    codes = page.locator(".apidocs-aside .tabbed-set").first.locator(":scope > .tabbed-content > .tabbed-block pre > code")
-    return [text.rstrip() for text in codes.all_text_contents()]
-
-
-def expect_tabs(page: Page, expected: list[str], timeout: float = 10.0) -> None:
-    """The snippet tabs come to read `expected`: the explorer re-renders after an input event, so poll."""
-    deadline = time.monotonic() + timeout
-    while (texts := tab_texts(page)) != expected and time.monotonic() < deadline:
-        page.wait_for_timeout(50)
-    assert texts == expected
 
 
 def sandbox_requests(page: Page) -> list[str]:

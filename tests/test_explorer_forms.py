@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from apidocs.model.forms import form_text
 from apidocs.rendering.languages import load_languages
 from apidocs.rendering.quoting import FILTERS
 from conftest import copy_project
-from serve_helpers import GROUP, Echo, Served, endpoint_of, expected_snippets, start_serve, stop_serve
+from serve_helpers import GROUP, Echo, Served, endpoint_of, expect_tabs, expected_snippets, send, start_serve, status, stop_serve, tab_texts
 
 
 def in_chromium(test: Any) -> Any:
@@ -99,33 +98,9 @@ def served_forms(form_project: Path) -> Iterator[Served]:
     stop_serve(server)
 
 
-
-
-
-
-def tab_texts(page: Page) -> list[str]:
-    codes = page.locator(".apidocs-aside .tabbed-set").first.locator(":scope > .tabbed-content > .tabbed-block pre > code")
-    return [text.rstrip() for text in codes.all_text_contents()]
-
-
-def expect_tabs(page: Page, expected: list[str], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while (texts := tab_texts(page)) != expected and time.monotonic() < deadline:
-        page.wait_for_timeout(50)
-    assert texts == expected
-
-
 def open_form_page(page: Page, served: Served, slug: str = SLUG) -> None:
     page.goto(f"{served.url}/{slug}/")
     page.locator("[data-apidocs-explorer][data-ready]").wait_for()
-
-
-def status(page: Page) -> Any:
-    return page.locator("[data-apidocs-explorer]").get_by_role("status")
-
-
-def send(page: Page) -> None:
-    page.get_by_role("button", name="Send", exact=True).click()
 
 
 def pick_echo(page: Page) -> None:
