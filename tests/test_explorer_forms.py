@@ -24,7 +24,7 @@ from apidocs.config.loading import load_settings
 from apidocs.definitions.loader import load_tree
 from apidocs.explorer.panel import explorer_data, render_panel
 from apidocs.model.endpoint import Endpoint
-from apidocs.model.forms import form_text
+from apidocs.model.forms import form_pieces, form_text
 from apidocs.rendering.languages import load_languages
 from apidocs.rendering.quoting import FILTERS
 from conftest import copy_project
@@ -103,6 +103,11 @@ def open_form_page(page: Page, served: Served, slug: str = SLUG) -> None:
     page.locator("[data-apidocs-explorer][data-ready]").wait_for()
 
 
+def curl_form(pieces: list[str]) -> str:
+    """How curl's tab sends a form: one `--data-raw` per field (curl joins them with `&`)."""
+    return "--data-raw " + str(FILTERS["sh_joined"](pieces, " \\\n  --data-raw "))
+
+
 def pick_echo(page: Page) -> None:
     """The Echo server among the panel's (through the proxy of `apidocs serve --proxy`)."""
     server = page.get_by_label("Server", exact=True)
@@ -166,7 +171,7 @@ def test_the_snippets_follow_the_edited_form(page: Page, served_forms: Served, f
     page.get_by_label("Body", exact=True).fill(json.dumps(edited, ensure_ascii=False, indent=2))
     changed = dataclasses.replace(endpoint, example=dataclasses.replace(endpoint.example, body=edited))
     expect_tabs(page, expected_snippets(form_project, changed, echo.url))
-    assert f"--data-raw {FILTERS['sh'](form_text(edited))}" in tab_texts(page)[0]
+    assert curl_form(form_pieces(edited)) in tab_texts(page)[0]
 
 
 @in_chromium
@@ -211,14 +216,14 @@ def test_the_snippets_follow_the_edited_form_with_indexed_lists(page: Page, serv
     open_form_page(page, served_forms, INDEXED_SLUG)
     pick_echo(page)
     expect_tabs(page, expected_snippets(form_project, endpoint, echo.url))
-    assert f"--data-raw {FILTERS['sh'](INDEXED_ENCODED)}" in tab_texts(page)[0]
+    assert curl_form(INDEXED_ENCODED.split("&")) in tab_texts(page)[0]
     edited = {"tags": ["x", "y z", 3], "meta": {"k": ["p", "q"]}, "other": ["m", "n"]}
     page.get_by_label("Body", exact=True).fill(json.dumps(edited, indent=2))
     changed = dataclasses.replace(endpoint, example=dataclasses.replace(endpoint.example, body=edited))
     expect_tabs(page, expected_snippets(form_project, changed, echo.url))
     sent = form_text(edited, INDEXED_LISTS)  # `tags` is indexed, as lists below a member are: `other` repeats its name
     assert sent == "tags[0]=x&tags[1]=y+z&tags[2]=3&meta[k][0]=p&meta[k][1]=q&other=m&other=n"
-    assert f"--data-raw {FILTERS['sh'](sent)}" in tab_texts(page)[0]
+    assert curl_form(sent.split("&")) in tab_texts(page)[0]
     before = len(echo.seen)
     send(page)  # Send writes what the snippets write
     expect(status(page)).to_have_text(re.compile(r"^200 OK"))

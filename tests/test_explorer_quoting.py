@@ -183,6 +183,10 @@ def check_form(node: Node, value: Any, lists: dict[str, str] | None = None) -> N
             assert parse_qsl(encoded["ok"], keep_blank_values=True) == form_fields(value, lists)
         agree(python(lambda v: [list(item) for item in form_map(v, lists).items()], value), node("form_map_items", *args))
         agree(python(lambda v: FILTERS["py"](FILTERS["form_map"](v, lists)), value), node("form_map_py", *args))
+        pieces = node("form_pieces", *args)
+        agree(python(FILTERS["form_pieces"], value, lists), pieces)
+        if "ok" in pieces and "ok" in encoded:  # curl sends its pieces joined by `&`: the form's text
+            assert "&".join(pieces["ok"]) == encoded["ok"]
 
 
 def own_lists(value: Any) -> list[dict[str, str]]:
@@ -190,6 +194,15 @@ def own_lists(value: Any) -> list[dict[str, str]]:
     if not isinstance(value, dict) or not value:
         return []
     return [{key: style for key in value} for style in (INDEX, ",", " ", "|")]
+
+
+@pytest.mark.parametrize("words", [[], [""], ["a=1"], HAZARDS[:20], HAZARDS[20:]], ids=["none", "empty", "one", "hazards", "more"])
+@pytest.mark.parametrize("separator", [" \\\n  --data-raw ", "&", ""], ids=["curl", "amp", "nothing"])
+def test_quoted_words_join_alike(node: Node, words: list[str], separator: str) -> None:
+    expected = FILTERS["sh_joined"](words, separator)
+    assert isinstance(expected, str)
+    assert node("sh_joined", as_json(words), text(separator)) == {"ok": expected}
+    assert expected == "''" if not words else expected.count(separator) >= len(words) - 1
 
 
 def test_same_filter_names(node: Node) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from apidocs.model.endpoint import NO_BODY
-from apidocs.model.forms import form_map, form_text
+from apidocs.model.forms import form_map, form_pieces, form_text
 from apidocs.rendering.quoting import (
     FILTERS,
     QuotingError,
@@ -29,6 +29,7 @@ from apidocs.rendering.quoting import (
     json_text,
     python_literal,
     python_string,
+    sh_joined,
     shell_quote,
 )
 
@@ -56,6 +57,13 @@ def _run(argv: list[str], program: str | None = None, tmp: Path | None = None) -
 def test_shell_quote_reads_back_in_bash_as_the_same_text(tmp_path: Path) -> None:
     script = "".join(f"printf '%s\\0' {shell_quote(text)}\n" for text in TEXTS)
     assert _run(["bash"], script, tmp_path).split("\0")[:-1] == TEXTS
+
+
+def test_joined_words_read_back_in_bash_as_the_same_words(tmp_path: Path) -> None:
+    # curl's form pieces, one `--data-raw` each: the separator is the template's layout.
+    continued = " \\\n  "  # a backslash, a new line and an indent, as curl.sh.j2 lays its pieces out
+    script = f"printf '%s\\0' {sh_joined(TEXTS, continued)}\nprintf '%s\\0' {sh_joined([], ' ')}\n"
+    assert _run(["bash"], script, tmp_path).split("\0")[:-1] == [*TEXTS, ""]  # no words: one empty word
 
 
 def test_shell_quote_wraps_everything_in_single_quotes() -> None:
@@ -185,4 +193,4 @@ def test_js_body_is_the_json_text_itself_so_big_numbers_survive(tmp_path: Path) 
 def test_filters_table_names_every_function_templates_use() -> None:
     assert {"sh": shell_quote, "curl_header": curl_header, "httpie_header": httpie_header,
                        "json_text": json_text, "py": python_literal, "py_str": python_string, "js_str": js_string,
-                       "js_body": js_body, "form_text": form_text, "form_map": form_map} == FILTERS
+                       "js_body": js_body, "form_text": form_text, "form_map": form_map, "form_pieces": form_pieces, "sh_joined": sh_joined} == FILTERS

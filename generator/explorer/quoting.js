@@ -235,6 +235,11 @@
     return "'" + str(text).replace(/'/g, "'\\''") + "'";
   }
 
+  // Each word quoted for bash, joined by the template's separator; no words are one empty word.
+  function shJoined(words, separator) {
+    return words.length ? words.map(shellQuote).join(separator) : shellQuote("");
+  }
+
   function curlHeader(header) {
     const [name, value] = header;
     return shellQuote(value === "" ? `${name};` : `${name}: ${value}`);
@@ -468,12 +473,17 @@
   }
 
   // form_text: the body's text as forms.py writes it (a lone surrogate is refused, as Python's UTF-8 does).
+  function formPieces(value, lists) {
+    return formFields(value, lists).map(([name, text]) => `${formQuote(name)}=${formQuote(text)}`);
+  }
+
   function formText(value, lists) {
-    return formFields(value, lists).map(([name, text]) => `${formQuote(name)}=${formQuote(text)}`).join("&");
+    return formPieces(value, lists).join("&");
   }
 
   const FILTERS = {
     sh: shellQuote,
+    sh_joined: shJoined,
     curl_header: curlHeader,
     httpie_header: httpieHeader,
     json_text: jsonText,
@@ -483,6 +493,7 @@
     js_body: jsBody,
     form_text: formText,
     form_map: formMap,
+    form_pieces: formPieces,
   };
 
   const api = { FILTERS, Num, Obj, QuotingError, parseJson, jsonText, quote, str, setNonPrintable, formFields };

@@ -132,11 +132,15 @@ def form_map(value: Any, lists: Mapping[str, str] | None = None) -> dict[str, st
 _READABLE = "!$()*,/:?@[]|"
 
 
+def form_pieces(value: Any, lists: Mapping[str, str] | None = None) -> list[str]:
+    """Each field as it goes in the body's text, `name=value`: `%`, `&`, `=`, `+`, `#`, `;`, `'`,
+    white space, control and non-ASCII characters percent-encoded (UTF-8), a space as `+`."""
+    return [f"{quote_plus(name, safe=_READABLE)}={quote_plus(text, safe=_READABLE)}" for name, text in form_fields(value, lists)]
+
+
 def form_text(value: Any, lists: Mapping[str, str] | None = None) -> str:
-    """The body's bytes as text: `name=value` pairs joined by `&`; `%`, `&`, `=`, `+`, `#`, `;`,
-    `'`, white space, control and non-ASCII characters percent-encoded (UTF-8), a space as `+`."""
-    return "&".join(f"{quote_plus(name, safe=_READABLE)}={quote_plus(text, safe=_READABLE)}"
-                    for name, text in form_fields(value, lists))
+    """The body's bytes as text: its pieces joined by `&`."""
+    return "&".join(form_pieces(value, lists))
 
 
 _NAME = re.compile(r"([^\[\]]+)((?:\[[^\[\]]*\])*)")

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 
 from apidocs.model.endpoint import NO_BODY
-from apidocs.model.forms import form_map, form_text
+from apidocs.model.forms import form_map, form_pieces, form_text
 
 
 class QuotingError(ValueError):
@@ -26,6 +26,12 @@ class QuotingError(ValueError):
 def shell_quote(text: str) -> str:
     """Single-quote for bash: nothing inside single quotes is special but the quote itself."""
     return "'" + str(text).replace("'", "'\\''") + "'"
+
+
+def sh_joined(words: list[str], separator: str) -> str:
+    """Each word quoted for bash, joined by `separator` (the template's layout, such as
+    ` \\\n  --data-raw `); no words are one empty word, so an option never lacks its value."""
+    return separator.join(shell_quote(word) for word in words) if words else shell_quote("")
 
 
 def curl_header(header: tuple[str, str]) -> str:
@@ -138,6 +144,7 @@ def js_body(value: object) -> str:
 
 FILTERS: dict[str, Callable[..., object]] = {
     "sh": shell_quote,
+    "sh_joined": sh_joined,
     "curl_header": curl_header,
     "httpie_header": httpie_header,
     "json_text": json_text,
@@ -145,9 +152,11 @@ FILTERS: dict[str, Callable[..., object]] = {
     "py_str": python_string,
     "js_str": js_string,
     "js_body": js_body,
-    # A form body (`model/forms.py`): its encoded text, and its fields as a name → text(s) mapping.
+    # A form body (`model/forms.py`): its encoded text, its fields as a name → text(s) mapping,
+    # and each field as it goes in the text (`name=value`).
     "form_text": form_text,
     "form_map": form_map,
+    "form_pieces": form_pieces,
 }
 
 
