@@ -222,6 +222,9 @@ def test_empty_example_value_makes_an_empty_segment(project: Path) -> None:
     ({"extra": "description: a: b\n"}, "E001", "description:"),
     ({"title": "/timp/orders/&lt;order_uuid&gt;/&lt;line_uuid&gt;/hold/"}, "W102", "title:"),
     ({"title": "/timp/orders/hold/"}, "E007", "order_uuid\n:"),
+    # How a form's lists travel, on a body sent as JSON: it changes nothing.
+    ({"extra": "example:\n  params:\n    order_uuid: abc\n  body: {reason: late}\n"
+               "request:\n  encoding:\n    reason: {style: deepObject}\n"}, "W114", "  encoding:"),
 ])
 def test_definition_problems_point_at_the_offending_line(project: Path, values: dict[str, str], code: str, text: str) -> None:
     path = write(project, "hold.md", **values)
@@ -305,3 +308,11 @@ def test_python_after_a_three_backtick_code_span_is_still_linted(project: Path) 
                     "```python\nrequests.get('https://example.com',\n```\n", encoding="utf-8")
     result = lint("lint", "docs/orders-retailer/code-span.md", cwd=project)
     assert f"docs/orders-retailer/code-span.md:{line_of(page, '```python') + 1}: E202 " in result.stdout, result.stdout
+
+
+def test_a_form_bodys_encoding_is_no_finding(project: Path) -> None:
+    write(project, "hold.md", extra="example:\n  params:\n    order_uuid: abc\n  headers:\n"
+                                    "    Content-Type: application/x-www-form-urlencoded\n  body: {reason: [late, again]}\n"
+                                    "request:\n  encoding:\n    reason: {style: deepObject}\n")
+    status, found, out = project_findings(project)
+    assert status == 0 and not any("W114" in codes for codes in found.values()), out

@@ -20,6 +20,7 @@ from apidocs.lint.source import SourceFile
 from apidocs.lint.target import LintTarget
 from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Endpoint
 from apidocs.model.errors import Finding
+from apidocs.model.forms import FORM_MEDIA_TYPE, is_form
 from apidocs.model.positions import LAST
 
 _BROKEN_ENTITY = re.compile(r"&(lt|gt)(?!;)")
@@ -53,6 +54,7 @@ def check_file(source: SourceFile, target: LintTarget) -> list[Finding]:
         findings += _path_parameters(source, endpoint)
         findings += _snippet_requests(source, endpoint, target)
         findings += _example(source, target)
+        findings += _encoding_unused(source, endpoint)
     findings += _python(source, target)
     findings += _right_code_on_plain_page(source, target)
     findings += list(_secrets(source, target))
@@ -195,6 +197,16 @@ def _required_fields(source: SourceFile, endpoint: Endpoint) -> list[Finding]:
     return [finding(source.path, _body_line(source), 403,
                     f"required request parameter(s) {', '.join(f'`{n}`' for n in missing)} missing from the example body",
                     is_error=True)]
+
+
+def _encoding_unused(source: SourceFile, endpoint: Endpoint) -> list[Finding]:
+    """`request.encoding` says how a form's lists travel: on a body sent as anything else it does nothing."""
+    if not endpoint.request_encoding or is_form(endpoint.request_content_type):
+        return []
+    front = source.front
+    line = front.path_lines.get(("request", "encoding"), front.line_of("request")) if front else 1
+    return [finding(source.path, line, 114, f"`request.encoding` is for form bodies ({FORM_MEDIA_TYPE}); this body is sent as "
+                    f"{endpoint.request_content_type}, so it changes nothing", is_error=False)]
 
 
 def _short(value: object) -> str:
