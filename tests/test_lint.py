@@ -316,3 +316,33 @@ def test_a_form_bodys_encoding_is_no_finding(project: Path) -> None:
                                     "request:\n  encoding:\n    reason: {style: deepObject}\n")
     status, found, out = project_findings(project)
     assert status == 0 and not any("W114" in codes for codes in found.values()), out
+
+
+def test_an_example_value_its_parameters_schema_refuses_is_a_warning(project: Path) -> None:
+    # The sandbox lets the example win and stops checking the parameter: the page would promise
+    # a check that is not made. A value the schema takes is no finding.
+    path = project / "docs" / "orders" / "list.md"
+    path.write_text("---\ntitle: /timp/orders/\nname: List\nposition: 7.3\nvisibility: public\nmethod: get\n"
+                    "example:\n  query:\n    limit: 50\n    page: 2\n"
+                    "request:\n  parameters:\n    query:\n      limit: {type: integer, maximum: 10}\n"
+                    "      page: {type: integer, minimum: 1}\n---\nLists orders.\n\n"
+                    "### Query Parameters\n\nlimit\n: (integer) How many\n\npage\n: (integer) Which page\n", encoding="utf-8")
+    _, found, out = project_findings(project)
+    assert found.get(f"docs/orders/list.md:{line_of(path, 'limit: {type')}") == ["W115"], out
+    assert "query parameter `limit`" in out and "50" in out
+    assert not any(where.startswith("docs/orders/list.md") and where != f"docs/orders/list.md:{line_of(path, 'limit: {type')}"
+                   for where in found), out
+
+
+def test_a_nested_required_field_is_required_only_where_its_parent_is_sent(project: Path) -> None:
+    # As JSON Schema and the sandbox read it: Stripe's import had 73 E403 for optional objects with required members.
+    fields = "\n\nfeatures\n: (object)\n\nfeatures.card.requested\n: (boolean) ***Required*** Whether\n"
+    path = write(project, "hold.md")
+    path.write_text(path.read_text(encoding="utf-8") + fields, encoding="utf-8")
+    status, found, out = project_findings(project)
+    assert status == 0 and "E403" not in out, out
+    path = write(project, "hold.md", extra="example:\n  params:\n    order_uuid: abc\n  body: {reason: late, features: {card: {}}}\n")
+    path.write_text(path.read_text(encoding="utf-8") + fields, encoding="utf-8")
+    status, found, out = project_findings(project)
+    assert status == 1 and "E403" in found[f"docs/orders/hold.md:{line_of(path, 'example:')}"], out
+    assert "`features.card.requested`" in out

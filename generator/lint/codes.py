@@ -21,6 +21,7 @@ CHECKS: dict[int, str] = {
     112: "no example value for a path parameter (the check skips the endpoint)",
     113: "GET or HEAD example with a request body",
     114: "`request.encoding` on a body that is not a form (it changes nothing)",
+    115: "example value that its parameter's schema or type refuses (the sandbox then does not check the parameter)",
     120: "text of the `apidocs new` skeleton left in the definition",
     121: "a key of the definition given with no value (`position:`)",
     130: "`right_code` on a page without `method` (apidocs does not show it)",

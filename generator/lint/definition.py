@@ -22,6 +22,7 @@ from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Endpoint
 from apidocs.model.errors import Finding
 from apidocs.model.forms import FORM_MEDIA_TYPE, is_form
 from apidocs.model.positions import LAST
+from apidocs.model.values import ValueCheck, example_values, field_values
 
 _BROKEN_ENTITY = re.compile(r"&(lt|gt)(?!;)")
 _FENCE = re.compile(rf"^\s*(?P<fence>{FENCE_OPENING})\s*(?P<lang>[\w+.#-]*)")
@@ -55,6 +56,7 @@ def check_file(source: SourceFile, target: LintTarget) -> list[Finding]:
         findings += _snippet_requests(source, endpoint, target)
         findings += _example(source, target)
         findings += _encoding_unused(source, endpoint)
+        findings += _refused_examples(source, endpoint, target)
     findings += _python(source, target)
     findings += _right_code_on_plain_page(source, target)
     findings += list(_secrets(source, target))
@@ -187,11 +189,14 @@ def _example_params(source: SourceFile) -> list[Finding]:
 
 def _required_fields(source: SourceFile, endpoint: Endpoint) -> list[Finding]:
     """Fields the Request Parameters mark required must be in the example body the snippets send."""
-    required = [p.name for p in endpoint.required_body_fields]
+    required = endpoint.required_body_fields
     body = endpoint.example.body
     if not required or (body is not NO_BODY and not isinstance(body, dict)):
         return []  # nothing required, or a list/scalar body the parameter list does not describe
-    missing = [name for name in required if not isinstance(body, dict) or name not in body]
+    if body is NO_BODY and endpoint.request_required is False:
+        return []  # the operation takes no body too, and the example sends none
+    # A nested field is required only where its parent is there, as the sandbox reads it.
+    missing = [p.name for p in required if field_values(body if isinstance(body, dict) else {}, p)[1]]
     if not missing:
         return []
     return [finding(source.path, _body_line(source), 403,
@@ -207,6 +212,26 @@ def _encoding_unused(source: SourceFile, endpoint: Endpoint) -> list[Finding]:
     line = front.path_lines.get(("request", "encoding"), front.line_of("request")) if front else 1
     return [finding(source.path, line, 114, f"`request.encoding` is for form bodies ({FORM_MEDIA_TYPE}); this body is sent as "
                     f"{endpoint.request_content_type}, so it changes nothing", is_error=False)]
+
+
+def _refused_examples(source: SourceFile, endpoint: Endpoint, target: LintTarget) -> list[Finding]:
+    """Example values their parameter's schema or `(type)` refuses: the sandbox lets the example
+    win and stops checking that parameter, so the page would promise a check it does not make."""
+    found = []
+    places = ("query", "header") if not endpoint.is_example_complete else ("path", "query", "header")
+    for place in places:
+        group = endpoint.group_of_kind(place)
+        for parameter in group.parameters if group else []:
+            if place == "header" and parameter.name.lower() == (target.auth_header or "authorization").lower():
+                continue
+            check = ValueCheck(parameter, place, endpoint.parameter_schema(place, parameter.name))
+            problem = next(filter(None, (check.problem(value) for value in example_values(endpoint, place, parameter.name))), None)
+            if problem is not None:
+                line = (source.front.path_lines.get(("request", "parameters", place, parameter.name), source.line_of("example"))
+                        if source.front else 1)
+                found.append(finding(source.path, line, 115, f"the example's {problem}: the sandbox lets the example win and "
+                                     "does not check this parameter (fix the example or the schema)", is_error=False))
+    return found
 
 
 def _short(value: object) -> str:

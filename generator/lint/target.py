@@ -42,6 +42,7 @@ class LintTarget:
     definitions_read: int = 0  # selected files apidocs reads as its own (set by lint_target)
     snippets_dir: Path | None = None  # the project's snippet templates (`lint/templates.py`)
     templates_selected: bool = False  # the whole project or its snippets folder was named
+    auth_header: str = ""  # the project's auth header: checked by the sandbox's authenticator, not as a parameter
 
     @property
     def snippets_are_published(self) -> bool:
@@ -68,7 +69,8 @@ def _project_target(config_file: Path) -> LintTarget:
     files = sorted(p.resolve() for p in docs.rglob("*.md") if not any(part.startswith(".") for part in p.relative_to(docs).parts))
     target = LintTarget(docs, settings.includes_dir, settings.site, files, {}, False, set(settings.known_tokens),
                         [s.url for s in settings.servers], settings.audience, dict(settings.audiences),
-                        list(settings.definitions), snippets_dir=settings.snippets_dir.resolve())
+                        list(settings.definitions), snippets_dir=settings.snippets_dir.resolve(),
+                        auth_header=settings.auth.header)
     _read_sections(target)
     return target
 

@@ -17,12 +17,11 @@ from http import HTTPStatus
 from typing import Any, NamedTuple, cast
 from urllib.parse import parse_qsl
 
-from referencing.exceptions import Unresolvable
-
-from apidocs.model.endpoint import NO_BODY, Endpoint, Parameter
+from apidocs.model.endpoint import NO_BODY, Endpoint
 from apidocs.model.forms import indexed_lists, is_form, list_styles
 from apidocs.model.types import schema_of_type_word
 from apidocs.model.validation import Validator, schema_validator
+from apidocs.model.values import ValueCheck, example_values, field_values
 from apidocs.sandbox.body import matches_type
 from apidocs.sandbox.call import Call
 from apidocs.sandbox.errors import ApiError
@@ -33,55 +32,6 @@ REASON_HEADER = "X-Apidocs-Reason"  # why the mock refused, when it answers with
 
 NO_CONTENT = frozenset({204, 205, 304})
 _MAX_REASONS = 3
-
-
-def _typed(text: str, types: list[str]) -> Any:
-    """A path or query value (always text on the wire) read as the documented type wants it."""
-    for kind in types:
-        try:
-            if kind == "integer":
-                return int(text)
-            if kind == "number":
-                return float(text)
-        except ValueError:
-            continue
-        if kind == "boolean" and text in ("true", "false"):
-            return text == "true"
-    return text
-
-
-class ValueCheck:
-    """One documented path, query or header parameter, checked against its JSON Schema when the
-    definition gives one (`request.parameters`), else against its `(type)`."""
-
-    def __init__(self, parameter: Parameter, place: str, schema: dict[str, Any] | None = None) -> None:
-        self.name = parameter.name
-        self.place = place
-        self.required = parameter.is_required
-        if schema is None:
-            schema = schema_of_type_word(parameter.type)
-        elif schema.get("type") == "array" and isinstance(schema.get("items"), dict):
-            schema = schema["items"]  # a list travels as the parameter repeated: each value is one item
-        kind = schema.get("type")
-        self.types = [kind] if isinstance(kind, str) else list(kind or [])
-        self.validator = schema_validator(schema) if schema else None
-
-    def problem(self, text: str) -> str | None:
-        if self.validator is None:
-            return None
-        try:
-            error = next(iter(self.validator.iter_errors(_typed(text, self.types))), None)
-        except Unresolvable:  # a `$ref` out of the schema (the loader refuses them): nothing to check against
-            return None
-        return None if error is None else f"{self.place} parameter `{self.name}` {_reason(error)}, not {text!r}"
-
-
-def _reason(error: Any) -> str:
-    if error.validator == "type":
-        return f"must be of type {error.validator_value}"
-    if error.validator == "format":
-        return f"must be a {error.validator_value}"
-    return "does not match its schema: " + str(error.message)
 
 
 def _where(error: Any) -> str:
@@ -147,12 +97,12 @@ def check_request_body(endpoint: Endpoint, body: object, validator: Validator | 
         return
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object")
-    missing = [p.name for p in group.parameters if p.is_required and _field_values(body, p)[1]]
+    missing = [p.name for p in group.parameters if p.is_required and field_values(body, p)[1]]
     if missing:
         fields = "field" if len(missing) == 1 else "fields"
         raise ApiError(400, f"missing required body {fields}: {', '.join(missing)}")
     for parameter in group.parameters:
-        values = _field_values(body, parameter)[0]
+        values = field_values(body, parameter)[0]
         if form:  # text, as a form sends every value: read as the field's type where it can be
             values = [_form_typed(value, parameter.type) for value in values]
         if not all(matches_type(value, parameter.type) for value in values):
@@ -162,30 +112,6 @@ def check_request_body(endpoint: Endpoint, body: object, validator: Validator | 
 def _form_typed(value: object, kind: str | None) -> object:
     schema = schema_of_type_word(kind)
     return typed_form(value, schema) if schema else value
-
-
-def _field_values(body: dict[str, Any], field: Parameter) -> tuple[list[object], bool]:
-    """The values a documented field has in `body`, and whether an object that should hold it does not.
-
-    A nested field is required only where its parent is present, as JSON Schema reads `required`.
-    """
-    if field.name in body:
-        return [body[field.name]], False
-    parents: list[object] = [body]
-    parts = field.path
-    missing = False
-    for index, part in enumerate(parts):
-        found: list[object] = []
-        for parent in parents:
-            if part == "[]":
-                found += parent if isinstance(parent, list) else []
-            elif isinstance(parent, dict):
-                if part in parent:
-                    found.append(parent[part])
-                elif index == len(parts) - 1:
-                    missing = True
-        parents = found
-    return parents, missing
 
 
 def _example_passes(endpoint: Endpoint) -> bool:
@@ -229,14 +155,9 @@ def _parameter_checks(endpoint: Endpoint, auth_header: str = "") -> ParameterChe
                 continue
             check = ValueCheck(parameter, kind, schema)
             # As for the body: a documented example value the parameter's schema or type does
-            # not allow wins. So does the example, for a header it does not send.
-            if kind == "path":
-                documented = endpoint.example.path_params
-                shown = [documented[parameter.name]] if parameter.name in documented else []
-            elif kind == "query":
-                shown = [value for name, value in endpoint.example.query if name == parameter.name]
-            else:
-                shown = [value for name, value in endpoint.example.headers if name.lower() == parameter.name.lower()]
+            # not allow wins (lint W115 says so). So does the example, for a header it does not send.
+            shown = example_values(endpoint, kind, parameter.name)
+            if kind == "header":
                 check.required = check.required and bool(shown)
             if any(check.problem(value) is not None for value in shown):
                 check.validator = None
