@@ -44,39 +44,25 @@ BODY = {"amount": 2000, "tags": ["a", "b"], "meta": {"k": "v w"}}
 # brackets stay readable in forms.py's text: `meta[k]=v+w`, which reads as `meta%5Bk%5D=v+w` does.)
 ENCODED = form_text(BODY)
 FIELDS = [("amount", "2000"), ("tags", "a"), ("tags", "b"), ("meta[k]", "v w")]
-DEFINITION = f"""---
-title: {PATH}
-name: Create Charge
-position: 9.1
-visibility: public
-method: post
-description: Create a charge from form fields
-example:
-  headers: {{Content-Type: {FORM}}}
-  body: {json.dumps(BODY)}
----
-Create a charge. The body goes as form fields.
-"""
+
+
+def form_definition(path: str, name: str, position: str, description: str, front: str = "") -> str:
+    """A POST definition sending BODY as form fields; `front`: more front matter lines."""
+    return (f"---\ntitle: {path}\nname: {name}\nposition: {position}\nvisibility: public\nmethod: post\n"
+            f"description: {description}\n{front}example:\n  headers: {{Content-Type: {FORM}}}\n  body: {json.dumps(BODY)}\n"
+            f"---\n{description}.\n")
+
+
+DEFINITION = form_definition(PATH, "Create Charge", "9.1", "Create a charge from form fields")
 # A second form endpoint whose `tags` travel as indexed names (OpenAPI's deepObject style).
 INDEXED_SLUG = "charges/create-subscription"
 INDEXED_PATH = "/timp/subscriptions/"
 INDEXED_LISTS = {"tags": "index"}
 INDEXED_ENCODED = form_text(BODY, INDEXED_LISTS)
 INDEXED_FIELDS = [("amount", "2000"), ("tags[0]", "a"), ("tags[1]", "b"), ("meta[k]", "v w")]
-INDEXED_DEFINITION = f"""---
-title: {INDEXED_PATH}
-name: Create Subscription
-position: 9.2
-visibility: public
-method: post
-description: Create a subscription from form fields, its tags indexed
-request: {{encoding: {{tags: {{style: deepObject}}}}}}
-example:
-  headers: {{Content-Type: {FORM}}}
-  body: {json.dumps(BODY)}
----
-Create a subscription. The body goes as form fields, `tags[0]=a&tags[1]=b`.
-"""
+INDEXED_DEFINITION = form_definition(INDEXED_PATH, "Create Subscription", "9.2",
+                                     "Create a subscription from form fields, its tags indexed",
+                                     "request: {encoding: {tags: {style: deepObject}}}\n")
 
 
 @pytest.fixture(scope="module")

@@ -58,7 +58,7 @@ def _is_container(value: Any) -> bool:
 
 # How a member's lists of plain values travel, by OpenAPI's `encoding` style and explode of the
 # member: its name repeated (`form`, exploded: the default), indexed names (`deepObject`: Stripe,
-# Rails, PHP), or one field of the texts joined by a delimiter.
+# PHP, qs), or one field of the texts joined by a delimiter.
 REPEAT, INDEX = "repeat", "index"
 _LIST_STYLES = {("form", True): REPEAT, ("form", False): ",", ("spaceDelimited", True): REPEAT,
                 ("spaceDelimited", False): " ", ("pipeDelimited", True): REPEAT, ("pipeDelimited", False): "|",
@@ -94,11 +94,10 @@ def form_fields(value: Any, lists: Mapping[str, str] | None = None) -> list[tupl
         name, member, style = pending.pop()
         # Lists below a member are indexed (`meta[tags][0]`: a repeated `meta[tags]` keeps only its
         # last value in PHP and Rack); a member's own list travels as its style says.
-        inner_style = INDEX
         if isinstance(member, dict):
-            pending.extend((f"{name}[{key}]", inner, inner_style) for key, inner in reversed(member.items()))
+            pending.extend((f"{name}[{key}]", inner, INDEX) for key, inner in reversed(member.items()))
         elif isinstance(member, list) and (style == INDEX or any(_is_container(item) for item in member)):
-            pending.extend((f"{name}[{index}]", member[index], inner_style) for index in reversed(range(len(member))))
+            pending.extend((f"{name}[{index}]", member[index], INDEX) for index in reversed(range(len(member))))
         elif isinstance(member, list) and style != REPEAT:
             if member:
                 fields.append((name, style.join(_scalar_text(item) for item in member)))

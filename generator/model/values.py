@@ -5,6 +5,8 @@ sandbox would refuse."""
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 from referencing.exceptions import Unresolvable
@@ -13,20 +15,32 @@ from apidocs.model.endpoint import Endpoint, Parameter
 from apidocs.model.types import schema_of_type_word
 from apidocs.model.validation import schema_validator
 
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+MAX_DIGITS = 4000  # an integer's digits read as one (Python's int() refuses over 4,300)
+
 
 def wire_value(text: str, types: list[str]) -> Any:
-    """A path or query value (always text on the wire) read as the documented type wants it."""
+    """A value that is text on the wire (a path, query or header value, a form field) as the first
+    of its documented JSON `types` it reads as; as it is when none does, or when "string" is one."""
+    if "string" in types:
+        return text
     for kind in types:
-        try:
-            if kind == "integer":
-                return int(text)
+        if kind in ("integer", "number") and _INTEGER.fullmatch(text) and len(text) <= MAX_DIGITS:
+            return int(text)
+        if kind in ("integer", "number") and _NUMBER.fullmatch(text):
+            number = float(text)
+            if not math.isfinite(number):  # `1e999`: no JSON number
+                continue
             if kind == "number":
-                return float(text)
-        except ValueError:
-            continue
+                return number
+            if number.is_integer() and abs(number) < 2**53:  # `1.0` is an integer to JSON Schema
+                return int(number)
         if kind == "boolean" and text in ("true", "false"):
             return text == "true"
-    return text
+        if kind == "null" and text == "":
+            return None
+    return text  # the schema's check says what is wrong with it
 
 
 class ValueCheck:

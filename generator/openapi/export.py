@@ -238,12 +238,11 @@ def _form_encoding(endpoint: Endpoint, schema: Schema, body: Any) -> dict[str, A
     sample: dict[str, Any] = body if isinstance(body, dict) else {}
     for name in [*properties, *(key for key in sample if key not in properties)]:
         value = sample.get(name)
-        nested = (isinstance(value, dict) or (isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value))
-                  or _may_hold_objects(properties.get(name), schema))
+        holds_containers = isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value)
+        nested = isinstance(value, dict) or holds_containers or _may_hold_objects(properties.get(name), schema)
         # A member that may also be a list of plain values keeps the default: it repeats its name,
         # where deepObject would index it (and an import of this document would then do so).
-        plain_list = (isinstance(value, list) and not any(isinstance(item, (dict, list)) for item in value)) \
-            or _may_be_plain_list(properties.get(name), schema)
+        plain_list = (isinstance(value, list) and not holds_containers) or _may_be_plain_list(properties.get(name), schema)
         if nested and not plain_list and name not in encoding:
             encoding[name] = {"style": "deepObject", "explode": True}
     return encoding

@@ -889,6 +889,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         chosen = _media(request_body.get("content"))
         if chosen is not None:
             media_type, media = chosen
+            essence = media_type_essence(media_type)
             value = _media_example(media, "request")
             notes.extend(_examples_left_out(media, "request body"))
             schema = _directed_schema(media, "request", notes)
@@ -907,7 +908,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             if request_body.get("required") or shown or sent_anyway is not None:
                 if value is NO_EXAMPLE:
                     value = {}
-                    empty = "with no fields" if media_type_essence(media_type) == FORM_MEDIA_TYPE else "as an empty JSON object"
+                    empty = "with no fields" if essence == FORM_MEDIA_TYPE else "as an empty JSON object"
                     notes.append(f"request body ({media_type}) has no schema or example; documented {empty}")
                 if sent_anyway is not None:
                     (value, trial), problem = sent_anyway, None
@@ -918,22 +919,22 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     # The sandbox checks requests against the carried schema: it would refuse the example.
                     notes.append(f"request example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
                 example["body"] = value
-                if media_type_essence(media_type) == FORM_MEDIA_TYPE and isinstance(value, dict):
+                if essence == FORM_MEDIA_TYPE and isinstance(value, dict):
                     headers["Content-Type"] = FORM_MEDIA_TYPE  # the snippets send its fields
                 elif _is_json(media_type):
-                    if media_type_essence(media_type) != "application/json":
+                    if essence != "application/json":
                         # As a header value: its parameters on one line, or none when HTTP cannot carry them.
                         sent = " ".join(media_type.split())
                         if not carried_in_a_header(sent):
                             notes.append(f"request media type parameters are not sent (HTTP cannot carry them): {one_line(media_type, 120)}")
-                            sent = media_type_essence(media_type)
+                            sent = essence
                         headers["Content-Type"] = sent
                 else:
                     # The snippets and the sandbox speak JSON: say so rather than send a form as JSON text.
                     notes.append(f"request body is {media_type}; documented and sent as JSON")
             else:
                 problem = None
-                if not _is_json(media_type) and media_type_essence(media_type) != FORM_MEDIA_TYPE:
+                if not _is_json(media_type) and essence != FORM_MEDIA_TYPE:
                     notes.append(f"request body is {media_type}; documented as JSON")
             request_rows = fields(schema, "request")
             shapes = _alternatives(schema)
@@ -950,10 +951,10 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 notes.append("request body is documented as taking any value")
             if "body" in example and not request_body.get("required"):
                 request_front["required"] = False  # the example sends one; the operation takes none too
-            if "body" not in example and (_is_json(media_type) or media_type_essence(media_type) == FORM_MEDIA_TYPE) \
-                    and media_type_essence(media_type) != "application/json":
-                request_front["media_type"] = media_type_essence(media_type)  # no example sends its Content-Type
-            if media_type_essence(media_type) == FORM_MEDIA_TYPE:
+            if "body" not in example and (_is_json(media_type) or essence == FORM_MEDIA_TYPE) \
+                    and essence != "application/json":
+                request_front["media_type"] = essence  # no example sends its Content-Type
+            if essence == FORM_MEDIA_TYPE:
                 encoding = _form_encoding(media, notes)
                 if encoding:
                     request_front["encoding"] = encoding

@@ -40,8 +40,7 @@ class Call:
     async def json(self) -> Any:
         """The JSON body, or NO_BODY (always for methods that carry none, unless the endpoint
         documents one: some APIs take a body on GET, as Elasticsearch does)."""
-        documented = self.route.endpoint is not None and self.route.endpoint.example.has_body
-        if self.method not in BODY_METHODS and not documented:
+        if not self._may_have_body():
             return NO_BODY
         raw = await read_body(self.headers, self.receive, idle_timeout=self.body_timeout)
         return parse_json(raw, self.headers.get("content-type"))
@@ -49,7 +48,10 @@ class Call:
     async def form(self) -> Any:
         """The form body read back into an object (text at its leaves: `model/forms.py`), or
         NO_BODY; for an endpoint that documents a form. A body that is not a form is a 415."""
-        if self.method not in BODY_METHODS and not (self.route.endpoint is not None and self.route.endpoint.example.has_body):
+        if not self._may_have_body():
             return NO_BODY
         raw = await read_body(self.headers, self.receive, idle_timeout=self.body_timeout)
         return parse_form(raw, self.headers.get("content-type"))
+
+    def _may_have_body(self) -> bool:
+        return self.method in BODY_METHODS or (self.route.endpoint is not None and self.route.endpoint.example.has_body)

@@ -13,18 +13,14 @@ Anything else stays as sent, so the schema's check then says what is wrong.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from apidocs.model.forms import INDEX, REPEAT, as_list
 from apidocs.model.validation import pointed_at
+from apidocs.model.values import wire_value
 
-_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
-_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 MAX_DEPTH = 64  # schemas and `$ref`s followed for one value, nested
-MAX_DIGITS = 4000  # an integer's digits read as one (Python's int() refuses over 4,300)
 MAX_STEPS = 20_000  # schemas visited for one body: alternatives nested in alternatives multiply
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object",
                type(None): "null"}
@@ -43,28 +39,6 @@ def _types(schema: dict[str, Any]) -> list[str]:
         return ["array"]
     listed = schema["enum"] if isinstance(schema.get("enum"), list) else [schema["const"]] if "const" in schema else []
     return sorted({_JSON_TYPES.get(type(value), "string") for value in listed})
-
-
-def _scalar(text: str, types: list[str]) -> Any:
-    """`text` as the first of `types` it reads as; as it is when none ("string" among them: as it is)."""
-    if "string" in types:
-        return text
-    for kind in types:
-        if kind in ("integer", "number") and _INTEGER.fullmatch(text) and len(text) <= MAX_DIGITS:
-            return int(text)
-        if kind in ("integer", "number") and _NUMBER.fullmatch(text):
-            number = float(text)
-            if not math.isfinite(number):  # `1e999`: no JSON number
-                continue
-            if kind == "number":
-                return number
-            if number.is_integer() and abs(number) < 2**53:  # `1.0` is an integer to JSON Schema
-                return int(number)
-        if kind == "boolean" and text in ("true", "false"):
-            return text == "true"
-        if kind == "null" and text == "":
-            return None
-    return text  # the schema's check says what is wrong with it
 
 
 def typed_form(value: Any, schema: Any, lists: Mapping[str, str] | None = None) -> Any:
@@ -102,7 +76,7 @@ def _typed(value: Any, schema: Any, root: Any, depth: int, budget: list[int], li
         if "array" in types and "string" not in types:
             parts = value.split(delimiter) if delimiter and delimiter not in (REPEAT, INDEX) else [value]
             return [member(part, schema.get("items")) for part in parts]
-        return _scalar(value, types)
+        return wire_value(value, types)
     if isinstance(value, dict) and "array" in types and "object" not in types:
         listed = as_list(value)  # `name[0]=…&name[1]=…`
         value = listed if listed is not None else value
@@ -137,28 +111,31 @@ def _alternative(value: Any, branches: list[dict[str, Any]], typed: Callable[[An
     lists it (`enum`, `const`); read as a number, boolean or null where a branch asks for one (a
     timestamp before a string with a format); as sent where a string branch takes it; then any
     branch that takes it typed (wrapped in a list). Else as it is."""
-    if isinstance(value, str):
-        def lists(branch: dict[str, Any]) -> bool:
-            resolved = _resolved(branch, root)
-            return "enum" in resolved or "const" in resolved
+    typed_by: dict[int, Any] = {}  # each branch's typing, done once however many tries look at it
 
-        def reads(candidate: Any) -> bool:
-            return candidate is not value and not isinstance(candidate, (list, dict))
+    def candidate(branch: dict[str, Any]) -> Any:
+        if id(branch) not in typed_by:
+            typed_by[id(branch)] = typed(value, branch)
+        return typed_by[id(branch)]
 
-        tries: list[tuple[list[dict[str, Any]], Callable[[Any], bool]]] = [
-            ([branch for branch in branches if lists(branch)], lambda candidate: True),
-            (branches, reads),
-            (branches, lambda candidate: candidate is value),
-        ]
-        for group, wanted in tries:
-            for branch in group:
-                candidate = typed(value, branch)
-                if wanted(candidate) and _takes(candidate, branch, root):
-                    return candidate
-    for branch in branches:
-        candidate = typed(value, branch)
-        if _takes(candidate, branch, root):
-            return candidate
+    def lists(branch: dict[str, Any], typed_value: Any) -> bool:
+        resolved = _resolved(branch, root)
+        return "enum" in resolved or "const" in resolved
+
+    def reads(branch: dict[str, Any], typed_value: Any) -> bool:
+        return typed_value is not value and not isinstance(typed_value, (list, dict))
+
+    def as_sent(branch: dict[str, Any], typed_value: Any) -> bool:
+        return typed_value is value
+
+    def any_way(branch: dict[str, Any], typed_value: Any) -> bool:
+        return True
+
+    tries: list[Callable[[dict[str, Any], Any], bool]] = [lists, reads, as_sent, any_way] if isinstance(value, str) else [any_way]
+    for wanted in tries:
+        for branch in branches:
+            if wanted(branch, candidate(branch)) and _takes(candidate(branch), branch, root):
+                return candidate(branch)
     return value
 
 
