@@ -4,7 +4,8 @@ Requests compare on meaning, not bytes: the path percent-decoded; the query as a
 decoded pairs (order and `%20`/`+` spelling do not matter, repeats and empty values do); every
 documented header plus the auth header with its exact value (clients add others such as
 User-Agent, which are fine); the body equal as JSON, where `true` is not `1` and a rounded big
-number is not the number (a form body: each field name's texts, in order). Responses compare on shape and values: same keys and types, equal
+number is not the number (a form body: each field name's texts, in order; a multipart body:
+each field name's texts and files, a file by its name and content). Responses compare on shape and values: same keys and types, equal
 values, except ISO-8601 timestamps, which only need to be timestamps too.
 """
 
@@ -19,6 +20,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 from apidocs.check.relay import Exchange
 from apidocs.model.endpoint import NO_BODY, json_type
 from apidocs.model.forms import form_fields, form_pairs
+from apidocs.model.multipart import multipart_parts, read_multipart, sample_file
 from apidocs.rendering.request import HttpRequest
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
@@ -75,28 +77,43 @@ def _ows(value: str) -> str:
 
 def expected_request(request: HttpRequest) -> NormalRequest:
     headers = sorted((name.lower(), _ows(value)) for name, value in request.headers)
-    body = _by_name(form_fields(request.body, request.form_lists)) if request.is_form else request.body
+    body: object = request.body
+    if request.is_multipart:
+        body = _by_name([(part.name, _file(part.value, sample_file(part.value)) if part.is_file else part.value)
+                         for part in multipart_parts(request.body, request.files, request.form_lists)])
+    elif request.is_form:
+        body = _by_name(form_fields(request.body, request.form_lists))
     return NormalRequest(request.method, decode_path(request.path), sorted(request.query), headers, body)
 
 
-def _by_name(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+def _file(name: str, content: bytes) -> dict[str, str]:
+    """A multipart file part as compared: its file name and its content (as text)."""
+    return {"file": name, "content": content.decode("utf-8", errors="replace")}
+
+
+def _by_name(pairs: list[tuple[str, object]]) -> dict[str, list[object]]:
     """A form's fields compared: each name's texts in the order sent (the order of different
     names does not matter to a form's reader)."""
-    fields: dict[str, list[str]] = {}
+    fields: dict[str, list[object]] = {}
     for name, text in pairs:
         fields.setdefault(name, []).append(text)
     return fields
 
 
-def sent_request(exchange: Exchange, documented_headers: list[str], form: bool = False) -> NormalRequest:
-    """`form`: the body is documented as a form, so it is read as one (else as JSON)."""
+def sent_request(exchange: Exchange, documented_headers: list[str], form: bool = False, multipart: bool = False) -> NormalRequest:
+    """`form`, `multipart`: the body is documented as one, so it is read as one (else as JSON)."""
     path, query = _split_target(exchange.target)
     names = sorted({name.lower() for name in documented_headers})
     headers = sorted((name, _ows(value)) for name in names for value in exchange.header_values(name))
-    body: object = {} if form else NO_BODY  # a form without fields sends no bytes
+    body: object = {} if form or multipart else NO_BODY  # a form without fields sends no bytes
     if exchange.body:
         try:
-            body = _by_name(form_pairs(exchange.body)) if form else json.loads(exchange.body.decode("utf-8"))
+            if multipart:
+                content_type = next(iter(exchange.header_values("content-type")), "")
+                body = _by_name([(part.name, part.text if part.filename is None else _file(part.filename, part.content))
+                                 for part in read_multipart(exchange.body, content_type)])
+            else:
+                body = _by_name(form_pairs(exchange.body)) if form else json.loads(exchange.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             body = _Raw(exchange.body.decode("utf-8", errors="replace"))
     pairs = sorted(parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="replace"))
@@ -117,7 +134,7 @@ def json_equal(a: object, b: object) -> bool:
     return type(a) is type(b) and a == b
 
 
-def request_problems(expected: NormalRequest, sent: NormalRequest, form: bool = False) -> list[str]:
+def request_problems(expected: NormalRequest, sent: NormalRequest, form: bool = False, what: str = "a form") -> list[str]:
     problems = []
     if sent.method != expected.method:
         problems.append(f"method: sent {sent.method}, documented {expected.method}")
@@ -132,7 +149,7 @@ def request_problems(expected: NormalRequest, sent: NormalRequest, form: bool = 
     elif expected.body is not NO_BODY and sent.body is NO_BODY:
         problems.append("body: sent none, one is documented")
     elif isinstance(sent.body, _Raw):
-        problems.append("body: sent text that is not JSON" if not form else "body: sent text that is not a form")
+        problems.append("body: sent text that is not JSON" if not form else f"body: sent text that is not {what}")
     elif expected.body is not NO_BODY and not json_equal(expected.body, sent.body):
         problems.append("body: not equal to the documented JSON" if not form else "body: not the documented form fields")
     return problems
@@ -148,8 +165,9 @@ def compare_exchanges(request: HttpRequest, exchanges: list[Exchange], expected_
         return ["sent no request (nothing reached the check's relay)"], ""
     expected = expected_request(request)
     first = exchanges[0]
-    sent = sent_request(first, [name for name, _ in request.headers], request.is_form)
-    problems = request_problems(expected, sent, request.is_form)
+    sent = sent_request(first, [name for name, _ in request.headers], request.is_form, request.is_multipart)
+    problems = request_problems(expected, sent, request.is_form or request.is_multipart,
+                                "a multipart form" if request.is_multipart else "a form")
     diff = request_diff(expected, sent) if problems else ""
     if len(exchanges) > 1:
         others = ", ".join(f"{e.method} {e.target}" for e in exchanges[1:])

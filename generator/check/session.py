@@ -7,6 +7,7 @@ grid of endpoints × languages shares them (in `apidocs check`, in pytest, in th
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import threading
@@ -25,6 +26,7 @@ from apidocs.check.statuses import StatusResult, check_statuses, sandbox_sender
 from apidocs.check.target import Sandbox
 from apidocs.config.settings import Auth, Settings
 from apidocs.model.endpoint import Endpoint
+from apidocs.model.multipart import sample_file, upload_names
 from apidocs.rendering.languages import Language
 from apidocs.rendering.request import build_request
 from apidocs.rendering.snippets import SnippetError, render_snippet
@@ -148,6 +150,8 @@ class CheckSession:
                                  problems=[f"cannot render the snippet: {error}"])
         file = self.scratch / f"{_slug(endpoint.src_uri)}-{run_id}.{language.extension}"
         file.write_text(text, encoding="utf-8")
+        if request.is_multipart:
+            self._create_uploads(upload_names(request.body, request.files))
         outcome = self.runner(language).run(file, self.timeout)
         exchanges = self.relay.take(run_id)
         problems: list[str] = []
@@ -162,6 +166,17 @@ class CheckSession:
         problems = [problem.replace(relay_url, self.shown_url) for problem in problems]
         return SnippetResult(endpoint, language, FAIL if problems else PASS, time.perf_counter() - started, problems,
                              diff.replace(relay_url, self.shown_url), shown, outcome, exchanges)
+
+    def _create_uploads(self, names: list[str]) -> None:
+        """The files a multipart snippet uploads, in its working folder: each name's content is
+        fixed (`sample_file`), so snippets running at once share them; written whole, then moved
+        into place, so no snippet reads half a file."""
+        for name in names:
+            target = self.scratch / name
+            if not target.exists():
+                partial = self.scratch / f".{name}.{threading.get_ident()}.part"
+                partial.write_bytes(sample_file(name))
+                os.replace(partial, target)
 
     def check_statuses(self, endpoints: list[Endpoint]) -> list[StatusResult]:
         """The documented error answers, probed in private sessions (only against our sandbox:

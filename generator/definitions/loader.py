@@ -23,6 +23,7 @@ from apidocs.definitions.pasted import HarvestedRequest, PastedSnippet, harvest
 from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Document, Endpoint, ExampleRequest, ExampleResponse
 from apidocs.model.errors import DefinitionError, Finding
 from apidocs.model.forms import is_form
+from apidocs.model.multipart import FILE_NAME_RULE, file_names, is_multipart
 from apidocs.model.headers import carried_in_a_header
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate
 from apidocs.model.positions import LAST, PositionKey, position_key
@@ -358,7 +359,25 @@ class DefinitionLoader:
             endpoint.request_media_type = media_type
         if isinstance(request, dict) and isinstance(request.get("encoding"), dict):  # its shape: definition.schema.json
             endpoint.request_encoding = {str(name): dict(how) for name, how in request["encoding"].items()}
+        if isinstance(request, dict) and isinstance(request.get("files"), list):  # a list of names: definition.schema.json
+            endpoint.request_files = [str(name) for name in request["files"]]
+            _check_files(endpoint, front, path)
         return endpoint
+
+
+def _check_files(endpoint: Endpoint, front: FrontMatter, path: Path) -> None:
+    """The file members of a multipart example hold file names (the check creates and uploads them)."""
+    body = endpoint.example.body
+    if not (endpoint.example.has_body and isinstance(body, dict) and is_multipart(endpoint.request_content_type)):
+        return  # lint says that `request.files` changes nothing here (W116)
+    line = front.path_lines.get(("request", "files"), front.line_of("request"))
+    for name in endpoint.request_files:
+        if name not in body:
+            raise DefinitionError(path, line, f"`request.files` names `{name}`, which `example.body` does not have", "E008")
+        if file_names(body[name]) is None:
+            raise DefinitionError(path, front.path_lines.get(("example", "body", name), line),
+                                  f"`example.body.{name}` is a file: it must be {FILE_NAME_RULE} (or a list of them), "
+                                  f"not {body[name]!r}", "E008")
 
 
 PARAMETER_PLACES = ("path", "query", "header", "cookie")
@@ -507,7 +526,7 @@ def _build_example(endpoint: Endpoint, front: FrontMatter, right_code: list[Righ
     content_type = next((v for n, v in example.headers if n.lower() == "content-type"), None)
     if example.has_body and content_type is None:
         example.headers.append(("Content-Type", "application/json"))
-    elif example.has_body and is_form(content_type) and not isinstance(example.body, dict):
+    elif example.has_body and (is_form(content_type) or is_multipart(content_type)) and not isinstance(example.body, dict):
         raise DefinitionError(path, front.path_lines.get(("example", "body"), line),
                               f"`example.body` is sent as a form ({content_type}): it must be a mapping of its fields", "E008")
 

@@ -173,6 +173,8 @@ class Endpoint(Document):
     request_media_type: str | None = None  # the body's media type when no example sends its Content-Type
     # A form body's members → {style, explode}, as OpenAPI's `encoding` (how their lists travel: `forms.py`).
     request_encoding: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # A multipart body's members that are files, their example values file names (`multipart.py`).
+    request_files: list[str] = field(default_factory=list)
     # JSON Schemas of path, query, header and cookie parameters, when given, by (where, name);
     # header names in lower case (HTTP's are case-blind).
     parameter_schemas: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)

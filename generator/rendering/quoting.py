@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from apidocs.model.endpoint import NO_BODY
 from apidocs.model.forms import form_map, form_pieces, form_text
+from apidocs.model.multipart import Part, multipart_parts
 
 
 class QuotingError(ValueError):
@@ -51,8 +52,30 @@ def httpie_header(header: tuple[str, str]) -> str:
     for index, char in enumerate(value[:-1]):
         if char == "\\" and value[index + 1] in _HTTPIE_SPECIAL:
             raise QuotingError(f"header {name}: HTTPie cannot send a backslash followed by {value[index + 1]!r}")
-    escaped = "".join("\\" + char if char in _HTTPIE_SPECIAL else char for char in value)
-    return shell_quote(f"{name}:{escaped}")
+    return shell_quote(f"{name}:{_httpie_escaped(value, f'header {name}')}")
+
+
+def _httpie_escaped(text: str, what: str) -> str:
+    for index, char in enumerate(text[:-1]):
+        if char == "\\" and text[index + 1] in _HTTPIE_SPECIAL:
+            raise QuotingError(f"{what}: HTTPie cannot send a backslash followed by {text[index + 1]!r}")
+    return "".join("\\" + char if char in _HTTPIE_SPECIAL else char for char in text)
+
+
+def httpie_part(part: Part) -> str:
+    """A multipart request item: `name=text` for a field, `name@file` for a file upload."""
+    name = _httpie_escaped(part.name, f"field {part.name}")
+    if part.is_file:
+        return shell_quote(f"{name}@{part.value}")
+    return shell_quote(f"{name}={_httpie_escaped(part.value, f'field {part.name}')}")
+
+
+def curl_part(part: Part) -> str:
+    """A multipart part for curl: `-F name=@file` for a file, `--form-string name=text` for a
+    field (no `@`, `<` or `;type=` read into the text)."""
+    if part.is_file:
+        return f"-F {shell_quote(f'{part.name}=@{part.value}')}"
+    return f"--form-string {shell_quote(f'{part.name}={part.value}')}"
 
 
 # --- JSON text ----------------------------------------------------------------------------------
@@ -117,6 +140,26 @@ def python_literal(value: object, indent: int = 4, level: int = 0) -> str:
 _JS_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
+def python_files(parts: list[Part]) -> str:
+    """The `files=` argument of `requests` for a multipart body's file parts: a dict, or a list
+    of pairs when a field holds several files."""
+    files = [(python_string(part.name), f'open({python_string(part.value)}, "rb")') for part in parts if part.is_file]
+    if len({name for name, _ in files}) == len(files):
+        return "{" + ", ".join(f"{name}: {opened}" for name, opened in files) + "}"
+    return "[" + ", ".join(f"({name}, {opened})" for name, opened in files) + "]"
+
+
+def python_fields(parts: list[Part]) -> str:
+    """The `data=` argument of `requests` for a multipart body's text parts: a dict whose
+    repeated names hold lists."""
+    fields: dict[str, str | list[str]] = {}
+    for part in parts:
+        if not part.is_file:
+            held = fields.get(part.name)
+            fields[part.name] = part.value if held is None else [*held, part.value] if isinstance(held, list) else [held, part.value]
+    return python_literal(fields)
+
+
 def js_string(text: str) -> str:
     out = []
     for char in str(text):
@@ -157,6 +200,12 @@ FILTERS: dict[str, Callable[..., object]] = {
     "form_text": form_text,
     "form_map": form_map,
     "form_pieces": form_pieces,
+    # A multipart body (`model/multipart.py`): its parts, and each as its client writes it.
+    "multipart_parts": multipart_parts,
+    "curl_part": curl_part,
+    "httpie_part": httpie_part,
+    "py_files": python_files,
+    "py_fields": python_fields,
 }
 
 

@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode
 from apidocs.config.settings import Auth
 from apidocs.model.endpoint import NO_BODY, PLACEHOLDER, Endpoint, encode_path_segment, encode_path_template
 from apidocs.model.forms import is_form, list_styles
+from apidocs.model.multipart import is_multipart
 
 
 @dataclass
@@ -20,6 +21,10 @@ class HttpRequest:
     body: object = NO_BODY  # a JSON value, or NO_BODY
     name: str = ""
     form_lists: dict[str, str] = field(default_factory=dict)  # a form's members whose lists do not repeat the name
+    # A multipart body (`model/multipart.py`): its members that are files. Its Content-Type is
+    # not among `headers`: each client writes its own, with the boundary it chose.
+    multipart: bool = False
+    files: list[str] = field(default_factory=list)
 
     @property
     def has_body(self) -> bool:
@@ -29,6 +34,11 @@ class HttpRequest:
     def is_form(self) -> bool:
         """Whether the body goes as form fields (its Content-Type says so), not as JSON text."""
         return self.has_body and is_form(self.header("content-type"))
+
+    @property
+    def is_multipart(self) -> bool:
+        """Whether the body goes as multipart parts, some of them files."""
+        return self.has_body and self.multipart
 
     @property
     def query_string(self) -> str:
@@ -62,5 +72,9 @@ def build_request(endpoint: Endpoint, auth: Auth, base_url: str, *, path_params:
     concrete = PLACEHOLDER.sub(lambda m: encode_path_segment(values.get(m.group(1), "")), encode_path_template(endpoint.path))
     headers = [(auth.header, auth.header_value(token or endpoint.example.token))] if auth.header else []
     headers += [(n, v) for n, v in endpoint.example.headers if n.lower() != auth.header.lower()]
+    multipart = endpoint.example.has_body and is_multipart(endpoint.request_content_type)
+    if multipart:
+        headers = [(n, v) for n, v in headers if n.lower() != "content-type"]
     return HttpRequest(endpoint.method, base_url, concrete, list(endpoint.example.query), headers,
-                       endpoint.example.body, endpoint.name, list_styles(endpoint.request_encoding))
+                       endpoint.example.body, endpoint.name, list_styles(endpoint.request_encoding),
+                       multipart, list(endpoint.request_files) if multipart else [])

@@ -20,7 +20,8 @@ from typing import Any
 from starlette.types import Receive
 
 from apidocs.model.endpoint import NO_BODY, json_type
-from apidocs.model.forms import FORM_MEDIA_TYPE, FormError, is_form, read_form
+from apidocs.model.forms import FORM_MEDIA_TYPE, FormError, form_value, is_form, read_form
+from apidocs.model.multipart import MULTIPART_MEDIA_TYPE, MultipartError, is_multipart, read_multipart
 from apidocs.model.headers import media_type_essence
 from apidocs.sandbox.errors import ApiError
 from apidocs.sandbox.limits import BODY_DEADLINE, BODY_IDLE_TIMEOUT, MAX_BODY
@@ -125,6 +126,22 @@ def parse_form(raw: bytes, content_type: str | None) -> Any:
         return read_form(raw)
     except FormError as error:
         raise ApiError(400, f"the body is not a usable form: {error}") from None
+
+
+def parse_multipart(raw: bytes, content_type: str | None) -> tuple[Any, set[str]]:
+    """A multipart body as an object (text at its leaves, a file as its content read as text,
+    `model/multipart.py`) and the names of the fields that came as files; (NO_BODY, set()) when
+    there is none. Any other media type is a 415."""
+    if not raw.strip():
+        return NO_BODY, set()
+    if content_type is None or not is_multipart(content_type):
+        raise _unsupported(content_type or "", "multipart/form-data",
+                           f"send its fields and files as {MULTIPART_MEDIA_TYPE} (curl -F, requests files=, FormData)")
+    try:
+        parts = read_multipart(raw, content_type)
+        return form_value([(part.name, part.text) for part in parts]), {part.name for part in parts if part.filename is not None}
+    except (MultipartError, FormError) as error:
+        raise ApiError(400, f"the body is not a usable multipart form: {error}") from None
 
 
 def _is_not_utf8(text: str) -> bool:

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 
 from apidocs.model.endpoint import NO_BODY, Endpoint
 from apidocs.model.forms import indexed_lists, is_form, list_styles
+from apidocs.model.multipart import is_multipart
 from apidocs.model.types import schema_of_type_word
 from apidocs.model.validation import Validator, schema_validator
 from apidocs.model.values import ValueCheck, example_values, field_values
@@ -222,6 +223,17 @@ def documented_error(error: ApiError, documented: tuple[bytes, bytes]) -> Answer
     return Answer(error.status, body, [*headers, (REASON_HEADER.lower().encode(), header_text(error.detail))], media_type)
 
 
+def _check_files(endpoint: Endpoint, body: Any, sent_as_files: set[str]) -> None:
+    """A multipart body's file fields came as files (parts with a filename), its others as text."""
+    if not isinstance(body, dict):
+        return
+    for name in body:
+        if name in endpoint.request_files and name not in sent_as_files:
+            raise ApiError(400, f"`{name}` must be sent as a file (a part with a filename), not as text")
+        if name not in endpoint.request_files and name in sent_as_files:
+            raise ApiError(400, f"`{name}` must be sent as text, not as a file")
+
+
 def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], Awaitable[Answer]]:
     """A handler answering `endpoint`'s documented success example (`auth_header`: the site's, not checked here)."""
     status = endpoint.expected_status
@@ -240,7 +252,8 @@ def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], 
     # An operation that documents 422 and not 400 for what it refuses (FastAPI's way) gets 422
     # for every refused value, a body that is not JSON included.
     invalid = _invalid_status(endpoint)
-    form = is_form(endpoint.request_content_type)  # else JSON, as the snippets send
+    multipart = is_multipart(endpoint.request_content_type)
+    form = multipart or is_form(endpoint.request_content_type)  # else JSON, as the snippets send
     lists = list_styles(endpoint.request_encoding)
     # Whether a request sending no bytes means a form without fields: when the example sends
     # one (and the body is not optional); otherwise no bytes are no body, as for JSON.
@@ -251,7 +264,11 @@ def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], 
             if checks.path or checks.query or checks.header:
                 check_parameters(endpoint, call.params, call.query_string, checks, call.headers)
             if form:
-                body = await call.form()
+                if multipart:
+                    body, sent_as_files = await call.multipart()
+                    _check_files(endpoint, body, sent_as_files)
+                else:
+                    body = await call.form()
                 if body is NO_BODY and call.method not in ("GET", "HEAD") and fields_expected:
                     body = {}  # a form without fields sends no bytes
                 if validator is not None and body is not NO_BODY:
