@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote_to_bytes
 
@@ -91,7 +92,7 @@ def _file(name: str, content: bytes) -> dict[str, str]:
     return {"file": name, "content": content.decode("utf-8", errors="replace")}
 
 
-def _by_name(pairs: list[tuple[str, object]]) -> dict[str, list[object]]:
+def _by_name(pairs: Sequence[tuple[str, object]]) -> dict[str, list[object]]:
     """A form's fields compared: each name's texts in the order sent (the order of different
     names does not matter to a form's reader)."""
     fields: dict[str, list[object]] = {}

@@ -23,8 +23,8 @@ from apidocs.definitions.pasted import HarvestedRequest, PastedSnippet, harvest
 from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Document, Endpoint, ExampleRequest, ExampleResponse
 from apidocs.model.errors import DefinitionError, Finding
 from apidocs.model.forms import is_form
-from apidocs.model.multipart import FILE_NAME_RULE, file_names, is_multipart
 from apidocs.model.headers import carried_in_a_header
+from apidocs.model.multipart import FILE_NAME_RULE, file_names, is_multipart
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate
 from apidocs.model.positions import LAST, PositionKey, position_key
 

@@ -16,6 +16,7 @@ working folder: letters, digits, `.`, `_` and `-`, not starting with a dot.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -33,6 +34,10 @@ MAX_PART_HEADERS = 16  # header lines of one part
 _FILE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
 _UNSENDABLE_IN_NAME = re.compile(r'[="\r\n\x00]')
 FILE_NAME_RULE = "a plain file name: letters, digits, `.`, `_` and `-`, at most 100, not starting with a dot"
+
+
+# The parser logs what it refuses; the refusal reaches the caller as MultipartError instead.
+_UNHEARD = logging.Logger("apidocs.multipart", level=logging.CRITICAL + 1)
 
 
 class MultipartError(ValueError):
@@ -165,6 +170,7 @@ def read_multipart(raw: bytes, content_type: str, max_parts: int = MAX_PARTS) ->
                                         "on_header_end": header_end, "on_part_data": part_data,
                                         "on_part_end": part_end, "on_end": end},
                              max_header_count=MAX_PART_HEADERS)
+    parser.logger = _UNHEARD
     try:
         parser.write(raw)
         parser.finalize()

@@ -21,8 +21,8 @@ from starlette.types import Receive
 
 from apidocs.model.endpoint import NO_BODY, json_type
 from apidocs.model.forms import FORM_MEDIA_TYPE, FormError, form_value, is_form, read_form
-from apidocs.model.multipart import MULTIPART_MEDIA_TYPE, MultipartError, is_multipart, read_multipart
 from apidocs.model.headers import media_type_essence
+from apidocs.model.multipart import MULTIPART_MEDIA_TYPE, MultipartError, is_multipart, read_multipart
 from apidocs.sandbox.errors import ApiError
 from apidocs.sandbox.limits import BODY_DEADLINE, BODY_IDLE_TIMEOUT, MAX_BODY
 
