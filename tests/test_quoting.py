@@ -18,15 +18,20 @@ import pytest
 
 from apidocs.model.endpoint import NO_BODY
 from apidocs.model.forms import form_map, form_pieces, form_text
+from apidocs.model.multipart import multipart_parts
 from apidocs.rendering.quoting import (
     FILTERS,
     QuotingError,
     curl_header,
+    curl_part,
     httpie_header,
+    httpie_part,
     js_body,
     js_string,
     js_template_literal,
     json_text,
+    python_fields,
+    python_files,
     python_literal,
     python_string,
     sh_joined,
@@ -193,4 +198,6 @@ def test_js_body_is_the_json_text_itself_so_big_numbers_survive(tmp_path: Path) 
 def test_filters_table_names_every_function_templates_use() -> None:
     assert {"sh": shell_quote, "curl_header": curl_header, "httpie_header": httpie_header,
                        "json_text": json_text, "py": python_literal, "py_str": python_string, "js_str": js_string,
-                       "js_body": js_body, "form_text": form_text, "form_map": form_map, "form_pieces": form_pieces, "sh_joined": sh_joined} == FILTERS
+                       "js_body": js_body, "form_text": form_text, "form_map": form_map, "form_pieces": form_pieces, "sh_joined": sh_joined,
+                       "multipart_parts": multipart_parts, "curl_part": curl_part, "httpie_part": httpie_part,
+                       "py_files": python_files, "py_fields": python_fields} == FILTERS

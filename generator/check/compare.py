@@ -5,7 +5,7 @@ decoded pairs (order and `%20`/`+` spelling do not matter, repeats and empty val
 documented header plus the auth header with its exact value (clients add others such as
 User-Agent, which are fine); the body equal as JSON, where `true` is not `1` and a rounded big
 number is not the number (a form body: each field name's texts, in order; a multipart body:
-each field name's texts and files, a file by its name and content). Responses compare on shape and values: same keys and types, equal
+each field name's texts, line breaks as LF, and files, a file by its name and content). Responses compare on shape and values: same keys and types, equal
 values, except ISO-8601 timestamps, which only need to be timestamps too.
 """
 
@@ -80,11 +80,17 @@ def expected_request(request: HttpRequest) -> NormalRequest:
     headers = sorted((name.lower(), _ows(value)) for name, value in request.headers)
     body: object = request.body
     if request.is_multipart:
-        body = _by_name([(part.name, _file(part.value, sample_file(part.value)) if part.is_file else part.value)
+        body = _by_name([(part.name, _file(part.value, sample_file(part.value)) if part.is_file else _lines(part.value))
                          for part in multipart_parts(request.body, request.files, request.form_lists)])
     elif request.is_form:
         body = _by_name(form_fields(request.body, request.form_lists))
     return NormalRequest(request.method, decode_path(request.path), sorted(request.query), headers, body)
+
+
+def _lines(text: str) -> str:
+    """A multipart text part as compared: line breaks as LF. Browsers and Node's FormData send
+    each as CRLF, as HTML's form encoding asks; curl and requests send the text as it is."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _file(name: str, content: bytes) -> dict[str, str]:
@@ -111,7 +117,7 @@ def sent_request(exchange: Exchange, documented_headers: list[str], form: bool =
         try:
             if multipart:
                 content_type = next(iter(exchange.header_values("content-type")), "")
-                body = _by_name([(part.name, part.text if part.filename is None else _file(part.filename, part.content))
+                body = _by_name([(part.name, _lines(part.text) if part.filename is None else _file(part.filename, part.content))
                                  for part in read_multipart(exchange.body, content_type)])
             else:
                 body = _by_name(form_pairs(exchange.body)) if form else json.loads(exchange.body.decode("utf-8"))

@@ -30,6 +30,7 @@ from apidocs.check.compare import response_problems
 from apidocs.config.settings import Auth
 from apidocs.model.endpoint import Endpoint, ExampleResponse
 from apidocs.model.forms import form_text, is_form
+from apidocs.model.multipart import is_multipart, multipart_parts, sample_file
 from apidocs.model.paths import ROUTE_HEADER, route_header_value
 from apidocs.rendering.quoting import json_text
 from apidocs.rendering.request import HttpRequest, build_request
@@ -82,8 +83,9 @@ def probes(endpoint: Endpoint, auth: Auth, base_url: str) -> list[Probe]:
     if endpoint.example.has_body and isinstance(endpoint.example.body, dict) and endpoint.example.body:
         empty = build_request(endpoint, auth, base_url)
         empty.body = {}
-        found.append(Probe("with no form fields" if example.is_form else "with an empty JSON object as body", empty))
-    if is_form(endpoint.request_content_type):
+        found.append(Probe("with no form fields" if example.is_form or example.is_multipart else "with an empty JSON object as body",
+                           empty))
+    if is_form(endpoint.request_content_type) or is_multipart(endpoint.request_content_type):
         return found  # a form is always fields: no array to send
     if endpoint.example.has_body or endpoint.request_schema is not None or endpoint.group_of_kind("request") is not None:
         listed = build_request(endpoint, auth, base_url)
@@ -105,10 +107,16 @@ def sandbox_sender(secret: str, timeout: float = 30.0) -> Send:
         headers = dict(request.headers)
         headers[SANDBOX_SESSION_HEADER] = f"{secret}:{session}"
         headers[ROUTE_HEADER] = route_header_value(route)  # among paths that differ only in placeholder names
-        data = None
-        if request.has_body:
+        data: bytes | None = None
+        files: list[tuple[str, tuple[str | None, bytes]]] | None = None
+        if request.is_multipart:
+            # All parts through `files=` (a text part without a file name): with `data=` alone,
+            # `requests` would send a URL-encoded form. It writes the Content-Type with its boundary.
+            files = [(part.name, (part.value, sample_file(part.value)) if part.is_file else (None, part.value.encode()))
+                     for part in multipart_parts(request.body, request.files, request.form_lists)]
+        elif request.has_body:
             data = (form_text(request.body, request.form_lists) if request.is_form else json_text(request.body)).encode("utf-8")
-        return http.request(request.method, request.url, headers=headers, data=data, timeout=timeout,
+        return http.request(request.method, request.url, headers=headers, data=data, files=files, timeout=timeout,
                             allow_redirects=False)
 
     return send

@@ -158,6 +158,8 @@ class SlotRequest:
         self.has_body = request.has_body
         self.is_form = request.is_form
         self.form_lists = request.form_lists
+        self.is_multipart = request.is_multipart
+        self.files = request.files
         self.body: Any = slot("body") if request.has_body else NO_BODY
         self.url, self.base_url, self.path = slot("url"), slot("base_url"), slot("path")
         self.query, self.query_string, self.target = slot("query"), slot("query_string"), slot("target")
@@ -246,7 +248,7 @@ def render_parts(folder: Path, language: Language, request: HttpRequest) -> list
     return parts
 
 
-_ShapeKey = tuple[Path, Language, str, bool, bool, tuple[tuple[str, str], ...], tuple[str, ...]]
+_ShapeKey = tuple[Path, Language, str, bool, bool, tuple[tuple[str, str], ...], tuple[str, ...], bool, tuple[str, ...]]
 _SHAPES: dict[_ShapeKey, list[Any] | None] = {}  # the parts of templates that do not show the name
 _MAX_SHAPES = 512
 _UNSEEN: Any = object()
@@ -258,7 +260,7 @@ def _parts_of_shape(folder: Path, language: Language, request: HttpRequest) -> l
     an API share a few shapes, so each is rendered once (every time, for a template that shows
     the name)."""
     key = (folder, language, request.method, request.has_body, request.is_form, tuple(sorted(request.form_lists.items())),
-           tuple(name for name, _ in request.headers))
+           tuple(name for name, _ in request.headers), request.is_multipart, tuple(request.files))
     known = _SHAPES.get(key, _UNSEEN)
     if known is not _UNSEEN:
         return known

@@ -32,7 +32,7 @@ MULTIPART_MEDIA_TYPE = "multipart/form-data"
 MAX_PARTS = 1000  # parts read from one body
 MAX_PART_HEADERS = 16  # header lines of one part
 _FILE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
-_UNSENDABLE_IN_NAME = re.compile(r'[="\r\n\x00]')
+_UNSENDABLE_IN_NAME = re.compile(r'[="\\\r\n\x00]')
 FILE_NAME_RULE = "a plain file name: letters, digits, `.`, `_` and `-`, at most 100, not starting with a dot"
 
 
@@ -88,7 +88,7 @@ def multipart_parts(value: Any, files: Collection[str], lists: Mapping[str, str]
     for part in parts:
         if _UNSENDABLE_IN_NAME.search(part.name):
             raise FormError(f"the field name {part.name!r} cannot be a part's name: curl reads a name up to its first `=`, "
-                            "and a `\"` or a line break would end the part's header")
+                            "a `\"` or a line break would end the part's header, and clients write a `\\` differently")
     return parts
 
 
