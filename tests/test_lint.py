@@ -264,7 +264,7 @@ def test_shipped_templates_render_without_findings(project: Path) -> None:
 
 @pytest.mark.parametrize(("name", "old", "new", "marker", "says"), [
     ("python.py.j2", "request.url | py_str", "request.url | pystr", "pystr", "No filter named 'pystr'"),
-    ("node.js.j2", "\n", "\n{{ request.hostname }}\n", "request.hostname", "no attribute 'hostname'"),
+    ("node.js.j2", "req.end(", "{{ request.hostname }}\nreq.end(", "request.hostname", "no attribute 'hostname'"),
     ("httpie.sh.j2", "\n", "\n{% for header in request.headers %}\n", "{% for header", "'endfor'"),
     ("curl.sh.j2", "\n", "\n{{ request.method | upper(3) }}\n", "upper(3)", "TypeError"),
 ])

@@ -22,6 +22,7 @@ from apidocs.model.multipart import multipart_parts
 from apidocs.rendering.quoting import (
     FILTERS,
     QuotingError,
+    at_file,
     curl_header,
     curl_part,
     httpie_header,
@@ -200,4 +201,4 @@ def test_filters_table_names_every_function_templates_use() -> None:
                        "json_text": json_text, "py": python_literal, "py_str": python_string, "js_str": js_string,
                        "js_body": js_body, "form_text": form_text, "form_map": form_map, "form_pieces": form_pieces, "sh_joined": sh_joined,
                        "multipart_parts": multipart_parts, "curl_part": curl_part, "httpie_part": httpie_part,
-                       "py_files": python_files, "py_fields": python_fields} == FILTERS
+                       "py_files": python_files, "py_fields": python_fields, "at_file": at_file} == FILTERS

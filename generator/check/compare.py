@@ -84,6 +84,8 @@ def expected_request(request: HttpRequest) -> NormalRequest:
                          for part in multipart_parts(request.body, request.files, request.form_lists)])
     elif request.is_form:
         body = _by_name(form_fields(request.body, request.form_lists))
+    elif request.body_file and isinstance(request.body, str):
+        body = {"content": sample_file(request.body).decode("utf-8", errors="replace")}
     return NormalRequest(request.method, decode_path(request.path), sorted(request.query), headers, body)
 
 
@@ -107,15 +109,20 @@ def _by_name(pairs: Sequence[tuple[str, object]]) -> dict[str, list[object]]:
     return fields
 
 
-def sent_request(exchange: Exchange, documented_headers: list[str], form: bool = False, multipart: bool = False) -> NormalRequest:
-    """`form`, `multipart`: the body is documented as one, so it is read as one (else as JSON)."""
+def sent_request(exchange: Exchange, documented_headers: list[str], form: bool = False, multipart: bool = False,
+                 raw: bool = False, file: bool = False) -> NormalRequest:
+    """`form`, `multipart`: the body is documented as one, so it is read as one; `raw`: as the
+    text it is, or (`file`) as a file's content; else as JSON."""
     path, query = _split_target(exchange.target)
     names = sorted({name.lower() for name in documented_headers})
     headers = sorted((name, _ows(value)) for name in names for value in exchange.header_values(name))
     body: object = {} if form or multipart else NO_BODY  # a form without fields sends no bytes
     if exchange.body:
         try:
-            if multipart:
+            if raw:
+                text = exchange.body.decode("utf-8", errors="strict" if not file else "replace")
+                body = {"content": text} if file else text
+            elif multipart:
                 content_type = next(iter(exchange.header_values("content-type")), "")
                 body = _by_name([(part.name, _lines(part.text) if part.filename is None else _file(part.filename, part.content))
                                  for part in read_multipart(exchange.body, content_type)])
@@ -141,7 +148,17 @@ def json_equal(a: object, b: object) -> bool:
     return type(a) is type(b) and a == b
 
 
-def request_problems(expected: NormalRequest, sent: NormalRequest, form: bool = False, what: str = "a form") -> list[str]:
+# How a body that is not what was documented is told, by what it was documented as.
+_UNREADABLE = {"json": "sent text that is not JSON", "form": "sent text that is not a form",
+               "multipart": "sent text that is not a multipart form", "text": "sent text that is not UTF-8",
+               "file": "sent bytes that are not the file's"}
+_UNEQUAL = {"json": "not equal to the documented JSON", "form": "not the documented form fields",
+            "multipart": "not the documented form fields", "text": "not the documented text",
+            "file": "not the documented file's content"}
+
+
+def request_problems(expected: NormalRequest, sent: NormalRequest, kind: str = "json") -> list[str]:
+    """`kind`: what the body is documented as, `json`, `form`, `multipart`, `text` or `file`."""
     problems = []
     if sent.method != expected.method:
         problems.append(f"method: sent {sent.method}, documented {expected.method}")
@@ -156,14 +173,21 @@ def request_problems(expected: NormalRequest, sent: NormalRequest, form: bool = 
     elif expected.body is not NO_BODY and sent.body is NO_BODY:
         problems.append("body: sent none, one is documented")
     elif isinstance(sent.body, _Raw):
-        problems.append("body: sent text that is not JSON" if not form else f"body: sent text that is not {what}")
+        problems.append(f"body: {_UNREADABLE[kind]}")
     elif expected.body is not NO_BODY and not json_equal(expected.body, sent.body):
-        problems.append("body: not equal to the documented JSON" if not form else "body: not the documented form fields")
+        problems.append(f"body: {_UNEQUAL[kind]}")
     return problems
 
 
 def request_diff(expected: NormalRequest, sent: NormalRequest) -> str:
     return "\n".join(difflib.unified_diff(expected.lines(), sent.lines(), "documented", "sent", lineterm="", n=99))
+
+
+def body_kind(request: HttpRequest) -> str:
+    """What the body is documented as, for `request_problems`."""
+    if request.is_raw:
+        return "file" if request.body_file else "text"
+    return "multipart" if request.is_multipart else "form" if request.is_form else "json"
 
 
 def compare_exchanges(request: HttpRequest, exchanges: list[Exchange], expected_status: int) -> tuple[list[str], str]:
@@ -172,9 +196,9 @@ def compare_exchanges(request: HttpRequest, exchanges: list[Exchange], expected_
         return ["sent no request (nothing reached the check's relay)"], ""
     expected = expected_request(request)
     first = exchanges[0]
-    sent = sent_request(first, [name for name, _ in request.headers], request.is_form, request.is_multipart)
-    problems = request_problems(expected, sent, request.is_form or request.is_multipart,
-                                "a multipart form" if request.is_multipart else "a form")
+    sent = sent_request(first, [name for name, _ in request.headers], request.is_form, request.is_multipart, request.is_raw,
+                        request.body_file)
+    problems = request_problems(expected, sent, body_kind(request))
     diff = request_diff(expected, sent) if problems else ""
     if len(exchanges) > 1:
         others = ", ".join(f"{e.method} {e.target}" for e in exchanges[1:])

@@ -152,6 +152,8 @@ class CheckSession:
         file.write_text(text, encoding="utf-8")
         if request.is_multipart:
             self._create_uploads(upload_names(request.body, request.files))
+        elif request.body_file and isinstance(request.body, str):
+            self._create_uploads([request.body])
         outcome = self.runner(language).run(file, self.timeout)
         exchanges = self.relay.take(run_id)
         problems: list[str] = []

@@ -32,6 +32,7 @@ from apidocs.model.endpoint import Endpoint, ExampleResponse
 from apidocs.model.forms import form_text, is_form
 from apidocs.model.multipart import is_multipart, multipart_parts, sample_file
 from apidocs.model.paths import ROUTE_HEADER, route_header_value
+from apidocs.model.raw import is_raw
 from apidocs.rendering.quoting import json_text
 from apidocs.rendering.request import HttpRequest, build_request
 from apidocs.sandbox.sessions import HEADER as SANDBOX_SESSION_HEADER
@@ -85,6 +86,8 @@ def probes(endpoint: Endpoint, auth: Auth, base_url: str) -> list[Probe]:
         empty.body = {}
         found.append(Probe("with no form fields" if example.is_form or example.is_multipart else "with an empty JSON object as body",
                            empty))
+    if is_raw(endpoint.request_content_type):
+        return found  # text, or a file's bytes: not JSON
     if is_form(endpoint.request_content_type) or is_multipart(endpoint.request_content_type):
         return found  # a form is always fields: no array to send
     if endpoint.example.has_body or endpoint.request_schema is not None or endpoint.group_of_kind("request") is not None:
@@ -114,6 +117,10 @@ def sandbox_sender(secret: str, timeout: float = 30.0) -> Send:
             # `requests` would send a URL-encoded form. It writes the Content-Type with its boundary.
             files = [(part.name, (part.value, sample_file(part.value)) if part.is_file else (None, part.value.encode()))
                      for part in multipart_parts(request.body, request.files, request.form_lists)]
+        elif request.body_file and isinstance(request.body, str):
+            data = sample_file(request.body)
+        elif request.is_raw and isinstance(request.body, str):
+            data = request.body.encode("utf-8")
         elif request.has_body:
             data = (form_text(request.body, request.form_lists) if request.is_form else json_text(request.body)).encode("utf-8")
         return http.request(request.method, request.url, headers=headers, data=data, files=files, timeout=timeout,

@@ -24,9 +24,10 @@ from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Document, Endpoint, Ex
 from apidocs.model.errors import DefinitionError, Finding
 from apidocs.model.forms import is_form
 from apidocs.model.headers import carried_in_a_header
-from apidocs.model.multipart import FILE_NAME_RULE, file_names, is_multipart
+from apidocs.model.multipart import FILE_NAME_RULE, file_names, is_file_name, is_multipart
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate
 from apidocs.model.positions import LAST, PositionKey, position_key
+from apidocs.model.raw import is_raw
 
 _ANGLE_PARAM = re.compile(r"<\s*(" + PLACEHOLDER_NAME + r")\s*>")
 _COLON_PARAM = re.compile(r"(?<=/):([A-Za-z_][A-Za-z0-9_]*)")
@@ -362,6 +363,13 @@ class DefinitionLoader:
         if isinstance(request, dict) and isinstance(request.get("files"), list):  # a list of names: definition.schema.json
             endpoint.request_files = [str(name) for name in request["files"]]
             _check_files(endpoint, front, path)
+        if isinstance(request, dict) and request.get("body_file") is True:  # a boolean: definition.schema.json
+            endpoint.request_body_file = True
+            body = endpoint.example.body
+            if endpoint.example.has_body and is_raw(endpoint.request_content_type) and not is_file_name(body):
+                raise DefinitionError(path, front.path_lines.get(("example", "body"), front.line_of("example")),
+                                      f"`example.body` is the file to send (`request.body_file`): it must be {FILE_NAME_RULE}, "
+                                      f"not {body!r}", "E008")
         return endpoint
 
 
@@ -529,6 +537,10 @@ def _build_example(endpoint: Endpoint, front: FrontMatter, right_code: list[Righ
     elif example.has_body and (is_form(content_type) or is_multipart(content_type)) and not isinstance(example.body, dict):
         raise DefinitionError(path, front.path_lines.get(("example", "body"), line),
                               f"`example.body` is sent as a form ({content_type}): it must be a mapping of its fields", "E008")
+    elif example.has_body and is_raw(content_type) and not isinstance(example.body, str):
+        raise DefinitionError(path, front.path_lines.get(("example", "body"), line),
+                              f"`example.body` is sent as {content_type}, as it is: it must be text (or, with "
+                              "`request.body_file: true`, the name of the file to send)", "E008")
 
     missing = [name for name in endpoint.path_parameters if not example.path_params.get(name)]
     for name in missing:

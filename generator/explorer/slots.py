@@ -160,6 +160,8 @@ class SlotRequest:
         self.form_lists = request.form_lists
         self.is_multipart = request.is_multipart
         self.files = request.files
+        self.is_raw = request.is_raw
+        self.body_file = request.body_file
         self.body: Any = slot("body") if request.has_body else NO_BODY
         self.url, self.base_url, self.path = slot("url"), slot("base_url"), slot("path")
         self.query, self.query_string, self.target = slot("query"), slot("query_string"), slot("target")
@@ -248,7 +250,7 @@ def render_parts(folder: Path, language: Language, request: HttpRequest) -> list
     return parts
 
 
-_ShapeKey = tuple[Path, Language, str, bool, bool, tuple[tuple[str, str], ...], tuple[str, ...], bool, tuple[str, ...]]
+_ShapeKey = tuple[Path, Language, str, bool, bool, tuple[tuple[str, str], ...], tuple[str, ...], bool, tuple[str, ...], bool, bool]
 _SHAPES: dict[_ShapeKey, list[Any] | None] = {}  # the parts of templates that do not show the name
 _MAX_SHAPES = 512
 _UNSEEN: Any = object()
@@ -260,7 +262,8 @@ def _parts_of_shape(folder: Path, language: Language, request: HttpRequest) -> l
     an API share a few shapes, so each is rendered once (every time, for a template that shows
     the name)."""
     key = (folder, language, request.method, request.has_body, request.is_form, tuple(sorted(request.form_lists.items())),
-           tuple(name for name, _ in request.headers), request.is_multipart, tuple(request.files))
+           tuple(name for name, _ in request.headers), request.is_multipart, tuple(request.files), request.is_raw,
+           request.body_file)
     known = _SHAPES.get(key, _UNSEEN)
     if known is not _UNSEEN:
         return known

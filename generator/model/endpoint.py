@@ -175,6 +175,8 @@ class Endpoint(Document):
     request_encoding: dict[str, dict[str, Any]] = field(default_factory=dict)
     # A multipart body's members that are files, their example values file names (`multipart.py`).
     request_files: list[str] = field(default_factory=list)
+    # A raw body (`raw.py`) that is a file: the example's body is the file's name.
+    request_body_file: bool = False
     # JSON Schemas of path, query, header and cookie parameters, when given, by (where, name);
     # header names in lower case (HTTP's are case-blind).
     parameter_schemas: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)

@@ -18,3 +18,9 @@ def media_type_essence(content_type: str) -> str:
     """A Content-Type's media type without its parameters, in lower case (`Application/JSON;
     charset=utf-8` → `application/json`)."""
     return content_type.split(";", 1)[0].strip().lower()
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """`application/json` or a `+json` type (`application/vnd.api+json`), whatever its parameters."""
+    media = media_type_essence(content_type)
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))

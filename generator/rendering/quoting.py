@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from apidocs.model.endpoint import NO_BODY
 from apidocs.model.forms import form_map, form_pieces, form_text
-from apidocs.model.multipart import Part, multipart_parts
+from apidocs.model.multipart import FILE_NAME_RULE, Part, is_file_name, multipart_parts
 
 
 class QuotingError(ValueError):
@@ -68,6 +68,13 @@ def httpie_part(part: Part) -> str:
     if part.is_file:
         return shell_quote(f"{name}@{part.value}")
     return shell_quote(f"{name}={_httpie_escaped(part.value, f'field {part.name}')}")
+
+
+def at_file(name: str) -> str:
+    """`@name`: curl's and HTTPie's way to send a file's bytes as the body."""
+    if not is_file_name(name):
+        raise QuotingError(f"{name!r} is not {FILE_NAME_RULE}")
+    return f"@{name}"
 
 
 def curl_part(part: Part) -> str:
@@ -206,6 +213,7 @@ FILTERS: dict[str, Callable[..., object]] = {
     "httpie_part": httpie_part,
     "py_files": python_files,
     "py_fields": python_fields,
+    "at_file": at_file,  # a raw body that is a file (`model/raw.py`)
 }
 
 

@@ -9,6 +9,7 @@ from apidocs.config.settings import Auth
 from apidocs.model.endpoint import NO_BODY, PLACEHOLDER, Endpoint, encode_path_segment, encode_path_template
 from apidocs.model.forms import is_form, list_styles
 from apidocs.model.multipart import is_multipart
+from apidocs.model.raw import is_raw
 
 
 @dataclass
@@ -25,6 +26,8 @@ class HttpRequest:
     # not among `headers`: each client writes its own, with the boundary it chose.
     multipart: bool = False
     files: list[str] = field(default_factory=list)
+    # A raw body (`model/raw.py`) that is the bytes of the file its text names.
+    body_file: bool = False
 
     @property
     def has_body(self) -> bool:
@@ -39,6 +42,11 @@ class HttpRequest:
     def is_multipart(self) -> bool:
         """Whether the body goes as multipart parts, some of them files."""
         return self.has_body and self.multipart
+
+    @property
+    def is_raw(self) -> bool:
+        """Whether the body goes as the bytes it is (text, or a file's with `body_file`), not as JSON."""
+        return self.has_body and is_raw(self.header("content-type"))
 
     @property
     def query_string(self) -> str:
@@ -77,4 +85,5 @@ def build_request(endpoint: Endpoint, auth: Auth, base_url: str, *, path_params:
         headers = [(n, v) for n, v in headers if n.lower() != "content-type"]
     return HttpRequest(endpoint.method, base_url, concrete, list(endpoint.example.query), headers,
                        endpoint.example.body, endpoint.name, list_styles(endpoint.request_encoding),
-                       multipart, list(endpoint.request_files) if multipart else [])
+                       multipart, list(endpoint.request_files) if multipart else [],
+                       endpoint.request_body_file and is_raw(endpoint.request_content_type))

@@ -21,7 +21,7 @@ from starlette.types import Receive
 
 from apidocs.model.endpoint import NO_BODY, json_type
 from apidocs.model.forms import FORM_MEDIA_TYPE, FormError, form_value, is_form, read_form
-from apidocs.model.headers import media_type_essence
+from apidocs.model.headers import is_json_media_type, media_type_essence
 from apidocs.model.multipart import MULTIPART_MEDIA_TYPE, MultipartError, is_multipart, read_multipart
 from apidocs.sandbox.errors import ApiError
 from apidocs.sandbox.limits import BODY_DEADLINE, BODY_IDLE_TIMEOUT, MAX_BODY
@@ -81,11 +81,6 @@ async def read_body(headers: dict[str, str], receive: Receive, limit: int = MAX_
             return b"".join(chunks)
 
 
-def is_json_media_type(content_type: str) -> bool:
-    media = media_type_essence(content_type)
-    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
-
-
 def _unsupported(content_type: str, wanted: str, how: str) -> ApiError:
     media = media_type_essence(content_type)
     sent = f"the body is {media}" if media else "the Content-Type is empty"
@@ -142,6 +137,22 @@ def parse_multipart(raw: bytes, content_type: str | None) -> tuple[Any, set[str]
         return form_value([(part.name, part.text) for part in parts]), {part.name for part in parts if part.filename is not None}
     except (MultipartError, FormError) as error:
         raise ApiError(400, f"the body is not a usable multipart form: {error}") from None
+
+
+def parse_raw(raw: bytes, content_type: str | None, documented: str, text: bool) -> Any:
+    """A body sent as it is (`model/raw.py`): the documented media type, else a 415; as text when
+    it is text (UTF-8, else a 400), as bytes when it is a file's. NO_BODY when there is none."""
+    if not raw:
+        return NO_BODY
+    if content_type is None or media_type_essence(content_type) != documented:
+        sent = f"the body is {media_type_essence(content_type)}" if content_type else "the body has no Content-Type"
+        raise ApiError(415, f"{sent}, not {documented}: send it with Content-Type: {documented}")
+    if not text:
+        return raw
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, f"the body is not {documented} text: it is not UTF-8") from None
 
 
 def _is_not_utf8(text: str) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.types import Receive
 
 from apidocs.model.endpoint import NO_BODY
-from apidocs.sandbox.body import parse_form, parse_json, parse_multipart, read_body
+from apidocs.sandbox.body import parse_form, parse_json, parse_multipart, parse_raw, read_body
 from apidocs.sandbox.router import Route
 from apidocs.sandbox.store import SessionState
 from apidocs.sandbox.timp.fixtures import Fixtures, User
@@ -59,6 +59,13 @@ class Call:
             return NO_BODY, set()
         raw = await read_body(self.headers, self.receive, idle_timeout=self.body_timeout)
         return parse_multipart(raw, self.headers.get("content-type"))
+
+    async def raw(self, documented: str, text: bool) -> Any:
+        """A body sent as it is, of the `documented` media type: text, or bytes (`body.py`)."""
+        if not self._may_have_body():
+            return NO_BODY
+        raw = await read_body(self.headers, self.receive, idle_timeout=self.body_timeout)
+        return parse_raw(raw, self.headers.get("content-type"), documented, text)
 
     def _may_have_body(self) -> bool:
         return self.method in BODY_METHODS or (self.route.endpoint is not None and self.route.endpoint.example.has_body)

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 from apidocs.model.endpoint import NO_BODY, Endpoint
 from apidocs.model.forms import indexed_lists, is_form, list_styles
 from apidocs.model.multipart import is_multipart
+from apidocs.model.raw import is_raw
 from apidocs.model.types import schema_of_type_word
 from apidocs.model.validation import Validator, schema_validator
 from apidocs.model.values import ValueCheck, example_values, field_values
@@ -236,6 +237,17 @@ def _check_files(endpoint: Endpoint, body: Any, sent_as_files: set[str]) -> None
             raise ApiError(400, f"`{name}` must be sent as text, not as a file")
 
 
+def _check_raw(endpoint: Endpoint, body: object, validator: Validator | None, expected: bool) -> None:
+    """A body sent as it is: there when the example sends one (and it is not optional), and
+    text that its schema takes (a file's bytes are not checked)."""
+    if body is NO_BODY:
+        if expected:
+            what = "the file's bytes" if endpoint.request_body_file else f"{endpoint.request_content_type} text"
+            raise ApiError(400, f"the body is missing: send {what}")
+    elif validator is not None and isinstance(body, str):
+        _check_against_schema(endpoint, body, validator)
+
+
 def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], Awaitable[Answer]]:
     """A handler answering `endpoint`'s documented success example (`auth_header`: the site's, not checked here)."""
     status = endpoint.expected_status
@@ -255,6 +267,7 @@ def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], 
     # for every refused value, a body that is not JSON included.
     invalid = _invalid_status(endpoint)
     multipart = is_multipart(endpoint.request_content_type)
+    raw = is_raw(endpoint.request_content_type)
     form = multipart or is_form(endpoint.request_content_type)  # else JSON, as the snippets send
     lists = list_styles(endpoint.request_encoding)
     # Whether a request sending no bytes means a form without fields: when the example sends
@@ -277,10 +290,13 @@ def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], 
                     body = typed_form(body, endpoint.request_schema, lists)
                 elif isinstance(body, dict):
                     body = indexed_lists(body)  # no schema to say which `name[0]` are lists
+            elif raw:
+                body = await call.raw(endpoint.request_content_type, text=not endpoint.request_body_file)
+                _check_raw(endpoint, body, validator, fields_expected and call.method not in ("GET", "HEAD"))
             else:
                 body = await call.json()
             # A body documented on GET is checked when sent; a browser (Try it) cannot send one.
-            if body_checked and not (body is NO_BODY and call.method in ("GET", "HEAD")):
+            if body_checked and not raw and not (body is NO_BODY and call.method in ("GET", "HEAD")):
                 check_request_body(endpoint, body, validator, form)
         except ApiError as error:
             if error.status == 400 and invalid != 400:

@@ -1,0 +1,160 @@
+"""Bodies sent as they are: text (`text/plain`, `text/csv`) and a file's bytes
+(`application/octet-stream`, an image), as upload and ingest endpoints take them. Every
+snippet sends the very text or file (run for real through the check), the sandbox reads them by
+their media type, and a definition that cannot be sent gets a `file:line` error.
+
+Before, such a body was sent as JSON: a text became a quoted JSON string and a file upload
+sent its name."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from apidocs.check.compare import compare_exchanges
+from apidocs.check.relay import Exchange
+from apidocs.model.multipart import sample_file
+from apidocs.model.raw import is_raw
+from apidocs.rendering.request import HttpRequest
+from conftest import PYTHON
+from sandbox_helpers import RunningSandbox, start_sandbox
+from test_multipart import CONFIG
+
+TOKEN = {"Authorization": "Bearer your-api-token"}
+
+NOTE = """\
+---
+title: /notes
+name: Post a note
+position: 1
+method: post
+example:
+  headers:
+    Content-Type: text/plain; charset=utf-8
+  body: "@home: it's 5 $HOME\\nsecond line, ünïcode \\\\ 'quoted'"
+  status: 201
+request:
+  schema: {type: string, maxLength: 100}
+responses:
+- status: 201
+  body:
+    id: n1
+---
+
+Posts a note as plain text.
+"""
+
+PHOTO = """\
+---
+title: /photos/{name}
+name: Upload a photo
+position: 2
+method: put
+example:
+  params:
+    name: cat
+  headers:
+    Content-Type: image/png
+  body: cat.png
+request:
+  body_file: true
+responses:
+- status: 204
+---
+
+Uploads the photo's bytes as the body.
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("raw")
+    (folder / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
+    (folder / "docs").mkdir()
+    (folder / "docs" / "index.md").write_text("# Files API\n", encoding="utf-8")
+    (folder / "docs" / "note.md").write_text(NOTE, encoding="utf-8")
+    (folder / "docs" / "photo.md").write_text(PHOTO, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def api(project: Path) -> Iterator[RunningSandbox]:
+    sandbox = start_sandbox(project / "state.sqlite3", config=project / "mkdocs.yml")
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.mark.parametrize(("content_type", "raw"), [
+    ("text/plain", True), ("text/csv; charset=utf-8", True), ("application/octet-stream", True), ("image/png", True),
+    ("application/json", False), ("application/vnd.api+json; charset=utf-8", False),
+    ("application/x-www-form-urlencoded", False), ("multipart/form-data; boundary=x", False), (None, False),
+])
+def test_what_goes_as_it_is(content_type: str | None, raw: bool) -> None:
+    assert is_raw(content_type) is raw
+
+
+def test_every_snippet_sends_the_text_or_the_file(project: Path) -> None:
+    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "check", "-j", "2"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "8 passed, 0 failed" in result.stdout
+
+
+def test_the_check_compares_the_text_and_the_files_content() -> None:
+    headers = [("Content-Type", "text/plain")]
+    text = HttpRequest("POST", "http://sandbox", "/notes", headers=headers, body="a\nb 'c'")
+    upload = HttpRequest("PUT", "http://sandbox", "/photos/cat", headers=[("Content-Type", "image/png")], body="cat.png",
+                         body_file=True)
+
+    def problems(request: HttpRequest, sent: bytes) -> list[str]:
+        exchange = Exchange(request.method, request.path, request.headers, sent, status=200)
+        return compare_exchanges(request, [exchange], 200)[0]
+
+    assert problems(text, b"a\nb 'c'") == []
+    assert problems(text, b'"a\\nb \'c\'"') == ["body: not the documented text"]  # the JSON string of it
+    assert problems(text, b"\xff") == ["body: sent text that is not UTF-8"]
+    assert problems(upload, sample_file("cat.png")) == []
+    assert problems(upload, b"cat.png") == ["body: not the documented file's content"]  # its name, not its bytes
+
+
+def test_the_sandbox_reads_the_body_by_its_media_type(api: RunningSandbox) -> None:
+    def note(data: bytes, content_type: str | None = "text/plain") -> requests.Response:
+        headers = {**TOKEN, **({"Content-Type": content_type} if content_type else {})}
+        return requests.post(f"{api.url}/notes", data=data, headers=headers, timeout=10)
+
+    assert note("héllo".encode()).status_code == 201
+    assert note(b"x" * 101).status_code == 400  # its schema: at most 100 characters
+    assert note(b"\xff\xfe").status_code == 400  # not UTF-8 text
+    assert note(b'{"a": 1}', "application/json").status_code == 415
+    assert note(b"hello", None).status_code == 415
+    assert note(b"").status_code == 400  # the example sends a body: it is needed
+    photo = requests.put(f"{api.url}/photos/cat", data=b"\x89PNG\r\n\x1a\n\x00\xff", headers={**TOKEN, "Content-Type": "image/png"},
+                         timeout=10)
+    assert photo.status_code == 204, photo.text
+
+
+def test_the_pages_show_the_text_and_the_upload(project: Path) -> None:
+    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "build", "--strict"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    photo = (project / "site" / "photo" / "index.html").read_text(encoding="utf-8")
+    assert "--data-binary" in photo and "@cat.png" in photo and "readFileSync" in photo
+
+
+@pytest.mark.parametrize(("body", "extra", "message"), [
+    ("body: {a: 1}", "", "it must be text"),
+    ("body: ../cat.png", "request:\n  body_file: true\n", "must be a plain file name"),
+])
+def test_a_body_that_cannot_be_sent_as_it_is_is_an_error_at_its_line(tmp_path: Path, body: str, extra: str, message: str) -> None:
+    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    text = f"---\ntitle: /notes\nmethod: post\nexample:\n  headers:\n    Content-Type: text/plain\n  {body}\n{extra}---\n"
+    (tmp_path / "docs" / "note.md").write_text(text, encoding="utf-8")
+    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(tmp_path / "mkdocs.yml"), "lint"], capture_output=True,
+                            text=True, timeout=120)
+    assert "note.md:7: E008" in result.stdout, result.stdout
+    assert message in result.stdout
