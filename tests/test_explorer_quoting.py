@@ -7,6 +7,7 @@ or both refuse the value).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 
 from apidocs.explorer.bundle import quoting_script
 from apidocs.model.forms import INDEX, REPEAT, form_fields, form_map, form_text, list_styles
+from apidocs.model.multipart import Part, multipart_parts
 from apidocs.rendering.quoting import FILTERS, QuotingError, json_text
 
 NODE = shutil.which("node")
@@ -29,7 +31,14 @@ pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
 DRIVER = r"""
 const Q = require(process.argv[2]);
 const lines = require("readline").createInterface({ input: process.stdin });
-const value = (arg) => ("json" in arg ? Q.parseJson(arg.json) : "pair" in arg ? arg.pair : arg.text);
+const part = ([name, value, isFile]) => new Q.Part(name, value, isFile);
+const value = (arg) => ("json" in arg ? Q.parseJson(arg.json) : "pair" in arg ? arg.pair : "part" in arg ? part(arg.part)
+  : "parts" in arg ? arg.parts.map(part) : arg.text);
+// A filter on each part (curl_part, httpie_part) or on the list (py_files, py_fields), each outcome kept.
+function onParts(name, parts) {
+  if (!["curl_part", "httpie_part"].includes(name)) return Q.FILTERS[name](parts);
+  return parts.map((item) => { try { return { ok: Q.FILTERS[name](item) }; } catch (error) { return { error: error.message }; } });
+}
 function run(c) {
   if (c.op === "filters") return Object.keys(Q.FILTERS).sort();
   if (c.op === "quote") return Q.quote(c.args[0].text);
@@ -41,6 +50,9 @@ function run(c) {
     return mapping.keys.map((key, index) => [key, mapping.values[index]]);
   }
   if (c.op === "form_map_py") return Q.FILTERS.py(Q.FILTERS.form_map(...c.args.map(value)));  // as python.py.j2 prints it
+  // A multipart body's parts as the templates use them: the twin's own parts through a filter.
+  if (c.op === "multipart_through") return onParts(c.filter, Q.FILTERS.multipart_parts(...c.args.map(value)));
+  if (c.op === "on_parts") return onParts(c.filter, value(c.args[0]));
   return Q.FILTERS[c.op](...c.args.map(value));
 }
 lines.on("line", (line) => {
@@ -93,6 +105,30 @@ LISTS: list[dict[str, str] | None] = [
 # A lone surrogate has no UTF-8: Python's quote_plus raises UnicodeEncodeError, the twin must refuse too.
 FORM_SURROGATES: list[Any] = [{"a": "\ud800"}, {"\udfff": "x"}, {"a": ["ok", "x\ud83d"]}, {"a": {"\udc00b": 1}}]
 
+# Multipart bodies (model/multipart.py): (body, the members that are files, lists or None). File
+# names that are plain and that are not (a path, a dot first, a space, too long, not text); names
+# a part cannot have (`=` ends curl's name, a quote or a line break the part's header); file
+# members that are absent, lists of files, no file at all; fields travelling as forms do.
+EXAMPLE_UPLOAD = {"title": "Q3 report", "file": "report.csv", "tags": ["a", "b"],
+                  "attachments": ["notes.txt", "logo.png"], "meta": {"k": "v w"}}
+MULTIPART_HAZARDS: list[tuple[Any, list[str], dict[str, str] | None]] = [
+    (EXAMPLE_UPLOAD, ["file", "attachments"], None), (EXAMPLE_UPLOAD, ["file", "attachments"], {"tags": ","}),
+    (EXAMPLE_UPLOAD, ["file", "attachments"], {"tags": INDEX, "file": ",", "attachments": INDEX}),
+    (EXAMPLE_UPLOAD, [], None), (EXAMPLE_UPLOAD, ["title"], None), (EXAMPLE_UPLOAD, ["meta"], None), ({}, [], None),
+    ({}, ["file"], None), ({"file": []}, ["file"], None), ({"a": "x.txt", "b": "x.txt"}, ["a", "b"], None),
+    ({"f": "x" * 100}, ["f"], None), ({"f": "x" * 101}, ["f"], None), ({"f": ".hidden"}, ["f"], None),
+    ({"f": "-dash_.ok"}, ["f"], None), ({"f": "../etc/passwd"}, ["f"], None), ({"f": "a b.txt"}, ["f"], None),
+    ({"f": "café.txt"}, ["f"], None), ({"f": ""}, ["f"], None), ({"f": ["ok.txt", 1]}, ["f"], None),
+    ({"f": None}, ["f"], None), ({"f": 12}, ["f"], None), ({"f": {"k": "a.txt"}}, ["f"], None),
+    ({"f": [["a.txt"]]}, ["f"], None), ({"a=b": "x"}, [], None), ({'q"': "x"}, [], None),
+    ({"line\nbreak": ""}, [], None), ({"cr\r": ""}, [], None), ({"nul\x00": ""}, [], None),
+    ({"meta": {"a=b": 1}}, [], None), ({"f=": "a.txt"}, ["f="], None), ({"ok": "a=b\"\r\n\x00"}, [], None),
+    ({"café": "naïve", "😀": HAZARDS, "\u2028": "\x85"}, [], None), ({"hazards": HAZARDS, "up": "x.bin"}, ["up", "absent"], None),
+    ({s: s for s in HAZARDS if not any(c in s for c in '="\\\r\n\x00')}, [], None), ({"a\\b": "x"}, [], None),
+    ([], [], None), ("text", [], None), (None, [], None), (1, [], None), (1.5, [], None), (True, [], None),
+    ([{"a": 1}], ["a"], None),
+]
+
 
 class Node:
     """A Node process evaluating twin calls, one JSON line in, one JSON line out."""
@@ -105,9 +141,9 @@ class Node:
         self.process = subprocess.Popen([NODE or "node", str(driver), str(script)], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
 
-    def __call__(self, op: str, *args: dict[str, Any], indent: int | None = None) -> dict[str, Any]:
+    def __call__(self, op: str, *args: dict[str, Any], indent: int | None = None, filter: str | None = None) -> dict[str, Any]:
         assert self.process.stdin and self.process.stdout
-        self.process.stdin.write(json.dumps({"op": op, "args": list(args), "indent": indent}) + "\n")
+        self.process.stdin.write(json.dumps({"op": op, "args": list(args), "indent": indent, "filter": filter}) + "\n")
         self.process.stdin.flush()
         return json.loads(self.process.stdout.readline())
 
@@ -147,7 +183,7 @@ def as_json(value: Any) -> dict[str, Any]:
 
 
 def check_text(node: Node, value: str) -> None:
-    for name in ("sh", "py_str", "js_str"):
+    for name in ("sh", "py_str", "js_str", "at_file"):
         agree(python(FILTERS[name], value), node(name, text(value)))
     agree({"ok": quote(value, safe="")}, node("quote", text(value)))
 
@@ -187,6 +223,45 @@ def check_form(node: Node, value: Any, lists: dict[str, str] | None = None) -> N
         agree(python(FILTERS["form_pieces"], value, lists), pieces)
         if "ok" in pieces and "ok" in encoded:  # curl sends its pieces joined by `&`: the form's text
             assert "&".join(pieces["ok"]) == encoded["ok"]
+
+
+PART_FILTERS = ("curl_part", "httpie_part")  # a filter on each part; the others take the list
+PARTS_FILTERS = ("py_files", "py_fields")
+
+
+def on_parts(name: str, parts: list[Part]) -> Any:
+    """The driver's `onParts` in Python: each part's outcome, or the list's text."""
+    if name in PART_FILTERS:
+        return [python(FILTERS[name], part) for part in parts]
+    return FILTERS[name](parts)
+
+
+def agree_on_parts(expected: dict[str, Any], actual: dict[str, Any]) -> None:
+    """`agree`, part by part for a filter on each part (a refused part is refused by both)."""
+    if "ok" in expected and isinstance(expected["ok"], list):
+        assert "ok" in actual and len(actual["ok"]) == len(expected["ok"]), actual
+        for expected_part, actual_part in zip(expected["ok"], actual["ok"], strict=True):
+            agree(expected_part, actual_part)
+    else:
+        agree(expected, actual)
+
+
+def check_multipart(node: Node, value: Any, files: list[str], lists: dict[str, str] | None = None) -> None:
+    """The value as a multipart body whose `files` members are files: its parts (or both refuse
+    it), and each filter on them, the twin working from its own parts as the templates do."""
+    args = (as_json(value), as_json(files)) + (() if lists is None else (as_json(lists),))
+    agree(python(lambda v: [dataclasses.asdict(part) for part in multipart_parts(v, files, lists)], value),
+          node("multipart_parts", *args))
+    for name in (*PART_FILTERS, *PARTS_FILTERS):
+        agree_on_parts(python(lambda v, f: on_parts(f, multipart_parts(v, files, lists)), value, name),
+                       node("multipart_through", *args, filter=name))
+
+
+def check_parts(node: Node, parts: list[Part]) -> None:
+    """Parts as given, names `multipart_parts` refuses included: each filter alike."""
+    arg = {"parts": [[part.name, part.value, part.is_file] for part in parts]}
+    for name in (*PART_FILTERS, *PARTS_FILTERS):
+        agree_on_parts(python(on_parts, name, parts), node("on_parts", arg, filter=name))
 
 
 def own_lists(value: Any) -> list[dict[str, str]]:
@@ -294,6 +369,46 @@ def test_the_form_twin_spells_the_example_the_same(node: Node) -> None:
                                                             ["odd", value["odd"]]]}
 
 
+@pytest.mark.parametrize(("value", "files", "lists"), MULTIPART_HAZARDS, ids=lambda v: repr(v)[:30])
+def test_hazardous_multipart_bodies(node: Node, value: Any, files: list[str], lists: dict[str, str] | None) -> None:
+    check_multipart(node, value, files, lists)
+    if lists is None:
+        check_multipart(node, value, files, {})
+
+
+def test_the_multipart_twin_spells_the_example_the_same(node: Node) -> None:
+    files = ["file", "attachments"]
+    parts = multipart_parts(EXAMPLE_UPLOAD, files)
+    assert node("multipart_parts", as_json(EXAMPLE_UPLOAD), as_json(files)) == {"ok": [
+        {"name": "title", "value": "Q3 report", "is_file": False}, {"name": "file", "value": "report.csv", "is_file": True},
+        {"name": "tags", "value": "a", "is_file": False}, {"name": "tags", "value": "b", "is_file": False},
+        {"name": "attachments", "value": "notes.txt", "is_file": True},
+        {"name": "attachments", "value": "logo.png", "is_file": True},
+        {"name": "meta[k]", "value": "v w", "is_file": False}]}
+    curl = node("multipart_through", as_json(EXAMPLE_UPLOAD), as_json(files), filter="curl_part")
+    assert curl == {"ok": [{"ok": FILTERS["curl_part"](part)} for part in parts]}
+    assert [item["ok"] for item in curl["ok"]][:2] == ["--form-string 'title=Q3 report'", "-F 'file=@report.csv'"]
+    py_files = node("multipart_through", as_json(EXAMPLE_UPLOAD), as_json(files), filter="py_files")
+    assert py_files == {"ok": FILTERS["py_files"](parts)}
+    assert py_files["ok"].startswith('[("file", open("report.csv", "rb")), ')  # a field of two files: pairs
+
+
+@pytest.mark.parametrize("value", ["cat.png", "a", "_x", "-", "x" * 100, "x" * 101, ".hidden", "a/b", "../b", "café.png",
+                                   "a b", "", "a\nb", 7, None, ["a.txt"]], ids=repr)
+def test_a_raw_body_file_name_alike(node: Node, value: Any) -> None:
+    """`at_file` (a raw body that is a file, model/raw.py): `@name` for a plain file name only."""
+    expected = python(FILTERS["at_file"], value)
+    agree(expected, node("at_file", as_json(value)))
+    assert ("ok" in expected) == (isinstance(value, str) and len(value) <= 100 and bool(value)
+                                  and value[0] != "." and all(c.isascii() and (c.isalnum() or c in "._-") for c in value))
+
+
+@pytest.mark.parametrize("value", HAZARDS)
+def test_hazardous_parts(node: Node, value: str) -> None:
+    check_parts(node, [Part(value, value), Part(value, value, True), Part("x", value), Part(value, "x.txt", True),
+                       Part(value, "again", True), Part(value, "again")])
+
+
 @pytest.mark.parametrize("document", [
     "", " ", "{", "[1,]", "{\"a\":1,}", "{'a': 1}", "01", "1.", ".5", "+1", "NaN", "Infinity", "-Infinity",
     "[1e999]", "\"\x01\"", "\"\\x41\"", "\"\\u12\"", "tru", "nul", "[1] [2]", "{\"a\" 1}", "// c\n1",
@@ -357,3 +472,42 @@ def test_any_form(node: Node, value: Any) -> None:
 @given(case=forms_with_lists())
 def test_any_form_with_lists(node: Node, case: tuple[dict[str, Any], dict[str, str] | None]) -> None:
     check_form(node, *case)
+
+
+file_names = st.from_regex(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,30}", fullmatch=True)
+# Mostly what a file member holds, sometimes what it may not (any text, any JSON).
+file_values = st.one_of(file_names, st.lists(file_names, max_size=3), st.text(max_size=6), json_values)
+
+
+@st.composite
+def multipart_bodies(draw: st.DrawFn) -> tuple[dict[str, Any], list[str], dict[str, str] | None]:
+    """A multipart body with fields and file members in any order, `files` naming the file
+    members (and perhaps others), and `lists` naming some of its members, or None."""
+    fields = draw(form_values)
+    uploads = draw(st.dictionaries(st.text(max_size=8), file_values, max_size=3))
+    body = dict(draw(st.permutations([*fields.items(), *uploads.items()])))
+    files = [*uploads, *draw(st.lists(st.text(max_size=8), max_size=2))]
+    names = st.sampled_from(sorted(body)) | st.text(max_size=8) if body else st.text(max_size=8)
+    lists = draw(st.none() | st.dictionaries(names, list_ways, max_size=3))
+    return body, files, lists
+
+
+part_names = st.sampled_from(["a", "b", "a=b", "\\:", "x\\"]) | st.text(max_size=8)  # repeats: py_files' pairs
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=multipart_bodies())
+def test_any_multipart_body(node: Node, case: tuple[dict[str, Any], list[str], dict[str, str] | None]) -> None:
+    check_multipart(node, *case)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=file_names | st.text(alphabet="ab._-/ \\é", max_size=4))
+def test_any_raw_body_file_name(node: Node, value: str) -> None:
+    agree(python(FILTERS["at_file"], value), node("at_file", as_json(value)))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.builds(Part, part_names, st.text(max_size=8), st.booleans()), max_size=6))
+def test_any_parts(node: Node, parts: list[Part]) -> None:
+    check_parts(node, parts)

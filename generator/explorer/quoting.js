@@ -245,15 +245,20 @@
     return shellQuote(value === "" ? `${name};` : `${name}: ${value}`);
   }
 
+  // HTTPie's separator characters escaped; a backslash before one cannot be said (`what` names it).
+  function httpieEscaped(text, what) {
+    for (let index = 0; index < text.length - 1; index += 1) {
+      if (text[index] === "\\" && ":;=@".includes(text[index + 1])) {
+        throw new QuotingError(`${what}: HTTPie cannot send a backslash followed by '${text[index + 1]}'`);
+      }
+    }
+    return text.replace(/[:;=@]/g, "\\$&");
+  }
+
   function httpieHeader(header) {
     const [name, value] = header;
     if (value === "") return shellQuote(`${name};`);
-    for (let index = 0; index < value.length - 1; index += 1) {
-      if (value[index] === "\\" && ":;=@".includes(value[index + 1])) {
-        throw new QuotingError(`header ${name}: HTTPie cannot send a backslash followed by '${value[index + 1]}'`);
-      }
-    }
-    return shellQuote(`${name}:${value.replace(/[:;=@]/g, "\\$&")}`);
+    return shellQuote(`${name}:${httpieEscaped(value, `header ${name}`)}`);
   }
 
   // --- JSON text (json.dumps with ensure_ascii=False) ---
@@ -455,9 +460,14 @@
 
   // form_map: name → text, or the list of texts of a repeated name, in first-appearance order.
   function formMap(value, lists) {
+    return grouped(formFields(value, lists));
+  }
+
+  // [name, text] pairs as an Obj: name → text, or the list of texts of a repeated name.
+  function grouped(pairs) {
     const mapping = new Obj();
     const at = new Map(); // name → its index in mapping (Obj.set looks keys up one by one)
-    for (const [name, text] of formFields(value, lists)) {
+    for (const [name, text] of pairs) {
       const index = at.get(name);
       if (index === undefined) {
         at.set(name, mapping.keys.length);
@@ -481,6 +491,93 @@
     return formPieces(value, lists).join("&");
   }
 
+  // --- Multipart bodies (model/multipart.py): a form whose fields may be files ---
+
+  // One part: a text field, or a file (`value` is then its name). The attribute names are
+  // Python's, as the snippet templates read them.
+  class Part {
+    constructor(name, value, isFile = false) {
+      this.name = name;
+      this.value = value;
+      this.is_file = isFile;
+    }
+  }
+
+  // multipart.py's _FILE_NAME and _UNSENDABLE_IN_NAME.
+  const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/;
+  const UNSENDABLE_IN_NAME = /[="\\\r\n\x00]/;
+
+  // file_names: one plain file name or a list of them, else null.
+  function fileNames(value) {
+    const names = Array.isArray(value) ? value : [value];
+    return names.every((name) => typeof name === "string" && FILE_NAME.test(name)) ? names : null;
+  }
+
+  // multipart_parts: the parts, in member order; members named in `files` as files, the
+  // others as form fields (formFields, their lists as `lists` says).
+  function multipartParts(value, files, lists) {
+    if (!(value instanceof Obj)) {
+      const kind = Array.isArray(value) ? "a list" : typeof value === "string" ? "text" : str(value);
+      throw new QuotingError(`a multipart body must be a JSON object (its fields), not ${kind}`);
+    }
+    const fileFields = new Set(files instanceof Obj ? files.keys : files);
+    const styles = listStyles(lists);
+    const parts = [];
+    value.keys.forEach((name, index) => {
+      const member = value.values[index];
+      if (fileFields.has(name)) {
+        const names = fileNames(member);
+        if (names === null) throw new QuotingError(`the file field '${name}' must hold a file name or a list of them`);
+        for (const fileName of names) parts.push(new Part(name, fileName, true));
+        return;
+      }
+      const own = new Obj();
+      own.set(name, member);
+      const style = new Obj();
+      style.set(name, styles.has(name) ? styles.get(name) : REPEAT);
+      for (const [field, text] of formFields(own, style)) parts.push(new Part(field, text));
+    });
+    for (const part of parts) {
+      if (UNSENDABLE_IN_NAME.test(part.name)) {
+        throw new QuotingError(`the field name '${part.name}' cannot be a part's name: curl reads a name up to its first =, ` +
+          "a \" or a line break would end the part's header, and clients write a \\ differently");
+      }
+    }
+    return parts;
+  }
+
+  // at_file: `@name`, curl's and HTTPie's way to send a file's bytes as the body (model/raw.py).
+  function atFile(name) {
+    if (!(typeof name === "string" && FILE_NAME.test(name))) throw new QuotingError(`${str(name)} is not a plain file name`);
+    return `@${name}`;
+  }
+
+  function curlPart(part) {
+    if (part.is_file) return `-F ${shellQuote(`${part.name}=@${part.value}`)}`;
+    return `--form-string ${shellQuote(`${part.name}=${part.value}`)}`;
+  }
+
+  function httpiePart(part) {
+    const name = httpieEscaped(part.name, `field ${part.name}`);
+    if (part.is_file) return shellQuote(`${name}@${part.value}`);
+    return shellQuote(`${name}=${httpieEscaped(part.value, `field ${part.name}`)}`);
+  }
+
+  // python_files: `files=` of requests, a dict, or a list of pairs when a field holds several files.
+  function pythonFiles(parts) {
+    const files = parts.filter((part) => part.is_file)
+      .map((part) => [pythonString(part.name), `open(${pythonString(part.value)}, "rb")`]);
+    if (new Set(files.map(([name]) => name)).size === files.length) {
+      return "{" + files.map(([name, opened]) => `${name}: ${opened}`).join(", ") + "}";
+    }
+    return "[" + files.map(([name, opened]) => `(${name}, ${opened})`).join(", ") + "]";
+  }
+
+  // python_fields: `data=` of requests, the text parts by name, a repeated name's texts a list.
+  function pythonFields(parts) {
+    return pythonLiteral(grouped(parts.filter((part) => !part.is_file).map((part) => [part.name, part.value])));
+  }
+
   const FILTERS = {
     sh: shellQuote,
     sh_joined: shJoined,
@@ -494,9 +591,15 @@
     form_text: formText,
     form_map: formMap,
     form_pieces: formPieces,
+    multipart_parts: multipartParts,
+    curl_part: curlPart,
+    httpie_part: httpiePart,
+    py_files: pythonFiles,
+    py_fields: pythonFields,
+    at_file: atFile,
   };
 
-  const api = { FILTERS, Num, Obj, QuotingError, parseJson, jsonText, quote, str, setNonPrintable, formFields };
+  const api = { FILTERS, Num, Obj, Part, QuotingError, parseJson, jsonText, quote, str, setNonPrintable, formFields };
   if (typeof window !== "undefined") window.apidocsQuoting = api;
   if (typeof module === "object" && module.exports) module.exports = api;
 })();
