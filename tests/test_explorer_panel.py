@@ -101,6 +101,78 @@ def test_parts_are_shared_by_endpoints_of_one_shape_yet_each_fills_back_to_its_o
         assert len(filled) == len(endpoints) > 1
 
 
+UPLOAD = {"title": "Q3 report", "file": "report.csv", "tags": ["a", "b"], "attachments": ["notes.txt", "logo.png"],
+          "meta": {"k": "v w"}}
+UPLOAD_FILES = ["file", "attachments"]
+
+
+def multipart(endpoint: Endpoint, body: dict[str, Any] = UPLOAD, files: list[str] = UPLOAD_FILES) -> Endpoint:
+    """The endpoint sending `body` as multipart/form-data, its `files` members as files."""
+    headers = [(name, value) for name, value in endpoint.example.headers if name.lower() != "content-type"]
+    example = dataclasses.replace(endpoint.example, body=body, headers=[*headers, ("Content-Type", "multipart/form-data")])
+    return dataclasses.replace(endpoint, request_files=files, example=example)
+
+
+# Bodies the reader may write in place of the example's: no part, no file, files only, fields
+# and files in another order, names and texts every snippet language must quote.
+EDITED_UPLOADS: list[dict[str, Any]] = [
+    {}, {"title": "only text"}, {"file": "a.txt", "attachments": []}, {"attachments": ["x.bin"], "n": 1e16, "file": "y.csv"},
+    {"it's": "$(id) `x` \\ :@;", "file": "q.txt", "日本": ["😀", None, True], "attachments": ["a", "b", "c"],
+     "rows": [{"id": 1}], "line": "a\nb\u2028"},
+]
+
+
+def test_shipped_templates_are_live_for_a_multipart_body(shipped: Any) -> None:
+    """The templates loop over the body's parts: recorded once per case (a field, a file), they
+    fill back to the snippet for any body of the shape, whatever its parts."""
+    settings, endpoints, languages = shipped
+    endpoint = multipart(endpoints["orders-retailer/cancel-order.md"])
+    request = build_request(endpoint, settings.auth, settings.default_server)
+    assert request.is_multipart
+    for language in languages:
+        parts = render_parts(settings.snippets_dir, language, request)
+        assert parts is not None, f"{language.name} is not live for a multipart body"
+        loops = [part for part in parts if isinstance(part, dict) and "each" in part]
+        assert loops or language.name == "python", language.name  # python.py.j2 hands the parts to py_fields and py_files
+        for loop in loops:
+            assert [case["when"] for case in loop["cases"]] == [{"is_file": False}, {"is_file": True}]
+        for body in [UPLOAD, *EDITED_UPLOADS]:
+            edited = build_request(multipart(endpoint, body), settings.auth, settings.default_server)
+            assert fill(parts, slot_values(edited)) == render_snippet(settings.snippets_dir, language, edited), (language.name, body)
+
+
+@pytest.mark.parametrize("source", [
+    "{% for part in request.body | multipart_parts(request.files) %}{{ loop.index }} {{ part | curl_part }}\n{% endfor %}",
+    "{% for part in request.body | multipart_parts(request.files) %}{{ part.value | upper }}{% endfor %}",
+    "{% for part in request.body | multipart_parts(request.files) %}{% if part.name == 'file' %}x{% endif %}{% endfor %}",
+    "{% for part in request.body | multipart_parts(request.files) %}{{ part.size }}{% endfor %}",
+    "{% for part in request.body | multipart_parts(request.files) %}x{% else %}none{% endfor %}",
+    "{% macro each(parts) %}{% for part in parts %}{{ part.name | sh }}{% endfor %}{% endmacro %}"
+    "{{ each(request.body | multipart_parts(request.files)) | trim }}",
+])
+def test_loops_the_browser_cannot_replay_stay_static(tmp_path: Path, shipped: Any, source: str) -> None:
+    settings, endpoints, _ = shipped
+    request = build_request(multipart(endpoints["orders-retailer/cancel-order.md"]), settings.auth, settings.default_server)
+    assert render_parts(tmp_path, _language(tmp_path, source), request) is None
+
+
+@pytest.mark.parametrize("source", [
+    "{% for part in request.body | multipart_parts(request.files) %}{{ part.name | sh }}={{ part.value | sh }}\n{% endfor %}",
+    "{% for part in request.body | multipart_parts(request.files) if part.is_file %}{{ part | curl_part }} {% endfor %}",
+    "{% set parts = request.body | multipart_parts(request.files, request.form_lists) %}"
+    "{% for part in parts %}{% for other in parts %}{{ part.name | sh }}{{ other | httpie_part }}{% endfor %}{% endfor %}",
+])
+def test_loops_over_parts_are_live(tmp_path: Path, shipped: Any, source: str) -> None:
+    settings, endpoints, _ = shipped
+    language = _language(tmp_path, source)
+    endpoint = multipart(endpoints["orders-retailer/cancel-order.md"])
+    parts = render_parts(tmp_path, language, build_request(endpoint, settings.auth, settings.default_server))
+    assert parts is not None
+    for body in [UPLOAD, *EDITED_UPLOADS]:
+        edited = build_request(multipart(endpoint, body), settings.auth, settings.default_server)
+        assert fill(parts, slot_values(edited)) == render_snippet(tmp_path, language, edited)
+
+
 class _Accessible(HTMLParser):
     """Labels (by their `for`), buttons and roles of a fragment."""
 

@@ -85,11 +85,29 @@
       for (const [key, value] of expr.d) object.set(evaluate(key, values), evaluate(value, values));
       return object;
     }
+    if ("attr" in expr) {
+      const record = evaluate(expr.of, values); // a record of the twin's (a multipart Part): its own fields only
+      if (!(record instanceof Q.Part) || !Object.prototype.hasOwnProperty.call(record, expr.attr)) throw new Error(`no attribute ${expr.attr}`);
+      return record[expr.attr];
+    }
     return Q.FILTERS[expr.f](...expr.a.map((arg) => evaluate(arg, values)));
   }
 
+  // What one part writes: its text, its expression's value, or a loop's body for each record,
+  // the body recorded for the record's case (slots.py's `_written`).
+  function written(part, values) {
+    if (typeof part === "string") return part;
+    if (!("each" in part)) return Q.str(evaluate(part, values));
+    return evaluate(part.each, values).map((record) => {
+      const chosen = part.cases.find((item) => Object.entries(item.when).every(([name, value]) => record[name] === value));
+      if (!chosen) throw new Error("the template wrote nothing for such a record");
+      const inside = { ...values, [part.item]: record };
+      return chosen.parts.map((inner) => written(inner, inside)).join("");
+    }).join("");
+  }
+
   function pieces(parts, values) {
-    return parts.map((part) => (typeof part === "string" ? part : Q.str(evaluate(part, values))));
+    return parts.map((part) => written(part, values));
   }
 
   // render_snippet's finish: no newlines around, exactly one at the end.

@@ -13,15 +13,25 @@ names, held to the same output by the tests), so escaping still lives in one pla
 template keeps its layout. A template doing something a slot cannot stand for (comparing the
 URL, looping over the query, a Jinja filter on a slot) is reported as not live, and the
 explorer leaves that tab as the documented example.
+
+A few filters give records that templates loop over (`RECORDS`: a multipart body's parts).
+Looping over such a slot renders the loop's body once per *case* (a part that is a file, one
+that is not), with the record's changing attributes as slots; the browser writes, for each
+record its twin computes, the body of the record's case:
+
+    {"each": <the list's expression>, "item": "item.0",
+     "cases": [{"when": {"is_file": false}, "parts": [...]}, {"when": {"is_file": true}, "parts": [...]}]}
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,14 +54,23 @@ class SlotUnsupported(Exception):
 
 
 class _Recorder:
-    """Collects the expressions printed during one render; each leaves `\\0<index>\\0`."""
+    """Collects the expressions printed during one render; each leaves `\\0<index>\\0`.
+
+    A loop over records marks where it starts, where each case's body starts and where it ends
+    the same way, written straight into `output`: the render's text as it is produced, so the
+    marks fall between the texts the loop's body writes."""
 
     def __init__(self) -> None:
         self.expressions: list[Expr] = []
+        self.output: list[str] = []
+        self.loops = 0
 
     def mark(self, expr: Expr) -> str:
         self.expressions.append(expr)
         return f"\x00{len(self.expressions) - 1}\x00"
+
+    def write(self, event: Expr) -> None:
+        self.output.append(self.mark(event))
 
 
 class Slot:
@@ -81,6 +100,58 @@ class Slot:
         if name.startswith("_"):  # protocol probes such as `__html__` must see "not there"
             raise AttributeError(name)
         self._refuse()
+
+
+@dataclass(frozen=True)
+class Records:
+    """What a filter's list of records holds for a loop over it: the attributes the reader's
+    values change (slots in the loop's body) and the cases, values of the other attributes that
+    decide what the body writes (each case's body is rendered once)."""
+
+    changing: tuple[str, ...]
+    cases: tuple[dict[str, Any], ...]
+
+
+# The filters whose results templates may loop over (`model/multipart.py`'s Part).
+RECORDS = {"multipart_parts": Records(changing=("name", "value"), cases=({"is_file": False}, {"is_file": True}))}
+
+
+class _RecordsSlot(Slot):
+    """A list of records only the browser knows: a loop over it renders its body per case."""
+
+    __slots__ = ("_records",)
+
+    def __init__(self, expr: Expr, recorder: _Recorder, records: Records) -> None:
+        super().__init__(expr, recorder)
+        object.__setattr__(self, "_records", records)
+
+    def __iter__(self) -> Iterator[Slot]:
+        recorder = self._recorder
+        item = f"item.{recorder.loops}"
+        recorder.loops += 1
+        recorder.write({"loop": self._expr, "item": item})
+        for case in self._records.cases:
+            recorder.write({"case": case})
+            yield _RecordSlot({"slot": item}, recorder, self._records, case)
+        recorder.write({"end": item})  # reached once the loop has written its last body
+
+
+class _RecordSlot(Slot):
+    """One record in a loop's body: its case's attributes as values, its changing ones as slots."""
+
+    __slots__ = ("_case", "_records")
+
+    def __init__(self, expr: Expr, recorder: _Recorder, records: Records, case: dict[str, Any]) -> None:
+        super().__init__(expr, recorder)
+        object.__setattr__(self, "_records", records)
+        object.__setattr__(self, "_case", case)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._case:
+            return self._case[name]
+        if name in self._records.changing:
+            return Slot({"attr": name, "of": self._expr}, self._recorder)
+        return super().__getattr__(name)
 
 
 def _has_slot(value: Any) -> bool:
@@ -122,7 +193,10 @@ def _deferred(name: str, function: Callable[..., object]) -> Callable[..., Any]:
         if not _has_slot(args) and not _has_slot(kwargs):
             return function(*args, **kwargs)
         bound = signature.bind(*args, **kwargs)  # keyword arguments become positions for JS
-        return Slot({"f": name, "a": [_encode(arg) for arg in bound.args]}, _RECORDER.get())
+        expr = {"f": name, "a": [_encode(arg) for arg in bound.args]}
+        if name in RECORDS:
+            return _RecordsSlot(expr, _RECORDER.get(), RECORDS[name])
+        return Slot(expr, _RECORDER.get())
 
     return apply
 
@@ -143,9 +217,10 @@ def _guarded(function: Callable[..., Any]) -> Callable[..., Any]:
 class SlotRequest:
     """What templates see as `request`: fixed parts as values, changeable parts as slots.
 
-    The method, the name, whether there is a body, whether it is a form and how the form's lists
-    travel are fixed per endpoint; header names are
-    fixed, their values are slots `header.<index>` (the auth header is index 0 when present).
+    The method, the name, whether there is a body, whether it is a form (and how its lists
+    travel), multipart (and which of its members are files) or raw (and a file) are fixed per
+    endpoint; header names are fixed, their values are slots `header.<index>` (the auth header
+    is index 0 when present).
     """
 
     def __init__(self, request: HttpRequest, recorder: _Recorder) -> None:
@@ -212,12 +287,31 @@ def evaluate(expr: Expr, values: dict[str, Any]) -> Any:
         return [evaluate(item, values) for item in expr["l"]]
     if "d" in expr:
         return {evaluate(k, values): evaluate(v, values) for k, v in expr["d"]}
+    if "attr" in expr:
+        return getattr(evaluate(expr["of"], values), expr["attr"])
     return FILTERS[expr["f"]](*(evaluate(arg, values) for arg in expr["a"]))
+
+
+def _written(part: Any, values: dict[str, Any]) -> str:
+    """What one part writes: its text, its expression's value, or a loop's body per record."""
+    if isinstance(part, str):
+        return part
+    if "each" not in part:
+        return _text(evaluate(part, values))
+    out: list[str] = []
+    for record in evaluate(part["each"], values):
+        case = next((case for case in part["cases"]
+                     if all(getattr(record, name) == value for name, value in case["when"].items())), None)
+        if case is None:
+            raise SlotUnsupported(f"no body was recorded for the record {record!r}")
+        inside = {**values, part["item"]: record}
+        out.extend(_written(inner, inside) for inner in case["parts"])
+    return "".join(out)
 
 
 def fill(parts: list[Any], values: dict[str, Any]) -> str:
     """The snippet for `values`, finished the way `render_snippet` finishes its output."""
-    text = "".join(part if isinstance(part, str) else _text(evaluate(part, values)) for part in parts)
+    text = "".join(_written(part, values) for part in parts)
     return text.strip("\n") + "\n"
 
 
@@ -237,17 +331,40 @@ def render_parts(folder: Path, language: Language, request: HttpRequest) -> list
     """The template as literal text and expressions, or None when it cannot be replayed live.
 
     The result is checked before it is trusted: filled with the example's own values it must
-    give exactly the snippet `render_snippet` gives.
+    give exactly the snippet `render_snippet` gives, and so must it for other bodies when the
+    template loops over records (`_loop_probes`).
     """
     parts = _parts_of_shape(folder, language, request)
     if parts is None:
         return None
     try:
-        if fill(parts, slot_values(request)) != render_snippet(folder, language, request):
-            return None
-    except (SlotUnsupported, ValueError, TypeError, KeyError):
+        for probe in [request, *_loop_probes(request, parts)]:
+            if fill(parts, slot_values(probe)) != render_snippet(folder, language, probe):
+                return None
+    except (SlotUnsupported, ValueError, TypeError, KeyError, AttributeError):
         return None
     return parts
+
+
+def _loops(parts: list[Any]) -> bool:
+    return any(isinstance(part, dict) and "each" in part for part in parts)
+
+
+def _loop_probes(request: HttpRequest, parts: list[Any]) -> list[HttpRequest]:
+    """Requests of the example's shape whose multipart bodies make the loops write otherwise:
+    no part at all, and fields and files in turns, several of each (a body recorded once per
+    case must hold for any number of records, in any order: `loop.index` does not)."""
+    if not (request.is_multipart and _loops(parts)):
+        return []
+    turns: dict[str, Any] = {}
+    for name in [*request.files, None]:
+        field = f"probe{len(turns)}"
+        while field in request.files:
+            field += "_"
+        turns[field] = ["one", "two"]
+        if name is not None:
+            turns[name] = ["first.txt", "second.txt"]
+    return [dataclasses.replace(request, body=body) for body in ({}, turns)]
 
 
 _ShapeKey = tuple[Path, Language, str, bool, bool, tuple[tuple[str, str], ...], tuple[str, ...], bool, tuple[str, ...], bool, bool]
@@ -258,9 +375,10 @@ _UNSEEN: Any = object()
 
 def _parts_of_shape(folder: Path, language: Language, request: HttpRequest) -> list[Any] | None:
     """The parts depend only on what `SlotRequest` shows as values: the method, whether there is
-    a body and a form (and how its lists travel), the header names, and the endpoint's name if the template shows it. Most endpoints of
-    an API share a few shapes, so each is rendered once (every time, for a template that shows
-    the name)."""
+    a body and a form (how its lists travel), a multipart body (its file members) or a raw one
+    (a file or not), the header names, and the endpoint's name if the template shows it. Most
+    endpoints of an API share a few shapes, so each is rendered once (every time, for a template
+    that shows the name)."""
     key = (folder, language, request.method, request.has_body, request.is_form, tuple(sorted(request.form_lists.items())),
            tuple(name for name, _ in request.headers), request.is_multipart, tuple(request.files), request.is_raw,
            request.body_file)
@@ -282,20 +400,57 @@ def _record_parts(folder: Path, language: Language, request: HttpRequest) -> tup
     shown = SlotRequest(request, recorder)
     try:
         template = _environment_with_slots(folder).get_template(language.template)
-        text = template.render(request=shown)
+        # Taken piece by piece as the template writes it, into the list where a loop writes its
+        # marks as it starts a body and ends: the marks fall between the pieces of its bodies.
+        for piece in template.generate(request=shown):
+            recorder.output.append(piece)
     except (SlotUnsupported, jinja2.TemplateError, TypeError, ValueError):
         return None, shown.name_read
     finally:
         _RECORDER.reset(token)
-    parts: list[Any] = []
+    return _parts_of_text("".join(recorder.output), recorder.expressions), shown.name_read
+
+
+def _parts_of_text(text: str, expressions: list[Expr]) -> list[Any] | None:
+    """The rendered text as literal text and expressions, loops nested with their cases' parts;
+    None when a marker was cut or altered, or a loop's marks are out of order (a loop inside a
+    block the template renders elsewhere, such as a macro)."""
+    root: list[Any] = []
+    # The parts being written to, and the loop nodes they belong to (None: the template's own).
+    nest: list[tuple[dict[str, Any] | None, list[Any]]] = [(None, root)]
     last = 0
     for match in _MARKER.finditer(text):
         if match.start() > last:
-            parts.append(text[last : match.start()])
-        parts.append(recorder.expressions[int(match.group(1))])
+            nest[-1][1].append(text[last : match.start()])
         last = match.end()
+        expr = expressions[int(match.group(1))]
+        loop = nest[-1][0]
+        if "loop" in expr:
+            node: dict[str, Any] = {"each": expr["loop"], "item": expr["item"], "cases": []}
+            nest[-1][1].append(node)
+            nest.append((node, []))  # nothing is written before the first case
+        elif "case" in expr:
+            if loop is None or (nest[-1][1] and not loop["cases"]):
+                return None  # a case outside its loop, or text before the first case
+            loop["cases"].append({"when": expr["case"], "parts": []})
+            nest[-1] = (loop, loop["cases"][-1]["parts"])
+        elif "end" in expr:
+            if loop is None or loop["item"] != expr["end"] or not loop["cases"]:
+                return None
+            nest.pop()
+        else:
+            nest[-1][1].append(expr)
     if last < len(text):
-        parts.append(text[last:])
-    if "\x00" in "".join(part for part in parts if isinstance(part, str)):
-        return None, shown.name_read  # a marker was cut or altered by something in the template
-    return parts, shown.name_read
+        nest[-1][1].append(text[last:])
+    if len(nest) > 1 or "\x00" in "".join(_literals(root)):
+        return None  # a marker was cut or altered by something in the template
+    return root
+
+
+def _literals(parts: list[Any]) -> Iterator[str]:
+    for part in parts:
+        if isinstance(part, str):
+            yield part
+        elif "each" in part:
+            for case in part["cases"]:
+                yield from _literals(case["parts"])
