@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from playwright.sync_api import Page
 
@@ -35,6 +36,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 GROUP = "apidocs-serve"
+AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
 HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 
 
@@ -164,3 +166,27 @@ def expect_tabs(page: Page, expected: list[str], timeout: float = 10.0) -> None:
     while (texts := tab_texts(page)) != expected and time.monotonic() < deadline:
         page.wait_for_timeout(50)
     assert texts == expected
+
+
+def in_chromium(test: Any) -> Any:
+    """The marks of a test driving Chromium against `apidocs serve` (in a module whose other
+    tests need neither)."""
+    return pytest.mark.browser(pytest.mark.xdist_group(GROUP)(test))
+
+
+def pick_echo(page: Page) -> None:
+    """The Echo server among the panel's (through the proxy of `apidocs serve --proxy`)."""
+    server = page.get_by_label("Server", exact=True)
+    labels = server.locator("option").all_text_contents()
+    server.select_option(index=next(index for index, label in enumerate(labels) if label.startswith("Echo — ")))
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """The serious and critical violations axe-core (npm, tests/package.json) finds on the page."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `cd tests && npm ci` (make test does)")
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' + (n.failureSummary || '').slice(0, 300))})))""")
+    return [v for v in result if v["impact"] in ("serious", "critical")]

@@ -12,23 +12,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from serve_helpers import GROUP, ROOT, Served
+from serve_helpers import AXE, GROUP, ROOT, Served, axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group(GROUP)]
 
-AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
 ENDPOINT = "orders-retailer/cancel-order"
 GUIDE = "cancelation-workflow"
-
-
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    if not AXE.is_file():
-        pytest.fail(f"{AXE} is missing: run `cd tests && npm ci` (make test does)")
-    if not page.evaluate("() => Boolean(window.axe)"):
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ({
-        id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' + (n.failureSummary || '').slice(0, 300))})))""")
-    return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
 def set_palette(page: Page, scheme: str) -> None:

@@ -28,13 +28,20 @@ from apidocs.model.forms import form_pieces, form_text
 from apidocs.rendering.languages import load_languages
 from apidocs.rendering.quoting import FILTERS
 from conftest import copy_project
-from serve_helpers import GROUP, Echo, Served, endpoint_of, expect_tabs, expected_snippets, send, start_serve, status, stop_serve, tab_texts
-
-
-def in_chromium(test: Any) -> Any:
-    """The marks of the tests driving Chromium against `apidocs serve` (the panel's markup tests need neither)."""
-    return pytest.mark.browser(pytest.mark.xdist_group(GROUP)(test))
-
+from serve_helpers import (
+    Echo,
+    Served,
+    endpoint_of,
+    expect_tabs,
+    expected_snippets,
+    in_chromium,
+    pick_echo,
+    send,
+    start_serve,
+    status,
+    stop_serve,
+    tab_texts,
+)
 
 SLUG = "charges/create-charge"
 PATH = "/timp/charges/"
@@ -92,13 +99,6 @@ def open_form_page(page: Page, served: Served, slug: str = SLUG) -> None:
 def curl_form(pieces: list[str]) -> str:
     """How curl's tab sends a form: one `--data-raw` per field (curl joins them with `&`)."""
     return "--data-raw " + str(FILTERS["sh_joined"](pieces, " \\\n  --data-raw "))
-
-
-def pick_echo(page: Page) -> None:
-    """The Echo server among the panel's (through the proxy of `apidocs serve --proxy`)."""
-    server = page.get_by_label("Server", exact=True)
-    labels = server.locator("option").all_text_contents()
-    server.select_option(index=next(index for index, label in enumerate(labels) if label.startswith("Echo — ")))
 
 
 def test_the_panel_says_the_body_goes_as_form_fields(form_project: Path) -> None:
