@@ -175,6 +175,12 @@
 
   // --- The panel ---
 
+  // How the snippets name a chosen file: as a plain file name (model/multipart.py's rule:
+  // letters, digits, ".", "_" and "-", at most 100, no dot first), the only names they write.
+  function plainFileName(name) {
+    return name.replace(/[^A-Za-z0-9._-]/gu, "_").replace(/^\./, "_").slice(0, 100) || "upload";
+  }
+
   function field(root, name) {
     return root.querySelector(`[data-field="${name}"]`);
   }
@@ -187,6 +193,10 @@
       // form_text takes it: an Obj, as the snippets' `{"j": …}` argument parses.
       this.formLists = new Q.Obj();
       for (const [name, style] of Object.entries(this.data.form_lists || {})) this.formLists.set(name, style);
+      // A multipart body's file members (panel.py's `_uploads`), each with its file input.
+      this.uploads = this.data.uploads || [];
+      this.fileFields = this.uploads.map((upload) => upload.field);
+      this.fileInputs = this.uploads.map((_, index) => root.querySelector(`[data-upload="${index}"]`));
       this.form = root.querySelector("form");
       this.server = field(root, "server");
       this.token = field(root, "token");
@@ -354,8 +364,65 @@
         params: Object.fromEntries(data.params.map((param) => [param.name, param.value])),
         query: data.query.map((item) => [item.name, item.value]),
         headers: data.headers.map((header) => [header.name, header.value]),
-        body: data.body === null ? null : Q.parseJson(data.body),
+        body: data.body === null ? null : this.withFiles(Q.parseJson(data.body), false),
       };
+    }
+
+    // The body the snippets show and Send sends: for a multipart body, the reader's JSON fields
+    // with each file member back at its place in the example, holding the names of the files
+    // chosen (when `chosen` and the reader chose some) or else the example's.
+    withFiles(fields, chosen) {
+      if (!this.data.multipart || !(fields instanceof Q.Obj)) return fields;
+      const body = new Q.Obj();
+      body.keys = [...fields.keys];
+      body.values = [...fields.values];
+      this.uploads.forEach((upload, index) => { // first place first, so each lands where it was
+        const files = chosen ? [...this.fileInputs[index].files] : [];
+        const names = files.length ? files.map((file) => plainFileName(file.name)) : upload.names;
+        const at = Math.min(upload.at, body.keys.length);
+        body.keys.splice(at, 0, upload.field);
+        body.values.splice(at, 0, upload.multiple ? names : names[0]);
+      });
+      return body;
+    }
+
+    // The multipart body as FormData (the browser writes its Content-Type, with the boundary):
+    // the parts the snippets send, each file part the next file chosen for its field, or the
+    // placeholder of its example name when none is chosen.
+    formData(body) {
+      const files = new Map(this.uploads.map((upload, index) => {
+        const chosen = [...this.fileInputs[index].files];
+        const placeholders = upload.names.map((name, at) => new File([upload.placeholders[at]], name));
+        return [upload.field, chosen.length ? chosen : placeholders];
+      }));
+      const form = new FormData();
+      for (const part of Q.FILTERS.multipart_parts(body, this.fileFields, this.formLists)) {
+        if (part.is_file) form.append(part.name, files.get(part.name).shift());
+        else form.append(part.name, part.value);
+      }
+      return form;
+    }
+
+    // Under each file input: what Send uploads, and the name the snippets give a chosen file
+    // whose own name they cannot write.
+    describeUploads() {
+      this.uploads.forEach((upload, index) => {
+        const input = this.fileInputs[index];
+        const hint = this.root.querySelector(`#${input.id}-hint`);
+        const chosen = [...input.files].map((file) => file.name);
+        const renamed = chosen.filter((name) => plainFileName(name) !== name);
+        let text = "";
+        if (!chosen.length) {
+          text = upload.names.length
+            ? `None chosen: Send uploads a small placeholder named ${upload.names.join(", ")}.`
+            : "None chosen: no file is sent.";
+        } else if (renamed.length) {
+          text = `The snippets name ${renamed.length > 1 ? "them" : "it"} ${renamed.map(plainFileName).join(", ")}: ` +
+            "their file names are letters, digits, \".\", \"_\" and \"-\".";
+        }
+        if (hint.textContent !== text) hint.textContent = text;
+        hint.hidden = !text;
+      });
     }
 
     selectedServer() {
@@ -380,7 +447,7 @@
         params: Object.fromEntries(data.params.map((param, index) => [param.name, value(`param-${index}`)])),
         query: data.query.map((item, index) => [item.name, value(`query-${index}`)]),
         headers,
-        body: this.parsedBody,
+        body: this.withFiles(this.parsedBody, true),
       };
     }
 
@@ -423,6 +490,17 @@
           this.bodyRefusal = "Not sent: the body cannot be sent as form fields.";
         }
       }
+      if (!this.bodyProblem && this.data.multipart) {
+        // Its fields as multipart parts; the files come from their own inputs, not from the JSON.
+        try {
+          const typed = parsed instanceof Q.Obj && this.fileFields.find((name) => parsed.keys.includes(name));
+          if (typed) throw new Q.QuotingError(`${typed} is a file: choose it under Files, not in the JSON`);
+          Q.FILTERS.multipart_parts(this.withFiles(parsed, true), this.fileFields, this.formLists);
+        } catch (error) {
+          this.bodyProblem = `Body cannot be sent as multipart fields: ${error.message}.`;
+          this.bodyRefusal = "Not sent: the body cannot be sent as multipart fields.";
+        }
+      }
       if (!this.bodyProblem) this.parsedBody = parsed;
       this.body.setAttribute("aria-invalid", this.bodyProblem ? "true" : "false");
       this.bodyError.textContent = this.bodyProblem || "";
@@ -431,6 +509,7 @@
 
     refresh() {
       this.parseBody();
+      this.describeUploads();
       const server = this.selectedServer();
       this.via.hidden = !(server && server.proxied);
       if (this.bodyProblem) return; // the snippets keep the last request that could be sent
@@ -561,7 +640,8 @@
       const init = { method: this.data.method, headers, credentials: "omit", cache: "no-store", redirect: "follow" };
       if (this.data.body !== null && !["GET", "HEAD"].includes(this.data.method)) {
         // A form goes as its fields (the Content-Type among the headers says so), as the snippets send it.
-        init.body = this.data.form ? Q.FILTERS.form_text(values.body, this.formLists) : Q.jsonText(values.body);
+        if (this.data.multipart) init.body = this.formData(values.body);
+        else init.body = this.data.form ? Q.FILTERS.form_text(values.body, this.formLists) : Q.jsonText(values.body);
       }
       const controller = new AbortController();
       init.signal = controller.signal;

@@ -18,6 +18,7 @@ from apidocs.explorer.context import ServeContext
 from apidocs.explorer.slots import render_parts
 from apidocs.model.endpoint import Endpoint, encode_path_template
 from apidocs.model.forms import FORM_MEDIA_TYPE
+from apidocs.model.multipart import MULTIPART_MEDIA_TYPE, file_names, sample_file
 from apidocs.model.paths import ROUTE_HEADER, route_header_value
 from apidocs.rendering.languages import Language
 from apidocs.rendering.quoting import html_attribute, json_text
@@ -71,13 +72,17 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
         "auth": {"scheme": settings.auth.scheme, "token": endpoint.example.token or settings.auth.token,
                  "own": bool(endpoint.example.token and endpoint.example.token != settings.auth.token)}
         if settings.auth.header else None,
-        "body": json_text(endpoint.example.body) if endpoint.example.has_body else None,
+        "body": json_text(_edited_body(request)) if endpoint.example.has_body else None,
         # The body is sent as form fields (the example's Content-Type is a form): the reader still
         # edits it as a JSON object, and the page sends its `form_text`.
         "form": request.is_form,
         # How the form's lists travel, member by member (model/forms.py's `list_styles`): Send
         # passes them to `form_text` as the snippets do.
         "form_lists": request.form_lists,
+        # A multipart body: the reader edits its fields as JSON (`body`) and chooses its files
+        # (`uploads`); Send sends the parts `multipart_parts` gives, as the snippets do.
+        "multipart": request.is_multipart,
+        "uploads": _uploads(request),
         "servers": [{"url": server.url, "description": server.description,
                      "sandbox": bool(settings.public_sandbox) and server.url == settings.public_sandbox}
                     for server in servers],
@@ -92,6 +97,29 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
         # those sharing its route (`/files/{id}`, `/files/{name}`).
         "route": {"header": ROUTE_HEADER, "value": route_header_value(endpoint.path)},
     } | _sandbox_snippets(settings, languages, request, servers)
+
+
+def _edited_body(request: HttpRequest) -> Any:
+    """The body as the reader edits it: a multipart body's file members have inputs of their own."""
+    if request.is_multipart and isinstance(request.body, dict):
+        return {name: value for name, value in request.body.items() if name not in request.files}
+    return request.body
+
+
+def _uploads(request: HttpRequest) -> list[dict[str, Any]]:
+    """A multipart body's file members in the body's order: the member's place among the
+    body's (where the page puts it back among the edited fields), the example's file names with
+    the placeholder Send uploads for each until the reader chooses files (the check's sample
+    file), and whether it takes several files (its example is a list)."""
+    if not (request.is_multipart and isinstance(request.body, dict)):
+        return []
+    uploads = []
+    for at, (name, value) in enumerate(request.body.items()):
+        if name in request.files:
+            names = file_names(value) or []  # the loader made sure they are names
+            uploads.append({"field": name, "at": at, "names": names, "multiple": isinstance(value, list),
+                            "placeholders": [sample_file(file_name).decode() for file_name in names]})
+    return uploads
 
 
 def _sandbox_snippets(settings: Settings, languages: list[Language], request: HttpRequest,
@@ -168,15 +196,33 @@ def _body_field(data: dict[str, Any]) -> str:
     content = html.escape(text).replace("\n", "&#10;")
     described = f"{ID}-body-error"
     hint = ""
+    said = None
     if data.get("form"):
+        said = f"Sent as form fields ({FORM_MEDIA_TYPE}): write them as a JSON object."
+    elif data.get("multipart"):
+        said = (f"Sent as {MULTIPART_MEDIA_TYPE}: write its text fields as a JSON object and choose its files under "
+                "Files (a file not chosen is sent as a small placeholder named as in the example).")
+    if said:
         described = f"{ID}-body-hint {described}"
         # A grid item of the field, under its label (a <small>: no paragraph margins to undo).
-        hint = (f'<small class="apidocs-explorer-body-hint" id="{ID}-body-hint">'
-                f'{html.escape(f"Sent as form fields ({FORM_MEDIA_TYPE}): write them as a JSON object.")}</small>')
+        hint = f'<small class="apidocs-explorer-body-hint" id="{ID}-body-hint">{html.escape(said)}</small>'
     return (f'<div class="apidocs-explorer-field apidocs-explorer-field--body"><label for="{ID}-body">Body</label>'
             f'{hint}<textarea id="{ID}-body" data-field="body" rows="{rows}" spellcheck="false" autocomplete="off"'
             f' aria-describedby="{described}">{content}</textarea>'
             f'<p class="apidocs-explorer-body-error" id="{ID}-body-error" hidden></p></div>')
+
+
+def _files_field(data: dict[str, Any]) -> str:
+    """A file input per file member of a multipart body, labelled with the member's name; its
+    description (filled by the script) says what Send uploads."""
+    inputs = []
+    for index, upload in enumerate(data["uploads"]):
+        identifier = f"{ID}-file-{index}"
+        inputs.append(f'<div class="apidocs-explorer-field"><label for="{identifier}">{html.escape(upload["field"])}</label>'
+                      f'<input id="{identifier}" data-upload="{index}" type="file"{" multiple" if upload["multiple"] else ""}'
+                      f' aria-describedby="{identifier}-hint">'
+                      f'<small class="apidocs-explorer-file-hint" id="{identifier}-hint"></small></div>')
+    return _group("Files", inputs)
 
 
 def render_panel(endpoint: Endpoint, settings: Settings, languages: list[Language],
@@ -195,7 +241,7 @@ def render_panel(endpoint: Endpoint, settings: Settings, languages: list[Languag
         '<form class="apidocs-explorer-form" novalidate>'
         + _server_field(data) + _token_field(data)
         + _group("Path parameters", params) + _group("Query parameters", query) + _group("Headers", headers)
-        + _body_field(data)
+        + _body_field(data) + _files_field(data)
         + '<div class="apidocs-explorer-actions"><button type="submit" class="md-button md-button--primary">Send</button>'
         '<span class="apidocs-explorer-hint" aria-hidden="true"><kbd>Ctrl</kbd>/<kbd>⌘</kbd> + <kbd>Enter</kbd></span></div>'
         + _sandbox_session_field(data)
