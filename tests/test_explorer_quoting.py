@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from apidocs.explorer.bundle import quoting_script
 from apidocs.model.forms import INDEX, REPEAT, form_fields, form_map, form_text, list_styles
-from apidocs.model.multipart import Part, multipart_parts
+from apidocs.model.multipart import Part, is_file_name, multipart_parts
 from apidocs.rendering.quoting import FILTERS, QuotingError, json_text
 
 NODE = shutil.which("node")
@@ -53,6 +53,7 @@ function run(c) {
   // A multipart body's parts as the templates use them: the twin's own parts through a filter.
   if (c.op === "multipart_through") return onParts(c.filter, Q.FILTERS.multipart_parts(...c.args.map(value)));
   if (c.op === "on_parts") return onParts(c.filter, value(c.args[0]));
+  if (c.op === "plain_file_name") return Q.plainFileName(c.args[0].text);  // a chosen file's name in the snippets
   return Q.FILTERS[c.op](...c.args.map(value));
 }
 lines.on("line", (line) => {
@@ -401,6 +402,23 @@ def test_a_raw_body_file_name_alike(node: Node, value: Any) -> None:
     agree(expected, node("at_file", as_json(value)))
     assert ("ok" in expected) == (isinstance(value, str) and len(value) <= 100 and bool(value)
                                   and value[0] != "." and all(c.isascii() and (c.isalnum() or c in "._-") for c in value))
+
+
+@pytest.mark.parametrize(("name", "plain"), [
+    ("cat.png", "cat.png"), ("My Report (1).csv", "My_Report__1_.csv"), (".hidden", "_hidden"), ("..", "_."),
+    ("café.txt", "caf_.txt"), ("😀.png", "_.png"), ("a/b\\c", "a_b_c"), ("x" * 150, "x" * 100), ("", "upload"),
+], ids=repr)
+def test_a_chosen_file_is_named_as_the_snippets_can_write(node: Node, name: str, plain: str) -> None:
+    """The explorer's name for a file the reader chose (a multipart member's, a body file's)."""
+    assert node("plain_file_name", text(name)) == {"ok": plain}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text())
+def test_any_chosen_file_gets_a_name_at_file_takes(node: Node, name: str) -> None:
+    plain = node("plain_file_name", text(name))["ok"]
+    assert is_file_name(plain) and FILTERS["at_file"](plain) == f"@{plain}"
+    assert plain == name or not is_file_name(name)  # a plain name stays as it is
 
 
 @pytest.mark.parametrize("value", HAZARDS)

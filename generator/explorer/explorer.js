@@ -175,11 +175,8 @@
 
   // --- The panel ---
 
-  // How the snippets name a chosen file: as a plain file name (model/multipart.py's rule:
-  // letters, digits, ".", "_" and "-", at most 100, no dot first), the only names they write.
-  function plainFileName(name) {
-    return name.replace(/[^A-Za-z0-9._-]/gu, "_").replace(/^\./, "_").slice(0, 100) || "upload";
-  }
+  // How the snippets name a chosen file (the twin's, held by test_explorer_quoting).
+  const plainFileName = Q.plainFileName;
 
   function field(root, name) {
     return root.querySelector(`[data-field="${name}"]`);

@@ -546,6 +546,13 @@
     return parts;
   }
 
+  // How the explorer names a file the reader chose, for the snippets to write: a plain file
+  // name (FILE_NAME: letters, digits, ".", "_" and "-", at most 100, no dot first), the only
+  // names they write. Not a filter: Python never sees the reader's files.
+  function plainFileName(name) {
+    return name.replace(/[^A-Za-z0-9._-]/gu, "_").replace(/^\./, "_").slice(0, 100) || "upload";
+  }
+
   // at_file: `@name`, curl's and HTTPie's way to send a file's bytes as the body (model/raw.py).
   function atFile(name) {
     if (!(typeof name === "string" && FILE_NAME.test(name))) throw new QuotingError(`${str(name)} is not a plain file name`);
@@ -599,7 +606,8 @@
     at_file: atFile,
   };
 
-  const api = { FILTERS, Num, Obj, Part, QuotingError, parseJson, jsonText, quote, str, setNonPrintable, formFields };
+  const api = { FILTERS, Num, Obj, Part, QuotingError, parseJson, jsonText, quote, str, setNonPrintable, formFields,
+    plainFileName };
   if (typeof window !== "undefined") window.apidocsQuoting = api;
   if (typeof module === "object" && module.exports) module.exports = api;
 })();
