@@ -54,8 +54,10 @@ def echo_handler(echo: Echo) -> type[BaseHTTPRequestHandler]:
 
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
-            record = {"method": self.command, "path": self.path, "headers": dict(self.headers.items()), "body": body}
+            raw = self.rfile.read(length) if length else b""
+            # `body` as UTF-8 text; `hex` the bytes as they came (a file's, which text cannot hold).
+            record = {"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
+                      "body": raw.decode("utf-8", "replace"), "hex": raw.hex()}
             echo.seen.append(record)
             if "/slow/" in self.path:
                 time.sleep(3)  # longer than the explorer waits once the test fast-forwards its clock
