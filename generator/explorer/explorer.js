@@ -199,6 +199,9 @@
       this.token = field(root, "token");
       this.remember = field(root, "remember");
       this.body = field(root, "body");
+      // The example as the body editor shows it: a text box holds no CR (nor NUL), so while the
+      // reader leaves it so, a body sent as it is stays the example's very text.
+      this.untouchedBody = this.body ? this.body.value : null;
       this.status = root.querySelector("[role=status]");
       this.detail = root.querySelector(".apidocs-explorer-detail");
       this.via = root.querySelector(".apidocs-explorer-via");
@@ -467,16 +470,32 @@
       return values;
     }
 
+    // A body sent as it is: the text in the editor (the example's own while untouched), its line
+    // breaks CRLF when the example's are.
+    rawText() {
+      const typed = this.body.value;
+      if (typed === this.untouchedBody) return Q.parseJson(this.data.body);
+      return this.data.crlf ? typed.replace(/\n/g, "\r\n") : typed;
+    }
+
     parseBody() {
       if (!this.body) return;
       this.bodyProblem = null;
       let parsed;
-      try {
-        if (!this.body.value.trim()) throw new SyntaxError("it is empty (write JSON, e.g. {})");
-        parsed = Q.parseJson(this.body.value);
-      } catch (error) {
-        this.bodyProblem = `Body is not valid JSON: ${error.message}.`;
-        this.bodyRefusal = "Not sent: the body is not valid JSON.";
+      if (this.data.raw) {
+        parsed = this.rawText();
+        if (/\p{Cs}/u.test(parsed)) { // half of a UTF-16 pair: UTF-8 has no bytes for it
+          this.bodyProblem = "Body cannot be sent as UTF-8 text: it holds a lone surrogate.";
+          this.bodyRefusal = "Not sent: the body is not UTF-8 text.";
+        }
+      } else {
+        try {
+          if (!this.body.value.trim()) throw new SyntaxError("it is empty (write JSON, e.g. {})");
+          parsed = Q.parseJson(this.body.value);
+        } catch (error) {
+          this.bodyProblem = `Body is not valid JSON: ${error.message}.`;
+          this.bodyRefusal = "Not sent: the body is not valid JSON.";
+        }
       }
       if (!this.bodyProblem && this.data.form) {
         // A form endpoint sends the object's fields: a list, a scalar or a lone surrogate cannot go.
@@ -636,8 +655,10 @@
       if (server.ours && this.data.route) headers.set(this.data.route.header, this.data.route.value);
       const init = { method: this.data.method, headers, credentials: "omit", cache: "no-store", redirect: "follow" };
       if (this.data.body !== null && !["GET", "HEAD"].includes(this.data.method)) {
-        // A form goes as its fields (the Content-Type among the headers says so), as the snippets send it.
+        // A form goes as its fields (the Content-Type among the headers says so), as the snippets
+        // send it; a body sent as it is, as the UTF-8 bytes of its text.
         if (this.data.multipart) init.body = this.formData(values.body);
+        else if (this.data.raw) init.body = new TextEncoder().encode(values.body);
         else init.body = this.data.form ? Q.FILTERS.form_text(values.body, this.formLists) : Q.jsonText(values.body);
       }
       const controller = new AbortController();

@@ -83,6 +83,11 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
         # (`uploads`); Send sends the parts `multipart_parts` gives, as the snippets do.
         "multipart": request.is_multipart,
         "uploads": _uploads(request),
+        # A body sent as it is (model/raw.py): the reader edits the text itself, not JSON (`body`
+        # stays the JSON of it, as the snippets' slot takes it); `crlf`: the example's line
+        # breaks are CRLF, as the edited text's then go (a text box holds LF only).
+        "raw": request.is_raw and not request.body_file,
+        "crlf": request.is_raw and not request.body_file and _crlf(request.body),
         "servers": [{"url": server.url, "description": server.description,
                      "sandbox": bool(settings.public_sandbox) and server.url == settings.public_sandbox}
                     for server in servers],
@@ -104,6 +109,11 @@ def _edited_body(request: HttpRequest) -> Any:
     if request.is_multipart and isinstance(request.body, dict):
         return {name: value for name, value in request.body.items() if name not in request.files}
     return request.body
+
+
+def _crlf(text: Any) -> bool:
+    """Whether a text's line breaks are all CRLF (and it has some)."""
+    return isinstance(text, str) and "\n" in text and text.count("\r\n") == text.count("\n") == text.count("\r")
 
 
 def _uploads(request: HttpRequest) -> list[dict[str, Any]]:
@@ -187,17 +197,30 @@ def _sandbox_session_field(data: dict[str, Any]) -> str:
             '<button type="button" class="apidocs-explorer-link" data-action="reset-sandbox">Reset my sandbox data</button></p>')
 
 
+def _content_type(data: dict[str, Any]) -> str | None:
+    return next((header["value"] for header in data["headers"] if header["name"].lower() == "content-type"), None)
+
+
 def _body_field(data: dict[str, Any]) -> str:
     if data["body"] is None:
         return ""
-    text = data["body"]
+    # A body sent as it is shows as its text; the others as JSON.
+    text = json.loads(data["body"]) if data.get("raw") else data["body"]
     rows = min(max(text.count("\n") + 2, 4), 16)
-    # Newlines as character references: the panel is one line, so Markdown cannot split it.
-    content = html.escape(text).replace("\n", "&#10;")
+    # Line breaks as character references: the panel is one line, so Markdown cannot split it
+    # (a CR all the same). The parser drops a line feed that opens a textarea: one more keeps
+    # the text's own.
+    content = html.escape(text).replace("\r", "&#13;").replace("\n", "&#10;")
+    if text.startswith("\n"):
+        content = "&#10;" + content
     described = f"{ID}-body-error"
     hint = ""
     said = None
-    if data.get("form"):
+    if data.get("raw"):
+        content_type = _content_type(data)
+        said = (f"Sent as it is ({content_type}): write the text itself, not JSON; it goes as its UTF-8 bytes"
+                + (", its line breaks as CRLF, as in the example." if data.get("crlf") else "."))
+    elif data.get("form"):
         said = f"Sent as form fields ({FORM_MEDIA_TYPE}): write them as a JSON object."
     elif data.get("multipart"):
         said = (f"Sent as {MULTIPART_MEDIA_TYPE}: write its text fields as a JSON object and choose its files under "
