@@ -1,10 +1,12 @@
 """The "Try it" explorer sends a body of another media type as it is, in real Chromium.
 
 An endpoint whose example Content-Type is neither JSON nor a form nor multipart (`text/plain`,
-`text/csv`; model/raw.py) keeps its body editor as the text itself, not JSON: Send posts the
-text's UTF-8 bytes with the documented Content-Type, and the snippet tabs follow the edited text
-as the Python templates render it. What reached a server is read, byte for byte, from the echo
-server behind `apidocs serve --proxy`.
+`text/csv`, `image/png`; model/raw.py) keeps its body editor as the text itself, not JSON: Send
+posts the text's UTF-8 bytes with the documented Content-Type, and the snippet tabs follow the
+edited text as the Python templates render it. With `request.body_file` a file input stands for
+the editor: Send posts the chosen file's bytes, or a placeholder named as in the example (the
+check's sample file), and the snippets name the file. What reached a server is read, byte for
+byte, from the echo server behind `apidocs serve --proxy`.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from apidocs.config.loading import load_settings
 from apidocs.explorer.panel import explorer_data, render_panel
 from apidocs.explorer.slots import fill, render_parts, slot_values
 from apidocs.model.endpoint import Endpoint
+from apidocs.model.multipart import sample_file
 from apidocs.rendering.languages import load_languages
 from apidocs.rendering.request import build_request
 from apidocs.rendering.snippets import render_snippet
@@ -52,6 +55,28 @@ ROWS = "id,name\r\n1,Ann\r\n"  # CSV's own line breaks (RFC 4180)
 # non-ASCII, line breaks (one last).
 EDITED = "it's \"quoted\" $HOME $(id) `id` \\ naïve 日本 😀\nsecond line\n"
 HOSTILE = "</textarea><script>alert(1)</script>&amp;"
+# No path parameter: axe finds the signature's placeholder (`.apidocs-param`) short of contrast, on every such page.
+PHOTO_SLUG, PHOTO_PATH = "raw/upload-photo", "/timp/photos/cat"
+PHOTO = f"""---
+title: {PHOTO_PATH}
+name: Upload Photo
+position: '9.7'
+visibility: public
+method: put
+description: Upload a photo
+request: {{body_file: true}}
+example:
+  headers: {{Content-Type: image/png}}
+  body: cat.png
+  status: 204
+responses:
+  - status: 204
+---
+Uploads the photo's bytes as the body.
+"""
+# A file a reader chooses: bytes no text holds (PNG's signature, a NUL, an invalid UTF-8 byte).
+PNG: FilePayload = {"name": "cat.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n\x00\xff\xfe end"}
+ODD: FilePayload = {"name": "My Cat (1).png", "mimeType": "image/png", "buffer": b"\x89PNG odd"}  # a name the snippets cannot write
 
 
 def definition(path: str, name: str, position: str, content_type: str, body: str, schema: dict[str, Any]) -> str:
@@ -74,6 +99,7 @@ def raw_project(tmp_path_factory: pytest.TempPathFactory, echo: Echo) -> Path:
         definition(NOTE_PATH, "Post Note", "9.5", NOTE_TYPE, NOTE, {"type": "string", "maxLength": 200}), encoding="utf-8")
     (folder / "import-rows.md").write_text(
         definition(ROWS_PATH, "Import Rows", "9.6", "text/csv", ROWS, {"type": "string"}), encoding="utf-8")
+    (folder / "upload-photo.md").write_text(PHOTO, encoding="utf-8")
     return project
 
 
@@ -237,4 +263,99 @@ def test_the_text_body_panel_has_no_serious_accessibility_violation(page: Page, 
     assert axe_violations(page) == []
     send(page)
     expect(status(page)).to_have_text(re.compile(r"^201 Created"))
+    assert axe_violations(page) == []
+
+
+def test_the_panel_has_a_labelled_file_input_for_a_body_that_is_a_file(raw_project: Path) -> None:
+    settings = load_settings(raw_project / "mkdocs.yml")
+    languages = load_languages(settings.snippets_dir)
+    endpoint = endpoint_of(raw_project, PHOTO_SLUG)
+    data = explorer_data(endpoint, settings, languages)
+    assert data["body_file"] == {"name": "cat.png", "placeholder": sample_file("cat.png").decode()}
+    assert (data["raw"], json.loads(data["body"])) == (False, "cat.png")  # the slot's value: the file's name
+    assert {"name": "Content-Type", "value": "image/png", "auth": False} in data["headers"]
+    assert all(snippet["parts"] for snippet in data["snippets"])
+    panel = render_panel(endpoint, settings, languages)
+    assert "<textarea" not in panel
+    assert ('<label for="apidocs-x-body-file">Body file</label><small class="apidocs-explorer-body-hint" id="apidocs-x-body-hint">'
+            "Sent as it is (image/png): the bytes of the file chosen here (a file not chosen is sent as a small placeholder"
+            " named as in the example).</small><input id=\"apidocs-x-body-file\" data-field=\"body-file\" type=\"file\""
+            ' aria-describedby="apidocs-x-body-hint apidocs-x-body-file-hint">') in panel
+    assert explorer_data(endpoint_of(raw_project, NOTE_SLUG), settings, languages)["body_file"] is None
+    # The media type is the writer's text, never markup.
+    hostile = 'image/png; x="<img src=x onerror=alert(1)>"'
+    headers = [(name, hostile if name.lower() == "content-type" else value) for name, value in endpoint.example.headers]
+    odd = dataclasses.replace(endpoint, example=dataclasses.replace(endpoint.example, headers=headers))
+    markup = render_panel(odd, settings, languages)
+    assert "<img" not in markup and f"Sent as it is ({html.escape(hostile)})" in markup
+
+
+@pytest.mark.parametrize("name", ["cat.png", "My_Cat__1_.png", "-", "x" * 100], ids=repr)
+def test_the_snippets_fill_back_for_any_file_name(raw_project: Path, name: str) -> None:
+    settings = load_settings(raw_project / "mkdocs.yml")
+    example = build_request(endpoint_of(raw_project, PHOTO_SLUG), settings.auth, settings.default_server)
+    request = dataclasses.replace(example, body=name)
+    assert request.body_file
+    for language in load_languages(settings.snippets_dir):
+        parts = render_parts(settings.snippets_dir, language, example)
+        assert parts is not None, language.name
+        assert fill(parts, slot_values(request)) == render_snippet(settings.snippets_dir, language, request)
+
+
+@in_chromium
+def test_send_uploads_a_placeholder_the_sandbox_accepts(page: Page, served_raw: Served) -> None:
+    open_page(page, served_raw, PHOTO_SLUG)  # the sandbox is the default server
+    upload = page.get_by_label("Body file", exact=True)
+    expect(upload).to_have_attribute("type", "file")
+    expect(upload).to_have_accessible_description(re.compile(
+        r"^Sent as it is \(image/png\): the bytes of the file chosen here .* None chosen: Send uploads a small placeholder "
+        r"named cat\.png\.$"))
+    with page.expect_request(lambda request: request.url.endswith(f"/sandbox{PHOTO_PATH}")) as caught:
+        send(page)
+    assert caught.value.method == "PUT" and caught.value.headers.get("content-type") == "image/png"
+    assert caught.value.post_data_buffer == sample_file("cat.png")
+    expect(status(page)).to_have_text(re.compile(r"^204 No Content"))  # the documented status
+
+
+@in_chromium
+def test_a_chosen_files_bytes_arrive_and_the_snippets_name_it(page: Page, served_raw: Served, raw_project: Path,
+                                                               echo: Echo) -> None:
+    endpoint = endpoint_of(raw_project, PHOTO_SLUG)
+    open_page(page, served_raw, PHOTO_SLUG)
+    pick_echo(page)
+    expect_tabs(page, expected_snippets(raw_project, endpoint, echo.url))
+    before = len(echo.seen)
+    send(page)
+    expect(status(page)).to_have_text(re.compile(r"^200 OK"))
+    assert received(echo, before, PHOTO_PATH) == ("image/png", sample_file("cat.png"))
+    upload = page.get_by_label("Body file", exact=True)
+    upload.set_input_files(PNG)
+    expect(page.locator("#apidocs-x-body-file-hint")).to_be_hidden()  # nothing to say: sent as chosen
+    before = len(echo.seen)
+    send(page)
+    expect(status(page)).to_have_text(re.compile(r"^200 OK"))
+    assert received(echo, before, PHOTO_PATH) == ("image/png", PNG["buffer"])
+    upload.set_input_files(ODD)
+    expect_tabs(page, expected_snippets(raw_project, with_body(endpoint, "My_Cat__1_.png"), echo.url))
+    expect(page.locator("#apidocs-x-body-file-hint")).to_have_text(
+        'The snippets name it My_Cat__1_.png: their file names are letters, digits, ".", "_" and "-".')
+    before = len(echo.seen)
+    send(page)
+    expect(status(page)).to_have_text(re.compile(r"^200 OK"))
+    assert received(echo, before, PHOTO_PATH) == ("image/png", ODD["buffer"])
+    send_to_sandbox = page.get_by_label("Server", exact=True)
+    send_to_sandbox.select_option(index=0)
+    send(page)
+    expect(status(page)).to_have_text(re.compile(r"^204 No Content"))  # a chosen file too
+    upload.set_input_files([])
+    expect_tabs(page, expected_snippets(raw_project, endpoint, served_raw.url + "/sandbox"))
+
+
+@in_chromium
+def test_the_body_file_panel_has_no_serious_accessibility_violation(page: Page, served_raw: Served) -> None:
+    open_page(page, served_raw, PHOTO_SLUG)
+    assert axe_violations(page) == []
+    page.get_by_label("Body file", exact=True).set_input_files(ODD)
+    send(page)
+    expect(status(page)).to_have_text(re.compile(r"^204 No Content"))
     assert axe_violations(page) == []

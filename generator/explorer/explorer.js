@@ -202,6 +202,8 @@
       // The example as the body editor shows it: a text box holds no CR (nor NUL), so while the
       // reader leaves it so, a body sent as it is stays the example's very text.
       this.untouchedBody = this.body ? this.body.value : null;
+      // A body that is a file (panel.py's `body_file`): its input stands for the body editor.
+      this.bodyFile = this.data.body_file ? field(root, "body-file") : null;
       this.status = root.querySelector("[role=status]");
       this.detail = root.querySelector(".apidocs-explorer-detail");
       this.via = root.querySelector(".apidocs-explorer-via");
@@ -403,26 +405,41 @@
       return form;
     }
 
-    // Under each file input: what Send uploads, and the name the snippets give a chosen file
-    // whose own name they cannot write.
+    // A body that is a file: the name the snippets give it, the chosen file's (as a plain file
+    // name) or else the example's.
+    bodyFileName() {
+      const [file] = this.bodyFile.files;
+      return file ? plainFileName(file.name) : this.data.body_file.name;
+    }
+
+    // What Send uploads as a body that is a file: the file chosen, or else the placeholder named
+    // as in the example.
+    bodyFileToSend() {
+      const [file] = this.bodyFile.files;
+      return file || new File([this.data.body_file.placeholder], this.data.body_file.name);
+    }
+
+    // Under each file input (a multipart member's, a body that is a file): what Send uploads.
     describeUploads() {
-      this.uploads.forEach((upload, index) => {
-        const input = this.fileInputs[index];
-        const hint = this.root.querySelector(`#${input.id}-hint`);
-        const chosen = [...input.files].map((file) => file.name);
-        const renamed = chosen.filter((name) => plainFileName(name) !== name);
-        let text = "";
-        if (!chosen.length) {
-          text = upload.names.length
-            ? `None chosen: Send uploads a small placeholder named ${upload.names.join(", ")}.`
-            : "None chosen: no file is sent.";
-        } else if (renamed.length) {
-          text = `The snippets name ${renamed.length > 1 ? "them" : "it"} ${renamed.map(plainFileName).join(", ")}: ` +
-            "their file names are letters, digits, \".\", \"_\" and \"-\".";
-        }
-        if (hint.textContent !== text) hint.textContent = text;
-        hint.hidden = !text;
-      });
+      this.uploads.forEach((upload, index) => this.describeFiles(this.fileInputs[index], upload.names));
+      if (this.bodyFile) this.describeFiles(this.bodyFile, [this.data.body_file.name]);
+    }
+
+    // What Send uploads from `input` when none is chosen (placeholders named `names`), and the
+    // name the snippets give a chosen file whose own name they cannot write.
+    describeFiles(input, names) {
+      const hint = this.root.querySelector(`#${input.id}-hint`);
+      const chosen = [...input.files].map((file) => file.name);
+      const renamed = chosen.filter((name) => plainFileName(name) !== name);
+      let text = "";
+      if (!chosen.length) {
+        text = names.length ? `None chosen: Send uploads a small placeholder named ${names.join(", ")}.` : "None chosen: no file is sent.";
+      } else if (renamed.length) {
+        text = `The snippets name ${renamed.length > 1 ? "them" : "it"} ${renamed.map(plainFileName).join(", ")}: ` +
+          "their file names are letters, digits, \".\", \"_\" and \"-\".";
+      }
+      if (hint.textContent !== text) hint.textContent = text;
+      hint.hidden = !text;
     }
 
     selectedServer() {
@@ -447,7 +464,7 @@
         params: Object.fromEntries(data.params.map((param, index) => [param.name, value(`param-${index}`)])),
         query: data.query.map((item, index) => [item.name, value(`query-${index}`)]),
         headers,
-        body: this.withFiles(this.parsedBody, true),
+        body: this.bodyFile ? this.bodyFileName() : this.withFiles(this.parsedBody, true),
       };
     }
 
@@ -656,8 +673,9 @@
       const init = { method: this.data.method, headers, credentials: "omit", cache: "no-store", redirect: "follow" };
       if (this.data.body !== null && !["GET", "HEAD"].includes(this.data.method)) {
         // A form goes as its fields (the Content-Type among the headers says so), as the snippets
-        // send it; a body sent as it is, as the UTF-8 bytes of its text.
+        // send it; a body sent as it is, as the UTF-8 bytes of its text or as a file's.
         if (this.data.multipart) init.body = this.formData(values.body);
+        else if (this.bodyFile) init.body = this.bodyFileToSend();
         else if (this.data.raw) init.body = new TextEncoder().encode(values.body);
         else init.body = this.data.form ? Q.FILTERS.form_text(values.body, this.formLists) : Q.jsonText(values.body);
       }

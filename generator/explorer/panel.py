@@ -88,6 +88,9 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
         # breaks are CRLF, as the edited text's then go (a text box holds LF only).
         "raw": request.is_raw and not request.body_file,
         "crlf": request.is_raw and not request.body_file and _crlf(request.body),
+        # A body that is a file (`request.body_file`): a file input stands for the body editor;
+        # until the reader chooses a file, Send uploads a placeholder named as in the example.
+        "body_file": _body_file(request),
         "servers": [{"url": server.url, "description": server.description,
                      "sandbox": bool(settings.public_sandbox) and server.url == settings.public_sandbox}
                     for server in servers],
@@ -114,6 +117,13 @@ def _edited_body(request: HttpRequest) -> Any:
 def _crlf(text: Any) -> bool:
     """Whether a text's line breaks are all CRLF (and it has some)."""
     return isinstance(text, str) and "\n" in text and text.count("\r\n") == text.count("\n") == text.count("\r")
+
+
+def _body_file(request: HttpRequest) -> dict[str, str] | None:
+    """The example's file name and the placeholder Send uploads for it (the check's sample file)."""
+    if not (request.body_file and request.has_body and isinstance(request.body, str)):
+        return None
+    return {"name": request.body, "placeholder": sample_file(request.body).decode()}  # the loader made sure it is a name
 
 
 def _uploads(request: HttpRequest) -> list[dict[str, Any]]:
@@ -204,6 +214,8 @@ def _content_type(data: dict[str, Any]) -> str | None:
 def _body_field(data: dict[str, Any]) -> str:
     if data["body"] is None:
         return ""
+    if data.get("body_file"):
+        return _body_file_field(data)
     # A body sent as it is shows as its text; the others as JSON.
     text = json.loads(data["body"]) if data.get("raw") else data["body"]
     rows = min(max(text.count("\n") + 2, 4), 16)
@@ -233,6 +245,19 @@ def _body_field(data: dict[str, Any]) -> str:
             f'{hint}<textarea id="{ID}-body" data-field="body" rows="{rows}" spellcheck="false" autocomplete="off"'
             f' aria-describedby="{described}">{content}</textarea>'
             f'<p class="apidocs-explorer-body-error" id="{ID}-body-error" hidden></p></div>')
+
+
+def _body_file_field(data: dict[str, Any]) -> str:
+    """A body that is a file: a file input in place of the body editor; its description (filled
+    by the script) says what Send uploads."""
+    identifier = f"{ID}-body-file"
+    content_type = _content_type(data)
+    said = (f"Sent as it is{f' ({content_type})' if content_type else ''}: the bytes of the file chosen here "
+            "(a file not chosen is sent as a small placeholder named as in the example).")
+    return (f'<div class="apidocs-explorer-field apidocs-explorer-field--body"><label for="{identifier}">Body file</label>'
+            f'<small class="apidocs-explorer-body-hint" id="{ID}-body-hint">{html.escape(said)}</small>'
+            f'<input id="{identifier}" data-field="body-file" type="file" aria-describedby="{ID}-body-hint {identifier}-hint">'
+            f'<small class="apidocs-explorer-file-hint" id="{identifier}-hint"></small></div>')
 
 
 def _files_field(data: dict[str, Any]) -> str:
