@@ -1,5 +1,5 @@
 """Accessibility measured with axe-core (npm, tests/package.json) injected into Debian's Chromium:
-no serious or critical violation on an endpoint page, a guide page and the search results, in
+no serious or critical violation on endpoint pages, a guide page and the search results, in
 the light and dark palettes, at 1440 and 390 px, before and after a Send."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group(GROUP)]
 
 ENDPOINT = "orders-retailer/cancel-order"
 GUIDE = "cancelation-workflow"
+WITH_PLACEHOLDER = "orders/get-order-detail"
 
 
 def set_palette(page: Page, scheme: str) -> None:
@@ -58,6 +59,9 @@ def test_no_serious_violations(browser: Browser, served: Served, width: int, sch
         expect(status).to_have_text(re.compile(r"^\d{3} "))
         settle(page)
         found["endpoint after Send"] = axe_violations(page)
+        page.goto(f"{served.url}/{WITH_PLACEHOLDER}/")  # its heading marks the path's placeholder
+        set_palette(page, scheme)
+        found["endpoint with a path parameter"] = axe_violations(page)
         page.goto(f"{served.url}/{GUIDE}/")
         set_palette(page, scheme)
         found["guide"] = axe_violations(page)
