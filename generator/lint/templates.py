@@ -23,7 +23,9 @@ TEMPLATE_CHECK = 140
 MESSAGE_LIMIT = 300  # characters of an error message kept (a template can raise anything)
 
 # Requests with every shape a template must handle: no body and a query; a JSON body with
-# nested values, characters each language must quote, and extra headers.
+# nested values, characters each language must quote, and extra headers; a form; a multipart
+# body with a file, several files under one name, text fields and an object; a text body sent
+# as it is; a body that is a file's bytes.
 SAMPLE_REQUESTS = (
     HttpRequest("GET", "https://api.example.com/v1", "/orders/7f1c2f4e-0000-4000-8000-000000000001",
                 [("status", "open"), ("limit", "10")], [("Authorization", "Bearer <token>")], NO_BODY, "Get Order"),
@@ -32,6 +34,18 @@ SAMPLE_REQUESTS = (
                 {"reason": "Out of stock: it's \"gone\"", "lines": [{"sku": "A-1", "quantity": 2}], "notify": True,
                  "note": None, "price": 12.5},
                 "Cancel Order"),
+    HttpRequest("POST", "https://api.example.com/v1", "/charges", [],
+                [("Authorization", "Bearer <token>"), ("Content-Type", "application/x-www-form-urlencoded")],
+                {"amount": 2000, "expand": ["customer", "invoice"], "metadata": {"note": "it's \"fine\" & 100%"}},
+                "Create Charge", {"expand": ","}),
+    HttpRequest("POST", "https://api.example.com/v1", "/documents", [], [("Authorization", "Bearer <token>")],
+                {"title": "Q3 \"report\" it's", "file": "report.csv", "scans": ["a.png", "b.png"], "meta": {"source": "$HOME"}},
+                "Upload Document", {}, True, ["file", "scans"]),
+    HttpRequest("POST", "https://api.example.com/v1", "/imports", [],
+                [("Authorization", "Bearer <token>"), ("Content-Type", "text/csv")], "id,note\r\n1,\"it's $HOME\"\r\n",
+                "Import Rows"),
+    HttpRequest("PUT", "https://api.example.com/v1", "/avatar", [],
+                [("Authorization", "Bearer <token>"), ("Content-Type", "image/png")], "cat.png", "Put Avatar", body_file=True),
 )
 
 
