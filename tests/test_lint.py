@@ -142,6 +142,9 @@ reason
 """
 
 
+MULTIPART = "example:\n  params:\n    order_uuid: abc\n  headers:\n    Content-Type: multipart/form-data\n  body:\n    reason: late\n"
+
+
 def write(project: Path, name: str, **values: str) -> Path:
     values = {"title": "/timp/orders/&lt;order_uuid&gt;/hold/", "name": "Hold", "position": "7.1", "method": "post",
               "extra": "example:\n  params:\n    order_uuid: abc\n  body: {reason: late}\n", **values}
@@ -225,6 +228,15 @@ def test_empty_example_value_makes_an_empty_segment(project: Path) -> None:
     # How a form's lists travel, on a body sent as JSON: it changes nothing.
     ({"extra": "example:\n  params:\n    order_uuid: abc\n  body: {reason: late}\n"
                "request:\n  encoding:\n    reason: {style: deepObject}\n"}, "W114", "  encoding:"),
+    # Which members of a multipart body are files, on a body sent as JSON: it changes nothing.
+    ({"extra": "example:\n  params:\n    order_uuid: abc\n  body: {reason: late, scan: scan.pdf}\n"
+               "request:\n  files:\n    - scan\n"}, "W116", "  files:"),
+    # A multipart body: each file named by `request.files` is in the body and holds a file name,
+    # and each part's name can be written (curl reads a name up to its first `=`).
+    ({"extra": MULTIPART + "    scan: scan.pdf\nrequest:\n  files:\n    - scan\n    - stamp\n"}, "E008", "    - stamp"),
+    ({"extra": MULTIPART + "    scan: a scan\nrequest:\n  files:\n    - scan\n"}, "E008", "    scan: a scan"),
+    ({"extra": MULTIPART + "    a=b: x\n"}, "E008", "    a=b: x"),
+    ({"extra": MULTIPART + "    meta:\n      'x\"y': x\n"}, "E008", "    meta:"),
 ])
 def test_definition_problems_point_at_the_offending_line(project: Path, values: dict[str, str], code: str, text: str) -> None:
     path = write(project, "hold.md", **values)
@@ -316,6 +328,13 @@ def test_a_form_bodys_encoding_is_no_finding(project: Path) -> None:
                                     "request:\n  encoding:\n    reason: {style: deepObject}\n")
     status, found, out = project_findings(project)
     assert status == 0 and not any("W114" in codes for codes in found.values()), out
+
+
+def test_a_multipart_bodys_files_and_encoding_are_no_finding(project: Path) -> None:
+    write(project, "hold.md", extra=MULTIPART + "    scans: [a.png, b.png]\n    tags: [x, y]\n"
+                                    "request:\n  files: [scans]\n  encoding:\n    tags: {style: form, explode: false}\n")
+    status, found, out = project_findings(project)
+    assert status == 0 and not any("W114" in codes or "W116" in codes for codes in found.values()), out
 
 
 def test_an_example_value_its_parameters_schema_refuses_is_a_warning(project: Path) -> None:

@@ -22,9 +22,9 @@ from apidocs.definitions.liquid import Line, LiquidRenderer
 from apidocs.definitions.pasted import HarvestedRequest, PastedSnippet, harvest
 from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Document, Endpoint, ExampleRequest, ExampleResponse
 from apidocs.model.errors import DefinitionError, Finding
-from apidocs.model.forms import is_form
+from apidocs.model.forms import FormError, is_form, list_styles
 from apidocs.model.headers import carried_in_a_header
-from apidocs.model.multipart import FILE_NAME_RULE, file_names, is_file_name, is_multipart
+from apidocs.model.multipart import FILE_NAME_RULE, file_names, is_file_name, is_multipart, multipart_parts
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate
 from apidocs.model.positions import LAST, PositionKey, position_key
 from apidocs.model.raw import is_raw
@@ -362,7 +362,6 @@ class DefinitionLoader:
             endpoint.request_encoding = {str(name): dict(how) for name, how in request["encoding"].items()}
         if isinstance(request, dict) and isinstance(request.get("files"), list):  # a list of names: definition.schema.json
             endpoint.request_files = [str(name) for name in request["files"]]
-            _check_files(endpoint, front, path)
         if isinstance(request, dict) and request.get("body_file") is True:  # a boolean: definition.schema.json
             endpoint.request_body_file = True
             body = endpoint.example.body
@@ -370,22 +369,33 @@ class DefinitionLoader:
                 raise DefinitionError(path, front.path_lines.get(("example", "body"), front.line_of("example")),
                                       f"`example.body` is the file to send (`request.body_file`): it must be {FILE_NAME_RULE}, "
                                       f"not {body!r}", "E008")
+        _check_multipart(endpoint, front, path)
         return endpoint
 
 
-def _check_files(endpoint: Endpoint, front: FrontMatter, path: Path) -> None:
-    """The file members of a multipart example hold file names (the check creates and uploads them)."""
+def _check_multipart(endpoint: Endpoint, front: FrontMatter, path: Path) -> None:
+    """A multipart example can be sent: its file members hold file names (the check creates and
+    uploads them), and every part's name can be written (`model/multipart.py`: no `=`, `"`, `\\`
+    nor line break)."""
     body = endpoint.example.body
     if not (endpoint.example.has_body and isinstance(body, dict) and is_multipart(endpoint.request_content_type)):
         return  # lint says that `request.files` changes nothing here (W116)
-    line = front.path_lines.get(("request", "files"), front.line_of("request"))
-    for name in endpoint.request_files:
+    files_line = front.path_lines.get(("request", "files"), front.line_of("request"))
+    for index, name in enumerate(endpoint.request_files):
         if name not in body:
-            raise DefinitionError(path, line, f"`request.files` names `{name}`, which `example.body` does not have", "E008")
+            raise DefinitionError(path, front.path_lines.get(("request", "files", str(index)), files_line),
+                                  f"`request.files` names `{name}`, which `example.body` does not have", "E008")
         if file_names(body[name]) is None:
-            raise DefinitionError(path, front.path_lines.get(("example", "body", name), line),
+            raise DefinitionError(path, front.path_lines.get(("example", "body", name), files_line),
                                   f"`example.body.{name}` is a file: it must be {FILE_NAME_RULE} (or a list of them), "
                                   f"not {body[name]!r}", "E008")
+    lists = list_styles(endpoint.request_encoding)
+    for name, member in body.items():
+        try:
+            multipart_parts({name: member}, endpoint.request_files, lists)
+        except FormError as error:
+            line = front.path_lines.get(("example", "body", str(name)), front.path_lines.get(("example", "body"), front.line_of("example")))
+            raise DefinitionError(path, line, f"`example.body` is sent as multipart parts: {error}", "E008") from None
 
 
 PARAMETER_PLACES = ("path", "query", "header", "cookie")

@@ -21,6 +21,7 @@ from apidocs.lint.target import LintTarget
 from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Endpoint
 from apidocs.model.errors import Finding
 from apidocs.model.forms import FORM_MEDIA_TYPE, is_form
+from apidocs.model.multipart import MULTIPART_MEDIA_TYPE, is_multipart
 from apidocs.model.positions import LAST
 from apidocs.model.values import ValueCheck, example_values, field_values
 
@@ -205,13 +206,20 @@ def _required_fields(source: SourceFile, endpoint: Endpoint) -> list[Finding]:
 
 
 def _encoding_unused(source: SourceFile, endpoint: Endpoint) -> list[Finding]:
-    """`request.encoding` says how a form's lists travel: on a body sent as anything else it does nothing."""
-    if not endpoint.request_encoding or is_form(endpoint.request_content_type):
-        return []
+    """`request.encoding` says how a form's (or a multipart body's) lists travel, `request.files`
+    which members of a multipart body are files: on a body sent as anything else they do nothing."""
     front = source.front
-    line = front.path_lines.get(("request", "encoding"), front.line_of("request")) if front else 1
-    return [finding(source.path, line, 114, f"`request.encoding` is for form bodies ({FORM_MEDIA_TYPE}); this body is sent as "
-                    f"{endpoint.request_content_type}, so it changes nothing", is_error=False)]
+    found = []
+    sent_as = endpoint.request_content_type
+    if endpoint.request_encoding and not (is_form(sent_as) or is_multipart(sent_as)):
+        line = front.path_lines.get(("request", "encoding"), front.line_of("request")) if front else 1
+        found.append(finding(source.path, line, 114, f"`request.encoding` is for form bodies ({FORM_MEDIA_TYPE} or "
+                             f"{MULTIPART_MEDIA_TYPE}); this body is sent as {sent_as}, so it changes nothing", is_error=False))
+    if endpoint.request_files and not is_multipart(sent_as):
+        line = front.path_lines.get(("request", "files"), front.line_of("request")) if front else 1
+        found.append(finding(source.path, line, 116, f"`request.files` is for multipart bodies ({MULTIPART_MEDIA_TYPE}); this "
+                             f"body is sent as {sent_as}, so it changes nothing", is_error=False))
+    return found
 
 
 def _refused_examples(source: SourceFile, endpoint: Endpoint, target: LintTarget) -> list[Finding]:
