@@ -24,6 +24,8 @@ _TYPE_WORDS: dict[str, Schema] = {
     "boolean": {"type": "boolean"}, "bool": {"type": "boolean"},
     "object": {"type": "object"}, "dict": {"type": "object"}, "map": {"type": "object"},
     "array": {"type": "array"}, "list": {"type": "array"},
+    # A multipart body's file (`model/multipart.py`): its example value names it, the part holds its bytes.
+    "file": {"type": "string", "contentMediaType": "application/octet-stream"},
 }
 
 

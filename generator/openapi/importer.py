@@ -12,6 +12,7 @@ The spec is untrusted: `source.py` bounds what is read, every text from it is wr
 from __future__ import annotations
 
 import base64
+import copy
 import html
 import json
 import os
@@ -28,8 +29,9 @@ import yaml
 
 from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
-from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE, INDEX, REPEAT, list_styles
+from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE, INDEX, REPEAT, FormError, list_styles
 from apidocs.model.headers import HEADER_NAME, carried_in_a_header, media_type_essence
+from apidocs.model.multipart import MULTIPART_MEDIA_TYPE, multipart_parts
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate, split_suffix
 from apidocs.model.types import schema_of_type_word
 from apidocs.model.validation import SchemaError, check_schema
@@ -47,6 +49,7 @@ from apidocs.openapi.examples import (
     types_of,
 )
 from apidocs.openapi.export import DEPRECATED_NOTE
+from apidocs.openapi.multipart import file_kind, file_members, file_name, is_given_file_name, nested_files
 from apidocs.openapi.source import MAX_EXPANDED, Budget, Spec, SpecError, open_spec
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")  # `trace` has no place in the model
@@ -325,8 +328,10 @@ def _alternatives(schema: Any) -> int:
     return max((len(folded[key]) for key in ("oneOf", "anyOf") if isinstance(folded.get(key), list)), default=0)
 
 
-def fields(schema: Any, direction: str, prefix: str = "", depth: int = 0) -> list[tuple[str, str, bool, str]]:
-    """(name, type, required, description) for each property, nested ones as `parent.child`."""
+def fields(schema: Any, direction: str, prefix: str = "", depth: int = 0,
+           multipart: bool = False) -> list[tuple[str, str, bool, str]]:
+    """(name, type, required, description) for each property, nested ones as `parent.child`;
+    `multipart`: the body's own file members are of type `file` (or `array of file`)."""
     if not isinstance(schema, dict) or depth > _FIELD_DEPTH:
         return []
     schema = chosen_branch(schema)
@@ -344,7 +349,9 @@ def fields(schema: Any, direction: str, prefix: str = "", depth: int = 0) -> lis
         full = f"{prefix}{name}"
         shapes = _alternatives(sub)
         sub = chosen_branch(sub)
-        rows.append((full, type_word(sub), name in required, _describe(sub, shapes)))
+        kind = file_kind(sub) if multipart and depth == 0 else None
+        word = {"file": "file", "files": "array of file"}.get(kind or "") or type_word(sub)
+        rows.append((full, word, name in required, _describe(sub, shapes)))
         inner = sub.get("items") if "array" in types_of(sub) else sub
         rows += fields(inner, direction, f"{full}{'[]' if inner is not sub else ''}.", depth + 1)
         if len(rows) > _MAX_FIELDS:
@@ -552,6 +559,147 @@ def _form_encoding(media: dict[str, Any], notes: list[str]) -> dict[str, dict[st
         if entry != {"style": "form"} and entry != {"style": "form", "explode": True}:
             carried[str(name)] = entry
     return carried
+
+
+def _multipart_encoding(media: dict[str, Any], files: dict[str, str], body: dict[str, Any],
+                        notes: list[str]) -> dict[str, dict[str, Any]]:
+    """A multipart body's `encoding` as `request.encoding` keeps it: how the lists of its members
+    that are not files travel, as for a form. What the snippets cannot follow is reported: a
+    part's own headers, and the content type of a part that is not a file (a file's gives the
+    example file's extension; a member holding objects is `_multipart_objects`' to report)."""
+    styles: dict[str, Any] = {}
+    for name, how in mapping(media.get("encoding")).items():
+        if not isinstance(how, dict):
+            continue
+        field = f"multipart field `{one_line(str(name), 60)}`"
+        headers = [one_line(str(header), 40) for header in mapping(how.get("headers"))]
+        if headers:
+            notes.append(f"{field}: the headers of its part ({', '.join(headers[:3])}) are not sent")
+        if str(name) in files:
+            continue
+        content_type = how.get("contentType")
+        if (isinstance(content_type, str) and media_type_essence(content_type) != "text/plain"
+                and not _holds_objects(body.get(str(name)))):
+            notes.append(f"{field}: sent as a text part, not as {one_line(content_type, 80)} (the content type of its encoding)")
+        styles[str(name)] = {key: value for key, value in how.items() if key in ("style", "explode")}
+    return _form_encoding({"encoding": styles}, notes)
+
+
+def _holds_objects(member: Any) -> bool:
+    return isinstance(member, dict) or (isinstance(member, list) and any(isinstance(item, (dict, list)) for item in member))
+
+
+def _multipart_objects(body: dict[str, Any], encoding: dict[str, dict[str, Any]], files: list[str]) -> list[str]:
+    """One line for the members holding objects: the snippets send them as bracketed fields
+    (`meta[key]`), as Stripe reads them; OpenAPI's default is one JSON part each."""
+    bracketed = [name for name, member in body.items()
+                 if name not in files and encoding.get(name, {}).get("style") != "deepObject" and _holds_objects(member)]
+    if not bracketed:
+        return []
+    shown = ", ".join(f"`{one_line(name, 40)}`" for name in bracketed[:5]) + (" …" if len(bracketed) > 5 else "")
+    return [f"multipart fields holding objects ({shown}) are sent as bracketed text fields (`{one_line(bracketed[0], 40)}[key]`),"
+            " as Stripe reads them, not as one JSON part each (OpenAPI's default)"]
+
+
+@dataclass
+class _Multipart:
+    body: dict[str, Any]
+    files: list[str]  # its members that are files (`request.files`)
+    encoding: dict[str, dict[str, Any]]  # `request.encoding`
+    unsendable: set[str]  # members left out: no client can write them as a part's name
+
+
+def _multipart_body(value: dict[str, Any], given: Any, schema: Schema, media: dict[str, Any], notes: list[str]) -> _Multipart:
+    """A multipart example body as the snippets can send it, with its file members and its
+    `request.encoding`. Each file member holds a plain file name (the check creates and uploads
+    the file); a file inside an object member (a part is a body's member, so the clients cannot
+    send it as a file) is left out when optional, else sent as text; a member whose part name
+    the clients cannot write (`=`, `"`, a line break) is left out. `given`: the spec's own
+    example, if any (its values that are not file names are reported)."""
+    members = file_members(schema)
+    parts = mapping(media.get("encoding"))
+    body = copy.deepcopy(value)  # nested members may be left out: the spec's own example stays as it is
+    for name, kind in members.items():
+        if name not in body:
+            continue
+        content_type = mapping(parts.get(name)).get("contentType")
+        member_schema = mapping(mapping(chosen_branch(schema).get("properties")).get(name))
+        sent = body[name]
+        if kind == "file" and not is_given_file_name(sent):
+            body[name] = file_name(name, content_type, member_schema)
+        elif kind == "files" and not (isinstance(sent, list) and sent and all(is_given_file_name(item) for item in sent)):
+            count = len(sent) if isinstance(sent, list) and sent else 1
+            body[name] = [file_name(name, content_type, member_schema, number if count > 1 else None)
+                          for number in range(1, count + 1)]
+        if body[name] != sent and isinstance(given, dict) and name in given:
+            notes.append(f"multipart file `{one_line(name, 60)}`: the example's value is not a file name; "
+                         f"the snippets upload {', '.join(f'`{item}`' for item in (body[name] if isinstance(body[name], list) else [body[name]]))}")
+    folded = chosen_branch(schema)
+    needed = folded.get("required")
+    for name in [name for name in (needed if isinstance(needed, list) else [])
+                 if name in body and name not in members and body[name] in ({}, [])]:
+        # An empty object or list sends no part, and the member is required: another of its
+        # alternatives, when one has a value that sends something (Telegram's `photo`: a file or a file id).
+        alternative = _sent_alternative(mapping(mapping(folded.get("properties")).get(name)))
+        if alternative is not NO_EXAMPLE:
+            notes.append(f"multipart field `{one_line(name, 60)}`: its example ({json.dumps(body[name])}) would send no part; "
+                         f"{json.dumps(alternative, ensure_ascii=False)[:80]}, another value its schema takes, is sent")
+            body[name] = alternative
+    left_out, as_text = [], []
+    for path, required in nested_files(schema):
+        holders = [body]
+        for key in path[:-1]:
+            holders = [item for holder in holders for item in _members_at(holder, key)]
+        found = [holder for holder in holders if path[-1] in holder]
+        if found and not required:
+            for holder in found:
+                del holder[path[-1]]
+            left_out.append(".".join(path))
+        elif found:
+            as_text.append(".".join(path))
+    if left_out:
+        notes.append(f"multipart files inside objects ({', '.join(f'`{one_line(name, 60)}`' for name in left_out[:5])}) are left out"
+                     " of the example: a part is one of the body's own members, so they cannot be sent as files")
+    if as_text:
+        notes.append(f"multipart files inside objects ({', '.join(f'`{one_line(name, 60)}`' for name in as_text[:5])}) are sent as"
+                     " text fields (`name[key]`): a part is one of the body's own members, so they cannot be sent as files")
+    encoding = _multipart_encoding(media, members, body, notes)
+    lists = list_styles(encoding)
+    unsendable: set[str] = set()
+    for name in list(body):
+        try:
+            multipart_parts({name: body[name]}, members, lists)
+        except FormError as error:
+            del body[name]
+            unsendable.add(name)
+            notes.append(f"multipart field `{one_line(name, 60)}` is left out of the example: {one_line(str(error), 200)}")
+    files = [name for name in members if name in body]
+    notes.extend(_multipart_objects(body, encoding, files))
+    return _Multipart(body, files, encoding, unsendable)
+
+
+def _sent_alternative(schema: Schema) -> Any:
+    """A value of `schema` that is not an empty object or list (a form sends nothing for those):
+    the example of its first `anyOf`/`oneOf` branch that has one, else text where the schema
+    takes any (Telegram's `InputFile`, a description alone); NO_EXAMPLE when there is none."""
+    folded = merged(schema)
+    for key in ("anyOf", "oneOf"):
+        branches = folded.get(key)
+        for branch in branches if isinstance(branches, list) else []:
+            value = example_of(branch, direction="request")
+            if value not in ({}, []) and value is not None:
+                return value
+    return "string" if fits("string", schema) is None else NO_EXAMPLE
+
+
+def _members_at(holder: Any, key: str) -> list[dict[str, Any]]:
+    """The objects at `key` of an example value: the member itself, or each object of its list."""
+    if not isinstance(holder, dict):
+        return []
+    inner = holder.get(key)
+    if isinstance(inner, dict):
+        return [inner]
+    return [item for item in inner if isinstance(item, dict)] if isinstance(inner, list) else []
 
 
 def _media(content: Any) -> tuple[str, dict[str, Any]] | None:
@@ -885,6 +1033,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     request_rows: list[tuple[str, str, bool, str]] = []
     request_front: dict[str, Any] = {}
     request_body = data.get("requestBody")
+    multipart: _Multipart | None = None
     if isinstance(request_body, dict):
         chosen = _media(request_body.get("content"))
         if chosen is not None:
@@ -908,19 +1057,32 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             if request_body.get("required") or shown or sent_anyway is not None:
                 if value is NO_EXAMPLE:
                     value = {}
-                    empty = "with no fields" if essence == FORM_MEDIA_TYPE else "as an empty JSON object"
+                    empty = "with no fields" if essence in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE) else "as an empty JSON object"
                     notes.append(f"request body ({media_type}) has no schema or example; documented {empty}")
                 if sent_anyway is not None:
                     (value, trial), problem = sent_anyway, None
                     notes.extend(trial)
                 else:
                     value, problem = _fitted(value, schema, converted, "request", "request", notes)
+                if essence == MULTIPART_MEDIA_TYPE and isinstance(value, dict):
+                    given = _named_example(media)
+                    multipart = _multipart_body(value, given_example(schema) if given is NO_EXAMPLE else given, schema, media, notes)
+                    if not problem and multipart.body != value:  # file names put in, members left out
+                        problem = fits(multipart.body, schema, converted)
+                    value = multipart.body
                 if problem:
                     # The sandbox checks requests against the carried schema: it would refuse the example.
                     notes.append(f"request example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
                 example["body"] = value
                 if essence == FORM_MEDIA_TYPE and isinstance(value, dict):
                     headers["Content-Type"] = FORM_MEDIA_TYPE  # the snippets send its fields
+                elif multipart is not None:
+                    headers["Content-Type"] = MULTIPART_MEDIA_TYPE  # the snippets send its parts, files as files
+                    if multipart.files:
+                        request_front["files"] = multipart.files
+                    if multipart.encoding:
+                        request_front["encoding"] = multipart.encoding
+                        notes.extend(_joined_items_split(value, multipart.encoding))
                 elif _is_json(media_type):
                     if essence != "application/json":
                         # As a header value: its parameters on one line, or none when HTTP cannot carry them.
@@ -934,24 +1096,36 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     notes.append(f"request body is {media_type}; documented and sent as JSON")
             else:
                 problem = None
-                if not _is_json(media_type) and essence != FORM_MEDIA_TYPE:
+                if not _is_json(media_type) and essence not in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE):
                     notes.append(f"request body is {media_type}; documented as JSON")
-            request_rows = fields(schema, "request")
+                if essence == MULTIPART_MEDIA_TYPE:  # no example: the schema says which members are files
+                    members = file_members(schema)
+                    if members:
+                        request_front["files"] = list(members)
+                    encoding = _multipart_encoding(media, members, {}, notes)
+                    if encoding:
+                        request_front["encoding"] = encoding
+            request_rows = fields(schema, "request", multipart=essence == MULTIPART_MEDIA_TYPE)
+            if multipart is not None and multipart.unsendable:
+                # Required, and no client can send it: said in words, as the example leaves it out.
+                request_rows = [(name, kind, False, f"{description} Required by the API; left out of the example, as no "
+                                 "client can write its name as a part's.".strip()) if required and name in multipart.unsendable
+                                else (name, kind, required, description) for name, kind, required, description in request_rows]
             shapes = _alternatives(schema)
             if shapes > 1:
                 notes.append(f"request body has {shapes} alternative shapes (oneOf/anyOf); the fields of the first are listed")
             carried = _carried_schema(schema, converted, "request body", notes) if not problem else None
             if carried is not None:
-                request_front = {"schema": carried}
+                request_front = {"schema": carried, **request_front}
             elif not schema and not problem:
-                request_front = {"schema": {}}  # no schema, or `{}`: any value, as the spec says
-            if not request_front and not request_rows and "body" not in example:
+                request_front = {"schema": {}, **request_front}  # no schema, or `{}`: any value, as the spec says
+            if "schema" not in request_front and not request_rows and "body" not in example:
                 # An optional body whose schema is not carried would leave no trace (page, export).
-                request_front = {"schema": {}}
+                request_front = {"schema": {}, **request_front}
                 notes.append("request body is documented as taking any value")
             if "body" in example and not request_body.get("required"):
                 request_front["required"] = False  # the example sends one; the operation takes none too
-            if "body" not in example and (_is_json(media_type) or essence == FORM_MEDIA_TYPE) \
+            if "body" not in example and (_is_json(media_type) or essence in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE)) \
                     and essence != "application/json":
                 request_front["media_type"] = essence  # no example sends its Content-Type
             if essence == FORM_MEDIA_TYPE:
