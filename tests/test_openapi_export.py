@@ -367,6 +367,33 @@ def test_a_schema_written_more_than_once_is_written_once_under_components(tmp_pa
     assert "$ref" not in json.dumps(document["paths"]["/timp/orders/cancel/"])
 
 
+def test_a_multipart_definition_exports_its_files_as_files(tmp_path: Path) -> None:
+    # No schema in the definition: the one inferred from the example and the fields says which
+    # members are files (OpenAPI 3.1: a string with contentMediaType), and how objects travel.
+    project = copy_project(tmp_path / "project")
+    (project / "docs" / "orders" / "upload.md").write_text(
+        "---\n" + yaml.safe_dump({
+            "title": "/timp/uploads/", "name": "Upload", "position": "5.95", "method": "post",
+            "example": {"headers": {"Content-Type": "multipart/form-data"},
+                        "body": {"title": "Q3", "report": "report.csv", "scans": ["a.png", "b.png"], "meta": {"k": "v"}}},
+            "request": {"files": ["report", "scans"]}})
+        + "---\nUploads.\n\n### Request Parameters\n\ntitle\n: (string) ***Required*** A title\n\n"
+          "report\n: (file) ***Required*** The report\n", encoding="utf-8")
+    result = export(project / "mkdocs.yml")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    validate(document)
+    content = document["paths"]["/timp/uploads/"]["post"]["requestBody"]["content"]
+    assert list(content) == ["multipart/form-data"]
+    properties = content["multipart/form-data"]["schema"]["properties"]
+    file = {"type": "string", "contentMediaType": "application/octet-stream"}
+    assert properties["report"] == {**file, "description": "The report"}
+    assert properties["scans"] == {"type": "array", "items": file}
+    assert properties["title"]["type"] == "string"
+    assert content["multipart/form-data"]["encoding"] == {"meta": {"style": "deepObject", "explode": True}}
+    assert content["multipart/form-data"]["example"]["report"] == "report.csv"
+
+
 def resolved(node: Any, components: dict[str, Any]) -> Any:
     """`node` with every `#/components/schemas/` ref replaced by what it names."""
     if isinstance(node, dict):

@@ -19,11 +19,13 @@ from referencing.exceptions import Unresolvable
 from apidocs.config.settings import Settings
 from apidocs.model.endpoint import Document, Endpoint, ExampleResponse, Parameter
 from apidocs.model.forms import FORM_MEDIA_TYPE
+from apidocs.model.multipart import MULTIPART_MEDIA_TYPE
 from apidocs.model.paths import PLACEHOLDER
 from apidocs.model.types import Schema, schema_of_type_word
 from apidocs.model.validation import pointed_at, schema_validator
 from apidocs.openapi.components import share_schemas
 from apidocs.openapi.examples import UNPORTABLE_PATTERN
+from apidocs.openapi.multipart import exported_schema
 from apidocs.openapi.schemas import fields_schema, merge_schemas, object_schema, schema_of_value
 from apidocs.rendering.languages import Language
 from apidocs.rendering.request import build_request
@@ -218,8 +220,13 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
         media["example"] = body
     required = endpoint.example.has_body if endpoint.request_required is None else endpoint.request_required
     media_type = endpoint.request_content_type
-    if media_type == FORM_MEDIA_TYPE and isinstance(schema, dict):
+    if media_type == MULTIPART_MEDIA_TYPE:
+        # Its files as OpenAPI 3.1 writes them; its other members travel as a form's do.
+        media["schema"] = schema = exported_schema(schema, endpoint.request_files)
+    if media_type in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE) and isinstance(schema, dict):
         encoding = _form_encoding(endpoint, schema, body)
+        for name in endpoint.request_files if media_type == MULTIPART_MEDIA_TYPE else []:
+            encoding.pop(name, None)
         if encoding:
             media["encoding"] = encoding
     return {"required": required, "content": {media_type: media}}

@@ -6,7 +6,8 @@ Which members of a body schema are files: OpenAPI 3.0 writes a file as `type: st
 string whose `contentMediaType` is JSON is a JSON text, not a file.
 
 The import gives each file member of an example a plain file name (`model/multipart.py`: the
-check creates and uploads it), `<member>.<extension>` from the part's content type.
+check creates and uploads it), `<member>.<extension>` from the part's content type. The export
+marks the members `request.files` names as files where the schema does not say so already.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from typing import Any
 
 from apidocs.model.headers import media_type_essence
 from apidocs.model.multipart import is_file_name
-from apidocs.openapi.examples import chosen_branch, types_of
+from apidocs.openapi.examples import Schema, chosen_branch, types_of
 
 FILE_FORMATS = frozenset(("binary", "base64"))
+OCTET_STREAM = "application/octet-stream"
+# A file member of an exported schema: OpenAPI 3.1's words for 3.0's `format: binary`.
+EXPORTED_FILE: Schema = {"type": "string", "contentMediaType": OCTET_STREAM}
 FALLBACK_NAME = "upload"
 _MAX_NESTED = 6  # levels below a member looked through for files inside objects
 _MAX_NESTED_SCHEMAS = 2000  # schemas looked at for them (a resolved spec shares schemas: a walk may meet one often)
@@ -142,3 +146,27 @@ def file_name(member: str, content_type: Any, schema: Any, number: int | None = 
     suffix = f"-{number}" if number is not None else ""
     name = stem[:100 - len(suffix) - len(extension)] + suffix + extension
     return name if is_file_name(name) else FALLBACK_NAME + suffix + extension
+
+
+def exported_schema(schema: Any, files: list[str]) -> Any:
+    """`schema` with each member `request.files` names marked as a file where it does not say so
+    (a string with `contentMediaType`, or an array of them); other schemas as they are."""
+    if not isinstance(schema, dict) or not files:
+        return schema
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        properties = {}
+    marked = dict(properties)
+    for name in files:
+        member = properties.get(name)
+        if file_kind(member) is not None:
+            continue
+        if not isinstance(member, dict) or not member or "$ref" in member:
+            marked[name] = dict(EXPORTED_FILE)
+        elif "array" in types_of(member) or "items" in member:
+            items = member.get("items")
+            marked[name] = {**member, "items": {**(items if isinstance(items, dict) and "$ref" not in items else {}),
+                                                **EXPORTED_FILE}}
+        else:
+            marked[name] = {**{key: value for key, value in member.items() if key not in ("type", "format")}, **EXPORTED_FILE}
+    return {**schema, "properties": marked}
