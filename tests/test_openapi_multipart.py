@@ -260,8 +260,6 @@ def test_the_export_marks_the_definitions_files_where_its_schema_does_not() -> N
     assert schema["properties"]["a"] == {"type": "string"}  # the definition's own is left as it is
 
 
-@pytest.mark.xfail(strict=True, reason="snippets/python.py.j2 passes `files={}` when no part is a file, and requests then "
-                                       "sends `data=` as an application/x-www-form-urlencoded form (the sandbox answers 415)")
 def test_a_multipart_body_without_files_is_sent_as_multipart_by_every_snippet(tmp_path: Path) -> None:
     # Some APIs take multipart bodies of text fields only; a spec's example may also leave every file out.
     spec = {"openapi": "3.0.3", "info": {"title": "Fields", "version": "1"}, "paths": {"/notes": {"post": {

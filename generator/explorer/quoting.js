@@ -571,9 +571,12 @@
   }
 
   // python_files: `files=` of requests, a dict, or a list of pairs when a field holds several files.
+  // Without a file, requests would send data= URL-encoded: the text parts go here as (None, text).
   function pythonFiles(parts) {
-    const files = parts.filter((part) => part.is_file)
-      .map((part) => [pythonString(part.name), `open(${pythonString(part.value)}, "rb")`]);
+    const uploads = parts.some((part) => part.is_file);
+    const files = parts.filter((part) => part.is_file || !uploads)
+      .map((part) => [pythonString(part.name),
+        part.is_file ? `open(${pythonString(part.value)}, "rb")` : `(None, ${pythonString(part.value)})`]);
     if (new Set(files.map(([name]) => name)).size === files.length) {
       return "{" + files.map(([name, opened]) => `${name}: ${opened}`).join(", ") + "}";
     }
@@ -582,7 +585,8 @@
 
   // python_fields: `data=` of requests, the text parts by name, a repeated name's texts a list.
   function pythonFields(parts) {
-    return pythonLiteral(grouped(parts.filter((part) => !part.is_file).map((part) => [part.name, part.value])));
+    const uploads = parts.some((part) => part.is_file);
+    return pythonLiteral(grouped(parts.filter((part) => uploads && !part.is_file).map((part) => [part.name, part.value])));
   }
 
   const FILTERS = {

@@ -149,8 +149,11 @@ _JS_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", 
 
 def python_files(parts: list[Part]) -> str:
     """The `files=` argument of `requests` for a multipart body's file parts: a dict, or a list
-    of pairs when a field holds several files."""
-    files = [(python_string(part.name), f'open({python_string(part.value)}, "rb")') for part in parts if part.is_file]
+    of pairs when a field holds several files. Without a file, `requests` would send `data=` as
+    a URL-encoded form: the text parts then go here, as `(None, text)` (a part without a file name)."""
+    uploads = any(part.is_file for part in parts)
+    files = [(python_string(part.name), f'open({python_string(part.value)}, "rb")' if part.is_file
+              else f"(None, {python_string(part.value)})") for part in parts if part.is_file or not uploads]
     if len({name for name, _ in files}) == len(files):
         return "{" + ", ".join(f"{name}: {opened}" for name, opened in files) + "}"
     return "[" + ", ".join(f"({name}, {opened})" for name, opened in files) + "]"
@@ -158,9 +161,9 @@ def python_files(parts: list[Part]) -> str:
 
 def python_fields(parts: list[Part]) -> str:
     """The `data=` argument of `requests` for a multipart body's text parts: a dict whose
-    repeated names hold lists."""
+    repeated names hold lists (empty without a file: `python_files` holds them then)."""
     fields: dict[str, str | list[str]] = {}
-    for part in parts:
+    for part in parts if any(part.is_file for part in parts) else []:
         if not part.is_file:
             held = fields.get(part.name)
             fields[part.name] = part.value if held is None else [*held, part.value] if isinstance(held, list) else [held, part.value]
