@@ -231,6 +231,9 @@ def test_empty_example_value_makes_an_empty_segment(project: Path) -> None:
     # Which members of a multipart body are files, on a body sent as JSON: it changes nothing.
     ({"extra": "example:\n  params:\n    order_uuid: abc\n  body: {reason: late, scan: scan.pdf}\n"
                "request:\n  files:\n    - scan\n"}, "W116", "  files:"),
+    # A body that is a file, on a body sent as JSON: it changes nothing.
+    ({"extra": "example:\n  params:\n    order_uuid: abc\n  body: scan.pdf\n"
+               "request:\n  body_file: true\n"}, "W117", "  body_file:"),
     # A multipart body: each file named by `request.files` is in the body and holds a file name,
     # and each part's name can be written (curl reads a name up to its first `=`).
     ({"extra": MULTIPART + "    scan: scan.pdf\nrequest:\n  files:\n    - scan\n    - stamp\n"}, "E008", "    - stamp"),

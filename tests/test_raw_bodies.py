@@ -8,12 +8,15 @@ sent its name."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+import yaml
 
 from apidocs.check.compare import compare_exchanges
 from apidocs.check.relay import Exchange
@@ -158,3 +161,98 @@ def test_a_body_that_cannot_be_sent_as_it_is_is_an_error_at_its_line(tmp_path: P
                             text=True, timeout=120)
     assert "note.md:7: E008" in result.stdout, result.stdout
     assert message in result.stdout
+
+
+RAW_SPEC = {
+    "openapi": "3.0.3", "info": {"title": "Ingest", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    "paths": {
+        "/blobs": {"put": {
+            "operationId": "putBlob", "requestBody": {"required": True, "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+            "responses": {"204": {"description": "stored"}}}},
+        "/avatars": {"post": {
+            "operationId": "postAvatar", "requestBody": {"required": True, "content": {"image/png": {}}},
+            "responses": {"201": {"description": "made"}}}},
+        "/rows": {"post": {
+            "operationId": "postRows", "requestBody": {"required": True, "content": {
+                "text/csv": {"schema": {"type": "string"}, "example": "id,name\n1,Ada\n"}}},
+            "responses": {"200": {"description": "read"}}}},
+        "/documents": {"post": {
+            "operationId": "postDocument", "requestBody": {"required": True, "content": {
+                "application/xml": {"schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}}},
+            "responses": {"200": {"description": "read"}}}},
+        "/anything": {"post": {
+            "operationId": "postAnything", "requestBody": {"required": True, "content": {"*/*": {"schema": {"type": "string"}}}},
+            "responses": {"200": {"description": "read"}}}},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("raw-import")
+    spec = folder / "ingest.json"
+    spec.write_text(json.dumps(RAW_SPEC), encoding="utf-8")
+    result = subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(folder / "project")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return folder / "project"
+
+
+def test_the_import_sends_files_as_files_and_text_as_text(imported: Path) -> None:
+    def front(name: str) -> dict[str, Any]:
+        text = next(imported.glob(f"docs/**/{name}.md")).read_text(encoding="utf-8")
+        return yaml.safe_load(text.split("---\n")[1])
+
+    blob, avatar, rows = front("put-blob"), front("post-avatar"), front("post-rows")
+    assert blob["example"]["body"] == "upload.bin" and blob["request"]["body_file"] is True
+    assert avatar["example"]["body"] == "upload.png" and avatar["request"]["body_file"] is True
+    assert avatar["example"]["headers"] == {"Content-Type": "image/png"}
+    assert rows["example"]["body"] == "id,name\n1,Ada\n" and "body_file" not in rows.get("request", {})
+    assert rows["example"]["headers"] == {"Content-Type": "text/csv"}
+    report = (imported / "import-report.txt").read_text(encoding="utf-8")
+    # What cannot go as it is (an XML schema's object, a media type no header names) is still said.
+    assert "application/xml; documented and sent as JSON" in report
+    assert "*/*; documented and sent as JSON" in report
+    assert "octet-stream" not in report and "image/png" not in report and "text/csv" not in report
+
+
+def test_the_imported_project_builds_and_every_snippet_sends_its_body(imported: Path) -> None:
+    for command in (["lint"], ["build", "--strict"], ["check", "-j", "2"]):
+        result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(imported / "mkdocs.yml"), *command],
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert "20 passed, 0 failed" in result.stdout
+
+
+def test_the_export_keeps_the_media_types_and_the_files(imported: Path, tmp_path: Path) -> None:
+    out = tmp_path / "openapi.json"
+    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(imported / "mkdocs.yml"), "export-openapi", "-o", str(out)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(out.read_text(encoding="utf-8"))
+    from openapi_spec_validator import validate
+
+    validate(document)
+    bodies = {path: next(iter(item.values()))["requestBody"]["content"] for path, item in document["paths"].items()}
+    assert list(bodies["/blobs"]) == ["application/octet-stream"] and "example" not in bodies["/blobs"]["application/octet-stream"]
+    assert bodies["/avatars"] == {"image/png": {"schema": {}}}  # as the spec said: any bytes; no example
+    assert bodies["/rows"]["text/csv"]["example"] == "id,name\n1,Ada\n"
+    # Imported again, the files stay files.
+    again = tmp_path / "again"
+    result = subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(out), str(again)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "body_file: true" in next(again.glob("docs/**/post-avatar.md")).read_text(encoding="utf-8")
+
+
+def test_a_written_file_body_exports_as_bytes_of_its_media_type(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "openapi.json"
+    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "export-openapi", "-o", str(out)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    paths = json.loads(out.read_text(encoding="utf-8"))["paths"]
+    assert paths["/photos/{name}"]["put"]["requestBody"]["content"] == {
+        "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}}}
+    note = paths["/notes"]["post"]["requestBody"]["content"]["text/plain"]
+    assert note["example"].startswith("@home: it's 5 $HOME\nsecond line") and note["schema"]["maxLength"] == 100

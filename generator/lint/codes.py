@@ -23,6 +23,7 @@ CHECKS: dict[int, str] = {
     114: "`request.encoding` on a body that is not a form nor multipart (it changes nothing)",
     115: "example value that its parameter's schema or type refuses (the sandbox then does not check the parameter)",
     116: "`request.files` on a body that is not multipart/form-data (it changes nothing)",
+    117: "`request.body_file` on a body that is JSON or a form (it changes nothing)",
     120: "text of the `apidocs new` skeleton left in the definition",
     121: "a key of the definition given with no value (`position:`)",
     130: "`right_code` on a page without `method` (apidocs does not show it)",

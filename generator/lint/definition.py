@@ -23,6 +23,7 @@ from apidocs.model.errors import Finding
 from apidocs.model.forms import FORM_MEDIA_TYPE, is_form
 from apidocs.model.multipart import MULTIPART_MEDIA_TYPE, is_multipart
 from apidocs.model.positions import LAST
+from apidocs.model.raw import is_raw
 from apidocs.model.values import ValueCheck, example_values, field_values
 
 _BROKEN_ENTITY = re.compile(r"&(lt|gt)(?!;)")
@@ -207,7 +208,8 @@ def _required_fields(source: SourceFile, endpoint: Endpoint) -> list[Finding]:
 
 def _encoding_unused(source: SourceFile, endpoint: Endpoint) -> list[Finding]:
     """`request.encoding` says how a form's (or a multipart body's) lists travel, `request.files`
-    which members of a multipart body are files: on a body sent as anything else they do nothing."""
+    which members of a multipart body are files, `request.body_file` that a raw body is a file:
+    on a body sent as anything else they do nothing."""
     front = source.front
     found = []
     sent_as = endpoint.request_content_type
@@ -219,6 +221,10 @@ def _encoding_unused(source: SourceFile, endpoint: Endpoint) -> list[Finding]:
         line = front.path_lines.get(("request", "files"), front.line_of("request")) if front else 1
         found.append(finding(source.path, line, 116, f"`request.files` is for multipart bodies ({MULTIPART_MEDIA_TYPE}); this "
                              f"body is sent as {sent_as}, so it changes nothing", is_error=False))
+    if endpoint.request_body_file and not is_raw(sent_as):
+        line = front.path_lines.get(("request", "body_file"), front.line_of("request")) if front else 1
+        found.append(finding(source.path, line, 117, "`request.body_file` is for a body sent as it is (its Content-Type neither "
+                             f"JSON nor a form); this body is sent as {sent_as}, so it changes nothing", is_error=False))
     return found
 
 

@@ -10,7 +10,7 @@ The example's body is then text: sent as it is (UTF-8), or, when the definition 
 from __future__ import annotations
 
 from apidocs.model.forms import is_form
-from apidocs.model.headers import is_json_media_type
+from apidocs.model.headers import is_json_media_type, media_type_essence
 from apidocs.model.multipart import is_multipart
 
 
@@ -18,3 +18,14 @@ def is_raw(content_type: str | None) -> bool:
     """Whether a body of this Content-Type goes as its bytes: not JSON, not a form."""
     return content_type is not None and not (is_json_media_type(content_type) or is_form(content_type)
                                              or is_multipart(content_type))
+
+
+# Media types whose bodies are text though not `text/…`.
+_TEXT_APPLICATION_TYPES = frozenset(("application/xml", "application/yaml", "application/x-yaml", "application/x-ndjson",
+                                     "application/graphql", "application/javascript", "application/sql", "application/csv"))
+
+
+def is_text_media_type(content_type: str) -> bool:
+    """Whether a body of this media type is text (`text/csv`, `application/xml`, `…+xml`), not bytes."""
+    media = media_type_essence(content_type)
+    return (media.startswith("text/") or media.endswith(("+xml", "+yaml")) or media in _TEXT_APPLICATION_TYPES)

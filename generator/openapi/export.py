@@ -21,6 +21,7 @@ from apidocs.model.endpoint import Document, Endpoint, ExampleResponse, Paramete
 from apidocs.model.forms import FORM_MEDIA_TYPE
 from apidocs.model.multipart import MULTIPART_MEDIA_TYPE
 from apidocs.model.paths import PLACEHOLDER
+from apidocs.model.raw import is_raw
 from apidocs.model.types import Schema, schema_of_type_word
 from apidocs.model.validation import pointed_at, schema_validator
 from apidocs.openapi.components import share_schemas
@@ -215,11 +216,14 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
         schema = fields_schema(group.parameters, [body]) if endpoint.example.has_body else object_schema(group.parameters)
     else:
         schema = schema_of_value(body)
+    media_type = endpoint.request_content_type
+    body_file = endpoint.request_body_file and is_raw(media_type)
+    if body_file and endpoint.request_schema is None:
+        schema = {"type": "string", "contentMediaType": media_type}  # bytes, as OpenAPI 3.1 writes a file
     media: dict[str, Any] = {"schema": schema}
-    if endpoint.example.has_body:
+    if endpoint.example.has_body and not body_file:  # a file's example is its name, not its bytes
         media["example"] = body
     required = endpoint.example.has_body if endpoint.request_required is None else endpoint.request_required
-    media_type = endpoint.request_content_type
     if media_type == MULTIPART_MEDIA_TYPE:
         # Its files as OpenAPI 3.1 writes them; its other members travel as a form's do.
         media["schema"] = schema = exported_schema(schema, endpoint.request_files)

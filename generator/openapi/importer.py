@@ -33,6 +33,7 @@ from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE, INDEX, REPEAT,
 from apidocs.model.headers import HEADER_NAME, carried_in_a_header, media_type_essence
 from apidocs.model.multipart import MULTIPART_MEDIA_TYPE, multipart_parts
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate, split_suffix
+from apidocs.model.raw import is_raw, is_text_media_type
 from apidocs.model.types import schema_of_type_word
 from apidocs.model.validation import SchemaError, check_schema
 from apidocs.openapi.examples import (
@@ -49,7 +50,7 @@ from apidocs.openapi.examples import (
     types_of,
 )
 from apidocs.openapi.export import DEPRECATED_NOTE
-from apidocs.openapi.multipart import file_kind, file_members, file_name, is_given_file_name, nested_files
+from apidocs.openapi.multipart import FALLBACK_NAME, file_kind, file_members, file_name, is_given_file_name, nested_files
 from apidocs.openapi.source import MAX_EXPANDED, Budget, Spec, SpecError, open_spec
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")  # `trace` has no place in the model
@@ -702,6 +703,18 @@ def _members_at(holder: Any, key: str) -> list[dict[str, Any]]:
     return [item for item in inner if isinstance(item, dict)] if isinstance(inner, list) else []
 
 
+_SENDABLE_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
+
+
+def _raw_body(essence: str, schema: Any) -> str | None:
+    """How a body that is neither JSON nor a form travels (`model/raw.py`): `"file"` (its bytes:
+    a binary schema, or a media type that is not text), `"text"`, or None (JSON, a form, or a
+    media type no Content-Type can name, such as `*/*`)."""
+    if not is_raw(essence) or not _SENDABLE_MEDIA_TYPE.fullmatch(essence):
+        return None
+    return "file" if file_kind(schema) == "file" or not is_text_media_type(essence) else "text"
+
+
 def _media(content: Any) -> tuple[str, dict[str, Any]] | None:
     """The media type to document: JSON first (the snippets send JSON), else the first one."""
     if not isinstance(content, dict) or not content:
@@ -1043,6 +1056,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             notes.extend(_examples_left_out(media, "request body"))
             schema = _directed_schema(media, "request", notes)
             converted: Schema = json_schema(schema) if schema else {}  # once: converting is most of an import's time
+            raw_as = _raw_body(essence, schema)
             # An optional body the spec shows no example of is documented, not sent by the example.
             shown = "example" in media or bool(media.get("examples")) or given_example(schema) is not NO_EXAMPLE
             sent_anyway = None
@@ -1055,7 +1069,11 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 if misfit is None:
                     sent_anyway = candidate, trial
             if request_body.get("required") or shown or sent_anyway is not None:
-                if value is NO_EXAMPLE:
+                if value is NO_EXAMPLE and raw_as is not None:
+                    value = "text"  # a file body's example is its file's name, made below
+                    if raw_as == "text":
+                        notes.append(f"request body ({media_type}) has no schema or example; documented as the text `text`")
+                elif value is NO_EXAMPLE:
                     value = {}
                     empty = "with no fields" if essence in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE) else "as an empty JSON object"
                     notes.append(f"request body ({media_type}) has no schema or example; documented {empty}")
@@ -1070,6 +1088,11 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     if not problem and multipart.body != value:  # file names put in, members left out
                         problem = fits(multipart.body, schema, converted)
                     value = multipart.body
+                if raw_as == "file":
+                    value, problem = file_name(FALLBACK_NAME, essence, schema), None  # the check creates it
+                    request_front["body_file"] = True
+                elif raw_as == "text" and not isinstance(value, str):
+                    raw_as = None  # an example that is not text (an XML schema's object): sent as JSON, as said below
                 if problem:
                     # The sandbox checks requests against the carried schema: it would refuse the example.
                     notes.append(f"request example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
@@ -1083,7 +1106,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     if multipart.encoding:
                         request_front["encoding"] = multipart.encoding
                         notes.extend(_joined_items_split(value, multipart.encoding))
-                elif _is_json(media_type):
+                elif _is_json(media_type) or raw_as is not None:
                     if essence != "application/json":
                         # As a header value: its parameters on one line, or none when HTTP cannot carry them.
                         sent = " ".join(media_type.split())
@@ -1091,13 +1114,15 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                             notes.append(f"request media type parameters are not sent (HTTP cannot carry them): {one_line(media_type, 120)}")
                             sent = essence
                         headers["Content-Type"] = sent
-                else:
-                    # The snippets and the sandbox speak JSON: say so rather than send a form as JSON text.
+                elif raw_as is None and essence not in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE):
+                    # Neither JSON, a form nor text or bytes a header can name (`*/*`): sent as JSON, and said.
                     notes.append(f"request body is {media_type}; documented and sent as JSON")
             else:
                 problem = None
-                if not _is_json(media_type) and essence not in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE):
+                if not _is_json(media_type) and essence not in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE) and raw_as is None:
                     notes.append(f"request body is {media_type}; documented as JSON")
+                if raw_as == "file":
+                    request_front["body_file"] = True
                 if essence == MULTIPART_MEDIA_TYPE:  # no example: the schema says which members are files
                     members = file_members(schema)
                     if members:
@@ -1125,8 +1150,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 notes.append("request body is documented as taking any value")
             if "body" in example and not request_body.get("required"):
                 request_front["required"] = False  # the example sends one; the operation takes none too
-            if "body" not in example and (_is_json(media_type) or essence in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE)) \
-                    and essence != "application/json":
+            if "body" not in example and (_is_json(media_type) or essence in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE)
+                                          or raw_as is not None) and essence != "application/json":
                 request_front["media_type"] = essence  # no example sends its Content-Type
             if essence == FORM_MEDIA_TYPE:
                 encoding = _form_encoding(media, notes)
