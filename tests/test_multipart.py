@@ -26,6 +26,7 @@ from apidocs.check.compare import compare_exchanges
 from apidocs.check.relay import Exchange
 from apidocs.model.forms import FormError, form_fields
 from apidocs.model.multipart import MultipartError, Part, multipart_parts, read_multipart, sample_file, upload_names
+from apidocs.rendering.quoting import QuotingError, shell_quote
 from apidocs.rendering.request import HttpRequest
 from conftest import PYTHON
 from sandbox_helpers import RunningSandbox, start_sandbox
@@ -318,3 +319,21 @@ def test_a_multipart_body_that_is_not_an_object_is_an_error(tmp_path: Path) -> N
     result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(tmp_path / "mkdocs.yml"), "lint"], capture_output=True,
                             text=True, timeout=120)
     assert "upload.md:7: E008" in result.stdout, result.stdout
+
+
+def test_an_overlong_boundary_is_a_clear_error() -> None:
+    # The parser refuses a boundary over 256 bytes as it is made: the sandbox answered 500.
+    with pytest.raises(MultipartError, match="not a multipart body"):
+        read_multipart(b"--" + b"a" * 300 + b"\r\n", "multipart/form-data; boundary=" + "a" * 300)
+
+
+def test_a_dash_is_no_file_name_and_a_nul_no_text() -> None:
+    # curl reads `-F f=@-` and `--data-binary @-` from its input: a reader's snippet would hang.
+    with pytest.raises(FormError, match="plain file name"):
+        multipart_parts({"file": "-"}, ["file"])
+    assert upload_names({"file": "-x"}, ["file"]) == []
+    # A shell word ends at a NUL: curl and HTTPie would send a cut text.
+    with pytest.raises(FormError, match="NUL"):
+        multipart_parts({"note": "a\x00b"}, [])
+    with pytest.raises(QuotingError, match="NUL"):
+        shell_quote("a\x00b")

@@ -256,3 +256,23 @@ def test_a_written_file_body_exports_as_bytes_of_its_media_type(project: Path, t
         "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}}}
     note = paths["/notes"]["post"]["requestBody"]["content"]["text/plain"]
     assert note["example"].startswith("@home: it's 5 $HOME\nsecond line") and note["schema"]["maxLength"] == 100
+
+
+def test_an_optional_file_body_without_an_example_builds_and_a_nul_is_an_error(tmp_path: Path) -> None:
+    # What import-openapi writes for an optional binary body the spec shows no example of: the
+    # snippets send no body (they tried to upload a file named by nothing, and the build failed).
+    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Files API\n", encoding="utf-8")
+    (tmp_path / "docs" / "avatar.md").write_text(
+        "---\ntitle: /avatar\nmethod: put\nrequest:\n  media_type: image/png\n  body_file: true\n  required: false\n"
+        "responses:\n- status: 204\n---\n", encoding="utf-8")
+    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(tmp_path / "mkdocs.yml"), "build", "--strict"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (tmp_path / "docs" / "note.md").write_text(
+        '---\ntitle: /notes\nmethod: post\nexample:\n  headers:\n    Content-Type: text/plain\n  body: "a\\0b"\n---\n',
+        encoding="utf-8")
+    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(tmp_path / "mkdocs.yml"), "lint"], capture_output=True,
+                            text=True, timeout=120)
+    assert "note.md:7: E008" in result.stdout and "NUL" in result.stdout, result.stdout

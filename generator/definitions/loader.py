@@ -23,7 +23,7 @@ from apidocs.definitions.pasted import HarvestedRequest, PastedSnippet, harvest
 from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Document, Endpoint, ExampleRequest, ExampleResponse
 from apidocs.model.errors import DefinitionError, Finding
 from apidocs.model.forms import FormError, is_form, list_styles
-from apidocs.model.headers import carried_in_a_header
+from apidocs.model.headers import MEDIA_TYPE, carried_in_a_header
 from apidocs.model.multipart import FILE_NAME_RULE, file_names, is_file_name, is_multipart, multipart_parts
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate
 from apidocs.model.positions import LAST, PositionKey, position_key
@@ -399,7 +399,6 @@ def _check_multipart(endpoint: Endpoint, front: FrontMatter, path: Path) -> None
 
 
 PARAMETER_PLACES = ("path", "query", "header", "cookie")
-MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")
 
 
 def _parameter_schemas(given: dict[str, Any], front: FrontMatter, path: Path) -> dict[tuple[str, str], dict[str, Any]]:
@@ -551,6 +550,9 @@ def _build_example(endpoint: Endpoint, front: FrontMatter, right_code: list[Righ
         raise DefinitionError(path, front.path_lines.get(("example", "body"), line),
                               f"`example.body` is sent as {content_type}, as it is: it must be text (or, with "
                               "`request.body_file: true`, the name of the file to send)", "E008")
+    elif example.has_body and is_raw(content_type) and "\x00" in example.body:
+        raise DefinitionError(path, front.path_lines.get(("example", "body"), line),
+                              "`example.body` holds a NUL character, which no shell snippet can send", "E008")
 
     missing = [name for name in endpoint.path_parameters if not example.path_params.get(name)]
     for name in missing:

@@ -232,6 +232,7 @@
   // --- POSIX shell (bash) ---
 
   function shellQuote(text) {
+    if (str(text).includes("\0")) throw new QuotingError("a shell word cannot hold a NUL character");
     return "'" + str(text).replace(/'/g, "'\\''") + "'";
   }
 
@@ -504,7 +505,7 @@
   }
 
   // multipart.py's _FILE_NAME and _UNSENDABLE_IN_NAME.
-  const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/;
+  const FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
   const UNSENDABLE_IN_NAME = /[="\\\r\n\x00]/;
 
   // file_names: one plain file name or a list of them, else null.
@@ -538,6 +539,9 @@
       for (const [field, text] of formFields(own, style)) parts.push(new Part(field, text));
     });
     for (const part of parts) {
+      if (part.value.includes("\0")) {
+        throw new QuotingError(`the field '${part.name}' holds a NUL character, which no shell snippet can send`);
+      }
       if (UNSENDABLE_IN_NAME.test(part.name)) {
         throw new QuotingError(`the field name '${part.name}' cannot be a part's name: curl reads a name up to its first =, ` +
           "a \" or a line break would end the part's header, and clients write a \\ differently");
@@ -547,10 +551,10 @@
   }
 
   // How the explorer names a file the reader chose, for the snippets to write: a plain file
-  // name (FILE_NAME: letters, digits, ".", "_" and "-", at most 100, no dot first), the only
+  // name (FILE_NAME: letters, digits, ".", "_" and "-", at most 100, no dot or dash first), the only
   // names they write. Not a filter: Python never sees the reader's files.
   function plainFileName(name) {
-    return name.replace(/[^A-Za-z0-9._-]/gu, "_").replace(/^\./, "_").slice(0, 100) || "upload";
+    return name.replace(/[^A-Za-z0-9._-]/gu, "_").replace(/^[.-]/, "_").slice(0, 100) || "upload";
   }
 
   // at_file: `@name`, curl's and HTTPie's way to send a file's bytes as the body (model/raw.py).

@@ -7,6 +7,8 @@ import re
 
 # A header name is a token (RFC 9110): letters, digits and !#$%&'*+-.^_`|~.
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# A media type a Content-Type can name (RFC 6838's restricted names): `type/subtype`, no wildcard.
+MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")
 
 
 def carried_in_a_header(value: str) -> bool:

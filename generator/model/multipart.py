@@ -11,7 +11,8 @@ Clients write the Content-Type themselves, with the boundary they chose, so the 
 send the documented one (`requests` would send it without a boundary, which no server reads).
 
 The check uploads files it creates (`sample_file`), so a file name is a plain name in the
-working folder: letters, digits, `.`, `_` and `-`, not starting with a dot.
+working folder: letters, digits, `.`, `_` and `-`, not starting with a dot (hidden) or a dash
+(curl reads `@-` as standard input).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from apidocs.model.forms import REPEAT, FormError, form_fields
@@ -31,9 +32,9 @@ from apidocs.model.headers import media_type_essence
 MULTIPART_MEDIA_TYPE = "multipart/form-data"
 MAX_PARTS = 1000  # parts read from one body
 MAX_PART_HEADERS = 16  # header lines of one part
-_FILE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
+_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")
 _UNSENDABLE_IN_NAME = re.compile(r'[="\\\r\n\x00]')
-FILE_NAME_RULE = "a plain file name: letters, digits, `.`, `_` and `-`, at most 100, not starting with a dot"
+FILE_NAME_RULE = "a plain file name: letters, digits, `.`, `_` and `-`, at most 100, not starting with a dot or a dash"
 
 
 # The parser logs what it refuses; the refusal reaches the caller as MultipartError instead.
@@ -86,6 +87,8 @@ def multipart_parts(value: Any, files: Collection[str], lists: Mapping[str, str]
         else:
             parts += [Part(field, text) for field, text in form_fields({name: member}, {name: (lists or {}).get(name, REPEAT)})]
     for part in parts:
+        if "\x00" in part.value:
+            raise FormError(f"the field {part.name!r} holds a NUL character, which no shell snippet can send")
         if _UNSENDABLE_IN_NAME.search(part.name):
             raise FormError(f"the field name {part.name!r} cannot be a part's name: curl reads a name up to its first `=`, "
                             "a `\"` or a line break would end the part's header, and clients write a `\\` differently")
@@ -166,15 +169,15 @@ def read_multipart(raw: bytes, content_type: str, max_parts: int = MAX_PARTS) ->
         nonlocal ended
         ended = True
 
-    parser = MultipartParser(boundary, {"on_header_field": header_field, "on_header_value": header_value,
-                                        "on_header_end": header_end, "on_part_data": part_data,
-                                        "on_part_end": part_end, "on_end": end},
-                             max_header_count=MAX_PART_HEADERS)
-    parser.logger = _UNHEARD
     try:
+        parser = MultipartParser(boundary, {"on_header_field": header_field, "on_header_value": header_value,
+                                            "on_header_end": header_end, "on_part_data": part_data,
+                                            "on_part_end": part_end, "on_end": end},
+                                 max_header_count=MAX_PART_HEADERS)
+        parser.logger = _UNHEARD
         parser.write(raw)
         parser.finalize()
-    except MultipartParseError as error:
+    except FormParserError as error:
         raise MultipartError(f"it is not a multipart body: {str(error).splitlines()[0][:200]}") from None
     if not ended:
         raise MultipartError("it ends before its closing boundary")

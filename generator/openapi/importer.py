@@ -30,7 +30,7 @@ import yaml
 from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
 from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE, INDEX, REPEAT, FormError, list_styles
-from apidocs.model.headers import HEADER_NAME, carried_in_a_header, media_type_essence
+from apidocs.model.headers import HEADER_NAME, MEDIA_TYPE, carried_in_a_header, is_json_media_type, media_type_essence
 from apidocs.model.multipart import MULTIPART_MEDIA_TYPE, multipart_parts
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate, split_suffix
 from apidocs.model.raw import is_raw, is_text_media_type
@@ -516,10 +516,6 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def _is_json(media_type: str) -> bool:
-    """`application/json` or a `+json` type, whatever its parameters (`; charset=utf-8` is still JSON)."""
-    return re.fullmatch(r"application/([\w.+-]+\+)?json", media_type_essence(media_type)) is not None
-
 
 def _joined_items_split(body: Any, encoding: dict[str, dict[str, Any]]) -> list[str]:
     """Members sent as one text joined by a delimiter whose example items hold it: read back,
@@ -703,14 +699,11 @@ def _members_at(holder: Any, key: str) -> list[dict[str, Any]]:
     return [item for item in inner if isinstance(item, dict)] if isinstance(inner, list) else []
 
 
-_SENDABLE_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
-
-
 def _raw_body(essence: str, schema: Any) -> str | None:
     """How a body that is neither JSON nor a form travels (`model/raw.py`): `"file"` (its bytes:
     a binary schema, or a media type that is not text), `"text"`, or None (JSON, a form, or a
     media type no Content-Type can name, such as `*/*`)."""
-    if not is_raw(essence) or not _SENDABLE_MEDIA_TYPE.fullmatch(essence):
+    if not is_raw(essence) or not MEDIA_TYPE.fullmatch(essence):
         return None
     return "file" if file_kind(schema) == "file" or not is_text_media_type(essence) else "text"
 
@@ -720,7 +713,7 @@ def _media(content: Any) -> tuple[str, dict[str, Any]] | None:
     if not isinstance(content, dict) or not content:
         return None
     for name, media in content.items():
-        if isinstance(name, str) and _is_json(name) and isinstance(media, dict):
+        if isinstance(name, str) and is_json_media_type(name) and isinstance(media, dict):
             return name, media
     name, media = next(iter(content.items()))
     return (str(name), media) if isinstance(media, dict) else None
@@ -1106,7 +1099,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     if multipart.encoding:
                         request_front["encoding"] = multipart.encoding
                         notes.extend(_joined_items_split(value, multipart.encoding))
-                elif _is_json(media_type) or raw_as is not None:
+                elif is_json_media_type(media_type) or raw_as is not None:
                     if essence != "application/json":
                         # As a header value: its parameters on one line, or none when HTTP cannot carry them.
                         sent = " ".join(media_type.split())
@@ -1119,7 +1112,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     notes.append(f"request body is {media_type}; documented and sent as JSON")
             else:
                 problem = None
-                if not _is_json(media_type) and essence not in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE) and raw_as is None:
+                if not is_json_media_type(media_type) and essence not in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE) and raw_as is None:
                     notes.append(f"request body is {media_type}; documented as JSON")
                 if raw_as == "file":
                     request_front["body_file"] = True
@@ -1150,7 +1143,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 notes.append("request body is documented as taking any value")
             if "body" in example and not request_body.get("required"):
                 request_front["required"] = False  # the example sends one; the operation takes none too
-            if "body" not in example and (_is_json(media_type) or essence in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE)
+            if "body" not in example and (is_json_media_type(media_type) or essence in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE)
                                           or raw_as is not None) and essence != "application/json":
                 request_front["media_type"] = essence  # no example sends its Content-Type
             if essence == FORM_MEDIA_TYPE:
@@ -1209,7 +1202,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 entry["schema"] = carried
             # A string example is answered and exported as text/plain, anything else as JSON.
             shown_as = "text/plain" if isinstance(value, str) else "application/json"
-            if media_type_essence(media_type) != shown_as and not (shown_as == "application/json" and _is_json(media_type)):
+            if media_type_essence(media_type) != shown_as and not (shown_as == "application/json" and is_json_media_type(media_type)):
                 notes.append(f"{status} response is {media_type}; documented as {shown_as}")
             if len(mapping(response.get("content"))) > 1:
                 notes.append(f"{status} response media types other than {media_type} are not carried over")

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from apidocs.model.headers import media_type_essence
+from apidocs.model.headers import is_json_media_type, media_type_essence
 from apidocs.model.multipart import is_file_name
 from apidocs.openapi.examples import Schema, chosen_branch, types_of
 
@@ -34,9 +34,6 @@ _TYPES = mimetypes.MimeTypes()
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def _is_json_type(media_type: str) -> bool:
-    return re.fullmatch(r"application/([\w.+-]+\+)?json", media_type_essence(media_type)) is not None
-
 
 def is_file_schema(schema: Any) -> bool:
     """Whether `schema` (its `allOf` merged, its first alternative) is one file."""
@@ -49,7 +46,7 @@ def is_file_schema(schema: Any) -> bool:
     if folded.get("format") in FILE_FORMATS:
         return True
     media = folded.get("contentMediaType")
-    if isinstance(media, str) and not _is_json_type(media):
+    if isinstance(media, str) and not is_json_media_type(media):
         return True
     return "string" in kinds and isinstance(folded.get("contentEncoding"), str)
 

@@ -25,7 +25,10 @@ class QuotingError(ValueError):
 # --- POSIX shell (bash) -------------------------------------------------------------------------
 
 def shell_quote(text: str) -> str:
-    """Single-quote for bash: nothing inside single quotes is special but the quote itself."""
+    """Single-quote for bash: nothing inside single quotes is special but the quote itself. A
+    NUL cannot be in a process's argument at all (the word would end there)."""
+    if "\x00" in str(text):
+        raise QuotingError("a shell word cannot hold a NUL character")
     return "'" + str(text).replace("'", "'\\''") + "'"
 
 
@@ -49,9 +52,6 @@ def httpie_header(header: tuple[str, str]) -> str:
     name, value = header
     if value == "":
         return shell_quote(f"{name};")
-    for index, char in enumerate(value[:-1]):
-        if char == "\\" and value[index + 1] in _HTTPIE_SPECIAL:
-            raise QuotingError(f"header {name}: HTTPie cannot send a backslash followed by {value[index + 1]!r}")
     return shell_quote(f"{name}:{_httpie_escaped(value, f'header {name}')}")
 
 

@@ -86,4 +86,4 @@ def build_request(endpoint: Endpoint, auth: Auth, base_url: str, *, path_params:
     return HttpRequest(endpoint.method, base_url, concrete, list(endpoint.example.query), headers,
                        endpoint.example.body, endpoint.name, list_styles(endpoint.request_encoding),
                        multipart, list(endpoint.request_files) if multipart else [],
-                       endpoint.request_body_file and is_raw(endpoint.request_content_type))
+                       endpoint.example.has_body and endpoint.request_body_file and is_raw(endpoint.request_content_type))
