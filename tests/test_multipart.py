@@ -103,7 +103,7 @@ example:
   headers:
     Content-Type: multipart/form-data; charset=utf-8
   body:
-    attachments: [one.txt, two_2.PNG]
+    attachments: [one.txt, python]
     note: "line 1\\nline 2 'quoted' $HOME"
 request:
   files: [attachments]
@@ -113,7 +113,7 @@ responses:
     attached: 2
 ---
 
-Attaches several files under one field.
+Attaches several files under one field (`python`: a name the check's own folders once had).
 """
 
 

@@ -94,7 +94,8 @@ def api(project: Path) -> Iterator[RunningSandbox]:
 @pytest.mark.parametrize(("content_type", "raw"), [
     ("text/plain", True), ("text/csv; charset=utf-8", True), ("application/octet-stream", True), ("image/png", True),
     ("application/json", False), ("application/vnd.api+json; charset=utf-8", False),
-    ("application/x-www-form-urlencoded", False), ("multipart/form-data; boundary=x", False), (None, False),
+    ("application/x-www-form-urlencoded", False), ("multipart/form-data; boundary=x", False), ("multipart/mixed", False),
+    (None, False),
 ])
 def test_what_goes_as_it_is(content_type: str | None, raw: bool) -> None:
     assert is_raw(content_type) is raw
@@ -148,18 +149,23 @@ def test_the_pages_show_the_text_and_the_upload(project: Path) -> None:
     assert "--data-binary" in photo and "@cat.png" in photo and "readFileSync" in photo
 
 
-@pytest.mark.parametrize(("body", "extra", "message"), [
-    ("body: {a: 1}", "", "it must be text"),
-    ("body: ../cat.png", "request:\n  body_file: true\n", "must be a plain file name"),
+@pytest.mark.parametrize(("body", "extra", "message", "line"), [
+    ("body: {a: 1}", "", "it must be text", 7),
+    ("body: ../cat.png", "request:\n  body_file: true\n", "must be a plain file name", 7),
+    ("body: '-'", "request:\n  body_file: true\n", "must be a plain file name", 7),  # curl reads `@-` as its input
+    ('body: ""', "", "is empty", 7),  # no body at all: the sandbox would want one
+    ("body: caf\u00e9", "", "UTF-8", 4),  # the snippets send UTF-8, whatever the header says
 ])
-def test_a_body_that_cannot_be_sent_as_it_is_is_an_error_at_its_line(tmp_path: Path, body: str, extra: str, message: str) -> None:
+def test_a_body_that_cannot_be_sent_as_it_is_is_an_error_at_its_line(tmp_path: Path, body: str, extra: str, message: str,
+                                                                     line: int) -> None:
     (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
     (tmp_path / "docs").mkdir()
-    text = f"---\ntitle: /notes\nmethod: post\nexample:\n  headers:\n    Content-Type: text/plain\n  {body}\n{extra}---\n"
+    content_type = "text/plain; charset=iso-8859-1" if "caf" in body else "text/plain"
+    text = f"---\ntitle: /notes\nmethod: post\nexample:\n  headers:\n    Content-Type: {content_type}\n  {body}\n{extra}---\n"
     (tmp_path / "docs" / "note.md").write_text(text, encoding="utf-8")
     result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(tmp_path / "mkdocs.yml"), "lint"], capture_output=True,
                             text=True, timeout=120)
-    assert "note.md:7: E008" in result.stdout, result.stdout
+    assert f"note.md:{line}: E008" in result.stdout, result.stdout
     assert message in result.stdout
 
 

@@ -262,7 +262,9 @@ class WarmPythonRunner:
 
 def make_runner(language: Language, snippets_dir: Path, scratch: Path, *, warm: bool = True) -> Runner:
     """The runner for `language`; `warm=False` runs Python snippets as plain processes too."""
-    env = language_environment(language, snippets_dir, scratch / language.name)
+    # A dot first: no upload can have that name (`model/multipart.is_file_name`), and uploads are
+    # created in `scratch`, where the snippets run.
+    env = language_environment(language, snippets_dir, scratch / f".{language.name}")
     if warm and language.warm == "python":
         return WarmPythonRunner(language, env, scratch)
     return ProcessRunner(language, env, scratch)

@@ -373,6 +373,15 @@ class DefinitionLoader:
         return endpoint
 
 
+def _charset(content_type: str | None) -> str | None:
+    """The `charset` parameter of a Content-Type, in lower case, if any."""
+    for parameter in (content_type or "").split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
+
+
 def _check_multipart(endpoint: Endpoint, front: FrontMatter, path: Path) -> None:
     """A multipart example can be sent: its file members hold file names (the check creates and
     uploads them), and every part's name can be written (`model/multipart.py`: no `=`, `"`, `\\`
@@ -553,6 +562,12 @@ def _build_example(endpoint: Endpoint, front: FrontMatter, right_code: list[Righ
     elif example.has_body and is_raw(content_type) and "\x00" in example.body:
         raise DefinitionError(path, front.path_lines.get(("example", "body"), line),
                               "`example.body` holds a NUL character, which no shell snippet can send", "E008")
+    elif example.has_body and is_raw(content_type) and example.body == "":
+        raise DefinitionError(path, front.path_lines.get(("example", "body"), line),
+                              "`example.body` is empty, which is no body at all: leave `body` out", "E008")
+    elif example.has_body and is_raw(content_type) and _charset(content_type) not in (None, "utf-8", "utf8"):
+        raise DefinitionError(path, line, f"the Content-Type says {_charset(content_type)}, but the snippets send "
+                              "the text as UTF-8: say charset=utf-8, or no charset", "E008")
 
     missing = [name for name in endpoint.path_parameters if not example.path_params.get(name)]
     for name in missing:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from apidocs.model.forms import is_form
 from apidocs.model.headers import is_json_media_type, media_type_essence
-from apidocs.model.multipart import is_multipart
 
 
 def is_raw(content_type: str | None) -> bool:
     """Whether a body of this Content-Type goes as its bytes: not JSON, not a form."""
+    # Other multipart types (`multipart/mixed`, `/related`) are parts too, which only a boundary
+    # the client chooses can delimit: not bytes a snippet can send as they are.
     return content_type is not None and not (is_json_media_type(content_type) or is_form(content_type)
-                                             or is_multipart(content_type))
+                                             or media_type_essence(content_type).startswith("multipart/"))
 
 
 # Media types whose bodies are text though not `text/…`.
