@@ -52,6 +52,7 @@ from apidocs.openapi.examples import (
 from apidocs.openapi.export import DEPRECATED_NOTE
 from apidocs.openapi.multipart import FALLBACK_NAME, file_kind, file_members, file_name, is_given_file_name, nested_files
 from apidocs.openapi.source import MAX_EXPANDED, Budget, Spec, SpecError, open_spec
+from apidocs.openapi.texts import example_text
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")  # `trace` has no place in the model
 REPORT = "import-report.txt"
@@ -1084,8 +1085,11 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 if raw_as == "file":
                     value, problem = file_name(FALLBACK_NAME, essence, schema), None  # the check creates it
                     request_front["body_file"] = True
-                elif raw_as == "text" and not isinstance(value, str):
-                    raw_as = None  # an example that is not text (an XML schema's object): sent as JSON, as said below
+                elif raw_as == "text":
+                    if not isinstance(value, str):  # an XML schema's object: the document it stands for
+                        value = example_text(value, essence, schema)
+                    # A text no snippet can send (the loader's E008): what is left of it, or a word.
+                    value = value.replace("\x00", "") or "text"
                 if problem:
                     # The sandbox checks requests against the carried schema: it would refuse the example.
                     notes.append(f"request example does not fit its schema, which is not carried over: {one_line(problem, 300)}")

@@ -237,14 +237,26 @@ def _check_files(endpoint: Endpoint, body: Any, sent_as_files: set[str]) -> None
             raise ApiError(400, f"`{name}` must be sent as text, not as a file")
 
 
+def describes_text(schema: Any) -> bool:
+    """Whether a raw body's schema is about its text (a string's length, pattern, enum), not
+    about the document the text holds (an XML body's object schema)."""
+    if not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    kinds = [kind] if isinstance(kind, str) else kind if isinstance(kind, list) else []
+    return "string" in kinds or (not kinds and not any(key in schema for key in ("properties", "items", "allOf", "anyOf",
+                                                                                   "oneOf", "$ref")))
+
+
 def _check_raw(endpoint: Endpoint, body: object, validator: Validator | None, expected: bool) -> None:
     """A body sent as it is: there when the example sends one (and it is not optional), and
-    text that its schema takes (a file's bytes are not checked)."""
+    text that its schema takes (a file's bytes are not checked, nor a document, such as XML,
+    whose schema describes what it holds rather than its text)."""
     if body is NO_BODY:
         if expected:
             what = "the file's bytes" if endpoint.request_body_file else f"{endpoint.request_content_type} text"
             raise ApiError(400, f"the body is missing: send {what}")
-    elif validator is not None and isinstance(body, str):
+    elif validator is not None and isinstance(body, str) and describes_text(endpoint.request_schema):
         _check_against_schema(endpoint, body, validator)
 
 
