@@ -292,3 +292,18 @@ def test_an_optional_file_body_without_an_example_builds_and_a_nul_is_an_error(t
     result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(tmp_path / "mkdocs.yml"), "lint"], capture_output=True,
                             text=True, timeout=120)
     assert "note.md:7: E008" in result.stdout and "NUL" in result.stdout, result.stdout
+
+
+def test_a_text_with_carriage_returns_is_shown_without_them() -> None:
+    # A page's HTML reads a CR as a line break: a copied snippet would send LF where the API wants
+    # CRLF (a CSV). Shell words holding one are written $'…', the other languages escape it.
+    from apidocs.rendering.languages import load_languages
+    from apidocs.rendering.snippets import render_snippet
+
+    snippets = Path(__file__).resolve().parent.parent / "snippets"
+    request = HttpRequest("POST", "https://api.example.com", "/rows", headers=[("Content-Type", "text/csv")],
+                          body="id,name\r\n1,'Ada'\r\n")
+    shown = {language.name: render_snippet(snippets, language, request) for language in load_languages(snippets)}
+    assert not any("\r" in text for text in shown.values()), shown
+    assert "--data-raw $'id,name\\r\\n1,\\'Ada\\'\\r\\n'" in shown["curl"]
+    assert "--raw=$'id,name\\r\\n1,\\'Ada\\'\\r\\n'" in shown["httpie"]

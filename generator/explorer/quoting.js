@@ -231,9 +231,19 @@
 
   // --- POSIX shell (bash) ---
 
-  function shellQuote(text) {
-    if (str(text).includes("\0")) throw new QuotingError("a shell word cannot hold a NUL character");
-    return "'" + str(text).replace(/'/g, "'\\''") + "'";
+  // quoting.py's _UNSHOWN: a word holding a control character other than a tab or a line feed
+  // is written $'…' (HTML reads a CR as a line break).
+  const UNSHOWN = /[\x01-\x08\x0b-\x1f\x7f]/u;
+  const ANSI_C_ESCAPES = { "\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t", "\r": "\\r" };
+
+  function shellQuote(value) {
+    const text = str(value);
+    if (text.includes("\0")) throw new QuotingError("a shell word cannot hold a NUL character");
+    if (UNSHOWN.test(text)) {
+      return "$'" + Array.from(text, (char) => ANSI_C_ESCAPES[char]
+        || (UNSHOWN.test(char) ? "\\x" + char.charCodeAt(0).toString(16).padStart(2, "0") : char)).join("") + "'";
+    }
+    return "'" + text.replace(/'/g, "'\\''") + "'";
   }
 
   // Each word quoted for bash, joined by the template's separator; no words are one empty word.

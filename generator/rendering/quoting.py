@@ -24,12 +24,24 @@ class QuotingError(ValueError):
 
 # --- POSIX shell (bash) -------------------------------------------------------------------------
 
+# Control characters a page cannot carry as they are: HTML reads a CR as a line break, and the
+# others are not text a reader can copy. A word holding one is written `$'…'`, with escapes.
+_UNSHOWN = re.compile(r"[\x01-\x08\x0b-\x1f\x7f]")
+_ANSI_C_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
 def shell_quote(text: str) -> str:
     """Single-quote for bash: nothing inside single quotes is special but the quote itself. A
-    NUL cannot be in a process's argument at all (the word would end there)."""
-    if "\x00" in str(text):
+    word holding a control character other than a tab or a line feed is written `$'…'` (bash's
+    ANSI-C quoting: a CR as backslash-r, others as backslash-x and two hex digits). A NUL cannot
+    be in a process's argument at all."""
+    text = str(text)
+    if "\x00" in text:
         raise QuotingError("a shell word cannot hold a NUL character")
-    return "'" + str(text).replace("'", "'\\''") + "'"
+    if _UNSHOWN.search(text):
+        return "$'" + "".join(_ANSI_C_ESCAPES.get(char) or (f"\\x{ord(char):02x}" if _UNSHOWN.match(char) else char)
+                              for char in text) + "'"
+    return "'" + text.replace("'", "'\\''") + "'"
 
 
 def sh_joined(words: list[str], separator: str) -> str:
