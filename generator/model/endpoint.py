@@ -177,6 +177,9 @@ class Endpoint(Document):
     request_files: list[str] = field(default_factory=list)
     # A raw body (`raw.py`) that is a file: the example's body is the file's name.
     request_body_file: bool = False
+    # Other media types the operation takes a body in (beside the example's), with their JSON
+    # Schemas (`{}`: any): documented and exported; the sandbox reads and checks them too.
+    request_other_media_types: dict[str, dict[str, Any]] = field(default_factory=dict)
     # JSON Schemas of path, query, header and cookie parameters, when given, by (where, name);
     # header names in lower case (HTTP's are case-blind).
     parameter_schemas: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)

@@ -233,7 +233,10 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
             encoding.pop(name, None)
         if encoding:
             media["encoding"] = encoding
-    return {"required": required, "content": {media_type: media}}
+    content: dict[str, Any] = {media_type: media}
+    for other, other_schema in endpoint.request_other_media_types.items():
+        content.setdefault(other, {"schema": portable_patterns(other_schema)})
+    return {"required": required, "content": content}
 
 
 _MAX_SCHEMA_STEPS = 10_000  # schemas looked at to tell whether one form member may be an object

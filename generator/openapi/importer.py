@@ -709,6 +709,23 @@ def _raw_body(essence: str, schema: Any) -> str | None:
     return "file" if file_kind(schema) == "file" or not is_text_media_type(essence) else "text"
 
 
+def _other_media_types(content: dict[str, Any], chosen: str, notes: list[str]) -> dict[str, Schema]:
+    """The request body's media types beside the one the example sends, each with its schema
+    (`{}` where it has none or cannot be carried): documented, exported, taken by the sandbox."""
+    others: dict[str, Schema] = {}
+    for name, media in content.items():
+        essence = media_type_essence(str(name))
+        if str(name) == chosen or essence in others or essence == media_type_essence(chosen):
+            continue
+        if not MEDIA_TYPE.fullmatch(essence):
+            notes.append(f"request body media type {one_line(str(name), 80)} is not carried over (no Content-Type names it)")
+            continue
+        schema = _directed_schema(media, "request", []) if isinstance(media, dict) else {}
+        converted: Schema = json_schema(schema) if schema else {}
+        others[essence] = _carried_schema(schema, converted, f"request body ({essence})", notes) or {}
+    return others
+
+
 def _media(content: Any) -> tuple[str, dict[str, Any]] | None:
     """The media type to document: JSON first (the snippets send JSON), else the first one."""
     if not isinstance(content, dict) or not content:
@@ -1155,8 +1172,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 if encoding:
                     request_front["encoding"] = encoding
                     notes.extend(_joined_items_split(example.get("body"), encoding))
-            if len(request_body["content"]) > 1:
-                notes.append(f"request body media types other than {media_type} are not carried over")
+            others = _other_media_types(request_body["content"], media_type, notes)
+            if others:
+                request_front["other_media_types"] = others
     if headers:
         example["headers"] = headers
 

@@ -17,6 +17,8 @@ from markupsafe import Markup
 
 from apidocs.config.settings import Settings
 from apidocs.model.endpoint import PLACEHOLDER, Document, Endpoint, ExampleResponse, ParameterGroup
+from apidocs.model.headers import media_type_essence
+from apidocs.model.raw import is_raw
 from apidocs.rendering.blocks import code_block, content_tabs
 from apidocs.rendering.languages import Language
 from apidocs.rendering.quoting import html_text, json_text, markdown_text
@@ -384,12 +386,27 @@ def request_column(endpoint: Endpoint, settings: Settings, languages: list[Langu
                    extensions: Sequence[AsideExtension] = ()) -> str:
     """The request column's HTML: snippets, the request and response examples, the extensions' markup."""
     parts = ['<p class="apidocs-aside-title">Request</p>\n', snippet_tabs(endpoint, settings, languages)]
+    if endpoint.request_other_media_types:
+        also = ", ".join(f"<code>{html_text(media)}</code>" for media in endpoint.request_other_media_types)
+        parts.append(f'<p class="apidocs-also">The body may also be sent as {also}.</p>\n')
     if endpoint.example.has_body and endpoint.request_example_title:
-        parts.append(code_block(json_text(endpoint.example.body), "json", endpoint.request_example_title))
+        body = endpoint.example.body
+        if isinstance(body, str) and is_raw(endpoint.request_content_type):  # sent as it is: shown as it is
+            parts.append(code_block(body, _text_language(endpoint.request_content_type), endpoint.request_example_title))
+        else:
+            parts.append(code_block(json_text(body), "json", endpoint.request_example_title))
     parts.append(response_examples(endpoint))
     for extension in extensions:
         parts.append(extension(endpoint, settings, languages))
     return '<div class="apidocs-aside">\n' + "".join(parts) + "</div>\n"
+
+
+def _text_language(media_type: str) -> str:
+    """The highlighting of a body sent as it is: XML and YAML as such, any other text as text."""
+    media = media_type_essence(media_type)
+    if media.endswith(("/xml", "+xml")):
+        return "xml"
+    return "yaml" if media.endswith(("/yaml", "/x-yaml", "+yaml")) else "text"
 
 
 def _body_parts(document: Document) -> list[str | GeneratedHtml]:

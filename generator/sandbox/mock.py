@@ -19,8 +19,9 @@ from urllib.parse import parse_qsl
 
 from apidocs.model.endpoint import NO_BODY, Endpoint
 from apidocs.model.forms import indexed_lists, is_form, list_styles
+from apidocs.model.headers import media_type_essence
 from apidocs.model.multipart import is_multipart
-from apidocs.model.raw import is_raw
+from apidocs.model.raw import is_raw, is_text_media_type
 from apidocs.model.types import schema_of_type_word
 from apidocs.model.validation import Validator, schema_validator
 from apidocs.model.values import ValueCheck, example_values, field_values
@@ -260,6 +261,28 @@ def _check_raw(endpoint: Endpoint, body: object, validator: Validator | None, ex
         _check_against_schema(endpoint, body, validator)
 
 
+async def _check_other_body(endpoint: Endpoint, call: Call, media: str, validator: Validator | None,
+                            schema: dict[str, Any]) -> None:
+    """A body sent in another media type the operation takes (`request.other_media_types`): read
+    as that type says, and checked against its schema when it has one."""
+    form = False
+    if is_multipart(media):
+        body: Any = (await call.multipart())[0]
+        form = True
+    elif is_form(media):
+        body, form = await call.form(), True
+    elif is_raw(media):
+        body = await call.raw(media, text=is_text_media_type(media))
+        if not (isinstance(body, str) and describes_text(schema)):
+            return  # bytes, or a document whose schema describes what it holds
+    else:
+        body = await call.json()
+    if form and validator is not None and isinstance(body, dict):
+        body = typed_form(body, schema)
+    if validator is not None and body is not NO_BODY:
+        _check_against_schema(endpoint, body, validator, form)
+
+
 def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], Awaitable[Answer]]:
     """A handler answering `endpoint`'s documented success example (`auth_header`: the site's, not checked here)."""
     status = endpoint.expected_status
@@ -286,10 +309,18 @@ def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], 
     # one (and the body is not optional); otherwise no bytes are no body, as for JSON.
     fields_expected = endpoint.example.has_body and endpoint.request_required is not False
 
+    # The other media types the operation takes a body in, each with its schema's validator.
+    others = {media: (schema_validator(schema) if schema else None, schema)
+              for media, schema in endpoint.request_other_media_types.items()}
+
     async def handle(call: Call) -> Answer:
         try:
             if checks.path or checks.query or checks.header:
                 check_parameters(endpoint, call.params, call.query_string, checks, call.headers)
+            sent_as = media_type_essence(call.headers.get("content-type", ""))
+            if others and sent_as in others and sent_as != endpoint.request_content_type:
+                await _check_other_body(endpoint, call, sent_as, *others[sent_as])
+                return Answer(status, content, [], media_type)
             if form:
                 if multipart:
                     body, sent_as_files = await call.multipart()

@@ -1,0 +1,99 @@
+"""An operation that takes its body in several media types (JSON, or the same fields as a form
+or multipart parts, as Telegram's, Zoom's and Gitea's do): the example sends one, the others
+are documented on the page (`request.other_media_types`), exported with their schemas, and
+taken by the sandbox, each read as its media type says and checked against its schema.
+
+Before, every media type but the example's was dropped from the export (a spec and its export
+then differed in bodies), and the sandbox answered 415 to a form the API takes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from conftest import PYTHON
+from sandbox_helpers import RunningSandbox, start_sandbox
+
+AMOUNT = {"type": "object", "required": ["amount"], "properties": {"amount": {"type": "integer"}}}
+SPEC = {
+    "openapi": "3.0.3", "info": {"title": "Charges", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    "paths": {"/charges": {"post": {
+        "operationId": "createCharge",
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": AMOUNT, "example": {"amount": 5}},
+            "application/x-www-form-urlencoded": {"schema": AMOUNT},
+            "multipart/form-data": {"schema": {"type": "object", "properties": {
+                "amount": {"type": "integer"}, "receipt": {"type": "string", "format": "binary"}}}},
+            "text/plain": {"schema": {"type": "string", "maxLength": 5}},
+            "*/*": {}}},
+        "responses": {"200": {"description": "made", "content": {"application/json": {"example": {"id": "ch_1"}}}}}}}},
+}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("media")
+    spec = folder / "charges.json"
+    spec.write_text(json.dumps(SPEC), encoding="utf-8")
+    result = subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(folder / "project")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return folder / "project"
+
+
+@pytest.fixture(scope="module")
+def charges(project: Path) -> Iterator[RunningSandbox]:
+    sandbox = start_sandbox(project / "state.sqlite3", config=project / "mkdocs.yml")
+    yield sandbox
+    sandbox.stop()
+
+
+def test_the_other_media_types_are_carried_with_their_schemas(project: Path) -> None:
+    front = yaml.safe_load(next(project.glob("docs/**/create-charge.md")).read_text(encoding="utf-8").split("---\n")[1])
+    others = front["request"]["other_media_types"]
+    assert list(others) == ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]
+    assert others["application/x-www-form-urlencoded"]["required"] == ["amount"]
+    report = (project / "import-report.txt").read_text(encoding="utf-8")
+    assert "*/* is not carried over" in report  # no Content-Type names it
+
+
+def test_the_export_gives_every_media_type_back(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "openapi.json"
+    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "export-openapi", "-o", str(out)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(out.read_text(encoding="utf-8"))
+    from openapi_spec_validator import validate
+
+    validate(document)
+    content = document["paths"]["/charges"]["post"]["requestBody"]["content"]
+    assert list(content) == ["application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]
+    assert content["text/plain"]["schema"]["maxLength"] == 5
+
+
+def test_the_sandbox_takes_each_media_type_and_checks_it(charges: RunningSandbox) -> None:
+    def post(**kwargs: object) -> int:
+        return requests.post(f"{charges.url}/charges", timeout=10, **kwargs).status_code  # type: ignore[arg-type]
+
+    assert post(json={"amount": 5}) == 200
+    assert post(data={"amount": "5"}) == 200  # a form
+    assert post(data={"amount": "five"}) == 400  # read as its schema says: not an integer
+    assert post(files={"amount": (None, "7"), "receipt": ("r.pdf", b"%PDF")}) == 200  # multipart parts
+    assert post(data=b"12345", headers={"Content-Type": "text/plain"}) == 200
+    assert post(data=b"123456", headers={"Content-Type": "text/plain"}) == 400  # over its maxLength
+    assert post(data=b"<a/>", headers={"Content-Type": "application/xml"}) == 415  # not one it takes
+
+
+def test_the_page_says_which_other_media_types_it_takes(project: Path) -> None:
+    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "build", "--strict"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = next((project / "site").glob("**/create-charge/index.html")).read_text(encoding="utf-8")
+    assert ("The body may also be sent as <code>application/x-www-form-urlencoded</code>, "
+            "<code>multipart/form-data</code>, <code>text/plain</code>.") in page
