@@ -163,7 +163,7 @@ def test_the_text_is_escaped_and_kept_whole(raw_project: Path, text: str) -> Non
     assert (shown[1:] if shown.startswith("\n") else shown) == text
 
 
-@pytest.mark.parametrize("text", [NOTE, EDITED, ROWS, "", " ", "'", "a\\nb", "\x00\x1f\x7f\u2028\u202e", "{\"json\": 1}"],
+@pytest.mark.parametrize("text", [NOTE, EDITED, ROWS, "", " ", "'", "a\\nb", "\r\x1f\x7f\u2028\u202e", "{\"json\": 1}"],
                          ids=repr)
 def test_the_snippets_fill_back_for_any_text(raw_project: Path, text: str) -> None:
     """The slots (the parts the browser fills) give every template's snippet for any text."""
@@ -290,7 +290,7 @@ def test_the_panel_has_a_labelled_file_input_for_a_body_that_is_a_file(raw_proje
     assert "<img" not in markup and f"Sent as it is ({html.escape(hostile)})" in markup
 
 
-@pytest.mark.parametrize("name", ["cat.png", "My_Cat__1_.png", "-", "x" * 100], ids=repr)
+@pytest.mark.parametrize("name", ["cat.png", "My_Cat__1_.png", "_-", "x" * 100], ids=repr)
 def test_the_snippets_fill_back_for_any_file_name(raw_project: Path, name: str) -> None:
     settings = load_settings(raw_project / "mkdocs.yml")
     example = build_request(endpoint_of(raw_project, PHOTO_SLUG), settings.auth, settings.default_server)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import subprocess
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,32 +27,11 @@ from apidocs.model.forms import FormError, form_fields
 from apidocs.model.multipart import MultipartError, Part, multipart_parts, read_multipart, sample_file, upload_names
 from apidocs.rendering.quoting import QuotingError, shell_quote
 from apidocs.rendering.request import HttpRequest
-from conftest import PYTHON
+from bodies_helpers import apidocs, write_project
 from sandbox_helpers import RunningSandbox, start_sandbox
 
 TOKEN = {"Authorization": "Bearer your-api-token"}
 
-CONFIG = """\
-site_name: Files API
-docs_dir: docs
-theme:
-  name: material
-plugins:
-- search
-- apidocs:
-    servers:
-    - url: https://api.example.com
-    auth:
-      header: Authorization
-      scheme: Bearer
-      token: your-api-token
-    sandbox_workflow: false
-markdown_extensions:
-- attr_list
-- def_list
-- md_in_html
-- tables
-"""
 
 UPLOAD = """\
 ---
@@ -120,12 +98,7 @@ Attaches several files under one field (`python`: a name the check's own folders
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("multipart")
-    (folder / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
-    (folder / "docs").mkdir()
-    (folder / "docs" / "index.md").write_text("# Files API\n", encoding="utf-8")
-    (folder / "docs" / "upload.md").write_text(UPLOAD, encoding="utf-8")
-    (folder / "docs" / "attach.md").write_text(ATTACH, encoding="utf-8")
-    return folder
+    return write_project(folder, {"upload.md": UPLOAD, "attach.md": ATTACH})
 
 
 @pytest.fixture(scope="module")
@@ -211,8 +184,7 @@ def test_the_number_of_parts_is_bounded() -> None:
 def test_every_snippet_uploads_the_files_and_gets_the_documented_answer(project: Path) -> None:
     # curl, HTTPie, Python and Node, each run for real through the check's recording relay: the
     # fields and files they sent are compared with the documented ones, and the sandbox said 200/201.
-    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "check", "-j", "2"],
-                            capture_output=True, text=True, timeout=600)
+    result = apidocs(project, "check", "-j", "2", timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "8 passed, 0 failed" in result.stdout
     # The documented 400 is reached too: the check sends the form without its parts.
@@ -267,8 +239,7 @@ def test_the_sandbox_reads_parts_by_the_schema_and_refuses_what_the_api_would(fi
 
 
 def test_the_pages_show_upload_snippets(project: Path) -> None:
-    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "build", "--strict"],
-                            capture_output=True, text=True, timeout=300)
+    result = apidocs(project, "build", "--strict", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     page = (project / "site" / "upload" / "index.html").read_text(encoding="utf-8")
     text = html.unescape(re.sub(r"<[^>]+>", "", page))  # the code as a reader copies it
@@ -287,12 +258,9 @@ def test_the_pages_show_upload_snippets(project: Path) -> None:
 ])
 def test_bad_file_fields_are_errors_at_their_line(tmp_path: Path, change: tuple[str, str], where: str | None,
                                                   message: str | None) -> None:
-    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
-    (tmp_path / "docs").mkdir()
     text = UPLOAD.replace(*change)
-    (tmp_path / "docs" / "upload.md").write_text(text, encoding="utf-8")
-    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(tmp_path / "mkdocs.yml"), "lint"], capture_output=True,
-                            text=True, timeout=120)
+    write_project(tmp_path, {"upload.md": text})
+    result = apidocs(tmp_path, "lint", timeout=120)
     if message is None:  # a field left out is still a valid definition
         assert "E008" not in result.stdout, result.stdout
         return
@@ -303,8 +271,6 @@ def test_bad_file_fields_are_errors_at_their_line(tmp_path: Path, change: tuple[
 
 
 def test_a_multipart_body_that_is_not_an_object_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
-    (tmp_path / "docs").mkdir()
     text = textwrap.dedent("""\
         ---
         title: /files
@@ -315,9 +281,8 @@ def test_a_multipart_body_that_is_not_an_object_is_an_error(tmp_path: Path) -> N
           body: [report.csv]
         ---
         """)
-    (tmp_path / "docs" / "upload.md").write_text(text, encoding="utf-8")
-    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(tmp_path / "mkdocs.yml"), "lint"], capture_output=True,
-                            text=True, timeout=120)
+    write_project(tmp_path, {"upload.md": text})
+    result = apidocs(tmp_path, "lint", timeout=120)
     assert "upload.md:7: E008" in result.stdout, result.stdout
 
 

@@ -17,6 +17,7 @@ import pytest
 import requests
 import yaml
 
+from bodies_helpers import apidocs
 from conftest import PYTHON
 from sandbox_helpers import RunningSandbox, start_sandbox
 
@@ -65,8 +66,7 @@ def test_the_other_media_types_are_carried_with_their_schemas(project: Path) -> 
 
 def test_the_export_gives_every_media_type_back(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "openapi.json"
-    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "export-openapi", "-o", str(out)],
-                            capture_output=True, text=True, timeout=120)
+    result = apidocs(project, "export-openapi", "-o", str(out), timeout=120)
     assert result.returncode == 0, result.stderr
     document = json.loads(out.read_text(encoding="utf-8"))
     from openapi_spec_validator import validate
@@ -91,8 +91,7 @@ def test_the_sandbox_takes_each_media_type_and_checks_it(charges: RunningSandbox
 
 
 def test_the_page_says_which_other_media_types_it_takes(project: Path) -> None:
-    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "build", "--strict"],
-                            capture_output=True, text=True, timeout=300)
+    result = apidocs(project, "build", "--strict", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     page = next((project / "site").glob("**/create-charge/index.html")).read_text(encoding="utf-8")
     assert ("The body may also be sent as <code>application/x-www-form-urlencoded</code>, "

@@ -23,9 +23,9 @@ from apidocs.check.relay import Exchange
 from apidocs.model.multipart import sample_file
 from apidocs.model.raw import is_raw
 from apidocs.rendering.request import HttpRequest
+from bodies_helpers import apidocs, write_project
 from conftest import PYTHON
 from sandbox_helpers import RunningSandbox, start_sandbox
-from test_multipart import CONFIG
 
 TOKEN = {"Authorization": "Bearer your-api-token"}
 
@@ -76,12 +76,7 @@ Uploads the photo's bytes as the body.
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("raw")
-    (folder / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
-    (folder / "docs").mkdir()
-    (folder / "docs" / "index.md").write_text("# Files API\n", encoding="utf-8")
-    (folder / "docs" / "note.md").write_text(NOTE, encoding="utf-8")
-    (folder / "docs" / "photo.md").write_text(PHOTO, encoding="utf-8")
-    return folder
+    return write_project(folder, {"note.md": NOTE, "photo.md": PHOTO})
 
 
 @pytest.fixture(scope="module")
@@ -102,8 +97,7 @@ def test_what_goes_as_it_is(content_type: str | None, raw: bool) -> None:
 
 
 def test_every_snippet_sends_the_text_or_the_file(project: Path) -> None:
-    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "check", "-j", "2"],
-                            capture_output=True, text=True, timeout=600)
+    result = apidocs(project, "check", "-j", "2", timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "8 passed, 0 failed" in result.stdout
 
@@ -142,8 +136,7 @@ def test_the_sandbox_reads_the_body_by_its_media_type(api: RunningSandbox) -> No
 
 
 def test_the_pages_show_the_text_and_the_upload(project: Path) -> None:
-    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "build", "--strict"],
-                            capture_output=True, text=True, timeout=300)
+    result = apidocs(project, "build", "--strict", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     photo = (project / "site" / "photo" / "index.html").read_text(encoding="utf-8")
     assert "--data-binary" in photo and "@cat.png" in photo and "readFileSync" in photo
@@ -158,13 +151,10 @@ def test_the_pages_show_the_text_and_the_upload(project: Path) -> None:
 ])
 def test_a_body_that_cannot_be_sent_as_it_is_is_an_error_at_its_line(tmp_path: Path, body: str, extra: str, message: str,
                                                                      line: int) -> None:
-    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
-    (tmp_path / "docs").mkdir()
     content_type = "text/plain; charset=iso-8859-1" if "caf" in body else "text/plain"
     text = f"---\ntitle: /notes\nmethod: post\nexample:\n  headers:\n    Content-Type: {content_type}\n  {body}\n{extra}---\n"
-    (tmp_path / "docs" / "note.md").write_text(text, encoding="utf-8")
-    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(tmp_path / "mkdocs.yml"), "lint"], capture_output=True,
-                            text=True, timeout=120)
+    write_project(tmp_path, {"note.md": text})
+    result = apidocs(tmp_path, "lint", timeout=120)
     assert f"note.md:{line}: E008" in result.stdout, result.stdout
     assert message in result.stdout
 
@@ -235,16 +225,14 @@ def test_the_import_sends_files_as_files_and_text_as_text(imported: Path) -> Non
 
 def test_the_imported_project_builds_and_every_snippet_sends_its_body(imported: Path) -> None:
     for command in (["lint"], ["build", "--strict"], ["check", "-j", "2"]):
-        result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(imported / "mkdocs.yml"), *command],
-                                capture_output=True, text=True, timeout=600)
+        result = apidocs(imported, *command, timeout=600)
         assert result.returncode == 0, result.stdout + result.stderr
     assert "24 passed, 0 failed" in result.stdout
 
 
 def test_the_export_keeps_the_media_types_and_the_files(imported: Path, tmp_path: Path) -> None:
     out = tmp_path / "openapi.json"
-    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(imported / "mkdocs.yml"), "export-openapi", "-o", str(out)],
-                            capture_output=True, text=True, timeout=120)
+    result = apidocs(imported, "export-openapi", "-o", str(out), timeout=120)
     assert result.returncode == 0, result.stderr
     document = json.loads(out.read_text(encoding="utf-8"))
     from openapi_spec_validator import validate
@@ -264,8 +252,7 @@ def test_the_export_keeps_the_media_types_and_the_files(imported: Path, tmp_path
 
 def test_a_written_file_body_exports_as_bytes_of_its_media_type(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "openapi.json"
-    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "export-openapi", "-o", str(out)],
-                            capture_output=True, text=True, timeout=120)
+    result = apidocs(project, "export-openapi", "-o", str(out), timeout=120)
     assert result.returncode == 0, result.stderr
     paths = json.loads(out.read_text(encoding="utf-8"))["paths"]
     assert paths["/photos/{name}"]["put"]["requestBody"]["content"] == {
@@ -277,20 +264,14 @@ def test_a_written_file_body_exports_as_bytes_of_its_media_type(project: Path, t
 def test_an_optional_file_body_without_an_example_builds_and_a_nul_is_an_error(tmp_path: Path) -> None:
     # What import-openapi writes for an optional binary body the spec shows no example of: the
     # snippets send no body (they tried to upload a file named by nothing, and the build failed).
-    (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "index.md").write_text("# Files API\n", encoding="utf-8")
-    (tmp_path / "docs" / "avatar.md").write_text(
-        "---\ntitle: /avatar\nmethod: put\nrequest:\n  media_type: image/png\n  body_file: true\n  required: false\n"
-        "responses:\n- status: 204\n---\n", encoding="utf-8")
-    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(tmp_path / "mkdocs.yml"), "build", "--strict"],
-                            capture_output=True, text=True, timeout=300)
+    write_project(tmp_path, {"avatar.md": "---\ntitle: /avatar\nmethod: put\nrequest:\n  media_type: image/png\n  body_file: true\n"
+                                          "  required: false\nresponses:\n- status: 204\n---\n"})
+    result = apidocs(tmp_path, "build", "--strict", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     (tmp_path / "docs" / "note.md").write_text(
         '---\ntitle: /notes\nmethod: post\nexample:\n  headers:\n    Content-Type: text/plain\n  body: "a\\0b"\n---\n',
         encoding="utf-8")
-    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(tmp_path / "mkdocs.yml"), "lint"], capture_output=True,
-                            text=True, timeout=120)
+    result = apidocs(tmp_path, "lint", timeout=120)
     assert "note.md:7: E008" in result.stdout and "NUL" in result.stdout, result.stdout
 
 
