@@ -46,6 +46,9 @@ responses:
 - status: 201
   body:
     id: n1
+- status: 400
+  body:
+    detail: the body is missing
 ---
 
 Posts a note as plain text.
@@ -100,6 +103,8 @@ def test_every_snippet_sends_the_text_or_the_file(project: Path) -> None:
     result = apidocs(project, "check", "-j", "2", timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "8 passed, 0 failed" in result.stdout
+    # The documented 400 is reached too: the check sends the request without its body.
+    assert "note.md: 400 ok (with no body)" in result.stdout
 
 
 def test_the_check_compares_the_text_and_the_files_content() -> None:

@@ -28,7 +28,7 @@ import requests
 
 from apidocs.check.compare import response_problems
 from apidocs.config.settings import Auth
-from apidocs.model.endpoint import Endpoint, ExampleResponse
+from apidocs.model.endpoint import NO_BODY, Endpoint, ExampleResponse
 from apidocs.model.forms import form_text, is_form
 from apidocs.model.multipart import is_multipart, multipart_parts, sample_file
 from apidocs.model.paths import ROUTE_HEADER, route_header_value
@@ -87,7 +87,11 @@ def probes(endpoint: Endpoint, auth: Auth, base_url: str) -> list[Probe]:
         found.append(Probe("with no form fields" if example.is_form or example.is_multipart else "with an empty JSON object as body",
                            empty))
     if is_raw(endpoint.request_content_type):
-        return found  # text, or a file's bytes: not JSON
+        if endpoint.example.has_body and endpoint.request_required is not False:
+            bare_body = build_request(endpoint, auth, base_url)
+            bare_body.body = NO_BODY
+            found.append(Probe("with no body", bare_body))
+        return found  # text, or a file's bytes: no other JSON to send
     if is_form(endpoint.request_content_type) or is_multipart(endpoint.request_content_type):
         return found  # a form is always fields: no array to send
     if endpoint.example.has_body or endpoint.request_schema is not None or endpoint.group_of_kind("request") is not None:
