@@ -59,7 +59,8 @@ def test_the_other_media_types_are_carried_with_their_schemas(project: Path) -> 
     front = yaml.safe_load(next(project.glob("docs/**/create-charge.md")).read_text(encoding="utf-8").split("---\n")[1])
     others = front["request"]["other_media_types"]
     assert list(others) == ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]
-    assert others["application/x-www-form-urlencoded"]["required"] == ["amount"]
+    assert others["application/x-www-form-urlencoded"] is None  # the same schema as the body's: written once
+    assert others["multipart/form-data"]["properties"]["receipt"]["format"] == "binary"
     report = (project / "import-report.txt").read_text(encoding="utf-8")
     assert "*/* is not carried over" in report  # no Content-Type names it
 
@@ -75,6 +76,7 @@ def test_the_export_gives_every_media_type_back(project: Path, tmp_path: Path) -
     content = document["paths"]["/charges"]["post"]["requestBody"]["content"]
     assert list(content) == ["application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]
     assert content["text/plain"]["schema"]["maxLength"] == 5
+    assert content["application/x-www-form-urlencoded"]["schema"]["required"] == ["amount"]  # the body's, given back
 
 
 def test_the_sandbox_takes_each_media_type_and_checks_it(charges: RunningSandbox) -> None:
@@ -88,6 +90,7 @@ def test_the_sandbox_takes_each_media_type_and_checks_it(charges: RunningSandbox
     assert post(data=b"12345", headers={"Content-Type": "text/plain"}) == 200
     assert post(data=b"123456", headers={"Content-Type": "text/plain"}) == 400  # over its maxLength
     assert post(data=b"<a/>", headers={"Content-Type": "application/xml"}) == 415  # not one it takes
+    assert post(data=b"", headers={"Content-Type": "text/plain"}) == 400  # the body is needed, whatever its media type
 
 
 def test_the_page_says_which_other_media_types_it_takes(project: Path) -> None:

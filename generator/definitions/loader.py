@@ -376,7 +376,9 @@ class DefinitionLoader:
                 if not MEDIA_TYPE.fullmatch(str(media_type)):
                     raise DefinitionError(path, line, f"`request.other_media_types`: {str(media_type)!r} is not a media type "
                                           "such as application/x-www-form-urlencoded", "E015")
-                checked = _json_schema(schema, f"request.other_media_types.{media_type}", path, line, "E015")
+                # Nothing: the body's own schema (an API taking the same fields as JSON, a form and parts).
+                checked = (endpoint.request_schema or {}) if schema is None else _json_schema(
+                    schema, f"request.other_media_types.{media_type}", path, line, "E015")
                 endpoint.request_other_media_types[media_type_essence(str(media_type))] = checked
         return endpoint
 

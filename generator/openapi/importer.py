@@ -709,10 +709,14 @@ def _raw_body(essence: str, schema: Any) -> str | None:
     return "file" if file_kind(schema) == "file" or not is_text_media_type(essence) else "text"
 
 
-def _other_media_types(content: dict[str, Any], chosen: str, notes: list[str]) -> dict[str, Schema]:
+def _other_media_types(content: dict[str, Any], chosen: str, notes: list[str]) -> dict[str, Schema | None]:
     """The request body's media types beside the one the example sends, each with its schema
-    (`{}` where it has none or cannot be carried): documented, exported, taken by the sandbox."""
-    others: dict[str, Schema] = {}
+    (`{}` where it has none or cannot be carried; None where it is the chosen one's, written
+    once: YouTube's upload takes 104 media types of one schema): documented, exported, taken by
+    the sandbox."""
+    chosen_media = content.get(chosen)
+    chosen_schema = _directed_schema(chosen_media, "request", []) if isinstance(chosen_media, dict) else {}
+    others: dict[str, Schema | None] = {}
     for name, media in content.items():
         essence = media_type_essence(str(name))
         if str(name) == chosen or essence in others or essence == media_type_essence(chosen):
@@ -721,6 +725,9 @@ def _other_media_types(content: dict[str, Any], chosen: str, notes: list[str]) -
             notes.append(f"request body media type {one_line(str(name), 80)} is not carried over (no Content-Type names it)")
             continue
         schema = _directed_schema(media, "request", []) if isinstance(media, dict) else {}
+        if schema and schema == chosen_schema:
+            others[essence] = None
+            continue
         converted: Schema = json_schema(schema) if schema else {}
         others[essence] = _carried_schema(schema, converted, f"request body ({essence})", notes) or {}
     return others

@@ -273,10 +273,12 @@ async def _check_other_body(endpoint: Endpoint, call: Call, media: str, validato
         body, form = await call.form(), True
     elif is_raw(media):
         body = await call.raw(media, text=is_text_media_type(media))
-        if not (isinstance(body, str) and describes_text(schema)):
+        if body is not NO_BODY and not (isinstance(body, str) and describes_text(schema)):
             return  # bytes, or a document whose schema describes what it holds
     else:
         body = await call.json()
+    if body is NO_BODY and endpoint.example.has_body and endpoint.request_required is not False and call.method not in ("GET", "HEAD"):
+        raise ApiError(400, f"the body is missing: send it as {media}")
     if form and validator is not None and isinstance(body, dict):
         body = typed_form(body, schema)
     if validator is not None and body is not NO_BODY:
