@@ -414,3 +414,21 @@ def test_an_export_imported_again_sends_the_same_fields(tmp_path: Path) -> None:
     first, again = _sent_forms(tmp_path / "first"), _sent_forms(tmp_path / "again")
     assert first == again
     assert first["/orders"].startswith("filter[tags][0]=l&filter[tags][1]=m&lines[0][tags][0]=n&lines[0][tags][1]=o&either=p&either=q")
+
+
+def test_a_required_field_without_a_schema_is_sent_as_text(tmp_path: Path) -> None:
+    # Box's token revoke requires `grant_type` and describes no such field: made up as `{}`, it
+    # sent no field, and the sandbox refused every snippet (400, the field is required).
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/revoke": {"post": {
+        "operationId": "revoke", "requestBody": {"required": True, "content": {FORM: {"schema": {
+            "type": "object", "required": ["grant_type"], "properties": {"token": {"type": "string"}}}}}},
+        "responses": {"200": {"description": "revoked"}}}}}}
+    (tmp_path / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    dest = tmp_path / "project"
+    result = subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(tmp_path / "spec.json"), str(dest)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "`grant_type` have no schema" in (dest / "import-report.txt").read_text(encoding="utf-8")
+    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(dest / "mkdocs.yml"), "check", "-j", "2"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr

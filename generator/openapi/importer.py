@@ -709,6 +709,21 @@ def _raw_body(essence: str, schema: Any) -> str | None:
     return "file" if file_kind(schema) == "file" or not is_text_media_type(essence) else "text"
 
 
+def _required_sent(body: dict[str, Any], schema: Schema, notes: list[str]) -> dict[str, Any]:
+    """A form's required members that the schema says nothing of (any value) are made up as `{}`,
+    which a form cannot send: they are sent as the text `string` instead (Box's token revoke
+    requires `grant_type` and describes no such field)."""
+    folded = chosen_branch(schema) if isinstance(schema, dict) else {}
+    needed = folded.get("required")
+    properties = mapping(folded.get("properties"))
+    empty = [name for name in (needed if isinstance(needed, list) else [])
+             if isinstance(name, str) and body.get(name) in ({}, []) and not properties.get(name)]
+    if empty:
+        notes.append(f"required form field(s) {', '.join(f'`{one_line(name, 60)}`' for name in empty[:5])} have no schema; "
+                     "the example sends the text `string` (an empty value sends no field)")
+    return {**body, **{name: "string" for name in empty}}
+
+
 def _other_media_types(content: dict[str, Any], chosen: str, notes: list[str]) -> dict[str, Schema | None]:
     """The request body's media types beside the one the example sends, each with its schema
     (`{}` where it has none or cannot be carried; None where it is the chosen one's, written
@@ -1100,6 +1115,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     notes.extend(trial)
                 else:
                     value, problem = _fitted(value, schema, converted, "request", "request", notes)
+                if essence in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE) and isinstance(value, dict):
+                    value = _required_sent(value, schema, notes)
                 if essence == MULTIPART_MEDIA_TYPE and isinstance(value, dict):
                     given = _named_example(media)
                     multipart = _multipart_body(value, given_example(schema) if given is NO_EXAMPLE else given, schema, media, notes)
