@@ -99,3 +99,30 @@ def test_the_page_says_which_other_media_types_it_takes(project: Path) -> None:
     page = next((project / "site").glob("**/create-charge/index.html")).read_text(encoding="utf-8")
     assert ("The body may also be sent as <code>application/x-www-form-urlencoded</code>, "
             "<code>multipart/form-data</code>, <code>text/plain</code>.") in page
+
+
+def test_operations_on_one_path_are_told_apart_by_the_media_type_sent(tmp_path: Path) -> None:
+    # ContentModerator's `#overload=url` takes JSON and `#overload=stream` an image, on one path:
+    # a call without the check's route header went to the first, and an image got 415.
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+        "/match#overload=url": {"post": {"operationId": "byUrl", "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"type": "object", "properties": {"url": {"type": "string"}}}}}},
+            "responses": {"200": {"description": "matched"}}}},
+        "/match#overload=stream": {"post": {"operationId": "byStream", "requestBody": {"required": True, "content": {
+            "image/png": {"schema": {"type": "string", "format": "binary"}}}},
+            "responses": {"200": {"description": "matched"}}}}}}
+    (tmp_path / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    project = tmp_path / "project"
+    result = subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(tmp_path / "spec.json"), str(project)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    sandbox = start_sandbox(project / "state.sqlite3", config=project / "mkdocs.yml")
+    try:
+        def post(data: bytes, content_type: str) -> int:
+            return requests.post(f"{sandbox.url}/match", data=data, headers={"Content-Type": content_type}, timeout=10).status_code
+
+        assert post(b'{"url": "u"}', "application/json") == 200
+        assert post(b"\x89PNG", "image/png") == 200
+        assert post(b"x", "text/plain") == 415  # neither takes it
+    finally:
+        sandbox.stop()

@@ -177,12 +177,20 @@ def suffix_pairs(endpoint: Endpoint) -> list[tuple[str, str | None]]:
 
 
 def parameters_fit(endpoint: Endpoint, auth_header: str = "") -> Callable[[dict[str, str], bytes, dict[str, str]], bool]:
-    """Whether a request's path, query and header values fit `endpoint`'s parameters: how the
-    sandbox picks among definitions whose paths differ only in placeholder names or suffix."""
+    """Whether a request's path, query and header values fit `endpoint`'s parameters (and its
+    Content-Type a media type it takes): how the sandbox picks among definitions whose paths
+    differ only in placeholder names or suffix."""
     checks = _parameter_checks(endpoint, auth_header)
     fixed = suffix_pairs(endpoint)
+    # The media types its body may come in: ContentModerator's `#overload=url` takes JSON, its
+    # `#overload=stream` an image, on one path.
+    takes_body = endpoint.example.has_body or endpoint.request_schema is not None or bool(endpoint.request_other_media_types)
+    media_types = {endpoint.request_content_type, *endpoint.request_other_media_types}
 
     def fits(params: dict[str, str], query_string: bytes, headers: dict[str, str]) -> bool:
+        sent_as = headers.get("content-type")
+        if takes_body and sent_as and media_type_essence(sent_as) not in media_types:
+            return False
         if fixed:
             query = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
             for name, value in fixed:
