@@ -45,3 +45,9 @@ def apidocs(project: Path, *args: str, timeout: float = 600) -> subprocess.Compl
     """`apidocs -f project/mkdocs.yml ARGS`, its output as text."""
     return subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), *args], capture_output=True,
                           text=True, timeout=timeout)
+
+
+def import_openapi(spec: Path, dest: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`apidocs import-openapi SPEC DEST`, its output as text."""
+    return subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(dest)], capture_output=True, text=True,
+                          timeout=timeout)

@@ -9,7 +9,6 @@ then differed in bodies), and the sandbox answered 415 to a form the API takes."
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +16,7 @@ import pytest
 import requests
 import yaml
 
-from bodies_helpers import apidocs
-from conftest import PYTHON
+from bodies_helpers import apidocs, import_openapi
 from sandbox_helpers import RunningSandbox, start_sandbox
 
 AMOUNT = {"type": "object", "required": ["amount"], "properties": {"amount": {"type": "integer"}}}
@@ -42,8 +40,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("media")
     spec = folder / "charges.json"
     spec.write_text(json.dumps(SPEC), encoding="utf-8")
-    result = subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(folder / "project")],
-                            capture_output=True, text=True, timeout=120)
+    result = import_openapi(spec, folder / "project")
     assert result.returncode == 0, result.stdout + result.stderr
     return folder / "project"
 
@@ -113,8 +110,7 @@ def test_operations_on_one_path_are_told_apart_by_the_media_type_sent(tmp_path: 
             "responses": {"200": {"description": "matched"}}}}}}
     (tmp_path / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
     project = tmp_path / "project"
-    result = subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(tmp_path / "spec.json"), str(project)],
-                            capture_output=True, text=True, timeout=120)
+    result = import_openapi(tmp_path / "spec.json", project)
     assert result.returncode == 0, result.stdout + result.stderr
     sandbox = start_sandbox(project / "state.sqlite3", config=project / "mkdocs.yml")
     try:

@@ -9,7 +9,6 @@ sent its name."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,7 @@ from apidocs.check.relay import Exchange
 from apidocs.model.multipart import sample_file
 from apidocs.model.raw import is_raw
 from apidocs.rendering.request import HttpRequest
-from bodies_helpers import apidocs, write_project
-from conftest import PYTHON
+from bodies_helpers import apidocs, import_openapi, write_project
 from sandbox_helpers import RunningSandbox, start_sandbox
 
 TOKEN = {"Authorization": "Bearer your-api-token"}
@@ -199,8 +197,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("raw-import")
     spec = folder / "ingest.json"
     spec.write_text(json.dumps(RAW_SPEC), encoding="utf-8")
-    result = subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(folder / "project")],
-                            capture_output=True, text=True, timeout=120)
+    result = import_openapi(spec, folder / "project")
     assert result.returncode == 0, result.stdout + result.stderr
     return folder / "project"
 
@@ -249,8 +246,7 @@ def test_the_export_keeps_the_media_types_and_the_files(imported: Path, tmp_path
     assert bodies["/rows"]["text/csv"]["example"] == "id,name\n1,Ada\n"
     # Imported again, the files stay files.
     again = tmp_path / "again"
-    result = subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(out), str(again)], capture_output=True, text=True,
-                            timeout=120)
+    result = import_openapi(out, again)
     assert result.returncode == 0, result.stderr
     assert "body_file: true" in next(again.glob("docs/**/post-avatar.md")).read_text(encoding="utf-8")
 
