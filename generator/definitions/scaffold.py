@@ -13,9 +13,22 @@ from apidocs.model.errors import ConfigError
 _VERBS = {"GET": "Get", "POST": "Create", "PUT": "Replace", "PATCH": "Update", "DELETE": "Delete", "HEAD": "Check", "OPTIONS": "Options for"}
 
 
-# Text `apidocs new` writes for the writer to replace; lint fails while any of it is left.
+# Text `apidocs new` writes for the writer to replace; lint fails while any of it is left. Each
+# is matched as the skeleton writes it: a real API may well have a field called `field_name`, or
+# prose that asks the reader to "describe what" they need.
 EXAMPLE_PLACEHOLDER = "REPLACE-WITH-AN-EXAMPLE-VALUE"
-SKELETON_MARKERS = (EXAMPLE_PLACEHOLDER, "Describe what ", "What this identifies", "What this field means", "field_name")
+FIELD_PLACEHOLDER = "field_name"
+_SUMMARY = "Describe what {name} does and who may call it."
+_IDENTIFIES, _MEANS = "What this identifies", "What this field means"
+SKELETON_TEXT = re.compile("|".join([
+    re.escape(EXAMPLE_PLACEHOLDER),
+    "^" + re.escape(_SUMMARY).replace(re.escape("{name}"), ".*") + "$",
+    # The skeleton's own descriptions, as the whole text of a definition (type and flags kept or not).
+    rf"^:\s.*(?:{_IDENTIFIES}|{_MEANS})\s*$",
+    # A term that is the placeholder and nothing else (a field of that name is one lint lets be:
+    # see `skeleton_field_left`).
+    rf"^{FIELD_PLACEHOLDER}$",
+]))
 
 
 def _slug(text: str) -> str:
@@ -31,7 +44,8 @@ def default_name(method: str, path: str) -> str:
 def definition_text(method: str, path: str, name: str) -> str:
     title = PLACEHOLDER.sub(lambda m: f"&lt;{m.group(1)}&gt;", path)
     params = PLACEHOLDER.findall(path)
-    lines = ["---", f"title: {title}", f"name: {name}", "position:", "visibility: public",
+    lines = ["---", f"title: {title}", f"name: {name}",
+             "# position: 1.2  (its place in the section; without one, the page comes last)", "visibility: public",
              f"method: {method.lower()}", f"description: {name}"]
     if params or method in ("POST", "PUT", "PATCH"):
         lines.append("example:")
@@ -40,14 +54,14 @@ def definition_text(method: str, path: str, name: str) -> str:
             lines += [f"    {param}: {EXAMPLE_PLACEHOLDER}" for param in params]
         if method in ("POST", "PUT", "PATCH"):
             lines.append("  body: {}")
-    lines += ["responses:", "  - status: 200", "    body: {}", "---", f"Describe what {name} does and who may call it.", ""]
+    lines += ["responses:", "  - status: 200", "    body: {}", "---", _SUMMARY.format(name=name), ""]
     if params:
         lines += ["### URL Parameters:", ""]
         for param in params:
-            lines += [param, ": (string) What this identifies", ""]
+            lines += [param, f": (string) {_IDENTIFIES}", ""]
     if method in ("POST", "PUT", "PATCH"):
-        lines += ["### Request Parameters:", "", "field_name", ": (string) ***Required*** What this field means", ""]
-    lines += ["### Response Parameters:", "", "field_name", ": (string) What this field means", ""]
+        lines += ["### Request Parameters:", "", FIELD_PLACEHOLDER, f": (string) ***Required*** {_MEANS}", ""]
+    lines += ["### Response Parameters:", "", FIELD_PLACEHOLDER, f": (string) {_MEANS}", ""]
     return "\n".join(lines)
 
 

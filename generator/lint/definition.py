@@ -12,7 +12,7 @@ from pathlib import Path
 
 from apidocs.definitions.body import FENCE_OPENING
 from apidocs.definitions.loader import path_from_title
-from apidocs.definitions.scaffold import SKELETON_MARKERS
+from apidocs.definitions.scaffold import FIELD_PLACEHOLDER, SKELETON_TEXT
 from apidocs.definitions.secrets import Secret, find_secrets
 from apidocs.definitions.snippet_checks import SnippetRequest, python_problems, request_of
 from apidocs.lint.codes import finding
@@ -72,11 +72,13 @@ _KEYS_NEEDING_A_VALUE = ("title", "name", "position", "visibility", "method", "d
 def _skeleton_left(source: SourceFile) -> list[Finding]:
     """The skeleton's own words still in the file: the page would publish them."""
     findings = []
+    # A field the example or a response names `field_name` is the API's own, not the skeleton's.
+    field_is_real = source.front is not None and any(FIELD_PLACEHOLDER in path for path in source.front.path_lines)
     for number, line in source.numbered_lines:
-        marker = next((marker for marker in SKELETON_MARKERS if marker in line), None)
-        if marker is not None:
+        found = SKELETON_TEXT.search(line.strip())
+        if found is not None and not (field_is_real and found.group() == FIELD_PLACEHOLDER):
             findings.append(finding(source.path, number, 120,
-                                    f"the skeleton's {marker.strip()!r} is still here: replace it with this endpoint's own",
+                                    f"the skeleton's {found.group()!r} is still here: replace it with this endpoint's own",
                                     is_error=True))
     return findings
 
