@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import shutil
 import subprocess
 import sys
@@ -155,7 +155,8 @@ def scale(counts: list[int], work: Path, repeat: int) -> bool:
     print("Scale (issue 16): apidocs build vs plain mkdocs build of the same pages, fastest of "
           f"{repeat}", flush=True)
     print(f"  {'endpoints':>9} | {'apidocs CPU':>11} | {'per endpoint':>12} | {'site':>9} | {'one page':>8} |"
-          f" {'plain CPU':>9} | {'per endpoint':>12} | {'plain site':>10}", flush=True)
+          f" {'peak memory':>11} | {'plain CPU':>9} | {'per endpoint':>12} | {'plain site':>10} | {'plain memory':>12}",
+          flush=True)
     per_endpoint: dict[int, float] = {}
     ok = True
     for count in counts:
@@ -165,15 +166,16 @@ def scale(counts: list[int], work: Path, repeat: int) -> bool:
         plain = write_prerendered(config, work / f"scale-plain-{count}")
         ours_runs, plain_runs = [], []
         for _ in range(repeat):
-            ours_runs.append(timed(apidocs("-f", str(config), "build", "-d", str(project / "site"))))
-            plain_runs.append(timed(mkdocs_build(plain, work / f"scale-plain-{count}/site")))
+            ours_runs.append(measured(apidocs("-f", str(config), "build", "-d", str(project / "site"))))
+            plain_runs.append(measured(mkdocs_build(plain, work / f"scale-plain-{count}/site")))
         ours_cpu, plain_cpu = min(run[1] for run in ours_runs), min(run[1] for run in plain_runs)
+        ours_memory, plain_memory = max(run[2] for run in ours_runs), max(run[2] for run in plain_runs)
         ours_size, plain_size = site_size(project / "site"), site_size(work / f"scale-plain-{count}/site")
         page = project / "site" / "section-000" / "endpoint-0001" / "index.html"
         per_endpoint[count] = ours_cpu / count
         print(f"  {count:>9,} | {ours_cpu:>9.2f} s | {1000 * ours_cpu / count:>9.1f} ms | {ours_size[0] / 2**20:>6.1f} MB |"
-              f" {page.stat().st_size / 1024:>5.0f} KB | {plain_cpu:>7.2f} s | {1000 * plain_cpu / count:>9.1f} ms |"
-              f" {plain_size[0] / 2**20:>7.1f} MB", flush=True)
+              f" {page.stat().st_size / 1024:>5.0f} KB | {ours_memory:>7.0f} MiB | {plain_cpu:>7.2f} s |"
+              f" {1000 * plain_cpu / count:>9.1f} ms | {plain_size[0] / 2**20:>7.1f} MB | {plain_memory:>8.0f} MiB", flush=True)
         if count == 1000:
             ok &= ours_cpu <= SCALE_CPU_1000 and ours_size[0] <= SCALE_DISK_1000
             print(f"    1,000 endpoints: {ours_cpu:.2f} s CPU (target <= {SCALE_CPU_1000:.0f} s), "
@@ -265,14 +267,22 @@ def write_jekyll_tree(folder: Path, count: int) -> Path:
 
 def timed(argv: list[str], cwd: Path | None = None) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user + system) of one process and its children."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    result = subprocess.run(argv, capture_output=True, text=True, cwd=cwd)
-    elapsed = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode != 0:
-        sys.exit(f"bench: {' '.join(argv)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
-    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return measured(argv, cwd)[:2]
+
+
+def measured(argv: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak resident MiB of one process and the
+    children it waited for (`wait4` reports that process tree's own figures)."""
+    with tempfile.TemporaryFile() as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=output, stderr=subprocess.STDOUT, cwd=cwd)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            output.seek(0)
+            sys.exit(f"bench: {' '.join(argv)} failed:\n{output.read()[-4000:].decode(errors='replace')}")
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def apidocs(*args: str) -> list[str]:

@@ -125,6 +125,22 @@ def test_a_new_template_adds_a_tab_with_no_python_change(project: Path) -> None:
     assert "wget --method=PATCH" in text_of(html)
 
 
+def test_a_template_failing_on_one_endpoint_names_the_definition_and_the_template_line(project: Path) -> None:
+    """The request column is rendered as its page is written (not held for the whole build):
+    a template error there still names both files. The site ships its own openapi.json, so
+    the pages are the first to render the snippets."""
+    (project / "docs" / "openapi.json").write_text('{"openapi": "3.1.0"}', encoding="utf-8")
+    template = project / "snippets" / "curl.sh.j2"
+    template.write_text(template.read_text(encoding="utf-8")
+                        + '{% if request.method == "GET" %}{{ request.no_such_field }}{% endif %}\n', encoding="utf-8")
+    lines = template.read_text(encoding="utf-8").count("\n")
+    result = build(project, "--strict")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert f"get-order-detail.md: {template}:{lines}: " in result.stderr, result.stderr
+    assert "no_such_field" in result.stderr
+
+
 def test_a_dropped_in_definition_becomes_a_page_with_no_other_edit(project: Path) -> None:
     (project / "docs/orders/hold-order.md").write_text(
         "---\ntitle: /timp/orders/&lt;order_uuid&gt;/hold/\nname: Hold Order\nposition: 5.5\nmethod: post\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from http import HTTPStatus
 from typing import Any
 
@@ -325,7 +326,7 @@ class GeneratedHtml:
 @dataclass(frozen=True)
 class RenderedPage:
     """A page: its title, its parts in order (the writer's Markdown, or generated HTML) and, for
-    an endpoint, the HTML of its request column beside them.
+    an endpoint, its request column beside them, rendered when asked for (`column()`).
 
     MkDocs converts only the writer's Markdown: `marked()` gives it with an HTML comment where
     each generated part goes (Markdown keeps comments as they are) and `fill()` puts the parts in
@@ -334,7 +335,10 @@ class RenderedPage:
 
     title: str | None  # None: the first part has the page's title
     parts: tuple[str | GeneratedHtml, ...]
-    aside: str | None = None  # None: a plain page, one column
+    # The request column's HTML, made on call; None: a plain page, one column. A build holds
+    # every page from its Markdown pass to its template's, and the column (snippets, examples,
+    # the explorer's panel) is most of an endpoint page: made late, it is held by one page at a time.
+    column: Callable[[], str] | None = None
 
     def marked(self, nonce: str) -> tuple[str, dict[str, str]]:
         """The Markdown with a mark per generated part, and each mark's HTML. The marks carry a
@@ -348,10 +352,10 @@ class RenderedPage:
             return key
 
         lines = self._heading()
-        if self.aside is not None:
+        if self.column is not None:
             lines.append(mark('<div class="apidocs-endpoint">\n<div class="apidocs-main">\n'))
         lines += [mark(part.html) if isinstance(part, GeneratedHtml) else part for part in self.parts]
-        if self.aside is not None:
+        if self.column is not None:
             lines += [mark("</div>\n"), aside_mark(nonce), mark("</div>\n")]
         return "\n\n".join(lines) + "\n", marks
 
@@ -370,11 +374,11 @@ class RenderedPage:
     def inline(self) -> str:
         """The whole page as Markdown, generated HTML in it (in md_in_html's markup for the layout)."""
         lines = self._heading()
-        if self.aside is not None:
+        if self.column is not None:
             lines.append('<div class="apidocs-endpoint" markdown>\n<div class="apidocs-main" markdown>')
         lines += [part.html if isinstance(part, GeneratedHtml) else part for part in self.parts]
-        if self.aside is not None:
-            lines += ["</div>\n" + self.aside + "</div>"]
+        if self.column is not None:
+            lines += ["</div>\n" + self.column() + "</div>"]
         return "\n\n".join(lines) + "\n"
 
 
@@ -420,7 +424,7 @@ def render_endpoint(endpoint: Endpoint, settings: Settings, languages: list[Lang
     responses = responses_section(endpoint, response_schema)
     if responses:
         parts += ["## Responses", GeneratedHtml(responses)]
-    return RenderedPage(endpoint.name, tuple(parts), request_column(endpoint, settings, languages, extensions))
+    return RenderedPage(endpoint.name, tuple(parts), partial(request_column, endpoint, settings, languages, extensions))
 
 
 def render_document(document: Document) -> RenderedPage:

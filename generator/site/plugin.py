@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -99,7 +100,8 @@ class _Generated:
 
     marks: dict[str, str]
     aside_mark: str
-    aside: str | None
+    column: Callable[[], str] | None  # the request column, made as the page's template is rendered
+    source: Path  # the definition, named in a snippet error
     shown: str | None = None
     indexed: str | None = None
     views: list[tuple[str, str]] = field(default_factory=list)
@@ -257,7 +259,7 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         page.meta = page_meta(document, {**page.meta, **document.meta})  # definitions are data: every shown text escaped
         nonce = secrets.token_hex(8)
         markdown, marks = rendered.marked(nonce)
-        self._generated[page.file.src_uri] = _Generated(marks, aside_mark(nonce), rendered.aside)
+        self._generated[page.file.src_uri] = _Generated(marks, aside_mark(nonce), rendered.column, document.source)
         return markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -320,15 +322,17 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
                     content = content[:found] + part + content[found + len(view):]
                     at = found + len(part)
             page.content = content
-        if generated.aside is None:
+        if generated.column is None:
             return context
-        aside = generated.aside
-        if self.is_serving:
-            aside = REQUEST_COLUMN_START + aside + REQUEST_COLUMN_END
-        page.content = RenderedPage.fill(page.content, {generated.aside_mark: aside})
+        try:
+            column = generated.column()
+        except SnippetError as error:
+            raise PluginError(f"{generated.source}: {error}") from None
+        shown = REQUEST_COLUMN_START + column + REQUEST_COLUMN_END if self.is_serving else column
+        page.content = RenderedPage.fill(page.content, {generated.aside_mark: shown})
         if page.present_anchor_ids is not None:
-            page.present_anchor_ids.update(anchor_ids(generated.aside))
-        if self.settings is not None and self.settings.explorer and PANEL_MARK in generated.aside:
+            page.present_anchor_ids.update(anchor_ids(column))
+        if self.settings is not None and self.settings.explorer and PANEL_MARK in column:
             # Only pages with a panel load the explorer. The tag sits in the content, which
             # Material's instant navigation swaps in and whose scripts it runs, so a reader who
             # arrives from a page without a panel gets the script too (it starts once per tab).
@@ -342,6 +346,10 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
         document = self.tree.documents.get(page.file.src_uri)
         if document is None or document.passthrough:
             return output  # the site's own pages stay byte for byte what MkDocs writes
+        if not self.is_serving:
+            # Written next and not read again: MkDocs would hold every page's HTML to the end
+            # of the build (`apidocs serve` keeps it, to render pages again on their own).
+            page.content = None
         return compact_html(output)
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
