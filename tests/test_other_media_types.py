@@ -16,7 +16,7 @@ import pytest
 import requests
 import yaml
 
-from bodies_helpers import apidocs, import_openapi
+from bodies_helpers import apidocs, import_openapi, write_project
 from sandbox_helpers import RunningSandbox, start_sandbox
 
 AMOUNT = {"type": "object", "required": ["amount"], "properties": {"amount": {"type": "integer"}}}
@@ -30,7 +30,11 @@ SPEC = {
             "multipart/form-data": {"schema": {"type": "object", "properties": {
                 "amount": {"type": "integer"}, "receipt": {"type": "string", "format": "binary"}}}},
             "text/plain": {"schema": {"type": "string", "maxLength": 5}},
-            "*/*": {}}},
+            # Ranges (ASP.NET writes `application/*+json` beside every JSON body), and a key that is neither.
+            "application/*+json": {"schema": {"type": "object", "required": ["amount", "currency"],
+                                              "properties": {"amount": {"type": "integer"}, "currency": {"type": "string"}}}},
+            "text/*": {"schema": {"type": "string", "maxLength": 3}},
+            "charges": {}}},
         "responses": {"200": {"description": "made", "content": {"application/json": {"example": {"id": "ch_1"}}}}}}}},
 }
 
@@ -55,11 +59,11 @@ def charges(project: Path) -> Iterator[RunningSandbox]:
 def test_the_other_media_types_are_carried_with_their_schemas(project: Path) -> None:
     front = yaml.safe_load(next(project.glob("docs/**/create-charge.md")).read_text(encoding="utf-8").split("---\n")[1])
     others = front["request"]["other_media_types"]
-    assert list(others) == ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]
+    assert list(others) == ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain", "application/*+json", "text/*"]
     assert others["application/x-www-form-urlencoded"] is None  # the same schema as the body's: written once
     assert others["multipart/form-data"]["properties"]["receipt"]["format"] == "binary"
     report = (project / "import-report.txt").read_text(encoding="utf-8")
-    assert "*/* is not carried over" in report  # no Content-Type names it
+    assert "media type charges is not carried over (not a media type or range)" in report
 
 
 def test_the_export_gives_every_media_type_back(project: Path, tmp_path: Path) -> None:
@@ -71,7 +75,9 @@ def test_the_export_gives_every_media_type_back(project: Path, tmp_path: Path) -
 
     validate(document)
     content = document["paths"]["/charges"]["post"]["requestBody"]["content"]
-    assert list(content) == ["application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]
+    assert list(content) == ["application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain",
+                             "application/*+json", "text/*"]
+    assert content["application/*+json"]["schema"]["required"] == ["amount", "currency"]
     assert content["text/plain"]["schema"]["maxLength"] == 5
     assert content["application/x-www-form-urlencoded"]["schema"]["required"] == ["amount"]  # the body's, given back
 
@@ -87,6 +93,12 @@ def test_the_sandbox_takes_each_media_type_and_checks_it(charges: RunningSandbox
     assert post(data=b"12345", headers={"Content-Type": "text/plain"}) == 200
     assert post(data=b"123456", headers={"Content-Type": "text/plain"}) == 400  # over its maxLength
     assert post(data=b"<a/>", headers={"Content-Type": "application/xml"}) == 415  # not one it takes
+    # A media type a range holds is read as what it is and checked by the range's schema.
+    assert post(data=b'{"amount": 5, "currency": "eur"}', headers={"Content-Type": "application/merge-patch+json"}) == 200
+    assert post(data=b'{"amount": 5}', headers={"Content-Type": "application/merge-patch+json"}) == 400  # no currency
+    assert post(data=b"a,b", headers={"Content-Type": "text/csv"}) == 200
+    assert post(data=b"a,b,c", headers={"Content-Type": "text/csv"}) == 400  # over text/*'s maxLength
+    assert post(data=b"1234", headers={"Content-Type": "text/plain"}) == 200  # its own media type's schema, not the range's
     assert post(data=b"", headers={"Content-Type": "text/plain"}) == 400  # the body is needed, whatever its media type
 
 
@@ -95,7 +107,8 @@ def test_the_page_says_which_other_media_types_it_takes(project: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     page = next((project / "site").glob("**/create-charge/index.html")).read_text(encoding="utf-8")
     assert ("The body may also be sent as <code>application/x-www-form-urlencoded</code>, "
-            "<code>multipart/form-data</code>, <code>text/plain</code>.") in page
+            "<code>multipart/form-data</code>, <code>text/plain</code>, <code>application/*+json</code>, "
+            "<code>text/*</code>.") in page
 
 
 def test_operations_on_one_path_are_told_apart_by_the_media_type_sent(tmp_path: Path) -> None:
@@ -122,3 +135,42 @@ def test_operations_on_one_path_are_told_apart_by_the_media_type_sent(tmp_path: 
         assert post(b"x", "text/plain") == 415  # neither takes it
     finally:
         sandbox.stop()
+
+
+def test_a_body_any_media_type_may_carry_is_taken_in_any(tmp_path: Path) -> None:
+    """`*/*` beside the example's media type (Kubernetes, Telnyx): exported as it is, and the
+    sandbox takes a body of any media type there (it answered 415)."""
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/notes": {"post": {
+        "operationId": "addNote", "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"type": "object"}, "example": {"text": "hi"}}, "*/*": {}}},
+        "responses": {"200": {"description": "added"}}}}}}
+    (tmp_path / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    project = tmp_path / "project"
+    result = import_openapi(tmp_path / "spec.json", project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "*/*" not in (project / "import-report.txt").read_text(encoding="utf-8")
+    out = tmp_path / "openapi.json"
+    assert apidocs(project, "export-openapi", "-o", str(out), timeout=120).returncode == 0
+    assert list(json.loads(out.read_text(encoding="utf-8"))["paths"]["/notes"]["post"]["requestBody"]["content"]) == [
+        "application/json", "*/*"]
+    sandbox = start_sandbox(project / "state.sqlite3", config=project / "mkdocs.yml")
+    try:
+        def post(data: bytes, content_type: str) -> int:
+            return requests.post(f"{sandbox.url}/notes", data=data, headers={"Content-Type": content_type}, timeout=10).status_code
+
+        assert post(b'{"text": "hi"}', "application/json") == 200
+        assert post(b"hi", "text/plain") == 200
+        assert post(b"\x89PNG", "image/png") == 200
+        assert post(b"[1]", "application/json") == 400  # its own media type still checked by its own schema
+    finally:
+        sandbox.stop()
+
+
+@pytest.mark.parametrize("key", ["*/json", "application/*json", "text/**", "*"])
+def test_a_key_that_is_no_media_type_or_range_is_refused_at_its_line(tmp_path: Path, key: str) -> None:
+    definition = ("---\ntitle: /notes/\nname: Add Note\nmethod: post\nexample:\n  body: {text: hi}\n"
+                  f"request:\n  other_media_types:\n    '{key}': {{}}\n---\nAdds one.\n")
+    project = write_project(tmp_path, {"add-note.md": definition})
+    result = apidocs(project, "build", "--strict", timeout=120)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert f"add-note.md:9: E015 `request.other_media_types`: {key!r} is not a media type" in result.stderr + result.stdout

@@ -4,11 +4,16 @@ that the OpenAPI import writes definitions to."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # A header name is a token (RFC 9110): letters, digits and !#$%&'*+-.^_`|~.
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # A media type a Content-Type can name (RFC 6838's restricted names): `type/subtype`, no wildcard.
 MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")
+# A range of media types an OpenAPI body may be keyed by: RFC 9110's `*/*` and `text/*`, and the
+# structured-suffix form ASP.NET writes for every JSON body, `application/*+json`. No
+# Content-Type names one: a request is taken by the range that holds its media type.
+MEDIA_RANGE = re.compile(r"\*/\*|[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/\*(?:\+[A-Za-z0-9][A-Za-z0-9!#$&^_.-]{0,126})?")
 
 
 def carried_in_a_header(value: str) -> bool:
@@ -26,3 +31,22 @@ def is_json_media_type(content_type: str) -> bool:
     """`application/json` or a `+json` type (`application/vnd.api+json`), whatever its parameters."""
     media = media_type_essence(content_type)
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def media_type_taken(content_type: str, taken: Iterable[str]) -> str | None:
+    """The media type or range among `taken` (essences, in lower case) that a request sent with
+    `content_type` comes under: its own media type first, then the narrowest range holding it."""
+    media = media_type_essence(content_type)
+    ranges = []
+    for entry in taken:
+        if entry == media:
+            return entry
+        if "*" in entry:
+            ranges.append(entry)
+    kind, _, subtype = media.partition("/")
+    for entry in sorted(ranges, key=lambda entry: (entry == "*/*", entry.endswith("/*"))):  # `a/*+json`, `a/*`, `*/*`
+        range_kind, _, range_subtype = entry.partition("/")
+        if range_kind == "*" or (range_kind == kind and (
+                range_subtype == "*" or (subtype.endswith(range_subtype[1:]) and len(subtype) > len(range_subtype) - 1))):
+            return entry
+    return None

@@ -30,7 +30,7 @@ import yaml
 from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
 from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE, INDEX, REPEAT, FormError, list_styles
-from apidocs.model.headers import HEADER_NAME, MEDIA_TYPE, carried_in_a_header, is_json_media_type, media_type_essence
+from apidocs.model.headers import HEADER_NAME, MEDIA_RANGE, MEDIA_TYPE, carried_in_a_header, is_json_media_type, media_type_essence
 from apidocs.model.multipart import MULTIPART_MEDIA_TYPE, multipart_parts
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate, split_suffix
 from apidocs.model.raw import is_raw, is_text_media_type
@@ -736,8 +736,8 @@ def _other_media_types(content: dict[str, Any], chosen: str, notes: list[str]) -
         essence = media_type_essence(str(name))
         if str(name) == chosen or essence in others or essence == media_type_essence(chosen):
             continue
-        if not MEDIA_TYPE.fullmatch(essence):
-            notes.append(f"request body media type {one_line(str(name), 80)} is not carried over (no Content-Type names it)")
+        if not (MEDIA_TYPE.fullmatch(essence) or MEDIA_RANGE.fullmatch(essence)):
+            notes.append(f"request body media type {one_line(str(name), 80)} is not carried over (not a media type or range)")
             continue
         schema = _directed_schema(media, "request", []) if isinstance(media, dict) else {}
         if schema and schema == chosen_schema:

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from apidocs.model.endpoint import NO_BODY, Endpoint
 from apidocs.model.forms import indexed_lists, is_form, list_styles
-from apidocs.model.headers import media_type_essence
+from apidocs.model.headers import media_type_essence, media_type_taken
 from apidocs.model.multipart import is_multipart
 from apidocs.model.raw import is_raw, is_text_media_type
 from apidocs.model.types import schema_of_type_word
@@ -189,7 +189,7 @@ def parameters_fit(endpoint: Endpoint, auth_header: str = "") -> Callable[[dict[
 
     def fits(params: dict[str, str], query_string: bytes, headers: dict[str, str]) -> bool:
         sent_as = headers.get("content-type")
-        if takes_body and sent_as and media_type_essence(sent_as) not in media_types:
+        if takes_body and sent_as and media_type_taken(sent_as, media_types) is None:
             return False
         if fixed:
             query = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
@@ -328,8 +328,9 @@ def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], 
             if checks.path or checks.query or checks.header:
                 check_parameters(endpoint, call.params, call.query_string, checks, call.headers)
             sent_as = media_type_essence(call.headers.get("content-type", ""))
-            if others and sent_as in others and sent_as != endpoint.request_content_type:
-                await _check_other_body(endpoint, call, sent_as, *others[sent_as])
+            other = media_type_taken(sent_as, others) if others and sent_as and sent_as != endpoint.request_content_type else None
+            if other is not None:  # read as what it was sent as, checked by the schema of the type or range it comes under
+                await _check_other_body(endpoint, call, sent_as, *others[other])
                 return Answer(status, content, [], media_type)
             if form:
                 if multipart:
