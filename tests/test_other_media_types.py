@@ -174,3 +174,69 @@ def test_a_key_that_is_no_media_type_or_range_is_refused_at_its_line(tmp_path: P
     result = apidocs(project, "build", "--strict", timeout=120)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert f"add-note.md:9: E015 `request.other_media_types`: {key!r} is not a media type" in result.stderr + result.stdout
+
+
+RANGES_ONLY = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+    # Kubernetes' evictions: a JSON object keyed by `*/*` only.
+    "/evictions": {"post": {"operationId": "evict", "requestBody": {"required": True, "content": {"*/*": {"schema": {
+        "type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}}},
+        "responses": {"201": {"description": "evicted"}}}},
+    "/avatar": {"put": {"operationId": "putAvatar", "requestBody": {"required": True, "content": {
+        "image/*": {"schema": {"type": "string", "format": "binary"}}}}, "responses": {"200": {"description": "stored"}}}},
+    "/notes": {"post": {"operationId": "addNote", "requestBody": {"required": True, "content": {
+        "text/*": {"schema": {"type": "string", "maxLength": 10}, "example": "hello"}}}, "responses": {"200": {"description": "added"}}}},
+    "/blobs": {"post": {"operationId": "addBlob", "requestBody": {"required": True, "content": {
+        "*/*": {"schema": {"type": "string", "format": "binary"}}}}, "responses": {"200": {"description": "added"}}}},
+}}
+
+
+def test_a_body_keyed_by_a_range_only_is_sent_as_a_type_it_holds_and_exported_by_the_range(tmp_path: Path) -> None:
+    """Before, such a body was documented and exported as JSON (`*/*`, `image/*`: reported), so
+    the export differed from the spec, and the sandbox refused an image sent to `image/*`."""
+    (tmp_path / "spec.json").write_text(json.dumps(RANGES_ONLY), encoding="utf-8")
+    project = tmp_path / "project"
+    result = import_openapi(tmp_path / "spec.json", project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Everything was carried over." in (project / "import-report.txt").read_text(encoding="utf-8")
+    fronts = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1]) for path in project.glob("docs/**/*.md")
+              if path.name != "index.md"}
+    assert fronts["evict"]["request"]["media_range"] == "*/*" and "headers" not in fronts["evict"]["example"]  # sent as JSON
+    assert fronts["put-avatar"]["example"]["headers"] == {"Content-Type": "image/png"}
+    assert fronts["put-avatar"]["request"]["body_file"] is True and fronts["put-avatar"]["request"]["media_range"] == "image/*"
+    assert fronts["add-note"]["example"] == {"body": "hello", "headers": {"Content-Type": "text/plain"}, "status": 200}
+    assert fronts["add-blob"]["example"]["headers"] == {"Content-Type": "application/octet-stream"}
+
+    out = tmp_path / "openapi.json"
+    assert apidocs(project, "export-openapi", "-o", str(out), timeout=120).returncode == 0
+    exported = json.loads(out.read_text(encoding="utf-8"))
+    for path, item in RANGES_ONLY["paths"].items():
+        for method, operation in item.items():
+            assert list(exported["paths"][path][method]["requestBody"]["content"]) == list(operation["requestBody"]["content"])
+
+    checked = apidocs(project, "check", timeout=600)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    sandbox = start_sandbox(project / "state.sqlite3", config=project / "mkdocs.yml")
+    try:
+        def send(method: str, path: str, data: bytes, content_type: str) -> int:
+            return requests.request(method, f"{sandbox.url}{path}", data=data, headers={"Content-Type": content_type},
+                                    timeout=10).status_code
+
+        assert send("PUT", "/avatar", b"\xff\xd8\xff", "image/jpeg") == 200  # the range holds it
+        assert send("PUT", "/avatar", b"{}", "application/json") == 415
+        assert send("POST", "/notes", b"a,b", "text/csv") == 200
+        assert send("POST", "/notes", b"far too long a note", "text/markdown") == 400  # the body's schema, for the whole range
+        # `*/*`: any media type, read as what it is and checked by the body's schema.
+        assert send("POST", "/evictions", b"name=a", "application/x-www-form-urlencoded") == 201
+        assert send("POST", "/evictions", b"other=a", "application/x-www-form-urlencoded") == 400  # no `name`
+    finally:
+        sandbox.stop()
+
+
+def test_a_media_range_must_hold_what_the_example_is_sent_as(tmp_path: Path) -> None:
+    definition = ("---\ntitle: /notes/\nname: Add Note\nmethod: post\nexample:\n  body: {text: hi}\n"
+                  "request:\n  media_range: text/*\n---\nAdds one.\n")
+    project = write_project(tmp_path, {"add-note.md": definition})
+    result = apidocs(project, "build", "--strict", timeout=120)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert ("add-note.md:8: E015 `request.media_range` text/* does not hold the media type the example is sent as "
+            "(application/json)") in result.stderr + result.stdout

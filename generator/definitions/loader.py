@@ -23,7 +23,7 @@ from apidocs.definitions.pasted import HarvestedRequest, PastedSnippet, harvest
 from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Document, Endpoint, ExampleRequest, ExampleResponse
 from apidocs.model.errors import DefinitionError, Finding
 from apidocs.model.forms import FormError, is_form, list_styles
-from apidocs.model.headers import MEDIA_RANGE, MEDIA_TYPE, carried_in_a_header, media_type_essence
+from apidocs.model.headers import MEDIA_RANGE, MEDIA_TYPE, carried_in_a_header, media_type_essence, media_type_taken
 from apidocs.model.multipart import FILE_NAME_RULE, file_names, is_file_name, is_multipart, multipart_parts
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate
 from apidocs.model.positions import LAST, PositionKey, position_key
@@ -358,6 +358,15 @@ class DefinitionLoader:
                 raise DefinitionError(path, front.path_lines.get(("request", "media_type"), front.line_of("request")),
                                       "`request.media_type` must be a media type such as application/vnd.api+json", "E015")
             endpoint.request_media_type = media_type
+        if isinstance(request, dict) and request.get("media_range") is not None:
+            media_range = request["media_range"]
+            line = front.path_lines.get(("request", "media_range"), front.line_of("request"))
+            if not isinstance(media_range, str) or not MEDIA_RANGE.fullmatch(media_range):
+                raise DefinitionError(path, line, "`request.media_range` must be a media type range such as */* or text/*", "E015")
+            if media_type_taken(endpoint.request_content_type, [media_type_essence(media_range)]) is None:
+                raise DefinitionError(path, line, f"`request.media_range` {media_range} does not hold the media type the "
+                                      f"example is sent as ({endpoint.request_content_type})", "E015")
+            endpoint.request_media_range = media_type_essence(media_range)
         if isinstance(request, dict) and isinstance(request.get("encoding"), dict):  # its shape: definition.schema.json
             endpoint.request_encoding = {str(name): dict(how) for name, how in request["encoding"].items()}
         if isinstance(request, dict) and isinstance(request.get("files"), list):  # a list of names: definition.schema.json

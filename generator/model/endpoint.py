@@ -180,6 +180,9 @@ class Endpoint(Document):
     # Other media types the operation takes a body in (beside the example's), with their JSON
     # Schemas (`{}`: any): documented and exported; the sandbox reads and checks them too.
     request_other_media_types: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The range the body is documented by (`*/*`, as Kubernetes' evictions are), which holds the
+    # media type the snippets send: exported as the body's key, taken whole by the sandbox.
+    request_media_range: str | None = None
     # JSON Schemas of path, query, header and cookie parameters, when given, by (where, name);
     # header names in lower case (HTTP's are case-blind).
     parameter_schemas: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)

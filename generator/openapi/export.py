@@ -233,7 +233,8 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
             encoding.pop(name, None)
         if encoding:
             media["encoding"] = encoding
-    content: dict[str, Any] = {media_type: media}
+    # A body documented by a range (`*/*`) is exported by it: the example's own media type is one it holds.
+    content: dict[str, Any] = {endpoint.request_media_range or media_type: media}
     for other, other_schema in endpoint.request_other_media_types.items():
         content.setdefault(other, {"schema": portable_patterns(other_schema)})
     return {"required": required, "content": content}

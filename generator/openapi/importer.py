@@ -30,7 +30,15 @@ import yaml
 from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
 from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE, INDEX, REPEAT, FormError, list_styles
-from apidocs.model.headers import HEADER_NAME, MEDIA_RANGE, MEDIA_TYPE, carried_in_a_header, is_json_media_type, media_type_essence
+from apidocs.model.headers import (
+    HEADER_NAME,
+    MEDIA_RANGE,
+    MEDIA_TYPE,
+    carried_in_a_header,
+    is_json_media_type,
+    media_type_essence,
+    media_type_taken,
+)
 from apidocs.model.multipart import MULTIPART_MEDIA_TYPE, multipart_parts
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate, split_suffix
 from apidocs.model.raw import is_raw, is_text_media_type
@@ -748,6 +756,30 @@ def _other_media_types(content: dict[str, Any], chosen: str, notes: list[str]) -
     return others
 
 
+# What a body documented by a range of one kind only is sent as (its example's Content-Type).
+_STAND_INS = {"image": "image/png", "audio": "audio/mpeg", "video": "video/mp4", "text": "text/plain", "font": "font/woff2"}
+
+
+def _stand_in(essence: str, schema: Any) -> str | None:
+    """The media type a body keyed by a range only (`image/*`; `*/*` for bytes) is sent as; None
+    for a media type, a range a JSON body comes under (sent as JSON: `_range_holding_json`), or
+    one with no obvious member (`application/*+json`)."""
+    if not MEDIA_RANGE.fullmatch(essence):
+        return None
+    kind, _, subtype = essence.partition("/")
+    if subtype != "*":
+        return None
+    if kind in ("*", "application"):
+        return "application/octet-stream" if file_kind(schema) == "file" else None
+    return _STAND_INS.get(kind)
+
+
+def _range_holding_json(essence: str) -> bool:
+    """Whether `essence` is a range a JSON body comes under (`*/*`, `application/*`): the body
+    then keeps it as its documented media type (`request.media_range`) and is sent as JSON."""
+    return bool(MEDIA_RANGE.fullmatch(essence)) and media_type_taken("application/json", [essence]) is not None
+
+
 def _media(content: Any) -> tuple[str, dict[str, Any]] | None:
     """The media type to document: JSON first (the snippets send JSON), else the first one."""
     if not isinstance(content, dict) or not content:
@@ -1089,6 +1121,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             notes.extend(_examples_left_out(media, "request body"))
             schema = _directed_schema(media, "request", notes)
             converted: Schema = json_schema(schema) if schema else {}  # once: converting is most of an import's time
+            documented_as, media_range = media_type, _stand_in(essence, schema)
+            if media_range is not None:  # `image/*`: sent as a media type it holds, documented by the range
+                media_range, media_type, essence = essence, media_range, media_range
             raw_as = _raw_body(essence, schema)
             # An optional body the spec shows no example of is documented, not sent by the example.
             shown = "example" in media or bool(media.get("examples")) or given_example(schema) is not NO_EXAMPLE
@@ -1153,12 +1188,19 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                             sent = essence
                         headers["Content-Type"] = sent
                 elif raw_as is None and essence not in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE):
-                    # Neither JSON, a form nor text or bytes a header can name (`*/*`): sent as JSON, and said.
-                    notes.append(f"request body is {media_type}; documented and sent as JSON")
+                    # Neither JSON, a form nor text or bytes a header can name: sent as JSON, documented
+                    # by its range where that holds JSON (`*/*`), else said.
+                    if _range_holding_json(essence):
+                        request_front["media_range"] = essence
+                    else:
+                        notes.append(f"request body is {media_type}; documented and sent as JSON")
             else:
                 problem = None
                 if not is_json_media_type(media_type) and essence not in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE) and raw_as is None:
-                    notes.append(f"request body is {media_type}; documented as JSON")
+                    if _range_holding_json(essence):
+                        request_front["media_range"] = essence
+                    else:
+                        notes.append(f"request body is {media_type}; documented as JSON")
                 if raw_as == "file":
                     request_front["body_file"] = True
                 if essence == MULTIPART_MEDIA_TYPE:  # no example: the schema says which members are files
@@ -1196,7 +1238,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 if encoding:
                     request_front["encoding"] = encoding
                     notes.extend(_joined_items_split(example.get("body"), encoding))
-            others = _other_media_types(request_body["content"], media_type, notes)
+            if media_range is not None:
+                request_front["media_range"] = media_range
+            others = _other_media_types(request_body["content"], documented_as, notes)
             if others:
                 request_front["other_media_types"] = others
     if headers:

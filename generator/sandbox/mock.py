@@ -185,7 +185,7 @@ def parameters_fit(endpoint: Endpoint, auth_header: str = "") -> Callable[[dict[
     # The media types its body may come in: ContentModerator's `#overload=url` takes JSON, its
     # `#overload=stream` an image, on one path.
     takes_body = endpoint.example.has_body or endpoint.request_schema is not None or bool(endpoint.request_other_media_types)
-    media_types = {endpoint.request_content_type, *endpoint.request_other_media_types}
+    media_types = {endpoint.request_content_type, *endpoint.request_other_media_types, *taken_ranges(endpoint)}
 
     def fits(params: dict[str, str], query_string: bytes, headers: dict[str, str]) -> bool:
         sent_as = headers.get("content-type")
@@ -293,6 +293,11 @@ async def _check_other_body(endpoint: Endpoint, call: Call, media: str, validato
         _check_against_schema(endpoint, body, validator, form)
 
 
+def taken_ranges(endpoint: Endpoint) -> list[str]:
+    """The range the body is documented by, if any (`request.media_range`)."""
+    return [endpoint.request_media_range] if endpoint.request_media_range else []
+
+
 def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], Awaitable[Answer]]:
     """A handler answering `endpoint`'s documented success example (`auth_header`: the site's, not checked here)."""
     status = endpoint.expected_status
@@ -322,6 +327,8 @@ def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], 
     # The other media types the operation takes a body in, each with its schema's validator.
     others = {media: (schema_validator(schema) if schema else None, schema)
               for media, schema in endpoint.request_other_media_types.items()}
+    for media_range in taken_ranges(endpoint):  # the range the body is documented by: the body's own schema
+        others.setdefault(media_range, (validator, endpoint.request_schema or {}))
 
     async def handle(call: Call) -> Answer:
         try:
