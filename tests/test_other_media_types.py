@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -176,7 +177,7 @@ def test_a_key_that_is_no_media_type_or_range_is_refused_at_its_line(tmp_path: P
     assert f"add-note.md:9: E015 `request.other_media_types`: {key!r} is not a media type" in result.stderr + result.stdout
 
 
-RANGES_ONLY = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+RANGES_ONLY: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
     # Kubernetes' evictions: a JSON object keyed by `*/*` only.
     "/evictions": {"post": {"operationId": "evict", "requestBody": {"required": True, "content": {"*/*": {"schema": {
         "type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}}},

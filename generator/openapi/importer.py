@@ -770,7 +770,11 @@ def _stand_in(essence: str, schema: Any) -> str | None:
     if subtype != "*":
         return None
     if kind in ("*", "application"):
-        return "application/octet-stream" if file_kind(schema) == "file" else None
+        if file_kind(schema) == "file":
+            return "application/octet-stream"
+        if kind == "*" and isinstance(schema, dict) and types_of(chosen_branch(schema)) == ["string"]:
+            return "text/plain"  # a string that is no file, under any media type: its text
+        return None
     return _STAND_INS.get(kind)
 
 
