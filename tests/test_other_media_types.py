@@ -40,6 +40,20 @@ SPEC = {
 }
 
 
+def import_spec(folder: Path, spec: dict[str, Any]) -> Path:
+    """`spec` imported as `folder/project` (the import must succeed)."""
+    (folder / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    project = folder / "project"
+    result = import_openapi(folder / "spec.json", project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project
+
+
+def send(url: str, data: bytes, content_type: str, method: str = "POST") -> int:
+    """The status of a request sending `data` as `content_type`."""
+    return requests.request(method, url, data=data, headers={"Content-Type": content_type}, timeout=10).status_code
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("media")
@@ -122,18 +136,12 @@ def test_operations_on_one_path_are_told_apart_by_the_media_type_sent(tmp_path: 
         "/match#overload=stream": {"post": {"operationId": "byStream", "requestBody": {"required": True, "content": {
             "image/png": {"schema": {"type": "string", "format": "binary"}}}},
             "responses": {"200": {"description": "matched"}}}}}}
-    (tmp_path / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
-    project = tmp_path / "project"
-    result = import_openapi(tmp_path / "spec.json", project)
-    assert result.returncode == 0, result.stdout + result.stderr
+    project = import_spec(tmp_path, spec)
     sandbox = start_sandbox(project / "state.sqlite3", config=project / "mkdocs.yml")
     try:
-        def post(data: bytes, content_type: str) -> int:
-            return requests.post(f"{sandbox.url}/match", data=data, headers={"Content-Type": content_type}, timeout=10).status_code
-
-        assert post(b'{"url": "u"}', "application/json") == 200
-        assert post(b"\x89PNG", "image/png") == 200
-        assert post(b"x", "text/plain") == 415  # neither takes it
+        assert send(f"{sandbox.url}/match", b'{"url": "u"}', "application/json") == 200
+        assert send(f"{sandbox.url}/match", b"\x89PNG", "image/png") == 200
+        assert send(f"{sandbox.url}/match", b"x", "text/plain") == 415  # neither takes it
     finally:
         sandbox.stop()
 
@@ -145,10 +153,7 @@ def test_a_body_any_media_type_may_carry_is_taken_in_any(tmp_path: Path) -> None
         "operationId": "addNote", "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"type": "object"}, "example": {"text": "hi"}}, "*/*": {}}},
         "responses": {"200": {"description": "added"}}}}}}
-    (tmp_path / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
-    project = tmp_path / "project"
-    result = import_openapi(tmp_path / "spec.json", project)
-    assert result.returncode == 0, result.stdout + result.stderr
+    project = import_spec(tmp_path, spec)
     assert "*/*" not in (project / "import-report.txt").read_text(encoding="utf-8")
     out = tmp_path / "openapi.json"
     assert apidocs(project, "export-openapi", "-o", str(out), timeout=120).returncode == 0
@@ -156,13 +161,11 @@ def test_a_body_any_media_type_may_carry_is_taken_in_any(tmp_path: Path) -> None
         "application/json", "*/*"]
     sandbox = start_sandbox(project / "state.sqlite3", config=project / "mkdocs.yml")
     try:
-        def post(data: bytes, content_type: str) -> int:
-            return requests.post(f"{sandbox.url}/notes", data=data, headers={"Content-Type": content_type}, timeout=10).status_code
-
-        assert post(b'{"text": "hi"}', "application/json") == 200
-        assert post(b"hi", "text/plain") == 200
-        assert post(b"\x89PNG", "image/png") == 200
-        assert post(b"[1]", "application/json") == 400  # its own media type still checked by its own schema
+        notes = f"{sandbox.url}/notes"
+        assert send(notes, b'{"text": "hi"}', "application/json") == 200
+        assert send(notes, b"hi", "text/plain") == 200
+        assert send(notes, b"\x89PNG", "image/png") == 200
+        assert send(notes, b"[1]", "application/json") == 400  # its own media type still checked by its own schema
     finally:
         sandbox.stop()
 
@@ -194,10 +197,7 @@ RANGES_ONLY: dict[str, Any] = {"openapi": "3.0.3", "info": {"title": "t", "versi
 def test_a_body_keyed_by_a_range_only_is_sent_as_a_type_it_holds_and_exported_by_the_range(tmp_path: Path) -> None:
     """Before, such a body was documented and exported as JSON (`*/*`, `image/*`: reported), so
     the export differed from the spec, and the sandbox refused an image sent to `image/*`."""
-    (tmp_path / "spec.json").write_text(json.dumps(RANGES_ONLY), encoding="utf-8")
-    project = tmp_path / "project"
-    result = import_openapi(tmp_path / "spec.json", project)
-    assert result.returncode == 0, result.stdout + result.stderr
+    project = import_spec(tmp_path, RANGES_ONLY)
     assert "Everything was carried over." in (project / "import-report.txt").read_text(encoding="utf-8")
     fronts = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1]) for path in project.glob("docs/**/*.md")
               if path.name != "index.md"}
@@ -218,17 +218,14 @@ def test_a_body_keyed_by_a_range_only_is_sent_as_a_type_it_holds_and_exported_by
     assert checked.returncode == 0, checked.stdout + checked.stderr
     sandbox = start_sandbox(project / "state.sqlite3", config=project / "mkdocs.yml")
     try:
-        def send(method: str, path: str, data: bytes, content_type: str) -> int:
-            return requests.request(method, f"{sandbox.url}{path}", data=data, headers={"Content-Type": content_type},
-                                    timeout=10).status_code
-
-        assert send("PUT", "/avatar", b"\xff\xd8\xff", "image/jpeg") == 200  # the range holds it
-        assert send("PUT", "/avatar", b"{}", "application/json") == 415
-        assert send("POST", "/notes", b"a,b", "text/csv") == 200
-        assert send("POST", "/notes", b"far too long a note", "text/markdown") == 400  # the body's schema, for the whole range
+        avatar, notes, evictions = f"{sandbox.url}/avatar", f"{sandbox.url}/notes", f"{sandbox.url}/evictions"
+        assert send(avatar, b"\xff\xd8\xff", "image/jpeg", "PUT") == 200  # the range holds it
+        assert send(avatar, b"{}", "application/json", "PUT") == 415
+        assert send(notes, b"a,b", "text/csv") == 200
+        assert send(notes, b"far too long a note", "text/markdown") == 400  # the body's schema, for the whole range
         # `*/*`: any media type, read as what it is and checked by the body's schema.
-        assert send("POST", "/evictions", b"name=a", "application/x-www-form-urlencoded") == 201
-        assert send("POST", "/evictions", b"other=a", "application/x-www-form-urlencoded") == 400  # no `name`
+        assert send(evictions, b"name=a", "application/x-www-form-urlencoded") == 201
+        assert send(evictions, b"other=a", "application/x-www-form-urlencoded") == 400  # no `name`
     finally:
         sandbox.stop()
 
