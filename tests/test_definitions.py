@@ -277,3 +277,24 @@ def test_headings_name_the_parameter_list_they_hold(heading: str, kind: str) -> 
     from apidocs.definitions.body import group_kind
 
     assert group_kind(heading) == kind
+
+
+def test_a_term_escaped_for_markdown_is_the_name_markdown_shows(tmp_path: Path) -> None:
+    endpoint = load(tmp_path, """---
+title: /nodes
+method: post
+---
+### Query Parameters
+
+\\:operation
+: (string) What to do
+
+\\\\path
+: (string)
+
+a\\:b
+: (string)
+""")
+    query = endpoint.group_of_kind("query")
+    assert query is not None
+    assert [p.name for p in query.parameters] == [":operation", "\\path", "a\\:b"]

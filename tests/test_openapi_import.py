@@ -1692,3 +1692,17 @@ def test_a_pattern_cannot_hold_the_import_nor_make_text_that_is_not_text(tmp_pat
         "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string", "pattern": "^\\ud800$"}}],
         "responses": {"200": {"description": "ok"}}}}})
     assert "/a" in paths
+
+
+def test_parameter_names_markdown_would_read_otherwise_keep_their_first_character(tmp_path: Path) -> None:
+    # Apache Sling's `:operation`: the page wrote `\:operation` so that Markdown shows it, and
+    # the name was read with the backslash (the page, Try it and the export showed `\:operation`
+    # beside the example's `:operation`, and the sandbox required the one nobody sends).
+    names = [":operation", "#tag", "-x", "\\path"]
+    dest, paths = imported_and_exported(tmp_path, {"/nodes": {"post": {
+        "operationId": "post",
+        "parameters": [{"name": name, "in": "query", "required": True, "schema": {"type": "string"}} for name in names],
+        "responses": {"200": {"description": "ok"}}}}})
+    assert [p["name"] for p in paths["/nodes"]["post"]["parameters"]] == names
+    result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr

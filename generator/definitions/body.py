@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,16 @@ def _parse_description(text: str) -> tuple[str | None, bool, str]:
     return kind, is_required, re.sub(r"\s{2,}", " ", rest).strip()
 
 
+def _term_name(text: str) -> str:
+    """A term's parameter name. A name that Markdown would read as something else at the start of
+    a line (`:name`, `#tag`, `-x`) is written with a backslash before it, `\\:name`, which
+    Markdown shows as `:name`: the name is that."""
+    name = text.strip().strip("`")
+    if len(name) > 1 and name[0] == "\\" and name[1] in string.punctuation:
+        return name[1:]
+    return name
+
+
 def _is_term(lines: list[Line], index: int) -> bool:
     """A definition-list term: a plain line directly followed by a `: ` description line."""
     text = lines[index].text
@@ -155,7 +166,7 @@ def parse_body(lines: list[Line]) -> ParsedBody:
                     description += " " + lines[index].text.strip()
                     index += 1
                 kind_name, is_required, text = _parse_description(description)
-                group.parameters.append(Parameter(term.text.strip().strip("`"), kind_name, is_required, text, term.number))
+                group.parameters.append(Parameter(_term_name(term.text), kind_name, is_required, text, term.number))
             parsed.blocks.append(Block(group=group))
             continue
         if _ATTRIBUTES.match(line.text):

@@ -374,7 +374,7 @@ def definition_list(title: str, rows: Iterable[tuple[str, str, bool, str]], intr
     lines = []
     for name, kind, required, description in rows:
         term = name.replace("\n", " ").strip() or "(unnamed)"
-        if term[0] in ":#|~`{<->*+ \t":
+        if term[0] in ":#|~`{<->*+ \t\\":  # read back as the name without the backslash, as Markdown shows it
             term = "\\" + term
         kind_text = f"({kind}) " if kind else ""
         mark = "***Required*** " if required else ""
