@@ -309,3 +309,30 @@ def test_the_auth_header_is_not_checked_as_a_parameter(tmp_path: Path) -> None:
         assert answer.status_code == 200, answer.text
     finally:
         sandbox.stop()
+
+
+def test_a_header_the_readers_client_sets_itself_is_not_checked_unless_the_example_sends_it(tmp_path: Path) -> None:
+    # Conjur documents `Accept-Encoding: base64` (optional): Python's requests and HTTPie send
+    # their own `gzip, deflate`, which the mock refused (every Python and HTTPie snippet got 400).
+    spec = tmp_path / "encoded.json"
+    spec.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "Encoded", "version": "1"}, "paths": {
+        "/token": {"get": {"parameters": [
+            {"name": "Accept-Encoding", "in": "header", "schema": {"type": "string", "enum": ["base64"]}},
+            {"name": "User-Agent", "in": "header", "schema": {"type": "string", "pattern": "^sdk/"}}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"ok": True}}}}}}},
+        "/sent": {"get": {"parameters": [
+            {"name": "Accept-Encoding", "in": "header", "schema": {"type": "string", "enum": ["base64"]}, "example": "base64"}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"ok": True}}}}}}}}}),
+        encoding="utf-8")
+    dest = tmp_path / "out"
+    assert subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(dest)], capture_output=True, timeout=120).returncode == 0
+    sandbox = start_sandbox(tmp_path / "state.sqlite3", config=dest / "mkdocs.yml")
+    try:
+        assert requests.get(f"{sandbox.url}/token", timeout=10).status_code == 200
+        assert requests.get(f"{sandbox.url}/sent", headers={"Accept-Encoding": "base64"}, timeout=10).status_code == 200
+        assert requests.get(f"{sandbox.url}/sent", headers={"Accept-Encoding": "zip"}, timeout=10).status_code == 400
+    finally:
+        sandbox.stop()
+    checked = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(dest / "mkdocs.yml"), "check", "-j", "2"], capture_output=True,
+                             text=True, timeout=300)
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -8,6 +8,11 @@ from collections.abc import Iterable
 
 # A header name is a token (RFC 9110): letters, digits and !#$%&'*+-.^_`|~.
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# Headers an HTTP client sends on its own, with its own value, when the request does not set them
+# (Python's requests and HTTPie always send `Accept-Encoding: gzip, deflate`; a browser lets no
+# page set it at all).
+ADDED_BY_CLIENTS = frozenset({"accept", "accept-encoding", "connection", "content-length", "expect", "host", "keep-alive", "te",
+                              "transfer-encoding", "user-agent"})
 # A media type a Content-Type can name (RFC 6838's restricted names): `type/subtype`, no wildcard.
 MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")
 # A range of media types an OpenAPI body may be keyed by: RFC 9110's `*/*` and `text/*`, and the
