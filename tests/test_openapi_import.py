@@ -1706,3 +1706,23 @@ def test_parameter_names_markdown_would_read_otherwise_keep_their_first_characte
     assert [p["name"] for p in paths["/nodes"]["post"]["parameters"]] == names
     result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_query_the_path_key_fixes_is_sent_and_not_listed_as_a_parameter_the_spec_lacks(tmp_path: Path) -> None:
+    # Open Build Service keys `/request?view=collection` without declaring `view`: the export
+    # listed a query parameter `view` that the spec's operation does not have.
+    dest, paths = imported_and_exported(tmp_path, {
+        "/request": {"get": {"operationId": "all", "responses": {"200": {"description": "ok"}}}},
+        "/request?view=collection": {"get": {"operationId": "collection", "parameters": [
+            {"name": "user", "in": "query", "schema": {"type": "string"}}], "responses": {"200": {"description": "ok"}}}},
+        "/{Bucket}?uploads": {"post": {"operationId": "upload", "parameters": [
+            {"name": "Bucket", "in": "path", "required": True, "schema": {"type": "string"}},
+            {"name": "uploads", "in": "query", "required": True, "schema": {"type": "boolean"}}],
+            "responses": {"200": {"description": "ok"}}}}})
+    collection = paths["/request?view=collection"]["get"]
+    assert [(p["in"], p["name"]) for p in collection["parameters"]] == [("query", "user")]
+    assert "/request?view=collection'" in collection["x-codeSamples"][0]["source"]
+    upload = paths["/{Bucket}?uploads"]["post"]
+    assert sorted((p["in"], p["name"]) for p in upload["parameters"]) == [("path", "Bucket"), ("query", "uploads")]
+    result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -163,7 +163,11 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
     query_values: dict[str, list[str]] = {}
     for name, value in endpoint.example.query:
         query_values.setdefault(name, []).append(value)
-    query_names = list(query_values) + [p.name for (kind, _), p in documented.items() if kind == "query" and p.name not in query_values]
+    # What the path's own `?` suffix fixes (`/request?view=collection`) is in the path key already:
+    # a parameter only when the definition documents one.
+    in_path_key = {name for name, _ in endpoint.template.fixed_query} if endpoint.template.suffix.startswith("?") else set()
+    query_names = [name for name in query_values if name not in in_path_key or ("query", name) in documented]
+    query_names += [p.name for (kind, _), p in documented.items() if kind == "query" and p.name not in query_values]
     for name in query_names:
         parameter = documented.get(("query", name))
         values = query_values.get(name, [])

@@ -1100,8 +1100,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         elif in_query and fixed is not None:
             query[name] = fixed
         elif not in_query and header is None and template.suffix.startswith("?"):
+            # Sent, as the path says; not documented as a parameter the spec does not declare
+            # (the title shows it, and the export would list it beside the spec's own).
             query[name] = fixed or ""
-            groups["query"].append((name, "string", True, f"`{fixed}` for this operation." if fixed else "Present, empty."))
     for name in (alias for _, alias in in_path):
         if name not in params:
             notes.append(f"path parameter `{name}` is not declared; documented with an example value")
