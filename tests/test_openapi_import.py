@@ -1726,3 +1726,17 @@ def test_a_query_the_path_key_fixes_is_sent_and_not_listed_as_a_parameter_the_sp
     assert sorted((p["in"], p["name"]) for p in upload["parameters"]) == [("path", "Bucket"), ("query", "uploads")]
     result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_how_a_parameter_travels_is_said_with_the_right_article(tmp_path: Path) -> None:
+    # The pages read "A array of string, sent as `a,b`" and "A object (style deepObject)".
+    dest, paths = imported_and_exported(tmp_path, {"/items": {"get": {"operationId": "items", "parameters": [
+        {"name": "tags", "in": "query", "explode": False, "schema": {"type": "array", "items": {"type": "string"}}, "example": ["a", "b"]},
+        {"name": "filter", "in": "query", "style": "deepObject", "schema": {"type": "object"}, "example": {"color": "red"}},
+        {"name": "X-Ids", "in": "header", "schema": {"type": "array", "items": {"type": "integer"}}, "example": [3, 4]}],
+        "responses": {"200": {"description": "ok"}}}}})
+    said = {p["name"]: p["description"] for p in paths["/items"]["get"]["parameters"]}
+    assert said == {"tags": "An array of string, sent as `a,b` (style form).",
+                    "filter": "An object (style deepObject), shown as JSON text.",
+                    "X-Ids": "An array of integer, sent as `3,4` (style simple)."}
+    assert "An array of string, sent as `a,b`" in (dest / "docs" / "endpoints" / "items.md").read_text(encoding="utf-8")

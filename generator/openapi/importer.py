@@ -478,7 +478,7 @@ def _on_the_wire(parameter: dict[str, Any], schema: Schema, value: Any) -> tuple
     if "content" in parameter and "schema" not in parameter:
         media = next(iter(mapping(parameter.get("content"))), "application/json")
         if isinstance(value, (dict, list)):
-            return _as_text(value), "string" if place in ("path", "query") else kind, f"A {kind or 'value'} sent as {media} text."
+            return _as_text(value), "string" if place in ("path", "query") else kind, f"{_a(kind or 'value')} sent as {media} text."
         return _as_text(value), kind, ""
     style = str(parameter.get("style") or _DEFAULT_STYLE.get(place, "simple"))
     explode = parameter.get("explode", style == "form")
@@ -495,23 +495,28 @@ def _on_the_wire(parameter: dict[str, Any], schema: Schema, value: Any) -> tuple
             text = "".join(f";{name}={item}" for item in items) if explode else f";{name}=" + ",".join(items)
         else:
             text = joiner.join(items)
-        return text, "string" if place in ("path", "query") else kind, f"A {kind}, sent as `{text}` (style {style})."
+        return text, "string" if place in ("path", "query") else kind, f"{_a(kind)}, sent as `{text}` (style {style})."
     if (isinstance(value, dict) and place in ("path", "header") and style == "simple"
             and all(not isinstance(item, (dict, list)) for item in value.values())):
         # RFC 6570 simple style: `r,1,g,2`, or `r=1,g=2` exploded
         text = ",".join(f"{key}={_as_text(item)}" if explode else f"{key},{_as_text(item)}" for key, item in value.items())
-        return text, "string", f"A {kind or 'object'}, sent as `{text}` (style simple)."
+        return text, "string", f"{_a(kind or 'object')}, sent as `{text}` (style simple)."
     if isinstance(value, (dict, list)):
         text = _as_text(value)
         if place in ("path", "query"):
-            return text, "string", f"A {kind or 'value'} (style {style}), shown as JSON text."
+            return text, "string", f"{_a(kind or 'value')} (style {style}), shown as JSON text."
         return text, kind, ""
     if place in ("path", "query") and (kind.startswith("array") or kind == "object" or kind.startswith("object ")):
-        return _as_text(value), "string", f"A {kind} (style {style})."
+        return _as_text(value), "string", f"{_a(kind)} (style {style})."
     if place == "path" and style in ("label", "matrix"):
         text = "." + _as_text(value) if style == "label" else f";{parameter.get('name')}={_as_text(value)}"
-        return text, "string", f"A {kind or 'value'}, sent as `{text}` (style {style})."
+        return text, "string", f"{_a(kind or 'value')}, sent as `{text}` (style {style})."
     return _as_text(value), kind, ""
+
+
+def _a(kind: str) -> str:
+    """`kind` after its article, for the start of a sentence: "An array of string", "A string"."""
+    return f"{'An' if kind[:1] in 'aeiou' else 'A'} {kind}"
 
 
 def _as_text(value: Any) -> str:
