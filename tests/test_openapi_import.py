@@ -1740,3 +1740,12 @@ def test_how_a_parameter_travels_is_said_with_the_right_article(tmp_path: Path) 
                     "filter": "An object (style deepObject), shown as JSON text.",
                     "X-Ids": "An array of integer, sent as `3,4` (style simple)."}
     assert "An array of string, sent as `a,b`" in (dest / "docs" / "endpoints" / "items.md").read_text(encoding="utf-8")
+
+
+def test_a_request_body_without_media_types_is_reported(tmp_path: Path) -> None:
+    # Just Eat's `requestBody: {content: {}}`: the export had no body, and the report said nothing.
+    dest, _ = imported_and_exported(tmp_path, {"/channels/{channel}": {"post": {
+        "operationId": "subscribe", "parameters": [{"name": "channel", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "requestBody": {"content": {}, "required": False}, "responses": {"204": {"description": "done"}}}}})
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "POST /channels/{channel}: request body describes no media type under `content` and is not carried over" in report

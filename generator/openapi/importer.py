@@ -1124,6 +1124,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     multipart: _Multipart | None = None
     if isinstance(request_body, dict):
         chosen = _media(request_body.get("content"))
+        if chosen is None:  # Just Eat's `content: {}`: nothing says what the body is
+            notes.append("request body describes no media type under `content` and is not carried over")
         if chosen is not None:
             media_type, media = chosen
             essence = media_type_essence(media_type)
