@@ -1749,3 +1749,20 @@ def test_a_request_body_without_media_types_is_reported(tmp_path: Path) -> None:
         "requestBody": {"content": {}, "required": False}, "responses": {"204": {"description": "done"}}}}})
     report = (dest / "import-report.txt").read_text(encoding="utf-8")
     assert "POST /channels/{channel}: request body describes no media type under `content` and is not carried over" in report
+
+
+def test_a_server_without_a_scheme_is_taken_as_https(tmp_path: Path) -> None:
+    # Specs converted from Swagger 2.0 without `schemes` give `//app.files.com/api/rest/v1`: the
+    # server was left out, and every snippet called the local sandbox without the `/api/rest/v1`.
+    spec = tmp_path / "servers.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "servers": [{"url": "//app.example.com/api/rest/v1"}],
+        "paths": {"/x": {"get": {"operationId": "x", "responses": {"200": {"description": "ok"}}}}},
+    }, sort_keys=False), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    config = yaml.load((dest / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.Loader)
+    options = next(plugin["apidocs"] for plugin in config["plugins"] if isinstance(plugin, dict) and "apidocs" in plugin)
+    assert options["servers"] == [{"url": "https://app.example.com/api/rest/v1"}]
+    assert "server `//app.example.com/api/rest/v1` names no scheme; https is assumed" in (
+        dest / "import-report.txt").read_text(encoding="utf-8")

@@ -1423,6 +1423,11 @@ def servers_of(spec: dict[str, Any], notes: list[str]) -> list[dict[str, str]]:
         if not isinstance(server, dict) or not isinstance(server.get("url"), str):
             continue
         for url, chosen in _server_urls(server["url"], mapping(server.get("variables"))):
+            if re.match(r"//[^/\s]+", url):
+                # A host without a scheme (what converters write for a Swagger 2.0 spec that
+                # names no `schemes`): the spec's readers take the scheme it is served with.
+                notes.append(f"server `{url}` names no scheme; https is assumed")
+                url = "https:" + url
             if not re.match(r"https?://[^/\s]+", url):
                 notes.append(f"server `{url}` is not an absolute http(s) URL and is left out")
                 continue
