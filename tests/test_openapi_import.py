@@ -1766,3 +1766,15 @@ def test_a_server_without_a_scheme_is_taken_as_https(tmp_path: Path) -> None:
     assert options["servers"] == [{"url": "https://app.example.com/api/rest/v1"}]
     assert "server `//app.example.com/api/rest/v1` names no scheme; https is assumed" in (
         dest / "import-report.txt").read_text(encoding="utf-8")
+
+
+def test_a_form_body_whose_example_is_not_an_object_is_reported_as_sent_as_json(tmp_path: Path) -> None:
+    # PeerTube's studio task is a form whose schema is a list: it was sent and exported as JSON, unsaid.
+    dest, paths = imported_and_exported(tmp_path, {"/tasks": {"post": {"operationId": "tasks", "requestBody": {
+        "required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+            "type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}}}}},
+        "responses": {"204": {"description": "done"}}}}})
+    assert list(paths["/tasks"]["post"]["requestBody"]["content"]) == ["application/json"]  # as the snippets send it
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert ("POST /tasks: request body is application/x-www-form-urlencoded, but its example is not an object of fields;"
+            " documented and sent as JSON") in report

@@ -1206,6 +1206,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                         request_front["media_range"] = essence
                     else:
                         notes.append(f"request body is {media_type}; documented and sent as JSON")
+                elif raw_as is None:
+                    # A form or multipart body whose example is no object (PeerTube's list of tasks): it has no fields to send.
+                    notes.append(f"request body is {media_type}, but its example is not an object of fields; documented and sent as JSON")
             else:
                 problem = None
                 if not is_json_media_type(media_type) and essence not in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE) and raw_as is None:
