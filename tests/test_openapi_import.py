@@ -1778,3 +1778,26 @@ def test_a_form_body_whose_example_is_not_an_object_is_reported_as_sent_as_json(
     report = (dest / "import-report.txt").read_text(encoding="utf-8")
     assert ("POST /tasks: request body is application/x-www-form-urlencoded, but its example is not an object of fields;"
             " documented and sent as JSON") in report
+
+
+def test_request_media_types_keep_their_parameters_in_the_export(tmp_path: Path) -> None:
+    # Zuora's 158 bodies are `application/json; charset=utf-8`, Open Build Service's
+    # `application/xml; charset=utf-8`, Azure Batch's `application/json; odata=minimalmetadata`:
+    # openapi.json named them all without their parameters, another media type than the spec's.
+    schema = {"type": "object", "properties": {"x": {"type": "integer"}}}
+    contents: dict[str, dict[str, Any]] = {
+        "/json": {"application/json; charset=utf-8": {"schema": schema}, "text/plain; charset=utf-8": {"schema": {"type": "string"}}},
+        "/odata": {"application/json; odata=minimalmetadata": {"schema": schema}},
+        "/xml": {"application/xml; charset=utf-8": {"schema": schema}},
+        "/vendor": {"application/vnd.api+json; charset=utf-8": {"schema": schema}},
+    }
+    dest, paths = imported_and_exported(tmp_path, {
+        **{path: {"post": {"operationId": path[1:], "requestBody": {"required": True, "content": content},
+                           "responses": {"200": {"description": "ok"}}}} for path, content in contents.items()},
+        "/optional": {"put": {"operationId": "optional", "requestBody": {"content": contents["/xml"]},
+                              "responses": {"200": {"description": "ok"}}}}})
+    for path, content in {**contents, "/optional": contents["/xml"]}.items():
+        (operation,) = paths[path].values()
+        assert list(operation["requestBody"]["content"]) == list(content), path
+    result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -23,7 +23,7 @@ from apidocs.definitions.pasted import HarvestedRequest, PastedSnippet, harvest
 from apidocs.model.endpoint import HTTP_METHODS, NO_BODY, Document, Endpoint, ExampleRequest, ExampleResponse
 from apidocs.model.errors import DefinitionError, Finding
 from apidocs.model.forms import FormError, is_form, list_styles
-from apidocs.model.headers import MEDIA_RANGE, MEDIA_TYPE, carried_in_a_header, media_type_essence, media_type_taken
+from apidocs.model.headers import MEDIA_RANGE, carried_in_a_header, is_media_type, media_type_essence, media_type_taken
 from apidocs.model.multipart import FILE_NAME_RULE, file_names, is_file_name, is_multipart, multipart_parts
 from apidocs.model.paths import PLACEHOLDER_NAME, PathTemplate
 from apidocs.model.positions import LAST, PositionKey, position_key
@@ -354,7 +354,7 @@ class DefinitionLoader:
             endpoint.request_required = request["required"]
         if isinstance(request, dict) and request.get("media_type") is not None:
             media_type = request["media_type"]
-            if not isinstance(media_type, str) or not MEDIA_TYPE.fullmatch(media_type):
+            if not isinstance(media_type, str) or not is_media_type(media_type):
                 raise DefinitionError(path, front.path_lines.get(("request", "media_type"), front.line_of("request")),
                                       "`request.media_type` must be a media type such as application/vnd.api+json", "E015")
             endpoint.request_media_type = media_type
@@ -382,7 +382,7 @@ class DefinitionLoader:
         if isinstance(request, dict) and isinstance(request.get("other_media_types"), dict):  # its shape: definition.schema.json
             for media_type, schema in request["other_media_types"].items():
                 line = front.path_lines.get(("request", "other_media_types", str(media_type)), front.line_of("request"))
-                if not (MEDIA_TYPE.fullmatch(str(media_type)) or MEDIA_RANGE.fullmatch(str(media_type))):
+                if not (is_media_type(str(media_type)) or MEDIA_RANGE.fullmatch(str(media_type))):
                     raise DefinitionError(path, line, f"`request.other_media_types`: {str(media_type)!r} is not a media type "
                                           "such as application/x-www-form-urlencoded, or a range such as text/* or "
                                           "application/*+json", "E015")
@@ -390,6 +390,8 @@ class DefinitionLoader:
                 checked = (endpoint.request_schema or {}) if schema is None else _json_schema(
                     schema, f"request.other_media_types.{media_type}", path, line, "E015")
                 endpoint.request_other_media_types[media_type_essence(str(media_type))] = checked
+                if media_type_essence(str(media_type)) != str(media_type):
+                    endpoint.request_other_media_types_written[media_type_essence(str(media_type))] = str(media_type)
         return endpoint
 
 

@@ -170,7 +170,9 @@ class Endpoint(Document):
     request_example_title: str | None = None
     request_schema: dict[str, Any] | None = None  # JSON Schema of the request body, when given
     request_required: bool | None = None  # whether the operation needs a body (None: when the example sends one)
-    request_media_type: str | None = None  # the body's media type when no example sends its Content-Type
+    # The body's media type when no example sends its Content-Type; its parameters (`; charset=utf-8`)
+    # as the API documents them, which the export keeps.
+    request_media_type: str | None = None
     # A form body's members → {style, explode}, as OpenAPI's `encoding` (how their lists travel: `forms.py`).
     request_encoding: dict[str, dict[str, Any]] = field(default_factory=dict)
     # A multipart body's members that are files, their example values file names (`multipart.py`).
@@ -180,6 +182,8 @@ class Endpoint(Document):
     # Other media types the operation takes a body in (beside the example's), with their JSON
     # Schemas (`{}`: any): documented and exported; the sandbox reads and checks them too.
     request_other_media_types: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Those of them written with parameters (`text/plain; charset=utf-8`), by media type: as the export names them.
+    request_other_media_types_written: dict[str, str] = field(default_factory=dict)
     # The range the body is documented by (`*/*`, as Kubernetes' evictions are), which holds the
     # media type the snippets send: exported as the body's key, taken whole by the sandbox.
     request_media_range: str | None = None
@@ -208,6 +212,13 @@ class Endpoint(Document):
         if given is None or not self.example.has_body:
             given = self.request_media_type or given or "application/json"
         return media_type_essence(given) or "application/json"
+
+    @property
+    def request_media_type_written(self) -> str:
+        """The request body's media type as documented, parameters and all: `request.media_type`
+        when it names `request_content_type` (`application/json; charset=utf-8`), else that."""
+        written = self.request_media_type
+        return written if written and media_type_essence(written) == self.request_content_type else self.request_content_type
 
     @property
     def template(self) -> PathTemplate:

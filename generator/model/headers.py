@@ -26,6 +26,13 @@ def carried_in_a_header(value: str) -> bool:
     return all(32 <= ord(character) <= 126 for character in value)
 
 
+def is_media_type(text: str) -> bool:
+    """Whether `text` names a media type a Content-Type can carry, parameters and all
+    (`application/json; charset=utf-8`)."""
+    essence = text.split(";", 1)[0].strip()
+    return bool(MEDIA_TYPE.fullmatch(essence)) and carried_in_a_header(text) and text == text.strip()
+
+
 def media_type_essence(content_type: str) -> str:
     """A Content-Type's media type without its parameters, in lower case (`Application/JSON;
     charset=utf-8` → `application/json`)."""

@@ -238,9 +238,10 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
         if encoding:
             media["encoding"] = encoding
     # A body documented by a range (`*/*`) is exported by it: the example's own media type is one it holds.
-    content: dict[str, Any] = {endpoint.request_media_range or media_type: media}
+    content: dict[str, Any] = {endpoint.request_media_range or endpoint.request_media_type_written: media}
     for other, other_schema in endpoint.request_other_media_types.items():
-        content.setdefault(other, {"schema": portable_patterns(other_schema)})
+        if other != media_type:
+            content.setdefault(endpoint.request_other_media_types_written.get(other, other), {"schema": portable_patterns(other_schema)})
     return {"required": required, "content": content}
 
 

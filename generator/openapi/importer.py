@@ -36,6 +36,7 @@ from apidocs.model.headers import (
     MEDIA_TYPE,
     carried_in_a_header,
     is_json_media_type,
+    is_media_type,
     media_type_essence,
     media_type_taken,
 )
@@ -745,19 +746,23 @@ def _other_media_types(content: dict[str, Any], chosen: str, notes: list[str]) -
     chosen_media = content.get(chosen)
     chosen_schema = _directed_schema(chosen_media, "request", []) if isinstance(chosen_media, dict) else {}
     others: dict[str, Schema | None] = {}
+    seen: set[str] = set()
     for name, media in content.items():
         essence = media_type_essence(str(name))
-        if str(name) == chosen or essence in others or essence == media_type_essence(chosen):
+        if str(name) == chosen or essence in seen or essence == media_type_essence(chosen):
             continue
         if not (MEDIA_TYPE.fullmatch(essence) or MEDIA_RANGE.fullmatch(essence)):
             notes.append(f"request body media type {one_line(str(name), 80)} is not carried over (not a media type or range)")
             continue
+        seen.add(essence)
+        spelled = " ".join(str(name).split())
+        key = spelled if is_media_type(spelled) else essence  # its parameters as documented, when a header can carry them
         schema = _directed_schema(media, "request", []) if isinstance(media, dict) else {}
         if schema and schema == chosen_schema:
-            others[essence] = None
+            others[key] = None
             continue
         converted: Schema = json_schema(schema) if schema else {}
-        others[essence] = _carried_schema(schema, converted, f"request body ({essence})", notes) or {}
+        others[key] = _carried_schema(schema, converted, f"request body ({essence})", notes) or {}
     return others
 
 
@@ -1253,6 +1258,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 if encoding:
                     request_front["encoding"] = encoding
                     notes.extend(_joined_items_split(example.get("body"), encoding))
+            spelled = " ".join(media_type.split())
+            if spelled != essence and is_media_type(spelled):
+                request_front["media_type"] = spelled  # its parameters as documented (`; charset=utf-8`), for the export
             if media_range is not None:
                 request_front["media_range"] = media_range
             others = _other_media_types(request_body["content"], documented_as, notes)
