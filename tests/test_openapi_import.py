@@ -1801,3 +1801,28 @@ def test_request_media_types_keep_their_parameters_in_the_export(tmp_path: Path)
         assert list(operation["requestBody"]["content"]) == list(content), path
     result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_json_example_written_as_its_text_is_the_json_it_holds(tmp_path: Path) -> None:
+    # Xero writes `example: '{ "Code": "123456" }'` for JSON bodies: every snippet sent the JSON
+    # string `"{ \"Code\": ... }"`, and answers were documented as text/plain without their schema.
+    account = {"type": "object", "properties": {"Code": {"type": "string"}, "Name": {"type": "string"}}}
+    dest, paths = imported_and_exported(tmp_path, {
+        "/Accounts": {"put": {"operationId": "createAccount",
+                              "requestBody": {"required": True, "content": {"application/json": {
+                                  "schema": account, "example": '{ "Code":"123456", "Name":"Foobar" }'}}},
+                              "responses": {"200": {"description": "ok", "content": {"application/json": {
+                                  "schema": {"type": "object", "properties": {"Accounts": {"type": "array", "items": account}}},
+                                  "example": '{ "Accounts": [{ "Code": "091", "Name": "Savings" }] }'}}}}}},
+        "/notes": {"post": {"operationId": "note",
+                            "requestBody": {"required": True, "content": {"application/json": {
+                                "schema": {"type": "string"}, "example": '{"kept": "as text"}'}}},
+                            "responses": {"204": {"description": "done"}}}}})
+    create = paths["/Accounts"]["put"]
+    assert create["requestBody"]["content"]["application/json"]["example"] == {"Code": "123456", "Name": "Foobar"}
+    assert create["responses"]["200"]["content"]["application/json"]["example"] == {"Accounts": [{"Code": "091", "Name": "Savings"}]}
+    assert create["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["Accounts"]["type"] == "array"
+    assert paths["/notes"]["post"]["requestBody"]["content"]["application/json"]["example"] == '{"kept": "as text"}'
+    assert "does not fit" not in (dest / "import-report.txt").read_text(encoding="utf-8")
+    result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -805,15 +805,31 @@ def _media(content: Any) -> tuple[str, dict[str, Any]] | None:
     return (str(name), media) if isinstance(media, dict) else None
 
 
-def _media_example(media: dict[str, Any], direction: str) -> Any:
-    given = _named_example(media)
-    if given is not NO_EXAMPLE:
-        return given
+def _media_example(media: dict[str, Any], direction: str, media_type: str) -> Any:
     schema = media.get("schema")
-    if isinstance(schema, dict):
+    given = _named_example(media)
+    if given is NO_EXAMPLE and isinstance(schema, dict):
         given = given_example(schema)
-        return given if given is not NO_EXAMPLE else example_of(schema, direction=direction)
+    if given is not NO_EXAMPLE:
+        return _json_held(given, media_type, schema if isinstance(schema, dict) else {})
+    if isinstance(schema, dict):
+        return example_of(schema, direction=direction)
     return NO_EXAMPLE
+
+
+def _json_held(example: Any, media_type: str, schema: Schema) -> Any:
+    """A JSON body's example as the value it stands for: Xero writes its examples as the text of
+    the JSON (`example: '{ "Code": "123456" }'`), which sent as it is would be a JSON string.
+    A text the schema takes as a string stays one."""
+    if not (isinstance(example, str) and is_json_media_type(media_type) and example.lstrip()[:1] in ("{", "[")):
+        return example
+    if "string" in types_of(merged(schema)):
+        return example
+    try:
+        held = json.loads(example)
+    except (ValueError, RecursionError):
+        return example
+    return held if isinstance(held, (dict, list)) else example
 
 
 def _status(code: str) -> int | str | None:
@@ -1134,7 +1150,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         if chosen is not None:
             media_type, media = chosen
             essence = media_type_essence(media_type)
-            value = _media_example(media, "request")
+            value = _media_example(media, "request", media_type)
             notes.extend(_examples_left_out(media, "request body"))
             schema = _directed_schema(media, "request", notes)
             converted: Schema = json_schema(schema) if schema else {}  # once: converting is most of an import's time
@@ -1300,7 +1316,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             chosen = None
         if chosen is not None:
             media_type, media = chosen
-            value = _media_example(media, "response")
+            value = _media_example(media, "response", media_type)
             notes.extend(_examples_left_out(media, f"{status} response"))
             schema = _directed_schema(media, "response", notes)
             converted = json_schema(schema) if schema else {}
