@@ -1737,7 +1737,7 @@ def test_how_a_parameter_travels_is_said_with_the_right_article(tmp_path: Path) 
         "responses": {"200": {"description": "ok"}}}}})
     said = {p["name"]: p["description"] for p in paths["/items"]["get"]["parameters"]}
     assert said == {"tags": "An array of string, sent as `a,b` (style form).",
-                    "filter": "An object (style deepObject), shown as JSON text.",
+                    "filter": "An object, sent as `filter[color]=red` (style deepObject).",
                     "X-Ids": "An array of integer, sent as `3,4` (style simple)."}
     assert "An array of string, sent as `a,b`" in (dest / "docs" / "endpoints" / "items.md").read_text(encoding="utf-8")
 
@@ -1824,5 +1824,24 @@ def test_a_json_example_written_as_its_text_is_the_json_it_holds(tmp_path: Path)
     assert create["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["Accounts"]["type"] == "array"
     assert paths["/notes"]["post"]["requestBody"]["content"]["application/json"]["example"] == '{"kept": "as text"}'
     assert "does not fit" not in (dest / "import-report.txt").read_text(encoding="utf-8")
+    result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_deep_object_query_parameter_is_sent_as_its_members(tmp_path: Path) -> None:
+    # PandaScore's 120 `search`, `filter` and `range` parameters (style deepObject): the snippets
+    # sent `search={"name":"Contenders"}`, which the API does not read, for `search[name]=Contenders`.
+    dest, paths = imported_and_exported(tmp_path, {"/leagues": {"get": {"operationId": "leagues", "parameters": [
+        {"name": "search", "in": "query", "required": True, "style": "deepObject", "explode": True,
+         "schema": {"type": "object", "properties": {"name": {"type": "string"}}}, "example": {"name": "Contenders"}},
+        {"name": "range", "in": "query", "style": "deepObject", "explode": True,
+         "schema": {"type": "object"}, "example": {"id": [1, 10], "at": {"from": "2024"}}}],
+        "responses": {"200": {"description": "ok"}}}}})
+    leagues = paths["/leagues"]["get"]
+    assert [(p["name"], p["in"], p.get("style")) for p in leagues["parameters"]] == [
+        ("search", "query", "deepObject"), ("range", "query", "deepObject")]
+    assert leagues["parameters"][0]["example"] == {"name": "Contenders"}
+    assert ("leagues?search%5Bname%5D=Contenders&range%5Bat%5D%5Bfrom%5D=2024&range%5Bid%5D=1%2C10'"
+            in leagues["x-codeSamples"][0]["source"])
     result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr

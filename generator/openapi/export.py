@@ -18,7 +18,7 @@ from referencing.exceptions import Unresolvable
 
 from apidocs.config.settings import Settings
 from apidocs.model.endpoint import Document, Endpoint, ExampleResponse, Parameter
-from apidocs.model.forms import FORM_MEDIA_TYPE
+from apidocs.model.forms import FORM_MEDIA_TYPE, form_value
 from apidocs.model.multipart import MULTIPART_MEDIA_TYPE
 from apidocs.model.paths import PLACEHOLDER
 from apidocs.model.raw import is_raw
@@ -166,7 +166,14 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
     # What the path's own `?` suffix fixes (`/request?view=collection`) is in the path key already:
     # a parameter only when the definition documents one.
     in_path_key = {name for name, _ in endpoint.template.fixed_query} if endpoint.template.suffix.startswith("?") else set()
-    query_names = [name for name in query_values if name not in in_path_key or ("query", name) in documented]
+    # A documented parameter the example sends as its members (`search[name]=…`): OpenAPI's deepObject.
+    members: dict[str, list[tuple[str, str]]] = {}
+    for name, values in query_values.items():
+        base = name.split("[", 1)[0]
+        if name != base and ("query", base) in documented and base not in query_values and ("query", name) not in documented:
+            members.setdefault(base, []).extend((name, value) for value in values)
+    deep = {pair[0] for pairs in members.values() for pair in pairs}
+    query_names = [name for name in query_values if (name not in in_path_key or ("query", name) in documented) and name not in deep]
     query_names += [p.name for (kind, _), p in documented.items() if kind == "query" and p.name not in query_values]
     for name in query_names:
         parameter = documented.get(("query", name))
@@ -181,6 +188,8 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
             entry["example"] = [_typed_example(value, items if isinstance(items, dict) else {}) for value in values]
         elif values:
             entry["example"] = _typed_example(values[0], schema)
+        elif name in members:
+            entry.update({"style": "deepObject", "explode": True, "example": form_value(members[name]).get(name)})
         if parameter and parameter.description:
             entry["description"] = parameter.description
         result.append(entry)

@@ -468,11 +468,12 @@ _DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie
 _JOINERS = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
 
 
-def _on_the_wire(parameter: dict[str, Any], schema: Schema, value: Any) -> tuple[str | list[str], str, str]:
+def _on_the_wire(parameter: dict[str, Any], schema: Schema, value: Any) -> tuple[str | list[str] | dict[str, str], str, str]:
     """A parameter's example as sent (OpenAPI `style`/`explode`), its `(type)`, and how it travels.
 
     The `(type)` of a path or query parameter is what each value on the wire is (the sandbox
-    checks it): an exploded array's items, or `string` for a value joined into one text.
+    checks it): an exploded array's items, or `string` for a value joined into one text. A
+    deepObject query parameter is sent as the query parameters it stands for (`search[name]`).
     """
     place = str(parameter.get("in"))
     kind = type_word(schema)
@@ -483,6 +484,10 @@ def _on_the_wire(parameter: dict[str, Any], schema: Schema, value: Any) -> tuple
         return _as_text(value), kind, ""
     style = str(parameter.get("style") or _DEFAULT_STYLE.get(place, "simple"))
     explode = parameter.get("explode", style == "form")
+    members = _deep_object_members(str(parameter.get("name")), value) if place == "query" and style == "deepObject" else None
+    if members:
+        shown = "&".join(f"{key}={text}" for key, text in members.items())
+        return members, kind or "object", f"{_a(kind or 'object')}, sent as `{shown}` (style deepObject)."
     if isinstance(value, list) and all(not isinstance(item, (dict, list)) for item in value):
         items = [_as_text(item) for item in value]
         if place == "query" and style in ("form", "spaceDelimited", "pipeDelimited") and explode:
@@ -513,6 +518,28 @@ def _on_the_wire(parameter: dict[str, Any], schema: Schema, value: Any) -> tuple
         text = "." + _as_text(value) if style == "label" else f";{parameter.get('name')}={_as_text(value)}"
         return text, "string", f"{_a(kind or 'value')}, sent as `{text}` (style {style})."
     return _as_text(value), kind, ""
+
+
+def _deep_object_members(name: str, value: Any) -> dict[str, str] | None:
+    """A deepObject parameter's object as the query parameters that send it: `search[name]=Contenders`,
+    nested objects as `filter[a][b]`, a list of values joined by commas (`range[id]=1,10`, what
+    the APIs that use the style read; OpenAPI leaves lists undefined). None for another value,
+    or a list of objects."""
+    if not isinstance(value, dict) or not value:
+        return None
+    members: dict[str, str] = {}
+    pending = [(f"{name}[{key}]", member) for key, member in value.items()]
+    while pending:
+        key, member = pending.pop(0)
+        if isinstance(member, dict):
+            pending[:0] = [(f"{key}[{inner}]", item) for inner, item in member.items()]
+        elif isinstance(member, list) and all(not isinstance(item, (dict, list)) for item in member):
+            members[key] = ",".join(_as_text(item) for item in member)
+        elif isinstance(member, list):
+            return None
+        else:
+            members[key] = _as_text(member)
+    return members
 
 
 def _a(kind: str) -> str:
@@ -1083,7 +1110,10 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 notes.append(f"query parameter `{one_line(name, 80)}` allows reserved characters unencoded (allowReserved);"
                              " the snippets percent-encode them (valid in any query value)")
             if parameter.get("required") or "example" in parameter or parameter.get("examples"):
-                query[name] = wire
+                if isinstance(wire, dict):
+                    query.update(wire)  # a deepObject's members
+                else:
+                    query[name] = wire
         elif place == "header":
             if name.lower() in set_by_snippets:  # the auth header carries the site's demo token
                 notes.append(f"header parameter {name} is set by the snippets themselves and not documented separately")

@@ -73,7 +73,8 @@ def check_parameters(endpoint: Endpoint, params: dict[str, str], query_string: b
     for check in query_checks:
         values = query.get(check.name)
         if not values:
-            if check.required:
+            # A deepObject parameter comes as its members (`search[name]=…`).
+            if check.required and not any(name.startswith(f"{check.name}[") for name in query):
                 raise ApiError(400, f"query parameter `{check.name}` is required")
             continue
         for value in values:
