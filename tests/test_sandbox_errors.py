@@ -104,9 +104,12 @@ def test_wrong_method_is_405_with_allow(sandbox: SandboxClient) -> None:
 
 
 def test_literal_route_wins_over_a_placeholder_route(sandbox: SandboxClient) -> None:
-    response = sandbox.request("GET", "/timp/orders/cancel/")
+    # A method no template of the path has: the most specific one's Allow.
+    response = sandbox.request("DELETE", "/timp/orders/cancel/")
     _detail(response, 405)
     assert response.headers["allow"] == "PATCH, OPTIONS"
+    # One the placeholder route has is its own (GitLab: `PUT /services/asana`, `GET /services/{slug}`).
+    assert "cancel" in _detail(sandbox.request("GET", "/timp/orders/cancel/"), 404)
 
 
 def test_head_answers_like_get_without_a_body(sandbox: SandboxClient) -> None:

@@ -348,3 +348,24 @@ def test_routing_again_reuses_the_mocks_of_unchanged_definitions() -> None:
     found = info.router.match("/mocked/x/moved/")
     assert found is not None and found.route_for(changed.method).endpoint is changed
     assert info.router.match("/mocked/x/n0/") is None
+
+
+def test_a_method_goes_to_the_most_specific_template_that_has_it() -> None:
+    # GitLab documents `PUT /services/asana` and `GET`, `DELETE /services/{service_slug}`: a GET
+    # of `/services/asana` got 405 (allowed: PUT), and so did every snippet of those two pages.
+    from apidocs.sandbox.router import Router
+
+    async def handler(call: object) -> None:
+        return None
+
+    router = Router()
+    router.add("PUT", "/projects/{id}/services/asana", handler)
+    router.add("GET", "/projects/{id}/services/{service_slug}", handler)
+    router.add("DELETE", "/projects/{id}/services/{service_slug}", handler)
+    for method, template in (("GET", "/projects/{id}/services/{service_slug}"), ("HEAD", "/projects/{id}/services/{service_slug}"),
+                             ("DELETE", "/projects/{id}/services/{service_slug}"), ("PUT", "/projects/{id}/services/asana")):
+        found = router.match("/projects/1/services/asana", method)
+        route = found.route_for(method) if found else None
+        assert route is not None and route.template == template, method
+    refused = router.match("/projects/1/services/asana", "POST")  # no template has it: the most specific one's Allow
+    assert refused is not None and refused.route_for("POST") is None and refused.group.allow == "PUT, OPTIONS"

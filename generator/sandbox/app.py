@@ -137,7 +137,7 @@ class SandboxEndpoint:
 
     async def handle(self, scope: Scope, receive: Receive, method: str, headers: dict[str, str]) -> Answer:
         path = route_path(scope)
-        match = self.router.match(path)
+        match = self.router.match(path, method)
         if match is None and path == RESET_PATH:
             return await self._reset(method, headers)
         if match is None:

@@ -2,8 +2,10 @@
 
 Templates are tried most specific first (segment by segment, literal text before placeholders;
 then most literal text), so `/timp/orders/cancel/` is the Cancel Order route even though
-`/timp/orders/{uuid}/` matches it too; like Django, a path belongs to one template and a wrong
-method there is a 405 with the template's `Allow`, not a fall-through to another template.
+`/timp/orders/{uuid}/` matches it too. A request goes to the most specific template that has
+its method: GitLab documents `PUT /services/asana` and `GET /services/{service_slug}`, and a GET
+of `/services/asana` is the latter's. Only when no matching template has the method is it a 405,
+with the most specific one's `Allow`.
 
 Two definitions of one method may share a template that differs only in placeholder names
 (`/files/{id}` and `/files/{path}`: OpenAPI calls them identical, real specs have them). The
@@ -137,17 +139,23 @@ class Router:
         group = self._groups.get(template_key(template))
         return group is not None and method in group.routes
 
-    def match(self, path: str) -> Match | None:
+    def match(self, path: str, method: str | None = None) -> Match | None:
+        """The most specific template `path` matches that has `method` (any method: None), else
+        the most specific it matches."""
         by_depth = self._by_depth
         if by_depth is None:
             by_depth = {}
             for group in sorted(self._groups.values(), key=lambda group: group.specificity):
                 by_depth.setdefault(group.key.count("/"), []).append(group)
             self._by_depth = by_depth  # whole, for a request that reads it meanwhile
+        first: Match | None = None
         for group in by_depth.get(path.count("/"), ()):
             if group.template.matches(path):
-                return Match(group, path)
-        return None
+                found = Match(group, path)
+                if method is None or found.route_for(method) is not None:
+                    return found
+                first = first or found
+        return first
 
     def suggest(self, path: str) -> str | None:
         """The path with or without its trailing slash, when that one exists."""
