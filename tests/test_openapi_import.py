@@ -1845,3 +1845,23 @@ def test_a_deep_object_query_parameter_is_sent_as_its_members(tmp_path: Path) ->
             in leagues["x-codeSamples"][0]["source"])
     result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_media_type_range_is_not_the_documented_media_type(tmp_path: Path) -> None:
+    # Jellyfin lists `application/*+json` first, beside `application/json` and `text/json`: the
+    # definition took the range as its media type, which no Content-Type names (E015), and the
+    # imported project did not build.
+    schema = {"type": ["string", "null"]}
+    dest, paths = imported_and_exported(tmp_path, {
+        "/pin": {"post": {"operationId": "pin", "requestBody": {"content": {
+            "application/*+json": {"schema": schema}, "application/json": {"schema": schema}, "text/json": {"schema": schema}}},
+            "responses": {"200": {"description": "ok"}}}},
+        "/only": {"post": {"operationId": "only", "requestBody": {"content": {"application/*+json": {"schema": schema}}},
+                           "responses": {"200": {"description": "ok"}}}}})
+    # Every media type and range the spec names, the body's own (a type a Content-Type names) first.
+    assert list(paths["/pin"]["post"]["requestBody"]["content"]) == ["application/json", "application/*+json", "text/json"]
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "POST /pin" not in report
+    assert "POST /only: request body is application/*+json; documented as JSON" in report  # a range no one type stands in for
+    built = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site"))
+    assert built.returncode == 0, built.stdout + built.stderr

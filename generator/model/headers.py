@@ -40,9 +40,10 @@ def media_type_essence(content_type: str) -> str:
 
 
 def is_json_media_type(content_type: str) -> bool:
-    """`application/json` or a `+json` type (`application/vnd.api+json`), whatever its parameters."""
+    """`application/json` or a `+json` type (`application/vnd.api+json`), whatever its parameters;
+    not a range (`application/*+json` names no type a body is sent as)."""
     media = media_type_essence(content_type)
-    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json") and "*" not in media)
 
 
 def media_type_taken(content_type: str, taken: Iterable[str]) -> str | None:

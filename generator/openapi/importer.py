@@ -822,12 +822,17 @@ def _range_holding_json(essence: str) -> bool:
 
 
 def _media(content: Any) -> tuple[str, dict[str, Any]] | None:
-    """The media type to document: JSON first (the snippets send JSON), else the first one."""
+    """The media type to document: JSON first (the snippets send JSON), else the first one; one a
+    Content-Type can name before a range (Jellyfin lists `application/*+json` first)."""
     if not isinstance(content, dict) or not content:
         return None
-    for name, media in content.items():
-        if isinstance(name, str) and is_json_media_type(name) and isinstance(media, dict):
+    named = [(str(name), media) for name, media in content.items()
+             if isinstance(media, dict) and MEDIA_TYPE.fullmatch(media_type_essence(str(name)))]
+    for name, media in named:
+        if is_json_media_type(name):
             return name, media
+    if named:
+        return named[0]
     name, media = next(iter(content.items()))
     return (str(name), media) if isinstance(media, dict) else None
 
