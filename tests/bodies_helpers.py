@@ -3,8 +3,10 @@ reader would (real processes), for the tests of request bodies."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from conftest import PYTHON
 
@@ -51,3 +53,12 @@ def import_openapi(spec: Path, dest: Path, timeout: float = 120) -> subprocess.C
     """`apidocs import-openapi SPEC DEST`, its output as text."""
     return subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(dest)], capture_output=True, text=True,
                           timeout=timeout)
+
+
+def import_spec(folder: Path, spec: dict[str, Any]) -> Path:
+    """`spec` written to `folder` and imported as `folder/project` (the import must succeed)."""
+    (folder / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    project = folder / "project"
+    result = import_openapi(folder / "spec.json", project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project

@@ -17,7 +17,7 @@ import pytest
 import requests
 import yaml
 
-from bodies_helpers import apidocs, import_openapi, write_project
+from bodies_helpers import apidocs, import_spec, write_project
 from sandbox_helpers import RunningSandbox, start_sandbox
 
 AMOUNT = {"type": "object", "required": ["amount"], "properties": {"amount": {"type": "integer"}}}
@@ -40,15 +40,6 @@ SPEC = {
 }
 
 
-def import_spec(folder: Path, spec: dict[str, Any]) -> Path:
-    """`spec` imported as `folder/project` (the import must succeed)."""
-    (folder / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
-    project = folder / "project"
-    result = import_openapi(folder / "spec.json", project)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return project
-
-
 def send(url: str, data: bytes, content_type: str, method: str = "POST") -> int:
     """The status of a request sending `data` as `content_type`."""
     return requests.request(method, url, data=data, headers={"Content-Type": content_type}, timeout=10).status_code
@@ -56,12 +47,7 @@ def send(url: str, data: bytes, content_type: str, method: str = "POST") -> int:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("media")
-    spec = folder / "charges.json"
-    spec.write_text(json.dumps(SPEC), encoding="utf-8")
-    result = import_openapi(spec, folder / "project")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return folder / "project"
+    return import_spec(tmp_path_factory.mktemp("media"), SPEC)
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from apidocs.check.relay import Exchange
 from apidocs.model.multipart import sample_file
 from apidocs.model.raw import is_raw
 from apidocs.rendering.request import HttpRequest
-from bodies_helpers import apidocs, import_openapi, write_project
+from bodies_helpers import apidocs, import_openapi, import_spec, write_project
 from sandbox_helpers import RunningSandbox, start_sandbox
 
 TOKEN = {"Authorization": "Bearer your-api-token"}
@@ -194,12 +194,7 @@ RAW_SPEC = {
 
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("raw-import")
-    spec = folder / "ingest.json"
-    spec.write_text(json.dumps(RAW_SPEC), encoding="utf-8")
-    result = import_openapi(spec, folder / "project")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return folder / "project"
+    return import_spec(tmp_path_factory.mktemp("raw-import"), RAW_SPEC)
 
 
 def test_the_import_sends_files_as_files_and_text_as_text(imported: Path) -> None:

@@ -16,6 +16,7 @@ import requests
 import yaml
 
 from apidocs.sandbox.responses import header_text
+from bodies_helpers import import_spec
 from conftest import PYTHON, copy_project
 from sandbox_helpers import RunningSandbox, start_sandbox
 
@@ -314,18 +315,14 @@ def test_the_auth_header_is_not_checked_as_a_parameter(tmp_path: Path) -> None:
 def test_a_header_the_readers_client_sets_itself_is_not_checked_unless_the_example_sends_it(tmp_path: Path) -> None:
     # Conjur documents `Accept-Encoding: base64` (optional): Python's requests and HTTPie send
     # their own `gzip, deflate`, which the mock refused (every Python and HTTPie snippet got 400).
-    spec = tmp_path / "encoded.json"
-    spec.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "Encoded", "version": "1"}, "paths": {
+    dest = import_spec(tmp_path, {"openapi": "3.0.3", "info": {"title": "Encoded", "version": "1"}, "paths": {
         "/token": {"get": {"parameters": [
             {"name": "Accept-Encoding", "in": "header", "schema": {"type": "string", "enum": ["base64"]}},
             {"name": "User-Agent", "in": "header", "schema": {"type": "string", "pattern": "^sdk/"}}],
             "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"ok": True}}}}}}},
         "/sent": {"get": {"parameters": [
             {"name": "Accept-Encoding", "in": "header", "schema": {"type": "string", "enum": ["base64"]}, "example": "base64"}],
-            "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"ok": True}}}}}}}}}),
-        encoding="utf-8")
-    dest = tmp_path / "out"
-    assert subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(dest)], capture_output=True, timeout=120).returncode == 0
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"ok": True}}}}}}}}})
     sandbox = start_sandbox(tmp_path / "state.sqlite3", config=dest / "mkdocs.yml")
     try:
         assert requests.get(f"{sandbox.url}/token", timeout=10).status_code == 200
