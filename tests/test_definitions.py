@@ -6,7 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
+from apidocs.definitions.frontmatter import split_front_matter
 from apidocs.definitions.loader import DefinitionLoader, load_tree, path_from_title
 from apidocs.model.endpoint import NO_BODY, Endpoint
 from apidocs.model.errors import DefinitionError
@@ -298,3 +300,70 @@ a\\:b
     query = endpoint.group_of_kind("query")
     assert query is not None
     assert [p.name for p in query.parameters] == [":operation", "\\path", "a\\:b"]
+
+
+# --- front matter written as JSON (import-openapi writes its long definitions so) ----------------
+
+JSON_DEFINITION = """---
+{
+  "title": "/things/&lt;id&gt;/",
+  "name": "Get a thing",
+  "method": "get",
+  "example": {
+    "params": {"id": "t-1"},
+    "query": {"tags": ["a", "b"], "limit": 5}
+  },
+  "request": {
+    "parameters": {
+      "query": {
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "limit": {"type": "integer"}
+      }
+    }
+  },
+  "responses": [
+    {"status": 200, "body": {"id": "t-1", "note": "caf\\u00e9 \\ud83d\\ude00", "deep": {"a": {"b": {"c": 1.5e3}}}}}
+  ]
+}
+---
+Reads a thing.
+
+### URL Parameters:
+
+id
+: (string) The thing
+"""
+
+
+def test_json_front_matter_reads_as_yaml_does_with_the_lines_of_its_keys(tmp_path: Path) -> None:
+    front = split_front_matter(JSON_DEFINITION, "page.md")
+    lines = JSON_DEFINITION.split("\n")
+    as_yaml = split_front_matter("---\n" + yaml.safe_dump(front.data, sort_keys=False) + "---\n" + front.body, "page.md")
+    assert front.data == as_yaml.data
+    assert front.data["responses"][0]["body"]["deep"]["a"]["b"]["c"] == 1500.0  # JSON's number, not YAML 1.1's text
+    assert front.data["responses"][0]["body"]["note"] == "café \U0001F600"
+    assert front.body.startswith("Reads a thing.") and lines[front.body_line - 1] == "Reads a thing."
+    for where, fragment in [(("title",), '"title"'), (("example", "query", "tags"), '"tags": ["a"'),
+                            (("request", "parameters", "query", "limit"), '"limit": {"type"'),
+                            (("responses", "0"), '{"status": 200')]:
+        assert fragment in lines[front.path_lines[where] - 1], where
+    assert front.line_of("request") == next(number for number, line in enumerate(lines, 1) if '"request"' in line)
+    endpoint = load(tmp_path, JSON_DEFINITION)
+    assert endpoint.example.query == [("tags", "a"), ("tags", "b"), ("limit", "5")]
+    assert endpoint.parameter_schemas[("query", "tags")] == {"type": "array", "items": {"type": "string"}}
+
+
+@pytest.mark.parametrize("front", ['{title: /x/, method: get}', '{"title": "/x/", "method": "get", "n": NaN}',
+                                   '{"title": "/x/", "method": "get"} # a YAML comment'])
+def test_front_matter_that_is_not_strict_json_is_read_as_yaml(tmp_path: Path, front: str) -> None:
+    data = split_front_matter(f"---\n{front}\n---\nBody\n", "page.md").data
+    assert data["title"] == "/x/" and data["method"] == "get"
+    assert data.get("n", "NaN") == "NaN"  # YAML's plain text, as before
+
+
+def test_a_json_front_matter_error_names_the_line_of_its_key(tmp_path: Path) -> None:
+    text = JSON_DEFINITION.replace('"limit": {"type": "integer"}', '"limit": {"type": "integer", "minimum": "x"}')
+    with pytest.raises(DefinitionError) as raised:
+        load(tmp_path, text)
+    assert raised.value.finding.code == "E015"
+    assert '"limit": {"type": "integer", "minimum"' in text.split("\n")[raised.value.finding.line - 1]

@@ -257,3 +257,31 @@ def test_a_segment_of_text_and_placeholders_wins_over_a_bare_placeholder_and_a_s
         assert found is not None
         route = found.route_for("GET")
         assert route is not None and (route.template, found.params(route)) == (template, params)
+
+
+# Front matter written as one JSON object is read by `json` (see frontmatter.py), within the same
+# bounds; what is not strict JSON is read as YAML. (id, members after title/method, code, fragment)
+JSON_ATTACKS = [
+    ("json-deep-lists", '"deep": ' + "[" * 60 + "1" + "]" * 60, "E013", '"deep"'),
+    ("json-deep-mappings", '"example": {"body": ' + '{"a": ' * 60 + "1" + "}" * 60 + "}", "E013", '"example"'),
+    ("json-deeper-than-json-reads", '"deep": ' + "[" * 50000 + "]" * 50000, "E013", '"deep"'),
+    ("json-infinite-number", '"position": 1e999', "E013", '"position"'),
+    ("json-huge-integer", f'"position": {HUGE}', "E013", '"position"'),
+    ("json-huge-integer-in-example", f'"example": {{"body": {{"n": {"1" * 200}}}}}', "E013", '"example"'),
+    ("json-lone-surrogate", '"name": "\\ud800"', "E013", '"name"'),
+    ("json-lone-surrogate-key", '"example": {"body": {"\\udfff": 1}}', "E013", '"example"'),
+    ("json-parameter-schema-invalid", '"request": {"parameters": {"query": {\n  "limit": {"minimum": "x"}}}}', "E015", '"limit"'),
+]
+
+
+@pytest.mark.parametrize(("members", "code", "fragment"), [attack[1:] for attack in JSON_ATTACKS],
+                         ids=[attack[0] for attack in JSON_ATTACKS])
+def test_json_front_matter_attack_is_one_line_in_build_and_lint(site: Path, members: str, code: str, fragment: str) -> None:
+    text = f'---\n{{\n"title": "/x/&lt;id&gt;/",\n"method": "get",\n{members}\n}}\n---\n\n### URL Parameters:\n\nid\n: (string) The id\n'
+    (site / "docs" / "attack.md").write_text(text, encoding="utf-8")
+    where = f"attack.md:{line_with(text, fragment)}"
+    built, build_seconds = apidocs(site, "build")
+    assert_one_line(built, where, code)
+    linted, lint_seconds = apidocs(site, "lint", "docs/attack.md")
+    assert_one_line(linted, where, code)
+    assert build_seconds < 30 and lint_seconds < 30

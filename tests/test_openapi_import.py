@@ -1865,3 +1865,36 @@ def test_a_media_type_range_is_not_the_documented_media_type(tmp_path: Path) -> 
     assert "POST /only: request body is application/*+json; documented as JSON" in report  # a range no one type stands in for
     built = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site"))
     assert built.returncode == 0, built.stdout + built.stderr
+
+
+def test_a_long_front_matter_is_written_as_json_and_reads_as_its_yaml_would(tmp_path: Path) -> None:
+    # Large schemas made PyYAML a third of an import and as much of the build that reads it back.
+    properties = {f"field_{index:03d}": {"type": "string", "description": f"Field number {index} of the thing", "example": f"v{index}"}
+                  for index in range(150)}
+    thing = {"type": "object", "required": ["field_000"], "properties": properties}
+    document = {"openapi": "3.1.0", "info": {"title": "Things", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+                "paths": {"/things": {
+                    "post": {"operationId": "createThing", "requestBody": {"required": True, "content": {"application/json": {"schema": thing}}},
+                             "responses": {"201": {"description": "Made", "content": {"application/json": {"schema": thing}}}}},
+                    "get": {"operationId": "listThings", "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer"}}],
+                            "responses": {"200": {"description": "Listed"}}}}}}
+    dest, site = imported_and_built(tmp_path, document)
+    pages = {page.read_text(encoding="utf-8").split("\n", 2)[1]: page for page in (dest / "docs").rglob("*.md") if page.name != "index.md"}
+    assert len(pages) == 2 and "title: /things" in pages  # the short one stays YAML
+    long = pages["{"]
+    head, body = long.read_text(encoding="utf-8").removeprefix("---\n").split("\n---\n", 1)
+    front = json.loads(head)
+    assert front["request"]["schema"]["properties"]["field_149"]["type"] == "string"
+    exported = run("-f", str(dest / "mkdocs.yml"), "export-openapi")
+    assert exported.returncode == 0, exported.stderr
+    validate(json.loads(exported.stdout))
+    assert operations(json.loads(exported.stdout)) == operations(document)
+    # The same front matter as YAML builds the same site.
+    long.write_text("---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n" + body, encoding="utf-8")
+    rebuilt = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site-yaml"))
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert pages_of(tmp_path / "site-yaml") == pages_of(site)
+
+
+def pages_of(site: Path) -> dict[Path, bytes]:
+    return {page.relative_to(site): page.read_bytes() for page in site.rglob("*.html")}

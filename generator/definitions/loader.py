@@ -38,8 +38,9 @@ OVERLAY_SUFFIX = ".apidocs.yml"
 # `apidocs: true` in a page's front matter: apidocs renders it like a definition (Liquid,
 # parameter tables) although it is not an endpoint. Pages without it pass through untouched.
 OPT_IN_KEY = "apidocs"
-# A front matter that does not parse still shows whether it was meant for apidocs.
-_CLAIMS_DEFINITION = re.compile(r"^(?:method|apidocs)[ \t]*:|^title[ \t]*:[ \t]*['\"]?(?:/|&lt;)", re.M)
+# A front matter that does not parse still shows whether it was meant for apidocs (as YAML or JSON).
+_CLAIMS_DEFINITION = re.compile(r"""^(?:method|apidocs)[ \t]*:|^title[ \t]*:[ \t]*['"]?(?:/|&lt;)"""
+                                r"""|^[ \t{]*"(?:method|apidocs)"[ \t]*:|^[ \t{]*"title"[ \t]*:[ \t]*"(?:/|&lt;)""", re.M)
 
 
 def page_of_finding(path: Path | str) -> Path:

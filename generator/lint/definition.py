@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from apidocs.definitions.body import FENCE_OPENING
 from apidocs.definitions.loader import path_from_title
@@ -73,7 +74,7 @@ def _skeleton_left(source: SourceFile) -> list[Finding]:
     """The skeleton's own words still in the file: the page would publish them."""
     findings = []
     # A field the example or a response names `field_name` is the API's own, not the skeleton's.
-    field_is_real = source.front is not None and any(FIELD_PLACEHOLDER in path for path in source.front.path_lines)
+    field_is_real = source.front is not None and _names_key(source.front.data, FIELD_PLACEHOLDER)
     for number, line in source.numbered_lines:
         found = SKELETON_TEXT.search(line.strip())
         if found is not None and not (field_is_real and found.group() == FIELD_PLACEHOLDER):
@@ -81,6 +82,24 @@ def _skeleton_left(source: SourceFile) -> list[Finding]:
                                     f"the skeleton's {found.group()!r} is still here: replace it with this endpoint's own",
                                     is_error=True))
     return findings
+
+
+def _names_key(data: Any, name: str) -> bool:
+    """Whether a mapping anywhere in the front matter has the key `name` (iteratively, each value
+    once: YAML aliases can make a list hold itself)."""
+    stack, seen = [data], set()
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, dict):
+            if name in value:
+                return True
+            stack += value.values()
+        elif isinstance(value, list):
+            stack += value
+    return False
 
 
 def _empty_keys(source: SourceFile) -> list[Finding]:

@@ -75,6 +75,10 @@ _MAX_SCHEMA_BYTES = 64 * 1024  # a larger schema is left out of the definition (
 _EXCLUDED_BY_MKDOCS = frozenset({"templates"})
 # libyaml's emitter when PyYAML has it: writing the definitions is most of an import's time.
 _DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# Front matter longer than this (schemas and examples, mostly) is written as JSON, which YAML
+# reads too: PyYAML took a third of a Kubernetes import to write it, and the build as long again
+# to read it back; `json` does both about twenty times faster. Short ones stay YAML, easier to edit.
+_JSON_FRONT_MATTER_FROM = 8 * 1024
 
 
 @dataclass
@@ -1403,8 +1407,33 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         body_parts.append(definition_list("Request Parameters", request_rows, request_intro))
     if response_rows:
         body_parts.append(definition_list("Response Parameters", response_rows))
-    head = yaml.dump(front, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=1000)
-    return f"---\n{head}---\n\n" + "\n".join(body_parts)
+    return f"---\n{front_matter_text(front)}---\n\n" + "\n".join(body_parts)
+
+
+def front_matter_text(front: dict[str, Any]) -> str:
+    """The front matter's lines: YAML, or JSON when long (see _JSON_FRONT_MATTER_FROM) and JSON
+    holds it as it is (text keys only, finite numbers)."""
+    try:
+        as_json = json.dumps(front, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        as_json = ""
+    if len(as_json) > _JSON_FRONT_MATTER_FROM and _keys_are_text(front):
+        return as_json + "\n"
+    return str(yaml.dump(front, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=1000))
+
+
+def _keys_are_text(value: Any) -> bool:
+    """JSON writes a key 1 as "1"; YAML keeps it a number."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if not all(isinstance(key, str) for key in item):
+                return False
+            stack += item.values()
+        elif isinstance(item, list):
+            stack += item
+    return True
 
 
 # --- the project around the pages --------------------------------------------------------------
