@@ -384,3 +384,38 @@ def test_after_a_database_restart_no_request_is_refused_for_the_pools_old_connec
         assert "error connecting" not in server.log.read_text(encoding="utf-8")  # the pool's own lines, one per try
     finally:
         server.stop()
+
+
+def test_the_bound_on_sessions_holds_while_evicted_readers_write_again(postgres: PostgresServer) -> None:
+    """A worker marks a session used at most once a second; a session another worker evicted
+    in that second is started again by the reader's next change. That start must count against
+    the bound like any other, at the moment it happens: started by the change's batch itself,
+    the session went past --max-sessions until an eviction that came after the batch."""
+    import psycopg
+
+    url = postgres.create_database()
+    server = start_sandbox(None, "--database", url, "--workers", "2", "--max-sessions", "6", timeout=60)
+    counts: list[int] = []
+    done = False
+
+    def watch() -> None:
+        with psycopg.connect(url, autocommit=True) as connection:
+            while not done:
+                row = connection.execute("SELECT count(*) FROM apidocs_sandbox_sessions").fetchone()
+                counts.append(int(row[0]) if row else 0)
+                time.sleep(0.002)
+
+    def write(index: int) -> int:  # 24 readers take turns: each is evicted between two of its confirms
+        return confirm(server.url, f"returning-{index % 24}").status_code
+
+    try:
+        with ThreadPoolExecutor(17) as pool:
+            watcher = pool.submit(watch)
+            answers = list(pool.map(write, range(600)))
+            done = True
+            watcher.result()
+        assert set(answers) <= {200, 422} and answers.count(200) > 24
+        assert len(counts) > 10 and max(counts) <= 6, max(counts)
+    finally:
+        done = True
+        server.stop()

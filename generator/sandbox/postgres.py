@@ -119,11 +119,19 @@ async def _evict_excess(connection: Any, keep: str, capacity: int) -> list[str]:
     return ids
 
 
-async def _evict_beyond_bound(connection: Any, *, keep: str, capacity: int) -> list[str]:
-    """After a change started its session again: the bound kept, as a start keeps it."""
+async def _start_session_with(connection: Any, *, session: str, now: float, capacity: int | None, sql: str,
+                              parameters: tuple[object, ...]) -> tuple[list[str], tuple[Any, ...]]:
+    """A change (`sql`: `_INSERT_IN_SESSION`) in a session it found gone (evicted or expired by
+    another worker since this one marked it used): the session started again as `touch` starts
+    one, under `SESSION_START_LOCK` with the bound kept, and the change made, in one transaction
+    (so no other start evicts it in between). The sessions it evicted, and the change's row."""
     async with connection.transaction():
         await connection.execute("SELECT pg_advisory_xact_lock(%s)", (SESSION_START_LOCK,))
-        return await _evict_excess(connection, keep, capacity)
+        await connection.execute(f"INSERT INTO {SESSIONS} AS s (id, last_used) VALUES (%s, %s) ON CONFLICT (id)"
+                                 " DO UPDATE SET last_used = GREATEST(s.last_used, EXCLUDED.last_used)", (session, now))
+        evicted = [] if capacity is None else await _evict_excess(connection, session, capacity)
+        row = await (await connection.execute(sql, parameters)).fetchone()
+        return evicted, row
 
 
 # The compare-and-set, answering whether it changed the row and, when not, the row as it is now
@@ -146,22 +154,23 @@ WITH changed AS (
     ON CONFLICT (session, uuid) DO NOTHING
     RETURNING 1
 )""" + _NOW
-# The same change in a reader's (or the check's) session, which it marks used first: a session
-# another worker evicted since this one last marked it (`Sessions.touch_every`) starts again with
-# this change, instead of the change landing in no session (and the next start deleting it).
+# The same change in a reader's (or the check's) session, which it marks used first; only while
+# the session is there. One another worker evicted since this one last marked it
+# (`Sessions.touch_every`) is started again with the change (`_start_session_with`), under the
+# lock every start takes: started by the batch itself, outside that lock, it took the bound past
+# --max-sessions until an eviction after the batch. The change never lands in no session.
 # The session's row stays locked until the batch commits, and an eviction deletes a session's
 # row before its changes: one that comes after this change takes it away with the session.
-# Its last column says whether the session was started by it (a row inserted has no xmax).
+# Its last column says whether the session was there.
 _INSERT_IN_SESSION = f"""
 WITH alive AS (
-    INSERT INTO {SESSIONS} AS s (id, last_used) VALUES (%s, %s)
-    ON CONFLICT (id) DO UPDATE SET last_used = GREATEST(s.last_used, EXCLUDED.last_used)
-    RETURNING (xmax = 0) AS started
+    UPDATE {SESSIONS} SET last_used = GREATEST(last_used, %s) WHERE id = %s
+    RETURNING 1
 ), changed AS (
     INSERT INTO {WORKFLOW} ({_COLUMNS}) SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1 FROM alive
     ON CONFLICT (session, uuid) DO NOTHING
     RETURNING 1
-)""" + _now("(SELECT started FROM alive)")
+)""" + _now("EXISTS (SELECT 1 FROM alive)")
 _UPDATE = f"""
 WITH changed AS (
     UPDATE {WORKFLOW} SET status = %s, c_status = %s, c_requested_by = %s, c_requested_date = %s, c_resolved_by = %s,
@@ -484,19 +493,19 @@ class PostgresBackend(Backend):
         state, version = old
         self._seen.pop((session, uuid), None)  # unknown until the answer (none if the database fails)
         if version == 0 and session != DEFAULT_SESSION:
-            sql, parameters = _INSERT_IN_SESSION, (session, time.time(), session, uuid, kind, *state_columns(new))
+            sql, parameters = _INSERT_IN_SESSION, (time.time(), session, session, uuid, kind, *state_columns(new))
         elif version == 0:
             sql, parameters = _INSERT, (session, uuid, kind, *state_columns(new))
         else:
             sql, parameters = _UPDATE, (*state_columns(new), session, uuid, version, *state_columns(state))
         [(changed, *now)] = await self._batched(sql, (*parameters, session, uuid), writes=(session, uuid))
         if sql is _INSERT_IN_SESSION:
-            *now, started = now
-            if started and bound is not None:  # counted like any start, once the batch is in
-                try:
-                    self._forget(await self._run(partial(_evict_beyond_bound, keep=session, capacity=bound), retry=False))
-                except ApiError as error:  # the change is in: its answer stands; the next start trims
-                    log.warning(f"sessions beyond the bound not evicted yet: {error.detail}")
+            *now, alive = now
+            if not alive:  # gone since this process marked it used: started again with the change
+                evicted, (changed, *now, _alive) = await self._run(partial(
+                    _start_session_with, session=session, now=time.time(), capacity=bound, sql=sql,
+                    parameters=(*parameters, session, uuid)), retry=False)
+                self._forget(evicted)
         if not changed:
             if now[0] is not None:
                 self._remember(session, uuid, row_state(now))
