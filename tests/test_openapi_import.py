@@ -789,6 +789,31 @@ def test_the_site_sends_a_security_scheme_it_can(tmp_path: Path, schemes: dict[s
     assert (note in report) if note else report.endswith("Everything was carried over.\n")
 
 
+@pytest.mark.parametrize("scheme", [{"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+                                    {"type": "apiKey", "in": "cookie", "name": "session_key"}], ids=["header", "cookie"])
+def test_an_api_key_scheme_comes_back_from_the_export_where_the_spec_put_it(tmp_path: Path, scheme: dict[str, Any]) -> None:
+    """An API key in a cookie is sent as the Cookie header, and exported as the cookie it is
+    (before: an API key in a header named `Cookie`); importing the export gives the same site."""
+    spec = tmp_path / "keys.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "security": [{"key": []}], "components": {"securitySchemes": {"key": scheme}},
+        "paths": {"/x": {"get": {"responses": {"200": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    assert run("import-openapi", str(spec), str(tmp_path / "out")).returncode == 0
+    exported = tmp_path / "openapi.json"
+    assert run("-f", str(tmp_path / "out" / "mkdocs.yml"), "export-openapi", "-o", str(exported)).returncode == 0
+    document = json.loads(exported.read_text(encoding="utf-8"))
+    validate(document)
+    (written,) = document["components"]["securitySchemes"].values()
+    assert (written["type"], written["in"], written["name"]) == (scheme["type"], scheme["in"], scheme["name"])
+    assert not [p for p in document["paths"]["/x"]["get"].get("parameters", []) if p["name"].lower() == "cookie"]
+    assert run("import-openapi", str(exported), str(tmp_path / "again")).returncode == 0
+    auth, _ = _summary(tmp_path / "out" / "mkdocs.yml")
+    auth_again, _ = _summary(tmp_path / "again" / "mkdocs.yml")
+    assert auth_again == auth
+
+
 def test_parameters_travel_in_the_style_the_spec_gives_them(tmp_path: Path) -> None:
     """OpenAPI `style`/`explode` (RFC 6570): a scalar in a matrix or label path segment keeps its
     prefix, an exploded pipe-delimited array repeats its name, an object header is `key,value`,

@@ -16,9 +16,10 @@ from typing import Any
 
 from referencing.exceptions import Unresolvable
 
-from apidocs.config.settings import Settings
+from apidocs.config.settings import Auth, Settings
 from apidocs.model.endpoint import Document, Endpoint, ExampleResponse, Parameter
 from apidocs.model.forms import FORM_MEDIA_TYPE, form_value
+from apidocs.model.headers import HEADER_NAME
 from apidocs.model.multipart import MULTIPART_MEDIA_TYPE
 from apidocs.model.paths import PLACEHOLDER
 from apidocs.model.raw import is_raw
@@ -447,9 +448,22 @@ def _security_scheme(settings: Settings) -> dict[str, Any] | None:
     if auth.header.lower() == "authorization" and scheme.lower() in ("bearer", "basic"):
         return {"type": "http", "scheme": scheme.lower(),
                 "description": f"`Authorization: {scheme} <token>`; the examples use `{auth.token}`.", **extension}
+    cookie = api_key_cookie(auth)
+    if cookie is not None:
+        return {"type": "apiKey", "in": "cookie", "name": cookie,
+                "description": f"The cookie `{cookie}`; the examples send `Cookie: {auth.token}`.", **extension}
     shown = f"{scheme} <token>" if scheme else "<token>"
     return {"type": "apiKey", "in": "header", "name": auth.header,
             "description": f"`{auth.header}: {shown}`; the examples use `{auth.header_value()}`.", **extension}
+
+
+def api_key_cookie(auth: Auth) -> str | None:
+    """The cookie's name when the site's auth is an API key in a cookie (`Cookie: key=<token>`,
+    how `import-openapi` carries an `apiKey` scheme `in: cookie`)."""
+    name, equals, _ = auth.token.partition("=")
+    if auth.header.lower() == "cookie" and not auth.scheme.strip() and equals and HEADER_NAME.fullmatch(name):
+        return name
+    return None
 
 
 def build_openapi(documents: Iterable[Document], settings: Settings, languages: list[Language], *,

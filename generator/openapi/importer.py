@@ -1443,7 +1443,11 @@ def _written_auth(scheme: dict[str, Any], kind: str) -> Auth | None:
     extension = scheme.get("x-apidocs-auth")
     if not isinstance(extension, dict):
         return None
-    header = "Authorization" if kind == "http" else str(scheme.get("name") or "")
+    place = scheme.get("in")
+    if kind == "apikey" and place not in ("header", "cookie"):
+        return None  # an API key in the query: the snippets send none (see `_auth_of_scheme`)
+    # An API key in a cookie travels as the Cookie header, its token the `name=value` pair.
+    header = "Authorization" if kind == "http" else "Cookie" if place == "cookie" else str(scheme.get("name") or "")
     token, written_scheme = extension.get("token"), extension.get("scheme")
     demo = extension.get("demo_tokens") or []
     if not (HEADER_NAME.fullmatch(header) and isinstance(token, str) and isinstance(written_scheme, str)
