@@ -221,6 +221,39 @@ def test_the_import_sends_files_as_files_and_text_as_text(imported: Path) -> Non
     assert "Everything was carried over." in report
 
 
+def test_an_xml_document_is_named_by_its_schema_or_the_component_it_refers_to(tmp_path: Path) -> None:
+    """OpenAPI names an XML document's root by its schema's `xml.name`, else by the component
+    the schema is a `$ref` to (`#/components/schemas/Pet` is `<Pet>`), also through a
+    `requestBody` `$ref`; only a schema with neither gets the generic `<request>`."""
+    pet = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "example": "Rex"}}}
+
+    def operation(name: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {"post": {"operationId": name, "requestBody": body, "responses": {"200": {"description": "read"}}}}
+
+    def xml(schema: dict[str, Any]) -> dict[str, Any]:
+        return {"required": True, "content": {"application/xml": {"schema": schema}}}
+
+    project = import_spec(tmp_path, {
+        "openapi": "3.1.0", "info": {"title": "Pets", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {"/pets": operation("addPet", xml({"$ref": "#/components/schemas/Pet"})),
+                  "/adoptions": operation("adopt", {"$ref": "#/components/requestBodies/Adoption"}),
+                  "/tags": operation("addTag", xml({"$ref": "#/components/schemas/Tag"})),
+                  "/plain": operation("addPlain", xml(pet))},
+        "components": {"schemas": {"Pet": pet, "Tag": {**pet, "xml": {"name": "label"}}},
+                       "requestBodies": {"Adoption": xml({"$ref": "#/components/schemas/Pet"})}},
+    })
+
+    def root(name: str) -> str:
+        text = next(project.glob(f"docs/**/{name}.md")).read_text(encoding="utf-8")
+        body: str = yaml.safe_load(text.split("---\n")[1])["example"]["body"]
+        return body.splitlines()[1]
+
+    assert root("add-pet") == "<Pet>"
+    assert root("adopt") == "<Pet>"
+    assert root("add-tag") == "<label>"  # its own `xml.name` comes first
+    assert root("add-plain") == "<request>"
+
+
 def test_the_imported_project_builds_and_every_snippet_sends_its_body(imported: Path) -> None:
     for command in (["lint"], ["build", "--strict"], ["check", "-j", "2"]):
         result = apidocs(imported, *command, timeout=600)

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import html
 import json
 import os
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,9 @@ class Operation:
     tag: str
     order: int
     notes: list[str] = field(default_factory=list)
+    # The schema component a part of the operation is a `$ref` to (`("requestBody", "content",
+    # "application/xml", "schema")` → `Pet`), which the resolved `data` no longer tells.
+    component_name: Callable[[tuple[str, ...]], str | None] = lambda where: None
 
     @property
     def label(self) -> str:
@@ -1235,7 +1239,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     request_front["body_file"] = True
                 elif raw_as == "text":
                     if not isinstance(value, str):  # an XML schema's object: the document it stands for
-                        value = example_text(value, essence, schema)
+                        component = operation.component_name(("requestBody", "content", documented_as, "schema"))
+                        value = example_text(value, essence, schema, component)
                     # A text no snippet can send (the loader's E008): what is left of it, or a word.
                     value = value.replace("\x00", "") or "text"
                 if problem:
@@ -1711,6 +1716,13 @@ def _part(spec: Spec, where: tuple[str, ...], budget: Budget, notes: list[str], 
         return None
 
 
+def _component_name(spec: Spec, operation: tuple[str, ...], where: tuple[str, ...]) -> str | None:
+    try:
+        return spec.component_name((*operation, *where))
+    except Exception:  # untrusted input: a `$ref` that cannot be read names nothing
+        return None
+
+
 def _keys(spec: Spec, key: str, notes: list[str]) -> list[str]:
     """The keys of a top-level mapping (e.g. `paths`), noted when it is not one."""
     try:
@@ -1762,6 +1774,7 @@ def import_spec(spec_path: Path, dest: Path, *, force: bool = False) -> ImportRe
     operations = collect_operations(raw_paths, tag_order, notes)
     for operation in operations:
         operation.notes.extend(unresolved.get(operation.path, []))
+        operation.component_name = functools.partial(_component_name, spec, ("paths", operation.path, operation.method))
     for name in _keys(spec, "webhooks", notes):
         hook = mapping(_part(spec, ("webhooks", name), Budget(), notes, f"webhook `{name}`: left out"))
         for method in (key for key in hook if key in (*METHODS, "trace")):

@@ -221,6 +221,17 @@ class Spec:
             return []
         return [str(key) for key in found[0]] if isinstance(found[0], dict) else None
 
+    def component_name(self, where: tuple[str, ...]) -> str | None:
+        """The name of the schema component the value at `where` is a `$ref` to
+        (`#/components/schemas/Pet` → `Pet`, in this file or another); None for anything else.
+        `$ref`s on the way to `where` are followed (a `requestBody` from `components`)."""
+        found = self._locate(where)
+        ref = found[0].get("$ref") if found is not None and isinstance(found[0], dict) else None
+        if not isinstance(ref, str):
+            return None
+        parts = _pointer_parts(ref.partition("#")[2])
+        return parts[-1] if len(parts) == 3 and parts[:2] == ["components", "schemas"] and parts[-1] else None
+
     def plain(self, where: tuple[str, ...] = (), budget: Budget | None = None) -> Any:
         """The part at `where` (None when absent) with every `$ref` replaced by its target.
 

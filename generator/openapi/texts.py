@@ -4,7 +4,7 @@ snippets send text (`model/raw.py`), so the example becomes the document it stan
 
 XML follows OpenAPI's defaults: an element per member, named as the member (or by its schema's
 `xml.name`), a list's items repeated under the list's name, scalars as text; the root is named
-by the schema's `xml.name`, else `request`.
+by the schema's `xml.name`, else by the name of the component it is a `$ref` to, else `request`.
 """
 
 from __future__ import annotations
@@ -73,11 +73,11 @@ def _fill(element: ElementTree.Element, value: Any, schema: Any, depth: int) -> 
         element.text = _scalar(value)
 
 
-def example_text(value: Any, media_type: str, schema: Any) -> str:
+def example_text(value: Any, media_type: str, schema: Any, component: str | None = None) -> str:
     """`value` as the text of a body of `media_type`: XML, YAML, else its JSON text (a scalar as
-    its text)."""
+    its text). `component` names the schema component the body's schema is a `$ref` to."""
     if is_xml(media_type):
-        root = ElementTree.Element(_xml_name(schema, "request"))
+        root = ElementTree.Element(_xml_name(schema, component or "request"))
         _fill(root, value, schema, 0)
         ElementTree.indent(root)
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
