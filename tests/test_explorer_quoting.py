@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apidocs.explorer.bundle import quoting_script
-from apidocs.model.forms import INDEX, REPEAT, form_fields, form_map, form_text, list_styles
+from apidocs.model.forms import INDEX, JSON_TEXT, REPEAT, form_fields, form_map, form_text, list_styles
 from apidocs.model.multipart import Part, is_file_name, multipart_parts
 from apidocs.rendering.quoting import FILTERS, QuotingError, json_text
 
@@ -327,6 +327,8 @@ def test_form_lists_travel_alike(node: Node, lists: dict[str, str] | None) -> No
     ({"tags": " ", "meta": ","}, "tags=a+b&meta[k][0]=1&meta[k][1]=2&rows[0][id]=1"),  # a delimiter joins the member's own list; lists below it are indexed
     ({"absent": INDEX}, "tags=a&tags=b&meta[k][0]=1&meta[k][1]=2&rows[0][id]=1"),
     ({"rows": ","}, "tags=a&tags=b&meta[k][0]=1&meta[k][1]=2&rows[0][id]=1"),  # a list of objects is indexed
+    # A member whose encoding's contentType is JSON: one field of its JSON text.
+    ({"meta": JSON_TEXT, "rows": JSON_TEXT}, "tags=a&tags=b&meta=%7B%22k%22:+[1,+2]%7D&rows=[%7B%22id%22:+1%7D]"),
 ])
 def test_the_form_twin_spells_lists_the_same(node: Node, lists: dict[str, str] | None, expected: str) -> None:
     value = {"tags": ["a", "b"], "meta": {"k": [1, 2]}, "rows": [{"id": 1}]}

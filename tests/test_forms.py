@@ -432,3 +432,77 @@ def test_a_required_field_without_a_schema_is_sent_as_text(tmp_path: Path) -> No
     result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(dest / "mkdocs.yml"), "check", "-j", "2"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+JSON_MEMBER = {"type": "object", "required": ["order_id"], "properties": {"order_id": {"type": "integer"}}}
+
+
+def _json_member_operation(media_type: str, name: str) -> dict[str, Any]:
+    schema = {"type": "object", "required": ["amount", "meta"],
+              "properties": {"amount": {"type": "integer"}, "meta": JSON_MEMBER}}
+    return {"post": {"operationId": name, "requestBody": {"required": True, "content": {media_type: {
+        "schema": schema, "example": {"amount": 2000, "meta": {"order_id": 6735}},
+        "encoding": {"meta": {"contentType": "application/json"}}}}},
+        "responses": {"200": {"description": "paid"}}}}
+
+
+@pytest.fixture(scope="module")
+def json_members(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A form and a multipart body whose member `meta` is JSON (`encoding: {meta: {contentType: application/json}}`)."""
+    folder = tmp_path_factory.mktemp("json-members")
+    spec = {"openapi": "3.1.0", "info": {"title": "Members", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+            "paths": {"/forms": _json_member_operation(FORM, "payByForm"),
+                      "/parts": _json_member_operation("multipart/form-data", "payByParts")}}
+    (folder / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    result = subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(folder / "spec.json"), str(folder / "project")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return folder / "project"
+
+
+def test_a_member_encoded_as_json_is_one_field_of_its_json_text(json_members: Path) -> None:
+    """OpenAPI's `encoding.contentType`: the member is serialized as JSON, in one field (or part),
+    not as bracketed fields (`meta[order_id]=6735`), by every snippet; the check passes."""
+    from apidocs.config.loading import load_settings
+    from apidocs.definitions.loader import load_endpoints
+    from apidocs.model.multipart import multipart_parts
+    from apidocs.rendering.request import build_request
+
+    settings = load_settings(json_members / "mkdocs.yml")
+    endpoints, _ = load_endpoints(settings)
+    sent = {request.path: request for request in (build_request(endpoint, settings.auth, "http://x") for endpoint in endpoints)}
+    assert form_fields(sent["/forms"].body, sent["/forms"].form_lists) == [("amount", "2000"), ("meta", '{"order_id": 6735}')]
+    parts = multipart_parts(sent["/parts"].body, sent["/parts"].files, sent["/parts"].form_lists)
+    assert [(part.name, part.value) for part in parts] == [("amount", "2000"), ("meta", '{"order_id": 6735}')]
+    report = (json_members / "import-report.txt").read_text(encoding="utf-8")
+    assert "multipart field `meta`: sent as a part holding its JSON text, without a Content-Type of its own" in report
+    assert "bracketed" not in report
+    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(json_members / "mkdocs.yml"), "check", "-j", "2"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "8 passed, 0 failed" in result.stdout
+
+
+def test_the_sandbox_reads_a_json_member_and_checks_it_against_its_schema(json_members: Path) -> None:
+    sandbox = start_sandbox(json_members / "state.sqlite3", config=json_members / "mkdocs.yml")
+    try:
+        def status(path: str, **sent: Any) -> int:
+            return requests.post(f"{sandbox.url}{path}", headers=TOKEN, timeout=10, **sent).status_code
+
+        assert status("/forms", data={"amount": "5", "meta": '{"order_id": 6735}'}) == 200
+        assert status("/parts", files={"amount": (None, "5"), "meta": (None, '{"order_id": 6735}')}) == 200
+        assert status("/forms", data={"amount": "5", "meta[order_id]": "6735"}) == 400  # not the JSON it must be
+        assert status("/forms", data={"amount": "5", "meta": "{order_id: 6735"}) == 400
+        assert status("/forms", data={"amount": "5", "meta": '{"order_id": "6735"}'}) == 400  # its schema asks for a number
+        assert status("/parts", files={"amount": (None, "5"), "meta": (None, '{"order": 1}')}) == 400
+    finally:
+        sandbox.stop()
+
+
+def test_the_export_keeps_a_members_json_encoding(json_members: Path, tmp_path: Path) -> None:
+    result = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(json_members / "mkdocs.yml"), "export-openapi", "-o",
+                             str(tmp_path / "out.json")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    paths = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["paths"]
+    for path, media_type in (("/forms", FORM), ("/parts", "multipart/form-data")):
+        assert paths[path]["post"]["requestBody"]["content"][media_type]["encoding"] == {"meta": {"contentType": "application/json"}}

@@ -127,7 +127,8 @@ def test_a_multipart_body_becomes_a_multipart_definition_whose_files_are_named(p
     # Each file a plain name from its part's content type (the first of a list), else .bin.
     assert body["file"] == "file.pdf" and body["thumbnail"] == "thumbnail.png" and body["attachments"] == ["attachments.bin"]
     assert document["request"]["files"] == ["file", "thumbnail", "attachments"]
-    assert document["request"]["encoding"] == {"tags": {"style": "form", "explode": False}}
+    # A member whose part is JSON keeps its content type: it is sent as its JSON text.
+    assert document["request"]["encoding"] == {"pages": {"contentType": "application/json"}, "tags": {"style": "form", "explode": False}}
     # The schema is the spec's: the files stay as it writes them.
     assert document["request"]["schema"]["properties"]["file"] == FILE
     assert "avatar" not in body["meta"] and "a=b" not in body  # left out, and reported
@@ -140,7 +141,8 @@ def test_the_report_says_what_the_snippets_cannot_follow_and_no_longer_json(proj
     assert "documented and sent as JSON" not in text
     lines = [line for line in text.splitlines() if line.startswith("POST /documents: ")]
     assert "POST /documents: multipart field `title`: the headers of its part (X-Part) are not sent" in lines
-    assert "POST /documents: multipart field `pages`: sent as a text part, not as application/json (the content type of its encoding)" in lines
+    assert ("POST /documents: multipart field `pages`: sent as a part holding its JSON text, without a Content-Type of its own"
+            " (application/json, the content type of its encoding)") in lines
     assert sum("not as one JSON part each (OpenAPI's default)" in line and "`meta`" in line for line in lines) == 1
     assert any("multipart files inside objects (`meta.avatar`) are left out of the example" in line for line in lines)
     assert any(line.startswith("POST /documents: multipart field `a=b` is left out of the example: ") for line in lines)
@@ -198,7 +200,7 @@ def test_the_export_keeps_the_media_type_the_files_and_the_encoding(project: Pat
     assert list(content) == [MULTIPART]
     schema = content[MULTIPART]["schema"]
     assert schema["properties"]["file"] == FILE and schema["properties"]["attachments"]["items"] == FILE
-    assert content[MULTIPART]["encoding"] == {"tags": {"style": "form", "explode": False},
+    assert content[MULTIPART]["encoding"] == {"pages": {"contentType": "application/json"}, "tags": {"style": "form", "explode": False},
                                              "meta": {"style": "deepObject", "explode": True}}
     assert list(document["paths"]["/avatars"]["put"]["requestBody"]["content"]) == [MULTIPART]  # no example, still multipart
     # Imported again: the same files, the same parts (`meta` is now bracketed as the spec says).

@@ -414,9 +414,11 @@
 
   const isContainer = (value) => Array.isArray(value) || value instanceof Obj;
 
-  // How a member's lists travel (forms.py's REPEAT, INDEX, or a delimiter string).
+  // How a member's lists travel (forms.py's REPEAT, INDEX, or a delimiter string), or the member
+  // itself as one field of its JSON text (forms.py's JSON_TEXT).
   const REPEAT = "repeat";
   const INDEX = "index";
+  const JSON_TEXT = "json";
 
   // `lists` (forms.py's `lists`: member name → REPEAT, INDEX or a delimiter) as a Map; null or
   // undefined is none. An Obj, as the snippets' `{"j": …}` argument parses; a later duplicate
@@ -449,6 +451,10 @@
     });
     while (pending.length) {
       const [name, member, style] = pending.pop();
+      if (style === JSON_TEXT) {
+        fields.push([name, jsonText(member, null)]); // forms.py's json_field_text
+        continue;
+      }
       const innerStyle = INDEX; // lists below a member are indexed; its own list travels as its style says
       if (member instanceof Obj) {
         later((index) => `${name}[${member.keys[index]}]`, member.values, () => innerStyle);

@@ -10,6 +10,8 @@ and Stripe read (OpenAPI's `deepObject` style for nested objects):
   exploded), unless its `request.encoding` says otherwise (`list_styles`);
 - an object's members are `name[key]=…`; a list inside a member, or one that holds objects or
   lists, is indexed, `name[0][key]=…` (OpenAPI's `deepObject`, as Stripe's clients send it);
+- a member whose `request.encoding` gives a JSON `contentType` is one field holding its JSON
+  text, `meta={"k": 1}` (OpenAPI: the member serialized as that media type);
 - scalars as text: a string as it is, a number as JSON writes it, `true`/`false`, null as nothing.
 
 An empty list or object sends no field at all (a form cannot say it). Reading fields back gives
@@ -24,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus
 
-from apidocs.model.headers import media_type_essence
+from apidocs.model.headers import is_json_media_type, media_type_essence
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 MAX_FIELDS = 1000  # fields read from one body
@@ -60,6 +62,7 @@ def _is_container(value: Any) -> bool:
 # member: its name repeated (`form`, exploded: the default), indexed names (`deepObject`: Stripe,
 # PHP, qs), or one field of the texts joined by a delimiter.
 REPEAT, INDEX = "repeat", "index"
+JSON_TEXT = "json"  # the whole member as one field of its JSON text (an `encoding` with a JSON `contentType`)
 _LIST_STYLES = {("form", True): REPEAT, ("form", False): ",", ("spaceDelimited", True): REPEAT,
                 ("spaceDelimited", False): " ", ("pipeDelimited", True): REPEAT, ("pipeDelimited", False): "|",
                 ("deepObject", True): INDEX, ("deepObject", False): INDEX}
@@ -67,17 +70,32 @@ ENCODING_STYLES = ("form", "spaceDelimited", "pipeDelimited", "deepObject")
 
 
 def list_styles(encoding: Mapping[str, Any] | None) -> dict[str, str]:
-    """From a body's `encoding` (member → {style, explode}, as OpenAPI writes it), how each
-    member's lists travel (`REPEAT`, `INDEX` or a delimiter); members that repeat are left out."""
+    """From a body's `encoding` (member → {style, explode, contentType}, as OpenAPI writes it),
+    how each member travels (`JSON_TEXT`) or its lists do (`REPEAT`, `INDEX` or a delimiter);
+    members that repeat are left out."""
     styles: dict[str, str] = {}
     for name, how in (encoding or {}).items():
-        if isinstance(how, Mapping):
+        # OpenAPI: a style or explode given wins over the content type.
+        if isinstance(how, Mapping) and is_json_content_type(how.get("contentType")) and "style" not in how and "explode" not in how:
+            styles[str(name)] = JSON_TEXT
+        elif isinstance(how, Mapping):
             style = how.get("style", "form")
             explode = how.get("explode", style == "form")
             chosen = _LIST_STYLES.get((style, explode is True), REPEAT)
             if chosen != REPEAT:
                 styles[str(name)] = chosen
     return styles
+
+
+def is_json_content_type(content_type: Any) -> bool:
+    """Whether an `encoding`'s `contentType` is JSON: OpenAPI lets it list several (`application/json,
+    text/plain`); the first is what a client sends."""
+    return isinstance(content_type, str) and is_json_media_type(content_type.split(",")[0])
+
+
+def json_field_text(value: Any) -> str:
+    """A member's JSON text as one field holds it: compact on one line, non-ASCII as it is."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
 def form_fields(value: Any, lists: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
@@ -92,6 +110,9 @@ def form_fields(value: Any, lists: Mapping[str, str] | None = None) -> list[tupl
         (str(key), member, (lists or {}).get(str(key), REPEAT)) for key, member in reversed(value.items())]
     while pending:
         name, member, style = pending.pop()
+        if style == JSON_TEXT:
+            fields.append((name, json_field_text(member)))
+            continue
         # Lists below a member are indexed (`meta[tags][0]`: a repeated `meta[tags]` keeps only its
         # last value in PHP and Rack); a member's own list travels as its style says.
         if isinstance(member, dict):

@@ -30,7 +30,7 @@ import yaml
 
 from apidocs.config.project import dump_config, project_config
 from apidocs.model.errors import ConfigError
-from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE, INDEX, REPEAT, FormError, list_styles
+from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE, INDEX, REPEAT, FormError, is_json_content_type, list_styles
 from apidocs.model.headers import (
     HEADER_NAME,
     MEDIA_RANGE,
@@ -585,15 +585,25 @@ def _requires_members(schema: Schema) -> bool:
     return any(isinstance(part.get("required"), list) and part["required"] for part in parts)
 
 
+_STYLE_KEYS = ("style", "explode", "allowReserved")  # given, the member travels by them, whatever its `contentType`
+
+
 def _form_encoding(media: dict[str, Any], notes: list[str]) -> dict[str, dict[str, Any]]:
     """A form's `encoding` as `request.encoding` keeps it: each member's style and explode (how
-    its lists travel: `model/forms.py`). What the snippets cannot follow is reported: a part's
-    own content type or headers, and a style that is not a form's."""
+    its lists travel: `model/forms.py`), or its JSON `contentType` (the member is one field of
+    its JSON text; OpenAPI ignores the content type when a style is given). What the snippets
+    cannot follow is reported: a part's own headers or other content type, and a style that is
+    not a form's."""
     carried: dict[str, dict[str, Any]] = {}
     for name, how in mapping(media.get("encoding")).items():
         if not isinstance(how, dict):
             continue
         field = f"form field `{one_line(str(name), 60)}`"
+        if is_json_content_type(how.get("contentType")) and not any(key in how for key in _STYLE_KEYS):
+            carried[str(name)] = {"contentType": " ".join(str(how["contentType"]).split())}
+            if how.get("headers"):
+                notes.append(f"{field}: the headers of its encoding are not followed (they are multipart's)")
+            continue
         style, explode = how.get("style", "form"), how.get("explode")
         if style not in ENCODING_STYLES or not isinstance(explode, (bool, type(None))):
             notes.append(f"{field}: its encoding (style {one_line(str(style), 40)}) is not one a form has; sent as the name repeated")
@@ -625,6 +635,11 @@ def _multipart_encoding(media: dict[str, Any], files: dict[str, str], body: dict
         if str(name) in files:
             continue
         content_type = how.get("contentType")
+        if is_json_content_type(content_type) and not any(key in how for key in _STYLE_KEYS):
+            notes.append(f"{field}: sent as a part holding its JSON text, without a Content-Type of its own"
+                         f" ({one_line(content_type, 80)}, the content type of its encoding)")
+            styles[str(name)] = {"contentType": content_type}
+            continue
         if (isinstance(content_type, str) and media_type_essence(content_type) != "text/plain"
                 and not _holds_objects(body.get(str(name)))):
             notes.append(f"{field}: sent as a text part, not as {one_line(content_type, 80)} (the content type of its encoding)")
@@ -639,8 +654,8 @@ def _holds_objects(member: Any) -> bool:
 def _multipart_objects(body: dict[str, Any], encoding: dict[str, dict[str, Any]], files: list[str]) -> list[str]:
     """One line for the members holding objects: the snippets send them as bracketed fields
     (`meta[key]`), as Stripe reads them; OpenAPI's default is one JSON part each."""
-    bracketed = [name for name, member in body.items()
-                 if name not in files and encoding.get(name, {}).get("style") != "deepObject" and _holds_objects(member)]
+    bracketed = [name for name, member in body.items() if name not in files and _holds_objects(member)
+                 and encoding.get(name, {}).get("style") != "deepObject" and "contentType" not in encoding.get(name, {})]
     if not bracketed:
         return []
     shown = ", ".join(f"`{one_line(name, 40)}`" for name in bracketed[:5]) + (" …" if len(bracketed) > 5 else "")

@@ -8,15 +8,18 @@ this walks the value beside it and
 - wraps a single value, splits a joined one (`request.encoding`) or reads an object keyed by
   indices as a list, where a list is asked for;
 - puts back a required member that can only be an empty object or list (a form cannot send one).
-Anything else stays as sent, so the schema's check then says what is wrong.
+Anything else stays as sent, so the schema's check then says what is wrong. A member sent as
+one field of JSON text (`request.encoding` with a JSON `contentType`) is read as that JSON,
+untouched by the typing: its text says its types.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from apidocs.model.forms import INDEX, REPEAT, as_list
+from apidocs.model.forms import INDEX, JSON_TEXT, REPEAT, FormError, as_list
 from apidocs.model.validation import pointed_at
 from apidocs.model.values import wire_value
 
@@ -43,8 +46,24 @@ def _types(schema: dict[str, Any]) -> list[str]:
 
 def typed_form(value: Any, schema: Any, lists: Mapping[str, str] | None = None) -> Any:
     """`value` (a form read back) with its text typed as `schema` asks (its `$ref`s inside it);
-    `lists`: members whose lists travel as one text joined by a delimiter (`forms.list_styles`)."""
-    return _typed(value, schema, schema, 0, [MAX_STEPS], lists or {}, None)
+    `lists`: members whose lists travel as one text joined by a delimiter, or that are JSON text
+    (`forms.list_styles`). FormError when a JSON member is not one field of JSON text."""
+    lists = lists or {}
+    held = {name: _json_member(name, value[name]) for name, how in lists.items()
+            if how == JSON_TEXT and isinstance(value, dict) and name in value}
+    if held:
+        value = {key: member for key, member in value.items() if key not in held}
+    typed = _typed(value, schema, schema, 0, [MAX_STEPS], lists, None)
+    return {**typed, **held} if isinstance(typed, dict) else typed
+
+
+def _json_member(name: str, sent: Any) -> Any:
+    if not isinstance(sent, str):
+        raise FormError(f"the field {name[:60]!r} must be sent once, as its JSON text (its encoding's contentType is JSON)")
+    try:
+        return json.loads(sent)
+    except ValueError as error:
+        raise FormError(f"the field {name[:60]!r} is not JSON text (its encoding's contentType is JSON): {error}") from None
 
 
 def _typed(value: Any, schema: Any, root: Any, depth: int, budget: list[int], lists: Mapping[str, str],

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, cast
 from urllib.parse import parse_qsl
 
 from apidocs.model.endpoint import NO_BODY, Endpoint
-from apidocs.model.forms import indexed_lists, is_form, list_styles
+from apidocs.model.forms import FormError, indexed_lists, is_form, list_styles
 from apidocs.model.headers import ADDED_BY_CLIENTS, media_type_essence, media_type_taken
 from apidocs.model.multipart import is_multipart
 from apidocs.model.raw import is_raw, is_text_media_type
@@ -350,10 +350,13 @@ def mock_handler(endpoint: Endpoint, auth_header: str = "") -> Callable[[Call], 
                     body = await call.form()
                 if body is NO_BODY and call.method not in ("GET", "HEAD") and fields_expected:
                     body = {}  # a form without fields sends no bytes
-                if validator is not None and body is not NO_BODY:
-                    body = typed_form(body, endpoint.request_schema, lists)
-                elif isinstance(body, dict):
-                    body = indexed_lists(body)  # no schema to say which `name[0]` are lists
+                try:
+                    if validator is not None and body is not NO_BODY:
+                        body = typed_form(body, endpoint.request_schema, lists)
+                    elif isinstance(body, dict):
+                        body = typed_form(indexed_lists(body), {}, lists)  # no schema to say which `name[0]` are lists
+                except FormError as error:
+                    raise ApiError(400, f"the body is not a usable form: {error}") from None
             elif raw:
                 body = await call.raw(endpoint.request_content_type, text=not endpoint.request_body_file)
                 _check_raw(endpoint, body, validator, fields_expected and call.method not in ("GET", "HEAD"))
