@@ -971,6 +971,77 @@ def test_server_variables_with_listed_values_give_a_server_each(tmp_path: Path) 
                                   {"url": "https://us.api.example.com/v2", "description": "Regional (region: us)"}]
 
 
+def _servers_imported(folder: Path, servers: list[dict[str, Any]]) -> Path:
+    spec = folder / "relative.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "servers": servers,
+        "paths": {"/pets": {"get": {"operationId": "listPets", "responses": {"200": {
+            "description": "ok", "content": {"application/json": {"example": [{"id": 1}]}}}}}}},
+    }, sort_keys=False), encoding="utf-8")
+    dest = folder / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    return dest
+
+
+def _options(dest: Path) -> dict[str, Any]:
+    config = yaml.load((dest / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.Loader)
+    found: dict[str, Any] = next(plugin["apidocs"] for plugin in config["plugins"] if isinstance(plugin, dict) and "apidocs" in plugin)
+    return found
+
+
+def test_a_relative_server_keeps_its_base_path_in_the_snippets_the_sandbox_and_the_export(tmp_path: Path) -> None:
+    """`servers: [{url: /api/v1}]` is relative to where the document is served: the site keeps the
+    path, the snippets call it on the local sandbox (which serves the operations below it, and
+    at its root for the check), and the export gives the relative URL back."""
+    dest = _servers_imported(tmp_path, [{"url": "/api/v1", "description": "This host"}])
+    assert _options(dest)["servers"] == [{"url": "/api/v1", "description": "This host"}]
+    assert "server `/api/v1` is relative to where the spec is served: the snippets call it on the site's address" in (
+        dest / "import-report.txt").read_text(encoding="utf-8")
+    from apidocs.config.loading import load_settings
+    from apidocs.definitions.loader import load_tree
+    from apidocs.rendering.request import build_request
+
+    settings = load_settings(dest / "mkdocs.yml")
+    (endpoint,) = load_tree(settings.docs_dir, settings.includes_dir, settings.site).endpoints
+    assert build_request(endpoint, settings.auth, settings.default_server).url == "http://127.0.0.1:8000/sandbox/api/v1/pets"
+    result = run("-f", str(dest / "mkdocs.yml"), "check", "-j", "2", timeout=300)
+    assert result.returncode == 0 and "4 passed, 0 failed" in result.stdout, result.stdout + result.stderr
+    exported = tmp_path / "openapi.json"
+    assert run("-f", str(dest / "mkdocs.yml"), "export-openapi", "-o", str(exported)).returncode == 0
+    document = json.loads(exported.read_text(encoding="utf-8"))
+    assert document["servers"] == [{"url": "/api/v1", "description": "This host"}]
+    assert "http://127.0.0.1:8000/sandbox/api/v1/pets" in document["paths"]["/pets"]["get"]["x-codeSamples"][0]["source"]
+    from sandbox_helpers import start_sandbox
+
+    sandbox = start_sandbox(tmp_path / "state.sqlite3", config=dest / "mkdocs.yml")
+    try:
+        import requests
+
+        assert requests.get(f"{sandbox.url}/api/v1/pets", timeout=10).json() == [{"id": 1}]
+        assert requests.get(f"{sandbox.url}/pets", timeout=10).json() == [{"id": 1}]
+    finally:
+        sandbox.stop()
+    # On a published site, the path is on the site's address (where openapi.json is served).
+    text = (dest / "mkdocs.yml").read_text(encoding="utf-8")
+    (dest / "mkdocs.yml").write_text(text + "site_url: https://docs.example.com/pets-api/\n", encoding="utf-8")
+    assert load_settings(dest / "mkdocs.yml").default_server == "https://docs.example.com/api/v1"
+
+
+@pytest.mark.parametrize(("written", "taken"), [("v2", "/v2"), ("./v2/", "/v2"), ("../v2", "/v2"), ("/a/../../b", "/b"),
+                                                ("../..", "/"), ("", "/")])
+def test_a_relative_server_is_a_path_from_the_sites_root_that_never_escapes_it(tmp_path: Path, written: str, taken: str) -> None:
+    dest = _servers_imported(tmp_path, [{"url": written}])
+    assert _options(dest)["servers"] == [{"url": taken}]
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert f"server `{written}` is relative to where the spec is served; it is taken from the site's root, as `{taken}`" in report
+
+
+def test_a_relative_server_that_is_no_path_is_left_out_and_reported(tmp_path: Path) -> None:
+    dest = _servers_imported(tmp_path, [{"url": "/api?v=1"}, {"url": "/api/v1"}])
+    assert _options(dest)["servers"] == [{"url": "/api/v1"}]
+    assert "server `/api?v=1` is a relative URL that is no path" in (dest / "import-report.txt").read_text(encoding="utf-8")
+
+
 def test_a_ref_to_a_ref_inside_the_keywords_beside_a_ref_is_followed(tmp_path: Path) -> None:
     from apidocs.openapi.source import open_spec
 

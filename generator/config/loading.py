@@ -8,12 +8,13 @@ servers, auth and folders.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urljoin
 
 from mkdocs.config.defaults import MkDocsConfig
 
 import apidocs
 from apidocs.config.options import ApidocsConfig
-from apidocs.config.settings import Auth, Server, Settings
+from apidocs.config.settings import LOCAL_SANDBOX, Auth, Server, Settings
 from apidocs.model.errors import ConfigError
 
 
@@ -23,6 +24,17 @@ def builtin_snippets() -> Path:
     package = Path(apidocs.__file__).resolve().parent
     installed = package / "snippets"
     return installed if installed.is_dir() else package.parent / "snippets"
+
+
+def server_of(url: str, description: str, site_url: str) -> Server:
+    """A configured server; one given as a path (`/api/v1`, OpenAPI's relative server URL: relative
+    to where the API's document is served) is taken on the site's address, where `openapi.json`
+    is published, else on the local sandbox (which serves the operations below that path too)."""
+    url = url.strip()
+    if url.startswith("/") and not url.startswith("//"):
+        on = urljoin(site_url, url) if site_url.lower().startswith(("https://", "http://")) else LOCAL_SANDBOX + url
+        return Server(on.rstrip("/"), description, relative=url)
+    return Server(url.rstrip("/"), description)
 
 
 def settings_from_options(options: ApidocsConfig, config: MkDocsConfig) -> Settings:
@@ -40,7 +52,7 @@ def settings_from_options(options: ApidocsConfig, config: MkDocsConfig) -> Setti
     return Settings(
         config_file=config_file,
         docs_dir=Path(config.docs_dir),
-        servers=[Server(s.url.rstrip("/"), s.description) for s in options.servers],
+        servers=[server_of(s.url, s.description, config.site_url or "") for s in options.servers],
         auth=Auth(options.auth.header, options.auth.scheme, options.auth.token, list(options.auth.demo_tokens)),
         includes_dir=project / options.includes_dir,
         snippets_dir=snippets,

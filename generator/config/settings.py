@@ -10,11 +10,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+LOCAL_SANDBOX = "http://127.0.0.1:8000/sandbox"  # where `apidocs serve` runs the sandbox by default
+
 
 @dataclass
 class Server:
-    url: str
+    url: str  # absolute: what the snippets and Try it call
     description: str = ""
+    # A server mkdocs.yml gives as a path (`/api/v1`: OpenAPI's relative server URL) as written;
+    # `url` is then that path on the site's address, or on the local sandbox.
+    relative: str = ""
+
+    @property
+    def base_path(self) -> str:
+        """The path a relative server puts before every operation's (`/api/v1`), else empty."""
+        return self.relative.rstrip("/")
 
 
 @dataclass
@@ -56,7 +66,7 @@ class Settings:
 
     @property
     def default_server(self) -> str:
-        return self.servers[0].url if self.servers else "http://127.0.0.1:8000/sandbox"
+        return self.servers[0].url if self.servers else LOCAL_SANDBOX
 
     @property
     def known_tokens(self) -> set[str]:

@@ -475,7 +475,7 @@ def build_openapi(documents: Iterable[Document], settings: Settings, languages: 
     first use, which is the nav order when `documents` come in nav order.
     """
     scheme = _security_scheme(settings)
-    servers = [{"url": server.url, **({"description": server.description} if server.description else {})}
+    servers = [{"url": server.relative or server.url, **({"description": server.description} if server.description else {})}
                for server in settings.servers] or [{"url": settings.default_server, "description": "Local sandbox"}]
     document: dict[str, Any] = {"openapi": OPENAPI_VERSION,
                                 "info": {"title": title, "version": version, **({"description": description} if description else {})},

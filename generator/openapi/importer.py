@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import nh3
 import yaml
@@ -1543,10 +1544,22 @@ def servers_of(spec: dict[str, Any], notes: list[str]) -> list[dict[str, str]]:
                 # names no `schemes`): the spec's readers take the scheme it is served with.
                 notes.append(f"server `{url}` names no scheme; https is assumed")
                 url = "https:" + url
-            if not re.match(r"https?://[^/\s]+", url):
+            if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:|//", url):
+                # Relative to where the spec is served (OpenAPI): kept as a path from the site's root.
+                path = _site_path(url)
+                if path is None:
+                    notes.append(f"server `{one_line(url, 80)}` is a relative URL that is no path (a query, a fragment or"
+                                 " characters a path cannot hold) and is left out")
+                    continue
+                taken = f"; it is taken from the site's root, as `{path}`" if path not in (url, url.rstrip("/")) else ""
+                notes.append(f"server `{one_line(url, 80)}` is relative to where the spec is served{taken}: the snippets call it on"
+                             " the site's address (`site_url` in mkdocs.yml), else on the local sandbox; the export gives it back"
+                             " as a relative URL")
+                url = path
+            elif not re.match(r"https?://[^/\s]+", url):
                 notes.append(f"server `{url}` is not an absolute http(s) URL and is left out")
                 continue
-            entry = {"url": url.rstrip("/")}
+            entry = {"url": url.rstrip("/") or "/"}
             described = one_line(server.get("description"), 80) if isinstance(server.get("description"), str) else ""
             described = " ".join(part for part in (described, f"({chosen})" if chosen else "") if part)
             if described:
@@ -1554,6 +1567,19 @@ def servers_of(spec: dict[str, Any], notes: list[str]) -> list[dict[str, str]]:
             if entry not in servers:
                 servers.append(entry)
     return servers
+
+
+_PATH_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*")
+
+
+def _site_path(reference: str) -> str | None:
+    """A relative server URL (`/api/v1`, `v2`, `./v2`, `../v2`) as a path from the site's root,
+    where `openapi.json` is published: its dot segments resolved, never above the root (`..`
+    from `/` stays at `/`, as RFC 3986 says). None for one that is not a plain path."""
+    parts = urlsplit(reference)
+    if parts.query or parts.fragment or "?" in reference or "#" in reference or not _PATH_CHARACTERS.fullmatch(parts.path):
+        return None
+    return urlsplit(urljoin("https://site.invalid/", parts.path)).path.rstrip("/") or "/"
 
 
 MAX_SERVER_CHOICES = 8  # addresses made from one server's variables with `enum` values

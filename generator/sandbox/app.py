@@ -98,8 +98,11 @@ class SandboxEndpoint:
     """The one ASGI callable behind every path: routing, CORS, auth, sessions, dispatch."""
 
     def __init__(self, router: Router, authenticator: Authenticator, sessions: Sessions, body_timeout: float,
-                 cors_origins: Sequence[str] | None = None) -> None:
+                 cors_origins: Sequence[str] | None = None, base_paths: Sequence[str] = ()) -> None:
         self.router = router
+        # The paths of the site's relative servers (`/api/v1`): the docs show the sandbox's
+        # operations below them, the check at its root; both are served.
+        self.base_paths = tuple(base_paths)
         self.cors_origins = frozenset(origin.rstrip("/") for origin in cors_origins) if cors_origins else None
         self.authenticator = authenticator
         self.sessions = sessions
@@ -138,6 +141,10 @@ class SandboxEndpoint:
     async def handle(self, scope: Scope, receive: Receive, method: str, headers: dict[str, str]) -> Answer:
         path = route_path(scope)
         match = self.router.match(path, method)
+        below = next((path[len(base):] for base in self.base_paths if path.startswith(base + "/")), None)
+        found_below = self.router.match(below, method) if match is None and below is not None else None
+        if found_below is not None and below is not None:
+            path, match = below, found_below
         if match is None and path == RESET_PATH:
             return await self._reset(method, headers)
         if match is None:
@@ -281,7 +288,8 @@ def create_app(source: Settings | Sequence[Endpoint], db_path: str | Path | None
         store = SqliteBackend.open(Path(db_path) if db_path is not None else None, fixtures, reset=reset)
     sessions = Sessions(isolation_secret, store, idle=session_idle, capacity=max_sessions)
     authenticator = Authenticator(auth, fixtures.users, site_tokens | example_tokens)
-    app = SandboxApp(SandboxEndpoint(router, authenticator, sessions, body_timeout, cors_origins))
+    base_paths = [server.base_path for server in source.servers if server.base_path] if isinstance(source, Settings) else []
+    app = SandboxApp(SandboxEndpoint(router, authenticator, sessions, body_timeout, cors_origins, base_paths))
     app.state.sandbox = SandboxInfo(fixtures, store, sessions, router, len(endpoints), stateful, mocks)
     return app
 
@@ -300,6 +308,7 @@ def refresh_routes(app: SandboxApp, settings: Settings, endpoints: Sequence[Endp
     # Two assignments a request in flight never sees half-done: it holds the old router.
     app.endpoint.authenticator = authenticator
     app.endpoint.router = router
+    app.endpoint.base_paths = tuple(server.base_path for server in settings.servers if server.base_path)
     info.router, info.endpoint_count, info.stateful_count = router, len(endpoints), stateful
     return len(endpoints)
 
