@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from apidocs.definitions.frontmatter import split_front_matter
+from apidocs.definitions.frontmatter import json_front_matter, split_front_matter
 from apidocs.definitions.loader import DefinitionLoader, load_tree, path_from_title
 from apidocs.model.endpoint import NO_BODY, Endpoint
 from apidocs.model.errors import DefinitionError
@@ -367,3 +368,28 @@ def test_a_json_front_matter_error_names_the_line_of_its_key(tmp_path: Path) -> 
         load(tmp_path, text)
     assert raised.value.finding.code == "E015"
     assert '"limit": {"type": "integer", "minimum"' in text.split("\n")[raised.value.finding.line - 1]
+
+
+def test_json_front_matter_is_written_with_a_line_for_each_key_the_reader_keeps() -> None:
+    data = {"title": "/x/", "method": "post", "empty": {}, "none": [], "café": "naïve \u2028 \"quoted\"",
+            "request": {"parameters": {"query": {"limit": {"type": "integer", "maximum": 10}}},
+                        "schema": {"type": "object", "properties": {"a": {"type": "array", "items": {"type": "string"}}}}},
+            "responses": [{"status": 200, "body": [1, 2.5, None, True]}]}
+    text = json_front_matter(data)
+    front = split_front_matter(f"---\n{text}---\nBody\n", "page.md")
+    assert front.data == data
+    lines = f"---\n{text}".split("\n")
+    keys = [where for where in front.path_lines if not where[-1].isdigit()]
+    assert ("request", "parameters", "query", "limit") in keys and ("request", "schema", "properties", "a") in keys
+    for where in keys:
+        assert lines[front.path_lines[where] - 1].lstrip().startswith(json.dumps(where[-1], ensure_ascii=False) + ":"), where
+    assert '"limit": {"type": "integer", "maximum": 10}' in text  # below the kept levels: one line
+    with pytest.raises(ValueError):
+        json_front_matter({"n": float("nan")})
+
+
+def test_json_front_matter_escapes_what_splitlines_reads_as_a_line_break() -> None:
+    data = {"title": "/x/", "text": "a\u2028b\u2029c\x85d"}
+    text = json_front_matter(data)
+    assert len(text.splitlines()) == len(text.split("\n")) - 1 == 4
+    assert split_front_matter(f"---\n{text}---\nBody\n", "page.md").data == data

@@ -400,6 +400,28 @@ def _json_front_matter(source: str, path: Path | str, first_line: int) -> tuple[
     return data, reader.lines
 
 
+# Line breaks to Python's `splitlines` (which splits a definition into lines) but not to JSON:
+# written escaped, so each line of the JSON is one line of the file.
+_UNICODE_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_front_matter(data: dict[str, Any]) -> str:
+    """`data` as JSON front matter, one key or item a line down to JSON_LINE_DEPTH levels (the
+    lines the reader keeps), each value below on one line. Written by `json`'s C encoder, which
+    an `indent` would turn off. ValueError for what JSON cannot hold (NaN, infinities)."""
+
+    def written(value: Any, level: int) -> str:
+        if level < JSON_LINE_DEPTH and isinstance(value, (dict, list)) and value:
+            inner, outer = "  " * (level + 1), "  " * level
+            if isinstance(value, dict):
+                members = [f"{inner}{json.dumps(str(key), ensure_ascii=False)}: {written(item, level + 1)}" for key, item in value.items()]
+                return "{\n" + ",\n".join(members) + f"\n{outer}}}"
+            return "[\n" + ",\n".join(inner + written(item, level + 1) for item in value) + f"\n{outer}]"
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+
+    return written(data, 0).translate(_UNICODE_LINE_BREAKS) + "\n"
+
+
 def split_front_matter(text: str, path: Path | str) -> FrontMatter:
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip() != "---":

@@ -30,6 +30,7 @@ import nh3
 import yaml
 
 from apidocs.config.project import dump_config, project_config
+from apidocs.definitions.frontmatter import json_front_matter
 from apidocs.model.errors import ConfigError
 from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE, INDEX, REPEAT, FormError, is_json_content_type, list_styles
 from apidocs.model.headers import (
@@ -1435,11 +1436,11 @@ def front_matter_text(front: dict[str, Any]) -> str:
     """The front matter's lines: YAML, or JSON when long (see _JSON_FRONT_MATTER_FROM) and JSON
     holds it as it is (text keys only, finite numbers)."""
     try:
-        as_json = json.dumps(front, indent=2, ensure_ascii=False, allow_nan=False)
+        as_json = json_front_matter(front)
     except ValueError:
         as_json = ""
     if len(as_json) > _JSON_FRONT_MATTER_FROM and _keys_are_text(front):
-        return as_json + "\n"
+        return as_json
     return str(yaml.dump(front, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=1000))
 
 
