@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 import pytest
+import requests
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,7 @@ from openapi_spec_validator import validate
 
 from apidocs.openapi.examples import example_of
 from conftest import PYTHON
+from sandbox_helpers import start_sandbox
 
 APIDOCS = [PYTHON, "-m", "apidocs"]
 SPECS = Path(__file__).resolve().parent / "fixtures" / "openapi"
@@ -766,8 +768,10 @@ def test_made_up_strings_follow_their_patterns_or_are_left_out_when_optional(tmp
 
 
 @pytest.mark.parametrize(("schemes", "security", "header", "scheme", "note"), [
+    ({"cookieKey": {"type": "apiKey", "in": "cookie", "name": "a b"}, "bearer": {"type": "http", "scheme": "bearer"}},
+     [{"cookieKey": []}, {"bearer": []}], "Authorization", "Bearer", None),  # an alternative the snippets can send
     ({"queryKey": {"type": "apiKey", "in": "query", "name": "key"}, "bearer": {"type": "http", "scheme": "bearer"}},
-     [{"queryKey": []}, {"bearer": []}], "Authorization", "Bearer", None),  # an alternative the snippets can send
+     [{"queryKey": []}, {"bearer": []}], "", "", None),  # the first: an API key in the query is sent too
     ({"token": {"type": "http", "scheme": "Token"}}, [{"token": []}], "Authorization", "Token", None),
     ({"digest": {"type": "http", "scheme": "digest"}}, [{"digest": []}], "Authorization", "Bearer",
      "security scheme `digest` (HTTP digest) is shown as a bearer token"),
@@ -790,7 +794,8 @@ def test_the_site_sends_a_security_scheme_it_can(tmp_path: Path, schemes: dict[s
 
 
 @pytest.mark.parametrize("scheme", [{"type": "apiKey", "in": "header", "name": "X-Api-Key"},
-                                    {"type": "apiKey", "in": "cookie", "name": "session_key"}], ids=["header", "cookie"])
+                                    {"type": "apiKey", "in": "cookie", "name": "session_key"},
+                                    {"type": "apiKey", "in": "query", "name": "api_key"}], ids=["header", "cookie", "query"])
 def test_an_api_key_scheme_comes_back_from_the_export_where_the_spec_put_it(tmp_path: Path, scheme: dict[str, Any]) -> None:
     """An API key in a cookie is sent as the Cookie header, and exported as the cookie it is
     (before: an API key in a header named `Cookie`); importing the export gives the same site."""
@@ -812,6 +817,42 @@ def test_an_api_key_scheme_comes_back_from_the_export_where_the_spec_put_it(tmp_
     auth, _ = _summary(tmp_path / "out" / "mkdocs.yml")
     auth_again, _ = _summary(tmp_path / "again" / "mkdocs.yml")
     assert auth_again == auth
+
+
+def test_an_api_key_in_the_query_is_sent_by_every_snippet_and_checked_by_the_sandbox(tmp_path: Path) -> None:
+    """OpenAPI's apiKey `in: query`: the site's auth is that parameter (`auth.query`); each snippet
+    and Try it send it, the sandbox answers 401 without it or with an unknown key, and the check
+    passes, the documented 401 reached without the key."""
+    spec = tmp_path / "keys.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "security": [{"key": []}], "components": {"securitySchemes": {"key": {"type": "apiKey", "in": "query", "name": "api_key"}}},
+        "paths": {"/things": {"get": {"operationId": "things", "parameters": [
+            {"name": "limit", "in": "query", "schema": {"type": "integer"}, "example": 5}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"n": 1}}}},
+                          "401": {"description": "no key", "content": {"application/json": {"example": {"detail": "no key"}}}}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    assert "api_key" not in (dest / "import-report.txt").read_text(encoding="utf-8")
+    site = tmp_path / "site"
+    built = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(site))
+    assert built.returncode == 0, built.stdout + built.stderr
+    page = (site / "endpoints" / "things" / "index.html").read_text(encoding="utf-8")
+    data = json.loads(html.unescape(re.search(r"data-apidocs-explorer='([^']*)'", page).group(1)))  # type: ignore[union-attr]
+    assert data["query"][0] == {"name": "api_key", "value": "your-api-token", "required": True} and data["auth"] is None
+    assert page.count("api_key=your-api-token") >= 4  # curl, HTTPie, Python, Node
+    checked = run("-f", str(dest / "mkdocs.yml"), "check", timeout=600)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "401" in checked.stdout and "not reached" not in checked.stdout.split("401", 1)[1].split("\n", 1)[0]
+    sandbox = start_sandbox(tmp_path / "sandbox.db", config=dest / "mkdocs.yml")
+    try:
+        assert "Demo tokens (?api_key=<token>)" in sandbox.banner
+        assert requests.get(f"{sandbox.url}/things?limit=5", timeout=10).status_code == 401
+        assert requests.get(f"{sandbox.url}/things?limit=5&api_key=nope", timeout=10).status_code == 401
+        assert requests.get(f"{sandbox.url}/things?api_key=your-api-token&limit=5", timeout=10).status_code == 200
+    finally:
+        sandbox.stop()
 
 
 def test_parameters_travel_in_the_style_the_spec_gives_them(tmp_path: Path) -> None:

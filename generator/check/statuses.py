@@ -69,10 +69,13 @@ def probes(endpoint: Endpoint, auth: Auth, base_url: str) -> list[Probe]:
     """The requests that may reach the documented error answers, in the order they are tried."""
     example = build_request(endpoint, auth, base_url)
     found: list[Probe] = []
-    if auth.header:
+    if auth.header or auth.query:
         bare = build_request(endpoint, auth, base_url)
-        bare.headers = [(name, value) for name, value in bare.headers if name.lower() != auth.header.lower()]
-        found.append(Probe("without the auth header", bare))
+        if auth.query:
+            bare.query = [(name, value) for name, value in bare.query if name != auth.query]
+        else:
+            bare.headers = [(name, value) for name, value in bare.headers if name.lower() != auth.header.lower()]
+        found.append(Probe(f"without the {auth.query} query parameter" if auth.query else "without the auth header", bare))
         found.append(Probe("with an unknown token", build_request(endpoint, auth, base_url, token=UNKNOWN_TOKEN)))
         for token in [auth.token, *auth.demo_tokens]:
             if token != (endpoint.example.token or auth.token):

@@ -14,7 +14,7 @@ from mkdocs.config.defaults import MkDocsConfig
 
 import apidocs
 from apidocs.config.options import ApidocsConfig
-from apidocs.config.settings import LOCAL_SANDBOX, Auth, Server, Settings
+from apidocs.config.settings import LOCAL_SANDBOX, QUERY_KEY_NAME, Auth, Server, Settings
 from apidocs.model.errors import ConfigError
 
 
@@ -37,6 +37,18 @@ def server_of(url: str, description: str, site_url: str) -> Server:
     return Server(url.rstrip("/"), description)
 
 
+def auth_of(options: ApidocsConfig, config_file: Path) -> Auth:
+    auth = options.auth
+    if not auth.query.strip():
+        return Auth(auth.header, auth.scheme, auth.token, list(auth.demo_tokens))
+    if not QUERY_KEY_NAME.fullmatch(auth.query):
+        raise ConfigError(f"{config_file}: apidocs.auth.query {auth.query!r} is not a query parameter name")
+    if auth.header not in ("", "Authorization"):  # the default stands for "not given"
+        raise ConfigError(f"{config_file}: apidocs.auth gives both a header ({auth.header!r}) and a query parameter "
+                          f"({auth.query!r}) for the token: keep one")
+    return Auth("", "", auth.token, list(auth.demo_tokens), query=auth.query)
+
+
 def settings_from_options(options: ApidocsConfig, config: MkDocsConfig) -> Settings:
     """The settings of the project whose validated mkdocs.yml is `config`."""
     config_file = Path(config.config_file_path or "mkdocs.yml").resolve()
@@ -53,7 +65,7 @@ def settings_from_options(options: ApidocsConfig, config: MkDocsConfig) -> Setti
         config_file=config_file,
         docs_dir=Path(config.docs_dir),
         servers=[server_of(s.url, s.description, config.site_url or "") for s in options.servers],
-        auth=Auth(options.auth.header, options.auth.scheme, options.auth.token, list(options.auth.demo_tokens)),
+        auth=auth_of(options, config_file),
         includes_dir=project / options.includes_dir,
         snippets_dir=snippets,
         site=dict(options.site),

@@ -15,6 +15,9 @@ class AuthConfig(base.Config):
     header = c.Type(str, default="Authorization")
     scheme = c.Type(str, default="Token")
     token = c.Type(str, default="1234567890")
+    # An API key sent in the query instead (`?api_key=<token>`): the parameter's name. The header
+    # is then not used.
+    query = c.Type(str, default="")
     # Other demo tokens the docs may use in examples (e.g. a retailer's); not secrets.
     demo_tokens = c.ListOfItems(c.Type(str), default=[])
 

@@ -6,6 +6,7 @@ check, lint, explorer) takes a `Settings` and never reads mkdocs.yml itself.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,12 +28,18 @@ class Server:
         return self.relative.rstrip("/")
 
 
+# The name of a query parameter an API key may travel in (`api_key`, `X-API-KEY`): nothing in it
+# to escape in a URL.
+QUERY_KEY_NAME = re.compile(r"[A-Za-z0-9_.~\-\[\]]{1,100}")
+
+
 @dataclass
 class Auth:
     header: str = "Authorization"
     scheme: str = "Token"
     token: str = "1234567890"
     demo_tokens: list[str] = field(default_factory=list)
+    query: str = ""  # the query parameter an API key travels in (OpenAPI's apiKey `in: query`); `header` is then ""
 
     def header_value(self, token: str | None = None) -> str:
         return f"{self.scheme} {token or self.token}".strip()

@@ -54,7 +54,9 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
     request = build_request(endpoint, settings.auth, settings.default_server)
     auth_name = settings.auth.header.lower() if settings.auth.header else None
     headers = [{"name": name, "value": value, "auth": name.lower() == auth_name} for name, value in request.headers]
-    query = [{"name": name, "value": value, "required": False} for name, value in endpoint.example.query]
+    # The example's query, after the API key when the site sends one there (as the snippets do).
+    query = [{"name": name, "value": value, "required": bool(settings.auth.query) and name == settings.auth.query}
+             for name, value in request.query]
     group = endpoint.group_of_kind("query")
     for parameter in group.parameters if group else []:
         known = [item for item in query if item["name"] == parameter.name]

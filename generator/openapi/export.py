@@ -439,12 +439,15 @@ def _code_samples(endpoint: Endpoint, settings: Settings, languages: list[Langua
 
 def _security_scheme(settings: Settings) -> dict[str, Any] | None:
     auth = settings.auth
-    if not auth.header:
+    if not (auth.header or auth.query):
         return None
     scheme = auth.scheme.strip()
     # What OpenAPI has no words for (a `Token` scheme, the documented demo tokens), kept as an
     # extension so that importing this document gives the same site back.
     extension = {"x-apidocs-auth": {"scheme": scheme, "token": auth.token, "demo_tokens": list(auth.demo_tokens)}}
+    if auth.query:
+        return {"type": "apiKey", "in": "query", "name": auth.query,
+                "description": f"`?{auth.query}=<token>`; the examples use `{auth.token}`.", **extension}
     if auth.header.lower() == "authorization" and scheme.lower() in ("bearer", "basic"):
         return {"type": "http", "scheme": scheme.lower(),
                 "description": f"`Authorization: {scheme} <token>`; the examples use `{auth.token}`.", **extension}

@@ -30,6 +30,7 @@ import nh3
 import yaml
 
 from apidocs.config.project import dump_config, project_config
+from apidocs.config.settings import QUERY_KEY_NAME
 from apidocs.definitions.frontmatter import json_front_matter
 from apidocs.model.errors import ConfigError
 from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE, INDEX, REPEAT, FormError, is_json_content_type, list_styles
@@ -86,7 +87,8 @@ _JSON_FRONT_MATTER_FROM = 8 * 1024
 
 @dataclass
 class Auth:
-    """The site-wide auth header the definitions' snippets send."""
+    """The site-wide credentials the definitions' snippets send: an auth header, or an API key
+    in the query (`query`: its parameter's name)."""
 
     header: str = ""
     scheme: str = ""
@@ -95,6 +97,12 @@ class Auth:
     demo_tokens: list[str] = field(default_factory=list)
     scheme_name: str = ""  # the spec's security scheme the header stands for
     default_security: Any = None  # the spec's top-level `security`, for operations without their own
+    query: str = ""
+
+    @property
+    def sent(self) -> str:
+        """How the snippets send the credentials (empty: they send none)."""
+        return self.header or (f"the query parameter {self.query}" if self.query else "")
 
 
 @dataclass
@@ -1037,11 +1045,11 @@ def _security_notes(requirements: Any, auth: Auth) -> list[str]:
         return []
     alternatives = [requirement for requirement in requirements if isinstance(requirement, dict)]
     if not alternatives:
-        return [f"the spec needs no auth here; the snippets still send {auth.header}"] if auth.header else []
-    if any(set(requirement) <= {auth.scheme_name} for requirement in alternatives if auth.header):
+        return [f"the spec needs no auth here; the snippets still send {auth.sent}"] if auth.sent else []
+    if any(set(requirement) <= {auth.scheme_name} for requirement in alternatives if auth.sent):
         return []
     named = " or ".join(" and ".join(f"`{name}`" for name in requirement) or "none" for requirement in alternatives)
-    sent = f"{auth.header} ({auth.scheme_name})" if auth.header else "no credentials"
+    sent = f"{auth.sent} ({auth.scheme_name})" if auth.sent else "no credentials"
     return [f"the spec asks for {one_line(named, 200)}; the snippets send {sent}"]
 
 
@@ -1402,7 +1410,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     if expected is not None:
         example["status"] = expected
     token = data.get("x-apidocs-token")
-    if isinstance(token, str) and token and auth.header:
+    if isinstance(token, str) and token and auth.sent:
         example["token"] = token
     if example:
         front["example"] = example
@@ -1466,16 +1474,18 @@ def _written_auth(scheme: dict[str, Any], kind: str) -> Auth | None:
     if not isinstance(extension, dict):
         return None
     place = scheme.get("in")
-    if kind == "apikey" and place not in ("header", "cookie"):
-        return None  # an API key in the query: the snippets send none (see `_auth_of_scheme`)
+    if kind == "apikey" and place not in ("header", "cookie", "query"):
+        return None
     # An API key in a cookie travels as the Cookie header, its token the `name=value` pair.
     header = "Authorization" if kind == "http" else "Cookie" if place == "cookie" else str(scheme.get("name") or "")
     token, written_scheme = extension.get("token"), extension.get("scheme")
     demo = extension.get("demo_tokens") or []
-    if not (HEADER_NAME.fullmatch(header) and isinstance(token, str) and isinstance(written_scheme, str)
+    if not (isinstance(token, str) and isinstance(written_scheme, str)
             and isinstance(demo, list) and all(isinstance(item, str) for item in demo)):
         return None
-    return Auth(header, written_scheme, token, demo_tokens=list(demo))
+    if kind == "apikey" and place == "query":
+        return Auth("", "", token, demo_tokens=list(demo), query=header) if QUERY_KEY_NAME.fullmatch(header) else None
+    return Auth(header, written_scheme, token, demo_tokens=list(demo)) if HEADER_NAME.fullmatch(header) else None
 
 
 def choose_auth(spec: dict[str, Any]) -> Auth:
@@ -1490,7 +1500,7 @@ def _chosen_auth(spec: dict[str, Any]) -> Auth:
     requirements: list[Any] = security if isinstance(security, list) else []
     names = [name for requirement in requirements if isinstance(requirement, dict) for name in requirement]
     names += [name for name in schemes if name not in names]
-    fallback = None  # a scheme the snippets cannot send (an API key in the query): taken when no other is
+    fallback = None  # a scheme the snippets cannot send (an API key with an odd name): taken when no other is
     for name in names:
         scheme = schemes.get(name)
         if not isinstance(scheme, dict):
@@ -1499,7 +1509,7 @@ def _chosen_auth(spec: dict[str, Any]) -> Auth:
         chosen = _auth_of_scheme(name, scheme, kind)
         if chosen is not None:
             chosen.scheme_name = name
-            if chosen.header:
+            if chosen.sent:
                 return chosen
             fallback = fallback or chosen
     return fallback or Auth()
@@ -1527,7 +1537,9 @@ def _auth_of_scheme(name: str, scheme: dict[str, Any], kind: str) -> Auth | None
             return Auth(key, "", DEMO_TOKEN)
         if place == "cookie" and HEADER_NAME.fullmatch(key):
             return Auth("Cookie", "", f"{key}={DEMO_TOKEN}", f"API key cookie `{key}` is sent as a Cookie header")
-        return Auth(note=f"API key `{key}` in the {place} is not sent by the snippets (only header auth is)")
+        if place == "query" and QUERY_KEY_NAME.fullmatch(key):
+            return Auth(token=DEMO_TOKEN, query=key)
+        return Auth(note=f"API key `{one_line(key, 80)}` in the {one_line(place, 20)} is not sent by the snippets")
     return None
 
 
@@ -1624,7 +1636,8 @@ def mkdocs_yml(spec: dict[str, Any], servers: list[dict[str, str]], auth: Auth, 
     info = mapping(spec.get("info"))
     options: dict[str, Any] = {"servers": servers,
                                "auth": {"header": auth.header, "scheme": auth.scheme, "token": auth.token,
-                                        **({"demo_tokens": auth.demo_tokens} if auth.demo_tokens else {})},
+                                        **({"demo_tokens": auth.demo_tokens} if auth.demo_tokens else {}),
+                                        **({"query": auth.query} if auth.query else {})},
                                # An imported API has no stateful handlers: its sandbox answers the examples.
                                "sandbox_workflow": False}
     version = info.get("version")

@@ -80,10 +80,13 @@ def build_request(endpoint: Endpoint, auth: Auth, base_url: str, *, path_params:
     concrete = PLACEHOLDER.sub(lambda m: encode_path_segment(values.get(m.group(1), "")), encode_path_template(endpoint.path))
     headers = [(auth.header, auth.header_value(token or endpoint.example.token))] if auth.header else []
     headers += [(n, v) for n, v in endpoint.example.headers if n.lower() != auth.header.lower()]
+    query = list(endpoint.example.query)
+    if auth.query:  # an API key in the query: first, as the auth header is
+        query = [(auth.query, token or endpoint.example.token or auth.token), *((n, v) for n, v in query if n != auth.query)]
     multipart = endpoint.example.has_body and is_multipart(endpoint.request_content_type)
     if multipart:
         headers = [(n, v) for n, v in headers if n.lower() != "content-type"]
-    return HttpRequest(endpoint.method, base_url, concrete, list(endpoint.example.query), headers,
+    return HttpRequest(endpoint.method, base_url, concrete, query, headers,
                        endpoint.example.body, endpoint.name, list_styles(endpoint.request_encoding),
                        multipart, list(endpoint.request_files) if multipart else [],
                        endpoint.example.has_body and endpoint.request_body_file and is_raw(endpoint.request_content_type))

@@ -159,7 +159,7 @@ class SandboxEndpoint:
         query_string = scope.get("query_string", b"")
         route, params = route.choose(path, headers, query_string)
         try:
-            user = self.authenticator.user(headers)
+            user = self.authenticator.user(headers, query_string)
             store = await self.sessions.state_for(headers)
             call = Call(method, headers, receive, route, params, user, store, self.body_timeout, query_string)
             return await route.handler(call)

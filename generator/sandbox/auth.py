@@ -1,8 +1,10 @@
-"""Who is calling: the token in the configured header (`Authorization: Token <t>`) → a user."""
+"""Who is calling: the token in the configured header (`Authorization: Token <t>`), or in the
+configured query parameter (`?api_key=<t>`) → a user."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import parse_qsl
 
 from apidocs.config.settings import Auth
 from apidocs.sandbox.errors import ApiError
@@ -17,6 +19,7 @@ class Authenticator:
         examples) are accepted too, as users of no organisation: they see no order."""
         self.header = auth.header
         self._key = auth.header.lower()
+        self.query = auth.query
         self.scheme = auth.scheme.strip()
         self.users = dict(users)
         for token in other_tokens:
@@ -28,9 +31,13 @@ class Authenticator:
         return f"{self.scheme} {token}" if self.scheme else token
 
     def example(self) -> str:
-        return f"{self.header}: {self._value('<token>')}"
+        if self.query:
+            return f"?{self.query}=<token>"
+        return f"{self.header}: {self._value('<token>')}" if self.header else "no credentials"
 
-    def user(self, headers: dict[str, str]) -> User:
+    def user(self, headers: dict[str, str], query_string: bytes = b"") -> User:
+        if self.query:
+            return self._user_of_query(query_string)
         if not self.header:  # an API documented without auth (e.g. imported from such a spec)
             return ANONYMOUS
         value = headers.get(self._key)
@@ -48,6 +55,17 @@ class Authenticator:
         user = self.users.get(token)
         if user is None:
             raise self._refuse("unknown token" if token else f"the {self.header} header has no token")
+        return user
+
+    def _user_of_query(self, query_string: bytes) -> User:
+        """The user whose token is the (first) value of the API key's query parameter."""
+        token = next((value for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+                      if name == self.query), None)
+        if token is None:
+            raise self._refuse(f"no {self.query} in the query: send `{self.example()}`")
+        user = self.users.get(token.strip())
+        if user is None:
+            raise self._refuse("unknown token" if token.strip() else f"the {self.query} query parameter has no token")
         return user
 
     def _refuse(self, detail: str) -> ApiError:

@@ -127,8 +127,9 @@ def _seconds(variable: str, default: float) -> float:
     return value
 
 
-def banner(base_url: str, db_path: Path | str, info: SandboxInfo, header: str, scheme: str, isolated: bool,
+def banner(base_url: str, db_path: Path | str, info: SandboxInfo, credentials: str, isolated: bool,
            reset: bool, workers: int = 1) -> str:
+    """What the sandbox says when it starts (`credentials`: how a token is sent, `Authorization: Token <token>`)."""
     state = "fixtures just restored" if reset else "--reset restores the fixtures"
     sessions = info.sessions
     lines = [f"Sandbox running at {base_url}  (Ctrl-C to stop)",
@@ -137,7 +138,7 @@ def banner(base_url: str, db_path: Path | str, info: SandboxInfo, header: str, s
              f"  per-reader sessions: Sandbox-Session: <id> (idle {sessions.idle:g} s ends one; at most {sessions.capacity})"]
     if isolated:
         lines.append("  the check's private sessions on (X-Apidocs-Sandbox)")
-    lines.append(f"  Demo tokens ({header}: {scheme} <token>):".replace("  <", " <"))
+    lines.append(f"  Demo tokens ({credentials}):")
     for user in info.fixtures.users.values():
         organisation = user.organisation
         who = f"{organisation.kind} user of {organisation.name}" if organisation else "no organisation"
@@ -179,7 +180,7 @@ def run_sandbox(config_file: str | Path = "mkdocs.yml", host: str = "127.0.0.1",
     base_url = f"http://{shown_host}:{bound_port}"
     info: SandboxInfo = app.state.sandbox
     where = info.store.name if database else db_path
-    print(banner(base_url, where, info, settings.auth.header, settings.auth.scheme, secret is not None, reset, workers),
+    print(banner(base_url, where, info, app.endpoint.authenticator.example(), secret is not None, reset, workers),
           flush=True)
     served_app, options = uvicorn_options(app, head_timeout)
     # Everything loaded so far lives as long as the process: keep the garbage collector from
