@@ -31,6 +31,7 @@ _HEADING = re.compile(r"^(?P<hashes>#{2,6})\s+(?P<title>.+?)\s*#*\s*$")
 _TYPE = re.compile(r"^\(\s*(?P<type>[^)]+?)\s*\)\s*")
 _REQUIRED = re.compile(r"\*{2,3}\s*required\s*\*{2,3}", re.I)
 _OPTIONAL = re.compile(r"\*{1,3}\s*optional\s*\*{1,3}", re.I)
+_SPACES = re.compile(r"\s{2,}")
 
 
 def group_kind(title: str) -> str | None:
@@ -79,9 +80,11 @@ def _parse_description(text: str) -> tuple[str | None, bool, str]:
     type_match = _TYPE.match(text)
     kind = type_match.group("type") if type_match else None
     rest = text[type_match.end() :] if type_match else text
-    is_required = bool(_REQUIRED.search(rest))
-    rest = _OPTIONAL.sub("", _REQUIRED.sub("", rest))
-    return kind, is_required, re.sub(r"\s{2,}", " ", rest).strip()
+    is_required = False
+    if "*" in rest:  # both markers are emphasis: most descriptions have none (imported ones are long)
+        is_required = bool(_REQUIRED.search(rest))
+        rest = _OPTIONAL.sub("", _REQUIRED.sub("", rest))
+    return kind, is_required, _SPACES.sub(" ", rest).strip()
 
 
 def _term_name(text: str) -> str:

@@ -288,8 +288,24 @@ class _JsonReader:
     def __init__(self, source: str, first_line: int) -> None:
         self.source = source
         self.lines: dict[tuple[str, ...], int] = {}
-        self._decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+        # The numbers are read by hooks that note one JSON cannot carry: a walk over every value
+        # to find them took longer than reading the JSON.
+        self._decoder = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=self._float, parse_int=self._int)
         self._at, self._line = 0, first_line
+        # A value the checks of `_check_json` may refuse: a lone surrogate (only an escape writes one),
+        # a number of more than MAX_NUMBER_DIGITS digits or one too large for a float.
+        self.scalars_at_risk = "\\u" in source and _ESCAPED_SURROGATE.search(source) is not None
+
+    def _float(self, text: str) -> float:
+        value = float(text)
+        if len(text) > MAX_NUMBER_DIGITS or not math.isfinite(value):
+            self.scalars_at_risk = True
+        return value
+
+    def _int(self, text: str) -> int:
+        if len(text) > MAX_NUMBER_DIGITS:
+            self.scalars_at_risk = True
+        return int(text)
 
     def _line_at(self, index: int) -> int:
         """Line of `index`; called with indexes in increasing order, so each newline is counted once."""
@@ -357,31 +373,37 @@ class _JsonReader:
         return items, index
 
 
-def _check_json(data: Any, lines: dict[tuple[str, ...], int], first_line: int, may_hold_surrogates: bool) -> None:
+def _check_json(data: Any, lines: dict[tuple[str, ...], int], first_line: int, check_scalars: bool) -> None:
     """What YAML front matter is refused for, in a JSON one: nesting deeper than MAX_YAML_DEPTH,
-    numbers JSON cannot carry or of more than MAX_NUMBER_DIGITS digits, lone surrogates (only an
-    escape can write one). Iterative; each value is reported at the line of its nearest key."""
-    too_large = 10 ** MAX_NUMBER_DIGITS
-    stack: list[tuple[Any, tuple[str, ...] | None, int, int]] = [(data, (), 1, first_line)]
+    and, with `check_scalars` (the source has a long number or a surrogate's escape), numbers
+    JSON cannot carry or of more than MAX_NUMBER_DIGITS digits and lone surrogates. Iterative,
+    over lists and mappings only unless `check_scalars`; each value is reported at the line of
+    its nearest key."""
+    stack: list[tuple[dict[str, Any] | list[Any], tuple[str, ...] | None, int, int]] = [(data, (), 1, first_line)]
     while stack:
         value, where, depth, line = stack.pop()
-        if isinstance(value, (dict, list)):
-            if depth > MAX_YAML_DEPTH:
-                raise YamlLimitError(line, f"lists and mappings nested more than {MAX_YAML_DEPTH} levels deep")
-            members = value.items() if isinstance(value, dict) else ((str(index), item) for index, item in enumerate(value))
-            for name, member in members:
-                if may_hold_surrogates and _SURROGATE.search(name):
-                    raise YamlLimitError(line, _LONE_SURROGATE)
-                inner = (*where, name) if where is not None and depth <= JSON_LINE_DEPTH else None
-                member_line = lines.get(inner, line) if inner is not None else line
-                stack.append((member, inner, depth + 1, member_line))
-        elif isinstance(value, str):
-            if may_hold_surrogates and _SURROGATE.search(value):
+        if depth > MAX_YAML_DEPTH:
+            raise YamlLimitError(line, f"lists and mappings nested more than {MAX_YAML_DEPTH} levels deep")
+        named = where is not None and depth <= JSON_LINE_DEPTH
+        members = value.items() if isinstance(value, dict) else enumerate(value)
+        for name, member in members:
+            inner = (*where, str(name)) if named and where is not None else None
+            if isinstance(member, (dict, list)):
+                stack.append((member, inner, depth + 1, lines.get(inner, line) if inner is not None else line))
+            elif check_scalars:
+                _check_json_scalar(member, lines.get(inner, line) if inner is not None else line)
+            if check_scalars and isinstance(name, str) and _SURROGATE.search(name):
                 raise YamlLimitError(line, _LONE_SURROGATE)
-        elif isinstance(value, float) and not math.isfinite(value):
-            raise YamlLimitError(line, f"{value!r} is not a finite number JSON can carry: write a smaller number or quote it")
-        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= too_large:
-            raise YamlLimitError(line, f"number with more than {MAX_NUMBER_DIGITS} digits: quote it if it is text")
+
+
+def _check_json_scalar(value: Any, line: int) -> None:
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise YamlLimitError(line, _LONE_SURROGATE)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise YamlLimitError(line, f"{value!r} is not a finite number JSON can carry: write a smaller number or quote it")
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** MAX_NUMBER_DIGITS:
+        raise YamlLimitError(line, f"number with more than {MAX_NUMBER_DIGITS} digits: quote it if it is text")
 
 
 def _json_front_matter(source: str, path: Path | str, first_line: int) -> tuple[Any, dict[tuple[str, ...], int]] | None:
@@ -394,7 +416,7 @@ def _json_front_matter(source: str, path: Path | str, first_line: int) -> tuple[
     except _NotJson:
         return None
     try:
-        _check_json(data, reader.lines, first_line, _ESCAPED_SURROGATE.search(source) is not None)
+        _check_json(data, reader.lines, first_line, reader.scalars_at_risk)
     except YamlLimitError as error:
         raise DefinitionError(path, error.line, f"front matter: {error.message}", "E013") from None
     return data, reader.lines
