@@ -3,6 +3,7 @@ lint telling the skeleton's text from an API's own (a field really called `field
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bodies_helpers import apidocs, write_project
@@ -55,11 +56,13 @@ def lint_lines(project: Path, name: str) -> dict[int, list[str]]:
     """Line → the codes lint reports for `docs/<name>`."""
     result = apidocs(project, "lint")
     found: dict[int, list[str]] = {}
-    prefix = f"{project / 'docs' / name}:"
+    wanted = (project / "docs" / name).resolve()
     for line in result.stdout.splitlines():
-        if line.startswith(prefix):
-            number, _, rest = line[len(prefix):].partition(": ")
-            found.setdefault(int(number), []).append(rest.split(" ", 1)[0])
+        # Lint shows a path relative to the working folder when that is shorter: where this
+        # checkout is decides which, so the path is compared resolved.
+        reported = re.match(r"(?P<path>.+?):(?P<number>[0-9]+): (?P<code>[EW][0-9]+) ", line)
+        if reported and Path(reported["path"]).resolve() == wanted:
+            found.setdefault(int(reported["number"]), []).append(reported["code"])
     return found
 
 
