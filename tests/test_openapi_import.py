@@ -2035,3 +2035,48 @@ def test_a_long_front_matter_is_written_as_json_and_reads_as_its_yaml_would(tmp_
 
 def pages_of(site: Path) -> dict[Path, bytes]:
     return {page.relative_to(site): page.read_bytes() for page in site.rglob("*.html")}
+
+
+def test_an_operations_own_servers_are_where_its_snippets_go(tmp_path: Path) -> None:
+    """OpenAPI's path and operation `servers` (Stripe's file uploads, Box's uploads): the
+    definition's `servers`, where its snippets and Try it send; the export gives them back."""
+    spec = tmp_path / "servers.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "S", "version": "1"}, "servers": [{"url": "https://api.example.com/v1"}],
+        "paths": {"/files": {"servers": [{"url": "https://files.example.com/v1", "description": "Uploads"}],
+                             "post": {"operationId": "upload", "requestBody": {"content": {"application/json": {"example": {"a": 1}}}},
+                                      "responses": {"200": {"description": "ok"}}},
+                             "get": {"operationId": "listFiles", "servers": [{"url": "https://eu.example.com"}, {"url": "/relative"}],
+                                     "responses": {"200": {"description": "ok"}}}},
+                  "/plain": {"get": {"operationId": "plain", "responses": {"200": {"description": "ok"}}}}}}), encoding="utf-8")
+    dest, site = tmp_path / "out", tmp_path / "site"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    assert "operation server `/relative` is a relative URL and is left out" in (dest / "import-report.txt").read_text(encoding="utf-8")
+    built = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(site))
+    assert built.returncode == 0, built.stdout + built.stderr
+    for slug, url in (("upload", "https://files.example.com/v1/files"), ("list-files", "https://eu.example.com/files"),
+                      ("plain", "https://api.example.com/v1/plain")):
+        page = (site / "endpoints" / slug / "index.html").read_text(encoding="utf-8")
+        assert page.count(url) >= 4, slug  # each snippet
+        data = json.loads(html.unescape(re.search(r"data-apidocs-explorer='([^']*)'", page).group(1)))  # type: ignore[union-attr]
+        assert data["exampleBase"] + "/" + url.rsplit("/", 1)[1] == url and data["servers"][0]["url"] == data["exampleBase"]
+    exported = run("-f", str(dest / "mkdocs.yml"), "export-openapi")
+    assert exported.returncode == 0, exported.stderr
+    document = json.loads(exported.stdout)
+    validate(document)
+    assert document["servers"] == [{"url": "https://api.example.com/v1"}]
+    assert document["paths"]["/files"]["post"]["servers"] == [{"url": "https://files.example.com/v1", "description": "Uploads"}]
+    assert document["paths"]["/files"]["get"]["servers"] == [{"url": "https://eu.example.com"}]
+    assert "servers" not in document["paths"]["/plain"]["get"]
+    checked = run("-f", str(dest / "mkdocs.yml"), "check", timeout=600)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize("servers", ["servers: https://x.example.com\n", "servers: [{url: ftp://x.example.com}]\n",
+                                     "servers: [{url: 'https://x.example.com/?a=1'}]\n", "servers: [{href: 'https://x.example.com'}]\n"])
+def test_a_definitions_servers_of_the_wrong_shape_are_an_error_at_their_line(tmp_path: Path, servers: str) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: S\nplugins:\n  - apidocs\n", encoding="utf-8")
+    (tmp_path / "docs" / "x.md").write_text(f"---\ntitle: /x\nmethod: get\n{servers}---\nX.\n", encoding="utf-8")
+    result = run("-f", str(tmp_path / "mkdocs.yml"), "lint")
+    assert "x.md:4: E015" in result.stdout, result.stdout + result.stderr

@@ -42,7 +42,7 @@ CODES: dict[str, str] = {
 }
 
 # Front-matter keys the loader reads; any other key is kept as it is in `Document.meta`.
-KNOWN_KEYS = frozenset({"title", "name", "position", "visibility", "method", "description", "operation_id", "right_code",
+KNOWN_KEYS = frozenset({"title", "name", "position", "visibility", "method", "description", "operation_id", "servers", "right_code",
                         "example", "request", "responses"})
 EXAMPLE_KEYS = frozenset({"params", "query", "headers", "body", "status", "token"})
 

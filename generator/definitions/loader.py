@@ -328,6 +328,7 @@ class DefinitionLoader:
             method=method_name, path=endpoint_path, name=str(data.get("name") or endpoint_path),
             description=str(data.get("description") or ""), pasted=body.pasted, harvested=harvested,
             operation_id=data["operation_id"] if isinstance(data.get("operation_id"), str) else None,
+            servers=[(str(server["url"]).rstrip("/"), str(server.get("description") or "")) for server in data.get("servers") or []],
             raw_title=title, title_line=front.line_of("title"),
         )
         _check_path_parameters(endpoint, path)

@@ -22,7 +22,7 @@ from apidocs.model.multipart import MULTIPART_MEDIA_TYPE, file_names, sample_fil
 from apidocs.model.paths import ROUTE_HEADER, route_header_value
 from apidocs.rendering.languages import Language
 from apidocs.rendering.quoting import html_attribute, json_text
-from apidocs.rendering.request import HttpRequest, build_request
+from apidocs.rendering.request import HttpRequest, base_url_of, build_request
 
 ID = "apidocs-x"
 # The sandbox's per-reader session header (writers/publishing.md): the explorer sends a random id
@@ -37,8 +37,9 @@ def _json_data(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _servers(settings: Settings, has_sandbox: bool) -> list[Server]:
-    servers = list(settings.servers)
+def _servers(endpoint: Endpoint, settings: Settings, has_sandbox: bool) -> list[Server]:
+    # The operation's own servers first (OpenAPI's operation servers), as its snippets use them.
+    servers = [Server(url, description) for url, description in endpoint.servers] + list(settings.servers)
     if settings.public_sandbox and not has_sandbox:
         # A static site has no sandbox of its own: the public one the project names comes first.
         servers.insert(0, Server(settings.public_sandbox, "Public sandbox"))
@@ -50,8 +51,8 @@ def _servers(settings: Settings, has_sandbox: bool) -> list[Server]:
 def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Language],
                   context: ServeContext | None = None) -> dict[str, Any]:
     sandbox = context.sandbox_path if context else None
-    servers = _servers(settings, bool(sandbox))
-    request = build_request(endpoint, settings.auth, settings.default_server)
+    servers = _servers(endpoint, settings, bool(sandbox))
+    request = build_request(endpoint, settings.auth, base_url_of(endpoint, settings))
     auth_name = settings.auth.header.lower() if settings.auth.header else None
     headers = [{"name": name, "value": value, "auth": name.lower() == auth_name} for name, value in request.headers]
     # The example's query, after the API key when the site sends one there (as the snippets do).
@@ -96,7 +97,7 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
         "servers": [{"url": server.url, "description": server.description,
                      "sandbox": bool(settings.public_sandbox) and server.url == settings.public_sandbox}
                     for server in servers],
-        "exampleBase": settings.default_server,
+        "exampleBase": base_url_of(endpoint, settings),
         "sandbox": sandbox,
         "publicSandbox": bool(settings.public_sandbox) and not sandbox,
         "proxy": context.proxy_path if context else None,

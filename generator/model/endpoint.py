@@ -161,6 +161,9 @@ class Endpoint(Document):
     name: str = ""
     description: str = ""
     operation_id: str | None = None  # the operationId openapi.json gives it (else made from the name)
+    # Where this operation is served when not at the site's servers (OpenAPI's operation or path
+    # `servers`): (url, description), the first one the snippets' base.
+    servers: list[tuple[str, str]] = field(default_factory=list)
     example: ExampleRequest = field(default_factory=ExampleRequest)
     expected_status: int = 200
     responses: list[ExampleResponse] = field(default_factory=list)

@@ -30,7 +30,7 @@ from apidocs.openapi.examples import UNPORTABLE_PATTERN
 from apidocs.openapi.multipart import exported_schema
 from apidocs.openapi.schemas import fields_schema, merge_schemas, object_schema, schema_of_value
 from apidocs.rendering.languages import Language
-from apidocs.rendering.request import build_request
+from apidocs.rendering.request import base_url_of, build_request
 from apidocs.rendering.snippets import render_snippet
 
 OPENAPI_VERSION = "3.1.0"
@@ -432,7 +432,7 @@ def _responses(endpoint: Endpoint) -> dict[str, Any]:
 
 
 def _code_samples(endpoint: Endpoint, settings: Settings, languages: list[Language]) -> list[dict[str, str]]:
-    request = build_request(endpoint, settings.auth, settings.default_server)
+    request = build_request(endpoint, settings.auth, base_url_of(endpoint, settings))
     return [{"lang": _SAMPLE_LANGS.get(language.name, language.label), "label": language.label,
              "source": render_snippet(settings.snippets_dir, language, request)} for language in languages]
 
@@ -491,6 +491,8 @@ def build_openapi(documents: Iterable[Document], settings: Settings, languages: 
         if not isinstance(item, Endpoint):
             continue
         operation: dict[str, Any] = {"operationId": operation_id(item, taken, given_ids), "summary": item.name}
+        if item.servers:
+            operation["servers"] = [{"url": url, **({"description": described} if described else {})} for url, described in item.servers]
         description = _lead_prose(item) or item.description
         if description:
             operation["description"] = description

@@ -1053,6 +1053,18 @@ def _security_notes(requirements: Any, auth: Auth) -> list[str]:
     return [f"the spec asks for {one_line(named, 200)}; the snippets send {sent}"]
 
 
+def _operation_servers(operation: Operation, notes: list[str]) -> list[dict[str, str]]:
+    """The servers an operation is served at instead of the spec's (its own, else its path's):
+    the definition's `servers`, which its snippets call. Relative ones are reported."""
+    for level, holder in (("operation", operation.data), ("path", operation.path_item)):
+        if holder.get("servers"):
+            found: list[str] = []
+            servers = servers_of(holder, found, relative=False)
+            notes.extend(f"{level} {note}" for note in found)
+            return servers
+    return []
+
+
 def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     data = operation.data
     notes = operation.notes
@@ -1423,10 +1435,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     if isinstance(data.get("callbacks"), dict) and data["callbacks"]:
         notes.append("callbacks are not carried over")
     notes.extend(_security_notes(data.get("security", auth.default_security), auth))
-    for level, holder in (("path", operation.path_item), ("operation", data)):
-        urls = [str(server.get("url")) for server in holder.get("servers") or [] if isinstance(server, dict)]
-        if urls:
-            notes.append(f"{level} servers ({', '.join(one_line(url, 80) for url in urls[:3])}) are not carried over; the snippets use the site's servers")
+    own_servers = _operation_servers(operation, notes)
+    if own_servers:
+        front["servers"] = own_servers
 
     for title, key in (("URL Parameters", "path"), ("Query Parameters", "query"), ("Headers", "header"), ("Cookies", "cookie")):
         listed = definition_list(title, groups[key])
@@ -1543,7 +1554,9 @@ def _auth_of_scheme(name: str, scheme: dict[str, Any], kind: str) -> Auth | None
     return None
 
 
-def servers_of(spec: dict[str, Any], notes: list[str]) -> list[dict[str, str]]:
+def servers_of(spec: dict[str, Any], notes: list[str], relative: bool = True) -> list[dict[str, str]]:
+    """The servers of the spec (or of a path or operation: `relative` False, as the site's own
+    base path is all a relative URL can name)."""
     servers = []
     listed = spec.get("servers")
     if listed is not None and not isinstance(listed, list):
@@ -1557,6 +1570,10 @@ def servers_of(spec: dict[str, Any], notes: list[str]) -> list[dict[str, str]]:
                 # names no `schemes`): the spec's readers take the scheme it is served with.
                 notes.append(f"server `{url}` names no scheme; https is assumed")
                 url = "https:" + url
+            if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:|//", url) and not relative:
+                notes.append(f"server `{one_line(url, 80)}` is a relative URL and is left out (an operation's own servers are"
+                             " carried over when absolute)")
+                continue
             if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:|//", url):
                 # Relative to where the spec is served (OpenAPI): kept as a path from the site's root.
                 path = _site_path(url)

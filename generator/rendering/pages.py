@@ -23,7 +23,7 @@ from apidocs.model.raw import is_raw
 from apidocs.rendering.blocks import code_block, content_tabs
 from apidocs.rendering.languages import Language
 from apidocs.rendering.quoting import html_text, json_text, markdown_text
-from apidocs.rendering.request import build_request
+from apidocs.rendering.request import base_url_of, build_request
 from apidocs.rendering.snippets import render_snippet
 
 # Markup a caller adds to the request column (the plugin passes the explorer's panel), so this
@@ -95,7 +95,7 @@ def parameter_table(group: ParameterGroup) -> str:
 
 def snippet_tabs(endpoint: Endpoint, settings: Settings, languages: list[Language]) -> str:
     """Content tabs, one per language; Material links them across pages by label."""
-    request = build_request(endpoint, settings.auth, settings.default_server)
+    request = build_request(endpoint, settings.auth, base_url_of(endpoint, settings))
     return content_tabs("apidocs_snippets", [(language.label, code_block(render_snippet(settings.snippets_dir, language, request),
                                                                           language.highlight))
                                              for language in languages])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
-from apidocs.config.settings import Auth
+from apidocs.config.settings import Auth, Settings
 from apidocs.model.endpoint import NO_BODY, PLACEHOLDER, Endpoint, encode_path_segment, encode_path_template
 from apidocs.model.forms import is_form, list_styles
 from apidocs.model.multipart import is_multipart
@@ -71,6 +71,12 @@ class HttpRequest:
 
     def header(self, name: str) -> str | None:
         return next((v for n, v in self.headers if n.lower() == name.lower()), None)
+
+
+def base_url_of(endpoint: Endpoint, settings: Settings) -> str:
+    """Where the snippets send this endpoint's request: its own first server (OpenAPI's operation
+    `servers`), else the site's first."""
+    return endpoint.servers[0][0] if endpoint.servers else settings.default_server
 
 
 def build_request(endpoint: Endpoint, auth: Auth, base_url: str, *, path_params: dict[str, str] | None = None,
