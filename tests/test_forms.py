@@ -495,6 +495,11 @@ def test_the_sandbox_reads_a_json_member_and_checks_it_against_its_schema(json_m
         assert status("/forms", data={"amount": "5", "meta": "{order_id: 6735"}) == 400
         assert status("/forms", data={"amount": "5", "meta": '{"order_id": "6735"}'}) == 400  # its schema asks for a number
         assert status("/parts", files={"amount": (None, "5"), "meta": (None, '{"order": 1}')}) == 400
+        # Read with a JSON body's bounds: nesting past the parser's recursion was a 500.
+        for hostile in ("[" * 50000, '{"order_id": 1, "x": "\\ud800"}', '{"order_id": 1, "x": "\\u0000"}', ""):
+            answer = requests.post(f"{sandbox.url}/forms", headers=TOKEN, timeout=10, data={"amount": "5", "meta": hostile})
+            assert answer.status_code == 400 and "detail" in answer.json(), (hostile[:20], answer.text[:200])
+        assert "Traceback" not in sandbox.log.read_text(encoding="utf-8")
     finally:
         sandbox.stop()
 

@@ -2059,7 +2059,8 @@ def test_an_operations_own_servers_are_where_its_snippets_go(tmp_path: Path) -> 
         page = (site / "endpoints" / slug / "index.html").read_text(encoding="utf-8")
         assert page.count(url) >= 4, slug  # each snippet
         data = json.loads(html.unescape(re.search(r"data-apidocs-explorer='([^']*)'", page).group(1)))  # type: ignore[union-attr]
-        assert data["exampleBase"] + "/" + url.rsplit("/", 1)[1] == url and data["servers"][0]["url"] == data["exampleBase"]
+        # Its own servers stand for the site's, in Try it as in OpenAPI.
+        assert data["exampleBase"] + "/" + url.rsplit("/", 1)[1] == url and [server["url"] for server in data["servers"]] == [data["exampleBase"]]
     exported = run("-f", str(dest / "mkdocs.yml"), "export-openapi")
     assert exported.returncode == 0, exported.stderr
     document = json.loads(exported.stdout)
@@ -2073,10 +2074,48 @@ def test_an_operations_own_servers_are_where_its_snippets_go(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("servers", ["servers: https://x.example.com\n", "servers: [{url: ftp://x.example.com}]\n",
-                                     "servers: [{url: 'https://x.example.com/?a=1'}]\n", "servers: [{href: 'https://x.example.com'}]\n"])
+                                     "servers: [{url: 'https://x.example.com/?a=1'}]\n", "servers: [{href: 'https://x.example.com'}]\n",
+                                     "servers: [{url: 'https://{region}.example.com'}]\n"])
 def test_a_definitions_servers_of_the_wrong_shape_are_an_error_at_their_line(tmp_path: Path, servers: str) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "mkdocs.yml").write_text("site_name: S\nplugins:\n  - apidocs\n", encoding="utf-8")
     (tmp_path / "docs" / "x.md").write_text(f"---\ntitle: /x\nmethod: get\n{servers}---\nX.\n", encoding="utf-8")
     result = run("-f", str(tmp_path / "mkdocs.yml"), "lint")
     assert "x.md:4: E015" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_lone_surrogate_in_a_long_definition_is_reported_not_a_crash(tmp_path: Path) -> None:
+    # JSON front matter (a long one) met the surrogate only when the file was written, outside
+    # the operation's own error handling: the whole import stopped with a traceback.
+    properties = {f"field_{index:03d}": {"type": "string", "description": f"Field number {index}"} for index in range(150)}
+    spec = tmp_path / "spec.json"
+    spec.write_text('{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"post": {'
+                    '"requestBody": {"content": {"application/json": {"schema": ' + json.dumps({"type": "object", "properties": properties})
+                    + ', "example": {"field_000": "lone \\ud800 here"}}}}, "responses": {"200": {"description": "ok"}}}},'
+                    ' "/b": {"get": {"responses": {"200": {"description": "ok"}}}}}}', encoding="utf-8")
+    result = run("import-openapi", str(spec), str(tmp_path / "out"))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "POST /a: left out" in (tmp_path / "out" / "import-report.txt").read_text(encoding="utf-8")
+    assert len(list((tmp_path / "out" / "docs").rglob("*.md"))) == 2  # the home page and GET /b
+
+
+def test_a_query_api_key_the_spec_also_lists_as_a_parameter_stays_documented_and_works(tmp_path: Path) -> None:
+    # Many specs list the key among the parameters too: its example went into the query, lint
+    # called the token a leak (E302) and the sandbox held the site's token against its pattern.
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "security": [{"key": []}], "components": {"securitySchemes": {"key": {"type": "apiKey", "in": "query", "name": "api_key"}}},
+        "paths": {"/things": {"get": {"parameters": [
+            {"name": "api_key", "in": "query", "required": True, "schema": {"type": "string", "pattern": "^[a-z]+$"}, "example": "abc"},
+            {"name": "limit", "in": "query", "schema": {"type": "integer"}, "example": 5}],
+            "responses": {"200": {"description": "ok"}}}}}}), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    assert "query parameter api_key is the API key" in (dest / "import-report.txt").read_text(encoding="utf-8")
+    linted = run("-f", str(dest / "mkdocs.yml"), "lint")
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    checked = run("-f", str(dest / "mkdocs.yml"), "check", timeout=600)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)
+    assert operations(exported) == operations(resolved(spec))

@@ -209,3 +209,28 @@ def test_a_chunked_request_body_is_forwarded(proxied: Served, upstream: Upstream
                            headers={"X-Apidocs-Server": upstream.url + "/api/v1", "Content-Type": "application/json"})
     assert answer.status_code == 200
     assert answer.json()["body"] == '{"a": 1}'
+
+
+@pytest.mark.xdist_group(GROUP)
+def test_a_relative_server_is_the_serving_sandbox_and_never_a_proxy_target(tmp_path: Path) -> None:
+    """A server given as a path (`/api/v1`, what import-openapi writes for a relative server URL):
+    under `apidocs serve` the snippets call it on this server's sandbox, which serves the
+    operations below it; the proxy forwards to no host for it (it took the port-8000 local
+    sandbox as a configured server, another service when one listens there)."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: Rel\ntheme:\n  name: material\nplugins:\n  - search\n  - apidocs:\n      servers:\n        - url: /api/v1\n"
+        "      auth: {header: '', scheme: '', token: x}\n      sandbox_workflow: false\n", encoding="utf-8")
+    (tmp_path / "docs" / "index.md").write_text("# Rel\n", encoding="utf-8")
+    (tmp_path / "docs" / "things.md").write_text("---\ntitle: /things\nmethod: get\nname: Things\nresponses:\n"
+                                                 "  - {status: 200, body: {n: 1}}\n---\nThe things.\n", encoding="utf-8")
+    served = start_serve(tmp_path, "--proxy")
+    try:
+        page = requests.get(served.url + "/things/", timeout=30).text
+        assert page.count(f"{served.url}/sandbox/api/v1/things") >= 4  # each snippet
+        assert requests.get(f"{served.url}/sandbox/api/v1/things", timeout=10).json() == {"n": 1}
+        for target in ("http://127.0.0.1:8000/sandbox/api/v1", f"{served.url}/api/v1", "/api/v1"):
+            answer = requests.get(served.url + "/_apidocs/proxy/things", headers={"X-Apidocs-Server": target}, timeout=10)
+            assert answer.status_code == 403, (target, answer.status_code)
+    finally:
+        stop_serve(served)

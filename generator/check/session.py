@@ -95,6 +95,8 @@ class CheckSession:
         # What reports show as the snippets' server: the relay's per-run URL means nothing to a
         # reader of a CI report.
         self.shown_url = shown_url or target_url
+        # Shown as the pages show them: an endpoint with servers of its own at its first one.
+        self.shows_pages = shown_url is not None
         self.auth = auth
         self.timeout = timeout
         self.compare_responses = compare_responses
@@ -143,7 +145,8 @@ class CheckSession:
         request = build_request(endpoint, self.auth, relay_url)
         try:
             text = render_snippet(self.snippets_dir, language, request)
-            shown = render_snippet(self.snippets_dir, language, build_request(endpoint, self.auth, self.shown_url))
+            shown_url = endpoint.servers[0][0] if endpoint.servers and self.shows_pages else self.shown_url
+            shown = render_snippet(self.snippets_dir, language, build_request(endpoint, self.auth, shown_url))
         except SnippetError as error:
             self.relay.take(run_id)
             return SnippetResult(endpoint, language, FAIL, time.perf_counter() - started,
@@ -165,9 +168,9 @@ class CheckSession:
         problems += request_issues
         if not problems and self.compare_responses and endpoint.success_response is not None:
             problems += response_problems(endpoint.success_response.body, exchanges[0].response_text)
-        problems = [problem.replace(relay_url, self.shown_url) for problem in problems]
+        problems = [problem.replace(relay_url, shown_url) for problem in problems]
         return SnippetResult(endpoint, language, FAIL if problems else PASS, time.perf_counter() - started, problems,
-                             diff.replace(relay_url, self.shown_url), shown, outcome, exchanges)
+                             diff.replace(relay_url, shown_url), shown, outcome, exchanges)
 
     def _create_uploads(self, names: list[str]) -> None:
         """The files a multipart snippet uploads, in its working folder: each name's content is

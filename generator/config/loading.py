@@ -26,13 +26,19 @@ def builtin_snippets() -> Path:
     return installed if installed.is_dir() else package.parent / "snippets"
 
 
-def server_of(url: str, description: str, site_url: str) -> Server:
+def server_of(url: str, description: str, site_url: str, serving_sandbox: str | None = None) -> Server:
     """A configured server; one given as a path (`/api/v1`, OpenAPI's relative server URL: relative
     to where the API's document is served) is taken on the site's address, where `openapi.json`
-    is published, else on the local sandbox (which serves the operations below that path too)."""
+    is published, else on the local sandbox (which serves the operations below that path too).
+    Under `apidocs serve` (`serving_sandbox`: its sandbox's URL) it is taken on that sandbox."""
     url = url.strip()
     if url.startswith("/") and not url.startswith("//"):
-        on = urljoin(site_url, url) if site_url.lower().startswith(("https://", "http://")) else LOCAL_SANDBOX + url
+        if serving_sandbox:
+            on = serving_sandbox.rstrip("/") + url
+        elif site_url.lower().startswith(("https://", "http://")):
+            on = urljoin(site_url, url)
+        else:
+            on = LOCAL_SANDBOX + url
         return Server(on.rstrip("/"), description, relative=url)
     return Server(url.rstrip("/"), description)
 
@@ -49,8 +55,9 @@ def auth_of(options: ApidocsConfig, config_file: Path) -> Auth:
     return Auth("", "", auth.token, list(auth.demo_tokens), query=auth.query)
 
 
-def settings_from_options(options: ApidocsConfig, config: MkDocsConfig) -> Settings:
-    """The settings of the project whose validated mkdocs.yml is `config`."""
+def settings_from_options(options: ApidocsConfig, config: MkDocsConfig, serving_sandbox: str | None = None) -> Settings:
+    """The settings of the project whose validated mkdocs.yml is `config` (`serving_sandbox`: the
+    URL of `apidocs serve`'s sandbox, when it serves the site)."""
     config_file = Path(config.config_file_path or "mkdocs.yml").resolve()
     project = config_file.parent
     snippets = project / options.snippets_dir if options.snippets_dir else project / "snippets"
@@ -64,7 +71,7 @@ def settings_from_options(options: ApidocsConfig, config: MkDocsConfig) -> Setti
     return Settings(
         config_file=config_file,
         docs_dir=Path(config.docs_dir),
-        servers=[server_of(s.url, s.description, config.site_url or "") for s in options.servers],
+        servers=[server_of(s.url, s.description, config.site_url or "", serving_sandbox) for s in options.servers],
         auth=auth_of(options, config_file),
         includes_dir=project / options.includes_dir,
         snippets_dir=snippets,

@@ -430,7 +430,8 @@ _UNICODE_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\
 def json_front_matter(data: dict[str, Any]) -> str:
     """`data` as JSON front matter, one key or item a line down to JSON_LINE_DEPTH levels (the
     lines the reader keeps), each value below on one line. Written by `json`'s C encoder, which
-    an `indent` would turn off. ValueError for what JSON cannot hold (NaN, infinities)."""
+    an `indent` would turn off. ValueError for what JSON cannot hold (NaN, infinities) and text
+    UTF-8 cannot (a lone surrogate)."""
 
     def written(value: Any, level: int) -> str:
         if level < JSON_LINE_DEPTH and isinstance(value, (dict, list)) and value:
@@ -441,7 +442,9 @@ def json_front_matter(data: dict[str, Any]) -> str:
             return "[\n" + ",\n".join(inner + written(item, level + 1) for item in value) + f"\n{outer}]"
         return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
 
-    return written(data, 0).translate(_UNICODE_LINE_BREAKS) + "\n"
+    text = written(data, 0).translate(_UNICODE_LINE_BREAKS) + "\n"
+    text.encode("utf-8")  # a lone surrogate, which no UTF-8 file can hold: UnicodeEncodeError, a ValueError
+    return text
 
 
 def split_front_matter(text: str, path: Path | str) -> FrontMatter:

@@ -38,8 +38,8 @@ def _json_data(value: Any) -> str:
 
 
 def _servers(endpoint: Endpoint, settings: Settings, has_sandbox: bool) -> list[Server]:
-    # The operation's own servers first (OpenAPI's operation servers), as its snippets use them.
-    servers = [Server(url, description) for url, description in endpoint.servers] + list(settings.servers)
+    # An operation's own servers stand for the site's (OpenAPI's operation servers), as in its snippets.
+    servers = [Server(url, description) for url, description in endpoint.servers] or list(settings.servers)
     if settings.public_sandbox and not has_sandbox:
         # A static site has no sandbox of its own: the public one the project names comes first.
         servers.insert(0, Server(settings.public_sandbox, "Public sandbox"))

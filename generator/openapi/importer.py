@@ -1061,8 +1061,15 @@ def _operation_servers(operation: Operation, notes: list[str]) -> list[dict[str,
             found: list[str] = []
             servers = servers_of(holder, found, relative=False)
             notes.extend(f"{level} {note}" for note in found)
-            return servers
+            kept = [server for server in servers if _DEFINITION_SERVER.fullmatch(server["url"])]
+            notes.extend(f"{level} server `{one_line(server['url'], 80)}` is not a plain http(s) URL (a query, a template, quotes)"
+                         " and is left out" for server in servers if server not in kept)
+            return kept
     return []
+
+
+# A definition's `servers[].url` (definition.schema.json): no query, template or quote to carry.
+_DEFINITION_SERVER = re.compile(r"https?://[^/\s?#{}<>\"'\\`]+[^\s?#{}<>\"'\\`]*")
 
 
 def definition_text(operation: Operation, auth: Auth, position: int) -> str:
@@ -1144,7 +1151,10 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         repeated = place == "query" and parameter.get("style", "form") == "form" and parameter.get("explode") is not False
         carried = _parameter_front_schema(schema, kind, f"{place} parameter `{one_line(name, 80)}`", notes, repeated)
         set_by_snippets = ("accept", "content-type", "authorization", auth.header.lower())
-        if carried is not None and place in groups and (place != "header" or (
+        # The API key in the query is documented as the spec lists it; its value is the site's
+        # token, which the authenticator checks (a schema of its own would refuse every demo token).
+        is_query_key = place == "query" and bool(auth.query) and name == auth.query
+        if carried is not None and place in groups and not is_query_key and (place != "header" or (
                 HEADER_NAME.fullmatch(name) and name.lower() not in set_by_snippets)):
             parameter_schemas.setdefault(place, {})[name] = carried
         if place == "path":
@@ -1159,7 +1169,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             if parameter.get("allowReserved") is True:
                 notes.append(f"query parameter `{one_line(name, 80)}` allows reserved characters unencoded (allowReserved);"
                              " the snippets percent-encode them (valid in any query value)")
-            if parameter.get("required") or "example" in parameter or parameter.get("examples"):
+            if is_query_key:
+                notes.append(f"query parameter {name} is the API key: the snippets send the site's token in it")
+            elif parameter.get("required") or "example" in parameter or parameter.get("examples"):
                 if isinstance(wire, dict):
                     query.update(wire)  # a deepObject's members
                 else:

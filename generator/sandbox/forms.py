@@ -15,13 +15,15 @@ untouched by the typing: its text says its types.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from apidocs.model.endpoint import NO_BODY
 from apidocs.model.forms import INDEX, JSON_TEXT, REPEAT, FormError, as_list
 from apidocs.model.validation import pointed_at
 from apidocs.model.values import wire_value
+from apidocs.sandbox.body import parse_json
+from apidocs.sandbox.errors import ApiError
 
 MAX_DEPTH = 64  # schemas and `$ref`s followed for one value, nested
 MAX_STEPS = 20_000  # schemas visited for one body: alternatives nested in alternatives multiply
@@ -60,10 +62,14 @@ def typed_form(value: Any, schema: Any, lists: Mapping[str, str] | None = None) 
 def _json_member(name: str, sent: Any) -> Any:
     if not isinstance(sent, str):
         raise FormError(f"the field {name[:60]!r} must be sent once, as its JSON text (its encoding's contentType is JSON)")
-    try:
-        return json.loads(sent)
-    except ValueError as error:
-        raise FormError(f"the field {name[:60]!r} is not JSON text (its encoding's contentType is JSON): {error}") from None
+    try:  # read as a JSON body is, with its bounds (depth, huge numbers, lone surrogates, NUL)
+        value = parse_json(sent.encode("utf-8", "surrogatepass"), None)
+    except ApiError as error:
+        raise FormError(f"the field {name[:60]!r} is not JSON text (its encoding's contentType is JSON): "
+                        f"{error.detail.removeprefix('the body is not ')}") from None
+    if value is NO_BODY:
+        raise FormError(f"the field {name[:60]!r} is empty: its encoding's contentType is JSON")
+    return value
 
 
 def _typed(value: Any, schema: Any, root: Any, depth: int, budget: list[int], lists: Mapping[str, str],

@@ -148,7 +148,10 @@ class ApidocsPlugin(BasePlugin[ApidocsConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
-            self.settings = settings_from_options(self.config, config)
+            serving_sandbox = None
+            if self.is_serving and self.serve_context is not None and self.serve_context.sandbox_path and config.site_url:
+                serving_sandbox = config.site_url.rstrip("/") + self.serve_context.sandbox_path
+            self.settings = settings_from_options(self.config, config, serving_sandbox)
             self.languages = load_languages(self.settings.snippets_dir)
         except ConfigError as error:
             raise PluginError(str(error)) from None

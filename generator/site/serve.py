@@ -213,7 +213,7 @@ def _banner(url: str, settings: Settings, proxy: bool) -> str:
              f"  sandbox on {url.rstrip('/')}{SANDBOX_PATH}/ (fresh fixture data for this run; "
              f"token {settings.auth.token}); new and changed endpoints answer there at once",
              "  Try it sends to this sandbox by default; readers may pick another server in its list"]
-    servers = ", ".join(server.url for server in settings.servers)
+    servers = ", ".join(server.url for server in settings.servers if not server.relative)  # a path is the sandbox's
     if servers and proxy:
         lines.append(f"  proxy on: Try it reaches {servers} through this server")
     elif servers:
@@ -244,7 +244,8 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
     hosts = allowed_hosts(host)  # against DNS rebinding: only this server's own names reach the mounts
     mounts: dict[str, WsgiApp] = {
         SANDBOX_PATH: HostGuard(bridge, hosts),
-        PROXY_PATH: HostGuard(Proxy([server.url for server in settings.servers]) if proxy else proxy_disabled, hosts,
+        # A relative server (`/api/v1`) is this sandbox's own path, not a host to forward to.
+        PROXY_PATH: HostGuard(Proxy([server.url for server in settings.servers if not server.relative]) if proxy else proxy_disabled, hosts,
                               ("X-Apidocs-Proxy", "refused")),
     }
     context = ServeContext(sandbox_path=SANDBOX_PATH, proxy_path=PROXY_PATH if proxy else None)
