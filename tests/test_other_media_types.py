@@ -224,3 +224,30 @@ def test_a_media_range_must_hold_what_the_example_is_sent_as(tmp_path: Path) -> 
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert ("add-note.md:8: E015 `request.media_range` text/* does not hold the media type the example is sent as "
             "(application/json)") in result.stderr + result.stdout
+
+
+def test_a_media_type_taken_with_other_parameters_is_given_back_by_the_export(tmp_path: Path) -> None:
+    # Loket's versions travel as a parameter: `application/json;version=2019-12-16` beside the
+    # example's `…;version=2018-01-01`. Before, the second was dropped without a word.
+    terminate = {"type": "object", "properties": {"endDate": {"type": "string"}, "reason": {"type": "string"}}}
+    spec = {"openapi": "3.0.3", "info": {"title": "Employments", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+            "paths": {"/terminate": {"patch": {
+                "operationId": "terminate",
+                "requestBody": {"required": True, "content": {
+                    "application/json;version=2018-01-01": {"schema": AMOUNT, "example": {"amount": 5}},
+                    "application/json;version=2019-12-16": {"schema": terminate},
+                    "text/plain": {"schema": {"type": "string"}},
+                    "text/plain; charset=utf-8": {"schema": {"type": "string", "maxLength": 9}}}},
+                "responses": {"204": {"description": "done"}}}}}}
+    project = import_spec(tmp_path, spec)
+    out = tmp_path / "openapi.json"
+    result = apidocs(project, "export-openapi", "-o", str(out), timeout=120)
+    assert result.returncode == 0, result.stderr
+    content = json.loads(out.read_text(encoding="utf-8"))["paths"]["/terminate"]["patch"]["requestBody"]["content"]
+    assert sorted(content) == sorted(spec["paths"]["/terminate"]["patch"]["requestBody"]["content"])  # type: ignore[index]
+    assert content["application/json;version=2019-12-16"]["schema"]["properties"]["reason"] == {"type": "string"}
+    assert content["text/plain; charset=utf-8"]["schema"]["maxLength"] == 9
+    result = apidocs(project, "build", "--strict", timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = next((project / "site").glob("**/terminate/index.html")).read_text(encoding="utf-8")
+    assert "<code>application/json;version=2019-12-16</code>" in page

@@ -391,7 +391,11 @@ class DefinitionLoader:
                 # Nothing: the body's own schema (an API taking the same fields as JSON, a form and parts).
                 checked = (endpoint.request_schema or {}) if schema is None else _json_schema(
                     schema, f"request.other_media_types.{media_type}", path, line, "E015")
-                endpoint.request_other_media_types[media_type_essence(str(media_type))] = checked
+                essence = media_type_essence(str(media_type))
+                if essence == endpoint.request_content_type or essence in endpoint.request_other_media_types:
+                    endpoint.request_media_type_variants[str(media_type)] = checked
+                    continue
+                endpoint.request_other_media_types[essence] = checked
                 if media_type_essence(str(media_type)) != str(media_type):
                     endpoint.request_other_media_types_written[media_type_essence(str(media_type))] = str(media_type)
         return endpoint

@@ -187,6 +187,10 @@ class Endpoint(Document):
     request_other_media_types: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Those of them written with parameters (`text/plain; charset=utf-8`), by media type: as the export names them.
     request_other_media_types_written: dict[str, str] = field(default_factory=dict)
+    # Those whose media type is the body's or another's already, with other parameters (`application/json;
+    # version=2` beside `…; version=1`), as written → their JSON Schemas: the sandbox takes them as
+    # that one, the export gives them back.
+    request_media_type_variants: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The range the body is documented by (`*/*`, as Kubernetes' evictions are), which holds the
     # media type the snippets send: exported as the body's key, taken whole by the sandbox.
     request_media_range: str | None = None

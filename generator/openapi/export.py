@@ -252,6 +252,8 @@ def _request_body(endpoint: Endpoint) -> dict[str, Any] | None:
     for other, other_schema in endpoint.request_other_media_types.items():
         if other != media_type:
             content.setdefault(endpoint.request_other_media_types_written.get(other, other), {"schema": portable_patterns(other_schema)})
+    for written, variant_schema in endpoint.request_media_type_variants.items():
+        content.setdefault(written, {"schema": portable_patterns(variant_schema)})
     return {"required": required, "content": content}
 
 

@@ -806,17 +806,23 @@ def _other_media_types(content: dict[str, Any], chosen: str, notes: list[str]) -
     chosen_media = content.get(chosen)
     chosen_schema = _directed_schema(chosen_media, "request", []) if isinstance(chosen_media, dict) else {}
     others: dict[str, Schema | None] = {}
-    seen: set[str] = set()
+    seen: set[str] = {media_type_essence(chosen)}
     for name, media in content.items():
         essence = media_type_essence(str(name))
-        if str(name) == chosen or essence in seen or essence == media_type_essence(chosen):
+        spelled = " ".join(str(name).split())
+        if str(name) == chosen or spelled in others:
             continue
         if not (MEDIA_TYPE.fullmatch(essence) or MEDIA_RANGE.fullmatch(essence)):
             notes.append(f"request body media type {one_line(str(name), 80)} is not carried over (not a media type or range)")
             continue
-        seen.add(essence)
-        spelled = " ".join(str(name).split())
+        if essence in seen and not is_media_type(spelled):
+            notes.append(f"request body media type {one_line(str(name), 80)} is not carried over (its media type is"
+                         " carried already, and a Content-Type cannot carry its parameters)")
+            continue
+        # One whose media type is carried already, with other parameters (Loket's `application/json;
+        # version=2019-12-16` beside `…;version=2018-01-01`), is kept as written: the export gives it back.
         key = spelled if is_media_type(spelled) else essence  # its parameters as documented, when a header can carry them
+        seen.add(essence)
         schema = _directed_schema(media, "request", []) if isinstance(media, dict) else {}
         if schema and schema == chosen_schema:
             others[key] = None

@@ -390,7 +390,8 @@ def request_column(endpoint: Endpoint, settings: Settings, languages: list[Langu
                    extensions: Sequence[AsideExtension] = ()) -> str:
     """The request column's HTML: snippets, the request and response examples, the extensions' markup."""
     parts = ['<p class="apidocs-aside-title">Request</p>\n', snippet_tabs(endpoint, settings, languages)]
-    others = [*([endpoint.request_media_range] if endpoint.request_media_range else []), *endpoint.request_other_media_types]
+    others = [*([endpoint.request_media_range] if endpoint.request_media_range else []), *endpoint.request_other_media_types,
+              *endpoint.request_media_type_variants]
     if others:
         also = ", ".join(f"<code>{html_text(media)}</code>" for media in others)
         parts.append(f'<p class="apidocs-also">The body may also be sent as {also}.</p>\n')
