@@ -2119,3 +2119,33 @@ def test_a_query_api_key_the_spec_also_lists_as_a_parameter_stays_documented_and
     assert checked.returncode == 0, checked.stdout + checked.stderr
     exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)
     assert operations(exported) == operations(resolved(spec))
+
+
+def test_the_import_of_an_export_says_what_a_parameter_takes_once(tmp_path: Path) -> None:
+    """The export writes a parameter's description as the page shows it, with what its schema and
+    style add (`One of: …`, `Default: …`, `Repeatable …`): read back, these were said twice."""
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/workflows": {"get": {
+            "operationId": "listWorkflows",
+            "parameters": [
+                {"name": "type", "in": "query", "description": "The workflows' type.",
+                 "schema": {"type": "string", "enum": ["PRIVATE", "READY2RUN"], "default": "PRIVATE"}},
+                {"name": "topic", "in": "query", "required": True, "description": "A topic.",
+                 "schema": {"type": "array", "items": {"type": "string"}}, "example": ["a", "b"]}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"ok": True}}}}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "p"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    exported_text = run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout
+    (tmp_path / "export.json").write_text(exported_text, encoding="utf-8")
+    again = tmp_path / "again"
+    assert run("import-openapi", str(tmp_path / "export.json"), str(again)).returncode == 0
+    again_text = run("-f", str(again / "mkdocs.yml"), "export-openapi").stdout
+    described = {parameter["name"]: parameter["description"]
+                 for parameter in json.loads(again_text)["paths"]["/workflows"]["get"]["parameters"]}
+    assert described == {parameter["name"]: parameter["description"]
+                         for parameter in json.loads(exported_text)["paths"]["/workflows"]["get"]["parameters"]}
+    assert described["type"].count("One of:") == 1 and described["type"].count("Default:") == 1
+    assert described["topic"].count("Repeatable") == 1

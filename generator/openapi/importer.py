@@ -333,7 +333,8 @@ def _describe(schema: dict[str, Any], alternatives: int = 0) -> str:
         parts.append(f"Default: `{json.dumps(schema['default'], ensure_ascii=False)}`.")
     if schema.get("deprecated") is True:
         parts.append("Deprecated.")
-    return " ".join(part for part in parts if part)
+    # What the description says already is not said twice: an export's (`One of: …` written out) read back.
+    return " ".join(part for index, part in enumerate(parts) if part and (index == 0 or part not in parts[0]))
 
 
 def _response_headers(headers: dict[str, Any]) -> str:
@@ -1149,8 +1150,10 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         notes.extend(_examples_left_out(parameter, f"{place} parameter `{one_line(name, 80)}`"))
         wire, kind, how = _on_the_wire(parameter, schema, value)
         description = parameter.get("description") or schema.get("description")
+        # An export's description read back says how the parameter travels already.
+        told_how = "" if isinstance(description, str) and how in description else how
         row = (name, kind, bool(parameter.get("required")) or place == "path",
-               _describe({**schema, "description": " ".join(one_line(text, 600) for text in (description, how) if text),
+               _describe({**schema, "description": " ".join(one_line(text, 600) for text in (description, told_how) if text),
                           "deprecated": parameter.get("deprecated") is True or schema.get("deprecated") is True}))
         if how.endswith("shown as JSON text."):
             notes.append(f"{place} parameter `{name}` (style {parameter.get('style') or _DEFAULT_STYLE.get(place)}) is shown as JSON text")
