@@ -2149,3 +2149,25 @@ def test_the_import_of_an_export_says_what_a_parameter_takes_once(tmp_path: Path
                          for parameter in json.loads(exported_text)["paths"]["/workflows"]["get"]["parameters"]}
     assert described["type"].count("One of:") == 1 and described["type"].count("Default:") == 1
     assert described["topic"].count("Repeatable") == 1
+
+
+def test_an_api_key_header_the_spec_also_lists_as_a_parameter_is_documented_and_exported(tmp_path: Path) -> None:
+    # envoice.in lists its `x-auth-key` scheme's header as a parameter of every operation: the
+    # import dropped it, so the export had one parameter less than the spec. (Accept, Content-Type
+    # and Authorization header parameters are ignored, as OpenAPI says.)
+    spec = tmp_path / "spec.json"
+    key = {"name": "x-auth-key", "in": "header", "required": True, "schema": {"type": "string"}}
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "security": [{"key": []}], "components": {"securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "x-auth-key"}}},
+        "paths": {"/things": {"get": {"parameters": [key, {"name": "Accept", "in": "header", "schema": {"type": "string"}}],
+                                      "responses": {"200": {"description": "ok"}}}}}}), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    linted = run("-f", str(dest / "mkdocs.yml"), "lint")
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    checked = run("-f", str(dest / "mkdocs.yml"), "check", timeout=600)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)
+    assert [(p["name"], p["in"]) for p in exported["paths"]["/things"]["get"]["parameters"]] == [("x-auth-key", "header")]
+    assert exported["components"]["securitySchemes"]

@@ -194,7 +194,11 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
         if parameter and parameter.description:
             entry["description"] = parameter.description
         result.append(entry)
-    skipped = {auth_header.lower(), "content-type", "accept"}
+    skipped = {"authorization", "content-type", "accept"}  # header parameters OpenAPI ignores
+    # The auth header is the security scheme's, unless the definition lists it among its headers
+    # (as specs with an API key header often do: import-openapi keeps it there).
+    if not any(kind == "header" and p.name.lower() == auth_header.lower() for (kind, _), p in documented.items()):
+        skipped.add(auth_header.lower())
     header_values = {name.lower(): (name, value) for name, value in endpoint.example.headers}
     header_names = [name for name, _ in endpoint.example.headers]
     header_names += [p.name for (kind, _), p in documented.items() if kind == "header" and p.name.lower() not in header_values]

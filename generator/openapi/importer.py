@@ -1060,6 +1060,10 @@ def _security_notes(requirements: Any, auth: Auth) -> list[str]:
     return [f"the spec asks for {one_line(named, 200)}; the snippets send {sent}"]
 
 
+# Header parameters OpenAPI says are ignored: the media types and the security scheme say them.
+_IGNORED_HEADER_PARAMETERS = frozenset({"accept", "content-type", "authorization"})
+
+
 def _operation_servers(operation: Operation, notes: list[str]) -> list[dict[str, str]]:
     """The servers an operation is served at instead of the spec's (its own, else its path's):
     the definition's `servers`, which its snippets call. Relative ones are reported."""
@@ -1187,7 +1191,11 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     query[name] = wire
         elif place == "header":
             if name.lower() in set_by_snippets:  # the auth header carries the site's demo token
-                notes.append(f"header parameter {name} is set by the snippets themselves and not documented separately")
+                if name.lower() == auth.header.lower() and name.lower() not in _IGNORED_HEADER_PARAMETERS:
+                    groups["header"].append(row)  # an API key header the spec lists too: documented as it does
+                    notes.append(f"header parameter {name} is the API key: the snippets send the site's token in it")
+                else:
+                    notes.append(f"header parameter {name} is set by the snippets themselves and not documented separately")
                 continue
             if not HEADER_NAME.fullmatch(name):
                 notes.append(f"header parameter `{one_line(name, 80)}` is not an HTTP header name and is not carried over")
