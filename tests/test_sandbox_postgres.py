@@ -9,7 +9,7 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -335,13 +335,11 @@ def test_a_write_to_a_session_evicted_by_another_worker_is_kept(postgres: Postgr
         second.stop()
 
 
-def test_the_bound_on_sessions_holds_while_many_readers_arrive_at_once(postgres: PostgresServer) -> None:
-    """Starting sessions in several workers at once: each counts what the others left, so the
-    number of sessions never passes --max-sessions, not even for a moment."""
+def sessions_counted_during(url: str, requests_made: Callable[[], list[int]]) -> tuple[list[int], list[int]]:
+    """The statuses `requests_made` got, and the number of sessions in the database every few
+    milliseconds while they were made (read straight from PostgreSQL)."""
     import psycopg
 
-    url = postgres.create_database()
-    server = start_sandbox(None, "--database", url, "--workers", "4", "--max-sessions", "10", timeout=60)
     counts: list[int] = []
     done = False
 
@@ -350,18 +348,33 @@ def test_the_bound_on_sessions_holds_while_many_readers_arrive_at_once(postgres:
             while not done:
                 row = connection.execute("SELECT count(*) FROM apidocs_sandbox_sessions").fetchone()
                 counts.append(int(row[0]) if row else 0)
-                time.sleep(0.005)
+                time.sleep(0.002)
 
-    try:
-        with ThreadPoolExecutor(17) as pool:
-            watcher = pool.submit(watch)
-            answers = list(pool.map(lambda index: order(server.url, f"arriving-{index}").status_code, range(120)))
+    with ThreadPoolExecutor(1) as pool:
+        watcher = pool.submit(watch)
+        try:
+            answers = requests_made()
+        finally:
             done = True
             watcher.result()
+    return answers, counts
+
+
+def test_the_bound_on_sessions_holds_while_many_readers_arrive_at_once(postgres: PostgresServer) -> None:
+    """Starting sessions in several workers at once: each counts what the others left, so the
+    number of sessions never passes --max-sessions, not even for a moment."""
+    url = postgres.create_database()
+    server = start_sandbox(None, "--database", url, "--workers", "4", "--max-sessions", "10", timeout=60)
+
+    def arrive() -> list[int]:
+        with ThreadPoolExecutor(16) as pool:
+            return list(pool.map(lambda index: order(server.url, f"arriving-{index}").status_code, range(120)))
+
+    try:
+        answers, counts = sessions_counted_during(url, arrive)
         assert answers == [200] * 120
         assert len(counts) > 10 and max(counts) <= 10, max(counts)
     finally:
-        done = True
         server.stop()
 
 
@@ -391,31 +404,16 @@ def test_the_bound_on_sessions_holds_while_evicted_readers_write_again(postgres:
     in that second is started again by the reader's next change. That start must count against
     the bound like any other, at the moment it happens: started by the change's batch itself,
     the session went past --max-sessions until an eviction that came after the batch."""
-    import psycopg
-
     url = postgres.create_database()
     server = start_sandbox(None, "--database", url, "--workers", "2", "--max-sessions", "6", timeout=60)
-    counts: list[int] = []
-    done = False
 
-    def watch() -> None:
-        with psycopg.connect(url, autocommit=True) as connection:
-            while not done:
-                row = connection.execute("SELECT count(*) FROM apidocs_sandbox_sessions").fetchone()
-                counts.append(int(row[0]) if row else 0)
-                time.sleep(0.002)
-
-    def write(index: int) -> int:  # 24 readers take turns: each is evicted between two of its confirms
-        return confirm(server.url, f"returning-{index % 24}").status_code
+    def write_in_turns() -> list[int]:  # 24 readers take turns: each is evicted between two of its confirms
+        with ThreadPoolExecutor(16) as pool:
+            return list(pool.map(lambda index: confirm(server.url, f"returning-{index % 24}").status_code, range(600)))
 
     try:
-        with ThreadPoolExecutor(17) as pool:
-            watcher = pool.submit(watch)
-            answers = list(pool.map(write, range(600)))
-            done = True
-            watcher.result()
+        answers, counts = sessions_counted_during(url, write_in_turns)
         assert set(answers) <= {200, 422} and answers.count(200) > 24
         assert len(counts) > 10 and max(counts) <= 6, max(counts)
     finally:
-        done = True
         server.stop()
