@@ -12,6 +12,7 @@ marks the members `request.files` names as files where the schema does not say s
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import re
 import unicodedata
@@ -29,10 +30,15 @@ EXPORTED_FILE: Schema = {"type": "string", "contentMediaType": OCTET_STREAM}
 FALLBACK_NAME = "upload"
 _MAX_NESTED = 6  # levels below a member looked through for files inside objects
 _MAX_NESTED_SCHEMAS = 2000  # schemas looked at for them (a resolved spec shares schemas: a walk may meet one often)
-# Python's own table only (not the machine's mime.types): the same names on every machine.
-_TYPES = mimetypes.MimeTypes()
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
+
+@functools.cache
+def _known_types() -> mimetypes.MimeTypes:
+    """Python's own table of media types and extensions (not the machine's mime.types: the same
+    names on every machine), made on first use: making it took 40 ms of every apidocs command,
+    as the export imports this module too."""
+    return mimetypes.MimeTypes()
 
 
 def is_file_schema(schema: Any) -> bool:
@@ -137,7 +143,7 @@ def file_name(member: str, content_type: Any, schema: Any, number: int | None = 
     member's name in letters, digits, `.`, `_` and `-` (or `upload`), `-2` for the second of
     several, and the extension of its media type (`.bin` when none is known)."""
     extension = next((found for media in _media_types(content_type, schema)
-                      if (found := _TYPES.guess_extension(media_type_essence(media)))), ".bin")
+                      if (found := _known_types().guess_extension(media_type_essence(media)))), ".bin")
     folded = unicodedata.normalize("NFKD", member).encode("ascii", "ignore").decode("ascii")
     stem = _UNSAFE.sub("_", folded).strip("._") or FALLBACK_NAME
     suffix = f"-{number}" if number is not None else ""
