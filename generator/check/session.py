@@ -28,7 +28,7 @@ from apidocs.config.settings import Auth, Settings
 from apidocs.model.endpoint import Endpoint
 from apidocs.model.multipart import sample_file, upload_names
 from apidocs.rendering.languages import Language
-from apidocs.rendering.request import build_request
+from apidocs.rendering.request import base_url_of, build_request
 from apidocs.rendering.snippets import SnippetError, render_snippet
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
@@ -145,7 +145,7 @@ class CheckSession:
         request = build_request(endpoint, self.auth, relay_url)
         try:
             text = render_snippet(self.snippets_dir, language, request)
-            shown_url = endpoint.servers[0][0] if endpoint.servers and self.shows_pages else self.shown_url
+            shown_url = base_url_of(endpoint, self.shown_url) if self.shows_pages else self.shown_url
             shown = render_snippet(self.snippets_dir, language, build_request(endpoint, self.auth, shown_url))
         except SnippetError as error:
             self.relay.take(run_id)

@@ -52,7 +52,7 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
                   context: ServeContext | None = None) -> dict[str, Any]:
     sandbox = context.sandbox_path if context else None
     servers = _servers(endpoint, settings, bool(sandbox))
-    request = build_request(endpoint, settings.auth, base_url_of(endpoint, settings))
+    request = build_request(endpoint, settings.auth, base_url_of(endpoint, settings.default_server))
     auth_name = settings.auth.header.lower() if settings.auth.header else None
     headers = [{"name": name, "value": value, "auth": name.lower() == auth_name} for name, value in request.headers]
     # The example's query, after the API key when the site sends one there (as the snippets do).
@@ -97,7 +97,7 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
         "servers": [{"url": server.url, "description": server.description,
                      "sandbox": bool(settings.public_sandbox) and server.url == settings.public_sandbox}
                     for server in servers],
-        "exampleBase": base_url_of(endpoint, settings),
+        "exampleBase": base_url_of(endpoint, settings.default_server),
         "sandbox": sandbox,
         "publicSandbox": bool(settings.public_sandbox) and not sandbox,
         "proxy": context.proxy_path if context else None,

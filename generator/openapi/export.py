@@ -438,7 +438,7 @@ def _responses(endpoint: Endpoint) -> dict[str, Any]:
 
 
 def _code_samples(endpoint: Endpoint, settings: Settings, languages: list[Language]) -> list[dict[str, str]]:
-    request = build_request(endpoint, settings.auth, base_url_of(endpoint, settings))
+    request = build_request(endpoint, settings.auth, base_url_of(endpoint, settings.default_server))
     return [{"lang": _SAMPLE_LANGS.get(language.name, language.label), "label": language.label,
              "source": render_snippet(settings.snippets_dir, language, request)} for language in languages]
 

@@ -95,7 +95,7 @@ def parameter_table(group: ParameterGroup) -> str:
 
 def snippet_tabs(endpoint: Endpoint, settings: Settings, languages: list[Language]) -> str:
     """Content tabs, one per language; Material links them across pages by label."""
-    request = build_request(endpoint, settings.auth, base_url_of(endpoint, settings))
+    request = build_request(endpoint, settings.auth, base_url_of(endpoint, settings.default_server))
     return content_tabs("apidocs_snippets", [(language.label, code_block(render_snippet(settings.snippets_dir, language, request),
                                                                           language.highlight))
                                              for language in languages])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
-from apidocs.config.settings import Auth, Settings
+from apidocs.config.settings import Auth
 from apidocs.model.endpoint import NO_BODY, PLACEHOLDER, Endpoint, encode_path_segment, encode_path_template
 from apidocs.model.forms import is_form, list_styles
 from apidocs.model.multipart import is_multipart
@@ -73,10 +73,10 @@ class HttpRequest:
         return next((v for n, v in self.headers if n.lower() == name.lower()), None)
 
 
-def base_url_of(endpoint: Endpoint, settings: Settings) -> str:
+def base_url_of(endpoint: Endpoint, site_server: str) -> str:
     """Where the snippets send this endpoint's request: its own first server (OpenAPI's operation
-    `servers`), else the site's first."""
-    return endpoint.servers[0][0] if endpoint.servers else settings.default_server
+    `servers`), else the site's (`site_server`, as a rule `Settings.default_server`)."""
+    return endpoint.servers[0][0] if endpoint.servers else site_server
 
 
 def build_request(endpoint: Endpoint, auth: Auth, base_url: str, *, path_params: dict[str, str] | None = None,

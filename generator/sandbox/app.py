@@ -141,10 +141,11 @@ class SandboxEndpoint:
     async def handle(self, scope: Scope, receive: Receive, method: str, headers: dict[str, str]) -> Answer:
         path = route_path(scope)
         match = self.router.match(path, method)
-        below = next((path[len(base):] for base in self.base_paths if path.startswith(base + "/")), None)
-        found_below = self.router.match(below, method) if match is None and below is not None else None
-        if found_below is not None and below is not None:
-            path, match = below, found_below
+        if match is None and self.base_paths:
+            below = next((path[len(base):] for base in self.base_paths if path.startswith(base + "/")), None)
+            found_below = self.router.match(below, method) if below is not None else None
+            if found_below is not None and below is not None:
+                path, match = below, found_below
         if match is None and path == RESET_PATH:
             return await self._reset(method, headers)
         if match is None:
