@@ -11,7 +11,7 @@ titles go in as they are: apidocs escapes the titles of its pages when it reads 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from mkdocs.structure.pages import Page
@@ -38,6 +38,25 @@ class NavLinks:
             return (f'<li class="md-nav__item md-nav__item--pruned md-nav__item--nested"><a{attribute} class="md-nav__link">'
                     f'{content}<span class="md-nav__icon md-icon"></span></a></li>')
         return f'<li class="md-nav__item"><a href="{self.url(item)}" class="md-nav__link">{self._content(item, meta)}</a></li>'
+
+    def runs(self, items: Iterable[Any], window: Callable[[Any], int]) -> list[str | tuple[int, Any]]:
+        """A level's entries in order: each run of plain links as one text, and (its position
+        from 1, item) for an entry the template writes itself (`window` not 0: a gap's link).
+        The template then makes a call per run, not two per entry: the calls were the cost."""
+        runs: list[str | tuple[int, Any]] = []
+        plain: list[str] = []
+        for position, item in enumerate(items, 1):
+            link = self(item) if window(item) == 0 else None
+            if link is None:
+                if plain:
+                    runs.append("".join(plain))
+                    plain = []
+                runs.append((position, item))
+            else:
+                plain.append(link)
+        if plain:
+            runs.append("".join(plain))
+        return runs
 
     def url(self, item: Any) -> str:
         return normalize_url(str(item.url), page=self.page)
