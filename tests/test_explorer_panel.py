@@ -259,8 +259,8 @@ def test_documented_query_parameters_become_inputs(shipped: Any) -> None:
     endpoint = dataclasses.replace(endpoint, blocks=[*endpoint.blocks, Block(group=group)],
                                    example=dataclasses.replace(endpoint.example, query=[("status", "open")]))
     data = explorer_data(endpoint, settings, languages)
-    assert data["query"] == [{"name": "status", "value": "open", "required": True},
-                             {"name": "page", "value": "", "required": False}]
+    assert data["query"] == [{"name": "status", "value": "open", "required": True, "auth": False},
+                             {"name": "page", "value": "", "required": False, "auth": False}]
     assert 'data-label="status"' in render_panel(endpoint, settings, languages)
 
 

@@ -1,6 +1,7 @@
 """Try it on a site whose API key travels in the query (`auth.query`, OpenAPI's apiKey `in:
-query`), in real Chromium: the key is a query field of the form, Send puts it in the URL as every
-snippet does, and the tabs follow the edited key byte for byte."""
+query`), in real Chromium: the key is the panel's token field (masked, kept only in the tab unless
+the reader ticks Remember), Send puts it first in the URL as every snippet does, and the tabs
+follow the edited key byte for byte."""
 
 from __future__ import annotations
 
@@ -63,8 +64,11 @@ def test_the_key_goes_in_the_query_and_the_tabs_follow_it(page: Page, served_key
     endpoint = endpoint_of(key_project, SLUG)
     page.goto(f"{served_keys.url}/{SLUG}/")
     page.locator("[data-apidocs-explorer][data-ready]").wait_for()
-    key = page.get_by_label("api_key", exact=False).first
+    key = page.get_by_label("Token (query api_key)", exact=True)
     expect(key).to_have_value("your-api-token")
+    expect(key).to_have_attribute("type", "password")
+    assert [label.strip() for label in page.locator(".apidocs-explorer-field label").all_inner_texts()].count("limit") == 1
+    assert "api_key" not in [label.strip() for label in page.locator(".apidocs-explorer-field label").all_inner_texts()]
     pick_echo(page)
     expect_tabs(page, expected_snippets(key_project, endpoint, echo.url))
     key.fill("reader's key & more")
@@ -75,4 +79,7 @@ def test_the_key_goes_in_the_query_and_the_tabs_follow_it(page: Page, served_key
     expect(status(page)).to_have_text(re.compile(r"^200 OK"))
     (received,) = [seen for seen in echo.seen[before:] if seen["path"].startswith("/things")]
     assert parse_qsl(urlsplit(received["path"]).query) == [("api_key", "reader's key & more"), ("limit", "5")]
-    assert json.loads(page.locator("[data-apidocs-explorer]").get_attribute("data-apidocs-explorer") or "{}")["auth"] is None
+    data = json.loads(page.locator("[data-apidocs-explorer]").get_attribute("data-apidocs-explorer") or "{}")
+    assert data["auth"]["query"] == "api_key" and data["auth"]["scheme"] == ""
+    # Typed, not remembered: nothing of the key is kept on the device without consent.
+    assert page.evaluate("() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage)").count("reader's key") == 0

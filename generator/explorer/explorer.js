@@ -462,7 +462,7 @@
       return {
         base: server ? server.base : data.exampleBase,
         params: Object.fromEntries(data.params.map((param, index) => [param.name, value(`param-${index}`)])),
-        query: data.query.map((item, index) => [item.name, value(`query-${index}`)]),
+        query: data.query.map((item, index) => [item.name, item.auth ? this.token.value : value(`query-${index}`)]),
         headers,
         body: this.bodyFile ? this.bodyFileName() : this.withFiles(this.parsedBody, true),
       };

@@ -55,16 +55,18 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
     request = build_request(endpoint, settings.auth, base_url_of(endpoint, settings.default_server))
     auth_name = settings.auth.header.lower() if settings.auth.header else None
     headers = [{"name": name, "value": value, "auth": name.lower() == auth_name} for name, value in request.headers]
-    # The example's query, after the API key when the site sends one there (as the snippets do).
-    query = [{"name": name, "value": value, "required": bool(settings.auth.query) and name == settings.auth.query}
-             for name, value in request.query]
+    # The example's query, after the API key when the site sends one there (as the snippets do):
+    # the key is the panel's token field (masked, remembered only on consent), not a query field.
+    key_name = settings.auth.query or None
+    query = [{"name": name, "value": value, "required": False, "auth": index == 0 and name == key_name}
+             for index, (name, value) in enumerate(request.query)]
     group = endpoint.group_of_kind("query")
     for parameter in group.parameters if group else []:
         known = [item for item in query if item["name"] == parameter.name]
         for item in known:
             item["required"] = parameter.is_required
         if not known:
-            query.append({"name": parameter.name, "value": "", "required": parameter.is_required})
+            query.append({"name": parameter.name, "value": "", "required": parameter.is_required, "auth": False})
     return {
         "method": endpoint.method,
         "path": encode_path_template(endpoint.path),
@@ -72,9 +74,10 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
         "query": query,
         "headers": headers,
         # `own`: the endpoint documents a token of its own (another role's), not the site's.
-        "auth": {"scheme": settings.auth.scheme, "token": endpoint.example.token or settings.auth.token,
+        "auth": {"scheme": "" if key_name else settings.auth.scheme, "query": key_name,
+                 "token": endpoint.example.token or settings.auth.token,
                  "own": bool(endpoint.example.token and endpoint.example.token != settings.auth.token)}
-        if settings.auth.header else None,
+        if settings.auth.header or key_name else None,
         "body": json_text(_edited_body(request)) if endpoint.example.has_body else None,
         # The body is sent as form fields (the example's Content-Type is a form): the reader still
         # edits it as a JSON object, and the page sends its `form_text`.
@@ -187,7 +190,9 @@ def _token_field(data: dict[str, Any]) -> str:
     if not data["auth"]:
         return ""
     identifier = f"{ID}-token"
-    return (f'<div class="apidocs-explorer-field"><label for="{identifier}">Token</label>'
+    key_name = data["auth"]["query"]
+    label = f"Token (query {html.escape(key_name)})" if key_name else "Token"
+    return (f'<div class="apidocs-explorer-field"><label for="{identifier}">{label}</label>'
             '<span class="apidocs-explorer-secret">'
             f'<input id="{identifier}" data-field="token" type="password" value="{html.escape(data["auth"]["token"])}"'
             f' autocomplete="off" autocapitalize="off" spellcheck="false" aria-describedby="{identifier}-source">'
@@ -285,7 +290,7 @@ def render_panel(endpoint: Endpoint, settings: Settings, languages: list[Languag
     params = [_input(f"param-{index}", param["name"], param["value"], required=True)
               for index, param in enumerate(data["params"])]
     query = [_input(f"query-{index}", item["name"], item["value"], required=item["required"])
-             for index, item in enumerate(data["query"])]
+             for index, item in enumerate(data["query"]) if not item["auth"]]
     headers = [_input(f"header-{index}", header["name"], header["value"])
                for index, header in enumerate(data["headers"]) if not header["auth"]]
     form = (
