@@ -1805,6 +1805,25 @@ def test_an_optional_body_stays_optional_and_a_json_media_type_without_example_i
     assert paths["/needed"]["post"]["requestBody"]["required"] is True
 
 
+def test_an_optional_body_whose_members_give_examples_is_sent_with_them(tmp_path: Path) -> None:
+    # Examples given member by member are the spec's example of the body (Swagger UI and Redoc
+    # show it so): the snippets sent no body at all, and the members' examples were lost.
+    properties = {"name": {"type": "string", "example": "alice"}, "size": {"type": "integer", "example": 3}}
+    _, paths = imported_and_exported(tmp_path, {
+        "/members": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": properties}}}},
+                              "responses": {"200": {"description": "ok"}}}},
+        "/composed": {"post": {"requestBody": {"content": {"application/json": {"schema": {"allOf": [
+            {"type": "object", "properties": {"kind": {"type": "string", "examples": ["box"]}}}]}}}},
+            "responses": {"200": {"description": "ok"}}}},
+        "/bare": {"post": {"requestBody": {"content": {"application/json": {"schema": {
+            "type": "object", "properties": {"name": {"type": "string"}}}}}}, "responses": {"200": {"description": "ok"}}}}})
+    members = paths["/members"]["post"]["requestBody"]
+    assert members["content"]["application/json"]["example"] == {"name": "alice", "size": 3}
+    assert members["required"] is False
+    assert paths["/composed"]["post"]["requestBody"]["content"]["application/json"]["example"] == {"kind": "box"}
+    assert "example" not in paths["/bare"]["post"]["requestBody"]["content"]["application/json"]
+
+
 @pytest.mark.parametrize("schema", [
     {"type": "object", "minProperties": 1},
     {"type": "object", "minProperties": 2, "properties": {"a": {"type": "string"}}, "additionalProperties": {"type": "integer"}},

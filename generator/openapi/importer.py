@@ -590,6 +590,20 @@ def _joined_items_split(body: Any, encoding: dict[str, dict[str, Any]]) -> list[
     return notes
 
 
+def _member_examples(schema: Any) -> bool:
+    """Whether an object schema gives an example for one of its members (its own properties, or
+    those of the schemas it is `allOf`)."""
+    if not isinstance(schema, dict):
+        return False
+    parts = [schema, *(part for part in schema.get("allOf") or [] if isinstance(part, dict))]
+    for part in parts:
+        members = part.get("properties")
+        if isinstance(members, dict) and any(isinstance(member, dict) and given_example(member) is not NO_EXAMPLE
+                                             for member in members.values()):
+            return True
+    return False
+
+
 def _requires_members(schema: Schema) -> bool:
     """Whether an object schema names required members (itself or in an `allOf` part)."""
     parts = [schema, *(part for part in schema.get("allOf") or [] if isinstance(part, dict))]
@@ -1268,7 +1282,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 media_range, media_type, essence = essence, media_range, media_range
             raw_as = _raw_body(essence, schema)
             # An optional body the spec shows no example of is documented, not sent by the example.
-            shown = "example" in media or bool(media.get("examples")) or given_example(schema) is not NO_EXAMPLE
+            # Examples given member by member show one too (Swagger UI and Redoc build it from them).
+            shown = ("example" in media or bool(media.get("examples")) or given_example(schema) is not NO_EXAMPLE
+                     or _member_examples(schema))
             sent_anyway = None
             if not (request_body.get("required") or shown) and value is not NO_EXAMPLE and _requires_members(converted):
                 # A body the spec calls optional whose schema requires fields is sent too (Twilio's
