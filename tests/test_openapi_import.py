@@ -840,7 +840,8 @@ def test_an_api_key_in_the_query_is_sent_by_every_snippet_and_checked_by_the_san
     assert built.returncode == 0, built.stdout + built.stderr
     page = (site / "endpoints" / "things" / "index.html").read_text(encoding="utf-8")
     data = json.loads(html.unescape(re.search(r"data-apidocs-explorer='([^']*)'", page).group(1)))  # type: ignore[union-attr]
-    assert data["query"][0] == {"name": "api_key", "value": "your-api-token", "required": True} and data["auth"] is None
+    assert data["query"][0] == {"name": "api_key", "value": "your-api-token", "required": False, "auth": True}
+    assert data["auth"]["query"] == "api_key" and data["auth"]["token"] == "your-api-token"
     assert page.count("api_key=your-api-token") >= 4  # curl, HTTPie, Python, Node
     checked = run("-f", str(dest / "mkdocs.yml"), "check", timeout=600)
     assert checked.returncode == 0, checked.stdout + checked.stderr
