@@ -9,6 +9,7 @@ sent its name."""
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -252,6 +253,35 @@ def test_an_xml_document_is_named_by_its_schema_or_the_component_it_refers_to(tm
     assert root("adopt") == "<Pet>"
     assert root("add-tag") == "<label>"  # its own `xml.name` comes first
     assert root("add-plain") == "<request>"
+
+
+def test_an_xml_document_follows_the_xml_object_attributes_wrapping_and_namespaces(tmp_path: Path) -> None:
+    """OpenAPI's XML Object: `attribute` members are attributes of their parent, a `wrapped`
+    list's items go under one element named for the list, `prefix` and `namespace` qualify a
+    name and declare the namespace, and members of `allOf` parts are members too. They were all
+    written as plain elements, which an XML API reading the spec's document would refuse."""
+    pet = {"type": "object", "xml": {"name": "Pet", "prefix": "p", "namespace": "https://example.com/pet"},
+           "required": ["id", "name", "tags", "photos", "owner"], "properties": {
+               "id": {"type": "integer", "example": 7, "xml": {"attribute": True}},
+               "name": {"type": "string", "example": "Rex"},
+               "tags": {"type": "array", "xml": {"wrapped": True}, "example": ["calm", "old"],
+                        "items": {"type": "string", "xml": {"name": "tag"}}},
+               "photos": {"type": "array", "example": ["a.png"], "items": {"type": "string"}},
+               "owner": {"allOf": [{"type": "object", "required": ["ref"],
+                                    "properties": {"ref": {"type": "string", "example": "u1", "xml": {"attribute": True}}}}]}}}
+    project = import_spec(tmp_path, {
+        "openapi": "3.0.3", "info": {"title": "Pets", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {"/pets": {"post": {"operationId": "addPet", "requestBody": {"required": True, "content": {
+            "application/xml": {"schema": pet}}}, "responses": {"200": {"description": "read"}}}}}})
+    text = next(project.glob("docs/**/add-pet.md")).read_text(encoding="utf-8")
+    body: str = yaml.safe_load(text.split("---\n")[1])["example"]["body"]
+    document = ElementTree.fromstring(body.encode("utf-8"))
+    assert document.tag == "{https://example.com/pet}Pet" and document.attrib == {"id": "7"}
+    assert [child.tag for child in document] == ["name", "tags", "photos", "owner"]
+    tags = document.find("tags")
+    assert tags is not None and [tag.text for tag in tags] == ["calm", "old"]
+    assert document.find("photos").text == "a.png"  # type: ignore[union-attr]
+    assert document.find("owner").attrib == {"ref": "u1"}  # type: ignore[union-attr]
 
 
 def test_the_imported_project_builds_and_every_snippet_sends_its_body(imported: Path) -> None:

@@ -2,9 +2,12 @@
 (`application/xml`, `text/xml`, YAML, `text/plain`) is described by an object schema: the
 snippets send text (`model/raw.py`), so the example becomes the document it stands for.
 
-XML follows OpenAPI's defaults: an element per member, named as the member (or by its schema's
-`xml.name`), a list's items repeated under the list's name, scalars as text; the root is named
-by the schema's `xml.name`, else by the name of the component it is a `$ref` to, else `request`.
+XML follows OpenAPI's XML Object: an element per member, named as the member (or by its schema's
+`xml.name`); a member with `xml.attribute` is an attribute of its parent instead; a list's items
+repeat under the list's name, or under one element named for the list when it is `xml.wrapped`;
+`xml.prefix` and `xml.namespace` qualify a name and declare the namespace where it is used;
+scalars are text. The root is named by the schema's `xml.name`, else by the name of the component
+it is a `$ref` to, else `request`.
 """
 
 from __future__ import annotations
@@ -46,29 +49,64 @@ def _element_name(name: str) -> str:
     return cleaned if re.match(r"[A-Za-z_]", cleaned) else f"_{cleaned}"
 
 
-def _xml_name(schema: Any, fallback: str) -> str:
+def _xml(schema: Any) -> dict[str, Any]:
     named = schema.get("xml") if isinstance(schema, dict) else None
-    name = named.get("name") if isinstance(named, dict) else None
-    return _element_name(name if isinstance(name, str) and name else fallback)
+    return named if isinstance(named, dict) else {}
+
+
+def _xml_name(schema: Any, fallback: str) -> str:
+    xml = _xml(schema)
+    name = xml.get("name")
+    local = _element_name(name if isinstance(name, str) and name else fallback)
+    prefix = xml.get("prefix")
+    return f"{_element_name(prefix)}:{local}" if isinstance(prefix, str) and prefix else local
+
+
+def _element(parent: ElementTree.Element | None, schema: Any, fallback: str) -> ElementTree.Element:
+    """An element named for `schema`, declaring the namespace its `xml.namespace` gives."""
+    name = _xml_name(schema, fallback)
+    element = ElementTree.Element(name) if parent is None else ElementTree.SubElement(parent, name)
+    namespace = _xml(schema).get("namespace")
+    if isinstance(namespace, str) and namespace:
+        element.set(f"xmlns:{name.split(':')[0]}" if ":" in name else "xmlns", namespace)
+    return element
+
+
+def _properties(schema: Any) -> dict[str, Any]:
+    """An object schema's members, with those of the schemas it is `allOf`."""
+    if not isinstance(schema, dict):
+        return {}
+    found: dict[str, Any] = {}
+    for part in [*(item for item in schema.get("allOf") or [] if isinstance(item, dict)), schema]:
+        members = part.get("properties")
+        if isinstance(members, dict):
+            found.update(members)
+    return found
 
 
 def _fill(element: ElementTree.Element, value: Any, schema: Any, depth: int) -> None:
     if depth > MAX_DEPTH:
         element.text = json.dumps(value, ensure_ascii=False)
         return
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    properties = properties if isinstance(properties, dict) else {}
     if isinstance(value, dict):
+        properties = _properties(schema)
         for key, member in value.items():
             member_schema = properties.get(key)
-            items = member if isinstance(member, list) else [member]
-            item_schema = member_schema.get("items") if isinstance(member_schema, dict) and isinstance(member, list) else member_schema
-            for item in items:
-                _fill(ElementTree.SubElement(element, _xml_name(item_schema, str(key))), item, item_schema, depth + 1)
+            xml = _xml(member_schema)
+            if xml.get("attribute") is True and not isinstance(member, (dict, list)):
+                element.set(_xml_name(member_schema, str(key)), _scalar(member))
+                continue
+            if not isinstance(member, list):
+                _fill(_element(element, member_schema, str(key)), member, member_schema, depth + 1)
+                continue
+            item_schema = member_schema.get("items") if isinstance(member_schema, dict) else None
+            holder = _element(element, member_schema, str(key)) if xml.get("wrapped") is True else element
+            for item in member:
+                _fill(_element(holder, item_schema, str(key)), item, item_schema, depth + 1)
     elif isinstance(value, list):
         item_schema = schema.get("items") if isinstance(schema, dict) else None
         for item in value:
-            _fill(ElementTree.SubElement(element, _xml_name(item_schema, "item")), item, item_schema, depth + 1)
+            _fill(_element(element, item_schema, "item"), item, item_schema, depth + 1)
     else:
         element.text = _scalar(value)
 
@@ -77,7 +115,7 @@ def example_text(value: Any, media_type: str, schema: Any, component: str | None
     """`value` as the text of a body of `media_type`: XML, YAML, else its JSON text (a scalar as
     its text). `component` names the schema component the body's schema is a `$ref` to."""
     if is_xml(media_type):
-        root = ElementTree.Element(_xml_name(schema, component or "request"))
+        root = _element(None, schema, component or "request")
         _fill(root, value, schema, 0)
         ElementTree.indent(root)
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
