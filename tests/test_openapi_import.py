@@ -2191,3 +2191,45 @@ def test_an_api_key_header_the_spec_also_lists_as_a_parameter_is_documented_and_
     exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)
     assert [(p["name"], p["in"]) for p in exported["paths"]["/things"]["get"]["parameters"]] == [("x-auth-key", "header")]
     assert exported["components"]["securitySchemes"]
+
+
+def test_sample_credentials_become_placeholders_so_the_imported_project_passes_lint(tmp_path: Path) -> None:
+    """A login's `password: hunter22`, the JWT in its answer, a `client_secret` query example:
+    samples in the spec, but lint (E302) cannot tell them from a writer's pasted key, so an
+    imported project failed its first lint. They become `YOUR_…` placeholders, said in the
+    report, unless the schema refuses the placeholder (a pattern): then the sample stays."""
+    login = {"type": "object", "required": ["username", "password", "pin"], "properties": {
+        "username": {"type": "string", "example": "alice"}, "password": {"type": "string", "minLength": 8, "example": "hunter22"},
+        "pin": {"type": "string", "pattern": "^[0-9]{4}$", "example": "4821"}}}
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {"/login": {"post": {
+            "operationId": "login",
+            "parameters": [{"name": "client_secret", "in": "query", "required": True, "schema": {"type": "string"}, "example": "s3cr3tV4lue9"}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": login}}},
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {
+                "access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "token_type": "bearer"}}}}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "request example: sample credentials (`password`) replaced by placeholders" in report
+    assert "200 response example: sample credentials (`access_token`) replaced by placeholders" in report
+    assert "query parameter `client_secret`: its sample credential replaced by a placeholder" in report
+    page = next(dest.glob("docs/**/login.md")).read_text(encoding="utf-8")
+    front = yaml.safe_load(page.split("---\n")[1])
+    assert front["example"]["body"] == {"username": "alice", "password": "YOUR_PASSWORD", "pin": "4821"}
+    assert front["example"]["query"] == {"client_secret": "YOUR_CLIENT_SECRET"}
+    assert front["responses"][0]["body"]["access_token"] == "YOUR_ACCESS_TOKEN"
+    assert "hunter22" not in page and "eyJ" not in page and "s3cr3t" not in page
+    for command in (["lint"], ["check"]):
+        result = run("-f", str(dest / "mkdocs.yml"), *command, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_sample_credential_its_schema_would_refuse_as_a_placeholder_stays(tmp_path: Path) -> None:
+    _, paths = imported_and_exported(tmp_path, {"/keys": {"post": {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"type": "object", "properties": {"api_key": {"type": "string", "pattern": "^sk_[a-z0-9]+$"}}},
+        "example": {"api_key": "sk_abc123"}}}}, "responses": {"200": {"description": "ok"}}}}})
+    assert paths["/keys"]["post"]["requestBody"]["content"]["application/json"]["example"] == {"api_key": "sk_abc123"}

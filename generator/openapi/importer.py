@@ -32,6 +32,7 @@ import yaml
 from apidocs.config.project import dump_config, project_config
 from apidocs.config.settings import QUERY_KEY_NAME
 from apidocs.definitions.frontmatter import json_front_matter
+from apidocs.definitions.secrets import is_secret_name, looks_like_placeholder, placeholder_for, scrub_value
 from apidocs.model.errors import ConfigError
 from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE, INDEX, REPEAT, FormError, is_json_content_type, list_styles
 from apidocs.model.headers import (
@@ -590,6 +591,33 @@ def _joined_items_split(body: Any, encoding: dict[str, dict[str, Any]]) -> list[
     return notes
 
 
+def _samples_as_placeholders(value: Any, schema: Schema, converted: Schema, what: str, known_tokens: set[str],
+                             notes: list[str]) -> Any:
+    """A JSON example with the credentials a spec shows as samples (`password: hunter22`, a JWT
+    in a login's answer) replaced by placeholders (`YOUR_PASSWORD`): lint asks that of every
+    page (E302), so an imported project passes it, and the pages pass on no key as the docs'
+    own. Kept as it is when its schema refuses the placeholders (a pattern, a length)."""
+    if not isinstance(value, (dict, list)):
+        return value
+    scrubbed, names = scrub_value(value, known_tokens)
+    if not names or fits(scrubbed, schema, converted) is not None:
+        return value
+    shown = ", ".join(f"`{one_line(name, 40)}`" for name in dict.fromkeys(names))
+    notes.append(f"{what} example: sample credentials ({shown}) replaced by placeholders")
+    return scrubbed
+
+
+def _sample_parameter(name: str, value: Any, schema: Any, place: str, known_tokens: set[str], notes: list[str]) -> Any:
+    """A credential parameter's sample value (`client_secret=s3cr3t`) as a placeholder, as for bodies."""
+    if not (isinstance(value, str) and is_secret_name(name)) or value in known_tokens or looks_like_placeholder(value):
+        return value
+    placeholder = placeholder_for(name)
+    if fits(placeholder, schema) is not None:
+        return value
+    notes.append(f"{place} parameter `{one_line(name, 80)}`: its sample credential replaced by a placeholder")
+    return placeholder
+
+
 def _member_examples(schema: Any) -> bool:
     """Whether an object schema gives an example for one of its members (its own properties, or
     those of the schemas it is `allOf`)."""
@@ -1101,6 +1129,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     data = operation.data
     notes = operation.notes
     front: dict[str, Any] = {}
+    known_tokens = {auth.token, *auth.demo_tokens}
     aliases = placeholder_names(operation.path)
     # Placeholders of a suffix (`/search?query={query}`) stand for query parameters, not path ones.
     in_path = aliases[:len(placeholder_names(split_suffix(operation.path)[0]))]
@@ -1202,7 +1231,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 if isinstance(wire, dict):
                     query.update(wire)  # a deepObject's members
                 else:
-                    query[name] = wire
+                    query[name] = _sample_parameter(name, wire, schema, place, known_tokens, notes)
         elif place == "header":
             if name.lower() in set_by_snippets:  # the auth header carries the site's demo token
                 if name.lower() == auth.header.lower() and name.lower() not in _IGNORED_HEADER_PARAMETERS:
@@ -1229,7 +1258,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                     notes.append(f"header parameter {name}: the example {text[:80]!r} cannot travel in an HTTP header;"
                                  f" {sent!r} is sent instead")
                     text = sent
-                headers[name] = text
+                headers[name] = _sample_parameter(name, text, schema, place, known_tokens, notes)
         elif place == "cookie":
             # Documented, not sent: a Cookie header in a page reads as a leaked session (lint E301).
             groups["cookie"].append(row)
@@ -1328,6 +1357,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 if problem:
                     # The sandbox checks requests against the carried schema: it would refuse the example.
                     notes.append(f"request example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
+                if not problem:
+                    value = _samples_as_placeholders(value, schema, converted, "request", known_tokens, notes)
                 example["body"] = value
                 if essence == FORM_MEDIA_TYPE and isinstance(value, dict):
                     headers["Content-Type"] = FORM_MEDIA_TYPE  # the snippets send its fields
@@ -1451,6 +1482,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 value, problem = _fitted(value, schema, converted, "response", str(status), notes)
                 if problem:
                     notes.append(f"{status} example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
+                else:
+                    value = _samples_as_placeholders(value, schema, converted, f"{status} response", known_tokens, notes)
                 entry["body"] = value
             carried = _carried_schema(schema, converted, f"{status} response", notes) if not problem else None
             if carried is not None:
