@@ -80,9 +80,20 @@ class DefinitionCache:
 
     def __init__(self) -> None:
         self._context = ""
-        self._entries: dict[Path, tuple[str, LoadedFile]] = {}
+        # path → (stat signature, content hash, what was read)
+        self._entries: dict[Path, tuple[tuple[int, ...], str, LoadedFile]] = {}
         self._seen: set[Path] = set()
+        self._verify: set[Path] = set()  # hashed on their next read, whatever their stat
         self.hits = self.misses = 0
+
+    def verify(self, paths: Iterable[str]) -> None:
+        """Paths the file watcher reported: their next read compares content, not stat alone
+        (a file system's coarse times can keep a quick second save's stat as it was)."""
+        for name in paths:
+            path = Path(name)
+            if path.name.endswith(OVERLAY_SUFFIX):  # an overlay changes its definition
+                path = path.with_name(path.name[: -len(OVERLAY_SUFFIX)] + ".md")
+            self._verify.update((path, path.resolve()))
 
     def reader(self, includes_dir: Path, site: Any, definitions: Iterable[str]) -> Callable[[DefinitionLoader, Path], LoadedFile]:
         """The `read` function for one build; call `forget_unseen` after it."""
@@ -94,16 +105,26 @@ class DefinitionCache:
         return self.read
 
     def read(self, loader: DefinitionLoader, path: Path) -> LoadedFile:
-        key = _content_key(path)
         self._seen.add(path)
         cached = self._entries.get(path)
-        if key is not None and cached is not None and cached[0] == key:
+        signature = _stat_signature(path)
+        # A file whose stat is as it was, and that the watcher did not report, is not read again
+        # (each save read and hashed every definition of the site). The loader's path may be
+        # spelled otherwise than the watcher's (a link in docs_dir): compared resolved too.
+        checked = bool(self._verify) and (path in self._verify or (
+            any(path.name == other.name for other in self._verify) and path.resolve() in self._verify))
+        if signature is not None and cached is not None and cached[0] == signature and not checked:
             self.hits += 1
-            return cached[1]
+            return cached[2]
+        key = _content_key(path)
+        if key is not None and signature is not None and cached is not None and cached[1] == key:
+            self.hits += 1
+            self._entries[path] = (signature, key, cached[2])
+            return cached[2]
         self.misses += 1
         loaded = loader.read(path)
-        if key is not None:
-            self._entries[path] = (key, loaded)
+        if key is not None and signature is not None:
+            self._entries[path] = (signature, key, loaded)
         return loaded
 
     def attach(self, config: MkDocsConfig) -> None:
@@ -114,6 +135,25 @@ class DefinitionCache:
 
     def forget_unseen(self) -> None:
         self._entries = {path: entry for path, entry in self._entries.items() if path in self._seen}
+        self._verify = set()
+
+
+def _stat_signature(path: Path) -> tuple[int, ...] | None:
+    """The file's and its overlay's identity, size and times; None when it cannot be read."""
+    overlay = path.with_name(path.stem + OVERLAY_SUFFIX)
+    signature: list[int] = []
+    for part in (path, overlay):
+        try:
+            stat = part.stat()
+        except FileNotFoundError:
+            if part is path:
+                return None
+            signature.append(-1)  # no overlay
+            continue
+        except OSError:
+            return None
+        signature += [stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+    return tuple(signature)
 
 
 def _content_key(path: Path) -> str | None:

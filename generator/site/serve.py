@@ -305,6 +305,7 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
                 apply_change(changed)
 
         def apply_change(changed: set[str]) -> None:
+            definitions.verify(changed)  # the watcher's paths are read again, whatever their stat says
             try:
                 update = site.update(changed)
             except Exception as error:  # e.g. a snippet failing on the changed page: the full build reports it
