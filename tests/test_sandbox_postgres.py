@@ -245,6 +245,46 @@ def test_a_statement_postgres_cannot_take_fails_alone_in_its_batch(postgres: Pos
     assert good_now == (good, 1) and bad_now == start_state
 
 
+def test_values_written_in_a_batch_come_back_exactly(postgres: PostgresServer) -> None:
+    """A batch is sent as SQL text with its values quoted in it: quotes, backslashes, escapes and
+    any other text stay values, in every session id and reason."""
+    from apidocs.sandbox.postgres import PostgresBackend
+    from apidocs.sandbox.timp.fixtures import load_fixtures
+    from apidocs.sandbox.timp.workflow import Cancelation, State
+
+    fixtures = load_fixtures()
+    start_state = (fixtures.orders[CONFIRM_SEED].initial, 0)
+    reasons = ["it's", "a\\'b", "\\", "'); DROP TABLE apidocs_sandbox_workflow; --", "E'\\x41'", "$1 %s {}",
+               "line\nbreak\ttab", "ünï 😀 \u2028", "\\\\'\\''"]
+
+    def state(reason: str) -> State:
+        return State("open", Cancelation("rejected", "R", "2020-01-01T00:00:00Z", "S", "2020-01-02T00:00:00Z", reason))
+
+    async def run() -> tuple[list[bool], list[tuple[State, int]], list[list[tuple[State, int]]]]:
+        url = PostgresBackend.open(postgres.create_database(), fixtures).url
+        backend = PostgresBackend(url, fixtures, pool_size=1)  # one sender: batches of several
+        fresh = PostgresBackend(url, fixtures)
+        try:
+            sessions = [f"s'{index}\\" for index in range(len(reasons))]
+            for session in sessions:  # started first, so each change is the batch's (not a session start's)
+                await backend.touch(session, time.time(), 3600, 100)
+            inserted = await asyncio.gather(*(backend.replace(session, CONFIRM_SEED, "order", start_state, state(reason))
+                                              for session, reason in zip(sessions, reasons, strict=True)))
+            updated = await asyncio.gather(*(backend.replace(session, CONFIRM_SEED, "order", (state(reason), 1),
+                                                             state(reason[::-1]))
+                                             for session, reason in zip(sessions, reasons, strict=True)))
+            read = [(await fresh.read(session, [CONFIRM_SEED, CONFIRM_SEED]))[0] for session in sessions]
+            return [*inserted, *updated], read, [await fresh.read(session, [CONFIRM_SEED]) for session in ("", "s")]
+        finally:
+            await backend.aclose()
+            await fresh.aclose()
+
+    written, read, untouched = run_coroutine(run())
+    assert written == [True] * 2 * len(reasons)
+    assert read == [(state(reason[::-1]), 2) for reason in reasons]
+    assert untouched == [[start_state], [start_state]]
+
+
 def test_a_nul_in_a_reason_is_a_400_and_other_requests_go_on(postgres: PostgresServer) -> None:
     server = start(postgres, workers=1)
     try:

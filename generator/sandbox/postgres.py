@@ -9,8 +9,9 @@ the process only remembers what it last saw of each row as the first guess of it
 (`last_seen`), which then takes one round trip instead of two when nobody else changed the row.
 
 The reads and compare-and-sets of requests in flight together are sent together (`_Batch`): one
-pooled connection, one round trip in pipeline mode and one commit for all of them, which costs
-the worker (and the database) a fraction of a connection and a round trip each.
+pooled connection, one message of prepared statements (one simple query: `_round_trip`) and one
+commit for all of them, which costs the worker (and the database) a fraction of a connection and
+a round trip each.
 
 The pool is opened in the worker's own event loop on first use (never inherited through a
 fork). When the database cannot be reached, a request answers 503 within `WAIT_SECONDS`; when
@@ -22,7 +23,6 @@ database is back.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import select
 import time
@@ -74,12 +74,9 @@ _COLUMNS = ("session, uuid, kind, status, c_status, c_requested_by, c_requested_
             " c_reason, version")
 
 
-@functools.cache
-def _select(count: int) -> str:
-    """The rows of `count` uuids of a session. One placeholder each, not `= ANY(<list>)`: a
-    list parameter costs the worker more to send than the rest of the read."""
-    return (f"SELECT uuid, status, c_status, c_requested_by, c_requested_date, c_resolved_by, c_resolved_date, c_reason,"
-            f" version FROM {WORKFLOW} WHERE session = %s AND uuid IN ({', '.join(['%s'] * count)})")
+# The rows of some uuids of a session (`%s`: a tuple, sent as a text array by `_literal`).
+_SELECT = (f"SELECT uuid, status, c_status, c_requested_by, c_requested_date, c_resolved_by, c_resolved_date, c_reason,"
+           f" version FROM {WORKFLOW} WHERE session = %s AND uuid = ANY(%s)")
 
 
 def _delete_rows(where: str) -> str:
@@ -182,6 +179,23 @@ WITH changed AS (
     RETURNING 1
 )""" + _NOW
 
+# The statements batches send, prepared on each pooled connection as it is made
+# (`_prepare_batched`): a batch names them with their values (`EXECUTE apidocs_update(…)`), a
+# fraction of their text, planned once per connection.
+_PREPARED = {_SELECT: "apidocs_read", _INSERT: "apidocs_insert", _INSERT_IN_SESSION: "apidocs_insert_in_session",
+             _UPDATE: "apidocs_update"}
+
+
+def _numbered(sql: str) -> str:
+    """`%s` placeholders as PostgreSQL's `$1`, `$2`… (what PREPARE takes)."""
+    first, *rest = sql.split("%s")
+    return first + "".join(f"${number}{text}" for number, text in enumerate(rest, 1))
+
+
+async def _prepare_batched(connection: Any) -> None:
+    for sql, name in _PREPARED.items():
+        await connection.execute(f"PREPARE {name} AS {_numbered(sql)}")
+
 
 def is_postgres_url(text: str) -> bool:
     return text.startswith(("postgresql://", "postgres://"))
@@ -203,6 +217,30 @@ def _has_news(connection: Any) -> bool:
     waiting = select.poll()
     waiting.register(connection.fileno(), select.POLLIN)
     return bool(waiting.poll(0))
+
+
+def _literal(value: object) -> str:
+    """A parameter as SQL text, for a batch sent as one simple query (`_round_trip`). Strings are
+    escape strings (`E'…'`), read the same whatever `standard_conforming_strings` says."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        if "\x00" in value:
+            import psycopg
+
+            raise psycopg.DataError("PostgreSQL text cannot contain NUL (0x00) characters")
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"'{value!r}'::float8"
+    if isinstance(value, tuple) and all(isinstance(each, str) for each in value):
+        return f"ARRAY[{', '.join(map(_literal, value))}]::text[]"
+    import psycopg
+
+    raise psycopg.ProgrammingError(f"the sandbox sends no {type(value).__name__} to PostgreSQL")
 
 
 @dataclass
@@ -230,7 +268,7 @@ class _Statement:
 class _AnswerDeadline:
     """`asyncio.timeout` for work on a connection, which first closes the connection: a task
     cancelled while psycopg waits for the server would otherwise wait again for it as it
-    unwinds (ending the pipeline), forever when the server stopped answering. Raises
+    unwinds, forever when the server stopped answering. Raises
     TimeoutError; the pool discards the closed connection when it comes back."""
 
     def __init__(self, connection: Any, seconds: float) -> None:
@@ -326,7 +364,11 @@ class PostgresBackend(Backend):
                     # it is handed out, so a write after the restart is not refused for it.
                     pool = AsyncConnectionPool(self.url, min_size=1, max_size=self.pool_size, open=False,
                                                timeout=WAIT_SECONDS, reconnect_timeout=5, check=self._check_idle,
-                                               kwargs={"autocommit": True, "connect_timeout": WAIT_SECONDS})
+                                               configure=_prepare_batched,
+                                               # psycopg's own prepared statements off: it would
+                                               # DEALLOCATE ALL (ours too) after a rollback.
+                                               kwargs={"autocommit": True, "connect_timeout": WAIT_SECONDS,
+                                                       "prepare_threshold": None})
                     await pool.open(wait=False)
                     self._pool = pool
         return self._pool
@@ -414,7 +456,7 @@ class PostgresBackend(Backend):
 
     async def _send(self) -> None:
         """What is queued, batch after batch on one pooled connection while more comes: each
-        batch in pipeline mode, one round trip and one implicit transaction (so all of its
+        batch one simple query, one round trip and one implicit transaction (so all of its
         statements apply, or none). Rows are locked in one order in every process, so two
         batches never wait for each other. When the database cannot be reached, each statement
         answers 503, except that a read is tried once more (its pooled connection may have died
@@ -458,22 +500,26 @@ class PostgresBackend(Backend):
 
     @staticmethod
     async def _round_trip(connection: Any, batch: list[_Statement]) -> None:
+        """The batch as one simple query of prepared statements (`EXECUTE a(…); EXECUTE b(…)`):
+        one message to the server and one answer, where a pipeline sent (and the worker waited
+        on) each statement on its own."""
         import psycopg
 
-        sent = []
-        async with connection.pipeline():
-            for statement in batch:
-                try:
-                    sent.append((statement, await connection.execute(statement.sql, statement.parameters)))
-                except (psycopg.DataError, psycopg.ProgrammingError) as error:
-                    if error.sqlstate is not None:  # the server's: the batch's transaction failed
-                        raise
-                    # Refused before it was sent (parameters PostgreSQL cannot take):
-                    # that statement fails alone, the others still go.
-                    statement.result.set_exception(error)
-        for statement, cursor in sent:
-            if not statement.result.done():
-                statement.result.set_result(await cursor.fetchall())
+        texts, sent = [], []
+        for statement in batch:
+            try:
+                texts.append(f"EXECUTE {_PREPARED[statement.sql]}({', '.join(map(_literal, statement.parameters))})")
+            except (psycopg.DataError, psycopg.ProgrammingError) as error:
+                # A value PostgreSQL cannot take: that statement fails alone, the others still go.
+                statement.result.set_exception(error)
+                continue
+            sent.append(statement)
+        if not sent:
+            return
+        cursor = await connection.execute(";\n".join(texts), prepare=False)
+        for statement in sent:
+            statement.result.set_result(await cursor.fetchall())
+            cursor.nextset()
 
     @staticmethod
     def _fail(batch: list[_Statement], error: Exception) -> None:
@@ -482,7 +528,7 @@ class PostgresBackend(Backend):
                 statement.result.set_exception(error)
 
     async def read(self, session: str, uuids: Sequence[str]) -> list[Entry]:
-        rows = await self._batched(_select(len(uuids)), (session, *uuids))
+        rows = await self._batched(_SELECT, (session, tuple(uuids)))
         found = {row[0]: row_state(row[1:]) for row in rows}
         entries = [found.get(uuid) or (initial_state(self.fixtures, uuid), 0) for uuid in uuids]
         for uuid, entry in zip(uuids, entries, strict=True):
