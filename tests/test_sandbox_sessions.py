@@ -21,6 +21,7 @@ from sandbox_helpers import (
     RETAILER,
     SUPPLIER,
     SandboxClient,
+    run_coroutine,
     stale_write_after_another_worker_reset,
     start_sandbox,
 )
@@ -221,6 +222,45 @@ def test_a_change_from_a_guess_made_before_another_workers_reset_is_refused(tmp_
                                                           SqliteBackend.open(path, fixtures))
     assert not changed
     assert now == (fixtures.orders[DETAIL_ORDER].initial, 0)
+
+
+def test_changes_committed_together_still_let_one_win_and_wait_for_another_writer(tmp_path: Path) -> None:
+    """The compare-and-sets of one event-loop step are one transaction: of several from the same
+    state of one row exactly one wins, and while another process holds the write lock they all
+    wait for it (the loop goes on meanwhile), then commit."""
+    import asyncio
+    import sqlite3
+
+    from apidocs.sandbox.store import Entry, SqliteBackend
+    from apidocs.sandbox.timp import workflow
+    from apidocs.sandbox.timp.fixtures import load_fixtures
+
+    fixtures = load_fixtures()
+    path = tmp_path / "state.sqlite3"
+    start = (fixtures.orders[CONFIRM_SEED].initial, 0)
+    confirmed = workflow.confirm(start[0], "Order", "S", workflow.now())
+
+    async def run() -> tuple[list[bool], int, list[Entry]]:
+        backend = SqliteBackend.open(path, fixtures)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another worker writing
+        loop_ran = 0
+
+        def tick() -> None:
+            nonlocal loop_ran
+            loop_ran += 1
+
+        for delay in (0.01, 0.02, 0.03):
+            asyncio.get_running_loop().call_later(delay, tick)
+        asyncio.get_running_loop().call_later(0.2, lambda: other.execute("COMMIT"))
+        won = await asyncio.gather(*(backend.replace("", CONFIRM_SEED, "order", start, confirmed) for _ in range(5)))
+        other.close()
+        return list(won), loop_ran, await backend.read("", [CONFIRM_SEED])
+
+    won, loop_ran, now = run_coroutine(run())
+    assert sorted(won) == [False] * 4 + [True]
+    assert loop_ran == 3  # the event loop was not blocked while the changes waited
+    assert now == [(confirmed, 1)]
 
 
 def test_workers_stop_when_their_supervisor_is_killed(tmp_path: Path) -> None:

@@ -194,6 +194,10 @@ class SqliteBackend(Backend):
         self._views: dict[str, dict[str, bytes]] = {}  # session → key → rendered answer
         self._connection: sqlite3.Connection | None = None
         self._data_version = -1
+        # Compare-and-sets waiting for the end of this event-loop step (`_compare_and_set`), and
+        # the tasks committing a group that met another process's write lock (held, or lost).
+        self._group: list[tuple[str, tuple[object, ...], asyncio.Future[int]]] = []
+        self._committing: set[asyncio.Future[list[int]]] = set()
 
     @classmethod
     def open(cls, path: Path | None, fixtures: Fixtures, reset: bool = False) -> SqliteBackend:
@@ -237,6 +241,7 @@ class SqliteBackend(Backend):
 
     def after_fork(self) -> None:
         self._connection = None  # the parent closed its own before forking
+        self._group = []
         self._forget()
 
     def close(self) -> None:
@@ -270,8 +275,6 @@ class SqliteBackend(Backend):
 
         def change(connection: sqlite3.Connection) -> int:
             nonlocal started
-            if version or session == DEFAULT_SESSION:
-                return int(connection.execute(sql, parameters).rowcount)
             # A reader's session, marked used with the change: one another worker evicted since
             # this one last marked it (`Sessions.touch_every`) starts again with this change, and
             # counts against the bound as any start does.
@@ -285,7 +288,10 @@ class SqliteBackend(Backend):
                     _evict_excess(connection, session, bound)
                 return int(connection.execute(sql, parameters).rowcount)
 
-        count = await self._write(change)
+        if version or session == DEFAULT_SESSION:
+            count = await self._compare_and_set(sql, parameters)
+        else:
+            count = await self._write(change)
         if started:
             self._forget()  # sessions it evicted may be remembered here
         self._views.pop(session, None)
@@ -294,6 +300,54 @@ class SqliteBackend(Backend):
             return False
         self._mirror[(session, uuid)] = (new, version + 1)
         return True
+
+    async def _compare_and_set(self, sql: str, parameters: tuple[object, ...]) -> int:
+        """One statement's row count, committed with the others of requests in this step of the
+        event loop: one write transaction for them all (its locks and WAL write were most of a
+        change's cost), in their order, so two of one row still cannot both win."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[int] = loop.create_future()
+        if not self._group:
+            loop.call_soon(self._commit_group)
+        self._group.append((sql, parameters, answer))
+        return await answer
+
+    def _commit_group(self) -> None:
+        group, self._group = self._group, []
+
+        def commit(connection: sqlite3.Connection) -> list[int]:
+            if len(group) == 1:  # a statement is a transaction of its own
+                return [int(connection.execute(group[0][0], group[0][1]).rowcount)]
+            with _transaction(connection):
+                return [int(connection.execute(sql, parameters).rowcount) for sql, parameters, _ in group]
+
+        try:  # at once when no other process holds the write lock (the usual case), else in a task
+            counts = commit(self.connection)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                self._answer(group, _busy(error))
+                return
+            task = asyncio.ensure_future(self._write(commit))
+            self._committing.add(task)
+            task.add_done_callback(self._committing.discard)
+            task.add_done_callback(lambda done: self._answer(group, _group_outcome(done)))
+            return
+        except Exception as error:  # a bug of ours: those requests answer 500
+            self._answer(group, error)
+            return
+        self._answer(group, counts)
+
+    @staticmethod
+    def _answer(group: list[tuple[str, tuple[object, ...], asyncio.Future[int]]], outcome: list[int] | BaseException) -> None:
+        for index, (_sql, _parameters, answer) in enumerate(group):
+            if answer.done():  # its request was cancelled (the client went away): the change stays
+                continue
+            if isinstance(outcome, asyncio.CancelledError):
+                answer.cancel()
+            elif isinstance(outcome, BaseException):
+                answer.set_exception(outcome)
+            else:
+                answer.set_result(outcome[index])
 
     def last_seen(self, session: str, uuid: str) -> Entry | None:
         """The mirror's entry without asking whether another process committed since: the
@@ -389,6 +443,13 @@ class SqliteBackend(Backend):
 
     def _read_data_version(self) -> int:
         return int(self.connection.execute("PRAGMA data_version").fetchone()[0])
+
+
+def _group_outcome(done: asyncio.Future[list[int]]) -> list[int] | BaseException:
+    """What a group committed by `_write` in a task came to: its row counts, or why not."""
+    if done.cancelled():
+        return asyncio.CancelledError()
+    return done.exception() or done.result()
 
 
 def _busy(error: sqlite3.OperationalError) -> ApiError:
