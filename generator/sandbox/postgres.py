@@ -36,11 +36,11 @@ from apidocs.sandbox.errors import ApiError
 from apidocs.sandbox.store import (
     DEFAULT_SESSION,
     MAX_MIRRORED,
-    MAX_VIEWS,
     WORKFLOW_COLUMNS,
     Backend,
     Build,
     Entry,
+    Rendered,
     initial_state,
     row_state,
     state_columns,
@@ -306,7 +306,7 @@ class PostgresBackend(Backend):
         self._pool: Any = None
         self._opening: asyncio.Lock | None = None
         self._seen: dict[tuple[str, str], Entry] = {}  # (session, uuid) → last read or written here
-        self._rendered: dict[tuple[str, tuple[State, ...]], bytes] = {}  # (view key, states) → answer
+        self._rendered = Rendered()
         self._queued: list[_Statement] = []
         self._sending = 0  # senders at work: each takes what is queued until nothing is
         self._senders: set[asyncio.Task[None]] = set()  # held, or the loop could drop them
@@ -565,13 +565,7 @@ class PostgresBackend(Backend):
     async def view(self, session: str, key: str, uuids: Sequence[str], build: Build) -> bytes:
         """Read each time; rendered again only for states not rendered before (sessions that
         left the fixtures alone share one answer)."""
-        states = tuple(state for state, _ in await self.read(session, uuids))
-        answer = self._rendered.get((key, states))
-        if answer is None:
-            if len(self._rendered) >= MAX_VIEWS:
-                self._rendered.clear()
-            answer = self._rendered[(key, states)] = build(list(states))
-        return answer
+        return self._rendered.answer(key, tuple(state for state, _ in await self.read(session, uuids)), build)
 
     def _remember(self, session: str, uuid: str, entry: Entry) -> None:
         if len(self._seen) >= MAX_MIRRORED:

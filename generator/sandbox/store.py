@@ -36,8 +36,7 @@ from apidocs.sandbox.timp.workflow import Cancelation, State
 
 SCHEMA_VERSION = 4
 DEFAULT_SESSION = ""
-# The mirror and the rendered answers kept per process: dropped whole past these counts
-# (states, and sessions with rendered answers).
+# The mirror and the rendered answers kept per process: dropped whole past these counts.
 MAX_MIRRORED = 100_000
 MAX_VIEWS = 10_000
 BUSY_SECONDS = 10.0  # a write waits this long for another process's write, then 503
@@ -126,7 +125,7 @@ class Backend(ABC):
         return None
 
     async def view(self, session: str, key: str, uuids: Sequence[str], build: Build) -> bytes:
-        """`build(states of uuids)`, which a backend may keep until one of them changes."""
+        """`build(states of uuids)`, which a backend may keep for those states (`Rendered`)."""
         return build([state for state, _ in await self.read(session, uuids)])
 
     @abstractmethod
@@ -160,6 +159,26 @@ class Backend(ABC):
         self.close()
 
 
+class Rendered:
+    """Answers rendered from states, by view key and states, kept per process: the same states
+    give the same bytes whichever session holds them, so a session that just changed a row
+    reads an answer rendered before whenever another (or itself, earlier) held those states."""
+
+    def __init__(self) -> None:
+        self._answers: dict[tuple[str, tuple[State, ...]], bytes] = {}
+
+    def answer(self, key: str, states: tuple[State, ...], build: Build) -> bytes:
+        found = self._answers.get((key, states))
+        if found is None:
+            if len(self._answers) >= MAX_VIEWS:
+                self._answers.clear()
+            found = self._answers[(key, states)] = build(list(states))
+        return found
+
+    def clear(self) -> None:
+        self._answers.clear()
+
+
 class SessionState:
     """A backend bound to one session: what the workflow handlers use as `call.store`."""
 
@@ -191,7 +210,7 @@ class SqliteBackend(Backend):
         self.name = str(path) if path else ":memory:"
         self.shared = path is not None  # a file other processes may write too; in memory, only we do
         self._mirror: dict[tuple[str, str], Entry] = {}
-        self._views: dict[str, dict[str, bytes]] = {}  # session → key → rendered answer
+        self._rendered = Rendered()
         self._connection: sqlite3.Connection | None = None
         self._data_version = -1
         # Compare-and-sets waiting for the end of this event-loop step (`_compare_and_set`), and
@@ -294,7 +313,6 @@ class SqliteBackend(Backend):
             count = await self._write(change)
         if started:
             self._forget()  # sessions it evicted may be remembered here
-        self._views.pop(session, None)
         if count != 1:  # another process changed it since it was read
             self._mirror.pop((session, uuid), None)
             return False
@@ -356,15 +374,7 @@ class SqliteBackend(Backend):
 
     async def view(self, session: str, key: str, uuids: Sequence[str], build: Build) -> bytes:
         self._check_others()
-        views = self._views.get(session)
-        if views is None:
-            if len(self._views) >= MAX_VIEWS:
-                self._views.clear()
-            views = self._views[session] = {}
-        cached = views.get(key)
-        if cached is None:
-            cached = views[key] = build([self._entry(session, uuid)[0] for uuid in uuids])
-        return cached
+        return self._rendered.answer(key, tuple(self._entry(session, uuid)[0] for uuid in uuids), build)
 
     async def touch(self, session: str, now: float, idle: float, capacity: int) -> None:
         if await self._write(lambda connection: connection.execute(
@@ -439,7 +449,6 @@ class SqliteBackend(Backend):
 
     def _forget(self) -> None:
         self._mirror.clear()
-        self._views.clear()
 
     def _read_data_version(self) -> int:
         return int(self.connection.execute("PRAGMA data_version").fetchone()[0])
