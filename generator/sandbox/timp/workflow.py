@@ -56,8 +56,16 @@ class State(NamedTuple):
         return {"status": self.status, "cancelation": self.cancelation._asdict() if self.cancelation else None}
 
 
+_clock: tuple[int, str] = (-1, "")  # the last second formatted, and how
+
+
 def now() -> str:
-    return time.strftime(TIMESTAMP_FORMAT, time.gmtime())
+    """The current UTC second as a timestamp: formatted once a second, not for each change."""
+    global _clock
+    second = int(time.time())
+    if second != _clock[0]:
+        _clock = (second, time.strftime(TIMESTAMP_FORMAT, time.gmtime(second)))
+    return _clock[1]
 
 
 def check_state(state: State) -> None:
