@@ -179,11 +179,14 @@ WITH changed AS (
     RETURNING 1
 )""" + _NOW
 
+# A session marked used, while it is not idle past the cutoff (`touch`); a row when it was.
+_TOUCH = f"UPDATE {SESSIONS} SET last_used = GREATEST(last_used, %s) WHERE id = %s AND last_used >= %s RETURNING 1"
+
 # The statements batches send, prepared on each pooled connection as it is made
 # (`_prepare_batched`): a batch names them with their values (`EXECUTE apidocs_update(…)`), a
 # fraction of their text, planned once per connection.
 _PREPARED = {_SELECT: "apidocs_read", _INSERT: "apidocs_insert", _INSERT_IN_SESSION: "apidocs_insert_in_session",
-             _UPDATE: "apidocs_update"}
+             _UPDATE: "apidocs_update", _TOUCH: "apidocs_touch"}
 
 
 def _numbered(sql: str) -> str:
@@ -257,12 +260,12 @@ class _Statement:
     @property
     def lock_order(self) -> tuple[int, str, int, str]:
         """Writes by (session, uuid), compared by code point like PostgreSQL's "C" collation; in
-        a session, one that locks the session's row first (`_INSERT_IN_SESSION`), as starts,
+        a session, one that locks the session's row first (`_INSERT_IN_SESSION`, `_TOUCH`), as starts,
         evictions and expiry do: row locks are taken in one order everywhere."""
         if self.writes is None:
             return (0, "", 0, "")
         session, uuid = self.writes
-        return (1, session, 0 if self.sql is _INSERT_IN_SESSION else 1, uuid)
+        return (1, session, 0 if self.sql is _INSERT_IN_SESSION or self.sql is _TOUCH else 1, uuid)
 
 
 class _AnswerDeadline:
@@ -573,13 +576,13 @@ class PostgresBackend(Backend):
         self._seen[(session, uuid)] = entry
 
     async def touch(self, session: str, now: float, idle: float, capacity: int) -> None:
+        # Usually the session is there and recent: marked used in a batch, with the requests'
+        # statements. Else it starts (again) from the fixtures, in a transaction of its own.
+        if await self._batched(_TOUCH, (now, session, now - idle), writes=(session, "")):
+            return
+
         async def mark(connection: Any) -> list[str]:
             """The sessions whose rows it deleted."""
-            cursor = await connection.execute(
-                f"UPDATE {SESSIONS} SET last_used = GREATEST(last_used, %s) WHERE id = %s AND last_used >= %s",
-                (now, session, now - idle))
-            if cursor.rowcount == 1:
-                return []
             async with connection.transaction():  # new, or expired: start again from the fixtures
                 # One start at a time across workers, so each counts the sessions the ones before
                 # it left and the bound holds while many readers arrive at once (a start is once
