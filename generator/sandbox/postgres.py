@@ -74,7 +74,7 @@ _COLUMNS = ("session, uuid, kind, status, c_status, c_requested_by, c_requested_
             " c_reason, version")
 
 
-# The rows of some uuids of a session (`%s`: a tuple, sent as a text array by `_literal`).
+# The rows of some uuids of a session (the second `%s`: a list, sent as a text array).
 _SELECT = (f"SELECT uuid, status, c_status, c_requested_by, c_requested_date, c_resolved_by, c_resolved_date, c_reason,"
            f" version FROM {WORKFLOW} WHERE session = %s AND uuid = ANY(%s)")
 
@@ -220,30 +220,6 @@ def _has_news(connection: Any) -> bool:
     waiting = select.poll()
     waiting.register(connection.fileno(), select.POLLIN)
     return bool(waiting.poll(0))
-
-
-def _literal(value: object) -> str:
-    """A parameter as SQL text, for a batch sent as one simple query (`_round_trip`). Strings are
-    escape strings (`E'…'`), read the same whatever `standard_conforming_strings` says."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, str):
-        if "\x00" in value:
-            import psycopg
-
-            raise psycopg.DataError("PostgreSQL text cannot contain NUL (0x00) characters")
-        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return f"'{value!r}'::float8"
-    if isinstance(value, tuple) and all(isinstance(each, str) for each in value):
-        return f"ARRAY[{', '.join(map(_literal, value))}]::text[]"
-    import psycopg
-
-    raise psycopg.ProgrammingError(f"the sandbox sends no {type(value).__name__} to PostgreSQL")
 
 
 @dataclass
@@ -508,18 +484,21 @@ class PostgresBackend(Backend):
         on) each statement on its own."""
         import psycopg
 
+        # psycopg's client-side binding quotes the values (in the connection's encoding), one
+        # statement at a time so that a value PostgreSQL cannot take (NUL) fails its statement alone.
+        cursor = psycopg.AsyncClientCursor(connection)
         texts, sent = [], []
         for statement in batch:
+            placeholders = ", ".join(["%s"] * len(statement.parameters))
             try:
-                texts.append(f"EXECUTE {_PREPARED[statement.sql]}({', '.join(map(_literal, statement.parameters))})")
+                texts.append(cursor.mogrify(f"EXECUTE {_PREPARED[statement.sql]}({placeholders})", statement.parameters))
             except (psycopg.DataError, psycopg.ProgrammingError) as error:
-                # A value PostgreSQL cannot take: that statement fails alone, the others still go.
                 statement.result.set_exception(error)
                 continue
             sent.append(statement)
         if not sent:
             return
-        cursor = await connection.execute(";\n".join(texts), prepare=False)
+        await cursor.execute(";\n".join(texts))  # no parameters: sent as it is, one simple query
         for statement in sent:
             statement.result.set_result(await cursor.fetchall())
             cursor.nextset()
@@ -531,7 +510,7 @@ class PostgresBackend(Backend):
                 statement.result.set_exception(error)
 
     async def read(self, session: str, uuids: Sequence[str]) -> list[Entry]:
-        rows = await self._batched(_SELECT, (session, tuple(uuids)))
+        rows = await self._batched(_SELECT, (session, list(uuids)))
         found = {row[0]: row_state(row[1:]) for row in rows}
         entries = [found.get(uuid) or (initial_state(self.fixtures, uuid), 0) for uuid in uuids]
         for uuid, entry in zip(uuids, entries, strict=True):
