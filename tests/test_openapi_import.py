@@ -2233,3 +2233,22 @@ def test_a_sample_credential_its_schema_would_refuse_as_a_placeholder_stays(tmp_
         "schema": {"type": "object", "properties": {"api_key": {"type": "string", "pattern": "^sk_[a-z0-9]+$"}}},
         "example": {"api_key": "sk_abc123"}}}}, "responses": {"200": {"description": "ok"}}}}})
     assert paths["/keys"]["post"]["requestBody"]["content"]["application/json"]["example"] == {"api_key": "sk_abc123"}
+
+
+def test_a_colon_segment_of_an_openapi_path_is_literal_not_a_placeholder(tmp_path: Path) -> None:
+    # zeit.co's `/v1/integrations/webhooks/:id` names no parameter: the title's `/:id` read as
+    # one, so the export said `/webhooks/{id}` and the check skipped the snippets for want of its value.
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {"/webhooks/:id": {"delete": {"responses": {"204": {"description": "gone"}}}},
+                  "/items/{item}/:sub": {"get": {"parameters": [{"name": "item", "in": "path", "required": True,
+                                                                 "schema": {"type": "string"}}],
+                                                  "responses": {"200": {"description": "ok"}}}}}}), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)
+    assert operations(exported) == operations(resolved(spec))
+    checked = run("-f", str(dest / "mkdocs.yml"), "check", "--lang", "curl", timeout=600)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "2 passed, 0 failed, 0 skipped" in checked.stdout

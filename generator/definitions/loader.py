@@ -61,11 +61,12 @@ def glob_pattern(glob: str) -> re.Pattern[str]:
 def path_from_title(title: str) -> str:
     """`/timp/orders/cancel/&lt;order_uuid&gt;/confirm/` → `/timp/orders/cancel/{order_uuid}/confirm/`.
 
-    `html.unescape` also repairs the semicolon-less `&ltuuid&gt` seen in real trees.
+    `html.unescape` also repairs the semicolon-less `&ltuuid&gt` seen in real trees. A `:name`
+    segment is read before unescaping, so a colon written `&#58;` stays a literal one (an OpenAPI
+    path such as `/webhooks/:id` has no placeholder there).
     """
-    path = html.unescape(title.strip())
-    path = _ANGLE_PARAM.sub(r"{\1}", path)
-    return _COLON_PARAM.sub(r"{\1}", path)
+    path = _COLON_PARAM.sub(r"{\1}", title.strip())
+    return _ANGLE_PARAM.sub(r"{\1}", html.unescape(path))
 
 
 def read_definition_text(path: Path) -> str:

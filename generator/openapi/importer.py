@@ -1143,8 +1143,10 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
     if any(mark in re.sub(r"{[^{}/]+}", "", operation.path) for mark in "<>"):
         raise ValueError("the path holds `<` or `>` outside its parameters")
     # The title is the path as HTML text (the writers' format): a literal `&` is written `&amp;`,
-    # as `&region` would otherwise read as `®ion`. (Converted AWS specs write `/x#a&b`.)
-    path = re.sub(r"{([^{}/]+)}", lambda match: f"&lt;{next(occurrences)[1]}&gt;", operation.path.replace("&", "&amp;"))
+    # as `&region` would otherwise read as `®ion`. (Converted AWS specs write `/x#a&b`.) A `/:`
+    # is written `/&#58;`: OpenAPI's `/webhooks/:id` is literal, where the title's `/:id` is a placeholder.
+    literal = operation.path.replace("&", "&amp;").replace("/:", "/&#58;")
+    path = re.sub(r"{([^{}/]+)}", lambda match: f"&lt;{next(occurrences)[1]}&gt;", literal)
     front["title"] = path
     front["name"] = one_line(data.get("summary"), 120) or one_line(data.get("operationId"), 120) or operation.label
     front["position"] = position
