@@ -642,6 +642,35 @@ def test_refs_inside_a_schema_with_an_id_point_into_that_schema(tmp_path: Path) 
     assert budget.unresolved == [] and budget.trimmed_below is None
 
 
+def test_refs_to_an_anchor_name_the_anchored_schema_and_a_dynamic_ref_is_followed(tmp_path: Path) -> None:
+    # `#pos` was read as the empty pointer (the whole `$id` schema, shown as a recursion), and a
+    # `$dynamicRef` was left in the copy, whose anchors are dropped: checking the example raised,
+    # and the operation was left out.
+    schema = {"$id": "https://example.com/root", "type": "object", "required": ["n"],
+              "properties": {"n": {"$ref": "#pos"}, "tree": {"$dynamicRef": "#node"}, "far": {"$ref": "#far"}},
+              "$defs": {"pos": {"$anchor": "pos", "type": "integer", "minimum": 1},
+                        "node": {"$dynamicAnchor": "node", "type": "object", "properties": {"kids": {"type": "array",
+                                                                                                      "items": {"$dynamicRef": "#node"}}}}}}
+    spec = tmp_path / "anchors.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"post": {"requestBody": {"content": {"application/json": {"schema": schema}}},
+                                  "responses": {"200": {"description": "ok", "content": {"application/json": {
+                                      "schema": {"$ref": "#/components/schemas/Named"}}}}}}}},
+        "components": {"schemas": {"Named": {"$ref": "#named"}, "Target": {"$anchor": "named", "type": "object", "properties": {"id": {"type": "string"}}}}}}), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "left out" not in report and "#far" in report  # an anchor no schema has costs only itself
+    exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)
+    operation = exported["paths"]["/x"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]
+    assert body["schema"]["properties"]["n"] == {"type": "integer", "minimum": 1}
+    assert body["schema"]["properties"]["tree"]["properties"]["kids"]["type"] == "array"
+    assert isinstance(body["example"]["n"], int)
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"] == {"id": {"type": "string"}}
+
+
 def test_keywords_beside_a_ref_are_kept_over_its_target(tmp_path: Path) -> None:
     """OpenAPI 3.1 (JSON Schema) lets a `$ref` carry keywords of its own: a property's own
     description, a type with null. They show in the tables and the mock's schema, over the

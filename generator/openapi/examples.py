@@ -18,6 +18,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
+from referencing.exceptions import Unresolvable
+
 from apidocs.model.validation import SchemaError, UnknownType, pattern_matches, schema_validator
 from apidocs.openapi.patterns import text_matching
 
@@ -369,7 +371,8 @@ def fits(value: Any, schema: Any, converted: Any = None) -> str | None:
     try:
         validator = schema_validator(converted if converted is not None else json_schema(schema))
         error = next(iter(validator.iter_errors(value)), None)
-    except (SchemaError, UnknownType, RecursionError, ValueError, TypeError) as problem:
+    except (SchemaError, UnknownType, RecursionError, ValueError, TypeError, Unresolvable) as problem:
+        # Unresolvable: a reference the resolved copy still holds (a `$dynamicRef` to no anchor).
         return f"the schema cannot be checked ({str(problem).splitlines()[0]})"
     return None if error is None else error.message
 

@@ -312,6 +312,18 @@ class Spec:
 
     def _find(self, pending: _Pending) -> tuple[Any, RefResolver, dict[str, Any] | None]:
         ref = pending.ref
+        if ref.startswith("#") and not ref.startswith("#/") and ref != "#":
+            # A plain name (`#node`): the schema with that `$anchor` in the enclosing `$id`
+            # schema, else in the file. `referencing` looks for anchors only below the schema
+            # keywords it knows, and an OpenAPI document is no schema.
+            try:
+                root = pending.scope if pending.scope is not None else pending.resolver.lookup("#").contents
+            except Unresolvable:
+                raise UnresolvedRef(f"$ref {ref} cannot be resolved") from None
+            anchored = _anchored(root, unquote(ref[1:]))
+            if anchored is None:
+                raise UnresolvedRef(f"$ref {ref} cannot be resolved (no `$anchor` of that name)")
+            return anchored, pending.resolver, pending.scope
         if pending.scope is not None and ref.startswith("#"):
             target: Any = pending.scope
             for part in _pointer_parts(ref[1:]):
@@ -334,12 +346,13 @@ class Spec:
                chain: tuple[int, ...], literal: Budget, queue: deque[_Pending], into: dict[str, Any] | None = None) -> Any:
         """A copy of `value` whose `$ref`s are `{}` (or the keywords beside them) for now, each
         queued to be followed; a mapping is copied into `into` when given."""
-        if isinstance(value, dict) and isinstance(value.get("$ref"), str):
+        keyword = _reference_keyword(value)
+        if keyword is not None:
             beside: dict[str, Any] = into if into is not None else {}
             if len(value) > 1:
                 self._copy_entries(value, beside, resolver, scope, chain, literal, queue)
-                del beside["$ref"]
-            queue.append(_Pending(container, key, value, value["$ref"], resolver, scope, chain, beside))
+                del beside[keyword]
+            queue.append(_Pending(container, key, value, value[keyword], resolver, scope, chain, beside))
             return beside
         literal.nodes -= 1
         if literal.nodes < 0:
@@ -379,14 +392,42 @@ class Spec:
             item = stack.pop()
             seen += 1
             if isinstance(item, dict):
-                if isinstance(item.get("$ref"), str):  # the keywords beside it are copied
-                    stack.extend(value for name, value in item.items() if name != "$ref")
+                keyword = _reference_keyword(item)
+                if keyword is not None:  # the keywords beside it are copied
+                    stack.extend(value for name, value in item.items() if name != keyword)
                 else:
                     stack.extend(item.values())
             elif isinstance(item, list):
                 stack.extend(item)
         self._sizes[id(value)] = seen
         return seen
+
+
+def _reference_keyword(value: Any) -> str | None:
+    """`$ref` when `value` is a reference to follow; `$dynamicRef` when it is one with no `$ref`:
+    read as a `$ref` to the schema its anchor names (what it means when no schema on the way
+    redefines that anchor, and the copy has no `$dynamicAnchor` left to redefine it)."""
+    if not isinstance(value, dict):
+        return None
+    if isinstance(value.get("$ref"), str):
+        return "$ref"
+    return "$dynamicRef" if isinstance(value.get("$dynamicRef"), str) else None
+
+
+def _anchored(root: Any, name: str) -> Any:
+    """The schema under `root` whose `$anchor` (or `$dynamicAnchor`) is `name`, or None; schemas
+    with an `$id` of their own below `root` hold their own anchors and are not looked into."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if name in (node.get("$anchor"), node.get("$dynamicAnchor")):
+                return node
+            stack.extend(value for value in node.values()
+                         if isinstance(value, (dict, list)) and not (isinstance(value, dict) and isinstance(value.get("$id"), str)))
+        elif isinstance(node, list):
+            stack.extend(value for value in node if isinstance(value, (dict, list)))
+    return None
 
 
 def _put_beside(target: dict[str, Any], beside: dict[str, Any]) -> None:
