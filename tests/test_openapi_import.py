@@ -2281,3 +2281,24 @@ def test_a_colon_segment_of_an_openapi_path_is_literal_not_a_placeholder(tmp_pat
     checked = run("-f", str(dest / "mkdocs.yml"), "check", "--lang", "curl", timeout=600)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "2 passed, 0 failed, 0 skipped" in checked.stdout
+
+
+def test_placeholders_sharing_a_segment_take_the_values_their_schemas_fit(tmp_path: Path) -> None:
+    # `/y/{a}-{b}` with a=`x-y`, b=`2020-01-02`: the sandbox split `/y/x-y-2020-01-02` greedily
+    # (b=`02`, no date) and answered 400 to every snippet of the page.
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {"/y/{a}-{b}": {"get": {"parameters": [
+            {"name": "a", "in": "path", "required": True, "schema": {"type": "string"}, "example": "x-y"},
+            {"name": "b", "in": "path", "required": True, "schema": {"type": "string", "format": "date"}, "example": "2020-01-02"}],
+            "responses": {"200": {"description": "ok"}}}},
+            "/f/{name}.{ext}": {"get": {"parameters": [
+                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}, "example": "v1.2"},
+                {"name": "ext", "in": "path", "required": True, "schema": {"type": "string", "enum": ["tar.gz", "zip"]}, "example": "tar.gz"}],
+                "responses": {"200": {"description": "ok"}}}}}}), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    checked = run("-f", str(dest / "mkdocs.yml"), "check", "--lang", "curl", timeout=600)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "2 passed, 0 failed" in checked.stdout

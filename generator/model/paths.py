@@ -20,6 +20,8 @@ PLACEHOLDER_NAME = r"[A-Za-z_][A-Za-z0-9_.-]*"
 PLACEHOLDER = re.compile(r"\{(" + PLACEHOLDER_NAME + r")\}")
 # What `encode` leaves alone in the literal parts: `/` and the characters RFC 3986 allows in a path.
 _PATH_SAFE = "/-._~!$&'()*+,;=:@"
+# Ways of splitting one path among placeholders that share a segment, tried by the sandbox.
+MAX_SPLITS = 32
 
 
 # Names the operation a request means among those sharing its route (paths that differ only in
@@ -114,6 +116,45 @@ class PathTemplate:
 
     def matches(self, path: str) -> bool:
         return self.match(path) is not None
+
+    @cached_property
+    def shares_segments(self) -> bool:
+        """Whether two placeholders share a segment (`/{name}.{ext}`): a path may split between them in more ways than one."""
+        return any("/" not in literal for literal in self.literals[1:-1])
+
+    def splits(self, path: str, limit: int = MAX_SPLITS) -> list[dict[str, str]]:
+        """Every way (at most `limit`) `path` fills the placeholders, `match`'s own first.
+
+        `/y/{a}-{b}` takes `/y/x-y-2020-01-02` as a=`x-y-2020-01`, b=`02` (the regex is greedy),
+        and as a=`x-y`, b=`2020-01-02`: which one the request meant only the values' schemas can tell.
+        """
+        first = self.match(path)
+        if first is None or not self.shares_segments:
+            return [] if first is None else [first]
+        found: list[dict[str, str]] = []
+
+        def fill(index: int, start: int, values: list[str]) -> None:
+            literal = self.literals[index + 1]
+            last = index == len(self.names) - 1
+            # Longest value first, as the regex takes it.
+            ends = [len(path) - len(literal)] if last else range(len(path) - len(literal), start, -1)
+            for end in ends:
+                if len(found) >= limit:
+                    return
+                value = path[start:end]
+                if not value or "/" in value or not path.startswith(literal, end) or (last and end + len(literal) != len(path)):
+                    continue
+                if last:
+                    named: dict[str, str] = {}
+                    for name, item in zip(self.names, [*values, value], strict=True):
+                        named.setdefault(name, item)
+                    found.append(named)
+                else:
+                    fill(index + 1, end + len(literal), [*values, value])
+
+        if self.names and path.startswith(self.literals[0]):
+            fill(0, len(self.literals[0]), [])
+        return found or [first]
 
     def expand(self, values: Mapping[str, str], encode_value: Callable[[str], str] = str,
                encode_literal: Callable[[str], str] = str) -> str:

@@ -62,10 +62,30 @@ class Route:
                 # Those whose suffix asks something of the request (`?uploads`) first, as a plain one
                 # takes any; then the plain path before one only named by a suffix (`#overload=x`).
                 ranked = sorted(candidates, key=lambda route: (not route.constrained, bool(route.pattern.suffix)))
-                chosen = next((route for route in ranked if route.accepts is None
-                               or route.accepts(route.pattern.match(path) or {}, query_string, headers)), self)
-            return chosen, chosen.pattern.match(path) or {}
-        return self, self.pattern.match(path) or {}
+                for route in ranked:
+                    values = route.fitting(path, headers, query_string)
+                    if values is not None:
+                        return route, values
+                chosen = self
+            return chosen, chosen.values(path, headers, query_string)
+        return self, self.values(path, headers, query_string)
+
+    def fitting(self, path: str, headers: dict[str, str], query_string: bytes) -> dict[str, str] | None:
+        """The path values with which `accepts` takes the request, trying each way the path splits
+        among placeholders sharing a segment (`/{a}-{b}`); None when it takes it with none."""
+        splits = self.pattern.splits(path)
+        if self.accepts is None:
+            return splits[0] if splits else {}
+        return next((values for values in splits if self.accepts(values, query_string, headers)), None)
+
+    def values(self, path: str, headers: dict[str, str], query_string: bytes) -> dict[str, str]:
+        """The path values the route serves the request with: the first split `accepts` takes,
+        else `match`'s (whose faults the handler then answers)."""
+        if self.pattern.shares_segments:
+            fitting = self.fitting(path, headers, query_string)
+            if fitting is not None:
+                return fitting
+        return self.pattern.match(path) or {}
 
 
 @dataclass
