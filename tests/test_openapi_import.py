@@ -2302,3 +2302,30 @@ def test_placeholders_sharing_a_segment_take_the_values_their_schemas_fit(tmp_pa
     checked = run("-f", str(dest / "mkdocs.yml"), "check", "--lang", "curl", timeout=600)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "2 passed, 0 failed" in checked.stdout
+
+
+def test_numbers_json_cannot_carry_are_left_out_and_reported(tmp_path: Path) -> None:
+    # YAML's `.inf`/`.nan` (JSON's `1e999` reads as infinity too) went into the front matter, which
+    # the loader refuses (E013): the imported project neither built nor exported.
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("""openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /p:
+    get:
+      parameters:
+        - {name: a, in: query, schema: {type: number, maximum: .inf, enum: [1, .nan]}, example: .inf}
+      responses: {"200": {description: ok, content: {application/json: {schema: {type: object, required: [n],
+                  properties: {n: {type: number, minimum: -.inf}}}, example: {n: .nan}}}}}
+""", encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "GET /p: numbers JSON cannot carry (infinite or NaN, at `maximum`, `enum item`, `example`) are left out" in report
+    built = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site"))
+    assert built.returncode == 0, built.stdout + built.stderr
+    exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)
+    validate(exported)
+    operation = exported["paths"]["/p"]["get"]
+    assert operation["parameters"][0]["schema"]["enum"] == [1]
+    assert isinstance(operation["responses"]["200"]["content"]["application/json"]["example"]["n"], (int, float))

@@ -1918,6 +1918,9 @@ def import_spec(spec_path: Path, dest: Path, *, force: bool = False) -> ImportRe
             if path_budget.trimmed_below is not None:
                 unresolved[key].append(f"schemas nested {path_budget.trimmed_below + 1} or more `$ref`s deep are read as any"
                                        f" value (following every `$ref` would exceed {MAX_EXPANDED} values)")
+            if path_budget.non_finite:
+                where = ", ".join(f"`{one_line(name, 40)}`" for name in list(dict.fromkeys(path_budget.non_finite))[:3])
+                unresolved[key].append(f"numbers JSON cannot carry (infinite or NaN, at {where}) are left out")
             recursive = list(dict.fromkeys(path_budget.cut))
             if recursive:
                 shown = ", ".join(f"`{one_line(ref, 80)}`" for ref in recursive[:3]) + (" …" if len(recursive) > 3 else "")

@@ -14,6 +14,7 @@ objects...) that the full expansion of one operation can run to millions of valu
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import deque
 from collections.abc import Callable
@@ -171,6 +172,9 @@ class Budget:
     cut: list[str] = field(default_factory=list)  # recursive `$ref`s, read as any value
     unresolved: list[str] = field(default_factory=list)  # `$ref`s read as any value, with the reason
     trimmed_below: int | None = None  # `$ref`s nested this deep or deeper were read as any value (size)
+    # Where a number JSON cannot carry stood (YAML's `.inf`, `.nan`; JSON's `1e999`): left out, as
+    # no page, front matter or export could hold it.
+    non_finite: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -252,7 +256,7 @@ class Spec:
         value, resolver = found
         holder: list[Any] = [None]
         queue: deque[_Pending] = deque()
-        literal = Budget(nodes=MAX_NODES)
+        literal = Budget(nodes=MAX_NODES, non_finite=budget.non_finite)
         holder[0] = self._child(value, holder, 0, resolver, None, (), literal, queue)
         while queue:
             pending = queue.popleft()
@@ -281,7 +285,7 @@ class Spec:
             beside = dict(placeholder)
             placeholder.clear()
             copy = self._child(target, pending.container, pending.key, target_resolver, scope, chain,
-                               Budget(nodes=size + 1), queue, into=placeholder)
+                               Budget(nodes=size + 1, non_finite=budget.non_finite), queue, into=placeholder)
             if copy is placeholder:
                 _put_beside(placeholder, beside)
             else:  # a list or a single value: keywords beside the `$ref` have nothing to go over
@@ -365,8 +369,11 @@ class Spec:
             return out
         if isinstance(value, list):
             items: list[Any] = []
-            for index, item in enumerate(value):
-                items.append(self._child(item, items, index, resolver, scope, chain, literal, queue))
+            for item in value:
+                if type(item) is float and not math.isfinite(item):
+                    literal.non_finite.append(f"{key} item" if isinstance(key, str) else "a list item")
+                    continue
+                items.append(self._child(item, items, len(items), resolver, scope, chain, literal, queue))
             return items
         return value
 
@@ -375,6 +382,9 @@ class Spec:
         for name, item in value.items():
             if type(item) in _LEAVES:  # most values: copied here, without a call per value
                 literal.nodes -= 1
+                if type(item) is float and not math.isfinite(item):
+                    literal.non_finite.append(str(name))
+                    continue
                 out[str(name)] = item
             else:
                 out[str(name)] = self._child(item, out, str(name), resolver, scope, chain, literal, queue)
