@@ -2329,3 +2329,24 @@ paths:
     operation = exported["paths"]["/p"]["get"]
     assert operation["parameters"][0]["schema"]["enum"] == [1]
     assert isinstance(operation["responses"]["200"]["content"]["application/json"]["example"]["n"], (int, float))
+
+
+def test_operations_and_path_items_that_are_no_mappings_are_reported(tmp_path: Path) -> None:
+    # `get: "nope"`, `post:` left empty (null) and a path item that is a list were dropped without a word.
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("""openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /e:
+    get: nope
+    post:
+    put: {responses: {"200": {description: ok}}}
+  /l: [1, 2]
+""", encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "GET /e: not a mapping (an operation) and is left out" in report
+    assert "POST /e: not a mapping (an operation) and is left out" in report
+    assert "path `/l` is not a mapping (a path item) and is left out" in report
+    assert "1 endpoints" in report

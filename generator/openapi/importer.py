@@ -1824,6 +1824,7 @@ def collect_operations(paths: Any, tag_order: list[str], notes: list[str]) -> li
     routes: dict[tuple[str, str], str] = {}  # (method, path without placeholder names) → the path that has it
     for path, item in paths.items():
         if not isinstance(item, dict):
+            notes.append(f"path `{one_line(str(path), 120)}` is not a mapping (a path item) and is left out")
             continue
         if not str(path).startswith("/"):
             notes.append(f"path `{path}` does not start with '/' and is left out")
@@ -1834,6 +1835,8 @@ def collect_operations(paths: Any, tag_order: list[str], notes: list[str]) -> li
         for method in METHODS:
             data = item.get(method)
             if not isinstance(data, dict):
+                if method in item:
+                    notes.append(f"{method.upper()} {one_line(str(path), 120)}: not a mapping (an operation) and is left out")
                 continue
             route = (method, re.sub(r"{[^{}/]*}", "{}", str(path)))
             first = routes.setdefault(route, str(path))
