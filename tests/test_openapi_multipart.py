@@ -272,3 +272,24 @@ def test_a_multipart_body_without_files_is_sent_as_multipart_by_every_snippet(tm
     checked = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "check", "-j", "2"],
                              capture_output=True, text=True, timeout=300)
     assert "4 snippets: 4 passed, 0 failed" in checked.stdout, checked.stdout
+
+
+def test_fields_the_schema_names_with_brackets_are_checked_under_those_names(tmp_path: Path) -> None:
+    # formapi.io lists a multipart body's fields as `template[document]`, `template[name]`: the
+    # sandbox read them back nested (`template` → `name`) and refused every snippet's body (400).
+    schema = {"type": "object", "required": ["template[document]", "template[name]"],
+              "properties": {"template[document]": {"type": "string", "format": "binary"},
+                             "template[name]": {"type": "string", "example": "Test"},
+                             "template[size]": {"type": "integer", "example": 3},
+                             "other": {"type": "string", "example": "x"}}}
+    form = {"type": "object", "required": ["a[b]"], "properties": {"a[b]": {"type": "integer", "example": 5}}}
+    project = import_spec({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {"/templates": {"post": {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}},
+                                          "responses": {"201": {"description": "made"}}}},
+                  "/forms": {"post": {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": form}}},
+                                      "responses": {"200": {"description": "ok"}}}}}}, tmp_path)
+    checked = subprocess.run([PYTHON, "-m", "apidocs", "-f", str(project / "mkdocs.yml"), "check", "--lang", "curl", "--lang", "Python"],
+                             capture_output=True, text=True, timeout=600)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "4 passed, 0 failed" in checked.stdout

@@ -166,7 +166,7 @@ def form_text(value: Any, lists: Mapping[str, str] | None = None) -> str:
 _NAME = re.compile(r"([^\[\]]+)((?:\[[^\[\]]*\])*)")
 
 
-def _name_path(name: str) -> list[str]:
+def name_path(name: str) -> list[str]:
     """`a[b][0]` → [a, b, 0]; a name outside the convention is one key as it is."""
     found = _NAME.fullmatch(name)
     if found is None:
@@ -183,7 +183,7 @@ def form_value(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     `indexed_lists`). Raises FormError for a name that is both text and an object."""
     root: dict[str, Any] = {}
     for name, text in pairs:
-        path = _name_path(name)
+        path = name_path(name)
         parent = root
         for depth, key in enumerate(path[:-1]):
             if key == "":

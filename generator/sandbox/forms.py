@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from apidocs.model.endpoint import NO_BODY
-from apidocs.model.forms import INDEX, JSON_TEXT, REPEAT, FormError, as_list
+from apidocs.model.forms import INDEX, JSON_TEXT, REPEAT, FormError, as_list, name_path
 from apidocs.model.validation import pointed_at
 from apidocs.model.values import wire_value
 from apidocs.sandbox.body import parse_json
@@ -114,6 +114,7 @@ def _typed(value: Any, schema: Any, root: Any, depth: int, budget: list[int], li
         declared = schema.get("properties")
         properties: dict[str, Any] = declared if isinstance(declared, dict) else {}
         others = schema.get("additionalProperties")
+        value = _bracketed_names_kept(value, properties)
         typed = {key: member(inner, properties.get(key, others), lists.get(key)) for key, inner in value.items()}
         for name in schema.get("required") or []:
             if isinstance(name, str) and name not in typed:
@@ -121,6 +122,36 @@ def _typed(value: Any, schema: Any, root: Any, depth: int, budget: list[int], li
                 if empty is not None:
                     typed[name] = empty
         return typed
+    return value
+
+
+def _bracketed_names_kept(value: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+    """`value` with the members the schema names with brackets itself (`template[name]`, as
+    Rails-style specs list a multipart body's fields) taken back out of the objects the form's
+    reading nested them in (`template` → `name`)."""
+    named = [name for name in properties if "[" in name and name not in value]
+    if not named:
+        return value
+    value = dict(value)
+    for name in named:
+        path = name_path(name)
+        if len(path) < 2:
+            continue
+        chain = [value]
+        for key in path[:-1]:
+            inner = chain[-1].get(key)
+            if not isinstance(inner, dict):
+                break
+            chain.append(dict(inner))  # copies: the form as read stays as it was
+        else:
+            if path[-1] in chain[-1]:
+                found = chain[-1].pop(path[-1])
+                for depth in range(len(chain) - 1, 0, -1):  # each copy in its parent; emptied ones left out
+                    if chain[depth]:
+                        chain[depth - 1][path[depth - 1]] = chain[depth]
+                    else:
+                        chain[depth - 1].pop(path[depth - 1])
+                value[name] = found
     return value
 
 
