@@ -2350,3 +2350,27 @@ paths:
     assert "POST /e: not a mapping (an operation) and is left out" in report
     assert "path `/l` is not a mapping (a path item) and is left out" in report
     assert "1 endpoints" in report
+
+
+def test_a_path_crafted_against_placeholders_sharing_a_segment_cannot_hold_the_sandbox(tmp_path: Path) -> None:
+    # `/dates/{year}-{month}-{day}` as a regular expression tries every way of cutting a failing
+    # segment: a path of 4,000 dashes held a sandbox worker for 70 s. It now answers at once.
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {"/dates/{year}-{month}-{day}": {"get": {"parameters": [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "example": value}
+            for name, value in (("year", "2024"), ("month", "01"), ("day", "02"))],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"ok": True}}}}}}}}}),
+        encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    sandbox = start_sandbox(None, config=dest / "mkdocs.yml")
+    try:
+        started = time.monotonic()
+        crafted = requests.get(f"{sandbox.url}/dates/{'-' * 4000}/", timeout=30)
+        assert time.monotonic() - started < 3
+        assert crafted.status_code == 404 and "application/json" in crafted.headers["content-type"]
+        assert requests.get(f"{sandbox.url}/dates/2024-01-02", timeout=10).json() == {"ok": True}
+    finally:
+        sandbox.stop()

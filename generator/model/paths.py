@@ -11,7 +11,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 from urllib.parse import quote, unquote
+
+import regex
 
 # A placeholder's name: hyphens and dots too (`<export-uuid>`, OpenAPI's `{toy.id}`). Names are only
 # ever looked up by position, never made into regex group names or code identifiers.
@@ -20,8 +23,11 @@ PLACEHOLDER_NAME = r"[A-Za-z_][A-Za-z0-9_.-]*"
 PLACEHOLDER = re.compile(r"\{(" + PLACEHOLDER_NAME + r")\}")
 # What `encode` leaves alone in the literal parts: `/` and the characters RFC 3986 allows in a path.
 _PATH_SAFE = "/-._~!$&'()*+,;=:@"
-# Ways of splitting one path among placeholders that share a segment, tried by the sandbox.
+# Ways of splitting one path among placeholders that share a segment, tried by the sandbox; and
+# the positions tried to find them (a path can be written so that most ways lead nowhere late).
 MAX_SPLITS = 32
+MAX_SPLIT_STEPS = 20_000
+PATH_MATCH_SECONDS = 0.05  # one path against one template whose placeholders share a segment
 
 
 # Names the operation a request means among those sharing its route (paths that differ only in
@@ -88,17 +94,24 @@ class PathTemplate:
     def literal_length(self) -> int:
         return sum(len(part) for part in self.literals)
 
-    def _regex(self, allow_empty: bool) -> re.Pattern[str]:
+    def _regex(self, allow_empty: bool) -> Any:
         return self._empty_segments_regex if allow_empty else self._segments_regex
 
-    # Compiled once per template: the sandbox matches a path on every request.
+    # Compiled once per template: the sandbox matches a path on every request. Placeholders that
+    # share a segment (`/{year}-{month}-{day}`) make a pattern whose failing match tries every
+    # way of cutting the segment: a crafted path of 4,000 dashes took 70 s. Those are matched by
+    # `regex` with a time limit, as schema patterns are; the others (linear) by `re`.
     @cached_property
-    def _segments_regex(self) -> re.Pattern[str]:
-        return re.compile("([^/]+)".join(re.escape(part) for part in self.literals))
+    def _segments_regex(self) -> Any:
+        return self._compiled("([^/]+)")
 
     @cached_property
-    def _empty_segments_regex(self) -> re.Pattern[str]:
-        return re.compile("([^/]*)".join(re.escape(part) for part in self.literals))
+    def _empty_segments_regex(self) -> Any:
+        return self._compiled("([^/]*)")
+
+    def _compiled(self, placeholder: str) -> Any:
+        source = placeholder.join(re.escape(part) for part in self.literals)
+        return regex.compile(source) if self.shares_segments else re.compile(source)
 
     def match(self, path: str, *, allow_empty: bool = False) -> dict[str, str] | None:
         """The placeholder values of a concrete path (one segment each), or None when it has another shape.
@@ -106,7 +119,11 @@ class PathTemplate:
         With `allow_empty`, `/orders//` matches `/orders/{id}/` with an empty `id` (for messages).
         A repeated name keeps its first value.
         """
-        found = self._regex(allow_empty).fullmatch(path)
+        pattern = self._regex(allow_empty)
+        try:
+            found = pattern.fullmatch(path, timeout=PATH_MATCH_SECONDS) if self.shares_segments else pattern.fullmatch(path)
+        except TimeoutError:
+            return None  # no path of a request meant so many ways to be cut
         if found is None:
             return None
         values: dict[str, str] = {}
@@ -123,7 +140,8 @@ class PathTemplate:
         return any("/" not in literal for literal in self.literals[1:-1])
 
     def splits(self, path: str, limit: int = MAX_SPLITS) -> list[dict[str, str]]:
-        """Every way (at most `limit`) `path` fills the placeholders, `match`'s own first.
+        """The ways (at most `limit`, found within MAX_SPLIT_STEPS positions tried) `path` fills
+        the placeholders, `match`'s own first.
 
         `/y/{a}-{b}` takes `/y/x-y-2020-01-02` as a=`x-y-2020-01`, b=`02` (the regex is greedy),
         and as a=`x-y`, b=`2020-01-02`: which one the request meant only the values' schemas can tell.
@@ -132,14 +150,17 @@ class PathTemplate:
         if first is None or not self.shares_segments:
             return [] if first is None else [first]
         found: list[dict[str, str]] = []
+        steps = 0
 
         def fill(index: int, start: int, values: list[str]) -> None:
+            nonlocal steps
             literal = self.literals[index + 1]
             last = index == len(self.names) - 1
             # Longest value first, as the regex takes it.
             ends = [len(path) - len(literal)] if last else range(len(path) - len(literal), start, -1)
             for end in ends:
-                if len(found) >= limit:
+                steps += 1
+                if len(found) >= limit or steps > MAX_SPLIT_STEPS:
                     return
                 value = path[start:end]
                 if not value or "/" in value or not path.startswith(literal, end) or (last and end + len(literal) != len(path)):
