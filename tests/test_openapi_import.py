@@ -2304,23 +2304,27 @@ def test_placeholders_sharing_a_segment_take_the_values_their_schemas_fit(tmp_pa
     assert "2 passed, 0 failed" in checked.stdout
 
 
+def imported_yaml(tmp_path: Path, paths: str) -> tuple[Path, str]:
+    """A one-file OpenAPI 3.0 spec whose `paths:` are the YAML text `paths`, imported: the
+    project and its import report (for what plain data cannot write: `.inf`, odd shapes)."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f'openapi: 3.0.3\ninfo: {{title: t, version: "1"}}\npaths:{paths}', encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    return dest, (dest / "import-report.txt").read_text(encoding="utf-8")
+
+
 def test_numbers_json_cannot_carry_are_left_out_and_reported(tmp_path: Path) -> None:
     # YAML's `.inf`/`.nan` (JSON's `1e999` reads as infinity too) went into the front matter, which
     # the loader refuses (E013): the imported project neither built nor exported.
-    spec = tmp_path / "spec.yaml"
-    spec.write_text("""openapi: 3.0.3
-info: {title: t, version: "1"}
-paths:
+    dest, report = imported_yaml(tmp_path, """
   /p:
     get:
       parameters:
         - {name: a, in: query, schema: {type: number, maximum: .inf, enum: [1, .nan]}, example: .inf}
       responses: {"200": {description: ok, content: {application/json: {schema: {type: object, required: [n],
                   properties: {n: {type: number, minimum: -.inf}}}, example: {n: .nan}}}}}
-""", encoding="utf-8")
-    dest = tmp_path / "out"
-    assert run("import-openapi", str(spec), str(dest)).returncode == 0
-    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+""")
     assert "GET /p: numbers JSON cannot carry (infinite or NaN, at `maximum`, `enum item`, `example`) are left out" in report
     built = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site"))
     assert built.returncode == 0, built.stdout + built.stderr
@@ -2333,19 +2337,13 @@ paths:
 
 def test_operations_and_path_items_that_are_no_mappings_are_reported(tmp_path: Path) -> None:
     # `get: "nope"`, `post:` left empty (null) and a path item that is a list were dropped without a word.
-    spec = tmp_path / "spec.yaml"
-    spec.write_text("""openapi: 3.0.3
-info: {title: t, version: "1"}
-paths:
+    _, report = imported_yaml(tmp_path, """
   /e:
     get: nope
     post:
     put: {responses: {"200": {description: ok}}}
   /l: [1, 2]
-""", encoding="utf-8")
-    dest = tmp_path / "out"
-    assert run("import-openapi", str(spec), str(dest)).returncode == 0
-    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+""")
     assert "GET /e: not a mapping (an operation) and is left out" in report
     assert "POST /e: not a mapping (an operation) and is left out" in report
     assert "path `/l` is not a mapping (a path item) and is left out" in report

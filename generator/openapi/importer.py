@@ -623,8 +623,7 @@ def _member_examples(schema: Any) -> bool:
     those of the schemas it is `allOf`)."""
     if not isinstance(schema, dict):
         return False
-    parts = [schema, *(part for part in schema.get("allOf") or [] if isinstance(part, dict))]
-    for part in parts:
+    for part in _object_parts(schema):
         members = part.get("properties")
         if isinstance(members, dict) and any(isinstance(member, dict) and given_example(member) is not NO_EXAMPLE
                                              for member in members.values()):
@@ -632,10 +631,14 @@ def _member_examples(schema: Any) -> bool:
     return False
 
 
+def _object_parts(schema: Schema) -> list[Schema]:
+    """An object schema and the schemas it is `allOf`: where its members are named."""
+    return [schema, *(part for part in schema.get("allOf") or [] if isinstance(part, dict))]
+
+
 def _requires_members(schema: Schema) -> bool:
     """Whether an object schema names required members (itself or in an `allOf` part)."""
-    parts = [schema, *(part for part in schema.get("allOf") or [] if isinstance(part, dict))]
-    return any(isinstance(part.get("required"), list) and part["required"] for part in parts)
+    return any(isinstance(part.get("required"), list) and part["required"] for part in _object_parts(schema))
 
 
 _STYLE_KEYS = ("style", "explode", "allowReserved")  # given, the member travels by them, whatever its `contentType`
@@ -1359,7 +1362,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 if problem:
                     # The sandbox checks requests against the carried schema: it would refuse the example.
                     notes.append(f"request example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
-                if not problem:
+                else:
                     value = _samples_as_placeholders(value, schema, converted, "request", known_tokens, notes)
                 example["body"] = value
                 if essence == FORM_MEDIA_TYPE and isinstance(value, dict):
