@@ -15,7 +15,7 @@ from typing import Any
 
 from apidocs.config.settings import Server, Settings
 from apidocs.explorer.context import ServeContext
-from apidocs.explorer.slots import render_parts
+from apidocs.explorer.slots import render_parts, slot_values
 from apidocs.model.endpoint import Endpoint, encode_path_template
 from apidocs.model.forms import FORM_MEDIA_TYPE
 from apidocs.model.multipart import MULTIPART_MEDIA_TYPE, file_names, sample_file
@@ -53,6 +53,7 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
     sandbox = context.sandbox_path if context else None
     servers = _servers(endpoint, settings, bool(sandbox))
     request = build_request(endpoint, settings.auth, base_url_of(endpoint, settings.default_server))
+    values = slot_values(request)  # the same for every language's snippet
     auth_name = settings.auth.header.lower() if settings.auth.header else None
     headers = [{"name": name, "value": value, "auth": name.lower() == auth_name} for name, value in request.headers]
     # The example's query, after the API key when the site sends one there (as the snippets do):
@@ -104,7 +105,7 @@ def explorer_data(endpoint: Endpoint, settings: Settings, languages: list[Langua
         "sandbox": sandbox,
         "publicSandbox": bool(settings.public_sandbox) and not sandbox,
         "proxy": context.proxy_path if context else None,
-        "snippets": [{"label": language.label, "parts": render_parts(settings.snippets_dir, language, request)}
+        "snippets": [{"label": language.label, "parts": render_parts(settings.snippets_dir, language, request, values)}
                      for language in languages],
         "sessionHeader": SESSION_HEADER,
         # Sent to a sandbox beside the snippet's headers: which operation this page is, among

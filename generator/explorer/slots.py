@@ -327,19 +327,22 @@ def _environment_with_slots(folder: Path) -> jinja2.Environment:
     return environment
 
 
-def render_parts(folder: Path, language: Language, request: HttpRequest) -> list[Any] | None:
+def render_parts(folder: Path, language: Language, request: HttpRequest,
+                 values: dict[str, Any] | None = None) -> list[Any] | None:
     """The template as literal text and expressions, or None when it cannot be replayed live.
 
     The result is checked before it is trusted: filled with the example's own values it must
     give exactly the snippet `render_snippet` gives, and so must it for other bodies when the
-    template loops over records (`_loop_probes`).
+    template loops over records (`_loop_probes`). `values`: the request's `slot_values`, when
+    the caller has them (one request, a snippet per language).
     """
     parts = _parts_of_shape(folder, language, request)
     if parts is None:
         return None
     try:
         for probe in [request, *_loop_probes(request, parts)]:
-            if fill(parts, slot_values(probe)) != render_snippet(folder, language, probe):
+            probe_values = values if probe is request and values is not None else slot_values(probe)
+            if fill(parts, probe_values) != render_snippet(folder, language, probe):
                 return None
     except (SlotUnsupported, ValueError, TypeError, KeyError, AttributeError):
         return None

@@ -111,9 +111,15 @@ def json_text(value: object, indent: int | None = 2) -> str:
 _PY_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+_PY_PRINTABLE_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"'})  # the escapes a printable text can need
+
+
 def python_string(text: str) -> str:
+    text = str(text)
+    if text.isprintable():  # most text (no line breaks or controls): one pass in C, same result
+        return '"' + text.translate(_PY_PRINTABLE_ESCAPES) + '"'
     out = []
-    for char in str(text):
+    for char in text:
         if char in _PY_ESCAPES:
             out.append(_PY_ESCAPES[char])
         elif char.isprintable() or char == " ":
@@ -182,9 +188,15 @@ def python_fields(parts: list[Part]) -> str:
     return python_literal(fields)
 
 
+_JS_PRINTABLE_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"'})  # U+2028 and U+2029 are not printable
+
+
 def js_string(text: str) -> str:
+    text = str(text)
+    if text.isprintable():  # most text (no line breaks or controls): one pass in C, same result
+        return '"' + text.translate(_JS_PRINTABLE_ESCAPES) + '"'
     out = []
-    for char in str(text):
+    for char in text:
         if char in _JS_ESCAPES:
             out.append(_JS_ESCAPES[char])
         elif char.isprintable() or char == " ":
@@ -253,17 +265,12 @@ def html_attribute(text: str) -> str:
 # entities, backslash escapes, code, emphasis (an underscore only at a word's edge, as Markdown
 # reads it), links and images, attr_list's `{: ...}`, table pipes, heading hashes, pymdownx's
 # ~ ^ = + marks and $ maths. Quotes and colons mean nothing outside those constructs.
-_MARKDOWN_ACTIVE = re.compile(r"[\\`*{}\[\]()!<>&|#~^=+$]")
-_AS_REFERENCES = {character: f"&#{ord(character)};" for character in "\\`*{}[]()!<>&|#~^=+$"}
+_AS_REFERENCES = str.maketrans({character: f"&#{ord(character)};" for character in "\\`*{}[]()!<>&|#~^=+$"})
 # Underscores next, in a search of their own (one class alone is scanned far faster than an
 # alternation with look-arounds). A reference's `&` and `;` are no letters either, so an
 # underscore is at a word's edge exactly when it was before.
 _EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 _WHITE_SPACE = re.compile(r"\s+")
-
-
-def _as_reference(found: re.Match[str]) -> str:
-    return _AS_REFERENCES[found.group()]
 
 
 def markdown_text(text: str) -> str:
@@ -273,5 +280,5 @@ def markdown_text(text: str) -> str:
     through untouched and the browser shows the character, so nothing can open a tag, a link,
     an attribute list or a new line.
     """
-    line = _MARKDOWN_ACTIVE.sub(_as_reference, _WHITE_SPACE.sub(" ", str(text)))
+    line = _WHITE_SPACE.sub(" ", str(text)).translate(_AS_REFERENCES)
     return _EDGE_UNDERSCORE.sub("&#95;", line) if "_" in line else line

@@ -91,9 +91,16 @@ def render_snippet(folder: Path, language: Language, request: HttpRequest) -> st
     return text
 
 
+@lru_cache(maxsize=64)
+def _template(folder: Path, name: str, stamp: float) -> jinja2.Template:
+    """The compiled template, kept per stamp of the snippets folder (`Language.stamp`): Jinja
+    would otherwise ask the file system whether it changed at every render (1% of a build)."""
+    return snippet_environment(folder).get_template(name)
+
+
 def _render_snippet(folder: Path, language: Language, request: HttpRequest) -> str:
     try:
-        template = snippet_environment(folder).get_template(language.template)
+        template = _template(folder, language.template, language.stamp)
         text = template.render(request=request)
     except jinja2.TemplateError as error:
         where = f"{folder / language.template}:{template_line_of(error, folder / language.template)}"
