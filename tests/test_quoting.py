@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apidocs.model.endpoint import NO_BODY
 from apidocs.model.forms import form_map, form_pieces, form_text
@@ -125,6 +127,37 @@ def test_json_text_keeps_non_ascii_readable_and_escapes_controls() -> None:
 def test_json_text_refuses_nan() -> None:
     with pytest.raises(ValueError):
         json_text(math.nan)
+    with pytest.raises(ValueError):
+        json_text({"deep": [1, {"x": math.inf}]})
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.characters(codec="utf-8"), max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=4),
+    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=JSON_VALUES, indent=st.sampled_from([0, 2, 4]))
+def test_json_text_is_what_json_writes(value: object, indent: int) -> None:
+    # json_text writes indented JSON itself (json's is slow with an indent): the same text.
+    assert json_text(value, indent) == json.dumps(value, indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def test_json_text_leaves_what_json_alone_judges_to_json() -> None:
+    # Keys that are not text, a cycle, types JSON has not: json's own text or json's own error.
+    assert json_text({1: [True], None: 2.5, 1.5: "x"}) == json.dumps({1: [True], None: 2.5, 1.5: "x"}, indent=2)
+    deep: object = "end"
+    for _ in range(200):
+        deep = [deep]
+    assert json_text(deep) == json.dumps(deep, indent=2)
+    looped: list[object] = []
+    looped.append(looped)
+    with pytest.raises(ValueError, match="Circular"):
+        json_text(looped)
+    with pytest.raises(TypeError):
+        json_text({"when": object()})
 
 
 # --- Python --------------------------------------------------------------------------------------

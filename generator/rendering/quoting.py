@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from collections.abc import Callable
+from json.encoder import encode_basestring  # json's own string encoder (in C)
 
 from apidocs.model.endpoint import NO_BODY
 from apidocs.model.forms import form_map, form_pieces, form_text
@@ -103,7 +105,62 @@ def json_text(value: object, indent: int | None = 2) -> str:
     """Pretty JSON, non-ASCII kept readable; the bytes a shell snippet sends as the body."""
     if value is NO_BODY:
         return ""
+    if indent is not None:
+        written: list[str] = []
+        if _indented_json(value, " " * indent, "\n", written, 0):
+            return "".join(written)
     return json.dumps(value, indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+_MAX_FAST_DEPTH = 64
+
+
+def _indented_json(value: object, step: str, line: str, written: list[str], depth: int) -> bool:
+    """`json.dumps(value, indent=len(step), ensure_ascii=False)` written into `written`, or False
+    (with `written` unfinished) for what only `json.dumps` should judge: a key that is not text,
+    a number JSON has not, a type it cannot write, a depth a cycle could reach. With `indent`,
+    `json` encodes in Python, a generator per level; this is a plain recursion, three times as
+    fast, and a test holds the two to the same text."""
+    if isinstance(value, str):
+        written.append(encode_basestring(value))
+    elif value is None:
+        written.append("null")
+    elif value is True:
+        written.append("true")
+    elif value is False:
+        written.append("false")
+    elif type(value) is int:
+        written.append(int.__repr__(value))
+    elif type(value) is float:
+        if value != value or value in (math.inf, -math.inf):
+            return False
+        written.append(float.__repr__(value))
+    elif type(value) is list or type(value) is dict:
+        if not value:
+            written.append("[]" if type(value) is list else "{}")
+            return True
+        if depth == _MAX_FAST_DEPTH:
+            return False
+        inner = line + step
+        if type(value) is list:
+            written.append("[")
+            for index, item in enumerate(value):
+                written.append(inner if index == 0 else "," + inner)
+                if not _indented_json(item, step, inner, written, depth + 1):
+                    return False
+            written.append(line + "]")
+        else:
+            written.append("{")
+            for index, (key, item) in enumerate(value.items()):  # type: ignore[union-attr]
+                if type(key) is not str:
+                    return False
+                written.append((inner if index == 0 else "," + inner) + encode_basestring(key) + ": ")
+                if not _indented_json(item, step, inner, written, depth + 1):
+                    return False
+            written.append(line + "}")
+    else:
+        return False
+    return True
 
 
 # --- Python -------------------------------------------------------------------------------------
