@@ -15,7 +15,7 @@ from typing import Any
 # Re-exported for the renderers and clients that import them from here; the template type is `PathTemplate`.
 from apidocs.model.headers import media_type_essence
 from apidocs.model.paths import PLACEHOLDER as PLACEHOLDER
-from apidocs.model.paths import PathTemplate
+from apidocs.model.paths import PathTemplate, path_template
 from apidocs.model.paths import encode_path_segment as encode_path_segment
 from apidocs.model.positions import PositionKey
 
@@ -229,7 +229,7 @@ class Endpoint(Document):
 
     @property
     def template(self) -> PathTemplate:
-        return PathTemplate(self.path)
+        return path_template(self.path)
 
     @property
     def path_parameters(self) -> list[str]:
@@ -279,4 +279,4 @@ def json_type(value: Any) -> str:
 
 def encode_path_template(path: str) -> str:
     """Encode the literal parts of a path template, leaving `/` and placeholders."""
-    return PathTemplate(path).encoded()
+    return path_template(path).encoded()

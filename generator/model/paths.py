@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -44,6 +44,8 @@ def split_suffix(text: str) -> tuple[str, str]:
     """(path, suffix): a template may end in `?…` or `#…` outside its placeholders, as specs
     converted from other formats tell operations on one path apart (AWS's `/#Action=Describe`,
     `/search?query={query}`). The suffix names the operation; it is not part of the path sent."""
+    if "?" not in text and "#" not in text:
+        return text, ""  # nearly every path
     # Any `{…}` is masked, not only well-named placeholders: an OpenAPI `{item#id}` is one.
     found = re.search(r"[?#]", re.sub(r"\{[^{}/]*\}", lambda match: "_" * len(match.group(0)), text))
     return (text, "") if found is None else (text[: found.start()], text[found.start() :])
@@ -195,6 +197,13 @@ class PathTemplate:
     def encoded(self) -> str:
         """The template with its literal parts percent-encoded, placeholders kept as `{name}`."""
         return self.replace_placeholders(lambda name: "{" + name + "}", encode_literal=encode_literal_path)
+
+
+@lru_cache(maxsize=4096)
+def path_template(text: str) -> PathTemplate:
+    """The template of `text`, shared: a template never changes, and a build asks for each
+    endpoint's several times (its page, snippets, panel, export)."""
+    return PathTemplate(text)
 
 
 def encode_literal_path(text: str) -> str:
