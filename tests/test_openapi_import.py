@@ -1525,6 +1525,9 @@ def test_a_path_suffix_names_the_operation_and_is_sent_as_query(tmp_path: Path) 
     put = exported["paths"]["/#X-Amz-Target=Svc.Put"]["post"]
     assert [(p["in"], p["name"], p.get("example")) for p in put["parameters"]] == [("header", "X-Amz-Target", "Svc.Put")]
     assert "overload" not in json.dumps(exported["paths"]["/detect#overload=stream"]["post"].get("parameters", []))
+    # the suffix's placeholder is the spec's one path parameter again, not a query parameter as well
+    search = exported["paths"]["/search?q={q}"]["get"]
+    assert [(p["in"], p["name"], p.get("example")) for p in search["parameters"]] == [("path", "q", "cats")]
     curl = {key: operation["x-codeSamples"][0]["source"].splitlines()[0]
             for key, item in exported["paths"].items() for operation in item.values()}
     assert curl["/#Action=DescribeThing"] == "curl -i 'https://api.example.com/?Id=t-1&Action=DescribeThing'"

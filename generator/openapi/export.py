@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import unquote
 
 from referencing.exceptions import Unresolvable
 
@@ -155,18 +156,26 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
         if value and endpoint.is_example_complete:
             entry["example"] = _typed_example(value, entry["schema"])
         result.append(entry)
-    for name in PLACEHOLDER.findall(endpoint.template.suffix):
+    suffix_placeholders = [name for name in PLACEHOLDER.findall(endpoint.template.suffix) if name not in endpoint.path_parameters]
+    for name in suffix_placeholders:
         # `/search?query={query}`: OpenAPI wants a path parameter for every `{name}` of a path
-        # key, though the value travels in the query.
-        if name not in endpoint.path_parameters:
-            result.append({"name": name, "in": "path", "required": True, "schema": {"type": "string"},
-                           "description": f"Named in the path's suffix; sent as the query parameter `{name}`."})
+        # key, though the value travels in the query (where the definition documents it).
+        parameter = documented.get(("query", name))
+        entry = {"name": name, "in": "path", "required": True, "schema": _parameter_schema(endpoint, "query", name, parameter)
+                 if parameter else {"type": "string"},
+                 "description": parameter.description if parameter and parameter.description
+                 else f"Named in the path's suffix; sent as the query parameter `{name}`."}
+        value = next((value for query_name, value in endpoint.example.query if query_name == name), None)
+        if value is not None:
+            entry["example"] = _typed_example(value, entry["schema"])
+        result.append(entry)
     query_values: dict[str, list[str]] = {}
     for name, value in endpoint.example.query:
         query_values.setdefault(name, []).append(value)
-    # What the path's own `?` suffix fixes (`/request?view=collection`) is in the path key already:
-    # a parameter only when the definition documents one.
-    in_path_key = {name for name, _ in endpoint.template.fixed_query} if endpoint.template.suffix.startswith("?") else set()
+    # What the path's own `?` suffix names (`/request?view=collection`, `/search?kind={kind}`) is in
+    # the path key already: a query parameter only when the definition documents one.
+    suffix = endpoint.template.suffix
+    in_path_key = {unquote(item.partition("=")[0]) for item in suffix[1:].split("&")} if suffix.startswith("?") else set()
     # A documented parameter the example sends as its members (`search[name]=…`): OpenAPI's deepObject.
     members: dict[str, list[tuple[str, str]]] = {}
     for name, values in query_values.items():
@@ -176,6 +185,7 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
     deep = {pair[0] for pairs in members.values() for pair in pairs}
     query_names = [name for name in query_values if (name not in in_path_key or ("query", name) in documented) and name not in deep]
     query_names += [p.name for (kind, _), p in documented.items() if kind == "query" and p.name not in query_values]
+    query_names = [name for name in query_names if name not in suffix_placeholders]  # the path parameters above
     for name in query_names:
         parameter = documented.get(("query", name))
         values = query_values.get(name, [])
