@@ -369,3 +369,30 @@ def test_a_method_goes_to_the_most_specific_template_that_has_it() -> None:
         assert route is not None and route.template == template, method
     refused = router.match("/projects/1/services/asana", "POST")  # no template has it: the most specific one's Allow
     assert refused is not None and refused.route_for("POST") is None and refused.group.allow == "PUT, OPTIONS"
+
+
+def test_a_path_matched_before_a_route_is_added_finds_that_route_after() -> None:
+    # The router keeps each path's match: a route added since (`apidocs serve` adds none, it
+    # builds a new router, but `Router.add` must not leave an outdated match behind) is found.
+    from apidocs.sandbox.router import MAX_MATCHED_PATH_LENGTH, Router
+
+    async def handler(call: object) -> None:
+        return None
+
+    router = Router()
+    router.add("GET", "/orders/{id}/", handler)
+    assert router.match("/orders/cancel/", "PATCH") is not None  # the `{id}` route (no PATCH: a 405)
+    router.add("PATCH", "/orders/cancel/", handler)
+    found = router.match("/orders/cancel/", "PATCH")
+    assert found is not None and found.route_for("PATCH") is not None
+    route = found.route_for("PATCH")
+    assert route is not None and found.choose(route, {}, b"") == (route, {})
+    first = router.match("/orders/7/", "GET")
+    assert first is not None and first is router.match("/orders/7/", "GET")  # kept
+    get = first.route_for("GET")
+    assert get is not None
+    chosen, values = first.choose(get, {}, b"")
+    values["id"] = "changed by a handler"
+    assert first.choose(get, {}, b"") == (chosen, {"id": "7"})  # each request has its own values
+    long_path = "/orders/" + "x" * MAX_MATCHED_PATH_LENGTH + "/"
+    assert router.match(long_path, "GET") is not router.match(long_path, "GET")  # matched each time, not kept

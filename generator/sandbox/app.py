@@ -158,7 +158,7 @@ class SandboxEndpoint:
             raise ApiError(405, f"{method} is not allowed on {path} (allowed: {', '.join(match.group.routes)})",
                            {"Allow": match.group.allow})
         query_string = scope.get("query_string", b"")
-        route, params = route.choose(path, headers, query_string)
+        route, params = match.choose(route, headers, query_string)
         try:
             user = self.authenticator.user(headers, query_string)
             store = await self.sessions.state_for(headers)

@@ -28,6 +28,10 @@ from apidocs.model.paths import ROUTE_HEADER, PathTemplate
 
 Handler = Callable[[Any], Awaitable[Any]]
 Accepts = Callable[[dict[str, str], bytes, dict[str, str]], bool]  # (path values, query, headers) → whether they fit
+# The matches a router keeps: of at most this many (path, method) pairs, of paths at most this
+# long (readers' paths are short; a flood of long made-up ones must not fill the memory).
+MAX_MATCHED_PATHS = 10_000
+MAX_MATCHED_PATH_LENGTH = 256
 
 
 def template_key(template: str) -> str:
@@ -120,6 +124,9 @@ class PathGroup:
 class Match:
     group: PathGroup
     path: str
+    # The path values of each route that needs nothing but the path to choose (see `choose`),
+    # by template: a match is kept by the router for its path, so they are found once.
+    _path_values: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
     def route_for(self, method: str) -> Route | None:
         route = self.group.routes.get(method)
@@ -130,6 +137,16 @@ class Match:
     def params(self, route: Route) -> dict[str, str]:
         return route.pattern.match(self.path) or {}
 
+    def choose(self, route: Route, headers: dict[str, str], query_string: bytes) -> tuple[Route, dict[str, str]]:
+        """`route.choose` for this match's path; a route without alternatives whose placeholders
+        each have a segment of their own has the same values for every request of the path."""
+        if route.alternatives or route.pattern.shares_segments:
+            return route.choose(self.path, headers, query_string)
+        values = self._path_values.get(route.template)
+        if values is None:
+            values = self._path_values[route.template] = route.values(self.path, headers, query_string)
+        return route, dict(values)  # the handler's own copy
+
 
 class Router:
     def __init__(self) -> None:
@@ -138,6 +155,9 @@ class Router:
         # placeholder is one segment, so a path matches only templates with as many), most
         # specific first; built on the first match after a change.
         self._by_depth: dict[int, list[PathGroup]] | None = None
+        # The match of each (path, method) asked for since the last change: readers ask for the
+        # same few orders again and again. Emptied when full (`MAX_MATCHED_PATHS`).
+        self._matched: dict[tuple[str, str | None], Match | None] = {}
 
     def add(self, method: str, template: str, handler: Handler, endpoint: Endpoint | None = None,
             error_bodies: dict[int, tuple[bytes, bytes]] | None = None, accepts: Accepts | None = None, constrained: bool = False) -> None:
@@ -154,6 +174,7 @@ class Router:
         else:
             first.alternatives = [*(kept for kept in first.alternatives if kept.template != template), route]
         self._by_depth = None
+        self._matched = {}
 
     def has(self, method: str, template: str) -> bool:
         group = self._groups.get(template_key(template))
@@ -162,6 +183,19 @@ class Router:
     def match(self, path: str, method: str | None = None) -> Match | None:
         """The most specific template `path` matches that has `method` (any method: None), else
         the most specific it matches."""
+        key = (path, method)
+        try:
+            return self._matched[key]
+        except KeyError:
+            pass
+        found = self._find(path, method)
+        if len(path) <= MAX_MATCHED_PATH_LENGTH:
+            if len(self._matched) >= MAX_MATCHED_PATHS:
+                self._matched = {}
+            self._matched[key] = found
+        return found
+
+    def _find(self, path: str, method: str | None) -> Match | None:
         by_depth = self._by_depth
         if by_depth is None:
             by_depth = {}
