@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -283,6 +284,40 @@ def test_values_written_in_a_batch_come_back_exactly(postgres: PostgresServer) -
     assert written == [True] * 2 * len(reasons)
     assert read == [(state(reason[::-1]), 2) for reason in reasons]
     assert untouched == [[start_state], [start_state]]
+
+
+def test_reads_alike_in_a_batch_each_get_the_rows_as_they_are(postgres: PostgresServer) -> None:
+    """Reads of one order in one session that meet in a batch are sent once and all answered;
+    the statement is kept, never its answer: a read after a change sees the change."""
+    from apidocs.sandbox.postgres import PostgresBackend
+    from apidocs.sandbox.timp.fixtures import load_fixtures
+    from apidocs.sandbox.timp.workflow import Cancelation, State
+
+    fixtures = load_fixtures()
+    items = [item.uuid for item in fixtures.orders[CONFIRM_SEED].items]
+    start_state = (fixtures.orders[CONFIRM_SEED].initial, 0)
+    canceled = State("canceled", Cancelation("confirmed", "R", "2020-01-01T00:00:00Z", "S", "2020-01-02T00:00:00Z"))
+
+    async def run() -> tuple[list[list[tuple[State, int]]], list[list[tuple[State, int]]]]:
+        url = PostgresBackend.open(postgres.create_database(), fixtures).url
+        backend = PostgresBackend(url, fixtures, pool_size=1)  # one sender: batches of several
+        try:
+            assert await backend.replace("", CONFIRM_SEED, "order", start_state, canceled)
+
+            def reads() -> list[Any]:
+                return [backend.read(session, uuids) for _ in range(10) for session in ("", "other")
+                        for uuids in ([CONFIRM_SEED], [CONFIRM_SEED, *items])]
+
+            before = await asyncio.gather(*reads())
+            assert await backend.replace("", CONFIRM_SEED, "order", (canceled, 1), start_state[0])
+            return before, await asyncio.gather(*reads())
+        finally:
+            await backend.aclose()
+
+    before, after = run_coroutine(run())
+    untouched = [(fixtures.items[item].initial, 0) for item in items]
+    assert before == [[(canceled, 1)], [(canceled, 1), *untouched], [start_state], [start_state, *untouched]] * 10
+    assert after == [[(start_state[0], 2)], [(start_state[0], 2), *untouched], [start_state], [start_state, *untouched]] * 10
 
 
 def test_a_nul_in_a_reason_is_a_400_and_other_requests_go_on(postgres: PostgresServer) -> None:

@@ -55,6 +55,7 @@ ANSWER_SECONDS = 5.0  # for the database's answer to a batch or a session step: 
 # A statement's whole wait: a connection, maybe a batch ahead of it on it, its own batch.
 STATEMENT_SECONDS = WAIT_SECONDS + 2 * ANSWER_SECONDS
 POOL_SIZE = 4  # connections per worker process
+MAX_READ_TEXTS = 4096  # reads whose text a worker keeps (`PostgresBackend._read_texts`)
 MAX_DEADLOCK_TRIES = 3  # a batch, or a session step, rolled back to break a deadlock is tried again
 SCHEMA_LOCK, SESSION_START_LOCK = 727274, 727275  # advisory locks: creating the tables, starting a session
 T = TypeVar("T")
@@ -232,6 +233,9 @@ class _Statement:
     result: asyncio.Future[list[tuple[Any, ...]]]  # the rows it returns
     tried: bool = False
     deadlocks: int = 0  # times its batch was rolled back to break a deadlock
+    # A read's values, hashable (session, *uuids): reads alike are sent once
+    # per batch, and their text is kept (`PostgresBackend._read_texts`). None for a write.
+    read_key: tuple[object, ...] | None = None
 
     @property
     def lock_order(self) -> tuple[int, str, int, str]:
@@ -286,6 +290,9 @@ class PostgresBackend(Backend):
         self._opening: asyncio.Lock | None = None
         self._seen: dict[tuple[str, str], Entry] = {}  # (session, uuid) → last read or written here
         self._rendered = Rendered()
+        # The text of each read sent lately, by its values: psycopg binds the values of a session's
+        # order once, not on every read of it (a tenth of a read's cost).
+        self._read_texts: dict[tuple[object, ...], str] = {}
         self._queued: list[_Statement] = []
         self._sending = 0  # senders at work: each takes what is queued until nothing is
         self._senders: set[asyncio.Task[None]] = set()  # held, or the loop could drop them
@@ -408,10 +415,10 @@ class PostgresBackend(Backend):
                 if attempt > 1 or not retry:
                     raise self._unavailable(error) from None
 
-    async def _batched(self, sql: str, parameters: tuple[object, ...],
-                       writes: tuple[str, str] | None = None) -> list[tuple[Any, ...]]:
+    async def _batched(self, sql: str, parameters: tuple[object, ...], writes: tuple[str, str] | None = None,
+                       read_key: tuple[object, ...] | None = None) -> list[tuple[Any, ...]]:
         """One statement, sent with the others queued meanwhile: the rows it returns."""
-        statement = _Statement(sql, parameters, writes, asyncio.get_running_loop().create_future())
+        statement = _Statement(sql, parameters, writes, asyncio.get_running_loop().create_future(), read_key=read_key)
         self._queued.append(statement)
         if self._sending < self.pool_size:  # else a sender at work takes it next
             self._sending += 1
@@ -477,8 +484,7 @@ class PostgresBackend(Backend):
         except Exception as error:  # a bug of ours: the batch's requests answer 500, as they would alone
             self._fail(batch, error)  # what is queued was not sent: the next batch takes it
 
-    @staticmethod
-    async def _round_trip(connection: Any, batch: list[_Statement]) -> None:
+    async def _round_trip(self, connection: Any, batch: list[_Statement]) -> None:
         """The batch as one simple query of prepared statements (`EXECUTE a(…); EXECUTE b(…)`):
         one message to the server and one answer, where a pipeline sent (and the worker waited
         on) each statement on its own."""
@@ -487,20 +493,40 @@ class PostgresBackend(Backend):
         # psycopg's client-side binding quotes the values (in the connection's encoding), one
         # statement at a time so that a value PostgreSQL cannot take (NUL) fails its statement alone.
         cursor = psycopg.AsyncClientCursor(connection)
-        texts, sent = [], []
+        texts: list[str] = []
+        answering: list[list[_Statement]] = []  # the statements each text answers
+        reads: dict[tuple[object, ...], list[_Statement]] = {}
         for statement in batch:
-            placeholders = ", ".join(["%s"] * len(statement.parameters))
-            try:
-                texts.append(cursor.mogrify(f"EXECUTE {_PREPARED[statement.sql]}({placeholders})", statement.parameters))
-            except (psycopg.DataError, psycopg.ProgrammingError) as error:
-                statement.result.set_exception(error)
+            read = statement.read_key
+            if read is not None and read in reads:
+                # Readers of one order in one session (the shared one, above all) come together:
+                # one read answers them all, as it would have answered each of them alone.
+                reads[read].append(statement)
                 continue
-            sent.append(statement)
-        if not sent:
+            text = self._read_texts.get(read) if read is not None else None
+            if text is None:
+                placeholders = ", ".join(["%s"] * len(statement.parameters))
+                try:
+                    text = cursor.mogrify(f"EXECUTE {_PREPARED[statement.sql]}({placeholders})", statement.parameters)
+                except (psycopg.DataError, psycopg.ProgrammingError) as error:
+                    statement.result.set_exception(error)
+                    continue
+                if read is not None:
+                    if len(self._read_texts) >= MAX_READ_TEXTS:
+                        self._read_texts.clear()
+                    self._read_texts[read] = text
+            answered = [statement]
+            if read is not None:
+                reads[read] = answered
+            texts.append(text)
+            answering.append(answered)
+        if not texts:
             return
         await cursor.execute(";\n".join(texts))  # no parameters: sent as it is, one simple query
-        for statement in sent:
-            statement.result.set_result(await cursor.fetchall())
+        for answered in answering:
+            rows = await cursor.fetchall()
+            for statement in answered:
+                statement.result.set_result(rows)
             cursor.nextset()
 
     @staticmethod
@@ -510,7 +536,7 @@ class PostgresBackend(Backend):
                 statement.result.set_exception(error)
 
     async def read(self, session: str, uuids: Sequence[str]) -> list[Entry]:
-        rows = await self._batched(_SELECT, (session, list(uuids)))
+        rows = await self._batched(_SELECT, (session, list(uuids)), read_key=(session, *uuids))
         found = {row[0]: row_state(row[1:]) for row in rows}
         entries = [found.get(uuid) or (initial_state(self.fixtures, uuid), 0) for uuid in uuids]
         for uuid, entry in zip(uuids, entries, strict=True):
@@ -626,6 +652,7 @@ class PostgresBackend(Backend):
         self._opening = None
         self._seen.clear()
         self._rendered.clear()
+        self._read_texts.clear()
         self._queued.clear()
         self._sending = 0
         self._senders.clear()
