@@ -182,7 +182,9 @@ def run_sandbox(config_file: str | Path = "mkdocs.yml", host: str = "127.0.0.1",
     where = info.store.name if database else db_path
     print(banner(base_url, where, info, app.endpoint.authenticator.example(), secret is not None, reset, workers),
           flush=True)
-    served_app, options = uvicorn_options(app, head_timeout)
+    # The endpoint itself, not the Starlette app around it (kept for `apidocs serve`, which
+    # mounts it): one call less on every request, and nothing of Starlette's is used here.
+    served_app, options = uvicorn_options(app.endpoint, head_timeout)
     # Everything loaded so far lives as long as the process: keep the garbage collector from
     # walking it again (a full pass over the definitions would stall every request for ms).
     # Frozen before forking, it also stays shared between the workers' memory pages.
