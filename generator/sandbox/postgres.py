@@ -55,6 +55,12 @@ ANSWER_SECONDS = 5.0  # for the database's answer to a batch or a session step: 
 # A statement's whole wait: a connection, maybe a batch ahead of it on it, its own batch.
 STATEMENT_SECONDS = WAIT_SECONDS + 2 * ANSWER_SECONDS
 POOL_SIZE = 4  # connections per worker process
+# Batches a worker has in flight at once. One: what comes meanwhile waits for the next, which
+# then holds more (fewer round trips and commits per statement, for the worker and the database,
+# and fewer busy database processes on the same cores). Measured with 1 and 2 workers on two
+# cores, one beat two and four in requests/s, p99 and CPU per request alike. Session starts,
+# resets and expiry use the pool's other connections.
+BATCHES_IN_FLIGHT = 1
 MAX_READ_TEXTS = 4096  # reads whose text a worker keeps (`PostgresBackend._read_texts`)
 MAX_DEADLOCK_TRIES = 3  # a batch, or a session step, rolled back to break a deadlock is tried again
 SCHEMA_LOCK, SESSION_START_LOCK = 727274, 727275  # advisory locks: creating the tables, starting a session
@@ -420,7 +426,7 @@ class PostgresBackend(Backend):
         """One statement, sent with the others queued meanwhile: the rows it returns."""
         statement = _Statement(sql, parameters, writes, asyncio.get_running_loop().create_future(), read_key=read_key)
         self._queued.append(statement)
-        if self._sending < self.pool_size:  # else a sender at work takes it next
+        if self._sending < min(BATCHES_IN_FLIGHT, self.pool_size):  # else a sender at work takes it next
             self._sending += 1
             sender = asyncio.create_task(self._send_queued())
             self._senders.add(sender)
