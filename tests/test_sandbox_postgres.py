@@ -320,6 +320,43 @@ def test_reads_alike_in_a_batch_each_get_the_rows_as_they_are(postgres: Postgres
     assert after == [[(start_state[0], 2)], [(start_state[0], 2), *untouched], [start_state], [start_state, *untouched]] * 10
 
 
+def test_a_statement_never_sent_answers_503_when_its_wait_is_up(postgres: PostgresServer,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bound on waiting to be sent (one timer for all the queued statements): should no
+    sender ever come for them (a sender at work that never takes them, here), each answers
+    503 when its own wait is up, and is then never sent."""
+    from apidocs.sandbox import postgres as store
+    from apidocs.sandbox.errors import ApiError
+    from apidocs.sandbox.timp.fixtures import load_fixtures
+
+    monkeypatch.setattr(store, "QUEUE_SECONDS", 0.3)
+    fixtures = load_fixtures()
+
+    async def run() -> list[tuple[float, object]]:
+        backend = store.PostgresBackend(store.PostgresBackend.open(postgres.create_database(), fixtures).url, fixtures)
+        backend._sending = 1  # the one sender allowed is "at work" and never comes back
+        started = time.monotonic()
+
+        async def read(after: float) -> tuple[float, object]:
+            await asyncio.sleep(after)
+            try:
+                answer: object = await backend.read("", [CONFIRM_SEED])
+            except ApiError as error:
+                answer = error.status
+            return time.monotonic() - started - after, answer
+
+        try:
+            answers = await asyncio.gather(read(0), read(0.15))
+            assert not backend._queued
+            return list(answers)
+        finally:
+            await backend.aclose()
+
+    answers = run_coroutine(run())
+    assert [answer for _waited, answer in answers] == [503, 503]
+    assert all(0.29 <= waited < 1.0 for waited, _answer in answers), answers  # each its own wait, not the first's
+
+
 def test_a_nul_in_a_reason_is_a_400_and_other_requests_go_on(postgres: PostgresServer) -> None:
     server = start(postgres, workers=1)
     try:

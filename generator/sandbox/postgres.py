@@ -52,8 +52,9 @@ log = logging.getLogger("apidocs.sandbox")
 SCHEMA_VERSION = 1
 WAIT_SECONDS = 2.0  # for a pooled connection, and to connect: then 503
 ANSWER_SECONDS = 5.0  # for the database's answer to a batch or a session step: then 503
-# A statement's whole wait: a connection, maybe a batch ahead of it on it, its own batch.
-STATEMENT_SECONDS = WAIT_SECONDS + 2 * ANSWER_SECONDS
+# A statement's wait to be sent (a batch ahead of it, then maybe a new connection), and its whole wait.
+QUEUE_SECONDS = WAIT_SECONDS + ANSWER_SECONDS
+STATEMENT_SECONDS = QUEUE_SECONDS + ANSWER_SECONDS
 POOL_SIZE = 4  # connections per worker process
 # Batches a worker has in flight at once. One: what comes meanwhile waits for the next, which
 # then holds more (fewer round trips and commits per statement, for the worker and the database,
@@ -242,6 +243,7 @@ class _Statement:
     # A read's values, hashable (session, *uuids): reads alike are sent once
     # per batch, and their text is kept (`PostgresBackend._read_texts`). None for a write.
     read_key: tuple[object, ...] | None = None
+    queued_at: float = 0.0  # the event loop's time
 
     @property
     def lock_order(self) -> tuple[int, str, int, str]:
@@ -301,6 +303,7 @@ class PostgresBackend(Backend):
         self._read_texts: dict[tuple[object, ...], str] = {}
         self._queued: list[_Statement] = []
         self._sending = 0  # senders at work: each takes what is queued until nothing is
+        self._expiry: asyncio.TimerHandle | None = None  # `_expire_queued`, while statements are queued
         self._senders: set[asyncio.Task[None]] = set()  # held, or the loop could drop them
         self._last_reported = -_REPORTED_EVERY  # when the log last said the database is unavailable
         self._sweeping = False  # the pool's idle connections are being tested (`_check_idle`)
@@ -423,21 +426,35 @@ class PostgresBackend(Backend):
 
     async def _batched(self, sql: str, parameters: tuple[object, ...], writes: tuple[str, str] | None = None,
                        read_key: tuple[object, ...] | None = None) -> list[tuple[Any, ...]]:
-        """One statement, sent with the others queued meanwhile: the rows it returns."""
-        statement = _Statement(sql, parameters, writes, asyncio.get_running_loop().create_future(), read_key=read_key)
+        """One statement, sent with the others queued meanwhile: the rows it returns, or 503
+        within `STATEMENT_SECONDS` (`QUEUE_SECONDS` to be sent, by `_expire_queued`, then its
+        batch's `ANSWER_SECONDS`)."""
+        loop = asyncio.get_running_loop()
+        statement = _Statement(sql, parameters, writes, loop.create_future(), read_key=read_key, queued_at=loop.time())
         self._queued.append(statement)
+        if self._expiry is None:
+            self._expiry = loop.call_later(QUEUE_SECONDS, self._expire_queued)
         if self._sending < min(BATCHES_IN_FLIGHT, self.pool_size):  # else a sender at work takes it next
             self._sending += 1
             sender = asyncio.create_task(self._send_queued())
             self._senders.add(sender)
             sender.add_done_callback(self._senders.discard)
-        try:
-            async with asyncio.timeout(STATEMENT_SECONDS):
-                return await statement.result
-        except TimeoutError:
-            if statement in self._queued:  # never sent: it never will be
-                self._queued.remove(statement)
-            raise self._unavailable(TimeoutError(f"no answer within {STATEMENT_SECONDS:g} s")) from None
+        return await statement.result
+
+    def _expire_queued(self) -> None:
+        """Statements queued for `QUEUE_SECONDS` answer 503 and are never sent; the timer comes
+        again for the oldest left. One timer for all of them: one per statement (an
+        `asyncio.timeout` each) cost 5 µs of every request."""
+        self._expiry = None
+        loop = asyncio.get_running_loop()
+        cutoff = loop.time() - QUEUE_SECONDS
+        expired = [statement for statement in self._queued if statement.queued_at <= cutoff]
+        if expired:
+            self._queued = [statement for statement in self._queued if statement.queued_at > cutoff]
+            self._fail(expired, self._unavailable(TimeoutError(f"not sent within {QUEUE_SECONDS:g} s")))
+        if self._queued:
+            oldest = min(statement.queued_at for statement in self._queued)
+            self._expiry = loop.call_later(oldest + QUEUE_SECONDS - loop.time(), self._expire_queued)
 
     async def _send_queued(self) -> None:
         try:
@@ -532,7 +549,8 @@ class PostgresBackend(Backend):
         for answered in answering:
             rows = await cursor.fetchall()
             for statement in answered:
-                statement.result.set_result(rows)
+                if not statement.result.done():  # its request was cancelled: the others still get theirs
+                    statement.result.set_result(rows)
             cursor.nextset()
 
     @staticmethod
@@ -660,6 +678,7 @@ class PostgresBackend(Backend):
         self._rendered.clear()
         self._read_texts.clear()
         self._queued.clear()
+        self._expiry = None  # the parent's event loop's
         self._sending = 0
         self._senders.clear()
         self._sweeping = False
