@@ -334,3 +334,35 @@ def test_a_db_in_a_missing_folder_is_one_clear_error(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "does not exist" in lines[0], result.stderr
     assert not (tmp_path / "nonexistent").exists()
+
+
+def test_a_body_said_to_have_arrived_is_timed_after_its_first_message() -> None:
+    # The sandbox's server says when a request's whole body is in (one read, most of the time):
+    # only that first `receive()` goes without a timer. Should more come after it, they are timed.
+    import asyncio
+
+    from apidocs.sandbox.body import read_body
+    from apidocs.sandbox.errors import ApiError
+    from sandbox_helpers import run_coroutine
+
+    calls = 0
+
+    async def receive() -> dict[str, object]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            return {"type": "http.request", "body": b'{"a"', "more_body": True}
+        await asyncio.sleep(60)  # the rest never comes
+        raise AssertionError("not reached")
+
+    async def read() -> tuple[int, str]:
+        try:
+            body = await read_body({"content-length": "9"}, receive, idle_timeout=0.2, arrived=True)
+        except ApiError as error:
+            return error.status, error.detail
+        return 200, body.decode()
+
+    started = time.monotonic()
+    status, detail = run_coroutine(read())
+    assert (status, calls) == (408, 2) and "4 bytes came" in detail
+    assert time.monotonic() - started < 5

@@ -162,7 +162,7 @@ class SandboxEndpoint:
         try:
             user = self.authenticator.user(headers, query_string)
             store = await self.sessions.state_for(headers)
-            call = Call(method, headers, receive, route, params, user, store, self.body_timeout, query_string)
+            call = Call(method, headers, receive, route, params, user, store, self.body_timeout, query_string, scope)
             return await route.handler(call)
         except ApiError as error:
             documented = route.error_bodies.get(error.status)

@@ -25,13 +25,14 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+from apidocs.sandbox.body import BODY_ARRIVED
 from apidocs.sandbox.limits import HEAD_TIMEOUT, MAX_HEAD, MAX_HEADER_LINE, MAX_HEADERS
 
 log = logging.getLogger("apidocs.sandbox")
 
 # What the subclass below overrides or calls on uvicorn's class: if any is gone, it is not used.
 REQUIRED_METHODS = ("connection_made", "connection_lost", "data_received", "on_message_begin", "on_url", "on_header",
-                    "on_headers_complete", "send_400_response")
+                    "on_headers_complete", "on_message_complete", "send_400_response")
 REQUIRED_PARAMETERS = ["self", "config", "server_state", "app_state"]
 
 
@@ -180,6 +181,14 @@ def _limited_protocol(base: Any, head_timeout: float) -> type:
             self._in_head = False
             self._head_started = False
             super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            super().on_message_complete()
+            # The whole body is in the request's cycle: the app reads it without a timer (most
+            # requests come in one read, so this is before the app even starts).
+            scope = getattr(self, "scope", None)
+            if isinstance(scope, dict):
+                scope.setdefault("extensions", {})[BODY_ARRIVED] = True
 
         def send_400_response(self, msg: str) -> None:
             # uvicorn answers every parser error here, a limit raised from a callback included;
