@@ -22,7 +22,9 @@ database's size before and after 1,000 sessions each make one change.
 Prism gets an OpenAPI document generated from the same definitions. It is installed once with
 npm under .apidocs/bench/ (or pass --prism PATH, or --no-prism). It is measured before and after
 the sandboxes, and the ratios are to the better of its two figures (the machine's other work
-varies during a run). Requests/s count 2xx answers only.
+varies during a run). Requests/s count 2xx answers only. CPU µs/req is the CPU time of the
+server's processes (all the workers) per 2xx answer, what the machine's other work skews
+least; for PostgreSQL, `+ database` is that of the database server's processes (same cores).
 
     python bench/sandbox.py [--duration 5] [--connections 32] [--workers 1,2,4] [--stores sqlite,postgresql]
                             [--no-prism]
@@ -91,6 +93,7 @@ class Result:
     p99_ms: float
     unexpected: int  # answers other than 2xx, plus socket errors (not counted in requests_per_s)
     cpu_us: float  # the server process's CPU time per request: what a busy machine cannot skew
+    database_cpu_us: float = 0.0  # PostgreSQL's own processes' CPU time per request (0 for the others)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -533,14 +536,17 @@ def main() -> int:
     costs: list[SessionCost] = []
     run = (lambda p, s, d, f: run_wrk(p, s, d, f)) if use_wrk else (lambda p, s, d, _f: run_python_load(p, s, d))
 
-    def measure(server: str, port: int, pid: int, folder: Path) -> None:
+    def measure(server: str, port: int, pid: int, folder: Path, database_pid: int | None = None) -> None:
         warm_ups = scenarios(warm_up, args.connections, "warm")
         for scenario, sequences in scenarios(measured, args.connections, "measured").items():
             run(port, warm_ups[scenario], min(1.0, args.duration), folder)  # JIT, caches, connections
             before = tree_cpu_seconds(pid)
+            database_before = tree_cpu_seconds(database_pid) if database_pid else 0.0
             rate, p50, p99, bad = run(port, sequences, args.duration, folder)
-            cpu_us = (tree_cpu_seconds(pid) - before) / max(rate * args.duration, 1) * 1e6
-            results.append(Result(scenario, server, rate, p50, p99, bad, cpu_us))
+            requests_made = max(rate * args.duration, 1)
+            cpu_us = (tree_cpu_seconds(pid) - before) / requests_made * 1e6
+            database_us = (tree_cpu_seconds(database_pid) - database_before) / requests_made * 1e6 if database_pid else 0.0
+            results.append(Result(scenario, server, rate, p50, p99, bad, cpu_us, database_us))
             print(f"  {server:<14}{scenario:<22}{rate:>8.0f} req/s  p99 {p99:6.2f} ms  non-2xx {bad}", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="apidocs-bench-") as tmp, \
@@ -576,7 +582,8 @@ def main() -> int:
                     where = ["--db", str(folder / f"bench-{workers}.sqlite3")]
                 sandbox, port = start_sandbox(config, where, workers)
                 try:
-                    measure(f"{store}×{workers}", port, sandbox.pid, folder)
+                    measure(f"{store}×{workers}", port, sandbox.pid, folder,
+                            database.pid() if store == "postgresql" and database is not None else None)
                     if workers == worker_counts[0]:
                         costs.append(session_cost(store, sandbox.pid, port, where, LIVE_ORDER))
                 finally:
@@ -590,10 +597,12 @@ def main() -> int:
 
 
 def report(results: list[Result], costs: list[SessionCost]) -> None:
-    print(f"\n{'scenario':<22}{'server':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'CPU µs/req':>12}")
+    print(f"\n{'scenario':<22}{'server':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'CPU µs/req':>12}"
+          f"{'+ database':>12}")
     for r in results:
+        database = f"{r.database_cpu_us:>12.0f}" if r.database_cpu_us else f"{'':>12}"
         print(f"{r.scenario:<22}{r.server:<16}{r.requests_per_s:>10.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
-              f"{r.unexpected:>9}{r.cpu_us:>12.0f}")
+              f"{r.unexpected:>9}{r.cpu_us:>12.0f}{database}")
     print()
     for scenario in dict.fromkeys(r.scenario for r in results):
         prisms = [r for r in results if r.scenario == scenario and r.server == "prism"]

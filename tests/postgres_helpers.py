@@ -55,6 +55,10 @@ class PostgresServer:
     def stop(self, mode: str = "fast") -> None:
         self.run(str(self.bin / "pg_ctl"), "-D", str(self.data / "db"), "-m", mode, "-w", "-t", "60", "stop", check=False)
 
+    def pid(self) -> int:
+        """The postmaster's process id (its backends are its children)."""
+        return int((self.data / "db" / "postmaster.pid").read_text().split()[0])
+
     def create_database(self) -> str:
         """A new empty database; its URL."""
         import psycopg
