@@ -80,10 +80,11 @@ _MAX_SCHEMA_BYTES = 64 * 1024  # a larger schema is left out of the definition (
 _EXCLUDED_BY_MKDOCS = frozenset({"templates"})
 # libyaml's emitter when PyYAML has it: writing the definitions is most of an import's time.
 _DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-# Front matter longer than this (schemas and examples, mostly) is written as JSON, which YAML
-# reads too: PyYAML took a third of a Kubernetes import to write it, and the build as long again
-# to read it back; `json` does both about twenty times faster. Short ones stay YAML, easier to edit.
-_JSON_FRONT_MATTER_FROM = 8 * 1024
+# Front matter longer than this (any with a schema or an example body) is written as JSON, which
+# YAML reads too: PyYAML took a third of a Kubernetes import to write it, and 15% of a 700-operation
+# build to read it back; `json` does both several times faster. The few short ones (a title, a
+# method, a status) stay YAML.
+_JSON_FRONT_MATTER_FROM = 1024
 
 
 @dataclass
