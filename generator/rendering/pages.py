@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from http import HTTPStatus
 from typing import Any
 
@@ -104,7 +104,20 @@ def snippet_tabs(endpoint: Endpoint, settings: Settings, languages: list[Languag
 def _response_block(response: ExampleResponse) -> str:
     body = response.body
     code = json_text(body) if not isinstance(body, str) else body
-    return code_block(code, "json" if not isinstance(body, str) else "text", response.title)
+    language = "json" if not isinstance(body, str) else "text"
+    if len(code) <= _SHARED_BLOCK_CHARS:
+        return _shared_block(code, language, response.title)
+    return code_block(code, language, response.title)
+
+
+# Operations share answers (an API's one error body, on every page): each short one is
+# highlighted once per build. The bound on its length bounds what the cache holds.
+_SHARED_BLOCK_CHARS = 4096
+
+
+@lru_cache(maxsize=256)
+def _shared_block(code: str, language: str, title: str | None) -> str:
+    return code_block(code, language, title)
 
 
 def _text(text: str) -> str:
