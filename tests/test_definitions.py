@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -367,6 +368,27 @@ def test_a_json_front_matter_error_names_the_line_of_its_key(tmp_path: Path) -> 
         load(tmp_path, text)
     assert raised.value.finding.code == "E015"
     assert '"limit": {"type": "integer", "minimum"' in text.split("\n")[raised.value.finding.line - 1]
+
+
+# The lines below the top level are read only when a message needs one: each place that checks a
+# schema still names the line of its key (a JSON front matter as import-openapi writes it).
+@pytest.mark.parametrize(("mistake", "fragment", "code"), [
+    ({"request": {"schema": {"type": "thing"}}}, '"schema": {', "E015"),
+    ({"request": {"parameters": {"query": {"limit": {"minimum": "x"}}}}}, '"limit": {"minimum": "x"}', "E015"),
+    ({"request": {"parameters": {"cookies": {"a": {}}}}}, '"parameters": {', "E015"),  # the key whose members are wrong
+    ({"request": {"other_media_types": {"text/plain": {"type": 5}}}}, '"text/plain": {', "E015"),
+    ({"request": {"other_media_types": {"not a type": None}}}, '"not a type": null', "E015"),
+    ({"responses": [{"status": 200}, {"status": 404, "schema": {"type": []}}]}, '"schema": {', "E021"),
+    ({"responses": [{"status": 200, "body": {"a": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}}]},
+     '"a": [[[', "E013"),
+])
+def test_a_json_front_matter_mistake_below_the_top_names_the_line_of_its_key(tmp_path: Path, mistake: dict[str, Any],
+                                                                          fragment: str, code: str) -> None:
+    text = "---\n" + json_front_matter({"title": "/things", "method": "post", "example": {"body": {"a": 1}}, **mistake}) + "---\nBody\n"
+    with pytest.raises(DefinitionError) as raised:
+        load(tmp_path, text)
+    assert raised.value.finding.code == code
+    assert fragment in text.split("\n")[raised.value.finding.line - 1]
 
 
 def test_json_front_matter_is_written_with_a_line_for_each_key_the_reader_keeps() -> None:

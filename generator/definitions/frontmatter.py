@@ -9,7 +9,9 @@ Front matter that is one JSON object (YAML reads JSON too; `import-openapi` writ
 definitions so) is read by the `json` module, with the same limits: composing a YAML node per
 value took 60 ms for a Kubernetes definition that `json` reads in 2. Its lines are kept for keys
 down to JSON_LINE_DEPTH levels, where the loader's messages point; a message about a deeper
-value points at the nearest key above it.
+value points at the nearest key above it. Only the top-level keys' lines are read with the data:
+the deeper ones are read when a message first asks for one (`LinesWhenAsked`), as walking four
+levels in Python took most of the time of reading a definition that has no mistake.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,29 @@ from apidocs.definitions.format import MAX_ALIAS_EXPANSION, MAX_NUMBER_DIGITS, M
 from apidocs.model.errors import DefinitionError
 
 
+class LinesWhenAsked(Mapping[tuple[str, ...], int]):
+    """Lines of keys, read by `read` on the first look-up (most definitions have no mistake to
+    point at)."""
+
+    def __init__(self, read: Callable[[], dict[tuple[str, ...], int]]) -> None:
+        self._read: Callable[[], dict[tuple[str, ...], int]] | None = read
+        self._lines: dict[tuple[str, ...], int] = {}
+
+    def _all(self) -> dict[tuple[str, ...], int]:
+        if self._read is not None:
+            self._lines, self._read = self._read(), None
+        return self._lines
+
+    def __getitem__(self, where: tuple[str, ...]) -> int:
+        return self._all()[where]
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 @dataclass
 class FrontMatter:
     data: dict[str, Any]
@@ -34,7 +60,7 @@ class FrontMatter:
     body_line: int  # 1-based line number of the body's first line
     key_lines: dict[str, int] = field(default_factory=dict)  # 1-based line of each top-level key
     # 1-based line of every key and list item, by its path (`("example", "headers", "Accept")`).
-    path_lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+    path_lines: Mapping[tuple[str, ...], int] = field(default_factory=dict)
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
@@ -282,11 +308,12 @@ def _refuse_constant(name: str) -> Any:
 
 
 class _JsonReader:
-    """Strict JSON, with the line of each key and list item in its first JSON_LINE_DEPTH levels.
+    """Strict JSON, with the line of each key and list item in its first `line_depth` levels.
     Those levels are walked here; every value below them is read by `json` in one call."""
 
-    def __init__(self, source: str, first_line: int) -> None:
+    def __init__(self, source: str, first_line: int, line_depth: int = JSON_LINE_DEPTH) -> None:
         self.source = source
+        self.line_depth = line_depth
         self.lines: dict[tuple[str, ...], int] = {}
         # The numbers are read by hooks that note one JSON cannot carry: a walk over every value
         # to find them took longer than reading the JSON.
@@ -322,9 +349,9 @@ class _JsonReader:
     def _value(self, index: int, where: tuple[str, ...], depth: int) -> tuple[Any, int]:
         index = _skip_space(self.source, index)
         opening = self.source[index:index + 1]
-        if depth < JSON_LINE_DEPTH and opening == "{":
+        if depth < self.line_depth and opening == "{":
             return self._object(index + 1, where, depth)
-        if depth < JSON_LINE_DEPTH and opening == "[":
+        if depth < self.line_depth and opening == "[":
             return self._array(index + 1, where, depth)
         try:
             return self._decoder.raw_decode(self.source, index)
@@ -350,7 +377,7 @@ class _JsonReader:
             if not source.startswith('"', index):
                 raise _NotJson("expected a key")
             line = self._line_at(index)
-            key, index = self._value(index, where, JSON_LINE_DEPTH)  # a string: it starts with '"'
+            key, index = self._value(index, where, self.line_depth)  # a string: it starts with '"'
             index = _skip_space(source, index)
             if not source.startswith(":", index):
                 raise _NotJson("expected ':'")
@@ -406,20 +433,33 @@ def _check_json_scalar(value: Any, line: int) -> None:
         raise YamlLimitError(line, f"number with more than {MAX_NUMBER_DIGITS} digits: quote it if it is text")
 
 
-def _json_front_matter(source: str, path: Path | str, first_line: int) -> tuple[Any, dict[tuple[str, ...], int]] | None:
-    """(data, key lines) of front matter written as one strict JSON object, else None."""
+def _json_front_matter(source: str, path: Path | str, first_line: int) -> tuple[Any, dict[str, int], LinesWhenAsked] | None:
+    """(data, lines of the top-level keys, lines of the keys down to JSON_LINE_DEPTH levels) of
+    front matter written as one strict JSON object, else None."""
     if not source.lstrip().startswith("{"):
         return None
-    reader = _JsonReader(source, first_line)
+    top = _JsonReader(source, first_line, line_depth=1)
     try:
-        data = reader.read()
+        data = top.read()
     except _NotJson:
         return None
+
+    def all_lines() -> dict[tuple[str, ...], int]:
+        reader = _JsonReader(source, first_line)
+        try:
+            reader.read()
+        except _NotJson:  # the text `top` read: only a nesting `json` reads at one depth and not at another
+            return dict(top.lines)
+        return reader.lines
+
     try:
-        _check_json(data, reader.lines, first_line, reader.scalars_at_risk)
-    except YamlLimitError as error:
-        raise DefinitionError(path, error.line, f"front matter: {error.message}", "E013") from None
-    return data, reader.lines
+        _check_json(data, {}, first_line, top.scalars_at_risk)  # the lines only for a refusal, below
+    except YamlLimitError:
+        try:
+            _check_json(data, all_lines(), first_line, top.scalars_at_risk)
+        except YamlLimitError as error:
+            raise DefinitionError(path, error.line, f"front matter: {error.message}", "E013") from None
+    return data, {where[0]: line for where, line in top.lines.items()}, LinesWhenAsked(all_lines)
 
 
 # Line breaks to Python's `splitlines` (which splits a definition into lines) but not to JSON:
@@ -459,10 +499,14 @@ def split_front_matter(text: str, path: Path | str) -> FrontMatter:
         raise DefinitionError(path, 1, "front matter starts with '---' but never ends (add a closing '---' line)", "E001")
     source = "".join(lines[1:end])
     read_as_json = _json_front_matter(source, path, 2)
-    data, path_lines = read_as_json if read_as_json is not None else parse_yaml(source, path, 2)[1:]
+    path_lines: Mapping[tuple[str, ...], int]
+    if read_as_json is not None:
+        data, key_lines, path_lines = read_as_json
+    else:
+        data, path_lines = parse_yaml(source, path, 2)[1:]
+        key_lines = {where[0]: line for where, line in path_lines.items() if len(where) == 1}
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise DefinitionError(path, 2, "front matter must be a mapping of `key: value` lines", "E001")
-    key_lines = {where[0]: line for where, line in path_lines.items() if len(where) == 1}
     return FrontMatter(data, "".join(lines[end + 1 :]), end + 2, key_lines, path_lines)

@@ -346,8 +346,8 @@ class DefinitionLoader:
         endpoint.request_example_title = request_block.title if request_block else None
         request = data.get("request")
         if isinstance(request, dict) and request.get("schema") is not None:
-            line = front.path_lines.get(("request", "schema"), front.line_of("request"))
-            endpoint.request_schema = _json_schema(request["schema"], "request.schema", path, line, "E015")
+            endpoint.request_schema = _json_schema(request["schema"], "request.schema", path,
+                                                   lambda: front.path_lines.get(("request", "schema"), front.line_of("request")), "E015")
         if isinstance(request, dict) and isinstance(request.get("parameters"), dict):
             endpoint.parameter_schemas = _parameter_schemas(request["parameters"], front, path)
         if isinstance(request, dict) and request.get("required") is not None:
@@ -384,14 +384,16 @@ class DefinitionLoader:
         _check_multipart(endpoint, front, path)
         if isinstance(request, dict) and isinstance(request.get("other_media_types"), dict):  # its shape: definition.schema.json
             for media_type, schema in request["other_media_types"].items():
-                line = front.path_lines.get(("request", "other_media_types", str(media_type)), front.line_of("request"))
+                def media_type_line(media_type: Any = media_type) -> int:
+                    return front.path_lines.get(("request", "other_media_types", str(media_type)), front.line_of("request"))
+
                 if not (is_media_type(str(media_type)) or MEDIA_RANGE.fullmatch(str(media_type))):
-                    raise DefinitionError(path, line, f"`request.other_media_types`: {str(media_type)!r} is not a media type "
+                    raise DefinitionError(path, media_type_line(), f"`request.other_media_types`: {str(media_type)!r} is not a media type "
                                           "such as application/x-www-form-urlencoded, or a range such as text/* or "
                                           "application/*+json", "E015")
                 # Nothing: the body's own schema (an API taking the same fields as JSON, a form and parts).
                 checked = (endpoint.request_schema or {}) if schema is None else _json_schema(
-                    schema, f"request.other_media_types.{media_type}", path, line, "E015")
+                    schema, f"request.other_media_types.{media_type}", path, media_type_line, "E015")
                 essence = media_type_essence(str(media_type))
                 if essence == endpoint.request_content_type or essence in endpoint.request_other_media_types:
                     endpoint.request_media_type_variants[str(media_type)] = checked
@@ -443,22 +445,28 @@ def _parameter_schemas(given: dict[str, Any], front: FrontMatter, path: Path) ->
     """`request.parameters`: {where: {name: JSON Schema}} → {(where, name): schema}, header names in lower case."""
     schemas: dict[tuple[str, str], dict[str, Any]] = {}
     for place, named in given.items():
-        line = front.path_lines.get(("request", "parameters", place), front.line_of("request"))
+        def line(place: Any = place) -> int:
+            return front.path_lines.get(("request", "parameters", place), front.line_of("request"))
+
         if place not in PARAMETER_PLACES or not isinstance(named, dict):
-            raise DefinitionError(path, line, f"`request.parameters` maps {', '.join(PARAMETER_PLACES)} to parameter "
+            raise DefinitionError(path, line(), f"`request.parameters` maps {', '.join(PARAMETER_PLACES)} to parameter "
                                   f"names and their JSON Schemas, not {str(place)[:40]!r}", "E015")
         for name, schema in named.items():
             if not isinstance(name, str) or not name.strip():
-                raise DefinitionError(path, line, f"`request.parameters.{place}` names its parameters with text, "
+                raise DefinitionError(path, line(), f"`request.parameters.{place}` names its parameters with text, "
                                       f"not {name!r}", "E015")
             where = f"request.parameters.{place}.{name}"
-            at = front.path_lines.get(("request", "parameters", place, name), line)
+
+            def at(place: Any = place, name: str = name, line: Callable[[], int] = line) -> int:
+                return front.path_lines.get(("request", "parameters", place, name), line())
+
             schemas[(place, str(name).lower() if place == "header" else str(name))] = _json_schema(schema, where, path, at, "E015")
     return schemas
 
 
-def _json_schema(value: Any, where: str, path: Path, line: int, code: str) -> dict[str, Any]:
-    """A JSON Schema (2020-12, OpenAPI 3.1's dialect) given in front matter, checked as one."""
+def _json_schema(value: Any, where: str, path: Path, line_of: Callable[[], int], code: str) -> dict[str, Any]:
+    """A JSON Schema (2020-12, OpenAPI 3.1's dialect) given in front matter, checked as one;
+    `line_of` gives the line a refusal names (asked for only then: see `LinesWhenAsked`)."""
     from apidocs.model.validation import (  # first use only: jsonschema takes a tenth of a second to import
         SchemaError,
         check_schema,
@@ -468,14 +476,14 @@ def _json_schema(value: Any, where: str, path: Path, line: int, code: str) -> di
     if value is True or value is False:
         return {} if value else {"not": {}}
     if not isinstance(value, dict):
-        raise DefinitionError(path, line, f"`{where}` must be a JSON Schema mapping", code)
+        raise DefinitionError(path, line_of(), f"`{where}` must be a JSON Schema mapping", code)
     try:
         check_schema(value)
     except SchemaError as error:
-        raise DefinitionError(path, line, f"`{where}` is not a valid JSON Schema: {error.message}", code) from None
+        raise DefinitionError(path, line_of(), f"`{where}` is not a valid JSON Schema: {error.message}", code) from None
     outside = ref_outside(value)
     if outside is not None:
-        raise DefinitionError(path, line, f"`{where}` has a `$ref` that does not point inside it ({outside[:80]}): "
+        raise DefinitionError(path, line_of(), f"`{where}` has a `$ref` that does not point inside it ({outside[:80]}): "
                                           "only refs such as `#/$defs/Name` are read", code)
     return value
 
@@ -503,7 +511,9 @@ def _structured_responses(front: FrontMatter, path: Path) -> list[ExampleRespons
         response = ExampleResponse(status, item.get("body", NO_BODY), str(item.get("title") or f"Response {code or status}"),
                                    str(item.get("description") or ""), code=code)
         if item.get("schema") is not None:
-            where = front.path_lines.get(("responses", str(index), "schema"), line)
+            def where(index: int = index) -> int:
+                return front.path_lines.get(("responses", str(index), "schema"), line)
+
             response.schema = _json_schema(item["schema"], f"responses[{index}].schema", path, where, "E021")
         headers = item.get("headers") or {}
         if isinstance(headers, dict):
