@@ -235,6 +235,10 @@ def main() -> int:
                 took, slowest = slowest_answer_while(f"{base}/{other}", f"{base}/{url}", marker)
                 print(f"  template change, save -> served: {took:.2f} s; another page meanwhile answered within "
                       f"{slowest:.2f} s (the previous site, until the new one is complete)", flush=True)
+                # The change's last work: openapi.json's code samples, written once the server has had
+                # no other change for a second (OPENAPI_QUIET). Idle time starts after it, not during.
+                samples = served_shows(f"{base}/openapi.json", marker, interval=0.1)
+                print(f"  then openapi.json has the new code samples: {samples:.2f} s after", flush=True)
             ours = idle_cpu(process.pid, args.idle)
         finally:
             stop(process)
