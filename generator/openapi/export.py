@@ -156,6 +156,9 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
         if value and endpoint.is_example_complete:
             entry["example"] = _typed_example(value, entry["schema"])
         result.append(entry)
+    query_values: dict[str, list[str]] = {}
+    for name, value in endpoint.example.query:
+        query_values.setdefault(name, []).append(value)
     suffix_placeholders = [name for name in PLACEHOLDER.findall(endpoint.template.suffix) if name not in endpoint.path_parameters]
     for name in suffix_placeholders:
         # `/search?query={query}`: OpenAPI wants a path parameter for every `{name}` of a path
@@ -165,13 +168,9 @@ def _parameters(endpoint: Endpoint, auth_header: str) -> list[dict[str, Any]]:
                  if parameter else {"type": "string"},
                  "description": parameter.description if parameter and parameter.description
                  else f"Named in the path's suffix; sent as the query parameter `{name}`."}
-        value = next((value for query_name, value in endpoint.example.query if query_name == name), None)
-        if value is not None:
-            entry["example"] = _typed_example(value, entry["schema"])
+        if name in query_values:
+            entry["example"] = _typed_example(query_values[name][0], entry["schema"])
         result.append(entry)
-    query_values: dict[str, list[str]] = {}
-    for name, value in endpoint.example.query:
-        query_values.setdefault(name, []).append(value)
     # What the path's own `?` suffix names (`/request?view=collection`, `/search?kind={kind}`) is in
     # the path key already: a query parameter only when the definition documents one.
     suffix = endpoint.template.suffix

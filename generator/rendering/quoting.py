@@ -119,7 +119,7 @@ def _indented_json(value: object, step: str, line: str, written: list[str], dept
     """`json.dumps(value, indent=len(step), ensure_ascii=False)` written into `written`, or False
     (with `written` unfinished) for what only `json.dumps` should judge: a key that is not text,
     a number JSON has not, a type it cannot write, a depth a cycle could reach. With `indent`,
-    `json` encodes in Python, a generator per level; this is a plain recursion, three times as
+    `json` encodes in Python, a generator per level; this is a plain recursion, about twice as
     fast, and a test holds the two to the same text."""
     if isinstance(value, str):
         written.append(encode_basestring(value))
@@ -166,15 +166,15 @@ def _indented_json(value: object, step: str, line: str, written: list[str], dept
 # --- Python -------------------------------------------------------------------------------------
 
 _PY_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-_PY_PRINTABLE_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"'})  # the escapes a printable text can need
+# The only escapes a printable text can need, in a Python or a JavaScript "…" string (U+2028 and
+# U+2029, which JavaScript escapes too, are not printable).
+_PRINTABLE_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"'})
 
 
 def python_string(text: str) -> str:
     text = str(text)
     if text.isprintable():  # most text (no line breaks or controls): one pass in C, same result
-        return '"' + text.translate(_PY_PRINTABLE_ESCAPES) + '"'
+        return '"' + text.translate(_PRINTABLE_ESCAPES) + '"'
     out = []
     for char in text:
         if char in _PY_ESCAPES:
@@ -245,13 +245,10 @@ def python_fields(parts: list[Part]) -> str:
     return python_literal(fields)
 
 
-_JS_PRINTABLE_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"'})  # U+2028 and U+2029 are not printable
-
-
 def js_string(text: str) -> str:
     text = str(text)
     if text.isprintable():  # most text (no line breaks or controls): one pass in C, same result
-        return '"' + text.translate(_JS_PRINTABLE_ESCAPES) + '"'
+        return '"' + text.translate(_PRINTABLE_ESCAPES) + '"'
     out = []
     for char in text:
         if char in _JS_ESCAPES:
