@@ -57,6 +57,8 @@ ATTACKS = [
      "E020", '{"n"'),
     ("right-code-nan", "right_code: |\n  ```json\n  [NaN]\n  ```\n  {: title=\"Request\" }\n", "", "E020", "[NaN]"),
     ("liquid-loop", "", "Intro\n\n" + LOOP + "\n", "E011", "{% for"),
+    # A name no file can have: the file system raised ValueError, and lint said it could not read the file.
+    ("include-name-with-nul", "", "Intro\n\n{% include \x00notes.md %}\n", "E010", "{% include"),
     ("repeated-placeholder", "", "", "E014", "title:"),
     ("header-name-injection", "example:\n  headers:\n    x=@/etc/hostname: a\n", "", "E016", "x=@"),
     ("header-name-space", "example:\n  headers:\n    X Evil: a\n", "", "E016", "X Evil"),

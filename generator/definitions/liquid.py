@@ -68,6 +68,16 @@ def quote_bare_includes(text: str) -> str:
                    for index, part in enumerate(parts))
 
 
+class IncludeLoader(CachingFileSystemLoader):
+    """The includes folder's files. A name no file can have (a NUL in it) is not found, like any
+    missing include: the file system would raise ValueError for it instead."""
+
+    def resolve_path(self, template_name: str) -> Path:
+        if "\x00" in template_name:
+            raise TemplateNotFoundError(template_name)
+        return super().resolve_path(template_name)
+
+
 class BoundedEnvironment(Environment):
     """Liquid with a ceiling on time and memory: a definition is untrusted input."""
 
@@ -368,7 +378,7 @@ class LiquidRenderer:
 
     def __init__(self, includes_dir: Path, site: dict[str, Any], relative_root: Path | None = None, lax: bool = False) -> None:
         self.includes_dir = includes_dir
-        self.environment = BoundedEnvironment(loader=CachingFileSystemLoader(str(includes_dir)))
+        self.environment = BoundedEnvironment(loader=IncludeLoader(str(includes_dir)))
         self.site = {"baseurl": "", **site}
         for name, function in jekyll_filters(self.site).items():
             self.environment.add_filter(name, function)
