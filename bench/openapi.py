@@ -7,9 +7,13 @@ Three builds of the same API, timed side by side in one run (CPU seconds of the 
 - Redocly: `redocly build-docs` of the same spec (one HTML page for the whole API), from npm
   `@redocly/cli` (installed into a cache folder on first use);
 - plain MkDocs: `mkdocs build --strict` of the very pages apidocs renders, pre-rendered to static
-  Markdown (bench/build.py's `write_prerendered`).
+  Markdown (bench/build.py's `write_prerendered`);
+- the engine's floor: `mkdocs build --strict` of the same nav with every page cut to its heading,
+  Material with apidocs' bounded nav and search. No content, no import: what MkDocs + Material
+  cost for one searchable page per operation before apidocs does anything.
 
-Goals (issue 11): apidocs ≤ 2× Redocly, ≤ 1.15× plain MkDocs.
+Goals (issue 11): apidocs ≤ 2× Redocly, ≤ 1.15× plain MkDocs. The floor shows how much of the
+first goal the engine alone takes.
 
     python bench/openapi.py [--operations 700] [--repeat 3] [--keep DIR]
     python bench/openapi.py --spec path/to/real-spec.json   # the same three, on a spec of your own
@@ -32,6 +36,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from apidocs.site.plugin import MATERIAL_OVERRIDES
 from build import timed, write_prerendered  # the sibling bench script
 
 PYTHON = sys.executable
@@ -143,6 +148,7 @@ class Figures:
     built: float
     redocly: float
     plain: float | None
+    floor: float | None
 
     @property
     def apidocs(self) -> float:
@@ -161,17 +167,37 @@ def operation_count(spec: Path) -> int:
     return count
 
 
+def write_floor(plain_config: Path, folder: Path) -> Path:
+    """The plain project with each page cut to its heading, and apidocs' bounded nav (its Material
+    partials) in place of Material's whole nav on every page: the engine's part of a build."""
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(plain_config.parent, folder)
+    for page in (folder / "docs").rglob("*.md"):
+        heading = next((line for line in page.read_text(encoding="utf-8").splitlines() if line.startswith("# ")),
+                       f"# {page.stem}")
+        page.write_text(f"{heading}\n", encoding="utf-8")
+    config = yaml.safe_load((folder / plain_config.name).read_text(encoding="utf-8"))
+    theme = config["theme"] if isinstance(config.get("theme"), dict) else {"name": "material"}
+    theme["custom_dir"] = str(MATERIAL_OVERRIDES)
+    config["theme"] = theme
+    (folder / plain_config.name).write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return folder / plain_config.name
+
+
 def measure(spec: Path, work: Path, repeat: int, redocly: list[str], plain: bool) -> Figures:
     """apidocs (import + strict build), Redocly and, when `plain`, plain MkDocs on one spec."""
     project = work / "project"
     plain_config = None
+    floor_config = None
     if plain:  # the plain side needs the rendered pages once (its Markdown is what the plugin makes)
         subprocess.run([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(work / "render-source")], check=True,
                        capture_output=True)
         plain_config = write_prerendered(work / "render-source" / "mkdocs.yml", work / "plain")
+        floor_config = write_floor(plain_config, work / "floor")
     parts: list[tuple[float, float]] = []  # (import, build) of each apidocs run
     redocly_runs: list[float] = []
     plain_runs: list[float] = []
+    floor_runs: list[float] = []
     for _ in range(repeat):
         shutil.rmtree(project, ignore_errors=True)
         _, imported = timed([PYTHON, "-m", "apidocs", "import-openapi", str(spec), str(project)])
@@ -182,9 +208,12 @@ def measure(spec: Path, work: Path, repeat: int, redocly: list[str], plain: bool
         if plain_config is not None:
             plain_runs.append(timed([PYTHON, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(plain_config),
                                      "-d", str(work / "site-plain")])[1])
+            floor_runs.append(timed([PYTHON, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(floor_config),
+                                     "-d", str(work / "site-floor")])[1])
     imported, built = min(parts, key=sum)
     pages = sum(1 for _ in (work / "site-apidocs").rglob("index.html"))
-    return Figures(operation_count(spec), pages, imported, built, min(redocly_runs), min(plain_runs) if plain_runs else None)
+    return Figures(operation_count(spec), pages, imported, built, min(redocly_runs), min(plain_runs) if plain_runs else None,
+                   min(floor_runs) if floor_runs else None)
 
 
 def report_one(figures: Figures, source: str, repeat: int) -> None:
@@ -193,6 +222,9 @@ def report_one(figures: Figures, source: str, repeat: int) -> None:
     print(f"    redocly build-docs             {figures.redocly:7.2f} s   apidocs / redocly = {figures.apidocs / figures.redocly:4.2f}x (goal <= 2x)")
     if figures.plain is not None:
         print(f"    plain mkdocs build (same pages){figures.plain:7.2f} s   apidocs / plain   = {figures.apidocs / figures.plain:4.2f}x (goal <= 1.15x)")
+    if figures.floor is not None:
+        print(f"    engine floor (headings only)   {figures.floor:7.2f} s   floor / redocly   = {figures.floor / figures.redocly:4.2f}x"
+              f"   (MkDocs + Material, bounded nav, search; no content, no import)")
     print(f"    (load average at the end: {os.getloadavg()[0]:.2f})")
 
 
