@@ -24,7 +24,9 @@ npm under .apidocs/bench/ (or pass --prism PATH, or --no-prism). It is measured 
 the sandboxes, and the ratios are to the better of its two figures (the machine's other work
 varies during a run). Requests/s count 2xx answers only. CPU µs/req is the CPU time of the
 server's processes (all the workers) per 2xx answer, what the machine's other work skews
-least; for PostgreSQL, `+ database` is that of the database server's processes (same cores).
+least; for PostgreSQL, `+ database` is that of the database server's processes (same cores);
+`+ load` is the load generator's. Their sum per answer, times the answers per second, is how
+busy the run kept the machine: at 1 worker it bounds what more workers can add on these cores.
 
     python bench/sandbox.py [--duration 5] [--connections 32] [--workers 1,2,4] [--stores sqlite,postgresql]
                             [--no-prism]
@@ -41,6 +43,7 @@ import contextlib
 import json
 import os
 import re
+import resource
 import select
 import shutil
 import socket
@@ -70,6 +73,7 @@ SUPPLIER, RETAILER = "1234567890", "0987654321"
 DETAIL_ORDER = "f7bc1028-844c-44ca-82df-fe76282d2a8b"
 PRISM_HOME = ROOT / ".apidocs" / "bench" / "prism"
 TARGET_RATIO, TARGET_P99_MS = 3.0, 10.0
+CORES = os.cpu_count() or 1
 LIVE_SESSIONS = 1000  # sessions made for the memory figure
 LIVE_ORDER = str(uuid.uuid5(uuid.NAMESPACE_URL, "apidocs-bench-live-sessions"))
 ORDERS_PER_CONNECTION = 4
@@ -94,6 +98,12 @@ class Result:
     unexpected: int  # answers other than 2xx, plus socket errors (not counted in requests_per_s)
     cpu_us: float  # the server process's CPU time per request: what a busy machine cannot skew
     database_cpu_us: float = 0.0  # PostgreSQL's own processes' CPU time per request (0 for the others)
+    load_cpu_us: float = 0.0  # the load generator's CPU time per request (it shares the cores)
+
+    @property
+    def machine_cpu_us(self) -> float:
+        """CPU time per answer of everything the run kept busy: server, database and load."""
+        return self.cpu_us + self.database_cpu_us + self.load_cpu_us
 
 
 def cpu_seconds(pid: int) -> float:
@@ -120,6 +130,12 @@ def process_tree(pid: int) -> list[int]:
         found.append(current)
         queue += parents.get(current, [])
     return found
+
+
+def children_cpu_seconds() -> float:
+    """User + system CPU time of this process's children that have ended (the load generators)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -542,11 +558,13 @@ def main() -> int:
             run(port, warm_ups[scenario], min(1.0, args.duration), folder)  # JIT, caches, connections
             before = tree_cpu_seconds(pid)
             database_before = tree_cpu_seconds(database_pid) if database_pid else 0.0
+            load_before = children_cpu_seconds()  # wrk (or the Python load) is a child, reaped by `run`
             rate, p50, p99, bad = run(port, sequences, args.duration, folder)
             requests_made = max(rate * args.duration, 1)
             cpu_us = (tree_cpu_seconds(pid) - before) / requests_made * 1e6
             database_us = (tree_cpu_seconds(database_pid) - database_before) / requests_made * 1e6 if database_pid else 0.0
-            results.append(Result(scenario, server, rate, p50, p99, bad, cpu_us, database_us))
+            load_us = (children_cpu_seconds() - load_before) / requests_made * 1e6
+            results.append(Result(scenario, server, rate, p50, p99, bad, cpu_us, database_us, load_us))
             print(f"  {server:<14}{scenario:<22}{rate:>8.0f} req/s  p99 {p99:6.2f} ms  non-2xx {bad}", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="apidocs-bench-") as tmp, \
@@ -598,11 +616,12 @@ def main() -> int:
 
 def report(results: list[Result], costs: list[SessionCost]) -> None:
     print(f"\n{'scenario':<22}{'server':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'CPU µs/req':>12}"
-          f"{'+ database':>12}")
+          f"{'+ database':>12}{'+ load':>8}{'machine busy':>14}")
     for r in results:
         database = f"{r.database_cpu_us:>12.0f}" if r.database_cpu_us else f"{'':>12}"
+        busy = r.requests_per_s * r.machine_cpu_us / 1e6 / CORES
         print(f"{r.scenario:<22}{r.server:<16}{r.requests_per_s:>10.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
-              f"{r.unexpected:>9}{r.cpu_us:>12.0f}{database}")
+              f"{r.unexpected:>9}{r.cpu_us:>12.0f}{database}{r.load_cpu_us:>8.0f}{busy:>13.0%}")
     print()
     for scenario in dict.fromkeys(r.scenario for r in results):
         prisms = [r for r in results if r.scenario == scenario and r.server == "prism"]
@@ -620,6 +639,11 @@ def report(results: list[Result], costs: list[SessionCost]) -> None:
             single = next((r for r in ours if r.server == f"{store}×1"), None)
             if single is not None and workers != "1" and single.requests_per_s > 0:
                 verdicts.append(f"{result.requests_per_s / single.requests_per_s:.2f}× its 1 worker")
+            elif workers == "1" and result.machine_cpu_us > 0:
+                # With every process keeping its CPU per answer, the cores bound what more workers can add.
+                ceiling = CORES * 1e6 / result.machine_cpu_us / result.requests_per_s
+                verdicts.append(f"the machine {result.requests_per_s * result.machine_cpu_us / 1e6 / CORES:.0%} busy"
+                                f" (server + database + load), so more workers can reach at most {ceiling:.2f}× this")
             print(f"  {result.server:<14}" + "; ".join(verdicts))
     for cost in costs:
         print(f"{LIVE_SESSIONS:,} live sessions on {cost.store}: +{cost.memory_bytes / 2**20:.1f} MiB sandbox memory, "
