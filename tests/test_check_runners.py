@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from apidocs.check.runners import ProcessRunner, WarmPythonRunner, language_environment, make_runner
+from apidocs.check.runners import ProcessRunner, RunOutcome, WarmHttpieRunner, WarmPythonRunner, language_environment, make_runner
 from apidocs.model.errors import ConfigError
 from apidocs.rendering.languages import Language, load_languages
 from process_helpers import survivors
@@ -84,6 +84,71 @@ def test_httpie_runs_with_a_private_config(tmp_path: Path) -> None:
     outcome = ProcessRunner(LANGUAGES["httpie"], env, tmp_path).run(script, timeout=30)
     assert outcome.exit_code == 0, outcome.stderr
     assert outcome.stdout.strip() == '{"a": 1}'
+
+
+@pytest.fixture
+def warm_httpie(tmp_path: Path) -> Iterator[WarmHttpieRunner]:
+    runner = make_runner(LANGUAGES["httpie"], ROOT / "snippets", tmp_path)
+    assert isinstance(runner, WarmHttpieRunner)
+    yield runner
+    runner.close()
+
+
+def _both(warm_httpie: WarmHttpieRunner, tmp_path: Path, script: str) -> tuple[RunOutcome, RunOutcome]:
+    """The same snippet run as an `http` process and next to the warm HTTPie."""
+    path = tmp_path / "snippet.sh"
+    path.write_text(script)
+    plain = make_runner(LANGUAGES["httpie"], ROOT / "snippets", tmp_path, warm=False)
+    try:
+        return plain.run(path, 30), warm_httpie.run(path, 30)
+    finally:
+        plain.close()
+
+
+# What bash must turn into words for HTTPie: quotes of each kind, a quote inside a word, an escaped
+# newline, `$'…'` escapes, a continued line, non-ASCII text, an empty argument.
+HTTPIE_SNIPPETS = {
+    "quoting": "http --ignore-stdin --offline --print=HB --raw='{\"note\": \"it'\\''s \\\"here\\\"\"}' \\\n"
+               "  PATCH 'http://example.invalid/a b?q=x y' \\\n  'X-Note:caf\u00e9 \u2603' \"X-Two:\\$HOME\" $'X-Tab:a\\tb'\n",
+    "form and empty value": "http --ignore-stdin --offline --print=HB --form POST http://example.invalid/f 'a=1' 'b=' \"c=two words\"\n",
+    "two commands": "http --ignore-stdin --offline --print=B --raw=one POST http://example.invalid/1\n"
+                    "http --ignore-stdin --offline --print=B --raw=two POST http://example.invalid/2\n",
+    "bad option": "http --ignore-stdin --no-such-option GET http://example.invalid/\n",
+    "refused connection": "http --ignore-stdin --timeout=5 GET http://127.0.0.1:9/\n",
+    "status of the script": "http --ignore-stdin --offline --print=B --raw=x POST http://example.invalid/ && exit 3\n",
+}
+
+
+@pytest.mark.parametrize("name", list(HTTPIE_SNIPPETS))
+def test_warm_httpie_prints_and_exits_as_an_httpie_process(warm_httpie: WarmHttpieRunner, tmp_path: Path, name: str) -> None:
+    plain, warm = _both(warm_httpie, tmp_path, HTTPIE_SNIPPETS[name])
+    assert (warm.exit_code, warm.stdout) == (plain.exit_code, plain.stdout)
+    assert warm.stderr.replace("\n", " ").split() == plain.stderr.replace("\n", " ").split()
+    assert plain.exit_code is not None and (plain.stdout or plain.stderr)
+
+
+def test_warm_httpie_reads_files_from_the_snippets_folder(warm_httpie: WarmHttpieRunner, tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "body.json").write_text('{"from": "file"}')
+    plain, warm = _both(warm_httpie, tmp_path, "cd sub && http --ignore-stdin --offline --print=B POST http://example.invalid/ @body.json\n")
+    assert warm.exit_code == plain.exit_code == 0, warm.stderr
+    assert warm.stdout == plain.stdout and '{"from": "file"}' in warm.stdout
+
+
+def test_warm_httpie_timeout_replaces_the_worker(warm_httpie: WarmHttpieRunner, tmp_path: Path) -> None:
+    # A server that takes the connection and never answers: HTTPie waits inside the warm worker.
+    import socket
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        hang = tmp_path / "hang.sh"
+        hang.write_text(f"http --ignore-stdin GET http://127.0.0.1:{silent.getsockname()[1]}/\n")
+        started = time.monotonic()
+        assert warm_httpie.run(hang, 1.0).timed_out and time.monotonic() - started < 10
+    ok = tmp_path / "ok.sh"
+    ok.write_text("http --ignore-stdin --offline --print=B --raw=next POST http://example.invalid/\n")
+    outcome = warm_httpie.run(ok, 30)
+    assert (outcome.exit_code, outcome.stdout.strip()) == (0, "next"), outcome.stderr
 
 
 def _python(tmp_path: Path, name: str, source: str) -> Path:

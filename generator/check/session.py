@@ -21,7 +21,7 @@ from pathlib import Path
 
 from apidocs.check.compare import compare_exchanges, response_problems
 from apidocs.check.relay import Exchange, RecordingRelay
-from apidocs.check.runners import Runner, RunOutcome, WarmPythonRunner, make_runner
+from apidocs.check.runners import Runner, RunOutcome, WarmHttpieRunner, WarmPythonRunner, make_runner
 from apidocs.check.statuses import StatusResult, check_statuses, sandbox_sender
 from apidocs.check.target import Sandbox
 from apidocs.config.settings import Auth, Settings
@@ -132,7 +132,7 @@ class CheckSession:
         """Start warm interpreters before timing anything."""
         for language in languages:
             runner = self.runner(language)
-            if isinstance(runner, WarmPythonRunner):
+            if isinstance(runner, WarmPythonRunner | WarmHttpieRunner):
                 runner.warm_up(jobs)
 
     def check(self, endpoint: Endpoint, language: Language) -> SnippetResult:

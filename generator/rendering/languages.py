@@ -26,7 +26,7 @@ class Language:
     highlight: str
     extension: str
     run: tuple[str, ...] = ()  # argv; `{file}` is the snippet file, `{python}` this interpreter
-    warm: str | None = None  # "python": the check may exec it in a warm interpreter
+    warm: str | None = None  # "python" or "httpie": the check may run it next to a warm interpreter
     env: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     files: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # scratch files a run needs
     # The snippets folder's newest modification when this was loaded: rendered snippets are
