@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from apidocs.model.headers import CHECK_SESSION_HEADER as SANDBOX_SESSION_HEADER
 from apidocs.model.paths import ROUTE_HEADER, route_header_value
-from apidocs.sandbox.sessions import HEADER as SANDBOX_SESSION_HEADER
 
 PREFIX = "/_apidocs/"
 

@@ -30,12 +30,12 @@ from apidocs.check.compare import response_problems
 from apidocs.config.settings import Auth
 from apidocs.model.endpoint import NO_BODY, Endpoint, ExampleResponse
 from apidocs.model.forms import form_text, is_form
+from apidocs.model.headers import CHECK_SESSION_HEADER as SANDBOX_SESSION_HEADER
 from apidocs.model.multipart import is_multipart, multipart_parts, sample_file
 from apidocs.model.paths import ROUTE_HEADER, route_header_value
 from apidocs.model.raw import is_raw
 from apidocs.rendering.quoting import json_text
 from apidocs.rendering.request import HttpRequest, build_request
-from apidocs.sandbox.sessions import HEADER as SANDBOX_SESSION_HEADER
 
 PASS, FAIL, NOT_REACHED = "pass", "fail", "not reached"
 _LABELS = {PASS: "ok", FAIL: "FAIL", NOT_REACHED: "not reached"}

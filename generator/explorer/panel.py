@@ -18,6 +18,7 @@ from apidocs.explorer.context import ServeContext
 from apidocs.explorer.slots import render_parts, slot_values
 from apidocs.model.endpoint import Endpoint, encode_path_template
 from apidocs.model.forms import FORM_MEDIA_TYPE
+from apidocs.model.headers import READER_SESSION_HEADER
 from apidocs.model.multipart import MULTIPART_MEDIA_TYPE, file_names, sample_file
 from apidocs.model.paths import ROUTE_HEADER, route_header_value
 from apidocs.rendering.languages import Language
@@ -27,7 +28,7 @@ from apidocs.rendering.request import HttpRequest, base_url_of, build_request
 ID = "apidocs-x"
 # The sandbox's per-reader session header (writers/publishing.md): the explorer sends a random id
 # of its own to sandbox servers, so one reader's changes never reach another's page.
-SESSION_HEADER = "Sandbox-Session"
+SESSION_HEADER = READER_SESSION_HEADER
 EXAMPLE_SESSION = "reader-example"  # stands for the reader's id in the sandbox snippets' templates
 
 

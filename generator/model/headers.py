@@ -6,6 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+# The sandbox's session headers, one protocol between the sandbox and those who talk to it: a
+# reader's own session (the explorer sends it, its snippets show it) and the check's private
+# sessions (with a secret the check holds).
+READER_SESSION_HEADER = "Sandbox-Session"
+CHECK_SESSION_HEADER = "X-Apidocs-Sandbox"
 # A header name is a token (RFC 9110): letters, digits and !#$%&'*+-.^_`|~.
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # Headers an HTTP client sends on its own, with its own value, when the request does not set them

@@ -20,11 +20,12 @@ import hmac
 import re
 import time
 
+from apidocs.model.headers import CHECK_SESSION_HEADER, READER_SESSION_HEADER
 from apidocs.sandbox.errors import ApiError
 from apidocs.sandbox.store import DEFAULT_SESSION, Backend, SessionState
 
-HEADER = "X-Apidocs-Sandbox"  # the check's private sessions
-READER_HEADER = "Sandbox-Session"
+HEADER = CHECK_SESSION_HEADER  # the check's private sessions
+READER_HEADER = READER_SESSION_HEADER
 RESET_PATH = "/_sandbox/reset"
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_ID_LENGTH = 200  # of a check's run id
