@@ -34,8 +34,12 @@ def imported_packages(path: Path) -> list[tuple[int, str]]:
     """(line, package) of every `apidocs.<package>` the module imports."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-        names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
-            [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        else:
+            continue
         for name in names:
             parts = name.split(".")
             if parts[0] == "apidocs" and len(parts) > 1:
