@@ -5,6 +5,7 @@ stopped). The server comes from Debian's `postgresql` package (CI installs it)."
 from __future__ import annotations
 
 import asyncio
+import http.client
 import os
 import signal
 import time
@@ -527,5 +528,35 @@ def test_the_bound_on_sessions_holds_while_evicted_readers_write_again(postgres:
         answers, counts = sessions_counted_during(url, write_in_turns)
         assert set(answers) <= {200, 422} and answers.count(200) > 24
         assert len(counts) > 10 and max(counts) <= 6, max(counts)
+    finally:
+        server.stop()
+
+
+def test_a_400_about_the_request_still_names_the_session_that_served_it(postgres: PostgresServer) -> None:
+    """Every answer in a reader's session names it (`Sandbox-Session`), a 400 about the body
+    too: the session served it. Only a 400 about the id itself (malformed, or sent twice)
+    names none."""
+    server = start(postgres, workers=2)
+    try:
+        session = "named-on-400"
+        headers = {"Authorization": f"Token {SUPPLIER}", "Sandbox-Session": session}
+        reject = f"{server.url}/timp/orders/cancel/{CONFIRM_SEED}/reject/"
+        too_long = requests.patch(reject, json={"reason": "x" * 1001}, headers=headers, timeout=30)
+        not_json = requests.patch(reject, data=b"{", headers={**headers, "Content-Type": "application/json"}, timeout=30)
+        for answer in (too_long, not_json):
+            assert answer.status_code == 400, answer.text
+            assert answer.headers.get("Sandbox-Session") == session, answer.text
+        assert order(server.url, session).json()["status"] == "cancelation_requested"
+        malformed = requests.get(f"{server.url}/timp/orders/{CONFIRM_SEED}/", timeout=30,
+                                 headers={"Authorization": f"Token {SUPPLIER}", "Sandbox-Session": "a b"})
+        assert malformed.status_code == 400 and "Sandbox-Session" not in malformed.headers
+        connection = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=30)
+        connection.putrequest("GET", f"/timp/orders/{CONFIRM_SEED}/")
+        for name, value in (("Sandbox-Session", "first"), ("Sandbox-Session", "second"), ("Authorization", f"Token {SUPPLIER}")):
+            connection.putheader(name, value)
+        connection.endheaders()
+        twice = connection.getresponse()
+        assert twice.status == 400 and twice.getheader("Sandbox-Session") is None
+        connection.close()
     finally:
         server.stop()

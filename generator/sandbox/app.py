@@ -30,7 +30,7 @@ from apidocs.sandbox.limits import SINGLE_HEADERS
 from apidocs.sandbox.mock import documented_error, documented_errors, mock_handler, parameters_fit, suffix_pairs
 from apidocs.sandbox.responses import Answer, error_answer, json_answer, send_answer
 from apidocs.sandbox.router import Accepts, Handler, Router, template_key
-from apidocs.sandbox.sessions import DEFAULT_CAPACITY, DEFAULT_IDLE, HEADER, READER_HEADER, RESET_PATH, Sessions
+from apidocs.sandbox.sessions import DEFAULT_CAPACITY, DEFAULT_IDLE, HEADER, READER_HEADER, RESET_PATH, SESSION_ID, Sessions
 from apidocs.sandbox.store import Backend, SqliteBackend
 from apidocs.sandbox.timp.fixtures import Fixtures, load_fixtures
 from apidocs.sandbox.timp.orders import ROUTES
@@ -81,6 +81,12 @@ def route_path(scope: Scope) -> str:
     if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
         path = path[len(root) :]
     return path or "/"
+
+
+def _names_one_session(raw_headers: list[tuple[bytes, bytes]], named: str) -> bool:
+    """Whether a 400 was served by the session `named`: not when it is about the id itself
+    (malformed, or the header sent twice), else as any answer (a body refused, say)."""
+    return SESSION_ID.fullmatch(named) is not None and sum(name.lower() == _READER_HEADER_BYTES for name, _ in raw_headers) == 1
 
 
 def _preflight(headers: dict[str, str]) -> Answer:
@@ -134,7 +140,8 @@ class SandboxEndpoint:
         origin = headers.get("origin")
         extra = [] if origin is None else _CORS_ANSWER if self.cors_origins is None else self._cors_for(origin)
         named = headers.get(_READER_KEY)
-        if named is not None and answer.status != 400:  # says which session served (a 400 may be about the id)
+        # Says which session served, on every answer but a 400 about the id itself.
+        if named is not None and (answer.status != 400 or _names_one_session(raw_headers, named)):
             extra = [*extra, (_READER_HEADER_BYTES, named.encode("latin-1"))]
         await send_answer(send, answer, extra, method == "HEAD")
 
