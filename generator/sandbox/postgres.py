@@ -95,6 +95,51 @@ def _delete_rows(where: str) -> str:
             ' ORDER BY session COLLATE "C", uuid COLLATE "C" FOR UPDATE)')
 
 
+# A session's start, in one statement (`touch`): one start at a time across workers, so each
+# counts the sessions the ones before it left and the bound holds while many readers arrive at
+# once. The lock is held only while the database runs it: sent as five statements, it was held
+# across five round trips to a worker's busy event loop, and a thousand readers arriving at once
+# queued behind it until the pool refused them (503). Another worker may be starting the same
+# session right now: whoever inserts or locks its row first decides; the other only marks it
+# used. Returns the sessions whose rows it deleted (none when the session was there and recent).
+_START_SESSION = f"""
+CREATE OR REPLACE FUNCTION apidocs_sandbox_start(p_session TEXT, p_now DOUBLE PRECISION, p_idle DOUBLE PRECISION,
+                                                 p_capacity INTEGER) RETURNS TEXT[] LANGUAGE plpgsql AS $start$
+DECLARE
+    used DOUBLE PRECISION;
+    excess BIGINT;
+    evicted TEXT[] := ARRAY[]::TEXT[];
+BEGIN
+    PERFORM pg_advisory_xact_lock({SESSION_START_LOCK});
+    INSERT INTO {SESSIONS} (id, last_used) VALUES (p_session, p_now) ON CONFLICT (id) DO NOTHING;
+    IF NOT FOUND THEN
+        SELECT last_used INTO used FROM {SESSIONS} WHERE id = p_session FOR UPDATE;
+        IF used IS NULL THEN  -- expired by another worker since the insert met it
+            INSERT INTO {SESSIONS} (id, last_used) VALUES (p_session, p_now)
+                ON CONFLICT (id) DO UPDATE SET last_used = EXCLUDED.last_used;
+        ELSIF used >= p_now - p_idle THEN
+            UPDATE {SESSIONS} SET last_used = GREATEST(last_used, p_now) WHERE id = p_session;
+            RETURN evicted;
+        ELSE
+            UPDATE {SESSIONS} SET last_used = p_now WHERE id = p_session;
+        END IF;
+    END IF;
+    {_delete_rows("session = p_session")};
+    SELECT count(*) - p_capacity INTO excess FROM {SESSIONS};
+    IF excess > 0 THEN
+        -- Locked as they are chosen, skipping any a batch is writing right now (it is in use,
+        -- and waiting for it could close a cycle with that batch's other locks).
+        SELECT coalesce(array_agg(id), ARRAY[]::TEXT[]) INTO evicted FROM (SELECT id FROM {SESSIONS}
+            WHERE id <> p_session ORDER BY last_used LIMIT excess FOR UPDATE SKIP LOCKED) AS oldest;
+        DELETE FROM {SESSIONS} WHERE id = ANY(evicted);  -- rows first, as expiry
+        {_delete_rows("session = ANY(evicted)")};
+    END IF;
+    RETURN p_session || evicted;
+END
+$start$;
+"""
+
+
 async def _delete_idle_sessions(connection: Any, cutoff: float) -> list[str]:
     """Delete the rows of sessions last used before `cutoff` (locked first, in one order
     everywhere) and return their ids; their changes are deleted next, in the same transaction.
@@ -334,6 +379,7 @@ class PostgresBackend(Backend):
             with psycopg.connect(url, connect_timeout=10, autocommit=True) as connection, connection.transaction():
                 connection.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))  # one worker creates the tables at a time
                 connection.execute(_SCHEMA)
+                connection.execute(_START_SESSION)
                 found = connection.execute("SELECT version FROM apidocs_sandbox_schema").fetchone()
                 if found is None:
                     connection.execute("INSERT INTO apidocs_sandbox_schema VALUES (%s)", (SCHEMA_VERSION,))
@@ -612,25 +658,8 @@ class PostgresBackend(Backend):
 
         async def mark(connection: Any) -> list[str]:
             """The sessions whose rows it deleted."""
-            async with connection.transaction():  # new, or expired: start again from the fixtures
-                # One start at a time across workers, so each counts the sessions the ones before
-                # it left and the bound holds while many readers arrive at once (a start is once
-                # per reader and short).
-                await connection.execute("SELECT pg_advisory_xact_lock(%s)", (SESSION_START_LOCK,))
-                # Another worker may be starting the same session right now: whoever inserts or
-                # locks its row first decides; the other only marks it used.
-                cursor = await connection.execute(f"INSERT INTO {SESSIONS} (id, last_used) VALUES (%s, %s)"
-                                                  " ON CONFLICT (id) DO NOTHING", (session, now))
-                if cursor.rowcount != 1:
-                    found = await (await connection.execute(
-                        f"SELECT last_used FROM {SESSIONS} WHERE id = %s FOR UPDATE", (session,))).fetchone()
-                    if found is not None and found[0] >= now - idle:
-                        await connection.execute(f"UPDATE {SESSIONS} SET last_used = GREATEST(last_used, %s)"
-                                                 " WHERE id = %s", (now, session))
-                        return []
-                    await connection.execute(f"UPDATE {SESSIONS} SET last_used = %s WHERE id = %s", (now, session))
-                await connection.execute(_delete_rows("session = %s"), (session,))
-                return [session, *await _evict_excess(connection, session, capacity)]
+            cursor = await connection.execute("SELECT apidocs_sandbox_start(%s, %s, %s, %s)", (session, now, idle, capacity))
+            return list((await cursor.fetchone())[0])
 
         self._forget(await self._run(mark, retry=False))
 
