@@ -149,18 +149,20 @@ async def _act_on_order(call: Call, order: Order, step: Step, by: str, **extra: 
     # whether it still holds (a backend may learn the row's state from a refused one), and a step
     # is refused as impossible only on a fresh read.
     known = store.last_seen(order.uuid)
-    for _ in range(_ATTEMPTS):  # more than one only when the order changed since it was read
+    refused = 0  # compare-and-sets lost to a change meanwhile; a guess found impossible is no try
+    while refused < _ATTEMPTS:
         guessed = known is not None
         old = known if known is not None else (await store.read(order.uuid))[0]
         try:
             new = _step(step, old[0], f"Order {order.uuid}", by, **extra)
         except ApiError:
             if guessed:
-                known = None
+                known = None  # read it, then decide
                 continue
             raise
         if await store.replace(order.uuid, "order", old, new):
             return json_answer(_order_answer(order, new))
+        refused += 1
         known = store.last_seen(order.uuid)
     raise ApiError(503, f"Order {order.uuid} kept changing meanwhile; try again", {"Retry-After": "1"})
 
