@@ -290,6 +290,22 @@ def test_credentials_in_other_forms_are_found_and_scrubbed(line: str) -> None:
         assert secret.value not in secret.masked or len(secret.value) < 5
 
 
+@pytest.mark.parametrize("line", [
+    # GitHub's emoji list: a JSON member named `cookie` whose value is a URL, no cookie-pair.
+    '"cookie": "https://github.githubassets.com/images/icons/emoji/unicode/1f36a.png?v8",',
+    # What scrub_line leaves of a key on one line: no key material, so lint must not flag it again.
+    '"pem": "-----BEGIN RSA PRIVATE KEY-----REDACTED-----END RSA PRIVATE KEY-----\\n",',
+])
+def test_what_holds_no_secret_is_not_found(line: str) -> None:
+    assert find_secrets([(1, line)], set()) == []
+
+
+def test_a_scrubbed_private_key_is_not_found_again() -> None:
+    line = '"pem": "-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEAuEPzOR\\n-----END RSA PRIVATE KEY-----\\n"'
+    assert [secret.kind for secret in find_secrets([(1, line)], set())] == ["private key"]
+    assert find_secrets([(1, scrub_line(line, set(), "YOUR_TOKEN") or "")], set()) == []
+
+
 # --- item 15: the time grows with the secret lines, not with their square ----------------------
 # (CPU time of this process, best of five: the other test workers share the cores.)
 

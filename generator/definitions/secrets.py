@@ -32,7 +32,9 @@ from dataclasses import dataclass
 from typing import Any
 
 # A Cookie header in any client's spelling: `-H 'Cookie: a=b'`, `'Cookie':'a=b'`, `"Cookie": "a=b"`.
-_COOKIE = re.compile(r"""(?i)(?<![\w-])(?:set-)?cookie["']?\s*:\s*["']?(?P<value>[^"'\n\\]+)""")
+# Its value starts with a cookie-pair, `name=` (RFC 6265 §4.1.1): a JSON member merely named
+# `cookie` (`"cookie": "https://…/1f36a.png"`, GitHub's emoji list) holds no session.
+_COOKIE = re.compile(r"""(?i)(?<![\w-])(?:set-)?cookie["']?\s*:\s*["']?(?P<value>[!#$%&*+.^_`|~\w-]+=[^"'\n\\]*)""")
 # Session cookies written without a header name (`curl -b 'sessionid=…'`).
 _SESSION = re.compile(r"(?i)\b(?P<value>(?:sessionid|csrftoken|phpsessid|jsessionid|connect\.sid|_session)=[A-Za-z0-9%._-]{6,})")
 _COOKIE_ITEM_JSON = re.compile(r""",?\s*["']Cookie["']\s*:\s*["'][^"'\n]*["']\s*,?""", re.I)
@@ -316,7 +318,10 @@ class _PrivateKeyBlock:
         end = _PRIVATE_KEY_END.search(text, begin.end())
         self.inside = end is None
         material = text[begin.end() : end.start() if end else len(text)]
-        return material if material.strip(" \t\\n\"',") else None
+        key = material.strip(" \t\\n\"',")
+        # A block on one line around a placeholder (`-----BEGIN … KEY-----REDACTED-----END …`, what
+        # `scrub_line` leaves) holds no key.
+        return material if key and not (end is not None and looks_like_placeholder(key)) else None
 
 
 def find_secrets(lines: Iterable[tuple[int, str]], known_tokens: set[str]) -> list[Secret]:
