@@ -360,19 +360,34 @@ def _alternatives(schema: Any) -> int:
     return max((len(folded[key]) for key in ("oneOf", "anyOf") if isinstance(folded.get(key), list)), default=0)
 
 
+def always_required(schema: Schema, depth: int = 0) -> set[str]:
+    """The members every value of the schema has: its own `required` (with its `allOf` parts'),
+    and those each of its `oneOf` (or `anyOf`) branches requires. A member only the first branch
+    requires is not marked required: a value of another branch (the spec's example) leaves it out."""
+    schema = merged(schema)
+    required = {name for name in schema.get("required") or [] if isinstance(name, str)} if isinstance(schema.get("required"), list) else set()
+    for key in ("oneOf", "anyOf"):
+        branches = schema.get(key)
+        if depth < _FIELD_DEPTH and isinstance(branches, list) and branches and all(isinstance(b, dict) for b in branches):
+            required |= set.intersection(*(always_required(branch, depth + 1) for branch in branches))
+    return required
+
+
 def fields(schema: Any, direction: str, prefix: str = "", depth: int = 0,
            multipart: bool = False) -> list[tuple[str, str, bool, str]]:
     """(name, type, required, description) for each property, nested ones as `parent.child`;
     `multipart`: the body's own file members are of type `file` (or `array of file`)."""
     if not isinstance(schema, dict) or depth > _FIELD_DEPTH:
         return []
-    schema = chosen_branch(schema)
-    if "array" in types_of(schema) and isinstance(schema.get("items"), dict) and not prefix:
-        schema = chosen_branch(schema["items"])
-    properties = schema.get("properties")
+    chosen = chosen_branch(schema)
+    if "array" in types_of(chosen) and isinstance(chosen.get("items"), dict) and not prefix:
+        schema = chosen["items"]
+        chosen = chosen_branch(schema)
+    properties = chosen.get("properties")
     if not isinstance(properties, dict):
         return []
-    required = set(schema.get("required") or []) if isinstance(schema.get("required"), list) else set()
+    required = always_required(schema)
+    schema = chosen
     skip = "readOnly" if direction == "request" else "writeOnly"
     rows: list[tuple[str, str, bool, str]] = []
     for name, sub in properties.items():
