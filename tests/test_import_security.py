@@ -295,9 +295,16 @@ def test_credentials_in_other_forms_are_found_and_scrubbed(line: str) -> None:
     '"cookie": "https://github.githubassets.com/images/icons/emoji/unicode/1f36a.png?v8",',
     # What scrub_line leaves of a key on one line: no key material, so lint must not flag it again.
     '"pem": "-----BEGIN RSA PRIVATE KEY-----REDACTED-----END RSA PRIVATE KEY-----\\n",',
+    # Twilio's documented sample ids: a key's format around filler.
+    '"sid": "SK00000000000000000000000000000000"',
+    "Test mode keys look like sk_test_xxxxxxxxxxxxxxxxxxxxxxxx.",
 ])
 def test_what_holds_no_secret_is_not_found(line: str) -> None:
     assert find_secrets([(1, line)], set()) == []
+
+
+def test_a_key_format_around_random_text_is_still_found() -> None:
+    assert [s.kind for s in find_secrets([(1, '"sid": "SK0f3a9b8c7d6e5f4a3b2c1d0e9f8a7b6c"')], set())] == ["Twilio key"]
 
 
 def test_a_scrubbed_private_key_is_not_found_again() -> None:
