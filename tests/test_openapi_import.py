@@ -2410,3 +2410,38 @@ def test_a_member_only_some_branches_require_is_not_marked_required_and_the_proj
     for command in (["lint"], ["check", "-j", "2"]):
         result = run("-f", str(dest / "mkdocs.yml"), *command, timeout=300)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_credentials_the_specs_prose_shows_become_placeholders_so_the_project_lints(tmp_path: Path) -> None:
+    """Hetzner's introduction shows `curl -H "Authorization: Bearer jEhe…"`, GitHub's secrets pages
+    a code sample with `secret = 'plain-text-secret'` and a `Location` header example with
+    `?token=…`, Stripe's field descriptions `{token: "tok_visa"}`. Lint (E302) cannot tell them
+    from a writer's pasted key, so the imported projects failed it: the prose's credentials
+    become placeholders (a bearer token the documented one), said in the report."""
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "servers": [{"url": "https://api.example.com"}],
+        "info": {"title": "t", "version": "1", "description":
+                 'Example:\n```bash\ncurl -H "Authorization: Bearer jEheVytlAoFl7F8MqUQ7jAo2hOXASztX" https://api.example.com/v1/servers\n```'},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}],
+        "paths": {"/secrets/{name}": {"put": {
+            "operationId": "putSecret",
+            "description": "Encrypt it first:\n\n```\nconst secret = 'plain-text-secret' // yours\n```",
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}, "example": "s1"}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object", "properties": {
+                "card": {"type": "object", "description": 'Or a token: `card: {token: "tok_visa"}`.'}}}}}},
+            "responses": {"302": {"description": "Found", "headers": {"Location": {"schema": {"type": "string"},
+                "example": "https://codeload.example.com/me/legacy.zip?login=me&token=thistokenexpires"}}}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    pages = (dest / "docs" / "index.md").read_text(encoding="utf-8") + next(dest.glob("docs/**/put-secret.md")).read_text(encoding="utf-8")
+    for sample in ("jEheVytlAoFl7F8MqUQ7jAo2hOXASztX", "plain-text-secret", "thistokenexpires", "tok_visa"):
+        assert sample not in pages
+    assert f"Bearer {_options(dest)['auth']['token']}" in pages
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "the API's description: sample credentials it shows (token) replaced by placeholders" in report
+    assert "PUT /secrets/{name}: text: sample credentials it shows (" in report
+    for command in (["lint"], ["build", "--strict", "-d", str(tmp_path / "site")]):
+        result = run("-f", str(dest / "mkdocs.yml"), *command)
+        assert result.returncode == 0, result.stdout + result.stderr

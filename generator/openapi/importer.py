@@ -32,7 +32,7 @@ import yaml
 from apidocs.config.project import dump_config, project_config
 from apidocs.config.settings import QUERY_KEY_NAME
 from apidocs.definitions.frontmatter import json_front_matter
-from apidocs.definitions.secrets import is_secret_name, looks_like_placeholder, placeholder_for, scrub_value
+from apidocs.definitions.secrets import is_secret_name, looks_like_placeholder, placeholder_for, scrub_lines, scrub_value
 from apidocs.model.errors import ConfigError
 from apidocs.model.forms import ENCODING_STYLES, FORM_MEDIA_TYPE, INDEX, REPEAT, FormError, is_json_content_type, list_styles
 from apidocs.model.headers import (
@@ -621,6 +621,52 @@ def _samples_as_placeholders(value: Any, schema: Schema, converted: Schema, what
     shown = ", ".join(f"`{one_line(name, 40)}`" for name in dict.fromkeys(names))
     notes.append(f"{what} example: sample credentials ({shown}) replaced by placeholders")
     return scrubbed
+
+
+def scrubbed_text(text: str, known_tokens: set[str], placeholder: str, found: list[str]) -> str:
+    """Spec prose without the credentials it shows (a `curl -H "Authorization: Bearer jEhe…"`
+    in an API's introduction, `?token=…` in a header's example, a key in a code sample): lint
+    cannot tell them from a writer's pasted secret (E301, E302). A token becomes `placeholder`,
+    the documented one, other credentials a `YOUR_…` placeholder; a line that is only a Cookie
+    header goes. `found` receives what kind of secret each was, for the report."""
+    if not text:
+        return text
+    lines = text.split("\n")
+    changed = False
+    for number, line, secrets in scrub_lines(enumerate(lines), known_tokens, placeholder):
+        lines[number] = line if line is not None else ""
+        found.extend(secret.kind for secret in secrets)
+        changed = True
+    return "\n".join(lines) if changed else text
+
+
+_PROSE_KEYS = ("description", "summary", "title", "name")
+
+
+def _scrubbed_front(value: Any, known_tokens: set[str], placeholder: str, found: list[str], key: str = "") -> Any:
+    """The front matter with its prose and response headers scrubbed (see `scrubbed_text`). Example
+    bodies and parameter values are not: they are scrubbed where they are chosen, as far as their
+    schemas allow, and a schema's `pattern`, `enum` or `default` is a rule, not prose."""
+    if isinstance(value, dict):
+        out = {}
+        for name, inner in value.items():
+            if name in ("example", "examples", "body", "pattern", "enum", "const", "default") and key != "properties":
+                out[name] = inner
+            elif isinstance(inner, str) and (name in _PROSE_KEYS or key == "headers") and key != "properties":
+                out[name] = scrubbed_text(inner, known_tokens, placeholder, found)
+            else:
+                out[name] = _scrubbed_front(inner, known_tokens, placeholder, found, str(name))
+        return out
+    if isinstance(value, list):
+        return [_scrubbed_front(inner, known_tokens, placeholder, found, key) for inner in value]
+    return value
+
+
+def _secrets_note(found: list[str], where: str) -> list[str]:
+    if not found:
+        return []
+    kinds = ", ".join(dict.fromkeys(found))
+    return [f"{where}: sample credentials it shows ({kinds}) replaced by placeholders"]
 
 
 def _sample_parameter(name: str, value: Any, schema: Any, place: str, known_tokens: set[str], notes: list[str]) -> Any:
@@ -1547,7 +1593,11 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
         body_parts.append(definition_list("Request Parameters", request_rows, request_intro))
     if response_rows:
         body_parts.append(definition_list("Response Parameters", response_rows))
-    return f"---\n{front_matter_text(front)}---\n\n" + "\n".join(body_parts)
+    found: list[str] = []
+    front = _scrubbed_front(front, known_tokens, auth.token, found)
+    body = scrubbed_text("\n".join(body_parts), known_tokens, auth.token, found)
+    notes.extend(_secrets_note(found, "text"))
+    return f"---\n{front_matter_text(front)}---\n\n" + body
 
 
 def front_matter_text(front: dict[str, Any]) -> str:
@@ -1765,7 +1815,7 @@ def mkdocs_yml(spec: dict[str, Any], servers: list[dict[str, str]], auth: Auth, 
     return dump_config(document, header)
 
 
-def index_page(spec: dict[str, Any], source: Path) -> str:
+def index_page(spec: dict[str, Any], source: Path, auth: Auth, notes: list[str]) -> str:
     info = mapping(spec.get("info"))
     title = one_line(plain_line(info.get("title"), liquid=False), 120) or source.stem
     front = yaml.safe_dump({"title": title, "position": 0}, sort_keys=False, allow_unicode=True)
@@ -1795,7 +1845,10 @@ def index_page(spec: dict[str, Any], source: Path) -> str:
     facts = [fact for fact in facts if not fact.endswith(": ")]
     if facts:
         parts.append("\n".join(f"- {fact}" for fact in facts) + "\n")
-    return "\n".join(parts)
+    found: list[str] = []
+    text = scrubbed_text("\n".join(parts), {auth.token, *auth.demo_tokens}, auth.token, found)
+    notes.extend(_secrets_note(found, "the API's description"))
+    return text
 
 
 def _link(text: Any, url: Any) -> str:
@@ -2003,7 +2056,7 @@ def import_spec(spec_path: Path, dest: Path, *, force: bool = False) -> ImportRe
             notes.append(f"tag `{one_line(tag, 60)}`: its description is not shown (sections have no text)")
         result.sections += 1
     notes.extend(_local_links_note(mapping(top.get("info")).get("description"), "the API's description"))
-    write_under(docs, "index.md", index_page(top, spec_path))
+    write_under(docs, "index.md", index_page(top, spec_path, auth, notes))
     write_under(dest, "mkdocs.yml", mkdocs_yml(top, servers, auth, spec_path))
     report = [f"apidocs import-openapi {spec_path.name}: {result.endpoints} endpoints in {result.sections} sections", ""]
     report += notes or ["Everything was carried over."]
