@@ -2445,3 +2445,29 @@ def test_credentials_the_specs_prose_shows_become_placeholders_so_the_project_li
     for command in (["lint"], ["build", "--strict", "-d", str(tmp_path / "site")]):
         result = run("-f", str(dest / "mkdocs.yml"), *command)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_optional_body_the_example_does_not_send_is_written_optional(tmp_path: Path) -> None:
+    """DigitalOcean's droplet actions: an optional body (no `required`), `anyOf` shapes that each
+    require `type`, no example. The example sends no body, and the page did not say the body is
+    optional, so lint read the fields' requirements as the request's (E403)."""
+    shape = {"type": "object", "required": ["type"], "properties": {"type": {"type": "string", "enum": ["reboot", "resize"]}}}
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {"/droplets/{id}/actions": {"post": {
+            "operationId": "dropletAction",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}, "example": 3}],
+            "requestBody": {"content": {"application/json": {"schema": {"anyOf": [
+                shape, {"allOf": [shape, {"properties": {"size": {"type": "string"}}}]}]}}}},
+            "responses": {"201": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    front = load_front_matter(next(dest.glob("docs/**/droplet-action.md")))
+    assert "body" not in front["example"] and front["request"]["required"] is False
+    for command in (["lint"], ["check", "-j", "2"]):
+        result = run("-f", str(dest / "mkdocs.yml"), *command, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+    exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)
+    assert exported["paths"]["/droplets/{id}/actions"]["post"]["requestBody"].get("required") is not True

@@ -1488,8 +1488,10 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 # An optional body whose schema is not carried would leave no trace (page, export).
                 request_front = {"schema": {}, **request_front}
                 notes.append("request body is documented as taking any value")
-            if "body" in example and not request_body.get("required"):
-                request_front["required"] = False  # the example sends one; the operation takes none too
+            if not request_body.get("required"):
+                # The example sends one, and the operation takes none too; or it sends none, and
+                # whatever the body's fields require holds only when one is sent (lint's E403).
+                request_front["required"] = False
             if "body" not in example and (is_json_media_type(media_type) or essence in (FORM_MEDIA_TYPE, MULTIPART_MEDIA_TYPE)
                                           or raw_as is not None) and essence != "application/json":
                 request_front["media_type"] = essence  # no example sends its Content-Type
