@@ -2471,3 +2471,29 @@ def test_an_optional_body_the_example_does_not_send_is_written_optional(tmp_path
         assert result.returncode == 0, result.stdout + result.stderr
     exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)
     assert exported["paths"]["/droplets/{id}/actions"]["post"]["requestBody"].get("required") is not True
+
+
+def test_sample_credentials_in_an_example_that_does_not_fit_its_schema_become_placeholders(tmp_path: Path) -> None:
+    """Zoom's examples write types as values (`"enforce_login": "boolean"`) beside a
+    `listen_only_password`: the example does not fit its schema, which is then not carried, and
+    its credentials were kept as if that schema could refuse their placeholders (lint E302)."""
+    settings = {"type": "object", "properties": {"enforce_login": {"type": "boolean"}, "listen_only_password": {"type": "string"}}}
+    example = {"enforce_login": "boolean", "listen_only_password": "hkgk"}
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {"/settings": {"patch": {
+            "operationId": "updateSettings",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": settings, "example": example}}},
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": settings, "example": example}}}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    front = load_front_matter(next(dest.glob("docs/**/update-settings.md")))
+    assert front["example"]["body"]["listen_only_password"] == "YOUR_LISTEN_ONLY_PASSWORD"
+    assert front["responses"][0]["body"]["listen_only_password"] == "YOUR_LISTEN_ONLY_PASSWORD"
+    report = (dest / "import-report.txt").read_text(encoding="utf-8")
+    assert "request example: sample credentials (`listen_only_password`) replaced by placeholders" in report
+    for command in (["lint"], ["check", "-j", "2"]):
+        result = run("-f", str(dest / "mkdocs.yml"), *command, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr

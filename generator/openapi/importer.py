@@ -1424,8 +1424,9 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 if problem:
                     # The sandbox checks requests against the carried schema: it would refuse the example.
                     notes.append(f"request example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
-                else:
-                    value = _samples_as_placeholders(value, schema, converted, "request", known_tokens, notes)
+                # With its schema not carried, nothing refuses the placeholders.
+                value = _samples_as_placeholders(value, schema if not problem else {}, converted if not problem else {},
+                                                 "request", known_tokens, notes)
                 example["body"] = value
                 if essence == FORM_MEDIA_TYPE and isinstance(value, dict):
                     headers["Content-Type"] = FORM_MEDIA_TYPE  # the snippets send its fields
@@ -1551,8 +1552,8 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
                 value, problem = _fitted(value, schema, converted, "response", str(status), notes)
                 if problem:
                     notes.append(f"{status} example does not fit its schema, which is not carried over: {one_line(problem, 300)}")
-                else:
-                    value = _samples_as_placeholders(value, schema, converted, f"{status} response", known_tokens, notes)
+                value = _samples_as_placeholders(value, schema if not problem else {}, converted if not problem else {},
+                                                 f"{status} response", known_tokens, notes)
                 entry["body"] = value
             carried = _carried_schema(schema, converted, f"{status} response", notes) if not problem else None
             if carried is not None:
