@@ -1054,14 +1054,18 @@ def _directed_schema(media: dict[str, Any], direction: str, notes: list[str]) ->
 
 def _fitted(value: Any, schema: Schema, converted: Schema, direction: str, what: str,
             notes: list[str]) -> tuple[Any, str | None]:
-    """The example, completed with the required fields it lacks when that makes it fit, and what still does not fit."""
+    """The example, completed with the required fields it lacks, and what still does not fit.
+
+    Completed even when something else still does not fit (a date written as a date-time): the
+    schema is then not carried, but the page's fields say what is required, and the example
+    should send it (lint's E403)."""
     problem = fits(value, schema, converted)
     if problem:
         fixed, added = completed(value, schema, direction=direction, converted=converted)
-        if added and fits(fixed, schema, converted) is None:
+        if added:
             shown = ", ".join(f"`{one_line(path, 80)}`" for path in added[:5]) + (" …" if len(added) > 5 else "")
             notes.append(f"{what} example lacked required {shown}; completed from its schema")
-            return fixed, None
+            return fixed, fits(fixed, schema, converted)
     return value, problem
 
 
