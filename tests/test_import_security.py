@@ -303,6 +303,17 @@ def test_what_holds_no_secret_is_not_found(line: str) -> None:
     assert find_secrets([(1, line)], set()) == []
 
 
+def test_the_uuid_the_importer_makes_up_is_no_token_but_another_is() -> None:
+    """Linode's `/account/entity-transfers/{token}`: the importer gives a uuid `token` its made-up
+    uuid, and lint called it a leaked token (E302). Documentation's sample UUIDs are placeholders."""
+    from apidocs.openapi.examples import example_of
+
+    made_up = example_of({"type": "string", "format": "uuid"}, direction="request")
+    for value in (made_up, "123E4567-E89B-12D3-A456-426614174000"):
+        assert find_secrets([(1, f'"token": "{value}"')], set()) == []
+    assert find_secrets([(1, '"token": "9b2e6c1a-0f4d-4e8a-b7c3-5d1e2f3a4b5c"')], set())
+
+
 def test_a_key_format_around_random_text_is_still_found() -> None:
     assert [s.kind for s in find_secrets([(1, '"sid": "SK0f3a9b8c7d6e5f4a3b2c1d0e9f8a7b6c"')], set())] == ["Twilio key"]
 

@@ -156,10 +156,15 @@ def _is_placeholder_word(part: str) -> bool:
     return part in PLACEHOLDER_WORDS or bool(_FILLER.fullmatch(part))
 
 
+# The UUIDs documentation shows: Swagger UI's and the importer's made-up one, and RFC 4122's.
+SAMPLE_UUIDS = frozenset({"3fa85f64-5717-4562-b3fc-2c963f66afa6", "123e4567-e89b-12d3-a456-426614174000"})
+
+
 def looks_like_placeholder(token: str) -> bool:
-    """`YOUR_AUTH_TOKEN`, `<auth_token>`, `your-token-here`, `1234567890`: values no server ever issued."""
+    """`YOUR_AUTH_TOKEN`, `<auth_token>`, `your-token-here`, `1234567890`, a documentation UUID:
+    values no server ever issued."""
     text = token.strip().strip("\\").strip("\"'").strip()
-    if not text or any(ch in text for ch in "<>{}[]$"):
+    if not text or any(ch in text for ch in "<>{}[]$") or text.lower() in SAMPLE_UUIDS:
         return True
     if _NAME_LIKE.fullmatch(text):  # YOUR_TOKEN, API_KEY: a name, no value
         return True
