@@ -2527,3 +2527,26 @@ def test_an_example_that_misfits_its_schema_is_still_completed_with_the_members_
     for command in (["lint"], ["check", "-j", "2"]):
         result = run("-f", str(dest / "mkdocs.yml"), *command, timeout=300)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_path_parameters_sample_credential_becomes_a_placeholder(tmp_path: Path) -> None:
+    """ClickSend's `/account-verify/verify/{activation_token}` (example 1827364), Box's
+    `/files/upload_sessions/{upload_session_id}`: query and header credentials became
+    placeholders, path ones were kept, and lint said E302 of them."""
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {"/verify/{activation_token}": {"put": {
+            "operationId": "verify",
+            "parameters": [{"name": "activation_token", "in": "path", "required": True, "schema": {"type": "string"}, "example": "1827364"}],
+            "responses": {"200": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    front = load_front_matter(next(dest.glob("docs/**/verify.md")))
+    assert front["example"]["params"] == {"activation_token": "YOUR_ACTIVATION_TOKEN"}
+    assert "path parameter `activation_token`: its sample credential replaced by a placeholder" in (
+        dest / "import-report.txt").read_text(encoding="utf-8")
+    for command in (["lint"], ["check", "-j", "2"]):
+        result = run("-f", str(dest / "mkdocs.yml"), *command, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -1290,7 +1290,7 @@ def definition_text(operation: Operation, auth: Auth, position: int) -> str:
             if "/" in text:
                 notes.append(f"path parameter `{name}`: the example value {text!r} holds '/', shown with '-' instead")
                 text = text.replace("/", "-")
-            params[name] = text or name
+            params[name] = _sample_parameter(name, text, schema, place, known_tokens, notes) if text else name
         elif place == "query":
             groups["query"].append(row)
             if parameter.get("allowReserved") is True:
