@@ -2436,6 +2436,7 @@ def test_credentials_the_specs_prose_shows_become_placeholders_so_the_project_li
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     pages = (dest / "docs" / "index.md").read_text(encoding="utf-8") + next(dest.glob("docs/**/put-secret.md")).read_text(encoding="utf-8")
+    assert load_front_matter(next(dest.glob("docs/**/put-secret.md")))["title"] == "/secrets/&lt;name&gt;"  # the path, as it is
     for sample in ("jEheVytlAoFl7F8MqUQ7jAo2hOXASztX", "plain-text-secret", "thistokenexpires", "tok_visa"):
         assert sample not in pages
     assert f"Bearer {_options(dest)['auth']['token']}" in pages
@@ -2550,3 +2551,16 @@ def test_a_path_parameters_sample_credential_becomes_a_placeholder(tmp_path: Pat
     for command in (["lint"], ["check", "-j", "2"]):
         result = run("-f", str(dest / "mkdocs.yml"), *command, timeout=300)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_pages_path_is_never_scrubbed_though_its_prose_is() -> None:
+    """The front matter's `title` is the endpoint's path: a literal `?api_key=…` in it stays, or the
+    page would document another endpoint than the spec's (its responses' titles are prose)."""
+    from apidocs.openapi.importer import _scrubbed_front
+
+    found: list[str] = []
+    front = _scrubbed_front({"title": "/x?api_key=abc123def", "description": "send api_key=abc123def",
+                             "responses": [{"title": "with api_key=abc123def"}]}, {"YOUR_TOKEN"}, "YOUR_TOKEN", found)
+    assert front == {"title": "/x?api_key=abc123def", "description": "send api_key=YOUR_API_KEY",
+                     "responses": [{"title": "with api_key=YOUR_API_KEY"}]}
+    assert found == ["credential", "credential"]

@@ -646,11 +646,13 @@ _PROSE_KEYS = ("description", "summary", "title", "name")
 def _scrubbed_front(value: Any, known_tokens: set[str], placeholder: str, found: list[str], key: str = "") -> Any:
     """The front matter with its prose and response headers scrubbed (see `scrubbed_text`). Example
     bodies and parameter values are not: they are scrubbed where they are chosen, as far as their
-    schemas allow, and a schema's `pattern`, `enum` or `default` is a rule, not prose."""
+    schemas allow, and a schema's `pattern`, `enum` or `default` is a rule, not prose. The page's
+    own `title` is its path, which the endpoint is."""
     if isinstance(value, dict):
         out = {}
         for name, inner in value.items():
-            if name in ("example", "examples", "body", "pattern", "enum", "const", "default") and key != "properties":
+            if ((name in ("example", "examples", "body", "pattern", "enum", "const", "default") and key != "properties")
+                    or (key, name) == ("", "title")):
                 out[name] = inner
             elif isinstance(inner, str) and (name in _PROSE_KEYS or key == "headers") and key != "properties":
                 out[name] = scrubbed_text(inner, known_tokens, placeholder, found)
