@@ -2564,3 +2564,31 @@ def test_a_pages_path_is_never_scrubbed_though_its_prose_is() -> None:
     assert front == {"title": "/x?api_key=abc123def", "description": "send api_key=YOUR_API_KEY",
                      "responses": [{"title": "with api_key=YOUR_API_KEY"}]}
     assert found == ["credential", "credential"]
+
+
+def test_a_member_whose_name_holds_a_dot_says_it_is_required_in_words(tmp_path: Path) -> None:
+    """Jira's gadget `position` names its members `The column position of the gadget.`: the field
+    table's `position.The column position of the gadget.` reads back as another path, so lint
+    found the example (which has the member) lacking it (E403). Such a member, and the members
+    under it, say `Required.` in words instead of the mark read by that path."""
+    position = {"type": "object", "required": ["The column.", "row"],
+                "properties": {"The column.": {"type": "integer"}, "row": {"type": "integer"}}}
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+        "paths": {"/gadgets": {"post": {
+            "operationId": "addGadget",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["position", "a.b"],
+                "properties": {"position": position, "a.b": {"type": "object", "required": ["c"], "properties": {"c": {"type": "string"}}}}}}}},
+            "responses": {"200": {"description": "ok"}}}}},
+    }), encoding="utf-8")
+    dest = tmp_path / "out"
+    assert run("import-openapi", str(spec), str(dest)).returncode == 0
+    page = next(dest.glob("docs/**/add-gadget.md")).read_text(encoding="utf-8")
+    assert "position\n: (object) ***Required***" in page and "position.row\n: (integer) ***Required***" in page
+    assert "position.The column.\n: (integer) Required." in page
+    assert "a.b\n: (object) Required." in page and "a.b.c\n: (string) Required." in page
+    for command in (["lint"], ["check", "-j", "2"]):
+        result = run("-f", str(dest / "mkdocs.yml"), *command, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -374,9 +374,14 @@ def always_required(schema: Schema, depth: int = 0) -> set[str]:
 
 
 def fields(schema: Any, direction: str, prefix: str = "", depth: int = 0,
-           multipart: bool = False) -> list[tuple[str, str, bool, str]]:
+           multipart: bool = False, readable: bool = True) -> list[tuple[str, str, bool, str]]:
     """(name, type, required, description) for each property, nested ones as `parent.child`;
-    `multipart`: the body's own file members are of type `file` (or `array of file`)."""
+    `multipart`: the body's own file members are of type `file` (or `array of file`).
+
+    A member whose name holds `.`, `[` or `]` (Jira's `The column position of the gadget.`) makes
+    `parent.child` ambiguous: the page cannot be read back to where it and its members sit, so
+    their requirement is said in words, not with the mark lint and the check read by that path
+    (`readable` False below such a member)."""
     if not isinstance(schema, dict) or depth > _FIELD_DEPTH:
         return []
     chosen = chosen_branch(schema)
@@ -398,9 +403,13 @@ def fields(schema: Any, direction: str, prefix: str = "", depth: int = 0,
         sub = chosen_branch(sub)
         kind = file_kind(sub) if multipart and depth == 0 else None
         word = {"file": "file", "files": "array of file"}.get(kind or "") or type_word(sub)
-        rows.append((full, word, name in required, _describe(sub, shapes)))
+        clear = readable and not any(mark in str(name) for mark in ".[]")
+        described = _describe(sub, shapes)
+        if name in required and not clear:
+            described = f"Required. {described}".strip()
+        rows.append((full, word, name in required and clear, described))
         inner = sub.get("items") if "array" in types_of(sub) else sub
-        rows += fields(inner, direction, f"{full}{'[]' if inner is not sub else ''}.", depth + 1)
+        rows += fields(inner, direction, f"{full}{'[]' if inner is not sub else ''}.", depth + 1, readable=clear)
         if len(rows) > _MAX_FIELDS:
             break
     return rows[:_MAX_FIELDS]
