@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import select
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -138,6 +139,7 @@ BEGIN
 END
 $start$;
 """
+_START = "SELECT apidocs_sandbox_start(%s, %s, %s, %s)"  # a NULL capacity: no bound
 
 
 async def _delete_idle_sessions(connection: Any, cutoff: float) -> list[str]:
@@ -151,37 +153,19 @@ async def _delete_idle_sessions(connection: Any, cutoff: float) -> list[str]:
     return [row[0] for row in await cursor.fetchall()]
 
 
-async def _evict_excess(connection: Any, keep: str, capacity: int) -> list[str]:
-    """In a transaction holding `SESSION_START_LOCK`: the least recently used sessions beyond
-    `capacity` deleted (never `keep`), with their changes; their ids."""
-    count = await (await connection.execute(f"SELECT count(*) FROM {SESSIONS}")).fetchone()
-    excess = int(count[0]) - capacity
-    if excess <= 0:
-        return []
-    # Locked as they are chosen, skipping any a batch is writing right now (it is in use, and
-    # waiting for it could close a cycle with that batch's other locks).
-    oldest = await (await connection.execute(
-        f"SELECT id FROM {SESSIONS} WHERE id <> %s ORDER BY last_used LIMIT %s FOR UPDATE SKIP LOCKED",
-        (keep, excess))).fetchall()
-    ids = [row[0] for row in oldest]
-    await connection.execute(f"DELETE FROM {SESSIONS} WHERE id = ANY(%s)", (ids,))  # rows first, as expiry
-    await connection.execute(_delete_rows("session = ANY(%s)"), (ids,))
-    return ids
-
-
 async def _start_session_with(connection: Any, *, session: str, now: float, capacity: int | None, sql: str,
                               parameters: tuple[object, ...]) -> tuple[list[str], tuple[Any, ...]]:
     """A change (`sql`: `_INSERT_IN_SESSION`) in a session it found gone (evicted or expired by
     another worker since this one marked it used): the session started again as `touch` starts
-    one, under `SESSION_START_LOCK` with the bound kept, and the change made, in one transaction
-    (so no other start evicts it in between). The sessions it evicted, and the change's row."""
+    one (never idle here: started meanwhile by another worker, it is only marked used), the bound
+    kept when there is one, and the change made, in one transaction holding the start's lock (so
+    no other start evicts it in between). The sessions whose rows the start deleted, and the
+    change's row."""
     async with connection.transaction():
-        await connection.execute("SELECT pg_advisory_xact_lock(%s)", (SESSION_START_LOCK,))
-        await connection.execute(f"INSERT INTO {SESSIONS} AS s (id, last_used) VALUES (%s, %s) ON CONFLICT (id)"
-                                 " DO UPDATE SET last_used = GREATEST(s.last_used, EXCLUDED.last_used)", (session, now))
-        evicted = [] if capacity is None else await _evict_excess(connection, session, capacity)
+        cursor = await connection.execute(_START, (session, now, math.inf, capacity))
+        started = list((await cursor.fetchone())[0])
         row = await (await connection.execute(sql, parameters)).fetchone()
-        return evicted, row
+        return started, row
 
 
 # The compare-and-set, answering whether it changed the row and, when not, the row as it is now
@@ -690,7 +674,7 @@ class PostgresBackend(Backend):
 
         async def mark(connection: Any) -> list[str]:
             """The sessions whose rows it deleted."""
-            cursor = await connection.execute("SELECT apidocs_sandbox_start(%s, %s, %s, %s)", (session, now, idle, capacity))
+            cursor = await connection.execute(_START, (session, now, idle, capacity))
             return list((await cursor.fetchone())[0])
 
         self._forget(await self._run(mark, retry=False))
