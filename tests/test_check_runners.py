@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -20,12 +21,19 @@ LANGUAGES = {language.name: language for language in load_languages(ROOT / "snip
 BASH = Language("bash", "bash", "x.sh.j2", "bash", "sh", run=("bash", "{file}"))
 
 
-@pytest.fixture
-def warm(tmp_path: Path) -> Iterator[WarmPythonRunner]:
-    runner = make_runner(LANGUAGES["python"], ROOT / "snippets", tmp_path)
-    assert isinstance(runner, WarmPythonRunner)
+R = TypeVar("R", WarmPythonRunner, WarmHttpieRunner)
+
+
+def _warm_runner(language: str, kind: type[R], tmp_path: Path) -> Iterator[R]:
+    runner = make_runner(LANGUAGES[language], ROOT / "snippets", tmp_path)
+    assert isinstance(runner, kind)
     yield runner
     runner.close()
+
+
+@pytest.fixture
+def warm(tmp_path: Path) -> Iterator[WarmPythonRunner]:
+    yield from _warm_runner("python", WarmPythonRunner, tmp_path)
 
 
 def test_process_runner_reports_exit_status_and_output(tmp_path: Path) -> None:
@@ -88,10 +96,7 @@ def test_httpie_runs_with_a_private_config(tmp_path: Path) -> None:
 
 @pytest.fixture
 def warm_httpie(tmp_path: Path) -> Iterator[WarmHttpieRunner]:
-    runner = make_runner(LANGUAGES["httpie"], ROOT / "snippets", tmp_path)
-    assert isinstance(runner, WarmHttpieRunner)
-    yield runner
-    runner.close()
+    yield from _warm_runner("httpie", WarmHttpieRunner, tmp_path)
 
 
 def _both(warm_httpie: WarmHttpieRunner, tmp_path: Path, script: str) -> tuple[RunOutcome, RunOutcome]:

@@ -344,6 +344,7 @@ class WarmHttpieRunner:
         self.function = home / "warm-http.bash"
         self.function.write_text(HTTPIE_FUNCTION, encoding="utf-8")
         self._pool = _Pool(self._start)
+        self._cannot_start = False  # learnt once: each snippet would pay an interpreter start to learn it again
 
     def _start(self) -> _HttpieWorker:
         try:
@@ -359,9 +360,12 @@ class WarmHttpieRunner:
         self._pool.warm_up(count)
 
     def run(self, file: Path, timeout: float) -> RunOutcome:
+        if self._cannot_start:
+            return self.process.run(file, timeout)
         try:
             worker = self._pool.acquire()
         except _WorkerFailed:
+            self._cannot_start = True
             return self.process.run(file, timeout)  # HTTPie's own `http` command, one process per snippet
         outcome = self.process.run(file, timeout, {"BASH_ENV": str(self.function), "APIDOCS_WARM_HTTPIE": str(worker.folder)})
         if outcome.timed_out or not worker.alive():
