@@ -29,7 +29,7 @@ least; for PostgreSQL, `+ database` is that of the database server's processes (
 busy the run kept the machine: at 1 worker it bounds what more workers can add on these cores.
 
     python bench/sandbox.py [--duration 5] [--connections 32] [--workers 1,2,4] [--stores sqlite,postgresql]
-                            [--no-prism]
+                            [--scenarios mixed,"GET order","cancel/reject cycle"] [--no-prism]
 
 Targets (issue 13): sandbox ≥ 3× Prism's requests/s at every worker count, p99 ≤ 10 ms at 32
 connections, near-linear scaling from 1 to 2 workers (on a 2-core machine shared with the load).
@@ -521,6 +521,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", default="1,2,4", help="worker counts to measure (default 1,2,4)")
     parser.add_argument("--stores", default="sqlite,postgresql", help="stores to measure (default sqlite,postgresql)")
+    parser.add_argument("--scenarios", default=None,
+                        help="scenarios to measure, comma-separated (default: all; e.g. 'cancel/reject cycle')")
     parser.add_argument("--prism", default=None, help="path to the prism executable")
     parser.add_argument("--no-prism", action="store_true")
     parser.add_argument("--load", choices=("auto", "wrk", "python"), default="auto",
@@ -534,6 +536,10 @@ def main() -> int:
     stores = [store.strip() for store in args.stores.split(",")]
     if not set(stores) <= {"sqlite", "postgresql"}:
         parser.error("--stores takes sqlite and/or postgresql")
+
+    chosen = None if args.scenarios is None else {name.strip() for name in args.scenarios.split(",")}
+    if chosen is not None and not chosen <= set(scenarios([], 0, "")):
+        parser.error(f"--scenarios takes {', '.join(scenarios([], 0, ''))}")
 
     use_wrk = args.load == "wrk" or (args.load == "auto" and shutil.which("wrk") is not None)
     if use_wrk and shutil.which("wrk") is None:
@@ -555,6 +561,8 @@ def main() -> int:
     def measure(server: str, port: int, pid: int, folder: Path, database_pid: int | None = None) -> None:
         warm_ups = scenarios(warm_up, args.connections, "warm")
         for scenario, sequences in scenarios(measured, args.connections, "measured").items():
+            if chosen is not None and scenario not in chosen:
+                continue
             run(port, warm_ups[scenario], min(1.0, args.duration), folder)  # JIT, caches, connections
             before = tree_cpu_seconds(pid)
             database_before = tree_cpu_seconds(database_pid) if database_pid else 0.0

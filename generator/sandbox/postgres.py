@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 from apidocs.model.errors import ConfigError
 from apidocs.sandbox.errors import ApiError
+from apidocs.sandbox.pg_literals import execute_text
 from apidocs.sandbox.store import (
     DEFAULT_SESSION,
     MAX_MIRRORED,
@@ -220,7 +221,7 @@ WITH changed AS (
 _TOUCH = f"UPDATE {SESSIONS} SET last_used = GREATEST(last_used, %s) WHERE id = %s AND last_used >= %s RETURNING 1"
 
 # The statements batches send, prepared on each pooled connection as it is made
-# (`_prepare_batched`): a batch names them with their values (`EXECUTE apidocs_update(…)`), a
+# (`prepare_connection`): a batch names them with their values (`EXECUTE apidocs_update(…)`), a
 # fraction of their text, planned once per connection.
 _PREPARED = {_SELECT: "apidocs_read", _INSERT: "apidocs_insert", _INSERT_IN_SESSION: "apidocs_insert_in_session",
              _UPDATE: "apidocs_update", _TOUCH: "apidocs_touch"}
@@ -232,7 +233,10 @@ def _numbered(sql: str) -> str:
     return first + "".join(f"${number}{text}" for number, text in enumerate(rest, 1))
 
 
-async def _prepare_batched(connection: Any) -> None:
+async def prepare_connection(connection: Any) -> None:
+    """A pooled connection made ready for batches: the text `execute_text` writes is read as
+    written (whatever the database's own defaults), and the batched statements are prepared."""
+    await connection.execute("SET standard_conforming_strings = on; SET client_encoding = 'UTF8'")
     for sql, name in _PREPARED.items():
         await connection.execute(f"PREPARE {name} AS {_numbered(sql)}")
 
@@ -423,7 +427,7 @@ class PostgresBackend(Backend):
                     # it is handed out, so a write after the restart is not refused for it.
                     pool = AsyncConnectionPool(self.url, min_size=1, max_size=self.pool_size, open=False,
                                                timeout=WAIT_SECONDS, reconnect_timeout=5, check=self._check_idle,
-                                               configure=_prepare_batched,
+                                               configure=prepare_connection,
                                                # psycopg's own prepared statements off: it would
                                                # DEALLOCATE ALL (ours too) after a rollback.
                                                kwargs={"autocommit": True, "connect_timeout": WAIT_SECONDS,
@@ -577,9 +581,12 @@ class PostgresBackend(Backend):
         on) each statement on its own."""
         import psycopg
 
-        # psycopg's client-side binding quotes the values (in the connection's encoding), one
-        # statement at a time so that a value PostgreSQL cannot take (NUL) fails its statement alone.
+        # The values are quoted one statement at a time, so that a value PostgreSQL cannot take
+        # (NUL) fails its statement alone: by `execute_text` where the connection reads its text
+        # (set up so by `prepare_connection`), else by psycopg's client-side binding.
         cursor = psycopg.AsyncClientCursor(connection)
+        literal = connection.info.encoding == "utf-8" and \
+            connection.pgconn.parameter_status(b"standard_conforming_strings") == b"on"
         texts: list[str] = []
         answering: list[list[_Statement]] = []  # the statements each text answers
         reads: dict[tuple[object, ...], list[_Statement]] = {}
@@ -591,11 +598,13 @@ class PostgresBackend(Backend):
                 reads[read].append(statement)
                 continue
             text = self._read_texts.get(read) if read is not None else None
+            if text is None and literal and read is None:  # a read's text is kept: its values are written once
+                text = execute_text(_PREPARED[statement.sql], statement.parameters)
             if text is None:
                 placeholders = ", ".join(["%s"] * len(statement.parameters))
                 try:
                     text = cursor.mogrify(f"EXECUTE {_PREPARED[statement.sql]}({placeholders})", statement.parameters)
-                except (psycopg.DataError, psycopg.ProgrammingError) as error:
+                except (psycopg.DataError, psycopg.ProgrammingError, UnicodeEncodeError) as error:
                     statement.result.set_exception(error)
                     continue
                 if read is not None:
