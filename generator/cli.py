@@ -107,10 +107,15 @@ def _import_openapi(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="apidocs", description="API reference sites whose snippets are executed.")
     parser.add_argument("-f", "--config-file", default="mkdocs.yml", help="path to mkdocs.yml (default: ./mkdocs.yml)")
+    # `-f` is also taken after the command (`apidocs build -f docs/mkdocs.yml`, as `mkdocs build -f`
+    # reads): SUPPRESS keeps the one given before the command when none is given after it.
+    config_file = argparse.ArgumentParser(add_help=False)
+    config_file.add_argument("-f", "--config-file", default=argparse.SUPPRESS,
+                             help="path to mkdocs.yml (default: ./mkdocs.yml)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, run: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help, description=help)
+        sub = commands.add_parser(name, help=help, description=help, parents=[config_file])
         sub.set_defaults(run=run)
         return sub
 
