@@ -247,6 +247,17 @@ def test_definition_problems_point_at_the_offending_line(project: Path, values: 
     assert code in found.get(f"docs/orders/hold.md:{line_of(path, text)}", []), out
 
 
+def test_a_misspelt_key_is_a_warning_at_its_line_and_other_keys_pass(project: Path) -> None:
+    """`respones:` was read as nothing at all: the page lost its answers without a word."""
+    path = write(project, "hold.md", extra="example:\n  params:\n    order_uuid: abc\n  body: {reason: late}\n"
+                                            "respones:\n  - status: 404\nlayout: default\nhide: [toc]\n")
+    status, found, out = project_findings(project)
+    assert status == 0, out
+    assert "W122" in found[f"docs/orders/hold.md:{line_of(path, 'respones:')}"], out
+    assert "did you mean `responses`?" in out
+    assert out.count("W122") == 1, out  # Jekyll's `layout`, Material's `hide`: not apidocs' keys, not near one
+
+
 def test_missing_method_on_a_path_title(project: Path) -> None:
     path = project / "docs" / "orders" / "hold.md"
     path.write_text("---\ntitle: /timp/orders/hold/\nposition: 7\nvisibility: public\n---\nHold.\n", encoding="utf-8")

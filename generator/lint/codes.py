@@ -26,6 +26,7 @@ CHECKS: dict[int, str] = {
     117: "`request.body_file` on a body that is JSON or a form (it changes nothing)",
     120: "text of the `apidocs new` skeleton left in the definition",
     121: "a key of the definition given with no value (`position:`)",
+    122: "a front-matter key that is a misspelling of one apidocs reads (`respones:`): it is ignored",
     130: "`right_code` on a page without `method` (apidocs does not show it)",
     140: "snippet template that does not compile or render (`template:line`)",
     150: "Liquid that Jekyll's lax mode renders but strict Liquid refuses (`{{ /x }}`, an unknown filter)",

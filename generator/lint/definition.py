@@ -6,13 +6,15 @@ is published by Jekyll, dropped by apidocs).
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from apidocs.definitions.body import FENCE_OPENING
-from apidocs.definitions.loader import path_from_title
+from apidocs.definitions.format import definition_schema
+from apidocs.definitions.loader import OPT_IN_KEY, path_from_title
 from apidocs.definitions.scaffold import FIELD_PLACEHOLDER, SKELETON_TEXT
 from apidocs.definitions.secrets import Secret, find_secrets
 from apidocs.definitions.snippet_checks import SnippetRequest, python_problems, request_of
@@ -54,6 +56,7 @@ def check_file(source: SourceFile, target: LintTarget) -> list[Finding]:
     findings += _placeholders(source)
     findings += _skeleton_left(source)
     findings += _empty_keys(source)
+    findings += _misspelt_keys(source)
     if endpoint is not None:
         findings += _path_parameters(source, endpoint)
         findings += _snippet_requests(source, endpoint, target)
@@ -107,6 +110,23 @@ def _empty_keys(source: SourceFile) -> list[Finding]:
     return [finding(source.path, source.line_of(key), 121, f"`{key}` has no value: give it one or remove the line",
                     is_error=True)
             for key in _KEYS_NEEDING_A_VALUE if key in data and (data[key] is None or str(data[key]).strip() == "")]
+
+
+def _misspelt_keys(source: SourceFile) -> list[Finding]:
+    """Keys apidocs does not read that are near one it does (`respones`, `exmaple`): the page is
+    built without what the writer meant, silently. Other keys (Jekyll's `layout`, Material's
+    `hide`) are the site's own business and pass."""
+    data = source.front.data if source.front else {}
+    known = sorted({*definition_schema().get("properties", {}), OPT_IN_KEY})
+    findings = []
+    for key in data if isinstance(data, dict) else ():
+        if not isinstance(key, str) or key in known:
+            continue
+        near = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.8)
+        if near:
+            findings.append(finding(source.path, source.line_of(key), 122,
+                                    f"unknown key `{key}` is ignored: did you mean `{near[0]}`?", is_error=False))
+    return findings
 
 
 def _placeholders(source: SourceFile) -> list[Finding]:
