@@ -191,21 +191,30 @@ def test_reset_brings_the_readers_order_back(readers: list[BrowserContext], depl
     send_and_wait(other, "422")  # the other reader's session was not reset
 
 
-def test_the_session_is_kept_on_the_device_only_with_remember(readers: list[BrowserContext], deployment: Deployment) -> None:
+def test_the_session_is_kept_with_the_tab_and_on_the_device_only_with_remember(readers: list[BrowserContext],
+                                                                               deployment: Deployment) -> None:
+    """The site is built without `site_url` (Material's instant navigation off): every page is
+    loaded whole, and the reader's data must still follow them from page to page in the tab."""
     tab = open_confirm(readers[0], deployment.site)
     first = session_of(tab)
+    send_and_wait(tab, "200")  # this reader confirms the order
     assert tab.evaluate(f"() => localStorage.getItem({SESSION_KEY!r})") is None
     tab.reload()
     tab.locator("[data-apidocs-explorer][data-ready]").wait_for()
-    second = session_of(tab)
-    assert second != first  # without consent, a reload is a new reader
-    tab.get_by_label("Remember on this device").check()
-    assert tab.evaluate(f"() => localStorage.getItem({SESSION_KEY!r})") == second
-    tab.reload()
+    assert session_of(tab) == first
+    send_and_wait(tab, "422")  # their own confirm is still there: already confirmed
+    tab.goto(f"{deployment.site}/{CONFIRM.replace('confirm', 'reject')}/")
     tab.locator("[data-apidocs-explorer][data-ready]").wait_for()
-    assert session_of(tab) == second
-    tab.get_by_label("Remember on this device").uncheck()
-    assert tab.evaluate(f"() => localStorage.getItem({SESSION_KEY!r})") is None
+    assert session_of(tab) == first
+    other_tab = open_confirm(readers[0], deployment.site)  # without consent, a new tab is a new reader
+    second = session_of(other_tab)
+    assert second != first
+    other_tab.get_by_label("Remember on this device").check()
+    assert other_tab.evaluate(f"() => localStorage.getItem({SESSION_KEY!r})") == second
+    assert session_of(open_confirm(readers[0], deployment.site)) == second
+    other_tab.get_by_label("Remember on this device").uncheck()
+    assert other_tab.evaluate(f"() => localStorage.getItem({SESSION_KEY!r})") is None
+    assert session_of(open_confirm(readers[0], deployment.site)) not in (first, second)
 
 
 def test_another_origin_gets_no_cors_grant(readers: list[BrowserContext], deployment: Deployment) -> None:

@@ -22,8 +22,11 @@
   let typedToken = null;
   const SERVER_KEY = "apidocs.explorer.server";
   // The reader's sandbox session (`Sandbox-Session`, see writers/publishing.md): a random id sent to
-  // sandbox servers only, so this reader's confirms never reach another's page. Like the token it
-  // lives in this variable, and in localStorage only while "Remember on this device" is ticked.
+  // sandbox servers only, so this reader's confirms never reach another's page. It names the
+  // reader's sandbox data, not the reader, and grants nothing on the real API: it is kept for the
+  // tab in sessionStorage, so a reload or a page loaded whole (a site built without `site_url`,
+  // where Material's instant navigation is off) does not start the reader over with fresh data;
+  // it is gone with the tab. In localStorage only while "Remember on this device" is ticked.
   const SESSION_KEY = "apidocs.explorer.sandbox-session";
   const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
   let readerSession = null;
@@ -232,8 +235,10 @@
       if (token !== null && this.token) this.token.value = token;
       if (this.remember) this.remember.checked = remembered !== null;
       if (readerSession === null) {
-        const kept = load("localStorage", SESSION_KEY);
-        readerSession = kept !== null && SESSION_ID.test(kept) ? kept : newSession();
+        const kept = [load("localStorage", SESSION_KEY), load("sessionStorage", SESSION_KEY)]
+          .find((id) => id !== null && SESSION_ID.test(id));
+        readerSession = kept || newSession();
+        save("sessionStorage", SESSION_KEY, readerSession);
       }
       this.showTokenSource(token === null ? "page" : "reader");
       const server = load("sessionStorage", SERVER_KEY);
@@ -340,7 +345,7 @@
       if (forget) {
         forget.addEventListener("click", () => {
           save("localStorage", TOKEN_KEY, null);
-          save("localStorage", SESSION_KEY, null); // the session stays in this tab's memory
+          save("localStorage", SESSION_KEY, null); // the session stays with this tab
           typedToken = null;
           this.token.value = this.data.auth.token;
           this.remember.checked = false;
