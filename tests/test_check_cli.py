@@ -5,8 +5,10 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -152,34 +154,85 @@ def test_a_definition_that_cannot_load_fails_the_run_and_shows_in_junit(project:
     assert "unknown method 'fly'" in (error.get("message") or "")
 
 
-def test_a_stateful_base_url_is_named_up_front_and_junit_shows_the_url_and_real_times(project: Path,
-                                                                                      tmp_path: Path) -> None:
+class _ConfirmOnce(BaseHTTPRequestHandler):
+    """A server that keeps state and knows no sessions: the first PATCH confirms (200), every
+    later one meets the confirmed order (422), as a real API would answer."""
+
+    protocol_version = "HTTP/1.1"
+    confirmed = False
+
+    def do_PATCH(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        status = 422 if _ConfirmOnce.confirmed else 200
+        _ConfirmOnce.confirmed = True
+        self._answer(status, b'{"detail": "already confirmed"}' if status == 422 else b'{"status": "canceled"}')
+
+    def do_GET(self) -> None:
+        self._answer(404, b'{"detail": "not found"}')
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_stateful_base_url_is_named_up_front_and_junit_shows_the_url_and_real_times(project: Path) -> None:
     """Against a target that keeps state the second Confirm meets a confirmed order (422): the check
     says so before running and suggests the fresh sandbox; the JUnit report shows the URL that was
     checked (never the relay's per-run URL) and the time each case took."""
-    from sandbox_helpers import start_sandbox
-
-    server = start_sandbox(tmp_path / "state.sqlite3", secret="stateful-test")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ConfirmOnce)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         junit = project / "check.xml"
-        result = apidocs(project, CONFIRM, "--base-url", server.url, "--lang", "curl", "--lang", "python", "-j", "1",
+        result = apidocs(project, CONFIRM, "--base-url", url, "--lang", "curl", "--lang", "python", "-j", "1",
                          "--junit", str(junit))
     finally:
-        server.stop()
+        server.shutdown()
+        server.server_close()
     assert result.returncode == 1, result.stdout + result.stderr
-    note = result.stdout.index(f"{server.url} keeps state between requests")
+    note = result.stdout.index(f"{url} keeps state between requests")
     assert note < result.stdout.index("2 snippets: 1 passed, 1 failed"), result.stdout
     assert "leave out --base-url" in result.stdout
     assert "run without --base-url for a fresh sandbox" in result.stderr
     suites = ET.parse(junit).getroot()
     text = ET.tostring(suites, encoding="unicode")
-    assert "/_apidocs/" not in text and "127.0.0.1:" + server.url.rsplit(":", 1)[1] in text
+    assert "/_apidocs/" not in text and "127.0.0.1:" + url.rsplit(":", 1)[1] in text
     target = suites.find("testsuite/properties/property[@name='target']")
-    assert target is not None and target.get("value") == server.url
+    assert target is not None and target.get("value") == url
     cases = list(suites.iter("testcase"))
     assert len(cases) == 2 and all(float(case.get("time", "0")) > 0 for case in cases), text
     [failure] = [case for case in cases if case.find("failure") is not None]
-    assert f"{server.url}/timp/orders/cancel/" in (failure.findtext("system-out") or "")
+    assert f"{url}/timp/orders/cancel/" in (failure.findtext("system-out") or "")
+
+
+def test_a_deployed_sandbox_is_checked_in_sessions_of_its_own_and_its_shared_state_is_untouched(
+        project: Path, tmp_path: Path) -> None:
+    """`--base-url` naming an apidocs sandbox (a deployed one, without the check's secret): each
+    snippet runs in a fresh `Sandbox-Session` of its own, so every language's Confirm gets 200, run
+    after run, and the state readers without a session share stays as it was."""
+    import requests
+
+    from sandbox_helpers import CONFIRM_SEED, SUPPLIER, start_sandbox
+
+    server = start_sandbox(tmp_path / "deployed.sqlite3")
+    try:
+        runs = [apidocs(project, CONFIRM, "--base-url", server.url, "-j", "2") for _ in range(2)]
+        shared = requests.get(f"{server.url}/timp/orders/{CONFIRM_SEED}/", headers={"Authorization": f"Token {SUPPLIER}"},
+                              timeout=10)
+    finally:
+        server.stop()
+    for result in runs:
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"{server.url} is an apidocs sandbox: each snippet runs in a fresh session" in result.stdout
+        assert "keeps state" not in result.stdout + result.stderr
+        assert "4 snippets: 4 passed, 0 failed" in result.stdout, result.stdout
+    assert shared.json()["status"] == "cancelation_requested"
 
 
 def test_a_long_run_says_how_far_it_is_while_it_runs(project: Path) -> None:

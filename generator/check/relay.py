@@ -9,6 +9,8 @@ and parallel runs never mix up their requests.
 Against the sandbox the relay also adds `X-Apidocs-Sandbox: <secret>:<run>`, which makes the
 sandbox serve that run from a private fresh copy of its fixtures, and `X-Apidocs-Route: <path>`,
 the operation the run is for (among definitions whose paths differ only in placeholder names).
+Against a deployed sandbox (`--base-url`, no secret) it adds `Sandbox-Session: <prefix>-<run>`
+instead: a reader's session of the run's own, fresh too.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from apidocs.model.headers import CHECK_SESSION_HEADER as SANDBOX_SESSION_HEADER
+from apidocs.model.headers import READER_SESSION_HEADER
 from apidocs.model.paths import ROUTE_HEADER, route_header_value
 
 PREFIX = "/_apidocs/"
@@ -73,8 +76,8 @@ class Exchange:
 class RecordingRelay:
     """Start with `with RecordingRelay(target) as relay:`; `open_run()` → run id → `base_url(run)`."""
 
-    def __init__(self, target_url: str, *, sandbox_secret: str | None = None, timeout: float = 60.0,
-                 host: str = "127.0.0.1") -> None:
+    def __init__(self, target_url: str, *, sandbox_secret: str | None = None, reader_sessions: str | None = None,
+                 timeout: float = 60.0, host: str = "127.0.0.1") -> None:
         parts = urlsplit(target_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {target_url!r}")
@@ -83,6 +86,7 @@ class RecordingRelay:
         self._target_host: str = parts.hostname
         self._host = host
         self._sandbox_secret = sandbox_secret
+        self._reader_sessions = reader_sessions  # the prefix of each run's `Sandbox-Session`
         self._timeout = timeout
         self._lock = threading.Lock()
         self._runs: dict[str, list[Exchange]] = {}
@@ -161,9 +165,13 @@ class RecordingRelay:
                                   skip_host=True, skip_accept_encoding=True)
             connection.putheader("Host", target.netloc)
             ours = {SANDBOX_SESSION_HEADER.lower(), ROUTE_HEADER.lower()} if self._sandbox_secret else set()
+            if self._reader_sessions:
+                ours.add(READER_SESSION_HEADER.lower())
             for name, value in exchange.headers:
                 if name.lower() not in _HOP_BY_HOP and name.lower() not in ours:
                     connection.putheader(name, value)
+            if self._reader_sessions:
+                connection.putheader(READER_SESSION_HEADER, f"{self._reader_sessions}-{run}")
             if self._sandbox_secret:
                 connection.putheader(SANDBOX_SESSION_HEADER, f"{self._sandbox_secret}:{run}")
                 with self._lock:

@@ -13,6 +13,7 @@ from apidocs.check.report import render_report, write_junit
 from apidocs.check.session import FAIL, SnippetResult, display_path, open_session
 from apidocs.check.statuses import FAIL as STATUS_FAIL
 from apidocs.check.statuses import NOT_REACHED, StatusResult, render_statuses
+from apidocs.check.target import reader_sessions_at
 from apidocs.config.loading import load_settings
 from apidocs.config.settings import Settings
 from apidocs.definitions.loader import load_tree
@@ -82,6 +83,9 @@ STATEFUL_TARGET = ("apidocs check: note: {url} keeps state between requests. The
                    "acted on it. For a fresh state on every run, leave out --base-url: the check starts its own "
                    "sandbox (or restart the target's sandbox before checking).")
 
+SESSIONS_TARGET = ("apidocs check: {url} is an apidocs sandbox: each snippet runs in a fresh session of its own "
+                   "(Sandbox-Session: {prefix}-<run>), so the shared state is not touched.")
+
 
 def _validate(base_url: str | None, jobs: int, timeout: float) -> None:
     if base_url is not None:
@@ -140,10 +144,13 @@ def run_check(config_file: str | Path = "mkdocs.yml", *, paths: list[str] | None
     target = base_url or "a fresh sandbox"
     print(f"apidocs check: {len(endpoints)} endpoint(s) × {len(chosen)} language(s) against {target}, -j {jobs}",
           flush=True)
-    if base_url:
+    sessions = reader_sessions_at(base_url, timeout) if base_url else None
+    if sessions:
+        print(SESSIONS_TARGET.format(url=base_url, prefix=sessions), flush=True)
+    elif base_url:
         print(STATEFUL_TARGET.format(url=base_url), flush=True)
     started = time.perf_counter()
-    with open_session(settings, base_url=base_url, timeout=timeout) as session:
+    with open_session(settings, base_url=base_url, reader_sessions=sessions, timeout=timeout) as session:
         session.warm_up(chosen, jobs)
         results: list[SnippetResult] = session.check_all(pairs, jobs, Progress(len(pairs)))
         statuses: list[StatusResult] = session.check_statuses(endpoints)
@@ -159,7 +166,7 @@ def run_check(config_file: str | Path = "mkdocs.yml", *, paths: list[str] | None
         except OSError as error:
             raise ConfigError(f"--junit {junit}: cannot write it: {error.strerror or error}") from None
     failed = any(result.outcome == FAIL for result in results) or any(r.outcome == STATUS_FAIL for r in statuses)
-    if failed and base_url:
+    if failed and base_url and not sessions:
         print(f"apidocs check: {base_url} keeps state: a failure may come from an earlier snippet's change "
               "(run without --base-url for a fresh sandbox)", file=sys.stderr)
     if errors:

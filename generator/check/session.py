@@ -89,8 +89,8 @@ class CheckSession:
     """Runs snippets against `target_url` through a recording relay."""
 
     def __init__(self, snippets_dir: Path, auth: Auth, target_url: str, *, sandbox_secret: str | None = None,
-                 compare_responses: bool = False, timeout: float = 30.0, warm: bool = True,
-                 shown_url: str | None = None) -> None:
+                 reader_sessions: str | None = None, compare_responses: bool = False, timeout: float = 30.0,
+                 warm: bool = True, shown_url: str | None = None) -> None:
         self.snippets_dir = snippets_dir
         # What reports show as the snippets' server: the relay's per-run URL means nothing to a
         # reader of a CI report.
@@ -103,7 +103,8 @@ class CheckSession:
         self.warm = warm
         self.target_url = target_url
         self.sandbox_secret = sandbox_secret
-        self.relay = RecordingRelay(target_url, sandbox_secret=sandbox_secret)
+        self.reader_sessions = reader_sessions
+        self.relay = RecordingRelay(target_url, sandbox_secret=sandbox_secret, reader_sessions=reader_sessions)
         self._scratch = tempfile.TemporaryDirectory(prefix="apidocs-check-")
         self.scratch = Path(self._scratch.name)
         self._runners: dict[str, Runner] = {}
@@ -236,11 +237,13 @@ class CheckSession:
 
 
 @contextmanager
-def open_session(settings: Settings, *, base_url: str | None = None, timeout: float = 30.0,
-                 warm: bool = True) -> Iterator[CheckSession]:
-    """A session against `base_url`, or against a fresh sandbox started for it (and stopped after)."""
+def open_session(settings: Settings, *, base_url: str | None = None, reader_sessions: str | None = None,
+                 timeout: float = 30.0, warm: bool = True) -> Iterator[CheckSession]:
+    """A session against `base_url` (each run in a session of its own named `<reader_sessions>-<run>`
+    when given: `target.reader_sessions_at`), or against a fresh sandbox started for it (and stopped after)."""
     if base_url:
-        with CheckSession(settings.snippets_dir, settings.auth, base_url, timeout=timeout, warm=warm) as session:
+        with CheckSession(settings.snippets_dir, settings.auth, base_url, reader_sessions=reader_sessions,
+                          timeout=timeout, warm=warm) as session:
             yield session
         return
     # The sandbox reads every definition before it serves: a large project needs longer to start.

@@ -1,4 +1,5 @@
-"""A fresh sandbox for one check run: its own process, its own database, its own secret.
+"""The check's target: a fresh sandbox for one check run (its own process, its own database,
+its own secret), or a server given as `--base-url`, which may be an apidocs sandbox with sessions.
 
 The sandbox is started exactly as a user would start it (`apidocs sandbox --port P --db PATH`)
 with `APIDOCS_SANDBOX_SECRET` set. The relay then tags each snippet run with that secret and a
@@ -15,9 +16,12 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from apidocs.model.errors import ConfigError
+from apidocs.model.headers import READER_SESSION_HEADER
 
 _URL = re.compile(r"https?://[^\s'\"<>]+")
 
@@ -79,3 +83,24 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def reader_sessions_at(base_url: str, timeout: float) -> str | None:
+    """A session-id prefix for the check's runs when `base_url` is an apidocs sandbox (it names
+    back the `Sandbox-Session` it is sent), else None (a server whose state the snippets share).
+
+    Asked with a GET of the sandbox's reset path, which changes nothing anywhere: the sandbox
+    answers 405 (reset is a POST) naming the session; another server, whatever it answers
+    (or not at all), does not name it."""
+    prefix = f"check-{secrets.token_hex(4)}"
+    probe = f"{prefix}-probe"
+    request = urllib.request.Request(f"{base_url.rstrip('/')}/_sandbox/reset",
+                                     headers={READER_SESSION_HEADER: probe})
+    try:
+        with urllib.request.urlopen(request, timeout=min(timeout, 10.0)) as answer:
+            named = answer.headers.get(READER_SESSION_HEADER)
+    except urllib.error.HTTPError as answer:
+        named = answer.headers.get(READER_SESSION_HEADER)
+    except (OSError, ValueError):
+        return None
+    return prefix if named == probe else None
