@@ -187,6 +187,7 @@ def test_reset_brings_the_readers_order_back(readers: list[BrowserContext], depl
     expect(tab.locator("[data-apidocs-explorer]").get_by_role("status")).to_have_text(
         "Your sandbox data is back to the fixtures.")
     assert session_of(tab) in (tab.locator(".apidocs-explorer-detail").text_content() or "")
+    expect(tab.locator(".apidocs-explorer-response")).to_be_hidden()  # the 422 before the reset is not shown under it
     send_and_wait(tab, "200 OK")
     send_and_wait(other, "422")  # the other reader's session was not reset
 
@@ -230,6 +231,9 @@ def test_another_origin_gets_no_cors_grant(readers: list[BrowserContext], deploy
     tab = open_confirm(readers[0], deployment.foreign_site)
     tab.get_by_role("button", name="Send", exact=True).click()
     expect(tab.locator("[data-apidocs-explorer]").get_by_role("status")).to_have_text(re.compile(r"^Blocked by CORS"))
+    # The fix that applies to a deployed sandbox, not the docs server's proxy.
+    expect(tab.locator(".apidocs-explorer-detail")).to_have_text(
+        f"Fix: start that sandbox with `--cors-origin {deployment.foreign_site}` (it allows only the origins it is given).")
 
 
 def test_static_snippets_in_the_page_stay_without_a_session(deployment: Deployment) -> None:

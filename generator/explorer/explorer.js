@@ -726,9 +726,12 @@
         return;
       }
       if (await this.reachable(origin)) {
-        this.say("error", `Blocked by CORS: ${origin} answered, but does not allow requests from ${location.origin}.`,
-          "Fix: run `apidocs serve --proxy` so the explorer sends through the docs server, use the sandbox, " +
-          `or allow the origin ${location.origin} in the API's CORS settings.`);
+        const fix = server.sandbox
+          // A deployed sandbox answers only the site it was started for (writers/publishing.md).
+          ? `Fix: start that sandbox with \`--cors-origin ${location.origin}\` (it allows only the origins it is given).`
+          : "Fix: run `apidocs serve --proxy` so the explorer sends through the docs server, use the sandbox, " +
+            `or allow the origin ${location.origin} in the API's CORS settings.`;
+        this.say("error", `Blocked by CORS: ${origin} answered, but does not allow requests from ${location.origin}.`, fix);
         return;
       }
       const causes = navigator.onLine === false
