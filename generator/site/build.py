@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -48,10 +49,10 @@ def build_site(config_file: str | Path, *, strict: bool = False, site_dir: str |
         build(config)
     except (ConfigurationError, PluginError) as error:
         message = str(error).strip()
-        print(f"apidocs: {message}", flush=True)
+        print(f"apidocs: {message}", file=sys.stderr, flush=True)
         return 1
     except Abort:
-        print("apidocs: build failed (the errors are listed above)", flush=True)
+        print("apidocs: build failed (the errors are listed above)", file=sys.stderr, flush=True)
         return 1
     return 0
 

@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -347,10 +348,10 @@ def serve(config_file: str | Path = "mkdocs.yml", *, host: str = "127.0.0.1", po
         print(_banner(serve_url, settings, proxy), flush=True)
         server.serve(open_in_browser=open_browser)
     except (ConfigurationError, PluginError, ConfigError) as error:
-        print(f"apidocs: {str(error).strip()}", flush=True)
+        print(f"apidocs: {str(error).strip()}", file=sys.stderr, flush=True)
         return 1
     except Abort:
-        print("apidocs: build failed (the errors are listed above)", flush=True)
+        print("apidocs: build failed (the errors are listed above)", file=sys.stderr, flush=True)
         return 1
     except KeyboardInterrupt:
         pass

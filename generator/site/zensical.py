@@ -91,7 +91,7 @@ def build_with_zensical(config_file: str | Path, *, strict: bool = False, site_d
     dest = work_folder(project)
     rendered, code = render_and_build(project, dest, strict=strict)
     if code != 0:
-        print("apidocs: zensical build failed (the errors are listed above)", flush=True)
+        print("apidocs: zensical build failed (the errors are listed above)", file=sys.stderr, flush=True)
         return 1
     built = dest / SITE
     endpoints = [document for document in project.shown if isinstance(document, Endpoint)]
