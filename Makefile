@@ -34,7 +34,7 @@ lint: install
 	$(BIN)/apidocs lint
 
 check: install
-	$(BIN)/apidocs check
+	$(BIN)/apidocs check --strict
 
 sandbox: install
 	$(BIN)/apidocs sandbox

@@ -75,7 +75,7 @@ def _check(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
         return run_check(args.config_file, paths=args.paths, languages=args.lang, base_url=args.base_url,
-                         jobs=args.jobs, timeout=args.timeout, junit=args.junit)
+                         jobs=args.jobs, timeout=args.timeout, junit=args.junit, strict=args.strict)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -174,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-j", "--jobs", type=int, default=None, help="parallel snippets (default: CPU count)")
     check.add_argument("--timeout", type=float, default=30.0, help="seconds per snippet (default: 30)")
     check.add_argument("--junit", default=None, metavar="FILE", help="write JUnit XML here")
+    check.add_argument("--strict", action="store_true",
+                       help="a snippet that cannot be run (no example value for a path parameter) fails the check")
 
     lint = command("lint", _lint, "report problems in definitions as path:line: CODE message")
     lint.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: docs/)")

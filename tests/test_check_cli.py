@@ -80,11 +80,16 @@ def test_base_url_checks_requests_against_any_server(project: Path, echo_server:
     assert f"against {echo_server}" in result.stdout and "4 snippets: 4 passed" in result.stdout
 
 
-def test_incomplete_examples_are_skipped_with_the_reason(project: Path, echo_server: str) -> None:
+def test_incomplete_examples_are_skipped_with_the_reason_and_fail_a_strict_run(project: Path, echo_server: str) -> None:
+    """A snippet the check cannot run is not proven: said every time, and CI's `--strict` fails on it."""
     page = project / "docs" / "orders" / "no-example.md"
     page.write_text("---\ntitle: /timp/things/&lt;thing_uuid&gt;/\nmethod: get\nname: A thing\n---\nA thing.\n")
     result = apidocs(project, str(page.relative_to(project)), "--base-url", echo_server, "--lang", "curl")
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 snippet(s) could not be run" in result.stderr and "--strict makes this a failure" in result.stderr
+    strict = apidocs(project, str(page.relative_to(project)), "--base-url", echo_server, "--lang", "curl", "--strict")
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    assert "1 snippet(s) could not be run" in strict.stderr and "example.params" in strict.stderr
     assert "skipped: the example lacks a value for a path parameter of /timp/things/{thing_uuid}/" in result.stdout
     assert "1 snippets: 0 passed, 0 failed, 1 skipped" in result.stdout
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from apidocs.check.report import render_report, write_junit
-from apidocs.check.session import FAIL, SnippetResult, display_path, open_session
+from apidocs.check.session import FAIL, SKIP, SnippetResult, display_path, open_session
 from apidocs.check.statuses import FAIL as STATUS_FAIL
 from apidocs.check.statuses import NOT_REACHED, StatusResult, render_statuses
 from apidocs.check.target import reader_sessions_at
@@ -122,8 +122,9 @@ class Progress:
 
 def run_check(config_file: str | Path = "mkdocs.yml", *, paths: list[str] | None = None,
               languages: list[str] | None = None, base_url: str | None = None, jobs: int | None = None,
-              timeout: float = 30.0, junit: str | Path | None = None) -> int:
-    """Check every snippet of the selected definitions; print the grid; 0 when all passed."""
+              timeout: float = 30.0, junit: str | Path | None = None, strict: bool = False) -> int:
+    """Check every snippet of the selected definitions; print the grid; 0 when all passed (and,
+    with `strict`, none was left unrun)."""
     jobs = default_jobs() if jobs is None else jobs
     _validate(base_url, jobs, timeout)
     settings = load_settings(config_file)
@@ -166,9 +167,16 @@ def run_check(config_file: str | Path = "mkdocs.yml", *, paths: list[str] | None
         except OSError as error:
             raise ConfigError(f"--junit {junit}: cannot write it: {error.strerror or error}") from None
     failed = any(result.outcome == FAIL for result in results) or any(r.outcome == STATUS_FAIL for r in statuses)
+    # A snippet the check could not run is not proven to work (a reader copying it gets a
+    # placeholder where the path needs a value): said always, a failure with --strict (for CI).
+    unproven = sum(1 for result in results if result.outcome == SKIP)
+    if unproven:
+        print(f"apidocs check: {unproven} snippet(s) could not be run (see \"skipped\" above): give every path "
+              "parameter an example value (example.params) so the check can prove them"
+              + ("" if strict else "; --strict makes this a failure"), file=sys.stderr)
     if failed and base_url and not sessions:
         print(f"apidocs check: {base_url} keeps state: a failure may come from an earlier snippet's change "
               "(run without --base-url for a fresh sandbox)", file=sys.stderr)
     if errors:
         print(f"apidocs check: {len(errors)} definition(s) could not be loaded (see above)", file=sys.stderr)
-    return 1 if failed or errors else 0
+    return 1 if failed or errors or (strict and unproven) else 0
