@@ -5,6 +5,7 @@ stopped). The server comes from Debian's `postgresql` package (CI installs it)."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import os
 import signal
@@ -158,6 +159,39 @@ def test_postgres_stopped_is_a_503_then_the_sandbox_recovers(postgres: PostgresS
         assert wait_for(lambda: order(server.url, "before").status_code == 200, 30), "did not recover"
         assert order(server.url, "before").json()["status"] == "canceled"  # written before the outage
         assert confirm(server.url, "after").status_code == 200
+    finally:
+        server.stop()
+
+
+def test_a_write_answered_503_while_the_database_is_frozen_is_never_applied_later(postgres: PostgresServer) -> None:
+    """A database that stops answering without closing (frozen, swapping, its host paused) still
+    holds the statements in its socket: once it wakes it would run and commit them, after the
+    reader was told 503. Each write ends with a deadline short of that 503, so it rolls back."""
+    server = start(postgres, workers=2)
+    confirming, resetting = ("frozen-" + uuid.uuid4().hex[:8] for _ in range(2))
+    try:
+        assert confirm(server.url, resetting).status_code == 200
+        for _ in range(6):  # the sessions started, and their order read by both workers
+            assert order(server.url, confirming).json()["status"] == "cancelation_requested"
+            assert order(server.url, resetting).json()["status"] == "canceled"
+        database = [postgres.pid(), *children_of(postgres.pid())]
+        for pid in database:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            confirmed = confirm(server.url, confirming)
+            reset = requests.post(f"{server.url}/_sandbox/reset", headers={"Sandbox-Session": resetting}, timeout=30)
+            assert confirmed.status_code == 503 and reset.status_code == 503, (confirmed.text, reset.text)
+            assert time.monotonic() - started < 25
+        finally:
+            for pid in database:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+        assert wait_for(lambda: order(server.url, confirming).status_code == 200, 30)
+        time.sleep(1)  # what the woken database had in its sockets is run by now
+        assert order(server.url, confirming).json()["status"] == "cancelation_requested"
+        assert order(server.url, resetting).json()["status"] == "canceled"
+        assert confirm(server.url, confirming).status_code == 200  # and the sandbox works on
     finally:
         server.stop()
 

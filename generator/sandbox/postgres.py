@@ -142,6 +142,23 @@ $start$;
 """
 _START = "SELECT apidocs_sandbox_start(%s, %s, %s, %s)"  # a NULL capacity: no bound
 
+# A write's last statement, in its transaction: past `p_deadline` (the database's clock, in
+# seconds since the epoch) it raises, and the whole transaction rolls back. A worker answers 503
+# when the database has not answered within `ANSWER_SECONDS`; a database that was stalled
+# meanwhile (frozen, swapping, its host paused) still holds the statements in its socket and
+# would run and commit them when it wakes, after the reader was told nothing happened. With this
+# last, what it commits is only what it reached before the deadline, set short of the 503.
+_IN_TIME_FUNCTION = """
+CREATE OR REPLACE FUNCTION apidocs_sandbox_in_time(p_deadline DOUBLE PRECISION) RETURNS VOID LANGUAGE plpgsql AS $in_time$
+BEGIN
+    IF extract(epoch FROM clock_timestamp()) > p_deadline THEN
+        RAISE EXCEPTION 'apidocs sandbox: reached after its answer deadline; rolled back' USING ERRCODE = 'query_canceled';
+    END IF;
+END
+$in_time$;
+"""
+DEADLINE_MARGIN = 1.0  # seconds short of the 503 (`ANSWER_SECONDS`) that a write must reach its end
+
 
 async def _delete_idle_sessions(connection: Any, cutoff: float) -> list[str]:
     """Delete the rows of sessions last used before `cutoff` (locked first, in one order
@@ -155,17 +172,19 @@ async def _delete_idle_sessions(connection: Any, cutoff: float) -> list[str]:
 
 
 async def _start_session_with(connection: Any, *, session: str, now: float, capacity: int | None, sql: str,
-                              parameters: tuple[object, ...]) -> tuple[list[str], tuple[Any, ...]]:
+                              parameters: tuple[object, ...], deadline: Callable[[], str]) -> tuple[list[str], tuple[Any, ...]]:
     """A change (`sql`: `_INSERT_IN_SESSION`) in a session it found gone (evicted or expired by
     another worker since this one marked it used): the session started again as `touch` starts
     one (never idle here: started meanwhile by another worker, it is only marked used), the bound
     kept when there is one, and the change made, in one transaction holding the start's lock (so
     no other start evicts it in between). The sessions whose rows the start deleted, and the
     change's row."""
+    last = deadline()  # the change ends with it (`_IN_TIME_FUNCTION`)
     async with connection.transaction():
         cursor = await connection.execute(_START, (session, now, math.inf, capacity))
         started = list((await cursor.fetchone())[0])
         row = await (await connection.execute(sql, parameters)).fetchone()
+        await connection.execute(last)
         return started, row
 
 
@@ -374,6 +393,7 @@ class PostgresBackend(Backend):
         self._senders: set[asyncio.Task[None]] = set()  # held, or the loop could drop them
         self._last_reported = -_REPORTED_EVERY  # when the log last said the database is unavailable
         self._sweeping = False  # the pool's idle connections are being tested (`_check_idle`)
+        self._clock_offset = 0.0  # the database's clock minus this one's, in seconds (`_configure`)
 
     def _unavailable(self, error: BaseException) -> ApiError:
         """The 503 a reader gets. The driver's words (host names, pipeline states) go to the
@@ -402,6 +422,7 @@ class PostgresBackend(Backend):
                 connection.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))  # one worker creates the tables at a time
                 connection.execute(_SCHEMA)
                 connection.execute(_START_SESSION)
+                connection.execute(_IN_TIME_FUNCTION)
                 found = connection.execute("SELECT version FROM apidocs_sandbox_schema").fetchone()
                 if found is None:
                     connection.execute("INSERT INTO apidocs_sandbox_schema VALUES (%s)", (SCHEMA_VERSION,))
@@ -427,7 +448,7 @@ class PostgresBackend(Backend):
                     # it is handed out, so a write after the restart is not refused for it.
                     pool = AsyncConnectionPool(self.url, min_size=1, max_size=self.pool_size, open=False,
                                                timeout=WAIT_SECONDS, reconnect_timeout=5, check=self._check_idle,
-                                               configure=prepare_connection,
+                                               configure=self._configure,
                                                # psycopg's own prepared statements off: it would
                                                # DEALLOCATE ALL (ours too) after a rollback.
                                                kwargs={"autocommit": True, "connect_timeout": WAIT_SECONDS,
@@ -435,6 +456,20 @@ class PostgresBackend(Backend):
                     await pool.open(wait=False)
                     self._pool = pool
         return self._pool
+
+    async def _configure(self, connection: Any) -> None:
+        await prepare_connection(connection)
+        # How far the database's clock is from this one (a write's deadline is in its clock):
+        # read at the middle of a round trip, off by at most half of it.
+        sent = time.time()
+        cursor = await connection.execute("SELECT extract(epoch FROM clock_timestamp())::float8")
+        [(database_now,)] = await cursor.fetchall()
+        self._clock_offset = database_now - (sent + time.time()) / 2
+
+    def _deadline(self) -> str:
+        """The statement that ends a write sent now (`_IN_TIME_FUNCTION`)."""
+        deadline = time.time() + self._clock_offset + ANSWER_SECONDS - DEADLINE_MARGIN
+        return f"SELECT apidocs_sandbox_in_time({deadline!r})"
 
     async def _check_idle(self, connection: Any) -> None:
         """The pool's check of a connection before handing it out, without a round trip when it
@@ -618,6 +653,8 @@ class PostgresBackend(Backend):
             answering.append(answered)
         if not texts:
             return
+        if any(statement.writes is not None for statement in batch):
+            texts.append(self._deadline())  # last: its results are never fetched
         await cursor.execute(";\n".join(texts))  # no parameters: sent as it is, one simple query
         for answered in answering:
             rows = await cursor.fetchall()
@@ -655,7 +692,7 @@ class PostgresBackend(Backend):
             if not alive:  # gone since this process marked it used: started again with the change
                 evicted, (changed, *now, _alive) = await self._run(partial(
                     _start_session_with, session=session, now=time.time(), capacity=bound, sql=sql,
-                    parameters=(*parameters, session, uuid)), retry=False)
+                    parameters=(*parameters, session, uuid), deadline=self._deadline), retry=False)
                 self._forget(evicted)
         if not changed:
             if now[0] is not None:
@@ -705,8 +742,13 @@ class PostgresBackend(Backend):
         return dropped
 
     async def drop(self, session: str) -> None:
+        import psycopg
+
         async def delete(connection: Any) -> None:
-            await connection.execute(_delete_rows("session = %s"), (session,))
+            # One simple query, one implicit transaction: the deadline is its last statement,
+            # with no round trip between it and the commit.
+            cursor = psycopg.AsyncClientCursor(connection)
+            await cursor.execute(cursor.mogrify(_delete_rows("session = %s"), (session,)) + ";\n" + self._deadline())
 
         await self._run(delete, retry=False)
         self._forget([session])
