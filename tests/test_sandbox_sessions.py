@@ -5,6 +5,8 @@ from __future__ import annotations
 import http.client
 import os
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -284,3 +286,45 @@ def test_workers_stop_when_their_supervisor_is_killed(tmp_path: Path) -> None:
         for pid in survivors(workers, within=0):  # none, unless the test failed
             os.kill(pid, signal.SIGKILL)
 
+
+
+def test_workers_killed_again_and_again_are_replaced_every_time(tmp_path: Path) -> None:
+    """Workers that were up and serving are replaced however often they are killed: kills in a
+    row once tripped the guard meant for workers that die as soon as they start, and the whole
+    sandbox stopped for good."""
+    server = start_sandbox(tmp_path / "s.sqlite3", "--workers", "2")
+    killed: set[int] = set()
+
+    def new_workers() -> list[int]:
+        deadline = time.monotonic() + 30
+        while len(workers := [pid for pid in children_of(server.process.pid) if pid not in killed]) < 2 \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return workers
+
+    try:
+        for _ in range(8):  # more deaths in 10 s than the guard allows (5 per worker)
+            workers = new_workers()
+            assert len(workers) == 2
+            time.sleep(1.1)  # up and serving
+            for _answer in range(4):
+                assert server.client().order(DETAIL_ORDER, SUPPLIER).status_code == 200
+            for pid in workers:
+                os.kill(pid, signal.SIGKILL)
+            killed.update(workers)
+        assert len(new_workers()) == 2
+        assert server.client().order(DETAIL_ORDER, SUPPLIER).status_code == 200
+        assert server.process.poll() is None
+    finally:
+        server.stop()
+
+
+def test_workers_that_die_as_soon_as_they_start_stop_the_supervisor() -> None:
+    """A broken setup (every worker exits at once) is one clear line and an end, not a fork loop."""
+    script = ("import logging, sys\n"
+              "from apidocs.sandbox.server import supervise\n"
+              "logging.basicConfig()\n"
+              "sys.exit(supervise(2, lambda: 1))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "workers keep exiting as soon as they start; stopping" in result.stderr

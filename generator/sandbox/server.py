@@ -211,6 +211,9 @@ def _worker(app: ASGIApp, options: dict[str, object], sock: socket.socket, info:
     return serve(app, options, sock)
 
 
+WORKER_UP_SECONDS = 1.0  # a worker that lived this long started fine
+
+
 def supervise(count: int, work: Callable[[], int]) -> int:
     """Fork `count` workers running `work()` on the inherited listening socket (the kernel
     spreads the connections), start a new one whenever one dies, and stop them all on
@@ -219,6 +222,8 @@ def supervise(count: int, work: Callable[[], int]) -> int:
     children: set[int] = set()
     stopping = False
     supervisor = os.getpid()
+
+    started: dict[int, float] = {}  # worker → when it was started
 
     def spawn() -> None:
         pid = os.fork()
@@ -234,6 +239,7 @@ def supervise(count: int, work: Callable[[], int]) -> int:
             finally:
                 os._exit(code)
         children.add(pid)
+        started[pid] = time.monotonic()
 
     def stop(signum: int, _frame: object) -> None:
         nonlocal stopping
@@ -247,6 +253,7 @@ def supervise(count: int, work: Callable[[], int]) -> int:
     for _ in range(count):
         spawn()
     recent_deaths: list[float] = []
+    broken = False
     while children:
         try:
             pid, status = os.wait()
@@ -258,14 +265,19 @@ def supervise(count: int, work: Callable[[], int]) -> int:
         if stopping:
             continue
         now = time.monotonic()
-        recent_deaths = [at for at in recent_deaths if now - at < 10] + [now]
-        if len(recent_deaths) > 5 * count:  # workers die as soon as they start: a broken setup
-            log.error("apidocs sandbox: workers keep exiting; stopping")
-            stop(signal.SIGTERM, None)
-            continue
+        # Only workers that die as soon as they start tell of a broken setup (and would fork in
+        # a loop): one that was up is replaced however often it is killed (an operator, the
+        # OOM killer, a probe), or a few kills in a row would take the whole sandbox down.
+        if now - started.pop(pid, now) < WORKER_UP_SECONDS:
+            recent_deaths = [at for at in recent_deaths if now - at < 10] + [now]
+            if len(recent_deaths) > 5 * count:
+                log.error("apidocs sandbox: workers keep exiting as soon as they start; stopping")
+                broken = True
+                stop(signal.SIGTERM, None)
+                continue
         log.warning("apidocs sandbox: worker %d exited (%s); starting another", pid, _exit_reason(status))
         spawn()
-    return 0
+    return 1 if broken else 0
 
 
 _PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent ends
