@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -324,7 +325,46 @@ def test_workers_that_die_as_soon_as_they_start_stop_the_supervisor() -> None:
     script = ("import logging, sys\n"
               "from apidocs.sandbox.server import supervise\n"
               "logging.basicConfig()\n"
-              "sys.exit(supervise(2, lambda: 1))\n")
+              "sys.exit(supervise(2, lambda beat: 1))\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "workers keep exiting as soon as they start; stopping" in result.stderr
+
+
+def test_a_worker_whose_loop_stopped_is_replaced_and_does_not_hold_up_a_stop(tmp_path: Path) -> None:
+    """A worker stopped (SIGSTOP) keeps the connections the kernel gave it and answers none: the
+    supervisor sees its heartbeat stop and replaces it. Stopping the sandbox does not wait for
+    ever on a worker that cannot handle SIGTERM either."""
+    from apidocs.sandbox.server import HUNG_SECONDS, STOP_SECONDS
+
+    server = start_sandbox(tmp_path / "s.sqlite3", "--workers", "2")
+    stopped: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(workers := children_of(server.process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGSTOP)
+        stopped.append(workers[0])
+        deadline = time.monotonic() + HUNG_SECONDS + 10
+        while workers[0] in children_of(server.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert workers[0] not in children_of(server.process.pid)
+        deadline = time.monotonic() + 30
+        while len(now := children_of(server.process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(now) == 2 and workers[1] in now
+        for _answer in range(6):  # new connections: whichever worker takes them answers
+            assert server.client().order(DETAIL_ORDER, SUPPLIER).status_code == 200
+        os.kill(workers[1], signal.SIGSTOP)
+        stopped.append(workers[1])
+        started = time.monotonic()
+        os.kill(server.process.pid, signal.SIGTERM)
+        server.process.wait(STOP_SECONDS + 15)
+        assert time.monotonic() - started < STOP_SECONDS + 15
+        assert survivors(now, within=10) == []
+    finally:
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        server.stop()

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import gc
 import importlib.util
 import json
 import logging
+import mmap
 import os
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -194,38 +197,76 @@ def run_sandbox(config_file: str | Path = "mkdocs.yml", host: str = "127.0.0.1",
         if workers == 1:
             return serve(served_app, options, sock)
         info.store.close()  # each worker opens its own connections
-        return supervise(workers, lambda: _worker(served_app, options, sock, info))
+        return supervise(workers, lambda beat: _worker(served_app, options, sock, info, beat))
     finally:
         info.store.close()
         sock.close()
 
 
-def serve(app: ASGIApp, options: dict[str, object], sock: socket.socket) -> int:
-    server = uvicorn.Server(uvicorn.Config(app, **options))  # type: ignore[arg-type]
+def serve(app: ASGIApp, options: dict[str, object], sock: socket.socket, beat: Callable[[], None] | None = None) -> int:
+    config = uvicorn.Config(app, **options)  # type: ignore[arg-type]
+    server = uvicorn.Server(config) if beat is None else _BeatingServer(config, beat)
     server.run(sockets=[sock])
     return 0 if server.started else 1
 
 
-def _worker(app: ASGIApp, options: dict[str, object], sock: socket.socket, info: SandboxInfo) -> int:
+class _BeatingServer(uvicorn.Server):
+    """uvicorn's server, telling its supervisor on every tick of its loop (ten a second) that the
+    loop runs (`Heartbeats`)."""
+
+    def __init__(self, config: uvicorn.Config, beat: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._beat = beat
+
+    async def on_tick(self, counter: int) -> bool:
+        self._beat()
+        return await super().on_tick(counter)
+
+
+def _worker(app: ASGIApp, options: dict[str, object], sock: socket.socket, info: SandboxInfo,
+            beat: Callable[[], None]) -> int:
     info.store.after_fork()
-    return serve(app, options, sock)
+    return serve(app, options, sock, beat)
+
+
+class Heartbeats:
+    """When each worker's event loop last ran, in memory the supervisor and its workers share (an
+    anonymous shared mapping made before they fork; the monotonic clock is the machine's). A
+    worker whose loop stopped (SIGSTOP, a call that never returns) still holds the connections the
+    kernel gave it and answers none of them: its beat stops, and the supervisor replaces it."""
+
+    def __init__(self, slots: int) -> None:
+        self._memory = mmap.mmap(-1, 8 * slots)
+
+    def beat(self, slot: int) -> None:
+        struct.pack_into("d", self._memory, 8 * slot, time.monotonic())
+
+    def silent_for(self, slot: int) -> float:
+        return time.monotonic() - float(struct.unpack_from("d", self._memory, 8 * slot)[0])
 
 
 WORKER_UP_SECONDS = 1.0  # a worker that lived this long started fine
+HUNG_SECONDS = 10.0  # a worker whose loop has not run for this long is killed and replaced
+STOP_SECONDS = 15.0  # a worker still there this long after SIGTERM is killed
+_POLL_SECONDS = 0.2  # the supervisor's look at its workers
 
 
-def supervise(count: int, work: Callable[[], int]) -> int:
-    """Fork `count` workers running `work()` on the inherited listening socket (the kernel
-    spreads the connections), start a new one whenever one dies, and stop them all on
-    SIGTERM/SIGINT. A worker killed mid-request loses only that request: every change is one
-    committed compare-and-set, so none is half-applied."""
-    children: set[int] = set()
-    stopping = False
+def supervise(count: int, work: Callable[[Callable[[], None]], int]) -> int:
+    """Fork `count` workers running `work(beat)` on the inherited listening socket (the kernel
+    spreads the connections), start a new one whenever one dies or its loop stops running (it
+    calls `beat()` while it runs: `Heartbeats`), and stop them all on SIGTERM/SIGINT. A worker
+    killed mid-request loses only that request: every change is one committed compare-and-set,
+    so none is half-applied."""
+    children: dict[int, int] = {}  # worker → its heartbeat slot
+    free_slots = list(range(count))
+    heartbeats = Heartbeats(count)
+    stopping_since: float | None = None
     supervisor = os.getpid()
-
     started: dict[int, float] = {}  # worker → when it was started
 
     def spawn() -> None:
+        slot = free_slots.pop()
+        heartbeats.beat(slot)  # a fresh worker has its first `HUNG_SECONDS` to start
         pid = os.fork()
         if pid == 0:  # the worker: uvicorn installs its own signal handlers
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -233,20 +274,24 @@ def supervise(count: int, work: Callable[[], int]) -> int:
             code = 1
             try:
                 _end_with_parent(supervisor)
-                code = work()
+                code = work(functools.partial(heartbeats.beat, slot))
             except BaseException:  # a worker must never return into the supervisor's loop
                 log.exception("apidocs sandbox worker failed")
             finally:
                 os._exit(code)
-        children.add(pid)
+        children[pid] = slot
         started[pid] = time.monotonic()
 
-    def stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
+    def signal_all(signum: int) -> None:
         for pid in list(children):
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
+                os.kill(pid, signum)
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal stopping_since
+        if stopping_since is None:
+            stopping_since = time.monotonic()
+        signal_all(signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -256,13 +301,27 @@ def supervise(count: int, work: Callable[[], int]) -> int:
     broken = False
     while children:
         try:
-            pid, status = os.wait()
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             break
         except InterruptedError:
             continue
-        children.discard(pid)
-        if stopping:
+        if pid == 0:  # none ended: look for stopped loops, or workers slow to stop
+            if stopping_since is None:
+                for hung, slot in list(children.items()):
+                    if heartbeats.silent_for(slot) > HUNG_SECONDS:
+                        log.warning("apidocs sandbox: worker %d has not run for %g s; killing it", hung, HUNG_SECONDS)
+                        heartbeats.beat(slot)  # one kill: it is replaced once reaped
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(hung, signal.SIGKILL)
+            elif time.monotonic() - stopping_since > STOP_SECONDS:
+                signal_all(signal.SIGKILL)  # a stopped (SIGSTOP) worker never handles SIGTERM
+            time.sleep(_POLL_SECONDS)
+            continue
+        if pid not in children:
+            continue
+        free_slots.append(children.pop(pid))
+        if stopping_since is not None:
             continue
         now = time.monotonic()
         # Only workers that die as soon as they start tell of a broken setup (and would fork in
