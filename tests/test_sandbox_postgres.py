@@ -196,6 +196,32 @@ def test_a_write_answered_503_while_the_database_is_frozen_is_never_applied_late
         server.stop()
 
 
+def test_a_sandbox_started_before_its_database_waits_for_it(postgres: PostgresServer) -> None:
+    """Started while PostgreSQL is down (a compose file starting both, a restart of both), the
+    sandbox says it waits, and serves once the database is up; a URL that is wrong (no such
+    database) is still one clear error at once."""
+    url = postgres.create_database()
+    postgres.stop("fast")
+    try:
+        threading.Timer(3.0, postgres.start).start()
+        started = time.monotonic()
+        server = start_sandbox(None, "--database", url, "--workers", "2", timeout=60)
+    finally:
+        wait_for(lambda: postgres.run(str(postgres.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(postgres.port),
+                                      check=False).returncode == 0, 30)
+    try:
+        assert time.monotonic() - started >= 2.5
+        assert "waiting for the database" in server.log.read_text()
+        assert confirm(server.url, "after-the-wait").status_code == 200
+    finally:
+        server.stop()
+    wrong = url.rsplit("/", 1)[0] + "/no_such_database"
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="does not exist"):
+        start_sandbox(None, "--database", wrong, timeout=30)
+    assert time.monotonic() - started < 15
+
+
 def test_sessions_expire_and_are_bounded_across_workers(postgres: PostgresServer) -> None:
     server = start(postgres, "--session-idle", "2", "--max-sessions", "8", workers=2)
     try:

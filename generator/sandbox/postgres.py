@@ -25,7 +25,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import re
 import select
+import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -374,6 +376,33 @@ class _Seen:
         self._count = 0
 
 
+START_WAIT_SECONDS = 60.0  # a database not up yet when the sandbox starts is waited for this long
+# What libpq says of a server that is not there or not ready (yet): worth waiting for. Anything
+# else (a password refused, no such database) is the URL's fault, said at once.
+_NOT_UP = re.compile(r"refused|timeout expired|starting up|shutting down|recovery mode|not yet accepting|"
+                     r"No such file or directory|Is the server running|server closed the connection", re.IGNORECASE)
+
+
+def _when_up(connect: Callable[[], Any], name: str, patience: float) -> Any:
+    """`connect()` once the database answers: a sandbox started with (or just before) its database,
+    as in a compose file or after a restart of both, waits for it instead of exiting."""
+    import psycopg
+
+    deadline = time.monotonic() + patience
+    said = False
+    while True:
+        try:
+            return connect()
+        except psycopg.OperationalError as error:
+            if not _NOT_UP.search(str(error)) or time.monotonic() >= deadline:
+                raise
+            if not said:
+                print(f"apidocs sandbox: waiting for the database {name} (up to {patience:g} s): "
+                      f"{str(error).strip().splitlines()[-1][:200]}", file=sys.stderr, flush=True)
+                said = True
+            time.sleep(1.0)
+
+
 class PostgresBackend(Backend):
     def __init__(self, url: str, fixtures: Fixtures, pool_size: int = POOL_SIZE) -> None:
         self.url = url
@@ -417,8 +446,9 @@ class PostgresBackend(Backend):
         # The pool logs each failed connection of each worker (hundreds of lines in an outage of
         # seconds); the sandbox says the database is unavailable itself, once every few seconds.
         logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
+        connect = partial(psycopg.connect, url, connect_timeout=10, autocommit=True)
         try:
-            with psycopg.connect(url, connect_timeout=10, autocommit=True) as connection, connection.transaction():
+            with _when_up(connect, backend.name, START_WAIT_SECONDS) as connection, connection.transaction():
                 connection.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))  # one worker creates the tables at a time
                 connection.execute(_SCHEMA)
                 connection.execute(_START_SESSION)
