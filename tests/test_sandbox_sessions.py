@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from sandbox_helpers import (
     REJECT_ITEM,
     RETAILER,
     SUPPLIER,
+    RunningSandbox,
     SandboxClient,
     run_coroutine,
     stale_write_after_another_worker_reset,
@@ -266,15 +268,22 @@ def test_changes_committed_together_still_let_one_win_and_wait_for_another_write
     assert now == [(confirmed, 1)]
 
 
+def live_workers(server: RunningSandbox, count: int = 2, besides: Collection[int] = ()) -> list[int]:
+    """The supervisor's workers, once `count` of them (other than `besides`) are there (30 s at most)."""
+    deadline = time.monotonic() + 30
+    while len(workers := [pid for pid in children_of(server.process.pid) if pid not in besides]) < count \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return workers
+
+
 def test_workers_stop_when_their_supervisor_is_killed(tmp_path: Path) -> None:
     """A supervisor killed with SIGKILL cannot stop its workers: they end by themselves, and the
     port is free for the next sandbox (before, they kept serving it, never replaced)."""
     server = start_sandbox(tmp_path / "s.sqlite3", "--workers", "2")
     workers: list[int] = []
     try:
-        deadline = time.monotonic() + 30
-        while len(workers := children_of(server.process.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        workers = live_workers(server)
         assert len(workers) == 2
         assert server.client().order(DETAIL_ORDER, SUPPLIER).status_code == 200
         os.kill(server.process.pid, signal.SIGKILL)
@@ -295,17 +304,9 @@ def test_workers_killed_again_and_again_are_replaced_every_time(tmp_path: Path) 
     sandbox stopped for good."""
     server = start_sandbox(tmp_path / "s.sqlite3", "--workers", "2")
     killed: set[int] = set()
-
-    def new_workers() -> list[int]:
-        deadline = time.monotonic() + 30
-        while len(workers := [pid for pid in children_of(server.process.pid) if pid not in killed]) < 2 \
-                and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return workers
-
     try:
         for _ in range(8):  # more deaths in 10 s than the guard allows (5 per worker)
-            workers = new_workers()
+            workers = live_workers(server, besides=killed)
             assert len(workers) == 2
             time.sleep(1.1)  # up and serving
             for _answer in range(4):
@@ -313,7 +314,7 @@ def test_workers_killed_again_and_again_are_replaced_every_time(tmp_path: Path) 
             for pid in workers:
                 os.kill(pid, signal.SIGKILL)
             killed.update(workers)
-        assert len(new_workers()) == 2
+        assert len(live_workers(server, besides=killed)) == 2
         assert server.client().order(DETAIL_ORDER, SUPPLIER).status_code == 200
         assert server.process.poll() is None
     finally:
@@ -340,9 +341,7 @@ def test_a_worker_whose_loop_stopped_is_replaced_and_does_not_hold_up_a_stop(tmp
     server = start_sandbox(tmp_path / "s.sqlite3", "--workers", "2")
     stopped: list[int] = []
     try:
-        deadline = time.monotonic() + 30
-        while len(workers := children_of(server.process.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        workers = live_workers(server)
         assert len(workers) == 2
         os.kill(workers[0], signal.SIGSTOP)
         stopped.append(workers[0])
@@ -350,9 +349,7 @@ def test_a_worker_whose_loop_stopped_is_replaced_and_does_not_hold_up_a_stop(tmp
         while workers[0] in children_of(server.process.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert workers[0] not in children_of(server.process.pid)
-        deadline = time.monotonic() + 30
-        while len(now := children_of(server.process.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        now = live_workers(server)
         assert len(now) == 2 and workers[1] in now
         for _answer in range(6):  # new connections: whichever worker takes them answers
             assert server.client().order(DETAIL_ORDER, SUPPLIER).status_code == 200
