@@ -180,14 +180,17 @@ async def _start_session_with(connection: Any, *, session: str, now: float, capa
     one (never idle here: started meanwhile by another worker, it is only marked used), the bound
     kept when there is one, and the change made, in one transaction holding the start's lock (so
     no other start evicts it in between). The sessions whose rows the start deleted, and the
-    change's row."""
-    last = deadline()  # the change ends with it (`_IN_TIME_FUNCTION`)
-    async with connection.transaction():
-        cursor = await connection.execute(_START, (session, now, math.inf, capacity))
-        started = list((await cursor.fetchone())[0])
-        row = await (await connection.execute(sql, parameters)).fetchone()
-        await connection.execute(last)
-        return started, row
+    change's row. One simple query, so one implicit transaction ending with the deadline
+    (`_IN_TIME_FUNCTION`), with no round trip between it and the commit."""
+    import psycopg
+
+    cursor: Any = psycopg.AsyncClientCursor(connection)
+    await cursor.execute(";\n".join([cursor.mogrify(_START, (session, now, math.inf, capacity)),
+                                      cursor.mogrify(sql, parameters), deadline()]))
+    started = list((await cursor.fetchone())[0])
+    cursor.nextset()
+    row = await cursor.fetchone()
+    return started, row
 
 
 # The compare-and-set, answering whether it changed the row and, when not, the row as it is now
