@@ -19,6 +19,7 @@ import gc
 import importlib.util
 import json
 import logging
+import math
 import mmap
 import os
 import signal
@@ -241,11 +242,13 @@ class Heartbeats:
     def beat(self, slot: int) -> None:
         struct.pack_into("d", self._memory, 8 * slot, time.monotonic())
 
+    def last(self, slot: int) -> float:
+        return float(struct.unpack_from("d", self._memory, 8 * slot)[0])
+
     def silent_for(self, slot: int) -> float:
-        return time.monotonic() - float(struct.unpack_from("d", self._memory, 8 * slot)[0])
+        return time.monotonic() - self.last(slot)
 
 
-WORKER_UP_SECONDS = 1.0  # a worker that lived this long started fine
 HUNG_SECONDS = 10.0  # a worker whose loop has not run for this long is killed and replaced
 STOP_SECONDS = 15.0  # a worker still there this long after SIGTERM is killed
 _POLL_SECONDS = 0.2  # the supervisor's look at its workers
@@ -262,7 +265,7 @@ def supervise(count: int, work: Callable[[Callable[[], None]], int]) -> int:
     heartbeats = Heartbeats(count)
     stopping_since: float | None = None
     supervisor = os.getpid()
-    started: dict[int, float] = {}  # worker → when it was started
+    started: dict[int, float] = {}  # worker → its heartbeat when it was started
 
     def spawn() -> None:
         slot = free_slots.pop()
@@ -280,7 +283,7 @@ def supervise(count: int, work: Callable[[Callable[[], None]], int]) -> int:
             finally:
                 os._exit(code)
         children[pid] = slot
-        started[pid] = time.monotonic()
+        started[pid] = heartbeats.last(slot)  # the worker beats after this once its loop runs
 
     def signal_all(signum: int) -> None:
         for pid in list(children):
@@ -320,14 +323,16 @@ def supervise(count: int, work: Callable[[Callable[[], None]], int]) -> int:
             continue
         if pid not in children:
             continue
-        free_slots.append(children.pop(pid))
+        slot = children.pop(pid)
+        free_slots.append(slot)
+        was_up = heartbeats.last(slot) > started.pop(pid, math.inf)  # its loop ran: it started fine
         if stopping_since is not None:
             continue
         now = time.monotonic()
-        # Only workers that die as soon as they start tell of a broken setup (and would fork in
+        # Only workers that die before their loop runs tell of a broken setup (and would fork in
         # a loop): one that was up is replaced however often it is killed (an operator, the
         # OOM killer, a probe), or a few kills in a row would take the whole sandbox down.
-        if now - started.pop(pid, now) < WORKER_UP_SECONDS:
+        if not was_up:
             recent_deaths = [at for at in recent_deaths if now - at < 10] + [now]
             if len(recent_deaths) > 5 * count:
                 log.error("apidocs sandbox: workers keep exiting as soon as they start; stopping")
