@@ -366,3 +366,24 @@ def test_a_body_said_to_have_arrived_is_timed_after_its_first_message() -> None:
     status, detail = run_coroutine(read())
     assert (status, calls) == (408, 2) and "4 bytes came" in detail
     assert time.monotonic() - started < 5
+
+
+def test_a_keep_alive_connection_idle_for_seconds_still_answers(tmp_path: Path) -> None:
+    """A client that pauses between requests, reusing its connection as plain `http.client` does
+    (without looking whether the server closed it), gets its answer, not a reset."""
+    import http.client
+
+    sandbox = start_sandbox(tmp_path / "state.sqlite3")
+    parts = urlsplit(sandbox.url)
+    assert parts.hostname and parts.port
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        for pause in (0.0, 6.5):
+            time.sleep(pause)
+            connection.request("GET", f"/timp/orders/{DETAIL_ORDER}/", headers={"Authorization": f"Token {SUPPLIER}"})
+            answer = connection.getresponse()
+            assert answer.status == 200
+            answer.read()
+    finally:
+        connection.close()
+        sandbox.stop()

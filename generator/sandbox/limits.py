@@ -10,7 +10,10 @@ One table, enforced the same way by the standalone sandbox (uvicorn) and under `
 - the body: at most `MAX_BODY` bytes (413), nothing for `BODY_IDLE_TIMEOUT` seconds or the whole
   body not in within `BODY_DEADLINE` seconds is 408; chunked bodies are accepted within the same
   bounds;
-- an idle keep-alive connection is closed after `KEEP_ALIVE_TIMEOUT` seconds.
+- an idle keep-alive connection is closed after `KEEP_ALIVE_TIMEOUT` seconds: long enough for a
+  reader (or a client that reuses its connection without looking whether the server closed it)
+  who pauses between requests, as nginx's 75 s is; uvicorn's own 5 s closed connections under
+  clients that paused a few seconds, and their next request met a reset.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ HEAD_TIMEOUT = 10.0
 MAX_BODY = 1024 * 1024
 BODY_IDLE_TIMEOUT = 5.0
 BODY_DEADLINE = 30.0
-KEEP_ALIVE_TIMEOUT = 5
+KEEP_ALIVE_TIMEOUT = 60
 
 # Headers a request may carry once: two of them are ambiguous (which token? which length?),
 # and servers disagree on which one wins, so the sandbox refuses the request (400).
