@@ -42,6 +42,15 @@ def load(path: Path) -> dict[str, Any]:
     return data
 
 
+def write_spec(path: Path, parts: dict[str, Any]) -> None:
+    """A small OpenAPI 3.0 document with one server, `parts` added (paths, security, components),
+    as YAML or JSON by the file's suffix."""
+    document = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+                **parts}
+    text = yaml.safe_dump(document, sort_keys=False) if path.suffix in (".yaml", ".yml") else json.dumps(document)
+    path.write_text(text, encoding="utf-8")
+
+
 def resolved(spec: Path) -> dict[str, Any]:
     """The spec with its $refs resolved, through the importer's own confined reader."""
     from apidocs.openapi.source import MAX_NODES, Budget, open_spec
@@ -829,11 +838,10 @@ def test_an_api_key_scheme_comes_back_from_the_export_where_the_spec_put_it(tmp_
     """An API key in a cookie is sent as the Cookie header, and exported as the cookie it is
     (before: an API key in a header named `Cookie`); importing the export gives the same site."""
     spec = tmp_path / "keys.yaml"
-    spec.write_text(yaml.safe_dump({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "security": [{"key": []}], "components": {"securitySchemes": {"key": scheme}},
         "paths": {"/x": {"get": {"responses": {"200": {"description": "ok"}}}}},
-    }), encoding="utf-8")
+    })
     assert run("import-openapi", str(spec), str(tmp_path / "out")).returncode == 0
     exported = tmp_path / "openapi.json"
     assert run("-f", str(tmp_path / "out" / "mkdocs.yml"), "export-openapi", "-o", str(exported)).returncode == 0
@@ -853,14 +861,13 @@ def test_an_api_key_in_the_query_is_sent_by_every_snippet_and_checked_by_the_san
     and Try it send it, the sandbox answers 401 without it or with an unknown key, and the check
     passes, the documented 401 reached without the key."""
     spec = tmp_path / "keys.yaml"
-    spec.write_text(yaml.safe_dump({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "security": [{"key": []}], "components": {"securitySchemes": {"key": {"type": "apiKey", "in": "query", "name": "api_key"}}},
         "paths": {"/things": {"get": {"operationId": "things", "parameters": [
             {"name": "limit", "in": "query", "schema": {"type": "integer"}, "example": 5}],
             "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"n": 1}}}},
                           "401": {"description": "no key", "content": {"application/json": {"example": {"detail": "no key"}}}}}}}},
-    }), encoding="utf-8")
+    })
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     assert "api_key" not in (dest / "import-report.txt").read_text(encoding="utf-8")
@@ -890,8 +897,7 @@ def test_parameters_travel_in_the_style_the_spec_gives_them(tmp_path: Path) -> N
     prefix, an exploded pipe-delimited array repeats its name, an object header is `key,value`,
     and a parameter given as a media type takes that media type's example. The check passes."""
     spec = tmp_path / "styles.yaml"
-    spec.write_text(yaml.safe_dump({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "paths": {"/m/{mid}/l/{lid}": {"get": {"operationId": "styles", "parameters": [
             {"name": "mid", "in": "path", "required": True, "style": "matrix", "schema": {"type": "integer"}, "example": 5},
             {"name": "lid", "in": "path", "required": True, "style": "label", "schema": {"type": "integer"}, "example": 6},
@@ -902,7 +908,7 @@ def test_parameters_travel_in_the_style_the_spec_gives_them(tmp_path: Path) -> N
             {"name": "filter", "in": "query", "required": True, "content": {"application/json": {
                 "schema": {"type": "object", "properties": {"color": {"type": "string"}}}, "example": {"color": "red"}}}},
         ], "responses": {"200": {"description": "ok"}}}}},
-    }, sort_keys=False), encoding="utf-8")
+    })
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     example = yaml.safe_load((dest / "docs" / "endpoints" / "styles.md").read_text(encoding="utf-8").split("---")[1])["example"]
@@ -1190,8 +1196,7 @@ def test_examples_missing_required_fields_are_completed_and_prose_marks_stay_pro
     """Two things GitHub's own spec does: an example without a field its schema requires, and
     "**Required** when using `subject_id`" in an optional parameter's description."""
     spec = tmp_path / "gh.json"
-    spec.write_text(json.dumps({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "paths": {"/fields": {"post": {
             "operationId": "createField",
             "parameters": [{"name": "subject_type", "in": "query", "required": False, "schema": {"type": "string"},
@@ -1210,7 +1215,7 @@ def test_examples_missing_required_fields_are_completed_and_prose_marks_stay_pro
             "operationId": "headFields",
             "responses": {"200": {"description": "there", "content": {"*/*": {"schema": {"type": "string"}}}}},
         }}},
-    }), encoding="utf-8")
+    })
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     report = (dest / "import-report.txt").read_text(encoding="utf-8")
@@ -1311,15 +1316,14 @@ def test_paths_differing_only_in_placeholder_names_each_get_a_page_served_and_ch
         return {"parameters": [{"name": parameter, "in": "path", "required": True, "schema": {"type": kind}}],
                 "responses": {"200": {"description": "ok", "content": {"application/json": {"example": body}}}}}
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "paths": {
             "/files/{fileId}": {"get": {"operationId": "fileById", **answering({"found": "by id"}, "fileId", "integer")}},
             "/files/{fileName}": {"get": {"operationId": "fileByName", **answering({"found": "by name"}, "fileName")}},
             "/v2/{metricName}": {"delete": {"operationId": "deleteMetric", **answering({"deleted": "metric"}, "metricName")}},
             "/v2/{logName}": {"delete": {"operationId": "deleteLog", **answering({"deleted": "log"}, "logName")}},
         },
-    }), encoding="utf-8")
+    })
     dest = tmp_path / "p"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     report = (dest / "import-report.txt").read_text(encoding="utf-8")
@@ -1486,8 +1490,7 @@ def test_a_path_suffix_names_the_operation_and_is_sent_as_query(tmp_path: Path) 
         return {**extra, "responses": {"200": {"description": "ok", "content": {"application/json": {"example": body}}}}}
     action = {"name": "Action", "in": "query", "required": True, "schema": {"type": "string", "enum": ["ListThings", "DescribeThing"]}}
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "paths": {
             # AWS's query protocol declares `Action` in the query, as one value of an enum
             "/#Action=ListThings": {"get": {"operationId": "list", **answering({"did": "list"}, parameters=[action])}},
@@ -1512,7 +1515,7 @@ def test_a_path_suffix_names_the_operation_and_is_sent_as_query(tmp_path: Path) 
             "/日本/{a}": {"get": {"operationId": "japanA", **answering({"did": "a"})}},
             "/日本/{b}": {"get": {"operationId": "japanB", **answering({"did": "b"})}},
         },
-    }), encoding="utf-8")
+    })
     dest = tmp_path / "p"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     built = run("-f", str(dest / "mkdocs.yml"), "build", "--strict", "-d", str(tmp_path / "site"))
@@ -2155,13 +2158,12 @@ def test_a_query_api_key_the_spec_also_lists_as_a_parameter_stays_documented_and
     # Many specs list the key among the parameters too: its example went into the query, lint
     # called the token a leak (E302) and the sandbox held the site's token against its pattern.
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "security": [{"key": []}], "components": {"securitySchemes": {"key": {"type": "apiKey", "in": "query", "name": "api_key"}}},
         "paths": {"/things": {"get": {"parameters": [
             {"name": "api_key", "in": "query", "required": True, "schema": {"type": "string", "pattern": "^[a-z]+$"}, "example": "abc"},
             {"name": "limit", "in": "query", "schema": {"type": "integer"}, "example": 5}],
-            "responses": {"200": {"description": "ok"}}}}}}), encoding="utf-8")
+            "responses": {"200": {"description": "ok"}}}}}})
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     assert "query parameter api_key is the API key" in (dest / "import-report.txt").read_text(encoding="utf-8")
@@ -2209,11 +2211,10 @@ def test_an_api_key_header_the_spec_also_lists_as_a_parameter_is_documented_and_
     # and Authorization header parameters are ignored, as OpenAPI says.)
     spec = tmp_path / "spec.json"
     key = {"name": "x-auth-key", "in": "header", "required": True, "schema": {"type": "string"}}
-    spec.write_text(json.dumps({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "security": [{"key": []}], "components": {"securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "x-auth-key"}}},
         "paths": {"/things": {"get": {"parameters": [key, {"name": "Accept", "in": "header", "schema": {"type": "string"}}],
-                                      "responses": {"200": {"description": "ok"}}}}}}), encoding="utf-8")
+                                      "responses": {"200": {"description": "ok"}}}}}})
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     linted = run("-f", str(dest / "mkdocs.yml"), "lint")
@@ -2234,15 +2235,14 @@ def test_sample_credentials_become_placeholders_so_the_imported_project_passes_l
         "username": {"type": "string", "example": "alice"}, "password": {"type": "string", "minLength": 8, "example": "hunter22"},
         "pin": {"type": "string", "pattern": "^[0-9]{4}$", "example": "4821"}}}
     spec = tmp_path / "spec.yaml"
-    spec.write_text(yaml.safe_dump({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "paths": {"/login": {"post": {
             "operationId": "login",
             "parameters": [{"name": "client_secret", "in": "query", "required": True, "schema": {"type": "string"}, "example": "s3cr3tV4lue9"}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": login}}},
             "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {
                 "access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "token_type": "bearer"}}}}}}}},
-    }), encoding="utf-8")
+    })
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     report = (dest / "import-report.txt").read_text(encoding="utf-8")
@@ -2271,12 +2271,11 @@ def test_a_colon_segment_of_an_openapi_path_is_literal_not_a_placeholder(tmp_pat
     # zeit.co's `/v1/integrations/webhooks/:id` names no parameter: the title's `/:id` read as
     # one, so the export said `/webhooks/{id}` and the check skipped the snippets for want of its value.
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "paths": {"/webhooks/:id": {"delete": {"responses": {"204": {"description": "gone"}}}},
                   "/items/{item}/:sub": {"get": {"parameters": [{"name": "item", "in": "path", "required": True,
                                                                  "schema": {"type": "string"}}],
-                                                  "responses": {"200": {"description": "ok"}}}}}}), encoding="utf-8")
+                                                  "responses": {"200": {"description": "ok"}}}}}})
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     exported = json.loads(run("-f", str(dest / "mkdocs.yml"), "export-openapi").stdout)
@@ -2290,8 +2289,7 @@ def test_placeholders_sharing_a_segment_take_the_values_their_schemas_fit(tmp_pa
     # `/y/{a}-{b}` with a=`x-y`, b=`2020-01-02`: the sandbox split `/y/x-y-2020-01-02` greedily
     # (b=`02`, no date) and answered 400 to every snippet of the page.
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "paths": {"/y/{a}-{b}": {"get": {"parameters": [
             {"name": "a", "in": "path", "required": True, "schema": {"type": "string"}, "example": "x-y"},
             {"name": "b", "in": "path", "required": True, "schema": {"type": "string", "format": "date"}, "example": "2020-01-02"}],
@@ -2299,7 +2297,7 @@ def test_placeholders_sharing_a_segment_take_the_values_their_schemas_fit(tmp_pa
             "/f/{name}.{ext}": {"get": {"parameters": [
                 {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}, "example": "v1.2"},
                 {"name": "ext", "in": "path", "required": True, "schema": {"type": "string", "enum": ["tar.gz", "zip"]}, "example": "tar.gz"}],
-                "responses": {"200": {"description": "ok"}}}}}}), encoding="utf-8")
+                "responses": {"200": {"description": "ok"}}}}}})
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     checked = run("-f", str(dest / "mkdocs.yml"), "check", "--lang", "curl", timeout=600)
@@ -2357,13 +2355,11 @@ def test_a_path_crafted_against_placeholders_sharing_a_segment_cannot_hold_the_s
     # `/dates/{year}-{month}-{day}` as a regular expression tries every way of cutting a failing
     # segment: a path of 4,000 dashes held a sandbox worker for 70 s. It now answers at once.
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "paths": {"/dates/{year}-{month}-{day}": {"get": {"parameters": [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "example": value}
             for name, value in (("year", "2024"), ("month", "01"), ("day", "02"))],
-            "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"ok": True}}}}}}}}}),
-        encoding="utf-8")
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"ok": True}}}}}}}}})
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     sandbox = start_sandbox(None, config=dest / "mkdocs.yml")
@@ -2388,8 +2384,7 @@ def test_a_member_only_some_branches_require_is_not_marked_required_and_the_proj
             "properties": {"description": {"type": "string"}, "files": {"type": "object"},
                            "kind": {"type": "string"}, "sha": {"type": "string"}}}
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "paths": {"/gists/{id}": {"patch": {
             "operationId": "updateGist",
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}, "example": "g1"}],
@@ -2398,7 +2393,7 @@ def test_a_member_only_some_branches_require_is_not_marked_required_and_the_proj
             "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {
                 "cookie": "https://github.githubassets.com/images/icons/emoji/unicode/1f36a.png?v8",
                 "pem": "-----BEGIN RSA PRIVATE KEY-----REDACTED-----END RSA PRIVATE KEY-----\n"}}}}}}}},
-    }), encoding="utf-8")
+    })
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     page = next(dest.glob("docs/**/update-gist.md")).read_text(encoding="utf-8")
@@ -2454,15 +2449,14 @@ def test_an_optional_body_the_example_does_not_send_is_written_optional(tmp_path
     optional, so lint read the fields' requirements as the request's (E403)."""
     shape = {"type": "object", "required": ["type"], "properties": {"type": {"type": "string", "enum": ["reboot", "resize"]}}}
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "paths": {"/droplets/{id}/actions": {"post": {
             "operationId": "dropletAction",
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}, "example": 3}],
             "requestBody": {"content": {"application/json": {"schema": {"anyOf": [
                 shape, {"allOf": [shape, {"properties": {"size": {"type": "string"}}}]}]}}}},
             "responses": {"201": {"description": "ok"}}}}},
-    }), encoding="utf-8")
+    })
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     front = load_front_matter(next(dest.glob("docs/**/droplet-action.md")))
@@ -2481,13 +2475,12 @@ def test_sample_credentials_in_an_example_that_does_not_fit_its_schema_become_pl
     settings = {"type": "object", "properties": {"enforce_login": {"type": "boolean"}, "listen_only_password": {"type": "string"}}}
     example = {"enforce_login": "boolean", "listen_only_password": "hkgk"}
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "paths": {"/settings": {"patch": {
             "operationId": "updateSettings",
             "requestBody": {"required": True, "content": {"application/json": {"schema": settings, "example": example}}},
             "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": settings, "example": example}}}}}}},
-    }), encoding="utf-8")
+    })
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     front = load_front_matter(next(dest.glob("docs/**/update-settings.md")))
@@ -2508,15 +2501,14 @@ def test_an_example_that_misfits_its_schema_is_still_completed_with_the_members_
         "type": {"type": "string", "enum": ["Individual", "Company"]}, "email": {"type": "string"},
         "dateOfBirth": {"type": "string", "format": "date"}}}
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "paths": {"/payees": {"post": {
             "operationId": "createPayees",
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"type": "object", "required": ["payees"], "properties": {"payees": {"type": "array", "items": payee}}},
                 "example": {"payees": [{"email": "bob@example.com", "dateOfBirth": "1970-05-20T00:00:00.000+0000"}]}}}},
             "responses": {"201": {"description": "ok"}}}}},
-    }), encoding="utf-8")
+    })
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     front = load_front_matter(next(dest.glob("docs/**/create-payees.md")))
@@ -2535,13 +2527,12 @@ def test_a_path_parameters_sample_credential_becomes_a_placeholder(tmp_path: Pat
     `/files/upload_sessions/{upload_session_id}`: query and header credentials became
     placeholders, path ones were kept, and lint said E302 of them."""
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "paths": {"/verify/{activation_token}": {"put": {
             "operationId": "verify",
             "parameters": [{"name": "activation_token", "in": "path", "required": True, "schema": {"type": "string"}, "example": "1827364"}],
             "responses": {"200": {"description": "ok"}}}}},
-    }), encoding="utf-8")
+    })
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     front = load_front_matter(next(dest.glob("docs/**/verify.md")))
@@ -2574,15 +2565,14 @@ def test_a_member_whose_name_holds_a_dot_says_it_is_required_in_words(tmp_path: 
     position = {"type": "object", "required": ["The column.", "row"],
                 "properties": {"The column.": {"type": "integer"}, "row": {"type": "integer"}}}
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({
-        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com"}],
+    write_spec(spec, {
         "paths": {"/gadgets": {"post": {
             "operationId": "addGadget",
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["position", "a.b"],
                 "properties": {"position": position, "a.b": {"type": "object", "required": ["c"], "properties": {"c": {"type": "string"}}}}}}}},
             "responses": {"200": {"description": "ok"}}}}},
-    }), encoding="utf-8")
+    })
     dest = tmp_path / "out"
     assert run("import-openapi", str(spec), str(dest)).returncode == 0
     page = next(dest.glob("docs/**/add-gadget.md")).read_text(encoding="utf-8")
