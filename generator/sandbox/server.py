@@ -19,7 +19,6 @@ import gc
 import importlib.util
 import json
 import logging
-import math
 import mmap
 import os
 import signal
@@ -260,12 +259,11 @@ def supervise(count: int, work: Callable[[Callable[[], None]], int]) -> int:
     calls `beat()` while it runs: `Heartbeats`), and stop them all on SIGTERM/SIGINT. A worker
     killed mid-request loses only that request: every change is one committed compare-and-set,
     so none is half-applied."""
-    children: dict[int, int] = {}  # worker → its heartbeat slot
+    children: dict[int, tuple[int, float]] = {}  # worker → its heartbeat slot, and the beat it started with
     free_slots = list(range(count))
     heartbeats = Heartbeats(count)
     stopping_since: float | None = None
     supervisor = os.getpid()
-    started: dict[int, float] = {}  # worker → its heartbeat when it was started
 
     def spawn() -> None:
         slot = free_slots.pop()
@@ -282,8 +280,7 @@ def supervise(count: int, work: Callable[[Callable[[], None]], int]) -> int:
                 log.exception("apidocs sandbox worker failed")
             finally:
                 os._exit(code)
-        children[pid] = slot
-        started[pid] = heartbeats.last(slot)  # the worker beats after this once its loop runs
+        children[pid] = slot, heartbeats.last(slot)  # the worker beats after this once its loop runs
 
     def signal_all(signum: int) -> None:
         for pid in list(children):
@@ -311,7 +308,7 @@ def supervise(count: int, work: Callable[[Callable[[], None]], int]) -> int:
             continue
         if pid == 0:  # none ended: look for stopped loops, or workers slow to stop
             if stopping_since is None:
-                for hung, slot in list(children.items()):
+                for hung, (slot, _) in list(children.items()):
                     if heartbeats.silent_for(slot) > HUNG_SECONDS:
                         log.warning("apidocs sandbox: worker %d has not run for %g s; killing it", hung, HUNG_SECONDS)
                         heartbeats.beat(slot)  # one kill: it is replaced once reaped
@@ -323,9 +320,9 @@ def supervise(count: int, work: Callable[[Callable[[], None]], int]) -> int:
             continue
         if pid not in children:
             continue
-        slot = children.pop(pid)
+        slot, first_beat = children.pop(pid)
         free_slots.append(slot)
-        was_up = heartbeats.last(slot) > started.pop(pid, math.inf)  # its loop ran: it started fine
+        was_up = heartbeats.last(slot) > first_beat  # its loop ran: it started fine
         if stopping_since is not None:
             continue
         now = time.monotonic()
